@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { CATEGORIES, PRIORITIES, PROVIDER_CHANNELS } from './channels.js';
+import type { Channel } from './channels.js';
+
+/**
+ * The contract between the notification pipeline (which routes, renders and publishes jobs) and channel delivery
+ * (which consumes them from `deliver-push|sms|email` and talks to FCM, Twilio, SendGrid).
+ */
+
+/** One delivery per event × recipient × channel: the id is derived, so a trigger that runs twice writes the same doc. */
+export function deliveryId(eventId: string, uid: string, channel: Channel): string {
+  return `${eventId}_${uid}_${channel}`;
+}
+
+/**
+ * Statuses in the order a delivery moves through them. A later status never gives way to an earlier one
+ * (out-of-order provider callbacks), see `canAdvance`.
+ */
+export const DELIVERY_STATUSES = [
+  'queued',
+  'batched',
+  'sending',
+  'sent',
+  'delivered',
+  'opened',
+  'clicked',
+] as const;
+/** Terminal statuses that end a delivery without it reaching the user on this channel. */
+export const TERMINAL_FAILURES = ['suppressed', 'stale', 'failed', 'undelivered'] as const;
+
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number] | (typeof TERMINAL_FAILURES)[number];
+
+const rank = (status: DeliveryStatus): number => {
+  const progress = (DELIVERY_STATUSES as readonly string[]).indexOf(status);
+  if (progress >= 0) return progress;
+  // Failures outrank queued/sending (they end the attempt) but never overwrite what the provider confirmed.
+  return status === 'undelivered' || status === 'failed' ? DELIVERY_STATUSES.indexOf('sent') + 0.5 : DELIVERY_STATUSES.indexOf('sending') + 0.5;
+};
+
+/** May a delivery move from `from` to `to`? Never backwards: a late "sent" does not undo "delivered". */
+export function canAdvance(from: DeliveryStatus, to: DeliveryStatus): boolean {
+  if (from === to) return false;
+  if (from === 'suppressed' || from === 'stale') return false;
+  return rank(to) > rank(from);
+}
+
+export const renderedContentSchema = z.object({
+  push: z.object({ title: z.string(), body: z.string(), imageUrl: z.string().optional() }).optional(),
+  sms: z.object({ body: z.string() }).optional(),
+  email: z.object({ subject: z.string(), html: z.string(), text: z.string() }).optional(),
+});
+export type RenderedContent = z.infer<typeof renderedContentSchema>;
+
+export const deliveryJobSchema = z.object({
+  deliveryId: z.string().min(1),
+  eventId: z.string().min(1),
+  uid: z.string().min(1),
+  channel: z.enum(PROVIDER_CHANNELS),
+  /** Notification type from the event catalog, e.g. `auction.outbid`. */
+  type: z.string().min(1),
+  category: z.enum(CATEGORIES),
+  priority: z.enum(PRIORITIES),
+  critical: z.boolean(),
+  /** In-app notification this job mirrors (deep link target for "open"). */
+  notificationId: z.string().min(1),
+  /** Jobs with the same groupKey replace each other on the lock screen (FCM collapse key, APNs thread). */
+  groupKey: z.string().min(1),
+  locale: z.string().min(2),
+  /** Content for this channel and, for critical jobs, for the fallback channels too. */
+  content: renderedContentSchema,
+  /** String-only data payload for the apps: deep link and entity ids. */
+  data: z.record(z.string(), z.string()),
+  /** Channels to try, in order, if this one cannot deliver (critical notifications only). */
+  fallback: z.array(z.enum(PROVIDER_CHANNELS)).default([]),
+  /** ISO time the job was created; stale jobs (an outbid alert older than 15 minutes) are dropped. */
+  createdAt: z.iso.datetime(),
+});
+export type DeliveryJob = z.infer<typeof deliveryJobSchema>;

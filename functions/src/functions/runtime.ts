@@ -1,0 +1,41 @@
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import type { Infra, Services } from '../composition.js';
+import { buildServices } from '../composition.js';
+import { FirestoreDocumentStore } from '../adapters/firestore/firestoreDocumentStore.js';
+import { FunctionsLogger } from '../adapters/functionsLogger.js';
+import { PubSubPublisher } from '../adapters/pubsub/pubsubPublisher.js';
+import { systemClock } from '../adapters/clocks.js';
+
+/**
+ * Built once per instance, on the first invocation: importing the deploy surface initialises nothing (cold starts
+ * stay fast, and a function never pays for an SDK it does not use).
+ */
+let current: Services | undefined;
+
+export function services(): Services {
+  current ??= buildServices(firebaseInfra());
+  return current;
+}
+
+/** Tests and the local run install services built on other adapters (usually memoryInfra()). */
+export function useServices(next: Services | undefined): void {
+  current = next;
+}
+
+/** The default Admin SDK app, initialised on first use (credentials and project come from the environment). */
+export function adminApp() {
+  return getApps()[0] ?? initializeApp();
+}
+
+export function firebaseInfra(): Infra {
+  return {
+    store: new FirestoreDocumentStore(() => getFirestore(adminApp())),
+    publisher: new PubSubPublisher(async () => {
+      const { PubSub } = await import('@google-cloud/pubsub');
+      return new PubSub();
+    }),
+    clock: systemClock,
+    logger: new FunctionsLogger(),
+  };
+}

@@ -1,0 +1,5 @@
+/**
+ * The deploy surface: every Cloud Function, re-exported from src/functions. Importing this module must initialise
+ * nothing (no SDK client, no connection, no secret read); test/unit/deploySurface.test.ts holds it to that.
+ */
+export {};

@@ -1,0 +1,118 @@
+/**
+ * Ports: everything the use cases need from the outside world, as interfaces.
+ * Adapters implement them: Firebase/provider SDKs in the cloud and the emulators (src/adapters/firestore, pubsub, …),
+ * in-memory ones in tests and the local run (src/adapters/memory). Nothing here imports an SDK.
+ *
+ * Sections are owned by feature; add to yours, keep others' intact.
+ */
+
+// ───────────────────────────── core: documents, time, messages between functions, logs ─────────────────────────────
+
+/** A document's fields. Dates are JS `Date` on both sides of the port (Firestore adapter maps to/from Timestamp). */
+export type DocData = Record<string, unknown>;
+
+export interface DocSnapshot<T extends DocData = DocData> {
+  readonly id: string;
+  readonly path: string;
+  readonly exists: boolean;
+  readonly data: T | undefined;
+}
+
+/** Field transforms understood by every DocumentStore (the Firestore adapter maps them to FieldValue). */
+export type FieldOp =
+  | { readonly __fieldOp: 'increment'; readonly by: number }
+  | { readonly __fieldOp: 'delete' }
+  | { readonly __fieldOp: 'arrayUnion'; readonly values: readonly unknown[] }
+  | { readonly __fieldOp: 'arrayRemove'; readonly values: readonly unknown[] };
+
+export const fieldOps = {
+  increment: (by: number): FieldOp => ({ __fieldOp: 'increment', by }),
+  delete: (): FieldOp => ({ __fieldOp: 'delete' }),
+  arrayUnion: (...values: unknown[]): FieldOp => ({ __fieldOp: 'arrayUnion', values }),
+  arrayRemove: (...values: unknown[]): FieldOp => ({ __fieldOp: 'arrayRemove', values }),
+};
+
+export function isFieldOp(value: unknown): value is FieldOp {
+  return typeof value === 'object' && value !== null && '__fieldOp' in value;
+}
+
+export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not-in' | 'array-contains' | 'array-contains-any';
+
+export interface QuerySpec {
+  readonly where?: ReadonlyArray<readonly [field: string, op: WhereOp, value: unknown]>;
+  readonly orderBy?: ReadonlyArray<{ readonly field: string; readonly direction?: 'asc' | 'desc' }>;
+  readonly limit?: number;
+  /** Cursor: the values of the orderBy fields of the last document already seen. */
+  readonly startAfter?: readonly unknown[];
+}
+
+/** Reads must come before writes inside a transaction (Firestore's rule; the memory store enforces it too). */
+export interface Transaction {
+  get(path: string): Promise<DocSnapshot>;
+  getAll(paths: readonly string[]): Promise<DocSnapshot[]>;
+  query(collectionPath: string, spec?: QuerySpec): Promise<DocSnapshot[]>;
+  /** Fails the transaction with AlreadyExistsError if the document exists. */
+  create(path: string, data: DocData): void;
+  set(path: string, data: DocData, options?: { merge?: boolean }): void;
+  /** Fails the transaction with NotFoundError if the document does not exist. Dotted keys address nested fields. */
+  update(path: string, data: DocData): void;
+  delete(path: string): void;
+}
+
+export type WriteOp =
+  | { readonly kind: 'create'; readonly path: string; readonly data: DocData }
+  | { readonly kind: 'set'; readonly path: string; readonly data: DocData; readonly merge?: boolean }
+  | { readonly kind: 'update'; readonly path: string; readonly data: DocData }
+  | { readonly kind: 'delete'; readonly path: string };
+
+/**
+ * The document database. Repositories are written once against this port; the Firestore adapter and the
+ * in-memory adapter both pass the same contract suite (test/contracts/documentStore.contract.ts).
+ * Paths are slash-separated: `users/u1/notifications/n1`.
+ */
+export interface DocumentStore {
+  get(path: string): Promise<DocSnapshot>;
+  getAll(paths: readonly string[]): Promise<DocSnapshot[]>;
+  query(collectionPath: string, spec?: QuerySpec): Promise<DocSnapshot[]>;
+  /** Query every collection with this id, wherever it sits (Firestore collection group). */
+  queryGroup(collectionId: string, spec?: QuerySpec): Promise<DocSnapshot[]>;
+  /** Creates the document; returns false (and writes nothing) if it already exists. */
+  create(path: string, data: DocData): Promise<boolean>;
+  set(path: string, data: DocData, options?: { merge?: boolean }): Promise<void>;
+  update(path: string, data: DocData): Promise<void>;
+  delete(path: string): Promise<void>;
+  /** Atomic batch of at most 500 writes. */
+  commit(ops: readonly WriteOp[]): Promise<void>;
+  /** Serializable read-modify-write with optimistic retry, like Firestore's runTransaction. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Ids of the documents directly in a collection (including ones that exist only as parents of subcollections). */
+  listIds(collectionPath: string): Promise<string[]>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Messages between functions (Google Cloud Pub/Sub in the cloud). */
+export interface Publisher {
+  publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string>;
+}
+
+/** Ids that let one event or message be followed through every function. */
+export interface LogContext {
+  eventId?: string;
+  messageId?: string;
+  deliveryId?: string;
+  conversationId?: string;
+  uid?: string;
+  [key: string]: unknown;
+}
+
+export interface Logger {
+  debug(message: string, fields?: LogContext): void;
+  info(message: string, fields?: LogContext): void;
+  warn(message: string, fields?: LogContext): void;
+  error(message: string, fields?: LogContext): void;
+  /** A logger whose every line carries these ids too. */
+  child(context: LogContext): Logger;
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
+import { documentStoreContract } from '../../contracts/documentStore.contract.js';
+
+documentStoreContract('in-memory', async () => ({ store: new MemoryDocumentStore(), root: 'contract' }));
+
+describe('MemoryDocumentStore specifics', () => {
+  it('rejects reads after writes inside a transaction, as Firestore does', async () => {
+    const store = new MemoryDocumentStore();
+    await expect(
+      store.transaction(async (tx) => {
+        tx.set('a/b', { v: 1 });
+        await tx.get('a/c');
+      }),
+    ).rejects.toThrow(/reads before their writes/);
+  });
+
+  it('returns copies: mutating a read result does not change the store', async () => {
+    const store = new MemoryDocumentStore();
+    await store.set('a/b', { list: [1] });
+    const snap = await store.get('a/b');
+    (snap.data!.list as number[]).push(2);
+    expect((await store.get('a/b')).data).toEqual({ list: [1] });
+  });
+});

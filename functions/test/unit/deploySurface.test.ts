@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The built deploy surface (lib/index.js, what Cloud Functions loads) imports without initialising anything, and
+ * exports exactly these functions, each of the expected trigger kind. Add a line when you add a function.
+ */
+const EXPECTED: Record<string, string> = {
+};
+
+// vitest runs from functions/ (its config's folder).
+const LIB = resolve('lib/index.js');
+const INSPECT = resolve('test/support/inspectDeploySurface.cjs');
+
+interface Inspection {
+  exports: Record<string, string>;
+  firebaseApps: number;
+  secretsRead: string[];
+  connections: string[];
+  loadedSdks: string[];
+}
+
+describe('deploy surface (lib/index.js)', () => {
+  let seen: Inspection;
+
+  beforeAll(() => {
+    if (!existsSync(LIB)) throw new Error('lib/index.js is missing: `npm test` builds it first (or run `npm run build`)');
+    seen = JSON.parse(execFileSync(process.execPath, [INSPECT, LIB], { encoding: 'utf8' })) as Inspection;
+  });
+
+  it('exports exactly the expected functions, each of the expected trigger kind', () => {
+    expect(seen.exports).toEqual(EXPECTED);
+  });
+
+  it('initialises no Firebase app, opens no connection and reads no secret at import', () => {
+    expect(seen.firebaseApps).toBe(0);
+    expect(seen.connections).toEqual([]);
+    expect(seen.secretsRead).toEqual([]);
+  });
+
+  it('does not load provider SDKs until a function needs them', () => {
+    expect(seen.loadedSdks).toEqual([]);
+  });
+});
