@@ -1,10 +1,11 @@
 import type { Clock, DocumentStore, Logger, Publisher } from './ports.js';
+import { AuditLog } from './app/audit.js';
 
 /**
  * The composition root: builds every use case from one set of adapters. `firebaseInfra()` (src/functions/runtime.ts)
  * supplies the Firebase and provider SDK adapters in the cloud and the emulators; `memoryInfra()`
  * (src/adapters/memory/memoryInfra.ts) the in-memory ones in tests and the local run. Features add their use-case
- * factories to `buildServices`, and the adapters they need to `Infra`.
+ * factories to `buildServices`, the adapters they need to `Infra`, and their Pub/Sub consumers to `topicHandlers`.
  */
 export interface Infra {
   store: DocumentStore;
@@ -14,9 +15,30 @@ export interface Infra {
 }
 
 export function buildServices(infra: Infra) {
+  const audit = new AuditLog(infra.store, infra.clock);
   return {
     infra,
+    audit,
   };
 }
 
 export type Services = ReturnType<typeof buildServices>;
+
+/** What a Pub/Sub consumer gets besides the message body. */
+export interface TopicMeta {
+  messageId: string;
+  attributes: Record<string, string>;
+  /** When Pub/Sub first published the message (ISO). */
+  publishedAt: string;
+}
+
+export type TopicHandler = (data: unknown, meta: TopicMeta) => Promise<void>;
+
+/**
+ * Pub/Sub consumers by topic. The Cloud Functions (src/functions/pubsub.ts) and the in-memory bus
+ * (connectMemoryBus) both dispatch through this map, so tests and the local run exercise the same code path.
+ * Handlers validate `data` themselves (zod) and must be idempotent: Pub/Sub delivers at least once.
+ */
+export function topicHandlers(_services: Services): Record<string, TopicHandler> {
+  return {};
+}
