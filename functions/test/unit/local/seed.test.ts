@@ -1,16 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
 import { MESSAGE_TYPES, messageSchema } from '../../../src/domain/messaging/message.js';
 import { userProfileSchema } from '../../../src/domain/users.js';
 import { applySeed } from '../../../src/local/applySeed.js';
 import { parseSeed, readSeed, SeedError } from '../../../src/local/seedData.js';
 import type { Seed } from '../../../src/local/seedData.js';
+import type { SeedWrite } from '../../../src/local/seedDocuments.js';
 import { seedAuthUsers, seedDocuments } from '../../../src/local/seedDocuments.js';
 
 const now = new Date('2026-11-21T12:00:00Z');
-const seed = await readSeed();
-const writes = seedDocuments(seed, { now });
-const byPath = new Map(writes.map((w) => [w.path, w.data]));
+let seed: Seed;
+let writes: SeedWrite[];
+let byPath: Map<string, SeedWrite['data']>;
+
+beforeAll(async () => {
+  seed = await readSeed();
+  writes = seedDocuments(seed, { now });
+  byPath = new Map(writes.map((w) => [w.path, w.data]));
+});
 
 /** The seed as it is on disk (dates back to strings), to feed parseSeed variants. */
 const raw = (): Record<string, unknown[]> => JSON.parse(JSON.stringify(seed)) as Record<string, unknown[]>;
