@@ -1,5 +1,6 @@
-import type { Clock, DocumentStore, Logger, Publisher } from './ports.js';
+import type { Clock, DocumentStore, Logger, MessageIndex, ObjectStorage, Publisher } from './ports.js';
 import { AuditLog } from './app/audit.js';
+import { searchServices } from './app/search/index.js';
 
 /**
  * The composition root: builds every use case from one set of adapters. `firebaseInfra()` (src/functions/runtime.ts)
@@ -12,6 +13,9 @@ export interface Infra {
   publisher: Publisher;
   clock: Clock;
   logger: Logger;
+  /** Search & compliance (issue 6): the message search index and where exports are written. */
+  messageIndex: MessageIndex;
+  exportStorage: ObjectStorage;
 }
 
 export function buildServices(infra: Infra) {
@@ -19,6 +23,7 @@ export function buildServices(infra: Infra) {
   return {
     infra,
     audit,
+    search: searchServices(infra),
   };
 }
 

@@ -2,4 +2,4 @@
  * The deploy surface: every Cloud Function, re-exported from src/functions. Importing this module must initialise
  * nothing (no SDK client, no connection, no secret read); test/unit/deploySurface.test.ts holds it to that.
  */
-export {};
+export { searchIndexMessage, searchSyncMembers, searchMessages, getSearchKey } from './functions/search.js';

@@ -6,6 +6,8 @@
  * Sections are owned by feature; add to yours, keep others' intact.
  */
 
+import type { Readable } from 'node:stream';
+
 // ───────────────────────────── core: documents, time, messages between functions, logs ─────────────────────────────
 
 /** A document's fields. Dates are JS `Date` on both sides of the port (Firestore adapter maps to/from Timestamp). */
@@ -115,4 +117,69 @@ export interface Logger {
   error(message: string, fields?: LogContext): void;
   /** A logger whose every line carries these ids too. */
   child(context: LogContext): Logger;
+}
+
+// ───────────────────────────── search & compliance (issue 6): message index, export storage ─────────────────────────────
+
+/** One message as the search index holds it (see src/domain/search/record.ts for how it is built). */
+export interface MessageRecord {
+  objectID: string;
+  conversationId: string;
+  senderId: string;
+  senderName: string;
+  type: string;
+  text: string;
+  /** Epoch milliseconds, so ranges filter numerically. */
+  createdAt: number;
+  attachmentKinds: string[];
+  attachmentNames: string[];
+  /** Member ids of the conversation: the secured filter every search carries. */
+  visibleTo: string[];
+}
+
+export interface MessageSearchQuery {
+  query: string;
+  /** Required: every search is limited to what this user may read. */
+  visibleTo: string;
+  conversationId?: string;
+  senderId?: string;
+  types?: readonly string[];
+  /** Epoch milliseconds, inclusive. */
+  from?: number;
+  to?: number;
+  page: number;
+  hitsPerPage: number;
+}
+
+export interface MessageSearchResult {
+  hits: MessageRecord[];
+  page: number;
+  nbPages: number;
+  nbHits: number;
+}
+
+export interface MessageIndexSettings {
+  searchableAttributes: string[];
+  attributesForFaceting: string[];
+  customRanking: string[];
+}
+
+/** The message search index (Algolia in the cloud, MemoryMessageIndex in tests and the local run). */
+export interface MessageIndex {
+  saveRecords(records: readonly MessageRecord[]): Promise<void>;
+  deleteRecords(objectIDs: readonly string[]): Promise<void>;
+  /** Changes some attributes of existing records; records that do not exist are not created. */
+  partialUpdate(updates: ReadonlyArray<{ objectID: string } & Partial<MessageRecord>>): Promise<void>;
+  search(query: MessageSearchQuery): Promise<MessageSearchResult>;
+  applySettings(settings: MessageIndexSettings): Promise<void>;
+  /** A search-only key restricted to `filters`, valid until then, for clients to query the index directly. */
+  securedSearchKey(restrictions: { filters: string; validUntil: Date }): Promise<{ apiKey: string; appId: string; indexName: string }>;
+}
+
+/** Where exports are written (a Cloud Storage bucket in the cloud). Writes stream: memory stays bounded. */
+export interface ObjectStorage {
+  /** Streams `source` into the object; resolves with the bytes written once it is stored. */
+  write(path: string, contentType: string, source: Readable): Promise<{ bytes: number }>;
+  /** A URL that lets its holder download the object until `expiresAt`. */
+  signedUrl(path: string, expiresAt: Date): Promise<string>;
 }

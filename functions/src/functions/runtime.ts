@@ -6,6 +6,9 @@ import { FirestoreDocumentStore } from '../adapters/firestore/firestoreDocumentS
 import { FunctionsLogger } from '../adapters/functionsLogger.js';
 import { PubSubPublisher } from '../adapters/pubsub/pubsubPublisher.js';
 import { systemClock } from '../adapters/clocks.js';
+import { AlgoliaMessageIndex } from '../adapters/algolia/algoliaMessageIndex.js';
+import { CloudStorageExports } from '../adapters/storage/cloudStorageExports.js';
+import { params, requireSecret } from '../config.js';
 
 /**
  * Built once per instance, on the first invocation: importing the deploy surface initialises nothing (cold starts
@@ -37,5 +40,14 @@ export function firebaseInfra(): Infra {
     }),
     clock: systemClock,
     logger: new FunctionsLogger(),
+    messageIndex: new AlgoliaMessageIndex({
+      credentials: () => ({
+        appId: requireSecret('ALGOLIA_APP_ID'),
+        adminKey: requireSecret('ALGOLIA_ADMIN_KEY'),
+        searchKey: requireSecret('ALGOLIA_SEARCH_KEY'),
+      }),
+      indexName: () => params.ALGOLIA_INDEX.value(),
+    }),
+    exportStorage: new CloudStorageExports({ app: adminApp, bucket: () => params.EXPORTS_BUCKET.value() }),
   };
 }

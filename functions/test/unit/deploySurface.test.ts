@@ -8,6 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
  * exports exactly these functions, each of the expected trigger kind. Add a line when you add a function.
  */
 const EXPECTED: Record<string, string> = {
+  searchIndexMessage: 'firestore:written:conversations/{cid}/messages/{mid}',
+  searchSyncMembers: 'firestore:updated:conversations/{cid}',
+  searchMessages: 'callable',
+  getSearchKey: 'callable',
 };
 
 // vitest runs from functions/ (its config's folder).

@@ -2,6 +2,8 @@ import type { Infra } from '../../composition.js';
 import { ManualClock } from '../clocks.js';
 import { MemoryDocumentStore } from './memoryDocumentStore.js';
 import { MemoryLogger } from './memoryLogger.js';
+import { MemoryMessageIndex } from './memoryMessageIndex.js';
+import { MemoryObjectStorage } from './memoryObjectStorage.js';
 import { MemoryPublisher } from './memoryPublisher.js';
 
 /** Infra on in-memory adapters, for tests and the local run. The concrete types stay visible for assertions. */
@@ -11,6 +13,8 @@ export function memoryInfra(options: { now?: Date | string } = {}) {
     publisher: new MemoryPublisher(),
     clock: new ManualClock(options.now),
     logger: new MemoryLogger(),
+    messageIndex: new MemoryMessageIndex(),
+    exportStorage: new MemoryObjectStorage(),
   } satisfies Infra;
 }
 
