@@ -1,5 +1,6 @@
 import type { Clock, DocumentStore, Logger, MessageIndex, ObjectStorage, Publisher } from './ports.js';
 import { AuditLog } from './app/audit.js';
+import { messagingServices } from './app/messaging/index.js';
 import { searchServices } from './app/search/index.js';
 
 /**
@@ -23,6 +24,7 @@ export function buildServices(infra: Infra) {
   return {
     infra,
     audit,
+    messaging: messagingServices(infra, audit),
     search: searchServices(infra),
   };
 }

@@ -3,3 +3,8 @@
  * nothing (no SDK client, no connection, no secret read); test/unit/deploySurface.test.ts holds it to that.
  */
 export { searchIndexMessage, searchSyncMembers, searchMessages, getSearchKey } from './functions/search.js';
+export {
+  createDirectConversation, createGroup, updateGroup, addMembers, removeMember, setRole, leaveGroup, transferOwnership,
+  pinMessage, blockUser, unblockUser, markConversationRead, sendMessage, editMessage, deleteMessage, reportMessage,
+  decideModeration, onMessageCreated,
+} from './functions/messaging.js';

@@ -1,0 +1,323 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { Clock, DocData, DocumentStore, Transaction } from '../../ports.js';
+import { fieldOps } from '../../ports.js';
+import type { AuditLog } from '../audit.js';
+import type { Caller } from '../../domain/caller.js';
+import { failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
+import { paths } from '../../domain/paths.js';
+import type { Conversation, Member, MemberRole } from '../../domain/messaging/conversation.js';
+import { GROUP_LIMITS, directConversationId, newMember, nextOwner } from '../../domain/messaging/conversation.js';
+import type { Action } from '../../domain/messaging/permissions.js';
+import { decide } from '../../domain/messaging/permissions.js';
+import type {
+  addMembersInput,
+  blockInput,
+  conversationInput,
+  createGroupInput,
+  directInput,
+  memberInput,
+  pinInput,
+  setRoleInput,
+  updateGroupInput,
+} from './inputs.js';
+import { loadConversation, loadMembership, memberDoc, toConversation, toMember } from './records.js';
+
+export interface MessagingDeps {
+  store: DocumentStore;
+  clock: Clock;
+  audit: AuditLog;
+}
+
+/** PERMISSION_DENIED with the matrix's reason unless the role allows the action. */
+export function authorize(action: Action, conversation: Conversation, member: Member | undefined, targetRole?: MemberRole): void {
+  const decision = decide(action, {
+    type: conversation.type,
+    role: member?.role,
+    announcementOnly: conversation.settings.announcementOnly,
+    ...(targetRole ? { targetRole } : {}),
+  });
+  if (!decision.allowed) throw permissionDenied(decision.reason);
+}
+
+/** Is either user blocking the other? */
+export async function blockedBetween(reader: Pick<DocumentStore, 'getAll'> | Pick<Transaction, 'getAll'>, a: string, b: string): Promise<boolean> {
+  const [ab, ba] = await reader.getAll([paths.block(a, b), paths.block(b, a)]);
+  return !!ab?.exists || !!ba?.exists;
+}
+
+/**
+ * Conversations and groups: creation, membership, roles, settings, pins, blocks, read receipts. Every group change
+ * is one transaction that also writes a system message and an audit entry, so the three never disagree.
+ */
+export class Conversations {
+  constructor(private readonly deps: MessagingDeps) {}
+
+  private get store() {
+    return this.deps.store;
+  }
+
+  async createDirect(caller: Caller, input: z.output<typeof directInput>) {
+    const other = input.otherUid;
+    if (other === caller.uid) throw invalidArgument('data.otherUid: you cannot start a conversation with yourself', { fields: ['data.otherUid'] });
+    const cid = directConversationId(caller.uid, other);
+    const now = this.deps.clock.now();
+    return this.store.transaction(async (tx) => {
+      const [conversation, otherUser, ab, ba] = await tx.getAll([
+        paths.conversation(cid),
+        paths.user(other),
+        paths.block(caller.uid, other),
+        paths.block(other, caller.uid),
+      ]);
+      if (!otherUser?.exists) throw notFound(`user ${other} does not exist`);
+      // One message for both directions: the blocked user does not learn who blocked whom.
+      if (ab?.exists || ba?.exists) throw permissionDenied('you cannot start a conversation with this user');
+      if (conversation?.exists) {
+        const existing = toConversation(conversation.data ?? {});
+        if ([...existing.memberIds].sort().join('\n') !== [caller.uid, other].sort().join('\n')) {
+          throw failedPrecondition(`conversation id ${cid} is taken by another pair of users`);
+        }
+        return { conversationId: cid, created: false };
+      }
+      const doc: DocData = {
+        type: 'direct',
+        title: null,
+        photo: null,
+        memberIds: [caller.uid, other].sort(),
+        lastMessage: null,
+        lastMessageAt: null,
+        settings: { announcementOnly: false, e2ee: input.e2ee ?? false },
+        pinnedMessageIds: [],
+        createdAt: now,
+        createdBy: caller.uid,
+      };
+      tx.create(paths.conversation(cid), doc);
+      for (const uid of [caller.uid, other]) tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now)));
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'conversation.direct_created', target: { type: 'conversation', id: cid }, details: { memberIds: [caller.uid, other] } });
+      return { conversationId: cid, created: true };
+    });
+  }
+
+  async createGroup(caller: Caller, input: z.output<typeof createGroupInput>) {
+    if (input.memberIds.includes(caller.uid)) {
+      throw invalidArgument('data.memberIds: list the other members; you join as the owner', { fields: ['data.memberIds'] });
+    }
+    if (input.memberIds.length + 1 > GROUP_LIMITS.maxMembers) throw invalidArgument(`data.memberIds: a group has at most ${GROUP_LIMITS.maxMembers} members`);
+    const cid = input.requestId
+      ? `grp_${createHash('sha256').update(`${caller.uid}\n${input.requestId}`).digest('hex').slice(0, 24)}`
+      : `grp_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+    const now = this.deps.clock.now();
+    return this.store.transaction(async (tx) => {
+      const [existing, ...users] = await tx.getAll([paths.conversation(cid), ...input.memberIds.map(paths.user)]);
+      if (existing?.exists) return { conversationId: cid, created: false };
+      const missing = input.memberIds.filter((_, i) => !users[i]?.exists);
+      if (missing.length) throw notFound(`no such users: ${missing.join(', ')}`);
+      const memberIds = [caller.uid, ...input.memberIds];
+      tx.create(paths.conversation(cid), {
+        type: 'group',
+        title: input.title,
+        photo: input.photo ?? null,
+        memberIds,
+        lastMessage: null,
+        lastMessageAt: null,
+        settings: { announcementOnly: input.settings?.announcementOnly ?? false, e2ee: input.settings?.e2ee ?? false },
+        pinnedMessageIds: [],
+        createdAt: now,
+        createdBy: caller.uid,
+      });
+      tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'owner', now)));
+      for (const uid of input.memberIds) tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now)));
+      this.systemMessage(tx, cid, caller.uid, 'group.created', `created the group “${input.title}”`, input.memberIds, now);
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.created', target: { type: 'conversation', id: cid }, details: { memberIds } });
+      return { conversationId: cid, created: true };
+    });
+  }
+
+  async updateGroup(caller: Caller, input: z.output<typeof updateGroupInput>) {
+    const cid = input.conversationId;
+    return this.store.transaction(async (tx) => {
+      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const changes: DocData = {};
+      if (input.title !== undefined || input.photo !== undefined) authorize('rename', conversation, me);
+      if (input.title !== undefined) changes.title = input.title;
+      if (input.photo !== undefined) changes.photo = input.photo;
+      if (input.settings) {
+        authorize('changeSettings', conversation, me);
+        if (conversation.settings.e2ee && input.settings.e2ee === false) {
+          throw failedPrecondition('end-to-end encryption cannot be switched off once on');
+        }
+        if (input.settings.announcementOnly !== undefined) changes['settings.announcementOnly'] = input.settings.announcementOnly;
+        if (input.settings.e2ee !== undefined) changes['settings.e2ee'] = input.settings.e2ee;
+      }
+      const now = this.deps.clock.now();
+      tx.update(paths.conversation(cid), changes);
+      const what = Object.keys(changes).map((k) => k.replace('settings.', '')).join(', ');
+      this.systemMessage(tx, cid, caller.uid, 'group.updated', `changed the group's ${what}`, [], now);
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.updated', target: { type: 'conversation', id: cid }, details: { changes } });
+      return { conversationId: cid };
+    });
+  }
+
+  async addMembers(caller: Caller, input: z.output<typeof addMembersInput>) {
+    const cid = input.conversationId;
+    return this.store.transaction(async (tx) => {
+      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      authorize('addMembers', conversation, me);
+      const already = input.memberIds.filter((uid) => conversation.memberIds.includes(uid));
+      if (already.length) throw invalidArgument(`data.memberIds: already members: ${already.join(', ')}`, { fields: ['data.memberIds'] });
+      if (conversation.memberIds.length + input.memberIds.length > GROUP_LIMITS.maxMembers) {
+        throw failedPrecondition(`a group has at most ${GROUP_LIMITS.maxMembers} members; it has ${conversation.memberIds.length}`);
+      }
+      const users = await tx.getAll(input.memberIds.map(paths.user));
+      const missing = input.memberIds.filter((_, i) => !users[i]?.exists);
+      if (missing.length) throw notFound(`no such users: ${missing.join(', ')}`);
+      const now = this.deps.clock.now();
+      tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayUnion(...input.memberIds) });
+      for (const uid of input.memberIds) tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now)));
+      this.systemMessage(tx, cid, caller.uid, 'group.members_added', `added ${input.memberIds.length} member(s)`, input.memberIds, now);
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.members_added', target: { type: 'conversation', id: cid }, details: { memberIds: input.memberIds } });
+      return { conversationId: cid, memberCount: conversation.memberIds.length + input.memberIds.length };
+    });
+  }
+
+  async removeMember(caller: Caller, input: z.output<typeof memberInput>) {
+    const cid = input.conversationId;
+    if (input.uid === caller.uid) throw invalidArgument('data.uid: to remove yourself, leave the group', { fields: ['data.uid'] });
+    return this.store.transaction(async (tx) => {
+      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const target = await tx.get(paths.member(cid, input.uid));
+      if (!target.exists) throw notFound(`${input.uid} is not a member of this group`);
+      authorize('removeMember', conversation, me, toMember(target).role);
+      const now = this.deps.clock.now();
+      this.dropMember(tx, cid, input.uid);
+      this.systemMessage(tx, cid, caller.uid, 'group.member_removed', 'removed a member', [input.uid], now);
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.member_removed', target: { type: 'conversation', id: cid }, details: { uid: input.uid } });
+      return { conversationId: cid };
+    });
+  }
+
+  async setRole(caller: Caller, input: z.output<typeof setRoleInput>) {
+    const cid = input.conversationId;
+    return this.store.transaction(async (tx) => {
+      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const target = await tx.get(paths.member(cid, input.uid));
+      if (!target.exists) throw notFound(`${input.uid} is not a member of this group`);
+      authorize('changeRole', conversation, me, toMember(target).role);
+      const now = this.deps.clock.now();
+      tx.update(paths.member(cid, input.uid), { role: input.role });
+      this.systemMessage(tx, cid, caller.uid, 'group.role_changed', `made a member ${input.role === 'admin' ? 'an admin' : 'a member'}`, [input.uid], now);
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.role_changed', target: { type: 'conversation', id: cid }, details: { uid: input.uid, role: input.role } });
+      return { conversationId: cid, uid: input.uid, role: input.role };
+    });
+  }
+
+  async transferOwnership(caller: Caller, input: z.output<typeof memberInput>) {
+    const cid = input.conversationId;
+    if (input.uid === caller.uid) throw invalidArgument('data.uid: you already own this group', { fields: ['data.uid'] });
+    return this.store.transaction(async (tx) => {
+      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      authorize('transferOwnership', conversation, me);
+      const target = await tx.get(paths.member(cid, input.uid));
+      if (!target.exists) throw notFound(`${input.uid} is not a member of this group`);
+      const now = this.deps.clock.now();
+      tx.update(paths.member(cid, input.uid), { role: 'owner' });
+      tx.update(paths.member(cid, caller.uid), { role: 'admin' });
+      this.systemMessage(tx, cid, caller.uid, 'group.ownership_transferred', 'handed ownership on', [input.uid], now);
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.ownership_transferred', target: { type: 'conversation', id: cid }, details: { from: caller.uid, to: input.uid } });
+      return { conversationId: cid, ownerId: input.uid };
+    });
+  }
+
+  /** Leaving as the owner hands ownership to the longest-standing admin, else the longest-standing member. */
+  async leaveGroup(caller: Caller, input: z.output<typeof conversationInput>) {
+    const cid = input.conversationId;
+    return this.store.transaction(async (tx) => {
+      const { me } = await this.loadGroup(tx, cid, caller.uid);
+      const members = (await tx.query(`${paths.conversation(cid)}/members`)).map(toMember);
+      const now = this.deps.clock.now();
+      let newOwner: string | undefined;
+      if (me.role === 'owner') {
+        newOwner = nextOwner(members, caller.uid)?.uid;
+        if (newOwner) tx.update(paths.member(cid, newOwner), { role: 'owner' });
+      }
+      this.dropMember(tx, cid, caller.uid);
+      this.systemMessage(tx, cid, caller.uid, 'group.member_left', newOwner ? 'left the group and handed ownership on' : 'left the group', newOwner ? [newOwner] : [], now);
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.member_left', target: { type: 'conversation', id: cid }, details: { newOwner: newOwner ?? null } });
+      return { conversationId: cid, newOwner: newOwner ?? null };
+    });
+  }
+
+  async pin(caller: Caller, input: z.output<typeof pinInput>) {
+    const cid = input.conversationId;
+    return this.store.transaction(async (tx) => {
+      const conversation = await loadConversation(tx, cid);
+      const me = await loadMembership(tx, cid, caller.uid);
+      authorize('pin', conversation, me);
+      const message = await tx.get(paths.message(cid, input.messageId));
+      if (!message.exists || message.data?.deleted) throw notFound(`message ${input.messageId} does not exist`);
+      if (input.pinned && !conversation.pinnedMessageIds.includes(input.messageId) && conversation.pinnedMessageIds.length >= GROUP_LIMITS.pinnedMax) {
+        throw failedPrecondition(`at most ${GROUP_LIMITS.pinnedMax} messages can be pinned`);
+      }
+      tx.update(paths.conversation(cid), {
+        pinnedMessageIds: input.pinned ? fieldOps.arrayUnion(input.messageId) : fieldOps.arrayRemove(input.messageId),
+      });
+      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: input.pinned ? 'message.pinned' : 'message.unpinned', target: { type: 'message', id: `${cid}/${input.messageId}` } });
+      return { conversationId: cid, messageId: input.messageId, pinned: input.pinned };
+    });
+  }
+
+  async block(caller: Caller, input: z.output<typeof blockInput>) {
+    if (input.uid === caller.uid) throw invalidArgument('data.uid: you cannot block yourself', { fields: ['data.uid'] });
+    const created = await this.store.create(paths.block(caller.uid, input.uid), { createdAt: this.deps.clock.now() });
+    if (created) await this.deps.audit.record({ actorUid: caller.uid, action: 'user.blocked', target: { type: 'user', id: input.uid } });
+    return { blocked: true };
+  }
+
+  async unblock(caller: Caller, input: z.output<typeof blockInput>) {
+    const existing = await this.store.get(paths.block(caller.uid, input.uid));
+    if (existing.exists) {
+      await this.store.delete(paths.block(caller.uid, input.uid));
+      await this.deps.audit.record({ actorUid: caller.uid, action: 'user.unblocked', target: { type: 'user', id: input.uid } });
+    }
+    return { blocked: false };
+  }
+
+  /** Read receipt: the caller's own member document only. */
+  async markRead(caller: Caller, input: z.output<typeof conversationInput>) {
+    const cid = input.conversationId;
+    await loadMembership(this.store, cid, caller.uid);
+    const now = this.deps.clock.now();
+    await this.store.update(paths.member(cid, caller.uid), { lastReadAt: now, unreadCount: 0 });
+    return { conversationId: cid, lastReadAt: now.toISOString() };
+  }
+
+  // ── shared steps ──
+
+  private async loadGroup(tx: Transaction, cid: string, uid: string) {
+    const [conversationSnap, meSnap] = await tx.getAll([paths.conversation(cid), paths.member(cid, uid)]);
+    if (!conversationSnap?.exists) throw notFound(`conversation ${cid} does not exist`);
+    if (!meSnap?.exists) throw permissionDenied('you are not a member of this conversation');
+    const conversation = toConversation(conversationSnap.data ?? {});
+    if (conversation.type !== 'group') throw failedPrecondition('this is a direct conversation, not a group');
+    return { conversation, me: toMember(meSnap) };
+  }
+
+  private dropMember(tx: Transaction, cid: string, uid: string): void {
+    tx.delete(paths.member(cid, uid));
+    tx.delete(paths.typing(cid, uid));
+    tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayRemove(uid) });
+  }
+
+  /** The visible trail of a group change, in the conversation itself. */
+  private systemMessage(tx: Transaction, cid: string, actorUid: string, action: string, text: string, targetUids: string[], now: Date): void {
+    const clientMessageId = `sys-${now.getTime()}-${randomUUID().slice(0, 8)}`;
+    tx.create(paths.message(cid, clientMessageId), {
+      senderId: actorUid,
+      type: 'system',
+      text,
+      system: { action, actorUid, targetUids },
+      clientMessageId,
+      createdAt: now,
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import type { Clock, DocumentStore, Logger, Publisher } from '../../ports.js';
+import type { AuditLog } from '../audit.js';
+import { Conversations } from './conversations.js';
+import { Messages } from './messages.js';
+import { Moderation } from './moderation.js';
+import { OnMessageCreated } from './onMessageCreated.js';
+
+/** The messaging use cases, built once in the composition root (`services.messaging`). */
+export function messagingServices(infra: { store: DocumentStore; clock: Clock; publisher: Publisher; logger: Logger }, audit: AuditLog) {
+  const deps = { store: infra.store, clock: infra.clock, audit };
+  const moderation = new Moderation(deps);
+  return {
+    conversations: new Conversations(deps),
+    messages: new Messages(deps),
+    moderation,
+    onMessageCreated: new OnMessageCreated({ ...deps, publisher: infra.publisher, logger: infra.logger, moderation }),
+  };
+}
+
+export type MessagingServices = ReturnType<typeof messagingServices>;

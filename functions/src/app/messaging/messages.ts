@@ -1,0 +1,150 @@
+import type { z } from 'zod';
+import type { DocData } from '../../ports.js';
+import { fieldOps } from '../../ports.js';
+import type { Caller } from '../../domain/caller.js';
+import { hasRole } from '../../domain/caller.js';
+import { failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
+import { paths } from '../../domain/paths.js';
+import { messageIdFor } from '../../domain/messaging/conversation.js';
+import { CONTENT_FIELDS, MESSAGE_LIMITS, messageSchema, previewOf } from '../../domain/messaging/message.js';
+import { parseInput } from '../../domain/validation.js';
+import type { EditMessageInput, SendMessageInput, messageRefInput } from './inputs.js';
+import type { MessagingDeps } from './conversations.js';
+import { authorize, blockedBetween } from './conversations.js';
+import { loadConversation, toConversation, toMember } from './records.js';
+
+/** Whether moderation has banned this user from posting (set by a `ban` decision). */
+export function isBanned(user: DocData | undefined): boolean {
+  const moderation = user?.moderation as { banned?: unknown } | undefined;
+  return moderation?.banned === true;
+}
+
+/**
+ * Sending, editing and deleting messages through callables, with the checks firestore.rules makes on the same
+ * writes from clients (backend services and clients that prefer a callable use this path).
+ */
+export class Messages {
+  constructor(private readonly deps: MessagingDeps) {}
+
+  /** Stored once per (sender, clientMessageId): a resend returns the first copy's id. */
+  async send(caller: Caller, input: SendMessageInput) {
+    const { conversationId: cid, ...content } = input;
+    const conversation = await loadConversation(this.deps.store, cid);
+    const isService = hasRole(caller, 'service');
+    if (content.type === 'system' && !isService) throw permissionDenied('only backend services send system messages');
+    const [memberSnap, user] = await this.deps.store.getAll([paths.member(cid, caller.uid), paths.user(caller.uid)]);
+    if (!(isService && content.type === 'system')) {
+      const me = memberSnap?.exists ? toMember(memberSnap) : undefined;
+      authorize('post', conversation, me);
+      if (isBanned(user?.data)) throw permissionDenied('your account may not send messages');
+      if (conversation.type === 'direct') {
+        const other = conversation.memberIds.find((uid) => uid !== caller.uid);
+        if (other && (await blockedBetween(this.deps.store, caller.uid, other))) throw permissionDenied('you cannot message this user');
+      }
+    }
+    if (conversation.settings.e2ee !== !!content.encrypted) {
+      throw invalidArgument(
+        conversation.settings.e2ee
+          ? 'data.encrypted: this conversation is end-to-end encrypted; send only the ciphertext envelope'
+          : 'data.encrypted: this conversation is not end-to-end encrypted',
+        { fields: ['data.encrypted'] },
+      );
+    }
+    content.attachments?.forEach((a, i) => {
+      if (!a.path.startsWith(`conversations/${cid}/${caller.uid}/`)) {
+        throw invalidArgument(`data.attachments[${i}].path: must be an upload of yours in this conversation (conversations/${cid}/${caller.uid}/…)`, {
+          fields: [`data.attachments[${i}].path`],
+        });
+      }
+    });
+    if (content.replyTo) {
+      const original = await this.deps.store.get(paths.message(cid, content.replyTo));
+      if (!original.exists) throw invalidArgument(`data.replyTo: no message ${content.replyTo} in this conversation`, { fields: ['data.replyTo'] });
+    }
+    const messageId = messageIdFor(caller.uid, content.clientMessageId);
+    const doc = dropUndefined({ ...content, senderId: caller.uid, createdAt: this.deps.clock.now() });
+    const created = await this.deps.store.create(paths.message(cid, messageId), doc);
+    return { conversationId: cid, messageId, duplicate: !created };
+  }
+
+  /** The sender edits within the window; the previous content goes to `editHistory`. */
+  async edit(caller: Caller, input: EditMessageInput) {
+    const { conversationId: cid, messageId, ...patch } = input;
+    return this.deps.store.transaction(async (tx) => {
+      const snapshot = await tx.get(paths.message(cid, messageId));
+      if (!snapshot.exists || !snapshot.data) throw notFound(`message ${messageId} does not exist`);
+      const message = parseInput(messageSchema, snapshot.data, 'message');
+      if (message.senderId !== caller.uid) throw permissionDenied('only the sender edits a message');
+      if (message.deleted) throw failedPrecondition('a deleted message cannot be edited');
+      if (message.type === 'system') throw failedPrecondition('system messages cannot be edited');
+      const now = this.deps.clock.now();
+      if (now.getTime() - message.createdAt.getTime() > MESSAGE_LIMITS.editWindowMs) {
+        throw failedPrecondition(`messages can be edited for ${MESSAGE_LIMITS.editWindowMs / 60000} minutes after sending`);
+      }
+      const changes = dropUndefined(patch);
+      const previous = dropUndefined(Object.fromEntries(Object.keys(changes).map((k) => [k, (message as Record<string, unknown>)[k]])));
+      // The edited message must still be a valid message of its type (an image message cannot become a workshop).
+      parseInput(messageSchema, { ...message, ...changes, editedAt: now }, 'data');
+      tx.update(paths.message(cid, messageId), {
+        ...changes,
+        editedAt: now,
+        editHistory: [...(message.editHistory ?? []), { ...previous, editedAt: message.editedAt ?? message.createdAt }],
+      });
+      return { conversationId: cid, messageId, editedAt: now.toISOString() };
+    });
+  }
+
+  /**
+   * Deleting leaves a tombstone: the content fields go, the envelope stays so replies and read positions still
+   * resolve. The sender, the group's owner/admins (over lower roles) and platform admins may delete.
+   */
+  async delete(caller: Caller, input: z.output<typeof messageRefInput>) {
+    const { conversationId: cid, messageId } = input;
+    return this.deps.store.transaction(async (tx) => {
+      const [conversationSnap, messageSnap, meSnap] = await tx.getAll([
+        paths.conversation(cid),
+        paths.message(cid, messageId),
+        paths.member(cid, caller.uid),
+      ]);
+      if (!conversationSnap?.exists) throw notFound(`conversation ${cid} does not exist`);
+      if (!messageSnap?.exists || !messageSnap.data) throw notFound(`message ${messageId} does not exist`);
+      const senderId = String(messageSnap.data.senderId);
+      if (messageSnap.data.deleted === true) return { conversationId: cid, messageId, deleted: true };
+      const isPlatformAdmin = hasRole(caller, 'admin');
+      if (senderId !== caller.uid && !isPlatformAdmin) {
+        const senderSnap = await tx.get(paths.member(cid, senderId));
+        const conversation = toConversation(conversationSnap.data ?? {});
+        const me = meSnap?.exists ? toMember(meSnap) : undefined;
+        // A sender who has left counts as a plain member.
+        authorize('deleteOthersMessage', conversation, me, senderSnap.exists ? toMember(senderSnap).role : 'member');
+      } else if (senderId === caller.uid && !meSnap?.exists && !isPlatformAdmin) {
+        throw permissionDenied('you are not a member of this conversation');
+      }
+      const now = this.deps.clock.now();
+      tx.update(paths.message(cid, messageId), tombstone(caller.uid, now));
+      const last = conversationSnap.data?.lastMessage as { messageId?: string } | null | undefined;
+      if (last?.messageId === messageId) tx.update(paths.conversation(cid), { 'lastMessage.preview': previewOf({ type: 'text', deleted: true }) });
+      this.deps.audit.recordIn(tx, {
+        actorUid: caller.uid,
+        action: 'message.deleted',
+        target: { type: 'message', id: `${cid}/${messageId}` },
+        details: { senderId },
+      });
+      return { conversationId: cid, messageId, deleted: true };
+    });
+  }
+}
+
+/** The update that turns a message into a tombstone. */
+export function tombstone(deletedBy: string, now: Date): DocData {
+  return {
+    ...Object.fromEntries([...CONTENT_FIELDS, 'encrypted', 'editHistory'].map((f) => [f, fieldOps.delete()])),
+    deleted: true,
+    deletedBy,
+    deletedAt: now,
+  };
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

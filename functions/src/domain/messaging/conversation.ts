@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Conversations (`conversations/{cid}`) and their members (`conversations/{cid}/members/{uid}`, one document per
+ * member so a busy group never funnels its counters through one hot document).
+ */
+
+export const CONVERSATION_TYPES = ['direct', 'group'] as const;
+export type ConversationType = (typeof CONVERSATION_TYPES)[number];
+
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const GROUP_LIMITS = {
+  maxMembers: 256,
+  /** Members one addMembers call may add (keeps every change inside one Firestore transaction). */
+  maxAddPerCall: 50,
+  titleMax: 100,
+  pinnedMax: 20,
+} as const;
+
+/** How long an `activeUntil` heartbeat and a typing indicator may reach ahead (firestore.rules uses the same). */
+export const ACTIVE_AHEAD_MS = 5 * 60 * 1000;
+export const TYPING_AHEAD_MS = 10 * 1000;
+
+export const uidSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id (1-128 letters, digits, _ or -)');
+export const conversationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,160}$/, 'must be a conversation id');
+
+export const settingsSchema = z.object({
+  /** Only owner and admins post. */
+  announcementOnly: z.boolean().default(false),
+  /** Messages carry only ciphertext (README "End-to-end encryption envelope"). Can be switched on, never off. */
+  e2ee: z.boolean().default(false),
+});
+export type ConversationSettings = z.infer<typeof settingsSchema>;
+
+export interface LastMessage {
+  messageId: string;
+  senderId: string;
+  type: string;
+  preview: string;
+  createdAt: Date;
+}
+
+export interface Conversation {
+  type: ConversationType;
+  title: string | null;
+  photo: string | null;
+  memberIds: string[];
+  lastMessage: LastMessage | null;
+  lastMessageAt: Date | null;
+  settings: ConversationSettings;
+  pinnedMessageIds: string[];
+  createdAt: Date;
+  createdBy: string;
+}
+
+export interface Member {
+  uid: string;
+  role: MemberRole;
+  joinedAt: Date;
+  lastReadAt: Date | null;
+  unreadCount: number;
+  mutedUntil: Date | null;
+  activeUntil: Date | null;
+}
+
+export function newMember(uid: string, role: MemberRole, now: Date): Member {
+  return { uid, role, joinedAt: now, lastReadAt: now, unreadCount: 0, mutedUntil: null, activeUntil: null };
+}
+
+/**
+ * One direct conversation per pair, ever: the id is derived from the two uids (sorted), matching the seed data's
+ * `dm_{a}_{b}`. Two different pairs could only collide if uids contain `_`; the use case checks the stored member
+ * list and refuses a collision instead of joining the wrong conversation.
+ */
+export function directConversationId(a: string, b: string): string {
+  const [first, second] = [a, b].sort();
+  return `dm_${first}_${second}`;
+}
+
+/** The message id for a sender's clientMessageId: a resend of a queued message lands on the same document. */
+export function messageIdFor(senderId: string, clientMessageId: string): string {
+  return `${senderId}_${clientMessageId}`;
+}
+
+/** Who receives the push for a new message: other members not looking at the conversation and not muting it. */
+export function pushRecipients(members: readonly Member[], senderId: string, now: Date): string[] {
+  const after = (d: Date | null) => d !== null && d.getTime() > now.getTime();
+  return members.filter((m) => m.uid !== senderId && !after(m.activeUntil) && !after(m.mutedUntil)).map((m) => m.uid);
+}
+
+/** The member who takes over when the owner leaves: the longest-standing admin, else the longest-standing member. */
+export function nextOwner(members: readonly Member[], leavingUid: string): Member | undefined {
+  const rest = members.filter((m) => m.uid !== leavingUid);
+  const byTenure = (a: Member, b: Member) => a.joinedAt.getTime() - b.joinedAt.getTime() || a.uid.localeCompare(b.uid);
+  return rest.filter((m) => m.role === 'admin').sort(byTenure)[0] ?? [...rest].sort(byTenure)[0];
+}

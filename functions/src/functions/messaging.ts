@@ -1,0 +1,60 @@
+import { onDocumentCreated } from 'firebase-functions/v2/firestore';
+import {
+  addMembersInput,
+  blockInput,
+  conversationInput,
+  createGroupInput,
+  decideInput,
+  directInput,
+  editMessageInput,
+  memberInput,
+  messageRefInput,
+  pinInput,
+  reportInput,
+  sendMessageInput,
+  setRoleInput,
+  updateGroupInput,
+} from '../app/messaging/inputs.js';
+import { paths } from '../domain/paths.js';
+import { callable } from './callable.js';
+import { REGION } from './options.js';
+import { services } from './runtime.js';
+
+/**
+ * Messaging: callables for what clients must not write themselves (conversations, membership, roles, moderation)
+ * and the trigger that follows every new message. Clients write messages, read receipts and typing documents
+ * directly under firestore.rules; `sendMessage` is the same with the checks done here.
+ */
+
+export const createDirectConversation = callable(directInput, (data, { caller, services: s }) => s.messaging.conversations.createDirect(caller, data));
+export const createGroup = callable(createGroupInput, (data, { caller, services: s }) => s.messaging.conversations.createGroup(caller, data));
+export const updateGroup = callable(updateGroupInput, (data, { caller, services: s }) => s.messaging.conversations.updateGroup(caller, data));
+export const addMembers = callable(addMembersInput, (data, { caller, services: s }) => s.messaging.conversations.addMembers(caller, data));
+export const removeMember = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.removeMember(caller, data));
+export const setRole = callable(setRoleInput, (data, { caller, services: s }) => s.messaging.conversations.setRole(caller, data));
+export const leaveGroup = callable(conversationInput, (data, { caller, services: s }) => s.messaging.conversations.leaveGroup(caller, data));
+export const transferOwnership = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.transferOwnership(caller, data));
+export const pinMessage = callable(pinInput, (data, { caller, services: s }) => s.messaging.conversations.pin(caller, data));
+export const blockUser = callable(blockInput, (data, { caller, services: s }) => s.messaging.conversations.block(caller, data));
+export const unblockUser = callable(blockInput, (data, { caller, services: s }) => s.messaging.conversations.unblock(caller, data));
+export const markConversationRead = callable(conversationInput, (data, { caller, services: s }) => s.messaging.conversations.markRead(caller, data));
+
+export const sendMessage = callable(sendMessageInput, (data, { caller, services: s }) => s.messaging.messages.send(caller, data));
+export const editMessage = callable(editMessageInput, (data, { caller, services: s }) => s.messaging.messages.edit(caller, data));
+export const deleteMessage = callable(messageRefInput, (data, { caller, services: s }) => s.messaging.messages.delete(caller, data));
+
+export const reportMessage = callable(reportInput, (data, { caller, services: s }) => s.messaging.moderation.report(caller, data));
+/** Admins only (checked in the use case): keep, remove, warn or ban. */
+export const decideModeration = callable(decideInput, (data, { caller, services: s }) => s.messaging.moderation.decide(caller, data));
+
+/**
+ * Summary, unread counters, push and moderation for each new message. Retried on failure; every step is
+ * idempotent. It re-reads the message through the store, so it sees the document as it is now (and as Dates).
+ */
+export const onMessageCreated = onDocumentCreated({ document: 'conversations/{cid}/messages/{mid}', region: REGION, retry: true }, async (event) => {
+  const { cid, mid } = event.params;
+  const s = services();
+  const snapshot = await s.infra.store.get(paths.message(cid, mid));
+  if (!snapshot.exists || !snapshot.data) return;
+  await s.messaging.onMessageCreated.handle(cid, mid, snapshot.data);
+});

@@ -1,0 +1,41 @@
+import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { AuditLog } from '../../../src/app/audit.js';
+import { messagingServices } from '../../../src/app/messaging/index.js';
+import type { Caller, Role } from '../../../src/domain/caller.js';
+import { paths } from '../../../src/domain/paths.js';
+
+export const T0 = '2026-11-21T10:00:00.000Z';
+
+/** Messaging over the in-memory adapters, with a few users, as the use-case tests need it. */
+export async function messagingWorld(uids: string[] = ['owner', 'admin', 'member', 'other', 'outsider']) {
+  const infra = memoryInfra({ now: T0 });
+  const audit = new AuditLog(infra.store, infra.clock);
+  const messaging = messagingServices(infra, audit);
+  for (const uid of uids) await infra.store.set(paths.user(uid), { displayName: `User ${uid}`, kind: 'creator' });
+  return { infra, messaging, store: infra.store, clock: infra.clock };
+}
+
+export const as = (uid: string, ...roles: Role[]): Caller => ({ uid, roles: new Set(roles) });
+
+/** A group `g` owned by `owner`, with `admin` as admin and `member`, `other` as members. */
+export async function groupWorld(settings: { announcementOnly?: boolean; e2ee?: boolean } = {}) {
+  const world = await messagingWorld();
+  const { conversationId } = await world.messaging.conversations.createGroup(as('owner'), {
+    title: 'Indigo Collective',
+    memberIds: ['admin', 'member', 'other'],
+    settings,
+  });
+  await world.messaging.conversations.setRole(as('owner'), { conversationId, uid: 'admin', role: 'admin' });
+  return { ...world, cid: conversationId };
+}
+
+export function textMessage(clientMessageId: string, text = 'Hello there') {
+  return { type: 'text' as const, text, clientMessageId };
+}
+
+/** Runs the message trigger the way Firestore would after a create. */
+export async function triggerFor(world: Awaited<ReturnType<typeof messagingWorld>>, cid: string, mid: string) {
+  const snapshot = await world.store.get(paths.message(cid, mid));
+  if (!snapshot.data) throw new Error(`no message ${mid}`);
+  return world.messaging.onMessageCreated.handle(cid, mid, snapshot.data);
+}
