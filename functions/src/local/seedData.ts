@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ROLES } from '../domain/caller.js';
+import { preferencesPatchSchema } from '../domain/notifications/preferences.js';
 import { MESSAGE_TYPES, attachmentSchema, materialSpecSchema, techniqueSchema, workshopSchema } from '../domain/messaging/message.js';
 
 /**
@@ -32,6 +33,8 @@ export const seedUserSchema = z.object({
   quietHours: z.object({ start: hhmm, end: hhmm }).optional(),
   /** ISO weekdays (1 = Monday … 7 = Sunday) and local hours when a creator takes non-critical notifications. */
   workingHours: z.object({ days: z.array(z.number().int().min(1).max(7)).min(1), start: hhmm, end: hhmm }).optional(),
+  /** Anything else the user chose in their notification settings, as the pipeline stores it (a patch over defaults). */
+  preferences: preferencesPatchSchema.optional(),
   email: z.email().optional(),
   emailVerified: z.boolean().default(false),
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164').optional(),

@@ -5,6 +5,9 @@ import type { Role } from '../domain/caller.js';
 import { messageIdFor, newMember } from '../domain/messaging/conversation.js';
 import type { Conversation } from '../domain/messaging/conversation.js';
 import { messageSchema, previewOf } from '../domain/messaging/message.js';
+import { audiencePaths } from '../app/notifications/audience.js';
+import { mergePatch, preferencesPatchSchema } from '../domain/notifications/preferences.js';
+import type { PreferencesPatch } from '../domain/notifications/preferences.js';
 import type { Seed, SeedConversation, SeedUser } from './seedData.js';
 
 /**
@@ -30,11 +33,9 @@ export interface SeedAuthUser {
 
 export const seedPaths = {
   preferences: paths.preferences,
-  follower: (creatorId: string, followerId: string) => `users/${creatorId}/followers/${followerId}`,
   following: (followerId: string, creatorId: string) => `users/${followerId}/following/${creatorId}`,
   auction: (auctionId: string) => `auctions/${auctionId}`,
   bid: (auctionId: string, bidId: string) => `auctions/${auctionId}/bids/${bidId}`,
-  watcher: (auctionId: string, uid: string) => `auctions/${auctionId}/watchers/${uid}`,
   order: (orderId: string) => `orders/${orderId}`,
 };
 
@@ -48,8 +49,9 @@ export function seedDocuments(seed: Seed, options: { now: Date }): SeedWrite[] {
     })),
     ...seed.follows.flatMap((f) =>
       f.followerIds.flatMap((followerId) => [
-        { path: seedPaths.follower(f.creatorId, followerId), data: { creatorId: f.creatorId, followerId, createdAt: now } },
-        { path: seedPaths.following(followerId, f.creatorId), data: { creatorId: f.creatorId, followerId, createdAt: now } },
+        // Audience pages are ordered by `uid` (app/notifications/audience.ts).
+        { path: audiencePaths.follower(f.creatorId, followerId), data: { uid: followerId, creatorId: f.creatorId, createdAt: now } },
+        { path: seedPaths.following(followerId, f.creatorId), data: { uid: f.creatorId, followerId, createdAt: now } },
       ]),
     ),
     ...seed.auctions.flatMap((a) => auctionDocuments(a)),
@@ -84,12 +86,16 @@ function userDocuments(u: SeedUser, now: Date): SeedWrite[] {
   return writes;
 }
 
+/**
+ * The stored preferences document is a patch over the pipeline's defaults (domain/notifications/preferences.ts):
+ * the seed's quiet and working hours, plus whatever else the user chose (`preferences` in users.json).
+ */
 function preferencesOf(u: SeedUser, now: Date): DocData {
-  return withoutUndefined({
-    quietHours: u.quietHours ? { ...u.quietHours, enabled: true } : undefined,
-    workingHours: u.workingHours ? { ...u.workingHours, enabled: true } : undefined,
-    updatedAt: now,
+  const patch = mergePatch(u.preferences as PreferencesPatch | undefined, {
+    ...(u.quietHours ? { quietHours: { enabled: true, ...u.quietHours } } : {}),
+    ...(u.workingHours ? { workingHours: { enabled: true, ...u.workingHours } } : {}),
   });
+  return { ...preferencesPatchSchema.parse(patch), updatedAt: now };
 }
 
 function auctionDocuments(a: Seed['auctions'][number]): SeedWrite[] {
@@ -108,7 +114,7 @@ function auctionDocuments(a: Seed['auctions'][number]): SeedWrite[] {
       path: seedPaths.bid(a.auctionId, `bid_${String(i + 1).padStart(3, '0')}`),
       data: { bidderId: b.bidderId, amount: b.amount, currency: a.currency, at: b.at },
     })),
-    ...a.watcherIds.map((uid) => ({ path: seedPaths.watcher(a.auctionId, uid), data: { uid, since: bids[0]?.at ?? a.endsAt } })),
+    ...a.watcherIds.map((uid) => ({ path: audiencePaths.watcher(a.auctionId, uid), data: { uid, since: bids[0]?.at ?? a.endsAt } })),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
 import { MESSAGE_TYPES, messageSchema } from '../../../src/domain/messaging/message.js';
+import { effectivePreferences, preferencesPatchSchema } from '../../../src/domain/notifications/preferences.js';
 import { userProfileSchema } from '../../../src/domain/users.js';
 import { applySeed } from '../../../src/local/applySeed.js';
 import { parseSeed, readSeed, SeedError } from '../../../src/local/seedData.js';
@@ -53,9 +54,20 @@ describe('seedDocuments', () => {
     }
   });
 
-  it('writes preferences with the quiet and working hours of each user', () => {
-    const maya = byPath.get('users/u_maya/settings/notifications');
-    expect(maya).toMatchObject({ quietHours: { start: '22:00', end: '07:00' }, workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' } });
+  it('writes preferences the pipeline reads back: quiet and working hours, and choices made in users.json', () => {
+    const { updatedAt: _updatedAt, ...stored } = byPath.get('users/u_maya/settings/notifications')!;
+    const maya = effectivePreferences(preferencesPatchSchema.parse(stored));
+    expect(maya.quietHours).toMatchObject({ enabled: true, start: '22:00', end: '07:00' });
+    expect(maya.workingHours).toEqual({ enabled: true, days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' });
+    expect(maya.types['commerce.commission_request'].channels.sms).toBe(true);
+    // A collector without working hours keeps the default (off).
+    const { updatedAt: _u, ...jonas } = byPath.get('users/u_jonas/settings/notifications')!;
+    expect(effectivePreferences(preferencesPatchSchema.parse(jonas)).workingHours.enabled).toBe(false);
+  });
+
+  it('writes follower and watcher documents the audience pages read (ordered by uid)', () => {
+    expect(byPath.get('users/u_maya/followers/u_jonas')).toMatchObject({ uid: 'u_jonas' });
+    expect(byPath.get('auctions/auc_walnut_bowl/watchers/u_liam')).toMatchObject({ uid: 'u_liam' });
   });
 
   it('writes conversations, one member document per member, and messages the messaging schema accepts', () => {
