@@ -4,7 +4,8 @@ import { TOPICS } from '../../../src/domain/channels.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import type { NewMessageEvent } from '../../../src/app/messaging/onMessageCreated.js';
 import { moderationItemId } from '../../../src/app/messaging/moderation.js';
-import { as, groupWorld, messagingWorld, textMessage, triggerFor } from './setup.js';
+import type { messagingWorld} from './setup.js';
+import { as, groupWorld, textMessage, triggerFor } from './setup.js';
 
 const unread = async (world: { store: { get(p: string): Promise<{ data?: Record<string, unknown> | undefined }> } }, cid: string, uid: string) =>
   (await world.store.get(paths.member(cid, uid))).data?.unreadCount;
