@@ -2,6 +2,9 @@ import type { Clock, DocumentStore, Logger, MessageIndex, ObjectStorage, Publish
 import { AuditLog } from './app/audit.js';
 import { messagingServices } from './app/messaging/index.js';
 import { searchServices } from './app/search/index.js';
+import { TOPICS } from './domain/channels.js';
+import { notificationServices } from './app/notifications/index.js';
+import { notificationSettingsFromParams } from './functions/notificationSettings.js';
 
 /**
  * The composition root: builds every use case from one set of adapters. `firebaseInfra()` (src/functions/runtime.ts)
@@ -26,6 +29,7 @@ export function buildServices(infra: Infra) {
     audit,
     messaging: messagingServices(infra, audit),
     search: searchServices(infra),
+    notifications: notificationServices(infra, audit, notificationSettingsFromParams()),
   };
 }
 
@@ -46,6 +50,11 @@ export type TopicHandler = (data: unknown, meta: TopicMeta) => Promise<void>;
  * (connectMemoryBus) both dispatch through this map, so tests and the local run exercise the same code path.
  * Handlers validate `data` themselves (zod) and must be idempotent: Pub/Sub delivers at least once.
  */
-export function topicHandlers(_services: Services): Record<string, TopicHandler> {
-  return {};
+export function topicHandlers(services: Services): Record<string, TopicHandler> {
+  return {
+    [TOPICS.domainEvents]: async (data, meta) => {
+      await services.notifications.pipeline.submit(data, 'pubsub', meta.messageId);
+    },
+    [TOPICS.fanout]: (data, meta) => services.notifications.pipeline.onFanout(data, meta.messageId),
+  };
 }

@@ -8,3 +8,8 @@ export {
   pinMessage, blockUser, unblockUser, markConversationRead, sendMessage, editMessage, deleteMessage, reportMessage,
   decideModeration, onMessageCreated,
 } from './functions/messaging.js';
+export {
+  onNotificationEventCreated, publishEvent, notificationsDomainEvents, notificationsFanout, releaseNotificationDigests,
+  getPreferences, updatePreferences, resetPreferences, listNotifications, getUnreadCount, markNotificationsRead,
+  markAllNotificationsRead, archiveNotifications, deleteNotifications,
+} from './functions/notifications.js';

@@ -8,6 +8,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
  * exports exactly these functions, each of the expected trigger kind. Add a line when you add a function.
  */
 const EXPECTED: Record<string, string> = {
+  onNotificationEventCreated: 'firestore:created:events/{eventId}',
+  publishEvent: 'callable',
+  notificationsDomainEvents: 'pubsub:domain-events',
+  notificationsFanout: 'pubsub:notification-fanout',
+  releaseNotificationDigests: 'schedule',
+  getPreferences: 'callable',
+  updatePreferences: 'callable',
+  resetPreferences: 'callable',
+  listNotifications: 'callable',
+  getUnreadCount: 'callable',
+  markNotificationsRead: 'callable',
+  markAllNotificationsRead: 'callable',
+  archiveNotifications: 'callable',
+  deleteNotifications: 'callable',
   searchIndexMessage: 'firestore:written:conversations/{cid}/messages/{mid}',
   searchSyncMembers: 'firestore:updated:conversations/{cid}',
   searchMessages: 'callable',

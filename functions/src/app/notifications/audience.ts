@@ -1,0 +1,26 @@
+import type { Audience } from '../../domain/notifications/catalog.js';
+import type { DocumentStore } from '../../ports.js';
+
+/**
+ * Where audiences live: followers at users/{creatorId}/followers/{uid}, auction watchers at
+ * auctions/{auctionId}/watchers/{uid}; each member document carries its `uid` so pages can be ordered and resumed.
+ */
+export const audiencePaths = {
+  followers: (creatorId: string) => `users/${creatorId}/followers`,
+  follower: (creatorId: string, uid: string) => `users/${creatorId}/followers/${uid}`,
+  watchers: (auctionId: string) => `auctions/${auctionId}/watchers`,
+  watcher: (auctionId: string, uid: string) => `auctions/${auctionId}/watchers/${uid}`,
+};
+
+const collectionOf = (audience: Audience) =>
+  audience.kind === 'followers' ? audiencePaths.followers(audience.creatorId) : audiencePaths.watchers(audience.auctionId);
+
+/** One page of member ids, ordered by uid, after `cursor` (the last uid of the previous page). */
+export async function audiencePage(store: DocumentStore, audience: Audience, size: number, cursor?: string): Promise<string[]> {
+  const snaps = await store.query(collectionOf(audience), {
+    orderBy: [{ field: 'uid' }],
+    limit: size,
+    ...(cursor ? { startAfter: [cursor] } : {}),
+  });
+  return snaps.map((s) => String(s.data?.uid ?? s.id));
+}

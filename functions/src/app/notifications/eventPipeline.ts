@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { TOPICS } from '../../domain/channels.js';
+import { invalidArgument } from '../../domain/errors.js';
+import { paths } from '../../domain/paths.js';
+import { EventRejected, audienceSchema, parseEvent, planEvent } from '../../domain/notifications/catalog.js';
+import type { DomainEvent, PlannedNotification, RoutingOptions } from '../../domain/notifications/catalog.js';
+import { userProfileSchema } from '../../domain/users.js';
+import type { Clock, DocData, DocumentStore, Logger, Publisher } from '../../ports.js';
+import { audiencePage } from './audience.js';
+import type { PreferencesRepo } from './preferencesRepo.js';
+import { deliverToRecipient } from './recipientDelivery.js';
+import type { RecipientDeps, RecipientOutcome } from './recipientDelivery.js';
+
+export type EventSource = 'document' | 'callable' | 'pubsub';
+
+export interface EventPipelineDeps extends RecipientDeps {
+  logger: Logger;
+  preferences: PreferencesRepo;
+  routing: RoutingOptions;
+  /** Audience members per fan-out chunk (one Pub/Sub message, one function invocation). */
+  fanoutChunkSize: number;
+  /** Recipients handled at once within an invocation. */
+  concurrency: number;
+}
+
+/** The canonical id of an event with this idempotency key: the same key from any source is the same event. */
+export const eventIdFor = (idempotencyKey: string) => `evt_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+
+const eventKeyPath = (idempotencyKey: string) => `eventKeys/${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
+
+/** Messages on `notification-fanout`: a page walks the audience, a chunk notifies one page of members. */
+export const fanoutMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('page'), eventId: z.string().min(1), cursor: z.string().optional() }),
+  z.object({ kind: z.literal('chunk'), eventId: z.string().min(1), uids: z.array(z.string().min(1)).min(1).max(1000) }),
+]);
+export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
+
+export interface Submitted {
+  eventId: string;
+  status: 'processed' | 'rejected' | 'duplicate';
+  error?: string;
+}
+
+/**
+ * Events in, notifications out. Three doors (events/ documents, the publishEvent callable, the domain-events topic)
+ * lead to one `process`: validate, record the event, plan recipients, hand each to `deliverToRecipient`, and walk
+ * large audiences page by page over `notification-fanout` so no invocation grows with the audience.
+ */
+export class EventPipeline {
+  constructor(private readonly d: EventPipelineDeps) {}
+
+  /** publishEvent and the domain-events topic: records events/{evt_<hash of key>} and processes it. */
+  async submit(raw: unknown, source: Exclude<EventSource, 'document'>, attemptId: string): Promise<Submitted> {
+    const key = idempotencyKeyOf(raw);
+    const eventId = key ? eventIdFor(key) : `rejected_${createHash('sha256').update(JSON.stringify(raw ?? null)).digest('hex').slice(0, 32)}`;
+    let event: DomainEvent;
+    try {
+      event = parseEvent(raw);
+    } catch (error) {
+      if (!(error instanceof EventRejected)) throw error;
+      await this.d.store.set(paths.event(eventId), { ...rejectionFields(error, this.d.clock.now()), source, received: summarize(raw) }, { merge: true });
+      this.d.logger.warn('event rejected', { eventId, source, error: error.message });
+      return { eventId, status: 'rejected', error: error.message };
+    }
+    const record = { ...eventFields(event), source, status: 'received', receivedAt: this.d.clock.now() };
+    if (!(await this.d.store.create(paths.event(eventId), record))) {
+      // Seen before. If that attempt was rejected, this corrected one replaces it; otherwise processing resumes.
+      const previous = await this.d.store.get(paths.event(eventId));
+      if (previous.data?.status === 'rejected') await this.d.store.set(paths.event(eventId), { ...record, error: null, errorField: null }, { merge: true });
+    }
+    return this.process(eventId, event, attemptId);
+  }
+
+  /** The events/{eventId} trigger. Events that publishEvent or the topic recorded were processed there already. */
+  async onDocument(eventId: string, data: DocData | undefined, attemptId: string): Promise<Submitted> {
+    if (data?.source && data.source !== 'document') return { eventId, status: 'processed' };
+    let event: DomainEvent;
+    try {
+      event = parseEvent(data);
+    } catch (error) {
+      if (!(error instanceof EventRejected)) throw error;
+      await this.d.store.set(paths.event(eventId), rejectionFields(error, this.d.clock.now()), { merge: true });
+      this.d.logger.warn('event rejected', { eventId, source: 'document', error: error.message });
+      return { eventId, status: 'rejected', error: error.message };
+    }
+    return this.process(eventId, event, attemptId);
+  }
+
+  private async process(eventId: string, event: DomainEvent, attemptId: string): Promise<Submitted> {
+    const log = this.d.logger.child({ eventId, type: event.type });
+    // The same idempotency key under another event id (a second events/ document) is a duplicate of the first.
+    const owner = await this.d.store.transaction(async (tx) => {
+      const claim = await tx.get(eventKeyPath(event.idempotencyKey));
+      const current = await tx.get(paths.event(eventId));
+      if (claim.exists && claim.data!.eventId !== eventId) {
+        if (current.exists) tx.update(paths.event(eventId), { status: 'duplicate', duplicateOf: claim.data!.eventId });
+        return String(claim.data!.eventId);
+      }
+      if (!claim.exists) tx.create(eventKeyPath(event.idempotencyKey), { eventId, idempotencyKey: event.idempotencyKey, at: this.d.clock.now() });
+      return eventId;
+    });
+    if (owner !== eventId) {
+      log.info('duplicate event', { duplicateOf: owner });
+      return { eventId, status: 'duplicate' };
+    }
+    const snap = await this.d.store.get(paths.event(eventId));
+    if (snap.data?.status === 'processed') return { eventId, status: 'processed' };
+
+    try {
+      const plan = planEvent(event, this.d.routing);
+      const outcomes = await this.deliverAll(eventId, attemptId, plan.direct);
+      if (plan.audience) await this.d.publisher.publish(TOPICS.fanout, { kind: 'page', eventId } satisfies FanoutMessage, { eventId });
+      await this.d.store.set(paths.event(eventId), {
+        status: 'processed', processedAt: this.d.clock.now(), directRecipients: plan.direct.length, fanout: !!plan.audience,
+        error: null,
+      }, { merge: true });
+      log.info('event processed', { recipients: plan.direct.length, outcomes, fanout: !!plan.audience });
+      return { eventId, status: 'processed' };
+    } catch (error) {
+      // Recorded for whoever looks at the event, then rethrown so Pub/Sub or the trigger retries.
+      await this.d.store.set(paths.event(eventId), { status: 'failed', error: String(error instanceof Error ? error.message : error) }, { merge: true });
+      throw error;
+    }
+  }
+
+  /** notification-fanout: a page publishes its chunk and the next page; a chunk notifies its members. */
+  async onFanout(data: unknown, attemptId: string): Promise<void> {
+    const parsed = fanoutMessageSchema.safeParse(data);
+    if (!parsed.success) {
+      // Not retryable: the message will never parse. Logged, not thrown.
+      this.d.logger.error('bad fan-out message', { error: parsed.error.message });
+      return;
+    }
+    const message = parsed.data;
+    const snap = await this.d.store.get(paths.event(message.eventId));
+    const event = parseEvent(snap.data);
+    const plan = planEvent(event, this.d.routing);
+    if (!plan.audience) return;
+    if (message.kind === 'page') {
+      const uids = await audiencePage(this.d.store, plan.audience.audience, this.d.fanoutChunkSize, message.cursor);
+      if (uids.length === 0) return;
+      await this.d.publisher.publish(TOPICS.fanout, { kind: 'chunk', eventId: message.eventId, uids } satisfies FanoutMessage, { eventId: message.eventId });
+      if (uids.length === this.d.fanoutChunkSize) {
+        await this.d.publisher.publish(TOPICS.fanout, { kind: 'page', eventId: message.eventId, cursor: uids.at(-1)! } satisfies FanoutMessage, { eventId: message.eventId });
+      }
+      return;
+    }
+    // Direct recipients were told already (and the actor is not told about their own action).
+    const skip = new Set([...plan.audience.exclude, ...plan.direct.map((r) => r.uid)]);
+    const notification = plan.audience.notification;
+    await this.deliverAll(message.eventId, attemptId, message.uids.filter((uid) => !skip.has(uid)).map((uid) => ({ uid, notification })));
+  }
+
+  private async deliverAll(
+    eventId: string,
+    attemptId: string,
+    recipients: ReadonlyArray<{ uid: string; notification: PlannedNotification }>,
+  ): Promise<Record<RecipientOutcome | 'skipped', number>> {
+    const outcomes: Record<RecipientOutcome | 'skipped', number> = { delivered: 0, duplicate: 0, republished: 0, skipped: 0 };
+    if (recipients.length === 0) return outcomes;
+    const uids = recipients.map((r) => r.uid);
+    const [profiles, prefs] = await Promise.all([
+      this.d.store.getAll(uids.map((uid) => paths.user(uid))),
+      this.d.preferences.getMany(uids),
+    ]);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < recipients.length; i = next++) {
+        const { uid, notification } = recipients[i]!;
+        const profile = userProfileSchema.safeParse(profiles[i]!.data ?? {});
+        if (!profiles[i]!.exists || !profile.success) {
+          // No profile (deleted account) or an unreadable one: nobody to notify; not an error for the event.
+          outcomes.skipped++;
+          continue;
+        }
+        const outcome = await deliverToRecipient(this.d, eventId, attemptId, { uid, profile: profile.data, prefs: prefs.get(uid)! }, notification);
+        outcomes[outcome]++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.d.concurrency, recipients.length) }, worker));
+    return outcomes;
+  }
+}
+
+function idempotencyKeyOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const key = (raw as Record<string, unknown>).idempotencyKey;
+  return typeof key === 'string' && key.length > 0 && key.length <= 256 ? key : undefined;
+}
+
+function eventFields(event: DomainEvent): DocData {
+  return {
+    type: event.type, idempotencyKey: event.idempotencyKey, occurredAt: event.occurredAt, payload: event.payload,
+    ...(event.audience ? { audience: audienceSchema.parse(event.audience) } : {}),
+  };
+}
+
+function rejectionFields(error: EventRejected, now: Date): DocData {
+  return { status: 'rejected', error: error.message, errorField: error.field, rejectedAt: now };
+}
+
+/** What a rejected event looked like, bounded (the payload may be the reason it was rejected). */
+function summarize(raw: unknown): DocData {
+  const text = JSON.stringify(raw ?? null) ?? 'null';
+  return { json: text.length > 2000 ? `${text.slice(0, 2000)}…` : text };
+}
+
+/** publishEvent's answer to a rejected event: INVALID_ARGUMENT naming the field. */
+export function rejectionError(submitted: Submitted) {
+  return invalidArgument(`event rejected: ${submitted.error}`, { eventId: submitted.eventId });
+}

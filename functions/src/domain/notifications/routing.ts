@@ -1,0 +1,94 @@
+import type { Channel, ProviderChannel } from '../channels.js';
+import type { PlannedNotification } from './catalog.js';
+import type { EffectivePreferences } from './preferences.js';
+import { inWindow, nextDigestTime, nextLocalTime } from './schedule.js';
+
+/**
+ * Per recipient and channel: preferences → quiet hours → working hours → (rate limits, applied by the caller
+ * against the counters) → send now, hold for a digest, or suppress. Pure and synchronous: everything it needs is
+ * passed in, so every time-zone case is a plain unit test.
+ */
+
+export type HoldReason = 'quiet_hours' | 'outside_working_hours' | 'digest' | 'grouped';
+export type SuppressReason = 'unverified_phone' | 'unverified_email' | 'rate_limited';
+
+export type ChannelDecision =
+  | { channel: Channel; action: 'send' }
+  | { channel: ProviderChannel; action: 'batch'; reason: HoldReason; releaseAt: Date }
+  | { channel: ProviderChannel; action: 'suppress'; reason: SuppressReason };
+
+export interface RecipientContext {
+  prefs: EffectivePreferences;
+  timeZone: string;
+  emailVerified: boolean;
+  phoneVerified: boolean;
+  now: Date;
+  /** Set while a burst of the same group is in progress: outbound channels wait for the group's window to close. */
+  burstUntil?: Date;
+}
+
+/** Order matters: the first decision that sends on a provider channel is the primary one for critical fallback. */
+export const ROUTING_ORDER: readonly Channel[] = ['inApp', 'push', 'sms', 'email'];
+
+export function decideChannels(notification: PlannedNotification, ctx: RecipientContext): ChannelDecision[] {
+  const pref = ctx.prefs.types[notification.type];
+  if (pref.frequency === 'off') return [];
+  const decisions: ChannelDecision[] = [];
+  for (const channel of ROUTING_ORDER) {
+    if (!pref.channels[channel]) continue;
+    // The in-app center is silent: it always receives the notification at once (rate limits aside).
+    if (channel === 'inApp') {
+      decisions.push({ channel, action: 'send' });
+      continue;
+    }
+    if (channel === 'sms' && !ctx.phoneVerified) {
+      decisions.push({ channel, action: 'suppress', reason: 'unverified_phone' });
+      continue;
+    }
+    if (channel === 'email' && !ctx.emailVerified) {
+      decisions.push({ channel, action: 'suppress', reason: 'unverified_email' });
+      continue;
+    }
+    const hold = holdUntil(notification, ctx);
+    decisions.push(hold ? { channel, action: 'batch', ...hold } : { channel, action: 'send' });
+  }
+  return decisions;
+}
+
+/** When (and why) an outbound notification must wait; undefined when it may leave now. */
+export function holdUntil(notification: PlannedNotification, ctx: RecipientContext): { reason: HoldReason; releaseAt: Date } | undefined {
+  const { prefs, timeZone: zone, now } = ctx;
+  const quiet = prefs.quietHours;
+  const inQuiet = quiet.enabled && inWindow(now, zone, quiet.start, quiet.end);
+  if (notification.critical) {
+    // Critical ones ignore working hours, digests and bursts; quiet hours only if the user did not let them through.
+    if (inQuiet && !quiet.breakThrough[notification.type]) return { reason: 'quiet_hours', releaseAt: nextLocalTime(now, zone, quiet.end) };
+    return undefined;
+  }
+  // Several rules may hold it; it leaves when all of them allow, i.e. at the latest release.
+  const holds: Array<{ reason: HoldReason; releaseAt: Date }> = [];
+  if (ctx.burstUntil && ctx.burstUntil > now) holds.push({ reason: 'grouped', releaseAt: ctx.burstUntil });
+  if (inQuiet) holds.push({ reason: 'quiet_hours', releaseAt: nextLocalTime(now, zone, quiet.end) });
+  const work = prefs.workingHours;
+  if (work.enabled && !inWindow(now, zone, work.start, work.end, work.days)) {
+    holds.push({ reason: 'outside_working_hours', releaseAt: nextLocalTime(now, zone, work.start, work.days) });
+  }
+  const frequency = prefs.types[notification.type].frequency;
+  if (frequency !== 'instant' && frequency !== 'off') {
+    holds.push({ reason: 'digest', releaseAt: nextDigestTime(now, zone, frequency, prefs.digestAt) });
+  }
+  return holds.reduce<{ reason: HoldReason; releaseAt: Date } | undefined>(
+    (latest, hold) => (!latest || hold.releaseAt > latest.releaseAt ? hold : latest),
+    undefined,
+  );
+}
+
+/**
+ * Critical notifications: channels the user allows (enabled, verified, not rate limited) that have no job of
+ * their own. The primary job carries them so channel delivery can fall back if its channel fails.
+ */
+export function fallbackChannels(decisions: readonly ChannelDecision[], primary: ProviderChannel, blocked: ReadonlySet<ProviderChannel> = new Set()): ProviderChannel[] {
+  const sending = new Set(decisions.filter((d) => d.action === 'send').map((d) => d.channel));
+  const allowed = decisions.filter((d) => d.channel !== 'inApp' && d.action !== 'suppress').map((d) => d.channel as ProviderChannel);
+  return allowed.filter((c) => c !== primary && !sending.has(c) && !blocked.has(c));
+}
