@@ -61,7 +61,7 @@ export async function loadMembers(reader: Pick<DocumentStore, 'query'> | Pick<Tr
   return snapshots.map(toMember);
 }
 
+/** The stored member document; `uid` is kept too so a collection-group query finds a user's memberships. */
 export function memberDoc(member: Member): DocData {
-  const { uid: _uid, ...rest } = member;
-  return { ...rest };
+  return { ...member };
 }
