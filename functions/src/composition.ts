@@ -1,5 +1,6 @@
-import type { Clock, DocumentStore, Logger, MessageIndex, ObjectStorage, Publisher } from './ports.js';
+import type { Clock, DeliveryInfra, DocumentStore, Logger, MessageIndex, ObjectStorage, Publisher } from './ports.js';
 import { AuditLog } from './app/audit.js';
+import { buildDelivery } from './app/delivery/deliveryServices.js';
 import { messagingServices } from './app/messaging/index.js';
 import { searchServices } from './app/search/index.js';
 import { TOPICS } from './domain/channels.js';
@@ -20,6 +21,8 @@ export interface Infra {
   /** Search & compliance (issue 6): the message search index and where exports are written. */
   messageIndex: MessageIndex;
   exportStorage: ObjectStorage;
+  /** Channel delivery (issue 4): FCM, Twilio (SMS + Verify), SendGrid, and their settings. */
+  delivery: DeliveryInfra;
 }
 
 export function buildServices(infra: Infra) {
@@ -29,6 +32,7 @@ export function buildServices(infra: Infra) {
     audit,
     messaging: messagingServices(infra, audit),
     search: searchServices(infra),
+    delivery: buildDelivery({ ...infra, audit }),
     notifications: notificationServices(infra, audit, notificationSettingsFromParams()),
   };
 }
@@ -56,5 +60,8 @@ export function topicHandlers(services: Services): Record<string, TopicHandler> 
       await services.notifications.pipeline.submit(data, 'pubsub', meta.messageId);
     },
     [TOPICS.fanout]: (data, meta) => services.notifications.pipeline.onFanout(data, meta.messageId),
+    [TOPICS.push]: (data) => services.delivery.channels.handle('push', data),
+    [TOPICS.sms]: (data) => services.delivery.channels.handle('sms', data),
+    [TOPICS.email]: (data) => services.delivery.channels.handle('email', data),
   };
 }

@@ -13,3 +13,7 @@ export {
   getPreferences, updatePreferences, resetPreferences, listNotifications, getUnreadCount, markNotificationsRead,
   markAllNotificationsRead, archiveNotifications, deleteNotifications,
 } from './functions/notifications.js';
+export {
+  deliverPush, deliverSms, deliverEmail, registerDevice, unregisterDevice, startPhoneVerification, checkPhoneVerification,
+} from './functions/delivery.js';
+export { twilioStatus, twilioInbound, sendgridEvents, unsubscribe } from './functions/webhooks.js';

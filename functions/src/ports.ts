@@ -183,3 +183,109 @@ export interface ObjectStorage {
   /** A URL that lets its holder download the object until `expiresAt`. */
   signedUrl(path: string, expiresAt: Date): Promise<string>;
 }
+
+// ───────────────────────────── delivery: push (FCM), SMS (Twilio), email (SendGrid) ─────────────────────────────
+
+import type { PushMessage } from './domain/delivery/pushMessage.js';
+import type { ProviderError } from './domain/delivery/providerError.js';
+export type { PushMessage } from './domain/delivery/pushMessage.js';
+
+/** Per-token outcome: one dead token must not stop the user's other devices. */
+export type PushResult =
+  | { readonly token: string; readonly ok: true; readonly messageId: string }
+  | { readonly token: string; readonly ok: false; readonly error: ProviderError };
+
+/** FCM HTTP v1. Throws ProviderError only when nothing could be attempted (auth, network). */
+export interface PushSender {
+  send(messages: readonly PushMessage[]): Promise<PushResult[]>;
+}
+
+export interface SmsMessage {
+  /** E.164. */
+  to: string;
+  body: string;
+  /** Where Twilio posts status changes for this message. */
+  statusCallback: string;
+}
+
+export interface SmsReceipt {
+  sid: string;
+  status: string;
+}
+
+/** Twilio Programmable Messaging. Throws ProviderError (transient or permanent). */
+export interface SmsSender {
+  send(message: SmsMessage): Promise<SmsReceipt>;
+}
+
+/** Twilio Verify: one-time codes proving a user owns a number. */
+export interface SmsVerifier {
+  start(phone: string): Promise<{ status: string }>;
+  check(phone: string, code: string): Promise<{ approved: boolean; status: string }>;
+}
+
+export interface EmailMessage {
+  to: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** List-Unsubscribe and List-Unsubscribe-Post among them. */
+  headers: Record<string, string>;
+  /** Echoed back on every event webhook post: how events find their delivery. */
+  customArgs: Record<string, string>;
+  categories: string[];
+}
+
+/** SendGrid v3 mail/send. Throws ProviderError (transient or permanent). */
+export interface EmailSender {
+  send(message: EmailMessage): Promise<{ messageId: string }>;
+}
+
+/** Retry and circuit-breaker settings (cockatiel); injectable so tests run with millisecond delays. */
+export interface ResilienceSettings {
+  /** Provider calls per job delivery, first one included. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Longest Retry-After honoured within one invocation; longer waits go back to Pub/Sub's redelivery. */
+  maxRetryAfterMs: number;
+  /** Per provider call. */
+  timeoutMs: number;
+  /** Consecutive failures that open a provider's breaker. */
+  breakerThreshold: number;
+  halfOpenAfterMs: number;
+  /** Provider calls over all Pub/Sub redeliveries after which a job is failed (and falls back) instead of retried. */
+  giveUpAfterAttempts: number;
+}
+
+export interface DeliverySettings {
+  /** Base URL of the HTTPS functions (status callbacks, unsubscribe links). Read at call time (a param). */
+  publicBaseUrl(): string;
+  /** Web app origin, for web push links to app routes. */
+  webAppUrl(): string;
+  fromEmail(): string;
+  /** HMAC key for unsubscribe tokens (a secret, read at call time). */
+  unsubscribeKey(): string;
+  /** Verifies X-Twilio-Signature (a secret, read at call time). */
+  twilioAuthToken(): string;
+  /** SendGrid signed event webhook verification key, base64 (a secret, read at call time). */
+  sendgridWebhookPublicKey(): string;
+  /** SMS per user per local day (a fallback SMS counts too). */
+  smsDailyLimit(): number;
+  resilience: ResilienceSettings;
+}
+
+export interface DeliveryInfra {
+  push: PushSender;
+  sms: SmsSender;
+  smsVerifier: SmsVerifier;
+  email: EmailSender;
+  settings: DeliverySettings;
+}
+
+/** Firebase Auth accounts (issue 6: deleteMyAccount removes the account after erasing its data). */
+export interface UserAccounts {
+  /** Deletes the account; an account that is already gone is not an error. */
+  deleteUser(uid: string): Promise<void>;
+}

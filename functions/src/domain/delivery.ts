@@ -74,5 +74,7 @@ export const deliveryJobSchema = z.object({
   fallback: z.array(z.enum(PROVIDER_CHANNELS)).default([]),
   /** ISO time the job was created; stale jobs (an outbid alert older than 15 minutes) are dropped. */
   createdAt: z.iso.datetime(),
+  /** Set by channel delivery on a fallback job: the channel that could not deliver (an SMS fallback counts against the SMS limit). */
+  fallbackFrom: z.enum(PROVIDER_CHANNELS).optional(),
 });
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;

@@ -9,6 +9,7 @@ import { systemClock } from '../adapters/clocks.js';
 import { AlgoliaMessageIndex } from '../adapters/algolia/algoliaMessageIndex.js';
 import { CloudStorageExports } from '../adapters/storage/cloudStorageExports.js';
 import { params, requireSecret } from '../config.js';
+import { firebaseDelivery } from './deliveryInfra.js';
 
 /**
  * Built once per instance, on the first invocation: importing the deploy surface initialises nothing (cold starts
@@ -49,5 +50,6 @@ export function firebaseInfra(): Infra {
       indexName: () => params.ALGOLIA_INDEX.value(),
     }),
     exportStorage: new CloudStorageExports({ app: adminApp, bucket: () => params.EXPORTS_BUCKET.value() }),
+    delivery: firebaseDelivery(adminApp),
   };
 }

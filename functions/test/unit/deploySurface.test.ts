@@ -44,6 +44,17 @@ const EXPECTED: Record<string, string> = {
   reportMessage: 'callable',
   decideModeration: 'callable',
   onMessageCreated: 'firestore:created:conversations/{cid}/messages/{mid}',
+  deliverPush: 'pubsub:deliver-push',
+  deliverSms: 'pubsub:deliver-sms',
+  deliverEmail: 'pubsub:deliver-email',
+  registerDevice: 'callable',
+  unregisterDevice: 'callable',
+  startPhoneVerification: 'callable',
+  checkPhoneVerification: 'callable',
+  twilioStatus: 'https',
+  twilioInbound: 'https',
+  sendgridEvents: 'https',
+  unsubscribe: 'https',
 };
 
 // vitest runs from functions/ (its config's folder).

@@ -2,6 +2,7 @@ import type { Infra } from '../../composition.js';
 import { ManualClock } from '../clocks.js';
 import { MemoryDocumentStore } from './memoryDocumentStore.js';
 import { MemoryLogger } from './memoryLogger.js';
+import { memoryDelivery } from './memoryDelivery.js';
 import { MemoryMessageIndex } from './memoryMessageIndex.js';
 import { MemoryObjectStorage } from './memoryObjectStorage.js';
 import { MemoryPublisher } from './memoryPublisher.js';
@@ -15,6 +16,7 @@ export function memoryInfra(options: { now?: Date | string } = {}) {
     logger: new MemoryLogger(),
     messageIndex: new MemoryMessageIndex(),
     exportStorage: new MemoryObjectStorage(),
+    delivery: memoryDelivery(),
   } satisfies Infra;
 }
 

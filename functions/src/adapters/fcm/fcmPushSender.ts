@@ -1,0 +1,40 @@
+import type { App } from 'firebase-admin/app';
+import type { PushMessage, PushResult, PushSender } from '../../ports.js';
+import { ProviderError } from '../../domain/delivery/providerError.js';
+
+/** FCM error codes worth another try (the rest — bad token, bad payload, wrong sender — will fail again). */
+const TRANSIENT_CODES = new Set([
+  'messaging/unavailable',
+  'messaging/internal-error',
+  'messaging/server-unavailable',
+  'messaging/message-rate-exceeded',
+  'messaging/quota-exceeded',
+  'messaging/device-message-rate-exceeded',
+  'messaging/topics-message-rate-exceeded',
+  'app/network-error',
+  'app/network-timeout',
+]);
+
+export function fcmError(error: unknown): ProviderError {
+  const e = error as { code?: string; errorInfo?: { code?: string }; message?: string };
+  const code = e.errorInfo?.code ?? e.code ?? 'unknown';
+  return new ProviderError('fcm', TRANSIENT_CODES.has(code), code, e.message ?? String(error));
+}
+
+/**
+ * Push through FCM HTTP v1 with firebase-admin messaging: one `send` per device token, side by side, so each token
+ * gets its own answer (a dead token is pruned while the user's other devices still receive).
+ */
+export class FcmPushSender implements PushSender {
+  constructor(private readonly app: () => App) {}
+
+  async send(messages: readonly PushMessage[]): Promise<PushResult[]> {
+    const { getMessaging } = await import('firebase-admin/messaging');
+    const messaging = getMessaging(this.app());
+    const results = await Promise.allSettled(messages.map((message) => messaging.send(message)));
+    return results.map((result, i): PushResult => {
+      const token = messages[i]!.token;
+      return result.status === 'fulfilled' ? { token, ok: true, messageId: result.value } : { token, ok: false, error: fcmError(result.reason) };
+    });
+  }
+}

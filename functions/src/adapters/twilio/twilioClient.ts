@@ -1,0 +1,67 @@
+import type { Twilio } from 'twilio';
+import type TwilioRequestClient from 'twilio/lib/base/RequestClient';
+import { ProviderError, isNetworkError, isTransientStatus, parseRetryAfter } from '../../domain/delivery/providerError.js';
+
+export interface TwilioCredentials {
+  accountSid: string;
+  authToken: string;
+}
+
+export type RequestClientClass = typeof TwilioRequestClient;
+
+export interface TwilioClientOptions {
+  /** Read at call time (secrets). */
+  credentials: () => TwilioCredentials;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /**
+   * The twilio RequestClient class to build on. Tests pass a subclass that sends to a loopback server; in production
+   * it is twilio's own.
+   */
+  requestClientClass?: RequestClientClass;
+}
+
+/**
+ * A twilio client, loaded and built on first use. Retries are ours (cockatiel), so twilio's own autoRetry stays off;
+ * throttling and server errors are turned into transient ProviderErrors here, where the Retry-After header is still
+ * visible (twilio's RestException drops response headers).
+ */
+export class TwilioClientFactory {
+  private client: Promise<Twilio> | undefined;
+
+  constructor(private readonly options: TwilioClientOptions) {}
+
+  get(): Promise<Twilio> {
+    this.client ??= (async () => {
+      const twilio = (await import('twilio')).default;
+      const Base = this.options.requestClientClass ?? twilio.RequestClient;
+      class ProviderAwareRequestClient extends Base {
+        override async request<T>(opts: TwilioRequestClient.RequestOptions<T>) {
+          const response = await super.request<T>(opts);
+          if (isTransientStatus(response.statusCode)) {
+            const headers = (response.headers ?? {}) as Record<string, string | undefined>;
+            throw new ProviderError('twilio', true, String(response.statusCode), `Twilio answered HTTP ${response.statusCode}`, parseRetryAfter(headers['retry-after'], new Date()));
+          }
+          return response;
+        }
+      }
+      const { accountSid, authToken } = this.options.credentials();
+      const httpClient = new ProviderAwareRequestClient({ timeout: this.options.timeoutMs ?? 10_000, autoRetry: false, keepAlive: true });
+      return twilio(accountSid, authToken, { httpClient, autoRetry: false });
+    })();
+    // A failed build (missing secret) is not cached: the next call tries again.
+    this.client.catch(() => (this.client = undefined));
+    return this.client;
+  }
+}
+
+/** Twilio errors → ProviderError. RestException: 4xx with Twilio's code are permanent (21211 invalid number, 21610 opted out…). */
+export function twilioError(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const e = error as { status?: number; code?: number | string; message?: string };
+  if (typeof e.status === 'number') {
+    return new ProviderError('twilio', isTransientStatus(e.status), String(e.code ?? e.status), e.message ?? `HTTP ${e.status}`);
+  }
+  if (isNetworkError(error)) return new ProviderError('twilio', true, String(e.code), e.message ?? 'network error');
+  return new ProviderError('twilio', false, 'unknown', e.message ?? String(error));
+}

@@ -1,0 +1,68 @@
+import type { SmsMessage, SmsReceipt, SmsSender, SmsVerifier } from '../../ports.js';
+import type { TwilioClientFactory } from './twilioClient.js';
+import { twilioError } from './twilioClient.js';
+
+export interface TwilioSenderOptions {
+  /** A Messaging Service SID (preferred: sender pools, Advanced Opt-Out) or a From number; params, read at call time. */
+  sender: () => { messagingServiceSid?: string; from?: string };
+}
+
+/** SMS through Twilio Programmable Messaging (POST /2010-04-01/Accounts/{sid}/Messages.json). */
+export class TwilioSmsSender implements SmsSender {
+  constructor(
+    private readonly clients: TwilioClientFactory,
+    private readonly options: TwilioSenderOptions,
+  ) {}
+
+  async send(message: SmsMessage): Promise<SmsReceipt> {
+    const client = await this.clients.get();
+    const { messagingServiceSid, from } = this.options.sender();
+    if (!messagingServiceSid && !from) throw new Error('set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER');
+    try {
+      const created = await client.messages.create({
+        to: message.to,
+        body: message.body,
+        statusCallback: message.statusCallback,
+        ...(messagingServiceSid ? { messagingServiceSid } : { from: from! }),
+      });
+      return { sid: created.sid, status: created.status };
+    } catch (error) {
+      throw twilioError(error);
+    }
+  }
+}
+
+/** Twilio Verify (POST /v2/Services/{sid}/Verifications and /VerificationCheck). */
+export class TwilioVerifier implements SmsVerifier {
+  constructor(
+    private readonly clients: TwilioClientFactory,
+    private readonly serviceSid: () => string,
+  ) {}
+
+  private async service() {
+    const sid = this.serviceSid();
+    if (!sid) throw new Error('set TWILIO_VERIFY_SERVICE_SID');
+    return (await this.clients.get()).verify.v2.services(sid);
+  }
+
+  async start(phone: string): Promise<{ status: string }> {
+    try {
+      const verification = await (await this.service()).verifications.create({ to: phone, channel: 'sms' });
+      return { status: verification.status };
+    } catch (error) {
+      throw twilioError(error);
+    }
+  }
+
+  async check(phone: string, code: string): Promise<{ approved: boolean; status: string }> {
+    try {
+      const check = await (await this.service()).verificationChecks.create({ to: phone, code });
+      return { approved: check.status === 'approved', status: check.status };
+    } catch (error) {
+      // 404: no pending verification (expired, or already approved) — a wrong state, not an outage.
+      const mapped = twilioError(error);
+      if (mapped.code === '20404') return { approved: false, status: 'expired' };
+      throw mapped;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import type { DocData, EmailSender, PushSender, SmsSender, DeliverySettings } from '../../ports.js';
+import type { DeliveryJob } from '../../domain/delivery.js';
+import type { Provider } from '../../domain/delivery/providerError.js';
+import { ProviderError } from '../../domain/delivery/providerError.js';
+import { buildPushMessage } from '../../domain/delivery/pushMessage.js';
+import { createUnsubscribeToken } from '../../domain/delivery/unsubscribeToken.js';
+import type { AttemptLog } from './resilience.js';
+import type { ContactPoints } from './contactPoints.js';
+import type { DeviceRegistry } from './deviceRegistry.js';
+
+/** How one channel's attempt ended (transient failures are thrown instead, for a retry). */
+export type Outcome =
+  | { kind: 'sent'; provider: Provider; providerMessageId: string; extra?: DocData }
+  /** Cannot reach the user on this channel: no device, no verified contact, provider refused for good. */
+  | { kind: 'failed'; reason: string; provider?: Provider }
+  /** Must not reach the user here: opted out, suppressed address, over the limit. */
+  | { kind: 'suppressed'; reason: string };
+
+export interface ChannelSender {
+  deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome>;
+}
+
+/** FCM token errors after which the token will never work again: remove it at once. */
+const DEAD_TOKEN_CODES = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token']);
+
+export class PushChannel implements ChannelSender {
+  constructor(
+    private readonly sender: PushSender,
+    private readonly devices: DeviceRegistry,
+    private readonly contacts: ContactPoints,
+    private readonly settings: DeliverySettings,
+  ) {}
+
+  async deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome> {
+    const devices = await this.devices.list(job.uid);
+    if (devices.length === 0) return { kind: 'failed', reason: 'no-device' };
+    const badge = await this.contacts.unreadCount(job.uid);
+    const webAppUrl = this.settings.webAppUrl();
+    let pending = devices.map((d) => d.token);
+    const delivered = new Map<string, string>();
+    let pruned = 0;
+    // Retries go only to the devices that have not received it yet.
+    await log.call('fcm', async () => {
+      const results = await this.sender.send(pending.map((token) => buildPushMessage(job, token, { badge, webAppUrl })));
+      let transient: ProviderError | undefined;
+      for (const result of results) {
+        if (result.ok) {
+          delivered.set(result.token, result.messageId);
+        } else if (DEAD_TOKEN_CODES.has(result.error.code)) {
+          pruned += await this.devices.removeToken(job.uid, result.token);
+          log.note('fcm', result.error);
+        } else if (result.error.transient) {
+          transient ??= result.error;
+        } else {
+          log.note('fcm', result.error);
+        }
+      }
+      pending = pending.filter((token) => results.some((r) => r.token === token && !r.ok && r.error.transient));
+      // Retry only while nobody has it yet: one device received it, the user has been told.
+      if (transient && delivered.size === 0) throw transient;
+    });
+    if (delivered.size === 0) return { kind: 'failed', reason: pruned === devices.length ? 'all-tokens-dead' : 'push-rejected', provider: 'fcm' };
+    const ids = [...delivered.values()];
+    return { kind: 'sent', provider: 'fcm', providerMessageId: ids[0]!, extra: { providerMessageIds: ids, devices: devices.length, tokensPruned: pruned } };
+  }
+}
+
+/** The slice of the pipeline's rate limiter SMS fallback needs (src/app/notifications/rateLimits.ts). */
+export interface SmsAllowance {
+  tryConsume(input: { uid: string; channel: 'sms'; timeZone: string; now: Date }): Promise<{ allowed: boolean; count: number; limit: number }>;
+}
+
+export class SmsChannel implements ChannelSender {
+  constructor(
+    private readonly sender: SmsSender,
+    private readonly contacts: ContactPoints,
+    private readonly allowance: SmsAllowance,
+    private readonly settings: DeliverySettings,
+    private readonly now: () => Date,
+  ) {}
+
+  async deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome> {
+    const content = job.content.sms;
+    if (!content) return { kind: 'failed', reason: 'no-sms-content' };
+    const contact = await this.contacts.contact(job.uid);
+    if (!contact?.phone || !contact.phoneVerified) return { kind: 'failed', reason: 'no-verified-phone' };
+    if (await this.contacts.isSmsOptedOut(contact.phone)) return { kind: 'suppressed', reason: 'sms-opted-out' };
+    // Direct SMS jobs were counted by the pipeline; a fallback SMS is new and counts here.
+    if (job.fallbackFrom) {
+      const quota = await this.allowance.tryConsume({ uid: job.uid, channel: 'sms', timeZone: contact.timeZone, now: this.now() });
+      if (!quota.allowed) return { kind: 'suppressed', reason: `sms-daily-limit (${quota.limit})` };
+    }
+    // The delivery id rides in the callback URL (covered by Twilio's signature) so callbacks find their delivery.
+    const statusCallback = `${this.settings.publicBaseUrl().replace(/\/$/, '')}/twilioStatus?deliveryId=${encodeURIComponent(job.deliveryId)}`;
+    try {
+      const receipt = await log.call('twilio', () => this.sender.send({ to: contact.phone!, body: content.body, statusCallback }));
+      return { kind: 'sent', provider: 'twilio', providerMessageId: receipt.sid, extra: { providerStatus: receipt.status, to: contact.phone } };
+    } catch (error) {
+      if (error instanceof ProviderError && !error.transient) {
+        // 21610: the number replied STOP at the carrier/Twilio level; remember it so we stop trying.
+        if (error.code === '21610') {
+          await this.contacts.setSmsOptOut(contact.phone, true, 'twilio-21610');
+          return { kind: 'suppressed', reason: 'sms-opted-out' };
+        }
+        return { kind: 'failed', reason: `twilio-${error.code}`, provider: 'twilio' };
+      }
+      throw error;
+    }
+  }
+}
+
+export class EmailChannel implements ChannelSender {
+  constructor(
+    private readonly sender: EmailSender,
+    private readonly contacts: ContactPoints,
+    private readonly settings: DeliverySettings,
+    private readonly now: () => Date,
+  ) {}
+
+  async deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome> {
+    const content = job.content.email;
+    if (!content) return { kind: 'failed', reason: 'no-email-content' };
+    const contact = await this.contacts.contact(job.uid);
+    if (!contact?.email || !contact.emailVerified) return { kind: 'failed', reason: 'no-verified-email' };
+    if (await this.contacts.isEmailSuppressed(contact.email)) return { kind: 'suppressed', reason: 'email-suppressed' };
+    const token = createUnsubscribeToken({ uid: job.uid, category: job.category }, this.settings.unsubscribeKey(), this.now());
+    const unsubscribeUrl = `${this.settings.publicBaseUrl().replace(/\/$/, '')}/unsubscribe?token=${encodeURIComponent(token)}`;
+    try {
+      const { messageId } = await log.call('sendgrid', () =>
+        this.sender.send({
+          to: contact.email!,
+          from: this.settings.fromEmail(),
+          subject: content.subject,
+          html: content.html,
+          text: content.text,
+          // RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs to the URL, no page visit needed.
+          headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          // Not 'category': SendGrid uses that name for its own categories on events.
+          customArgs: { deliveryId: job.deliveryId, uid: job.uid, notificationCategory: job.category, eventId: job.eventId },
+          categories: [job.category, job.type],
+        }),
+      );
+      return { kind: 'sent', provider: 'sendgrid', providerMessageId: messageId };
+    } catch (error) {
+      if (error instanceof ProviderError && !error.transient) return { kind: 'failed', reason: `sendgrid-${error.code}`, provider: 'sendgrid' };
+      throw error;
+    }
+  }
+}

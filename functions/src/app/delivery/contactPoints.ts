@@ -1,0 +1,62 @@
+import type { Clock, DocumentStore } from '../../ports.js';
+import { paths } from '../../domain/paths.js';
+
+/** Numbers that texted STOP; the key is the E.164 number, so an opt-out outlives a change of account. */
+export const smsOptOutPath = (e164: string) => `smsOptOuts/${e164}`;
+/** Addresses that bounced or reported spam; the key is the lower-cased address. */
+export const emailSuppressionPath = (email: string) => `emailSuppressions/${email.trim().toLowerCase()}`;
+
+export interface UserContact {
+  phone?: string;
+  phoneVerified: boolean;
+  email?: string;
+  emailVerified: boolean;
+  timeZone: string;
+}
+
+/**
+ * Where a user can be reached, and where they must not be: only verified numbers and addresses, never an opted-out
+ * number or a suppressed address.
+ */
+export class ContactPoints {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async contact(uid: string): Promise<UserContact | undefined> {
+    const data = (await this.store.get(paths.user(uid))).data;
+    if (!data) return undefined;
+    return {
+      phone: typeof data.phone === 'string' ? data.phone : undefined,
+      phoneVerified: data.phoneVerified === true,
+      email: typeof data.email === 'string' ? data.email : undefined,
+      emailVerified: data.emailVerified === true,
+      timeZone: typeof data.timeZone === 'string' ? data.timeZone : 'UTC',
+    };
+  }
+
+  async isSmsOptedOut(e164: string): Promise<boolean> {
+    return (await this.store.get(smsOptOutPath(e164))).data?.optedOut === true;
+  }
+
+  async setSmsOptOut(e164: string, optedOut: boolean, source: string): Promise<void> {
+    await this.store.set(smsOptOutPath(e164), { phone: e164, optedOut, source, updatedAt: this.clock.now() }, { merge: true });
+  }
+
+  async isEmailSuppressed(email: string): Promise<boolean> {
+    return (await this.store.get(emailSuppressionPath(email))).exists;
+  }
+
+  async suppressEmail(email: string, reason: string, deliveryId?: string): Promise<void> {
+    await this.store.set(emailSuppressionPath(email), {
+      email: email.trim().toLowerCase(), reason, ...(deliveryId ? { deliveryId } : {}), at: this.clock.now(),
+    }, { merge: true });
+  }
+
+  /** The in-app unread count, shown as the APNs badge (the pipeline keeps it exact in users/{uid}/counters/notifications). */
+  async unreadCount(uid: string): Promise<number> {
+    const unread = (await this.store.get(paths.counter(uid, 'notifications'))).data?.unread;
+    return typeof unread === 'number' && unread > 0 ? unread : 0;
+  }
+}

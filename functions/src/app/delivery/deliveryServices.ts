@@ -1,0 +1,62 @@
+import type { Clock, DeliveryInfra, DocumentStore, Logger, Publisher } from '../../ports.js';
+import type { AuditLog } from '../audit.js';
+import { PreferencesRepo } from '../notifications/preferencesRepo.js';
+import { RateLimiter } from '../notifications/rateLimits.js';
+import { ChannelDelivery } from './channelDelivery.js';
+import { EmailChannel, PushChannel, SmsChannel } from './channels.js';
+import type { SmsAllowance } from './channels.js';
+import { ContactPoints } from './contactPoints.js';
+import { DeliveryRepo } from './deliveryRepo.js';
+import { DeviceRegistry } from './deviceRegistry.js';
+import { PhoneVerification } from './phoneVerification.js';
+import { ProviderEvents } from './providerEvents.js';
+import { ProviderPolicies } from './resilience.js';
+
+export interface DeliveryDeps {
+  store: DocumentStore;
+  publisher: Publisher;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditLog;
+  delivery: DeliveryInfra;
+}
+
+/** Channel delivery's use cases, built from one set of adapters (see composition.ts). */
+export function buildDelivery(infra: DeliveryDeps) {
+  const { store, clock, delivery } = infra;
+  const now = () => clock.now();
+  const repo = new DeliveryRepo(store, clock);
+  const devices = new DeviceRegistry(store, clock);
+  const contacts = new ContactPoints(store, clock);
+  const policies = new ProviderPolicies(delivery.settings.resilience);
+  // The pipeline's own limiter and counters: a fallback SMS counts toward the same daily limit as a routed one.
+  const smsAllowance: SmsAllowance = {
+    tryConsume: (request) => new RateLimiter(store, { sms: delivery.settings.smsDailyLimit() }).tryConsume(request),
+  };
+  const preferences = new PreferencesRepo(store, infra.audit, clock);
+  const channels = new ChannelDelivery({
+    repo,
+    publisher: infra.publisher,
+    clock,
+    logger: infra.logger,
+    policies,
+    resilience: delivery.settings.resilience,
+    channels: {
+      push: new PushChannel(delivery.push, devices, contacts, delivery.settings),
+      sms: new SmsChannel(delivery.sms, contacts, smsAllowance, delivery.settings, now),
+      email: new EmailChannel(delivery.email, contacts, delivery.settings, now),
+    },
+  });
+  return {
+    repo,
+    devices,
+    contacts,
+    policies,
+    channels,
+    events: new ProviderEvents(repo, contacts, preferences, clock, infra.logger),
+    phone: new PhoneVerification(store, delivery.smsVerifier, clock),
+    settings: delivery.settings,
+  };
+}
+
+export type DeliveryServices = ReturnType<typeof buildDelivery>;

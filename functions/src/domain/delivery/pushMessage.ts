@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { Category } from '../channels.js';
+import type { DeliveryJob } from '../delivery.js';
+
+/**
+ * One push to one device token, in FCM HTTP v1 terms (the shape firebase-admin's `Message` takes). Built here, in
+ * pure code, so what every platform gets is decided and tested without the SDK.
+ */
+export interface PushMessage {
+  token: string;
+  notification: { title: string; body: string; imageUrl?: string };
+  /** FCM data values must be strings. */
+  data: Record<string, string>;
+  android: {
+    priority: 'high' | 'normal';
+    collapseKey: string;
+    notification: { channelId: string; tag: string };
+  };
+  apns: {
+    headers: Record<string, string>;
+    payload: { aps: { sound: string; badge: number; threadId: string } };
+  };
+  webpush: { headers: Record<string, string>; fcmOptions?: { link: string } };
+}
+
+/** Android notification channels the apps create, one per category (users silence them separately in system settings). */
+export const ANDROID_CHANNEL: Record<Category, string> = {
+  commerce: 'commerce_alerts',
+  community: 'community',
+  social: 'social',
+  messaging: 'messages',
+};
+
+/** apns-collapse-id is limited to 64 bytes; long group keys are hashed (stable, so replacement still works). */
+export function collapseId(groupKey: string): string {
+  return Buffer.byteLength(groupKey) <= 64 ? groupKey : createHash('sha256').update(groupKey).digest('hex').slice(0, 64);
+}
+
+/** The deep link as an absolute https URL for web push (FCM rejects anything else); app routes join the web app's URL. */
+export function webLink(data: Record<string, string>, webAppUrl: string): string | undefined {
+  const link = data.deepLink ?? data.link ?? data.url;
+  if (!link) return undefined;
+  if (/^https:\/\//.test(link)) return link;
+  if (link.startsWith('/')) return `${webAppUrl.replace(/\/$/, '')}${link}`;
+  return undefined;
+}
+
+export function buildPushMessage(
+  job: DeliveryJob,
+  token: string,
+  context: { badge: number; webAppUrl: string },
+): PushMessage {
+  const content = job.content.push;
+  if (!content) throw new Error(`job ${job.deliveryId} has no push content`);
+  // Commerce alerts (bids, payments) must wake the device; the rest may wait for the next maintenance window.
+  const urgent = job.category === 'commerce' || job.critical;
+  const link = webLink(job.data, context.webAppUrl);
+  return {
+    token,
+    notification: { title: content.title, body: content.body, ...(content.imageUrl ? { imageUrl: content.imageUrl } : {}) },
+    data: {
+      ...job.data,
+      notificationId: job.notificationId,
+      eventId: job.eventId,
+      deliveryId: job.deliveryId,
+      type: job.type,
+      category: job.category,
+      groupKey: job.groupKey,
+    },
+    android: {
+      priority: urgent ? 'high' : 'normal',
+      // A new alert of the same group replaces the previous one (undelivered: collapse key; shown: tag).
+      collapseKey: job.groupKey,
+      notification: { channelId: ANDROID_CHANNEL[job.category], tag: job.groupKey },
+    },
+    apns: {
+      headers: { 'apns-collapse-id': collapseId(job.groupKey), 'apns-priority': urgent ? '10' : '5' },
+      payload: { aps: { sound: 'default', badge: context.badge, threadId: job.groupKey } },
+    },
+    webpush: {
+      headers: { Urgency: urgent ? 'high' : 'normal' },
+      ...(link ? { fcmOptions: { link } } : {}),
+    },
+  };
+}

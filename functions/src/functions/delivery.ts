@@ -1,0 +1,26 @@
+import { TOPICS } from '../domain/channels.js';
+import { registerDeviceSchema, unregisterDeviceSchema } from '../app/delivery/deviceRegistry.js';
+import { checkPhoneVerificationSchema, startPhoneVerificationSchema } from '../app/delivery/phoneVerification.js';
+import { secrets } from '../config.js';
+import { callable } from './callable.js';
+import { topicFunction } from './pubsub.js';
+
+/** Pub/Sub consumers of the delivery jobs the notification pipeline publishes (retry on; handlers idempotent). */
+export const deliverPush = topicFunction(TOPICS.push);
+export const deliverSms = topicFunction(TOPICS.sms, { secrets: [secrets.TWILIO_ACCOUNT_SID, secrets.TWILIO_AUTH_TOKEN] });
+export const deliverEmail = topicFunction(TOPICS.email, { secrets: [secrets.SENDGRID_API_KEY, secrets.UNSUBSCRIBE_SIGNING_KEY] });
+
+/** The caller's device (FCM token) for push; registering again refreshes lastSeenAt. */
+export const registerDevice = callable(registerDeviceSchema, (data, { caller, services }) => services.delivery.devices.register(caller.uid, data));
+
+export const unregisterDevice = callable(unregisterDeviceSchema, (data, { caller, services }) => services.delivery.devices.unregister(caller.uid, data));
+
+/** Sends a Twilio Verify code to the caller's number (E.164 after libphonenumber parsing). */
+export const startPhoneVerification = callable(startPhoneVerificationSchema, (data, { caller, services }) => services.delivery.phone.start(caller.uid, data), {
+  secrets: [secrets.TWILIO_ACCOUNT_SID, secrets.TWILIO_AUTH_TOKEN],
+});
+
+/** Checks the code; on success the number becomes the caller's verified phone (the only kind that gets SMS). */
+export const checkPhoneVerification = callable(checkPhoneVerificationSchema, (data, { caller, services }) => services.delivery.phone.check(caller.uid, data), {
+  secrets: [secrets.TWILIO_ACCOUNT_SID, secrets.TWILIO_AUTH_TOKEN],
+});

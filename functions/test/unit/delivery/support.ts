@@ -1,0 +1,63 @@
+import { buildServices } from '../../../src/composition.js';
+import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { connectMemoryBus } from '../../../src/adapters/memory/memoryBus.js';
+import type { DeliveryJob } from '../../../src/domain/delivery.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
+import type { ProviderChannel } from '../../../src/domain/channels.js';
+import { paths } from '../../../src/domain/paths.js';
+
+export const NOW = '2026-11-21T12:00:00.000Z';
+
+/** Services over the in-memory adapters with the Pub/Sub bus connected, and a user with every contact point verified. */
+export async function deliveryWorld() {
+  const infra = memoryInfra({ now: NOW });
+  const services = buildServices(infra);
+  connectMemoryBus(services, infra.publisher);
+  await infra.store.set(paths.user('u1'), {
+    displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'America/New_York',
+  });
+  return { infra, services, store: infra.store, providers: infra.delivery };
+}
+
+export function job(channel: ProviderChannel, overrides: Partial<DeliveryJob> = {}): DeliveryJob {
+  const eventId = overrides.eventId ?? 'evt1';
+  const uid = overrides.uid ?? 'u1';
+  return {
+    deliveryId: deliveryId(eventId, uid, channel),
+    eventId,
+    uid,
+    channel,
+    type: 'order.shipped',
+    category: 'commerce',
+    priority: 'high',
+    critical: false,
+    notificationId: 'n1',
+    groupKey: 'order:o1',
+    locale: 'en',
+    content: {
+      push: { title: 'Your order shipped', body: 'Walnut bowl is on its way' },
+      sms: { body: 'Craft: your Walnut bowl shipped. Reply STOP to opt out.' },
+      email: { subject: 'Your order shipped', html: '<p>Walnut bowl is on its way</p>', text: 'Walnut bowl is on its way' },
+    },
+    data: { deepLink: '/orders/o1', orderId: 'o1' },
+    fallback: [],
+    createdAt: NOW,
+    ...overrides,
+  };
+}
+
+/** Seeds the pipeline's side: the queued delivery document it writes before publishing. */
+export async function queued(store: ReturnType<typeof memoryInfra>['store'], j: DeliveryJob) {
+  await store.create(paths.delivery(j.deliveryId), {
+    deliveryId: j.deliveryId, eventId: j.eventId, uid: j.uid, channel: j.channel, type: j.type, category: j.category, priority: j.priority,
+    critical: j.critical, notificationId: j.notificationId, groupKey: j.groupKey, status: 'queued', attempts: 0, errors: [],
+    timestamps: { queuedAt: new Date(NOW) }, createdAt: new Date(NOW),
+  });
+}
+
+export async function device(store: ReturnType<typeof memoryInfra>['store'], uid: string, deviceId: string, platform = 'ios') {
+  await store.set(paths.device(uid, deviceId), {
+    deviceId, token: `token-${deviceId}-${'x'.repeat(20)}`, platform, appVersion: '3.4.1', locale: 'en', lastSeenAt: new Date(NOW), createdAt: new Date(NOW),
+  });
+  return `token-${deviceId}-${'x'.repeat(20)}`;
+}
