@@ -211,7 +211,7 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       const p = event.payload;
       const vars = { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency), orderId: p.orderId };
       const data = { orderId: p.orderId, link: `/orders/${p.orderId}` };
-      to(p.buyerId, note('order.purchase_confirmed', vars, data, `order:${p.orderId}`));
+      to(p.buyerId, note('order.purchase_confirmed', vars, data, `${event.type}:${p.orderId}`));
       to(p.sellerId, note('order.new_sale', vars, data, `order.sale:${p.orderId}`));
       break;
     }
@@ -219,25 +219,25 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       const p = event.payload;
       const data: Record<string, string> = { orderId: p.orderId, link: `/orders/${p.orderId}` };
       if (p.trackingUrl) data.trackingUrl = p.trackingUrl;
-      to(p.buyerId, note('order.shipped', { itemTitle: p.itemTitle, carrier: p.carrier, trackingNumber: p.trackingNumber }, data, `order:${p.orderId}`));
+      to(p.buyerId, note('order.shipped', { itemTitle: p.itemTitle, carrier: p.carrier, trackingNumber: p.trackingNumber }, data, `${event.type}:${p.orderId}`));
       break;
     }
     case 'order.delivered': {
       const p = event.payload;
       const data = { orderId: p.orderId, link: `/orders/${p.orderId}` };
-      to(p.buyerId, note('order.delivered', { itemTitle: p.itemTitle }, data, `order:${p.orderId}`));
+      to(p.buyerId, note('order.delivered', { itemTitle: p.itemTitle }, data, `${event.type}:${p.orderId}`));
       break;
     }
     case 'order.payment_failed': {
       const p = event.payload;
       to(p.buyerId, note('order.payment_failed', { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
-        { orderId: p.orderId, link: `/orders/${p.orderId}/payment` }, `order:${p.orderId}`, true));
+        { orderId: p.orderId, link: `/orders/${p.orderId}/payment` }, `${event.type}:${p.orderId}`, true));
       break;
     }
     case 'order.refunded': {
       const p = event.payload;
       to(p.buyerId, note('order.refunded', { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
-        { orderId: p.orderId, link: `/orders/${p.orderId}` }, `order:${p.orderId}`));
+        { orderId: p.orderId, link: `/orders/${p.orderId}` }, `${event.type}:${p.orderId}`));
       break;
     }
     case 'social.new_follower': {
