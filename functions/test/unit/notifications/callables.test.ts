@@ -1,0 +1,93 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildServices } from '../../../src/composition.js';
+import type { Services } from '../../../src/composition.js';
+import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { useServices } from '../../../src/functions/runtime.js';
+import {
+  getPreferences, getUnreadCount, listNotifications, markNotificationsRead, publishEvent, resetPreferences, updatePreferences,
+} from '../../../src/functions/notifications.js';
+import type { EffectivePreferences } from '../../../src/domain/notifications/preferences.js';
+import { paths } from '../../../src/domain/paths.js';
+import { call } from '../../support/callables.js';
+import { envelope } from './fixture.js';
+
+let s: Services;
+const bidder = { uid: 'bidder1' };
+const service = { uid: 'auctions-service', roles: ['service' as const] };
+
+beforeEach(async () => {
+  s = buildServices(memoryInfra({ now: '2026-06-10T14:00:00Z' }));
+  useServices(s);
+  await s.infra.store.set(paths.user('bidder1'), { displayName: 'B', timeZone: 'UTC', locale: 'en', email: 'b@example.com', emailVerified: true });
+});
+afterAll(() => useServices(undefined));
+
+const outbid = () => envelope('auction.bid_placed', {
+  auctionId: 'a1', auctionTitle: 'Walnut bowl', sellerId: 'seller', bidderId: 'bidder2', bidderName: 'Ana', amount: 120, currency: 'USD', previousBidderId: 'bidder1',
+});
+
+describe('preference callables', () => {
+  it('require sign-in and act on the caller’s own preferences only', async () => {
+    await expect(call(getPreferences, {})).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(call(getPreferences, { uid: 'someone-else' }, bidder)).rejects.toMatchObject({ code: 'permission-denied' });
+    const admin = await call<EffectivePreferences>(getPreferences, { uid: 'bidder1' }, { uid: 'ops', roles: ['admin'] });
+    expect(admin.quietHours.start).toBe('22:00');
+  });
+
+  it('a change takes effect for the very next event, and is audited', async () => {
+    await call(updatePreferences, { types: { 'auction.outbid': { channels: { push: false } } } }, bidder);
+    await call(publishEvent, outbid(), service);
+    const jobs = (s.infra.publisher as ReturnType<typeof memoryInfra>['publisher']).published.filter((m) => (m.data as { uid?: string }).uid === 'bidder1');
+    expect(jobs.map((m) => m.topic)).toEqual(['deliver-email']);
+    const audit = await s.infra.store.query(paths.auditLog());
+    expect(audit.map((a) => a.data)).toEqual([expect.objectContaining({ actorUid: 'bidder1', action: 'notifications.preferences.update', target: { type: 'user', id: 'bidder1' } })]);
+
+    const reset = await call<EffectivePreferences>(resetPreferences, {}, bidder);
+    expect(reset.types['auction.outbid'].channels.push).toBe(true);
+    expect(await s.infra.store.query(paths.auditLog())).toHaveLength(2);
+  });
+
+  it.each([
+    [{ types: { 'auction.exploded': { channels: { push: false } } } }, /data\.types/],
+    [{ types: { 'auction.outbid': { channels: { fax: true } } } }, /data\.types\.auction\.outbid\.channels/],
+    [{ quietHours: { start: '25:00' } }, /data\.quietHours\.start/],
+    [{ workingHours: { days: [0] } }, /data\.workingHours\.days\[0\]/],
+    [{ timeZone: 'Mars/Olympus' }, /data\.timeZone/],
+    [{ categories: { commerce: { frequency: 'sometimes' } } }, /data\.categories\.commerce\.frequency/],
+  ])('rejects %j with INVALID_ARGUMENT naming the field', async (patch, field) => {
+    const error = await call(updatePreferences, patch, bidder).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid-argument' });
+    expect((error as Error).message).toMatch(field);
+  });
+
+  it('PreferencesRepo.setChannel turns a category channel off (email unsubscribe) and keeps other choices', async () => {
+    await s.notifications.preferences.update('bidder1', { quietHours: { start: '23:00' } });
+    const prefs = await s.notifications.preferences.setChannel('bidder1', 'commerce', 'email', false);
+    expect(prefs.types['order.shipped'].channels.email).toBe(false);
+    expect(prefs.types['auction.outbid'].channels.email).toBe(false);
+    expect(prefs.types['order.shipped'].channels.push).toBe(true);
+    expect(prefs.quietHours.start).toBe('23:00');
+  });
+});
+
+describe('publishEvent and the center callables', () => {
+  it('publishEvent needs the service role and names the bad field', async () => {
+    await expect(call(publishEvent, outbid(), bidder)).rejects.toMatchObject({ code: 'permission-denied' });
+    const bad = { ...outbid(), payload: { ...outbid().payload, amount: 'lots' } };
+    const error = await call(publishEvent, bad, service).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid-argument' });
+    expect((error as Error).message).toMatch(/payload\.amount/);
+  });
+
+  it('list, unread count and mark read through the callables', async () => {
+    await call(publishEvent, outbid(), service);
+    expect(await call(getUnreadCount, {}, bidder)).toEqual({ unread: 1 });
+    const { items } = await call<{ items: Array<{ id: string }> }>(listNotifications, { limit: 10 }, bidder);
+    expect(items).toHaveLength(1);
+    await expect(call(markNotificationsRead, { ids: [] }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(call(markNotificationsRead, { ids: Array.from({ length: 501 }, (_, i) => `n${i}`) }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
+    expect(await call(markNotificationsRead, { ids: [items[0]!.id] }, bidder)).toEqual({ updated: 1 });
+    expect(await call(getUnreadCount, {}, bidder)).toEqual({ unread: 0 });
+    await expect(call(listNotifications, { cursor: 'garbage' }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+});
