@@ -5,6 +5,7 @@ import type { Role } from '../domain/caller.js';
 import { messageIdFor, newMember } from '../domain/messaging/conversation.js';
 import type { Conversation } from '../domain/messaging/conversation.js';
 import { messageSchema, previewOf } from '../domain/messaging/message.js';
+import { processedMarker } from '../app/messaging/onMessageCreated.js';
 import { audiencePaths } from '../app/notifications/audience.js';
 import { mergePatch, preferencesPatchSchema } from '../domain/notifications/preferences.js';
 import type { PreferencesPatch } from '../domain/notifications/preferences.js';
@@ -178,9 +179,20 @@ function conversationDocuments(c: SeedConversation): SeedWrite[] {
     return { path: paths.member(c.conversationId, uid), data: { ...member, lastReadAt, unreadCount } as DocData };
   });
 
+  // Processed markers (the messaging trigger's idempotency record): seeded history is already counted and notified,
+  // so the trigger firing on the seed (in the emulators or the local run) updates nothing and pushes nobody.
+  const markers = sorted.map((m) => ({
+    path: processedMarker(c.conversationId, ids.get(m.id)!),
+    data: {
+      countedFor: c.memberIds.filter((uid) => uid !== m.senderId), published: true, recipientIds: [],
+      at: m.at, expireAt: new Date(m.at.getTime() + 7 * 24 * 60 * 60 * 1000),
+    },
+  }));
+
   return [
     { path: paths.conversation(c.conversationId), data: conversation as unknown as DocData },
     ...members,
+    ...markers,
     ...messages.map(({ path, data }) => ({ path, data })),
   ];
 }
