@@ -1,0 +1,277 @@
+import type { RulesTestContext, RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
+import {
+  Timestamp,
+  collection,
+  deleteDoc,
+  deleteField,
+  doc,
+  getDoc,
+  getDocs,
+  query,
+  serverTimestamp,
+  setDoc,
+  updateDoc,
+  where,
+} from 'firebase/firestore';
+import type { DocumentData } from 'firebase/firestore';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
+import { firestoreOf, rulesEnvironment } from './rulesEnv.js';
+
+/**
+ * firestore.rules, an allow and a deny case for every collection and role. The cast: alice owns group g, bob is
+ * its admin, carol a member, dave an outsider; mod has the admin claim, comp the compliance claim, svc the service
+ * claim. Seeded with rules disabled before each test.
+ */
+let env: RulesTestEnvironment;
+const minutesAgo = (m: number) => Timestamp.fromMillis(Date.now() - m * 60_000);
+
+const as = (uid: string, claims: Record<string, unknown> = {}): RulesTestContext => env.authenticatedContext(uid, claims);
+const db = (uid: string, claims: Record<string, unknown> = {}) => firestoreOf(as(uid, claims));
+const anon = () => firestoreOf(env.unauthenticatedContext());
+const ADMIN = { admin: true };
+const COMPLIANCE = { compliance: true };
+const SERVICE = { roles: ['service'] };
+
+const text = (senderId: string, clientMessageId: string, extra: DocumentData = {}): DocumentData => ({
+  senderId,
+  type: 'text',
+  text: 'Is the walnut bowl food-safe?',
+  clientMessageId,
+  createdAt: serverTimestamp(),
+  ...extra,
+});
+const envelope = { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'Y2lwaGVydGV4dA==', iv: 'aXZpdml2aXZpdml2', keyIds: ['alice:d1', 'carol:d2'] };
+const member = (role: string) => ({ uid: '', role, joinedAt: minutesAgo(60), lastReadAt: null, unreadCount: 0, mutedUntil: null, activeUntil: null });
+
+async function seed(): Promise<void> {
+  await env.withSecurityRulesDisabled(async (ctx) => {
+    const f = firestoreOf(ctx);
+    const put = (path: string, data: DocumentData) => setDoc(doc(f, path), data);
+    for (const uid of ['alice', 'bob', 'carol', 'dave']) {
+      await put(`users/${uid}`, { displayName: uid, kind: 'creator', email: `${uid}@example.com`, emailVerified: true, phone: '+4915112345678', phoneVerified: true });
+    }
+    await put('users/alice/settings/notifications', { channels: { push: true } });
+    await put('users/alice/notifications/n1', { title: 'Outbid', read: false });
+    await put('users/alice/counters/notifications', { unread: 1 });
+    await put('users/alice/devices/d1', { token: 'fcm-token', platform: 'ios' });
+    await put('users/alice/keys/d1', { alg: 'X25519', publicKey: 'A'.repeat(44), createdAt: minutesAgo(60) });
+    await put('users/alice/blocks/spammer', { createdAt: minutesAgo(60) });
+    await put('users/bob/blocks/carol', { createdAt: minutesAgo(60) });
+
+    const group = (cid: string, roles: Record<string, string>, settings: DocumentData) =>
+      Promise.all([
+        put(`conversations/${cid}`, { type: 'group', title: cid, photo: null, memberIds: Object.keys(roles), lastMessage: null, lastMessageAt: null, settings, createdAt: minutesAgo(60), createdBy: 'alice' }),
+        ...Object.entries(roles).map(([uid, role]) => put(`conversations/${cid}/members/${uid}`, { ...member(role), uid })),
+      ]);
+    await group('g', { alice: 'owner', bob: 'admin', carol: 'member' }, { announcementOnly: false, e2ee: false });
+    await group('ann', { alice: 'owner', carol: 'member' }, { announcementOnly: true, e2ee: false });
+    await group('enc', { alice: 'owner', carol: 'member' }, { announcementOnly: false, e2ee: true });
+    for (const [cid, pair] of [['dm_alice_carol', ['alice', 'carol']], ['dm_bob_carol', ['bob', 'carol']]] as const) {
+      await put(`conversations/${cid}`, { type: 'direct', title: null, memberIds: [...pair], settings: { announcementOnly: false, e2ee: false }, createdAt: minutesAgo(60), createdBy: pair[0] });
+      for (const uid of pair) await put(`conversations/${cid}/members/${uid}`, { ...member('member'), uid });
+    }
+    await put('conversations/g/messages/alice_m1', { ...text('alice', 'm1'), createdAt: minutesAgo(1) });
+    await put('conversations/g/messages/carol_m2', { ...text('carol', 'm2'), createdAt: minutesAgo(1) });
+    await put('conversations/g/messages/carol_old', { ...text('carol', 'old'), createdAt: minutesAgo(20) });
+    await put('conversations/g/processed/alice_m1', { published: true });
+
+    await put('events/e1', { type: 'commerce.order_shipped' });
+    await put('deliveries/d1', { uid: 'alice', status: 'sent' });
+    await put('digests/alice_1', { uid: 'alice', status: 'pending' });
+    await put('moderationQueue/q1', { conversationId: 'g', messageId: 'carol_m2', status: 'open' });
+    await put('auditLog/a1', { actorUid: 'mod', action: 'moderation.decided', target: { type: 'message', id: 'g/carol_m2' }, at: minutesAgo(1) });
+    await put('exports/x1', { ownerUid: 'alice', status: 'done' });
+  });
+}
+
+beforeAll(async () => {
+  env = await rulesEnvironment();
+});
+afterAll(async () => {
+  await env.cleanup();
+});
+beforeEach(async () => {
+  await env.clearFirestore();
+  await seed();
+});
+
+describe('users/{uid}', () => {
+  it('owner reads own profile', () => assertSucceeds(getDoc(doc(db('alice'), 'users/alice'))));
+  it('another user cannot read it', () => assertFails(getDoc(doc(db('bob'), 'users/alice'))));
+  it('signed-out cannot read it', () => assertFails(getDoc(doc(anon(), 'users/alice'))));
+  it('admins read any profile', () => assertSucceeds(getDoc(doc(db('mod', ADMIN), 'users/alice'))));
+  it('owner updates their display name', () => assertSucceeds(updateDoc(doc(db('alice'), 'users/alice'), { displayName: 'Alice M.' })));
+  it('owner cannot set phoneVerified', () => assertFails(updateDoc(doc(db('alice'), 'users/alice'), { phoneVerified: false })));
+  it('owner cannot set phone', () => assertFails(updateDoc(doc(db('alice'), 'users/alice'), { phone: '+15550000000' })));
+  it('owner cannot change a verified email', () => assertFails(updateDoc(doc(db('alice'), 'users/alice'), { email: 'new@example.com' })));
+  it('owner cannot lift a ban', () => assertFails(updateDoc(doc(db('alice'), 'users/alice'), { moderation: { banned: false } })));
+  it('another user cannot update it', () => assertFails(updateDoc(doc(db('bob'), 'users/alice'), { displayName: 'pwned' })));
+  it('a new user creates their profile', () => assertSucceeds(setDoc(doc(db('erin'), 'users/erin'), { displayName: 'Erin', kind: 'collector', createdAt: serverTimestamp() })));
+  it('a new user cannot claim a verified email', () => assertFails(setDoc(doc(db('erin'), 'users/erin'), { displayName: 'Erin', emailVerified: true })));
+  it('nobody deletes a profile from a client', () => assertFails(deleteDoc(doc(db('alice'), 'users/alice'))));
+});
+
+describe('users/{uid} subcollections', () => {
+  it('settings: owner reads', () => assertSucceeds(getDoc(doc(db('alice'), 'users/alice/settings/notifications'))));
+  it('settings: others cannot read', () => assertFails(getDoc(doc(db('bob'), 'users/alice/settings/notifications'))));
+  it('settings: owner cannot write (callables validate)', () => assertFails(setDoc(doc(db('alice'), 'users/alice/settings/notifications'), { channels: {} })));
+  it('notifications: owner reads', () => assertSucceeds(getDoc(doc(db('alice'), 'users/alice/notifications/n1'))));
+  it('notifications: others cannot read', () => assertFails(getDoc(doc(db('bob'), 'users/alice/notifications/n1'))));
+  it('notifications: owner cannot mark read directly', () => assertFails(updateDoc(doc(db('alice'), 'users/alice/notifications/n1'), { read: true })));
+  it('counters: owner reads', () => assertSucceeds(getDoc(doc(db('alice'), 'users/alice/counters/notifications'))));
+  it('counters: owner cannot write', () => assertFails(setDoc(doc(db('alice'), 'users/alice/counters/notifications'), { unread: 0 })));
+  it('devices: owner reads', () => assertSucceeds(getDoc(doc(db('alice'), 'users/alice/devices/d1'))));
+  it('devices: others cannot read', () => assertFails(getDoc(doc(db('bob'), 'users/alice/devices/d1'))));
+  it('devices: owner cannot write directly', () => assertFails(setDoc(doc(db('alice'), 'users/alice/devices/d2'), { token: 't' })));
+  it('keys: any signed-in user reads public keys', () => assertSucceeds(getDoc(doc(db('bob'), 'users/alice/keys/d1'))));
+  it('keys: signed-out cannot read', () => assertFails(getDoc(doc(anon(), 'users/alice/keys/d1'))));
+  it('keys: owner publishes a device key', () =>
+    assertSucceeds(setDoc(doc(db('alice'), 'users/alice/keys/d2'), { alg: 'X25519', publicKey: 'B'.repeat(44), createdAt: serverTimestamp() })));
+  it('keys: nobody publishes a key for someone else', () =>
+    assertFails(setDoc(doc(db('bob'), 'users/alice/keys/evil'), { alg: 'X25519', publicKey: 'C'.repeat(44), createdAt: serverTimestamp() })));
+  it('keys: unknown algorithm refused', () =>
+    assertFails(setDoc(doc(db('alice'), 'users/alice/keys/d3'), { alg: 'RSA', publicKey: 'D'.repeat(44), createdAt: serverTimestamp() })));
+  it('blocks: owner reads', () => assertSucceeds(getDoc(doc(db('alice'), 'users/alice/blocks/spammer'))));
+  it('blocks: others cannot read', () => assertFails(getDoc(doc(db('spammer'), 'users/alice/blocks/spammer'))));
+  it('blocks: written through blockUser only', () => assertFails(setDoc(doc(db('alice'), 'users/alice/blocks/bob'), { createdAt: serverTimestamp() })));
+});
+
+describe('conversations/{cid}', () => {
+  it('a member reads it', () => assertSucceeds(getDoc(doc(db('carol'), 'conversations/g'))));
+  it('an outsider cannot', () => assertFails(getDoc(doc(db('dave'), 'conversations/g'))));
+  it('compliance reads it (disputes)', () => assertSucceeds(getDoc(doc(db('comp', COMPLIANCE), 'conversations/g'))));
+  it('a member lists their conversations', () => assertSucceeds(getDocs(query(collection(db('carol'), 'conversations'), where('memberIds', 'array-contains', 'carol')))));
+  it('nobody lists all conversations', () => assertFails(getDocs(collection(db('carol'), 'conversations'))));
+  it('members cannot rename from the client', () => assertFails(updateDoc(doc(db('alice'), 'conversations/g'), { title: 'x' })));
+  it('nobody creates a conversation from the client', () =>
+    assertFails(setDoc(doc(db('dave'), 'conversations/mine'), { type: 'group', memberIds: ['dave'], settings: {} })));
+});
+
+describe('conversations/{cid}/members/{uid}', () => {
+  it('a member reads the member list', () => assertSucceeds(getDocs(collection(db('carol'), 'conversations/g/members'))));
+  it('an outsider cannot', () => assertFails(getDoc(doc(db('dave'), 'conversations/g/members/alice'))));
+  it('read receipt on one’s own member document', () =>
+    assertSucceeds(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 })));
+  it('unreadCount can only go back to 0', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { unreadCount: 5 })));
+  it('a backdated lastReadAt is refused', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadAt: minutesAgo(5) })));
+  it('nobody else’s member document', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/bob'), { lastReadAt: serverTimestamp(), unreadCount: 0 })));
+  it('no promoting oneself', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { role: 'owner' })));
+  it('muting until a time', () => assertSucceeds(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { mutedUntil: Timestamp.fromMillis(Date.now() + 3_600_000) })));
+  it('activeUntil at most 5 minutes ahead', () =>
+    assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { activeUntil: Timestamp.fromMillis(Date.now() + 3_600_000) })));
+  it('activeUntil a minute ahead', () =>
+    assertSucceeds(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { activeUntil: Timestamp.fromMillis(Date.now() + 60_000) })));
+  it('no joining by writing a member document', () => assertFails(setDoc(doc(db('dave'), 'conversations/g/members/dave'), { ...member('member'), uid: 'dave' })));
+});
+
+describe('conversations/{cid}/messages/{mid}: reading and sending', () => {
+  const send = (uid: string, cid: string, mid: string, data: DocumentData, claims: Record<string, unknown> = {}) => setDoc(doc(db(uid, claims), `conversations/${cid}/messages/${mid}`), data);
+
+  it('a member reads messages', () => assertSucceeds(getDocs(collection(db('carol'), 'conversations/g/messages'))));
+  it('an outsider cannot', () => assertFails(getDoc(doc(db('dave'), 'conversations/g/messages/alice_m1'))));
+  it('a member sends a text as themselves', () => assertSucceeds(send('carol', 'g', 'carol_c1', text('carol', 'c1'))));
+  it('a reply to an existing message', () => assertSucceeds(send('carol', 'g', 'carol_c1', text('carol', 'c1', { replyTo: 'alice_m1' }))));
+  it('a reply to a missing message is refused', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { replyTo: 'nope' }))));
+  it('not as someone else', () => assertFails(send('carol', 'g', 'carol_c1', text('alice', 'c1'))));
+  it('createdAt must be request.time', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { createdAt: minutesAgo(0) }))));
+  it('the id must be {uid}_{clientMessageId}', () => assertFails(send('carol', 'g', 'random-id', text('carol', 'c1'))));
+  it('a resend of the same clientMessageId is not stored again', () => assertFails(send('carol', 'g', 'carol_m2', text('carol', 'm2', { text: 'again' }))));
+  it('system messages are the server’s', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { type: 'system' }))));
+  it('unknown types are refused', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { type: 'poem' }))));
+  it('oversized text is refused', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { text: 'x'.repeat(4001) }))));
+  it('unknown fields are refused', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { unreadCount: 0 }))));
+  it('a non-member cannot send', () => assertFails(send('dave', 'g', 'dave_c1', text('dave', 'c1'))));
+  it('members cannot post in an announcement-only group', () => assertFails(send('carol', 'ann', 'carol_c1', text('carol', 'c1'))));
+  it('the owner posts in an announcement-only group', () => assertSucceeds(send('alice', 'ann', 'alice_c1', text('alice', 'c1'))));
+  it('an image with an upload of one’s own', () =>
+    assertSucceeds(send('carol', 'g', 'carol_i1', {
+      senderId: 'carol', type: 'image', clientMessageId: 'i1', createdAt: serverTimestamp(), text: 'daylight',
+      attachments: [{ kind: 'image', path: 'conversations/g/carol/bowl.jpg', contentType: 'image/jpeg', size: 842113, name: 'bowl.jpg' }],
+    })));
+  it('an image pointing at someone else’s upload is refused', () =>
+    assertFails(send('carol', 'g', 'carol_i1', {
+      senderId: 'carol', type: 'image', clientMessageId: 'i1', createdAt: serverTimestamp(),
+      attachments: [{ kind: 'image', path: 'conversations/g/alice/bowl.jpg', contentType: 'image/jpeg', size: 842113, name: 'bowl.jpg' }],
+    })));
+  it('an oversized voice note is refused', () =>
+    assertFails(send('carol', 'g', 'carol_v1', {
+      senderId: 'carol', type: 'voice', clientMessageId: 'v1', createdAt: serverTimestamp(),
+      attachments: [{ kind: 'voice', path: 'conversations/g/carol/n.m4a', contentType: 'audio/mp4', size: 50 * 1024 * 1024, name: 'n.m4a' }],
+    })));
+  it('a material spec', () =>
+    assertSucceeds(send('carol', 'g', 'carol_s1', {
+      senderId: 'carol', type: 'material_spec', clientMessageId: 's1', createdAt: serverTimestamp(),
+      materialSpec: { material: 'Indigo', quantity: 2, unit: 'kg', colour: 'deep blue' },
+    })));
+  it('a workshop ending before it starts is refused', () =>
+    assertFails(send('carol', 'g', 'carol_w1', {
+      senderId: 'carol', type: 'workshop', clientMessageId: 'w1', createdAt: serverTimestamp(),
+      workshop: { title: 'Open studio', start: Timestamp.fromMillis(Date.now() + 7_200_000), end: Timestamp.fromMillis(Date.now() + 3_600_000), place: 'Studio 4', capacity: 12 },
+    })));
+  it('E2EE: the envelope only', () =>
+    assertSucceeds(send('carol', 'enc', 'carol_e1', { senderId: 'carol', type: 'text', clientMessageId: 'e1', createdAt: serverTimestamp(), encrypted: envelope })));
+  it('E2EE: plaintext next to the envelope is refused', () =>
+    assertFails(send('carol', 'enc', 'carol_e1', { senderId: 'carol', type: 'text', text: 'leak', clientMessageId: 'e1', createdAt: serverTimestamp(), encrypted: envelope })));
+  it('E2EE: plaintext alone is refused', () => assertFails(send('carol', 'enc', 'carol_e1', text('carol', 'e1'))));
+  it('an envelope in a plaintext conversation is refused', () =>
+    assertFails(send('carol', 'g', 'carol_e1', { senderId: 'carol', type: 'text', clientMessageId: 'e1', createdAt: serverTimestamp(), encrypted: envelope })));
+  it('direct: a member writes to the other', () => assertSucceeds(send('carol', 'dm_alice_carol', 'carol_d1', text('carol', 'd1'))));
+  it('direct: blocked users cannot continue', () => assertFails(send('carol', 'dm_bob_carol', 'carol_d1', text('carol', 'd1'))));
+  it('direct: the blocker cannot either', () => assertFails(send('bob', 'dm_bob_carol', 'bob_d1', text('bob', 'd1'))));
+  it('a banned user cannot send', async () => {
+    await env.withSecurityRulesDisabled((ctx) => updateDoc(doc(firestoreOf(ctx), 'users/carol'), { moderation: { banned: true } }));
+    await assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1')));
+  });
+});
+
+describe('conversations/{cid}/messages/{mid}: editing and deleting', () => {
+  const msg = (uid: string, mid: string) => doc(db(uid), `conversations/g/messages/${mid}`);
+  const edit = (createdAt: Timestamp) => ({ text: 'Edited', editedAt: serverTimestamp(), editHistory: [{ text: 'Is the walnut bowl food-safe?', editedAt: createdAt }] });
+  const tombstone = (uid: string) => ({ text: deleteField(), deleted: true, deletedBy: uid, deletedAt: serverTimestamp() });
+
+  it('the sender edits within 15 minutes, with history', () => assertSucceeds(updateDoc(msg('alice', 'alice_m1'), edit(minutesAgo(1)))));
+  it('an edit without a history entry is refused', () => assertFails(updateDoc(msg('alice', 'alice_m1'), { text: 'Edited', editedAt: serverTimestamp() })));
+  it('nobody edits someone else’s message', () => assertFails(updateDoc(msg('bob', 'alice_m1'), edit(minutesAgo(1)))));
+  it('no edits after the window', () => assertFails(updateDoc(msg('carol', 'carol_old'), edit(minutesAgo(20)))));
+  it('an edit cannot change the sender', () => assertFails(updateDoc(msg('alice', 'alice_m1'), { ...edit(minutesAgo(1)), senderId: 'bob' })));
+  it('the sender leaves a tombstone', () => assertSucceeds(updateDoc(msg('carol', 'carol_m2'), tombstone('carol'))));
+  it('a group admin tombstones a member’s message', () => assertSucceeds(updateDoc(msg('bob', 'carol_m2'), tombstone('bob'))));
+  it('a member cannot tombstone someone else’s message', () => assertFails(updateDoc(msg('carol', 'alice_m1'), tombstone('carol'))));
+  it('an admin cannot tombstone the owner’s message', () => assertFails(updateDoc(msg('bob', 'alice_m1'), tombstone('bob'))));
+  it('a tombstone must drop the content', () => assertFails(updateDoc(msg('carol', 'carol_m2'), { deleted: true, deletedBy: 'carol', deletedAt: serverTimestamp() })));
+  it('hard deletes are refused', () => assertFails(deleteDoc(msg('alice', 'alice_m1'))));
+});
+
+describe('conversations/{cid}/typing/{uid}', () => {
+  const typing = (uid: string, forUid: string, aheadMs: number) =>
+    setDoc(doc(db(uid), `conversations/g/typing/${forUid}`), { expiresAt: Timestamp.fromMillis(Date.now() + aheadMs) });
+  it('a member signals typing for 5 s', () => assertSucceeds(typing('carol', 'carol', 5_000)));
+  it('not more than 10 s ahead', () => assertFails(typing('carol', 'carol', 60_000)));
+  it('not for someone else', () => assertFails(typing('carol', 'bob', 5_000)));
+  it('not as an outsider', () => assertFails(typing('dave', 'dave', 5_000)));
+  it('members read typing indicators', () => assertSucceeds(getDocs(collection(db('bob'), 'conversations/g/typing'))));
+  it('trigger markers are private to the server', () => assertFails(getDoc(doc(db('alice'), 'conversations/g/processed/alice_m1'))));
+});
+
+describe('server-only collections', () => {
+  for (const path of ['events/e1', 'deliveries/d1', 'digests/alice_1']) {
+    it(`${path}: no client reads, even admins`, () => assertFails(getDoc(doc(db('mod', ADMIN), path))));
+    it(`${path}: no client writes, even services`, () => assertFails(setDoc(doc(db('svc', SERVICE), path), { x: 1 })));
+  }
+});
+
+describe('moderationQueue, auditLog, exports', () => {
+  it('admins read the moderation queue', () => assertSucceeds(getDoc(doc(db('mod', ADMIN), 'moderationQueue/q1'))));
+  it('members do not', () => assertFails(getDoc(doc(db('carol'), 'moderationQueue/q1'))));
+  it('admins do not write it from a client (decideModeration does)', () => assertFails(updateDoc(doc(db('mod', ADMIN), 'moderationQueue/q1'), { status: 'decided' })));
+  it('admins read the audit log', () => assertSucceeds(getDoc(doc(db('mod', ADMIN), 'auditLog/a1'))));
+  it('compliance reads the audit log', () => assertSucceeds(getDoc(doc(db('comp', COMPLIANCE), 'auditLog/a1'))));
+  it('users do not', () => assertFails(getDoc(doc(db('alice'), 'auditLog/a1'))));
+  it('nobody appends from a client', () => assertFails(setDoc(doc(db('mod', ADMIN), 'auditLog/a2'), { action: 'forged' })));
+  it('nobody edits an entry', () => assertFails(updateDoc(doc(db('mod', ADMIN), 'auditLog/a1'), { action: 'rewritten' })));
+  it('nobody deletes an entry', () => assertFails(deleteDoc(doc(db('mod', ADMIN), 'auditLog/a1'))));
+  it('the requester reads their export job', () => assertSucceeds(getDoc(doc(db('alice'), 'exports/x1'))));
+  it('others do not', () => assertFails(getDoc(doc(db('bob'), 'exports/x1'))));
+  it('export jobs are written by the server', () => assertFails(setDoc(doc(db('alice'), 'exports/x2'), { ownerUid: 'alice' })));
+});

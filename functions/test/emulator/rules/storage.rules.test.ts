@@ -1,0 +1,53 @@
+import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
+import { Timestamp, doc, setDoc } from 'firebase/firestore';
+import { getMetadata, ref, uploadBytes } from 'firebase/storage';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
+import { firestoreOf, rulesEnvironment, storageOf } from './rulesEnv.js';
+
+/**
+ * storage.rules: conversation media readable by members only and uploadable by members under their own uid,
+ * within the limits. Membership comes from Firestore (cross-service rules), seeded before each test.
+ */
+let env: RulesTestEnvironment;
+const bytes = (n: number) => new Uint8Array(n);
+
+beforeAll(async () => {
+  env = await rulesEnvironment();
+});
+afterAll(async () => {
+  await env.cleanup();
+});
+beforeEach(async () => {
+  await env.clearFirestore();
+  await env.clearStorage();
+  await env.withSecurityRulesDisabled(async (ctx) => {
+    const f = firestoreOf(ctx);
+    for (const [cid, e2ee] of [['g', false], ['enc', true]] as const) {
+      await setDoc(doc(f, `conversations/${cid}`), { type: 'group', memberIds: ['alice', 'carol'], settings: { announcementOnly: false, e2ee } });
+      for (const uid of ['alice', 'carol']) {
+        await setDoc(doc(f, `conversations/${cid}/members/${uid}`), { uid, role: uid === 'alice' ? 'owner' : 'member', joinedAt: Timestamp.now(), unreadCount: 0 });
+      }
+    }
+    await uploadBytes(ref(storageOf(ctx), 'conversations/g/alice/bowl.jpg'), bytes(1000), { contentType: 'image/jpeg' });
+  });
+});
+
+const upload = (uid: string, path: string, size: number, contentType: string) =>
+  uploadBytes(ref(storageOf(env.authenticatedContext(uid)), path), bytes(size), { contentType });
+
+describe('conversation media', () => {
+  it('a member reads the conversation’s media', () => assertSucceeds(getMetadata(ref(storageOf(env.authenticatedContext('carol')), 'conversations/g/alice/bowl.jpg'))));
+  it('an outsider cannot', () => assertFails(getMetadata(ref(storageOf(env.authenticatedContext('dave')), 'conversations/g/alice/bowl.jpg'))));
+  it('signed-out cannot', () => assertFails(getMetadata(ref(storageOf(env.unauthenticatedContext()), 'conversations/g/alice/bowl.jpg'))));
+  it('a member uploads an image under their own uid', () => assertSucceeds(upload('carol', 'conversations/g/carol/vase.jpg', 5000, 'image/jpeg')));
+  it('a member uploads a PDF up to 25 MB', () => assertSucceeds(upload('carol', 'conversations/g/carol/dye.pdf', 2_000_000, 'application/pdf')));
+  it('not under someone else’s uid', () => assertFails(upload('carol', 'conversations/g/alice/vase.jpg', 5000, 'image/jpeg')));
+  it('not as an outsider', () => assertFails(upload('dave', 'conversations/g/dave/vase.jpg', 5000, 'image/jpeg')));
+  it('not an image over 10 MB', () => assertFails(upload('carol', 'conversations/g/carol/huge.jpg', 11 * 1024 * 1024, 'image/jpeg')));
+  it('not an executable', () => assertFails(upload('carol', 'conversations/g/carol/x.exe', 5000, 'application/x-msdownload')));
+  it('not replacing an existing object', () => assertFails(upload('alice', 'conversations/g/alice/bowl.jpg', 5000, 'image/jpeg')));
+  it('ciphertext blobs in an E2EE conversation', () => assertSucceeds(upload('carol', 'conversations/enc/carol/blob.bin', 5000, 'application/octet-stream')));
+  it('no opaque blobs in a plaintext conversation', () => assertFails(upload('carol', 'conversations/g/carol/blob.bin', 5000, 'application/octet-stream')));
+  it('nothing outside conversations/', () => assertFails(upload('carol', 'exports/carol/x.zip', 5000, 'application/zip')));
+});
