@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { paths } from '../../../src/domain/paths.js';
+import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import { verifyUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import { NOW, device, deliveryWorld, job, queued } from './support.js';
 
-const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) => (await store.get(paths.delivery(id))).data as Record<string, any>;
+const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) => (await store.get(paths.delivery(id))).data as DeliveryDoc;
 
 describe('push delivery', () => {
   it('sends to every device with platform options, badge, collapse key and deep link, and records it', async () => {
@@ -214,7 +215,7 @@ describe('retries and bad jobs', () => {
     await expect(services.delivery.channels.handle('push', { deliveryId: 'evt9_u1_push', uid: 'u1' })).resolves.toBeUndefined();
     const d = await doc(store, 'evt9_u1_push');
     expect(d).toMatchObject({ status: 'failed', reason: 'invalid-job' });
-    expect(d.errors[0].message).toMatch(/job\.eventId/);
+    expect(d.errors[0]!.message).toMatch(/job\.eventId/);
     await expect(services.delivery.channels.handle('push', 'not even an object')).resolves.toBeUndefined();
     await expect(services.delivery.channels.handle('sms', job('push'))).resolves.toBeUndefined();
     expect(await doc(store, 'evt1_u1_push')).toMatchObject({ status: 'failed', reason: 'invalid-job' });
