@@ -6,7 +6,7 @@ import { paths } from '../../domain/paths.js';
 import { EventRejected, audienceSchema, parseEvent, planEvent } from '../../domain/notifications/catalog.js';
 import type { DomainEvent, PlannedNotification, RoutingOptions } from '../../domain/notifications/catalog.js';
 import { userProfileSchema } from '../../domain/users.js';
-import type { Clock, DocData, DocumentStore, Logger, Publisher } from '../../ports.js';
+import type { DocData, Logger } from '../../ports.js';
 import { audiencePage } from './audience.js';
 import type { PreferencesRepo } from './preferencesRepo.js';
 import { deliverToRecipient } from './recipientDelivery.js';

@@ -40,7 +40,7 @@ export function notificationFixture(now = '2026-06-10T14:00:00Z', settings: Part
         await store.commit(uids.slice(i, i + 500).map((uid) => ({ kind: 'set' as const, path: audiencePaths.follower(creatorId, uid), data: { uid } })));
       }
     },
-    notifications: async (uid: string) => (await store.query(paths.notifications(uid))).map((s) => ({ id: s.id, ...s.data })),
+    notifications: async (uid: string) => (await store.query(paths.notifications(uid))).map((s): Record<string, unknown> & { id: string } => ({ ...s.data, id: s.id })),
     deliveries: async () => (await store.query(paths.deliveries())).map((s) => s.data!),
     event: async (eventId: string) => (await store.get(paths.event(eventId))).data,
   };

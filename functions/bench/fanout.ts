@@ -1,0 +1,64 @@
+/**
+ * Fan-out throughput over the in-memory adapters: one community event to N followers, through the same Pub/Sub
+ * handlers the Cloud Functions use (page → chunk messages on notification-fanout). Measures the pipeline's own cost
+ * (routing, templates, transactions, job building), not Firestore's latency.
+ *
+ *   npx tsx bench/fanout.ts [followers=10000] [chunk=500]
+ */
+import { AuditLog } from '../src/app/audit.js';
+import { audiencePaths } from '../src/app/notifications/audience.js';
+import { notificationServices } from '../src/app/notifications/index.js';
+import { ManualClock } from '../src/adapters/clocks.js';
+import { MemoryDocumentStore } from '../src/adapters/memory/memoryDocumentStore.js';
+import { MemoryLogger } from '../src/adapters/memory/memoryLogger.js';
+import { MemoryPublisher } from '../src/adapters/memory/memoryPublisher.js';
+import { TOPICS } from '../src/domain/channels.js';
+import { paths } from '../src/domain/paths.js';
+
+const followers = Number(process.argv[2] ?? 10_000);
+const chunk = Number(process.argv[3] ?? 500);
+
+const store = new MemoryDocumentStore();
+const publisher = new MemoryPublisher();
+const clock = new ManualClock('2026-06-10T14:00:00Z');
+const n = notificationServices({ store, publisher, clock, logger: new MemoryLogger() }, new AuditLog(store, clock), { fanoutChunkSize: chunk });
+publisher.subscribe(TOPICS.domainEvents, (m) => n.pipeline.submit(m.data, 'pubsub', m.id).then(() => undefined));
+const chunkTimes: number[] = [];
+publisher.subscribe(TOPICS.fanout, async (m) => {
+  const started = performance.now();
+  await n.pipeline.onFanout(m.data, m.id);
+  if ((m.data as { kind: string }).kind === 'chunk') chunkTimes.push(performance.now() - started);
+});
+
+async function main() {
+  const uids = Array.from({ length: followers }, (_, i) => `f${String(i).padStart(7, '0')}`);
+  for (let i = 0; i < uids.length; i += 500) {
+    const slice = uids.slice(i, i + 500);
+    await store.commit(slice.map((uid) => ({ kind: 'set' as const, path: paths.user(uid), data: { displayName: uid, timeZone: 'UTC', locale: i % 1000 ? 'en' : 'de', emailVerified: true, email: `${uid}@x.example` } })));
+    await store.commit(slice.map((uid) => ({ kind: 'set' as const, path: audiencePaths.follower('kai', uid), data: { uid } })));
+  }
+
+  const started = performance.now();
+  await publisher.publish(TOPICS.domainEvents, {
+    type: 'community.event', idempotencyKey: 'bench-1', occurredAt: '2026-06-10T13:59:00Z',
+    payload: { eventRef: 'w1', eventTitle: 'Raku night', kind: 'workshop', startsAt: '2026-06-20T18:00:00Z', location: 'Studio 4', hostId: 'kai' },
+    audience: { kind: 'followers', creatorId: 'kai' },
+  });
+  await publisher.drain();
+  const seconds = (performance.now() - started) / 1000;
+
+  const notified = (await store.queryGroup('notifications')).length;
+  const jobs = publisher.on(TOPICS.push).length + publisher.on(TOPICS.email).length;
+  chunkTimes.sort((a, b) => a - b);
+  console.log(JSON.stringify({
+    followers, chunkSize: chunk, chunks: chunkTimes.length, notified, jobs,
+    seconds: Number(seconds.toFixed(2)), recipientsPerSecond: Math.round(notified / seconds),
+    chunkMs: { p50: Math.round(chunkTimes[Math.floor(chunkTimes.length / 2)] ?? 0), max: Math.round(chunkTimes.at(-1) ?? 0) },
+  }, null, 2));
+  if (notified !== followers) {
+    console.error(`expected ${followers} notifications, got ${notified}`);
+    process.exit(1);
+  }
+}
+
+void main();
