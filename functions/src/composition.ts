@@ -1,8 +1,9 @@
-import type { Clock, DeliveryInfra, DocumentStore, Logger, MessageIndex, ObjectStorage, Publisher } from './ports.js';
+import type { Clock, DeliveryInfra, DocumentStore, Logger, MessageIndex, ObjectStorage, Publisher, UserAccounts } from './ports.js';
 import { AuditLog } from './app/audit.js';
 import { buildDelivery } from './app/delivery/deliveryServices.js';
 import { messagingServices } from './app/messaging/index.js';
 import { searchServices } from './app/search/index.js';
+import { complianceServices } from './app/compliance/index.js';
 import { TOPICS } from './domain/channels.js';
 import { notificationServices } from './app/notifications/index.js';
 import { notificationSettingsFromParams } from './functions/notificationSettings.js';
@@ -21,17 +22,20 @@ export interface Infra {
   /** Search & compliance (issue 6): the message search index and where exports are written. */
   messageIndex: MessageIndex;
   exportStorage: ObjectStorage;
+  accounts: UserAccounts;
   /** Channel delivery (issue 4): FCM, Twilio (SMS + Verify), SendGrid, and their settings. */
   delivery: DeliveryInfra;
 }
 
 export function buildServices(infra: Infra) {
   const audit = new AuditLog(infra.store, infra.clock);
+  const search = searchServices(infra);
   return {
     infra,
     audit,
     messaging: messagingServices(infra, audit),
-    search: searchServices(infra),
+    search,
+    compliance: complianceServices(infra, { audit, indexer: search.indexer }),
     delivery: buildDelivery({ ...infra, audit }),
     notifications: notificationServices(infra, audit, notificationSettingsFromParams()),
   };

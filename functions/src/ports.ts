@@ -182,6 +182,8 @@ export interface ObjectStorage {
   write(path: string, contentType: string, source: Readable): Promise<{ bytes: number }>;
   /** A URL that lets its holder download the object until `expiresAt`. */
   signedUrl(path: string, expiresAt: Date): Promise<string>;
+  /** Deletes every object under the prefix (erasure removes a user's past exports). */
+  deletePrefix(prefix: string): Promise<number>;
 }
 
 // ───────────────────────────── delivery: push (FCM), SMS (Twilio), email (SendGrid) ─────────────────────────────
