@@ -4,6 +4,9 @@
  */
 export { searchIndexMessage, searchSyncMembers, searchMessages, getSearchKey } from './functions/search.js';
 export {
+  exportConversation, exportNotifications, exportMyData, deleteMyAccount, onAuthUserDeleted, retentionDaily,
+} from './functions/compliance.js';
+export {
   createDirectConversation, createGroup, updateGroup, addMembers, removeMember, setRole, leaveGroup, transferOwnership,
   pinMessage, blockUser, unblockUser, markConversationRead, sendMessage, editMessage, deleteMessage, reportMessage,
   decideModeration, onMessageCreated,

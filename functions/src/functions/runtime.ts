@@ -50,6 +50,14 @@ export function firebaseInfra(): Infra {
       indexName: () => params.ALGOLIA_INDEX.value(),
     }),
     exportStorage: new CloudStorageExports({ app: adminApp, bucket: () => params.EXPORTS_BUCKET.value() }),
+    accounts: {
+      async deleteUser(uid) {
+        const { getAuth } = await import('firebase-admin/auth');
+        await getAuth(adminApp()).deleteUser(uid).catch((error: { code?: string }) => {
+          if (error.code !== 'auth/user-not-found') throw error;
+        });
+      },
+    },
     delivery: firebaseDelivery(adminApp),
   };
 }

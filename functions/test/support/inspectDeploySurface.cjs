@@ -24,6 +24,9 @@ net.Socket.prototype.connect = function (...args) {
   return originalConnect.apply(this, args);
 };
 
+// The Firebase CLI sets the project while it discovers functions; v1 triggers (auth.user().onDelete) need it to
+// describe their endpoint.
+process.env.GCLOUD_PROJECT ??= 'demo-craft-comms';
 const surface = require(path.resolve(process.argv[2]));
 const { getApps } = require('firebase-admin/app');
 

@@ -5,6 +5,7 @@ import { MemoryLogger } from './memoryLogger.js';
 import { memoryDelivery } from './memoryDelivery.js';
 import { MemoryMessageIndex } from './memoryMessageIndex.js';
 import { MemoryObjectStorage } from './memoryObjectStorage.js';
+import { MemoryUserAccounts } from './memoryUserAccounts.js';
 import { MemoryPublisher } from './memoryPublisher.js';
 
 /** Infra on in-memory adapters, for tests and the local run. The concrete types stay visible for assertions. */
@@ -16,6 +17,7 @@ export function memoryInfra(options: { now?: Date | string } = {}) {
     logger: new MemoryLogger(),
     messageIndex: new MemoryMessageIndex(),
     exportStorage: new MemoryObjectStorage(),
+    accounts: new MemoryUserAccounts(),
     delivery: memoryDelivery(),
   } satisfies Infra;
 }

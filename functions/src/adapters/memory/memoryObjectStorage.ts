@@ -38,6 +38,15 @@ export class MemoryObjectStorage implements ObjectStorage {
     return `memory://exports/${path}?expires=${expiresAt.toISOString()}`;
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    const paths = [...this.sizes.keys()].filter((path) => path.startsWith(prefix));
+    for (const path of paths) {
+      this.objects.delete(path);
+      this.sizes.delete(path);
+    }
+    return paths.length;
+  }
+
   /** Everything stored, as text, for "no trace of this person" checks. */
   allText(): string {
     return [...this.objects.values()].map((o) => o.bytes.toString('utf8')).join('\n');

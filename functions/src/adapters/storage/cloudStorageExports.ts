@@ -47,4 +47,11 @@ export class CloudStorageExports implements ObjectStorage {
     const [url] = await bucket.file(path).getSignedUrl({ action: 'read', version: 'v4', expires: expiresAt });
     return url;
   }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const bucket = await this.bucket();
+    const [files] = await bucket.getFiles({ prefix });
+    await Promise.all(files.map((file) => file.delete({ ignoreNotFound: true })));
+    return files.length;
+  }
 }

@@ -1,0 +1,18 @@
+import type { Clock, DocumentStore, Logger, MessageIndex, ObjectStorage } from '../../ports.js';
+import type { AuditLog } from '../audit.js';
+import type { MessageIndexer } from '../search/messageIndexer.js';
+import { Erasure } from './erasure.js';
+import { Exports } from './exports.js';
+import { Retention } from './retention.js';
+
+/** `services.compliance`: exports, erasure and the retention sweep. */
+export function complianceServices(
+  infra: { store: DocumentStore; messageIndex: MessageIndex; exportStorage: ObjectStorage; clock: Clock; logger: Logger },
+  deps: { audit: AuditLog; indexer: MessageIndexer },
+) {
+  return {
+    exports: new Exports(infra.store, infra.exportStorage, deps.audit, infra.clock, infra.logger),
+    erasure: new Erasure(infra.store, infra.messageIndex, infra.exportStorage, deps.indexer, deps.audit, infra.logger),
+    retention: new Retention(infra.store, infra.messageIndex, infra.clock, infra.logger),
+  };
+}

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallableFunction } from 'firebase-functions/v2/https';
+import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import type { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
+import { buildServices } from '../../../src/composition.js';
+import { useServices } from '../../../src/functions/runtime.js';
+import { exportConversation, exportMyData, exportNotifications } from '../../../src/functions/compliance.js';
+import { paths } from '../../../src/domain/paths.js';
+import { call } from '../../support/callables.js';
+import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
+import { parseCsv, pdfText, unzip } from './readers.js';
+
+const TRICKY = [
+  'Plain hello',
+  'Commas, everywhere, really',
+  'She said "hand-dyed" and \'natural\'',
+  'Line one\nLine two\r\nLine three',
+  'Yarn 🧶 and needles 🪡, café ✓',
+  '=SUM(A1) leading equals',
+];
+
+type Fn = CallableFunction<unknown, unknown>;
+
+describe('compliance exports (callables over in-memory adapters)', () => {
+  let infra: ReturnType<typeof memoryInfra>;
+  let storage: MemoryObjectStorage;
+
+  beforeEach(async () => {
+    infra = memoryInfra({ now: '2024-06-01T00:00:00Z' });
+    storage = infra.exportStorage;
+    useServices(buildServices(infra));
+    await seedUser(infra.store, 'alice', { displayName: 'Alice Weaver', email: 'alice@example.com' });
+    await seedUser(infra.store, 'bob', { displayName: 'Bob Potter' });
+    await seedUser(infra.store, 'carol', { displayName: 'Carol Smith' });
+    await seedConversation(infra.store, 'c1', ['alice', 'bob'], { title: 'Indigo commission' });
+    for (const [i, text] of TRICKY.entries()) {
+      await seedMessage(infra.store, 'c1', `m${i}`, { senderId: i % 2 ? 'bob' : 'alice', text, createdAt: new Date(Date.UTC(2024, 4, 1 + i, 9)) });
+    }
+    await seedMessage(infra.store, 'c1', 'm9', {
+      senderId: 'bob',
+      type: 'file',
+      text: 'The pattern',
+      attachments: [{ kind: 'file', path: 'conversations/c1/bob/pattern.pdf', contentType: 'application/pdf', size: 2048, name: 'pattern, v2.pdf' }],
+      createdAt: new Date(Date.UTC(2024, 4, 20, 9)),
+    });
+  });
+
+  afterEach(() => useServices(undefined));
+
+  const objectAt = (path: string) => storage.objects.get(path)!.bytes;
+
+  it('JSON round-trips every message, with commas, quotes, newlines and emoji', async () => {
+    const result = await call<{ exportId: string; url: string; path: string; expiresAt: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'alice' });
+    expect(result.expiresAt).toBe('2024-06-02T00:00:00.000Z');
+    expect(result.url).toContain(result.path);
+    const parsed = JSON.parse(objectAt(result.path).toString('utf8')) as { conversation: { id: string; title: string }; messages: Array<{ id: string; text: string; senderName: string; attachments: unknown[] }> };
+    expect(parsed.conversation).toMatchObject({ id: 'c1', title: 'Indigo commission' });
+    expect(parsed.messages.map((m) => m.text)).toEqual([...TRICKY, 'The pattern']);
+    expect(parsed.messages[1]!.senderName).toBe('Bob Potter');
+    expect(parsed.messages[6]!.attachments).toEqual([{ kind: 'file', name: 'pattern, v2.pdf', contentType: 'application/pdf', size: 2048, path: 'conversations/c1/bob/pattern.pdf' }]);
+
+    const job = await infra.store.get(paths.exportJob(result.exportId));
+    expect(job.data).toMatchObject({ ownerUid: 'alice', status: 'done', format: 'json', path: result.path, expiresAt: new Date('2024-06-02T00:00:00Z') });
+  });
+
+  it('CSV parses back to the same texts and attachment names', async () => {
+    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'csv' }, { uid: 'bob' });
+    const rows = parseCsv(objectAt(result.path));
+    expect(rows.map((r) => r.text)).toEqual([...TRICKY, 'The pattern']);
+    expect(rows.map((r) => r.id)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm9']);
+    expect(rows[6]).toMatchObject({ senderName: 'Bob Potter', type: 'file', attachments: 'file:pattern, v2.pdf', createdAt: '2024-05-20T09:00:00.000Z' });
+  });
+
+  it('the PDF parses and holds each message: sender, time, type, text, attachment names', async () => {
+    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'pdf' }, { uid: 'alice' });
+    const { text } = await pdfText(objectAt(result.path));
+    for (const expected of ['Indigo commission', 'Alice Weaver', 'Bob Potter', 'Plain hello', 'Commas, everywhere, really', '"hand-dyed"', 'Line two', 'café', 'Attachment (file): pattern, v2.pdf', '2024-05-20 09:00:00 UTC']) {
+      expect(text.replace(/\s+/g, ' ')).toContain(expected);
+    }
+  });
+
+  it('honours the date range', async () => {
+    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'csv', from: '2024-05-02T00:00:00Z', to: '2024-05-04T23:59:59Z' }, { uid: 'alice' });
+    expect(parseCsv(objectAt(result.path)).map((r) => r.id)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('rejects bad input with clear errors: unknown format, not a member, inverted range, no auth', async () => {
+    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'xlsx' }, { uid: 'alice' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/data\.format/) });
+    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'carol' })).rejects.toMatchObject({ code: 'permission-denied', message: 'you are not a member of this conversation' });
+    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json', from: '2024-05-05T00:00:00Z', to: '2024-05-01T00:00:00Z' }, { uid: 'alice' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/data\.from: from must not be after to/) });
+    await expect(call(exportConversation as Fn, { conversationId: 'nope', format: 'json' }, { uid: 'alice' })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    // Nothing was written for the refused requests.
+    expect(storage.objects.size).toBe(0);
+    expect(Object.keys(infra.store.dump()).filter((p) => p.startsWith('exports/'))).toEqual([]);
+  });
+
+  it('the compliance role exports any conversation, and the export is audited as on behalf of compliance', async () => {
+    const result = await call<{ exportId: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'officer', roles: ['compliance'] });
+    const audit = Object.values(infra.store.dump()).filter((d) => d.action === 'export.conversation');
+    expect(audit).toEqual([expect.objectContaining({ actorUid: 'officer', target: { type: 'conversation', id: 'c1' }, details: expect.objectContaining({ exportId: result.exportId, onBehalfOf: 'compliance', format: 'json' }) })]);
+  });
+
+  it('exportNotifications: own by default, someone else only with the compliance role', async () => {
+    await infra.store.set(paths.notification('alice', 'n1'), { type: 'message.new', category: 'messaging', title: 'New message', body: 'Bob: "hi", there', read: false, createdAt: new Date('2024-05-03T00:00:00Z') });
+    const own = await call<{ path: string }>(exportNotifications as Fn, { format: 'csv' }, { uid: 'alice' });
+    expect(parseCsv(objectAt(own.path))).toEqual([expect.objectContaining({ id: 'n1', body: 'Bob: "hi", there', createdAt: '2024-05-03T00:00:00.000Z' })]);
+    await expect(call(exportNotifications as Fn, { uid: 'alice', format: 'json' }, { uid: 'bob' })).rejects.toMatchObject({ code: 'permission-denied' });
+    const asOfficer = await call<{ path: string }>(exportNotifications as Fn, { uid: 'alice', format: 'json' }, { uid: 'officer', roles: ['compliance'] });
+    expect(JSON.parse(objectAt(asOfficer.path).toString()).notifications).toHaveLength(1);
+  });
+
+  it('exportMyData: a ZIP of JSON and CSV with profile, preferences, devices, notifications, conversations and sent messages', async () => {
+    await infra.store.set(paths.preferences('alice'), { channels: { email: true } });
+    await infra.store.set(paths.device('alice', 'd1'), { token: 'tok', platform: 'ios' });
+    await infra.store.set(paths.notification('alice', 'n1'), { title: 'Outbid', body: 'x', createdAt: new Date('2024-05-03T00:00:00Z') });
+    const result = await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'alice' });
+    expect(storage.objects.get(result.path)?.contentType).toBe('application/zip');
+    const files = await unzip(objectAt(result.path));
+    expect([...files.keys()].sort()).toEqual(['conversations.csv', 'conversations.json', 'devices.json', 'keys.json', 'messages-sent.csv', 'messages-sent.json', 'notifications.csv', 'notifications.json', 'preferences.json', 'profile.json']);
+    expect(JSON.parse(files.get('profile.json')!.toString()).documents[0]).toMatchObject({ id: 'alice', email: 'alice@example.com' });
+    expect(JSON.parse(files.get('devices.json')!.toString()).devices).toEqual([{ id: 'd1', token: 'tok', platform: 'ios' }]);
+    const sent = parseCsv(files.get('messages-sent.csv')!);
+    expect(sent.map((r) => r.text)).toEqual([TRICKY[0], TRICKY[2], TRICKY[4]]);
+    expect(JSON.parse(files.get('messages-sent.json')!.toString()).messages).toHaveLength(3);
+    expect(parseCsv(files.get('conversations.csv')!)).toEqual([expect.objectContaining({ id: 'c1', title: 'Indigo commission' })]);
+  });
+});
