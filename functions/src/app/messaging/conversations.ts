@@ -185,9 +185,7 @@ export class Conversations {
     if (input.uid === caller.uid) throw invalidArgument('data.uid: to remove yourself, leave the group', { fields: ['data.uid'] });
     return this.store.transaction(async (tx) => {
       const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
-      const target = await tx.get(paths.member(cid, input.uid));
-      if (!target.exists) throw notFound(`${input.uid} is not a member of this group`);
-      authorize('removeMember', conversation, me, toMember(target).role);
+      authorize('removeMember', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       this.dropMember(tx, cid, input.uid);
       this.systemMessage(tx, cid, caller.uid, 'group.member_removed', 'removed a member', [input.uid], now);
@@ -200,9 +198,7 @@ export class Conversations {
     const cid = input.conversationId;
     return this.store.transaction(async (tx) => {
       const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
-      const target = await tx.get(paths.member(cid, input.uid));
-      if (!target.exists) throw notFound(`${input.uid} is not a member of this group`);
-      authorize('changeRole', conversation, me, toMember(target).role);
+      authorize('changeRole', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       tx.update(paths.member(cid, input.uid), { role: input.role });
       this.systemMessage(tx, cid, caller.uid, 'group.role_changed', `made a member ${input.role === 'admin' ? 'an admin' : 'a member'}`, [input.uid], now);
@@ -217,8 +213,7 @@ export class Conversations {
     return this.store.transaction(async (tx) => {
       const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
       authorize('transferOwnership', conversation, me);
-      const target = await tx.get(paths.member(cid, input.uid));
-      if (!target.exists) throw notFound(`${input.uid} is not a member of this group`);
+      await this.loadTarget(tx, cid, input.uid);
       const now = this.deps.clock.now();
       tx.update(paths.member(cid, input.uid), { role: 'owner' });
       tx.update(paths.member(cid, caller.uid), { role: 'admin' });
@@ -300,6 +295,13 @@ export class Conversations {
     const conversation = toConversation(conversationSnap.data ?? {});
     if (conversation.type !== 'group') throw failedPrecondition('this is a direct conversation, not a group');
     return { conversation, me: toMember(meSnap) };
+  }
+
+  /** The member a change is about, or NOT_FOUND. */
+  private async loadTarget(tx: Transaction, cid: string, uid: string): Promise<Member> {
+    const target = await tx.get(paths.member(cid, uid));
+    if (!target.exists) throw notFound(`${uid} is not a member of this group`);
+    return toMember(target);
   }
 
   private dropMember(tx: Transaction, cid: string, uid: string): void {
