@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MessageIndexSettings, MessageRecord } from '../../ports.js';
+import type { MessageIndexSettings, MessageRecord, MessageSearchQuery } from '../../ports.js';
 
 /**
  * What indexing reads from a message document (conversations/{cid}/messages/{mid}). Deliberately loose: the messaging
@@ -99,14 +99,7 @@ export function quoteFilterValue(value: string): string {
 }
 
 /** The Algolia `filters` string for a search: visibility first, then the user's own narrowing. */
-export function buildSearchFilters(q: {
-  visibleTo: string;
-  conversationId?: string;
-  senderId?: string;
-  types?: readonly string[];
-  from?: number;
-  to?: number;
-}): string {
+export function buildSearchFilters(q: Omit<MessageSearchQuery, 'query' | 'page' | 'hitsPerPage'>): string {
   const parts = [visibleToFilter(q.visibleTo)];
   if (q.conversationId) parts.push(`conversationId:${quoteFilterValue(q.conversationId)}`);
   if (q.senderId) parts.push(`senderId:${quoteFilterValue(q.senderId)}`);

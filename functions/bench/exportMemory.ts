@@ -1,0 +1,128 @@
+/**
+ * `npx tsx bench/exportMemory.ts [messages=100000]`: exports one conversation of N messages as JSON, CSV and PDF
+ * (and the GDPR ZIP of a user who sent half of them) and reports peak RSS and heap while each export runs.
+ *
+ * The store generates messages on demand for each page query (a real store would stream them from Firestore), and
+ * the storage sink counts bytes without keeping them: what is measured is the exporter itself. Bounded memory means
+ * the peak stays flat as N grows; run with 10000 and 100000 to see it.
+ */
+import { Exports } from '../src/app/compliance/exports.js';
+import { AuditLog } from '../src/app/audit.js';
+import { ManualClock } from '../src/adapters/clocks.js';
+import { MemoryLogger } from '../src/adapters/memory/memoryLogger.js';
+import { MemoryObjectStorage } from '../src/adapters/memory/memoryObjectStorage.js';
+import type { DocData, DocSnapshot, DocumentStore, QuerySpec } from '../src/ports.js';
+import type { Caller } from '../src/domain/caller.js';
+
+const N = Number(process.argv[2] ?? 100_000);
+const BASE = Date.UTC(2024, 0, 1);
+const TEXTS = ['Plain hello', 'Commas, quotes "like this", and a\nnewline', 'Yarn 🧶 and needles 🪡, café', 'The indigo batch is ready for pickup on Friday; invoice attached.'];
+
+function message(i: number): DocData {
+  return {
+    senderId: i % 2 ? 'bob' : 'alice',
+    type: i % 10 === 0 ? 'file' : 'text',
+    text: `${TEXTS[i % TEXTS.length]} #${i}`,
+    clientMessageId: `client-${i}`,
+    createdAt: new Date(BASE + i * 1000),
+    ...(i % 10 === 0 ? { attachments: [{ kind: 'file', path: `conversations/big/alice/f${i}.pdf`, contentType: 'application/pdf', size: 1000, name: `pattern-${i}.pdf` }] } : {}),
+  };
+}
+
+const snap = (path: string, data: DocData | undefined): DocSnapshot => ({ id: path.split('/').at(-1)!, path, exists: data !== undefined, data });
+
+/** Serves the conversation, its N messages (by createdAt range and limit) and two profiles; writes go nowhere. */
+class GeneratedStore implements Partial<DocumentStore> {
+  async get(path: string) {
+    if (path === 'conversations/big') return snap(path, { title: 'Big commission thread', type: 'direct', memberIds: ['alice', 'bob'] });
+    if (path === 'users/alice') return snap(path, { displayName: 'Alice Weaver' });
+    if (path === 'users/bob') return snap(path, { displayName: 'Bob Potter' });
+    return snap(path, undefined);
+  }
+  async getAll(paths: readonly string[]) {
+    return Promise.all(paths.map((p) => this.get(p)));
+  }
+  private page(spec: QuerySpec, pathOf: (i: number) => string, keep: (i: number) => boolean) {
+    const lower = spec.where?.find(([f, op]) => f === 'createdAt' && op === '>=')?.[2] as Date | undefined;
+    let i = lower ? Math.ceil((lower.getTime() - BASE) / 1000) : 0;
+    const out: DocSnapshot[] = [];
+    while (i < N && out.length < (spec.limit ?? Infinity)) {
+      if (keep(i)) out.push(snap(pathOf(i), message(i)));
+      i++;
+    }
+    return out;
+  }
+  async query(collection: string, spec: QuerySpec = {}) {
+    if (collection === 'conversations/big/messages') return this.page(spec, (i) => `conversations/big/messages/m${i}`, () => true);
+    if (collection === 'conversations') return [snap('conversations/big', (await this.get('conversations/big')).data)];
+    return [];
+  }
+  async queryGroup(collection: string, spec: QuerySpec = {}) {
+    const sender = spec.where?.find(([f]) => f === 'senderId')?.[2];
+    if (collection === 'messages') return this.page(spec, (i) => `conversations/big/messages/m${i}`, (i) => message(i).senderId === sender);
+    return [];
+  }
+  async listIds() {
+    return [];
+  }
+  async create() {
+    return true;
+  }
+  async update() {}
+  async set() {}
+}
+
+function mb(bytes: number) {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+async function measure(label: string, run: () => Promise<{ bytes: number }>) {
+  global.gc?.();
+  const before = process.memoryUsage();
+  let peakRss = before.rss;
+  let peakHeap = before.heapUsed;
+  const timer = setInterval(() => {
+    const now = process.memoryUsage();
+    peakRss = Math.max(peakRss, now.rss);
+    peakHeap = Math.max(peakHeap, now.heapUsed);
+  }, 20);
+  const started = performance.now();
+  const result = await run();
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  const row = {
+    export: label,
+    output: mb(result.bytes),
+    seconds: seconds.toFixed(1),
+    'rss before': mb(before.rss),
+    'peak rss': mb(peakRss),
+    'peak heap': mb(peakHeap),
+    'heap growth': mb(peakHeap - before.heapUsed),
+  };
+  console.log(JSON.stringify(row));
+  return { ...row, heapGrowth: peakHeap - before.heapUsed, bytes: result.bytes };
+}
+
+async function main() {
+  const store = new GeneratedStore() as unknown as DocumentStore;
+  const clock = new ManualClock('2024-06-01T00:00:00Z');
+  const sink = new MemoryObjectStorage({ keepBytes: false });
+  const exports = new Exports(store, sink, new AuditLog(store, clock), clock, new MemoryLogger());
+  const alice: Caller = { uid: 'alice', roles: new Set() };
+  console.log(`exporting a conversation of ${N.toLocaleString('en')} messages (node ${process.version})`);
+  const rows = [];
+  for (const format of ['json', 'csv', 'pdf'] as const) {
+    rows.push(await measure(format, () => exports.exportConversation(alice, { conversationId: 'big', format })));
+  }
+  rows.push(await measure('gdpr zip', () => exports.exportMyData(alice)));
+  console.table(rows.map(({ heapGrowth: _h, bytes: _b, ...row }) => row));
+  // A sanity bound: an exporter that buffered everything would grow the heap by at least the output size.
+  for (const row of rows) {
+    if (row.heapGrowth > Math.max(150 * 1024 * 1024, row.bytes)) {
+      console.error(`✖ ${row.export}: heap grew by ${mb(row.heapGrowth)} for ${mb(row.bytes)} of output: not bounded`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+void main();
