@@ -1,5 +1,3 @@
-import { callerFromClaims } from '../domain/caller.js';
-import { exportConversationSchema } from '../domain/compliance/exportRequest.js';
 import { paths } from '../domain/paths.js';
 import { Evidence } from './evidence.js';
 import type { LocalSystem } from './localSystem.js';
@@ -308,21 +306,14 @@ export const STEPS: readonly Step[] = [
     title: '11. A conversation export (JSON, CSV, PDF) and a GDPR data export',
     at: '2026-11-24T16:00:00Z',
     async run(ctx) {
-      const { functions, exportStorage, services } = ctx.system;
+      const { functions, exportStorage } = ctx.system;
       const save = (result: { path: string; bytes: number }, name: string) => {
         const object = exportStorage.objects.get(result.path);
         if (object) ctx.files.set(`exports/${name}`, object.bytes);
         return object;
       };
-      // Through the callables when the deploy surface exports them; until then through the same use cases.
-      const exportCall = async (name: 'exportConversation' | 'exportMyData', data: Record<string, unknown>, uid: string) => {
-        if (functions.hasCallable(name)) return functions.call<{ exportId: string; path: string; bytes: number }>(name, data, ctx.system.as(uid));
-        const caller = callerFromClaims(uid, ctx.system.as(uid).claims ?? {});
-        ctx.transcript.detail(`(${name} is not exported from src/index.ts: calling the use case directly)`);
-        return name === 'exportConversation'
-          ? services.compliance.exports.exportConversation(caller, exportConversationSchema.parse(data))
-          : services.compliance.exports.exportMyData(caller);
-      };
+      const exportCall = (name: 'exportConversation' | 'exportMyData', data: Record<string, unknown>, uid: string) =>
+        functions.call<{ exportId: string; path: string; bytes: number }>(name, data, ctx.system.as(uid));
       for (const format of ['json', 'csv', 'pdf'] as const) {
         const result = await exportCall('exportConversation', { conversationId: 'dm_u_ben_u_maya', format }, 'u_compliance');
         const object = save(result, `dm_u_ben_u_maya.${format}`);
