@@ -110,7 +110,7 @@ export const STEPS: readonly Step[] = [
       await reportEvent(ctx, eventId);
       const push = (await ctx.evidence.deliveries(eventId)).find((d) => d.channel === 'push');
       ctx.transcript.line(
-        `critical: sent on every allowed channel at once (quiet hours and working hours do not hold it); the push job carried fallback [${push?.fallback?.join(', ') ?? ''}]${push?.fallbackTo ? `, fell back to ${push.fallbackTo}` : ''}`,
+        `critical: sent at once on the channels Diego chose (working hours and digests do not hold it); the push job carried fallback [${push?.fallback?.join(', ') ?? ''}]${push?.fallbackTo ? `, fell back to ${push.fallbackTo}` : ''}`,
       );
       const left = await ctx.system.store.query(paths.devices('u_diego'));
       ctx.transcript.line(`users/u_diego/devices: ${devices.length} before, ${left.length} after (dead tokens are pruned)`);

@@ -83,8 +83,9 @@ export async function deliverToRecipient(
     const existing = burstInto ? await tx.get(paths.notification(uid, burstInto)) : undefined;
     const burstUntil = burstInto && !notification.critical ? (group!.windowEndsAt as Date) : undefined;
 
+    const contact = { emailVerified: profile.emailVerified && !!profile.email, phoneVerified: profile.phoneVerified && !!profile.phone };
     let decisions = decideChannels(notification, {
-      prefs, timeZone: zone, now, emailVerified: profile.emailVerified && !!profile.email, phoneVerified: profile.phoneVerified && !!profile.phone,
+      prefs, timeZone: zone, now, ...contact,
       ...(burstUntil ? { burstUntil } : {}),
     });
 
@@ -151,7 +152,7 @@ export async function deliverToRecipient(
         reservations.get(d.channel)!.commit();
         // A critical notification's primary job carries every channel's content, so delivery can fall back.
         const carriesFallback = notification.critical && d.channel === primary;
-        const fallback = carriesFallback ? fallbackChannels(decisions, d.channel) : [];
+        const fallback = carriesFallback ? fallbackChannels(decisions, d.channel, contact) : [];
         const content: RenderedContent = carriesFallback
           ? { [d.channel]: rendered[d.channel], ...Object.fromEntries(fallback.map((c) => [c, rendered[c]])) }
           : { [d.channel]: rendered[d.channel] };

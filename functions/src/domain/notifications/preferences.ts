@@ -62,7 +62,8 @@ const CATEGORY_DEFAULTS: Record<Category, TypePreference> = {
 const TYPE_DEFAULTS: Partial<Record<NotificationType, Partial<TypePreference>>> = {
   'auction.outbid': { channels: allOn({ push: true, sms: true, email: true, inApp: true }) },
   'auction.won': { channels: allOn({ push: true, sms: true, email: true, inApp: true }) },
-  'order.payment_failed': { channels: allOn({ push: true, sms: true, email: true, inApp: true }) },
+  // SMS is the fallback here: it is spent only if push cannot reach the buyer (see routing.fallbackChannels).
+  'order.payment_failed': { channels: allOn({ push: true, email: true, inApp: true }) },
   'auction.bid_placed': { channels: allOn({ push: true, inApp: true }) },
   'social.new_follower': { frequency: 'hourly' },
   'community.event': { frequency: 'instant' },

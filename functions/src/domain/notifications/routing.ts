@@ -1,3 +1,4 @@
+import { PROVIDER_CHANNELS } from '../channels.js';
 import type { Channel, ProviderChannel } from '../channels.js';
 import type { PlannedNotification } from './catalog.js';
 import type { EffectivePreferences } from './preferences.js';
@@ -84,11 +85,17 @@ export function holdUntil(notification: PlannedNotification, ctx: RecipientConte
 }
 
 /**
- * Critical notifications: channels the user allows (enabled, verified, not rate limited) that have no job of
- * their own. The primary job carries them so channel delivery can fall back if its channel fails.
+ * Critical notifications fall back across channels: if the primary channel cannot reach the user (push failed, no
+ * device), delivery tries these in order. A fallback channel is one without a job of its own whose contact point is
+ * verified and that is not over its limit; it need not be switched on for the type, because reaching the user is what
+ * makes the alert critical. Opt-outs (STOP, suppressions) are checked again when the fallback is sent.
  */
-export function fallbackChannels(decisions: readonly ChannelDecision[], primary: ProviderChannel, blocked: ReadonlySet<ProviderChannel> = new Set()): ProviderChannel[] {
-  const sending = new Set(decisions.filter((d) => d.action === 'send').map((d) => d.channel));
-  const allowed = decisions.filter((d) => d.channel !== 'inApp' && d.action !== 'suppress').map((d) => d.channel as ProviderChannel);
-  return allowed.filter((c) => c !== primary && !sending.has(c) && !blocked.has(c));
+export function fallbackChannels(
+  decisions: readonly ChannelDecision[],
+  primary: ProviderChannel,
+  contact: { phoneVerified: boolean; emailVerified: boolean },
+): ProviderChannel[] {
+  const taken = new Set(decisions.filter((d) => d.action !== 'suppress' || d.reason === 'rate_limited').map((d) => d.channel));
+  const usable: Record<ProviderChannel, boolean> = { push: true, sms: contact.phoneVerified, email: contact.emailVerified };
+  return PROVIDER_CHANNELS.filter((c) => c !== primary && !taken.has(c) && usable[c]);
 }

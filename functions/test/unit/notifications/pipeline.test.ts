@@ -32,7 +32,7 @@ describe('every event type routes to the right people and channels, with the def
       { buyer: ['email', 'push'], seller: ['email', 'push'] }, { buyer: 'order.purchase_confirmed', seller: 'order.new_sale' }],
     ['order.shipped', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', carrier: 'DHL', trackingNumber: 'JD0001' }, { buyer: ['email', 'push'] }, { buyer: 'order.shipped' }],
     ['order.delivered', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', sellerId: 'seller' }, { buyer: ['email', 'push'] }, { buyer: 'order.delivered' }],
-    ['order.payment_failed', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' }, { buyer: ['email', 'push', 'sms'] }, { buyer: 'order.payment_failed' }],
+    ['order.payment_failed', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' }, { buyer: ['email', 'push'] }, { buyer: 'order.payment_failed' }],
     ['order.refunded', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' }, { buyer: ['email', 'push'] }, { buyer: 'order.refunded' }],
     // Hourly digest by default: in-app now, push held (no job yet).
     ['social.new_follower', { creatorId: 'creator', followerId: 'collector', followerName: 'Cleo' }, {}, { creator: 'social.new_follower' }],
@@ -82,19 +82,25 @@ describe('every event type routes to the right people and channels, with the def
     }), 'callable', 'a');
     const [push] = f.jobs('push');
     expect(push).toMatchObject({ critical: true, priority: 'high', category: 'commerce' });
-    // email has its own job; sms is off by default for commissions, so nothing is left to fall back to.
-    expect(push!.fallback).toEqual([]);
+    // email has its own job; sms is off by default for commissions but the creator's phone is verified, so a
+    // critical commission may fall back to it if push cannot reach her.
+    expect(push!.fallback).toEqual(['sms']);
+    expect(push!.content).toHaveProperty('sms');
     expect(f.jobs('email')).toHaveLength(1);
+    expect(f.jobs('sms')).toHaveLength(0);
   });
 
   it('a critical push job carries rendered content for the channels without their own job', async () => {
     const f = await fixtureWithUsers();
     await f.n.preferences.update('bidder1', { types: { 'auction.outbid': { channels: { email: false } } } });
     await f.user('bidder1', { emailVerified: true });
-    // Outbid: push, sms, email on by default; the user turns email off → push + sms jobs, push falls back to nothing else.
+    // Outbid: push, sms, email on by default; the user turns email off → push + sms jobs, and the push job carries
+    // email (verified) as its fallback: a critical alert may use any verified contact point if push cannot reach them.
     await f.n.pipeline.submit(bid(), 'callable', 'a');
     const push = f.jobs('push').find((j) => j.uid === 'bidder1')!;
-    expect(push.fallback).toEqual([]);
+    expect(push.fallback).toEqual(['email']);
+    expect(push.content).toHaveProperty('email.subject');
+    expect(f.jobs('email').filter((j) => j.uid === 'bidder1')).toHaveLength(0);
     // With SMS over its limit, the push job lists nothing it cannot use, and the SMS delivery is suppressed with the reason.
     const g = await fixtureWithUsers();
     for (let i = 0; i < 10; i++) await g.n.rateLimiter.tryConsume({ uid: 'bidder1', channel: 'sms', timeZone: 'UTC', now: g.clock.now() });

@@ -40,6 +40,8 @@ describe('rate limits in the pipeline', () => {
   it('11 concurrent critical events: 10 SMS jobs, the 11th suppressed with the reason, push and email still go', async () => {
     const f = notificationFixture();
     await f.user('buyer');
+    // SMS is a fallback for payment failures by default; this buyer asked for it on every one.
+    await f.n.preferences.update('buyer', { types: { 'order.payment_failed': { channels: { sms: true } } } });
     const events = Array.from({ length: 11 }, (_, i) =>
       envelope('order.payment_failed', { orderId: `o${i}`, itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' }));
     await Promise.all(events.map((e, i) => f.n.pipeline.submit(e, 'pubsub', `m${i}`)));
