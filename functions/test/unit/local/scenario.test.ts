@@ -47,6 +47,15 @@ describe('local scenario (smaller)', () => {
     expect((seller?.releaseAt as Date).getTime()).toBeGreaterThan(new Date(SCENARIO_START).getTime());
   });
 
+  it('logs let one event be followed through routing and every channel by its eventId', () => {
+    const lines = system.infra.logger.lines.filter((l) => l.eventId === 'bid_auc_walnut_bowl_0004');
+    expect(lines.map((l) => l.message)).toContain('event processed');
+    const delivered = lines.filter((l) => l.message === 'delivered to provider');
+    expect(new Set(delivered.map((l) => l.deliveryId))).toEqual(
+      new Set(['bid_auc_walnut_bowl_0004_u_jonas_push', 'bid_auc_walnut_bowl_0004_u_jonas_sms', 'bid_auc_walnut_bowl_0004_u_jonas_email']),
+    );
+  });
+
   it('commission: SMS to the creator at once; the non-critical burst held, then released as one digest per channel', async () => {
     const commissionSms = system.senders.sms.sent.filter((m) => m.to === '+12125550101');
     expect(commissionSms).toHaveLength(1);
