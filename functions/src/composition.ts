@@ -30,14 +30,16 @@ export interface Infra {
 export function buildServices(infra: Infra) {
   const audit = new AuditLog(infra.store, infra.clock);
   const search = searchServices(infra);
+  const notifications = notificationServices(infra, audit, notificationSettingsFromParams());
   return {
     infra,
     audit,
     messaging: messagingServices(infra, audit),
     search,
     compliance: complianceServices(infra, { audit, indexer: search.indexer }),
-    delivery: buildDelivery({ ...infra, audit }),
-    notifications: notificationServices(infra, audit, notificationSettingsFromParams()),
+    // One PreferencesRepo and one RateLimiter per instance: delivery uses the pipeline's (same limits, same documents).
+    delivery: buildDelivery({ ...infra, preferences: notifications.preferences, smsAllowance: notifications.rateLimiter }),
+    notifications,
   };
 }
 

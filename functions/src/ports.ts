@@ -273,8 +273,6 @@ export interface DeliverySettings {
   twilioAuthToken(): string;
   /** SendGrid signed event webhook verification key, base64 (a secret, read at call time). */
   sendgridWebhookPublicKey(): string;
-  /** SMS per user per local day (a fallback SMS counts too). */
-  smsDailyLimit(): number;
   resilience: ResilienceSettings;
 }
 

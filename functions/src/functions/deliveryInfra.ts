@@ -27,7 +27,6 @@ export function firebaseDelivery(app: () => App): DeliveryInfra {
       unsubscribeKey: () => requireSecret('UNSUBSCRIBE_SIGNING_KEY'),
       twilioAuthToken: () => requireSecret('TWILIO_AUTH_TOKEN'),
       sendgridWebhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
-      smsDailyLimit: () => params.SMS_DAILY_LIMIT.value(),
       resilience: DEFAULT_RESILIENCE,
     },
   };

@@ -82,7 +82,6 @@ export const memoryDeliverySettings = (): DeliverySettings => ({
   twilioAuthToken: () => 'local-twilio-auth-token',
   // Tests install the public half of a keypair they generate; the local run has no SendGrid posting to it.
   sendgridWebhookPublicKey: () => '',
-  smsDailyLimit: () => 10,
   // Real backoff shape, millisecond delays: tests and the local run do not wait.
   resilience: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000, timeoutMs: 2_000, breakerThreshold: 5, halfOpenAfterMs: 50, giveUpAfterAttempts: 9 },
 });

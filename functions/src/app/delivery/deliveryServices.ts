@@ -1,7 +1,4 @@
 import type { Clock, DeliveryInfra, DocumentStore, Logger, Publisher } from '../../ports.js';
-import type { AuditLog } from '../audit.js';
-import { PreferencesRepo } from '../notifications/preferencesRepo.js';
-import { RateLimiter } from '../notifications/rateLimits.js';
 import { ChannelDelivery } from './channelDelivery.js';
 import { EmailChannel, PushChannel, SmsChannel } from './channels.js';
 import type { SmsAllowance } from './channels.js';
@@ -10,6 +7,7 @@ import { DeliveryRepo } from './deliveryRepo.js';
 import { DeviceRegistry } from './deviceRegistry.js';
 import { PhoneVerification } from './phoneVerification.js';
 import { ProviderEvents } from './providerEvents.js';
+import type { PreferenceSwitch } from './providerEvents.js';
 import { ProviderPolicies } from './resilience.js';
 
 export interface DeliveryDeps {
@@ -17,8 +15,13 @@ export interface DeliveryDeps {
   publisher: Publisher;
   clock: Clock;
   logger: Logger;
-  audit: AuditLog;
   delivery: DeliveryInfra;
+  /**
+   * The notification pipeline's own instances (services.notifications), not copies: a fallback SMS counts toward the
+   * same daily limit, configured once, and an unsubscribe changes the same preferences routing reads.
+   */
+  preferences: PreferenceSwitch;
+  smsAllowance: SmsAllowance;
 }
 
 /** Channel delivery's use cases, built from one set of adapters (see composition.ts). */
@@ -29,11 +32,6 @@ export function buildDelivery(infra: DeliveryDeps) {
   const devices = new DeviceRegistry(store, clock);
   const contacts = new ContactPoints(store, clock);
   const policies = new ProviderPolicies(delivery.settings.resilience);
-  // The pipeline's own limiter and counters: a fallback SMS counts toward the same daily limit as a routed one.
-  const smsAllowance: SmsAllowance = {
-    tryConsume: (request) => new RateLimiter(store, { sms: delivery.settings.smsDailyLimit() }).tryConsume(request),
-  };
-  const preferences = new PreferencesRepo(store, infra.audit, clock);
   const channels = new ChannelDelivery({
     repo,
     publisher: infra.publisher,
@@ -43,7 +41,7 @@ export function buildDelivery(infra: DeliveryDeps) {
     resilience: delivery.settings.resilience,
     channels: {
       push: new PushChannel(delivery.push, devices, contacts, delivery.settings),
-      sms: new SmsChannel(delivery.sms, contacts, smsAllowance, delivery.settings, now),
+      sms: new SmsChannel(delivery.sms, contacts, infra.smsAllowance, delivery.settings, now),
       email: new EmailChannel(delivery.email, contacts, delivery.settings, now),
     },
   });
@@ -53,7 +51,7 @@ export function buildDelivery(infra: DeliveryDeps) {
     contacts,
     policies,
     channels,
-    events: new ProviderEvents(repo, contacts, preferences, clock, infra.logger),
+    events: new ProviderEvents(repo, contacts, infra.preferences, clock, infra.logger),
     phone: new PhoneVerification(store, delivery.smsVerifier, clock),
     settings: delivery.settings,
   };

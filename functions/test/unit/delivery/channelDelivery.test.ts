@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { paths } from '../../../src/domain/paths.js';
 import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
 import { TOPICS } from '../../../src/domain/channels.js';
@@ -114,6 +114,28 @@ describe('fallback for critical notifications', () => {
     expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'failed', reason: 'all-tokens-dead', fallbackTo: 'sms' });
     expect(await doc(store, 'evt1_u1_sms')).toMatchObject({ status: 'suppressed', reason: 'sms-daily-limit (10)', fallbackTo: 'email' });
     expect(await doc(store, 'evt1_u1_email')).toMatchObject({ status: 'sent', provider: 'sendgrid', fallbackFrom: 'sms' });
+  });
+
+  it('a fallback SMS uses the pipeline\'s own rate limiter: one SMS_DAILY_LIMIT, one set of counters', async () => {
+    vi.stubEnv('SMS_DAILY_LIMIT', '2');
+    try {
+      const { infra, services, store, providers } = await deliveryWorld();
+      expect(services.notifications.settings.smsDailyLimit).toBe(2);
+      // The pipeline routes one SMS today; the first fallback SMS is the second and goes, the next one is over the limit.
+      await services.notifications.rateLimiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'America/New_York', now: new Date(NOW) });
+      for (const eventId of ['evt1', 'evt2']) {
+        const j = job('push', { ...critical, eventId });
+        await queued(store, j);
+        await infra.publisher.publish(TOPICS.push, j);
+      }
+      await infra.publisher.drain();
+      expect(providers.sms.sent).toHaveLength(1);
+      expect(await doc(store, 'evt1_u1_sms')).toMatchObject({ status: 'sent', fallbackFrom: 'push' });
+      expect(await doc(store, 'evt2_u1_sms')).toMatchObject({ status: 'suppressed', reason: 'sms-daily-limit (2)', fallbackFrom: 'push', fallbackTo: 'email' });
+      expect((await store.get(paths.counter('u1', 'rate_sms_2026-11-21'))).data).toMatchObject({ count: 2, limit: 2 });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('non-critical jobs do not fall back', async () => {
