@@ -30,6 +30,8 @@ export const params = {
   ALGOLIA_INDEX: defineString('ALGOLIA_INDEX', { default: 'messages' }),
   /** Public base URL of the HTTPS functions (webhook URLs, unsubscribe links). */
   PUBLIC_BASE_URL: defineString('PUBLIC_BASE_URL', { default: 'http://127.0.0.1:5001/demo-craft-comms/europe-west1' }),
+  /** Web app origin (https): web push links and email links to app routes (`/orders/o1`) are made absolute with it. */
+  WEB_APP_URL: defineString('WEB_APP_URL', { default: 'https://craft.example' }),
   EXPORTS_BUCKET: defineString('EXPORTS_BUCKET', { default: '' }),
   CRITICAL_COMMISSION_USD: defineInt('CRITICAL_COMMISSION_USD', { default: 2000 }),
   SMS_DAILY_LIMIT: defineInt('SMS_DAILY_LIMIT', { default: 10 }),

@@ -22,7 +22,7 @@ export function firebaseDelivery(app: () => App): DeliveryInfra {
     email: new SendgridEmailSender({ apiKey: () => requireSecret('SENDGRID_API_KEY'), timeoutMs: DEFAULT_RESILIENCE.timeoutMs }),
     settings: {
       publicBaseUrl: () => params.PUBLIC_BASE_URL.value(),
-      webAppUrl: () => process.env.WEB_APP_URL ?? 'https://craft.example',
+      webAppUrl: () => params.WEB_APP_URL.value(),
       fromEmail: () => params.SENDGRID_FROM_EMAIL.value(),
       unsubscribeKey: () => requireSecret('UNSUBSCRIBE_SIGNING_KEY'),
       twilioAuthToken: () => requireSecret('TWILIO_AUTH_TOKEN'),

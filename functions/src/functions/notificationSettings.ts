@@ -13,5 +13,7 @@ export function notificationSettingsFromParams(env: NodeJS.ProcessEnv = process.
     ...read('SMS_DAILY_LIMIT', 'smsDailyLimit'),
     ...read('EMAIL_DAILY_LIMIT', 'emailDailyLimit'),
     ...read('IN_APP_DAILY_LIMIT', 'inAppDailyLimit'),
+    // One web origin for every link: the pipeline's email links and channel delivery's web push links.
+    ...read('WEB_APP_URL', 'appBaseUrl'),
   };
 }

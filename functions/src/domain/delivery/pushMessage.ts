@@ -40,9 +40,9 @@ export function collapseId(groupKey: string): string {
 export function webLink(data: Record<string, string>, webAppUrl: string): string | undefined {
   const link = data.deepLink ?? data.link ?? data.url;
   if (!link) return undefined;
-  if (/^https:\/\//.test(link)) return link;
-  if (link.startsWith('/')) return `${webAppUrl.replace(/\/$/, '')}${link}`;
-  return undefined;
+  const absolute = link.startsWith('/') ? `${webAppUrl.replace(/\/$/, '')}${link}` : link;
+  // FCM rejects a web push link that is not https (also when the origin is unset): send none rather than fail the push.
+  return /^https:\/\//.test(absolute) ? absolute : undefined;
 }
 
 export function buildPushMessage(
