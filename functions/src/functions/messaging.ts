@@ -1,4 +1,6 @@
-import { onDocumentCreated } from 'firebase-functions/v2/firestore';
+import { onDocumentCreated, onDocumentUpdated } from 'firebase-functions/v2/firestore';
+import type { DocData } from '../ports.js';
+import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
 import {
   addMembersInput,
   blockInput,
@@ -58,3 +60,17 @@ export const onMessageCreated = onDocumentCreated({ document: 'conversations/{ci
   if (!snapshot.exists || !snapshot.data) return;
   await s.messaging.onMessageCreated.handle(cid, mid, snapshot.data);
 });
+
+/** The event's document as the use cases read documents (Timestamps become Dates). */
+const asDocData = (data: unknown) => (data === undefined ? undefined : (fromFirestore(data) as DocData));
+
+/**
+ * Edits and tombstones (clients write most of them directly): the audit entry (`message.edited` / `message.deleted`,
+ * keyed, so a retry or a callable that recorded it already leaves one entry) and the conversation's lastMessage
+ * preview when the changed message is the last one.
+ */
+export const onMessageUpdated = onDocumentUpdated({ document: 'conversations/{cid}/messages/{mid}', region: REGION, retry: true }, async (event) => {
+  const { cid, mid } = event.params;
+  await services().messaging.onMessageUpdated.handle(cid, mid, asDocData(event.data?.before.data()), asDocData(event.data?.after.data()));
+});
+

@@ -50,6 +50,7 @@ const EXPECTED: Record<string, string> = {
   reportMessage: 'callable',
   decideModeration: 'callable',
   onMessageCreated: 'firestore:created:conversations/{cid}/messages/{mid}',
+  onMessageUpdated: 'firestore:updated:conversations/{cid}/messages/{mid}',
   deliverPush: 'pubsub:deliver-push',
   deliverSms: 'pubsub:deliver-sms',
   deliverEmail: 'pubsub:deliver-email',

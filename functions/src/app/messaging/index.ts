@@ -4,6 +4,7 @@ import { Conversations } from './conversations.js';
 import { Messages } from './messages.js';
 import { Moderation } from './moderation.js';
 import { OnMessageCreated } from './onMessageCreated.js';
+import { OnMessageUpdated } from './onMessageUpdated.js';
 
 /** The messaging use cases, built once in the composition root (`services.messaging`). */
 export function messagingServices(infra: { store: DocumentStore; clock: Clock; publisher: Publisher; logger: Logger }, audit: AuditLog) {
@@ -14,6 +15,7 @@ export function messagingServices(infra: { store: DocumentStore; clock: Clock; p
     messages: new Messages(deps),
     moderation,
     onMessageCreated: new OnMessageCreated({ ...deps, publisher: infra.publisher, logger: infra.logger, moderation }),
+    onMessageUpdated: new OnMessageUpdated({ ...deps, logger: infra.logger }),
   };
 }
 

@@ -12,6 +12,7 @@ import type { EditMessageInput, SendMessageInput, messageRefInput } from './inpu
 import type { MessagingDeps } from './conversations.js';
 import { authorize, blockedBetween } from './conversations.js';
 import { loadConversation, toConversation, toMember } from './records.js';
+import { messageAudit } from './messageAudit.js';
 
 /** Whether moderation has banned this user from posting (set by a `ban` decision). */
 export function isBanned(user: DocData | undefined): boolean {
@@ -85,11 +86,11 @@ export class Messages {
       const previous = dropUndefined(Object.fromEntries(Object.keys(changes).map((k) => [k, (message as Record<string, unknown>)[k]])));
       // The edited message must still be a valid message of its type (an image message cannot become a workshop).
       parseInput(messageSchema, { ...message, ...changes, editedAt: now }, 'data');
-      tx.update(paths.message(cid, messageId), {
-        ...changes,
-        editedAt: now,
-        editHistory: [...(message.editHistory ?? []), { ...previous, editedAt: message.editedAt ?? message.createdAt }],
-      });
+      const editHistory = [...(message.editHistory ?? []), { ...previous, editedAt: message.editedAt ?? message.createdAt }];
+      tx.update(paths.message(cid, messageId), { ...changes, editedAt: now, editHistory });
+      // Same key as the update trigger's entry for this edit, so the edit is audited once.
+      const audit = messageAudit.edited(cid, messageId, caller.uid, editHistory.length, now);
+      this.deps.audit.recordIn(tx, audit.entry, audit.key);
       return { conversationId: cid, messageId, editedAt: now.toISOString() };
     });
   }
@@ -124,12 +125,9 @@ export class Messages {
       tx.update(paths.message(cid, messageId), tombstone(caller.uid, now));
       const last = conversationSnap.data?.lastMessage as { messageId?: string } | null | undefined;
       if (last?.messageId === messageId) tx.update(paths.conversation(cid), { 'lastMessage.preview': previewOf({ type: 'text', deleted: true }) });
-      this.deps.audit.recordIn(tx, {
-        actorUid: caller.uid,
-        action: 'message.deleted',
-        target: { type: 'message', id: `${cid}/${messageId}` },
-        details: { senderId },
-      });
+      // Keyed by the message: the update trigger that sees this tombstone finds the entry and adds none.
+      const audit = messageAudit.deleted(cid, messageId, caller.uid, senderId);
+      this.deps.audit.recordIn(tx, audit.entry, audit.key);
       return { conversationId: cid, messageId, deleted: true };
     });
   }

@@ -10,6 +10,7 @@ import type { Flag } from '../../domain/messaging/moderationFilter.js';
 import type { decideInput, reportInput } from './inputs.js';
 import type { MessagingDeps } from './conversations.js';
 import { tombstone } from './messages.js';
+import { messageAuditKeys } from '../../domain/messaging/messageChange.js';
 
 /** One queue item per message, whoever flagged it (the filter, any number of reporters): moderators decide once. */
 export function moderationItemId(cid: string, mid: string): string {
@@ -112,7 +113,8 @@ export class Moderation {
       this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'moderation.decided', target, details: { itemId: input.itemId, decision: input.action, note: input.note ?? null } });
       if ((input.action === 'remove' || input.action === 'ban') && message.exists && message.data?.deleted !== true) {
         tx.update(paths.message(cid, mid), tombstone(`moderation:${caller.uid}`, now));
-        this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'message.removed', target, details: { itemId: input.itemId, senderId } });
+        // Keyed like every tombstone's entry (messageAuditKeys.deleted), so the update trigger does not audit it again.
+        this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'message.removed', target, details: { itemId: input.itemId, senderId } }, messageAuditKeys.deleted(cid, mid));
       }
       if (input.action === 'warn') {
         tx.set(paths.user(senderId), { moderation: { warnings: fieldOps.increment(1), lastWarnedAt: now } }, { merge: true });

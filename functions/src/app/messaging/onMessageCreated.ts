@@ -12,6 +12,7 @@ import { describeIssues } from '../../domain/validation.js';
 import type { MessagingDeps } from './conversations.js';
 import type { Moderation } from './moderation.js';
 import { excerptOf } from './moderation.js';
+import { messageAudit } from './messageAudit.js';
 import { loadMembers, toConversation } from './records.js';
 
 /** The envelope the notification pipeline consumes from `domain-events` (its contract). */
@@ -66,6 +67,7 @@ export class OnMessageCreated {
       // The rules should make this impossible; if one slips through, a moderator sees it rather than members' phones.
       const reason = describeIssues('message', parsed.error);
       log.warn('malformed message skipped', { reason });
+      await this.auditSent(cid, mid, { senderId: String(raw.senderId ?? 'unknown'), type: String(raw.type ?? 'unknown'), system: raw.system });
       await this.deps.moderation.flagAutomated(
         { conversationId: cid, messageId: mid, senderId: String(raw.senderId ?? ''), excerpt: excerptOf(raw) },
         [{ reason: 'malformed', match: reason.slice(0, 200) }],
@@ -80,6 +82,7 @@ export class OnMessageCreated {
     }
     const conversation = toConversation(conversationSnap.data ?? {});
     const counts = message.type !== 'system';
+    await this.auditSent(cid, mid, { senderId: message.senderId, type: message.type, encrypted: !!message.encrypted, system: message.system });
 
     const marker = await this.countUnread(cid, mid, message.senderId, counts);
     await this.updateSummary(cid, mid, message);
@@ -125,6 +128,17 @@ export class OnMessageCreated {
   }
 
   /**
+   * `message.sent`, keyed by the message, so a second run adds nothing. Clients write messages directly, so this is
+   * the one place every message passes. System messages of group changes are not: the callable that made the change
+   * audited it (group.created, group.members_added, …) in the same transaction.
+   */
+  private async auditSent(cid: string, mid: string, message: { senderId: string; type: string; encrypted?: boolean; system?: unknown }): Promise<void> {
+    if (message.system !== undefined) return;
+    const { entry, key } = messageAudit.sent(cid, mid, message);
+    await this.deps.audit.record(entry, key);
+  }
+
+  /**
    * +1 on every other member's own document, in one transaction with the marker. The transaction reads only the
    * marker, so concurrent messages never contend with each other; increments are exact by construction.
    */
@@ -152,15 +166,19 @@ export class OnMessageCreated {
   /** The newest message wins, whatever order the triggers run in (ties by id, so the outcome is deterministic). */
   private async updateSummary(cid: string, mid: string, message: Message): Promise<void> {
     await this.deps.store.transaction(async (tx) => {
-      const snap = await tx.get(paths.conversation(cid));
-      if (!snap.exists) return;
+      const [snap, stored] = await tx.getAll([paths.conversation(cid), paths.message(cid, mid)]);
+      if (!snap?.exists) return;
       const current = toConversation(snap.data ?? {});
+      // The message as stored now: an edit or tombstone that committed after the trigger read it must not be undone by
+      // an older preview (and reading it here makes a concurrent edit retry this transaction).
+      const now = stored?.exists ? messageSchema.safeParse(stored.data) : undefined;
+      const latest = now?.success ? now.data : message;
       const at = message.createdAt.getTime();
       const currentAt = current.lastMessageAt?.getTime() ?? -Infinity;
       const currentId = current.lastMessage?.messageId ?? '';
       if (at < currentAt || (at === currentAt && mid <= currentId)) return;
       tx.update(paths.conversation(cid), {
-        lastMessage: { messageId: mid, senderId: message.senderId, type: message.type, preview: previewOf(message), createdAt: message.createdAt },
+        lastMessage: { messageId: mid, senderId: message.senderId, type: message.type, preview: previewOf(latest), createdAt: message.createdAt },
         lastMessageAt: message.createdAt,
       });
     });

@@ -39,3 +39,20 @@ export async function triggerFor(world: Awaited<ReturnType<typeof messagingWorld
   if (!snapshot.data) throw new Error(`no message ${mid}`);
   return world.messaging.onMessageCreated.handle(cid, mid, snapshot.data);
 }
+
+/**
+ * Runs the message-update trigger the way Firestore would around `write` (a client's direct write or a callable):
+ * the document before and after it, as the event carries them.
+ */
+export async function updateTriggerFor(world: Awaited<ReturnType<typeof messagingWorld>>, cid: string, mid: string, write: () => Promise<unknown>) {
+  const before = (await world.store.get(paths.message(cid, mid))).data;
+  await write();
+  const after = (await world.store.get(paths.message(cid, mid))).data;
+  const run = () => world.messaging.onMessageUpdated.handle(cid, mid, before, after);
+  return { before, after, run };
+}
+
+/** The audit entries with this action, oldest first. */
+export async function auditEntries(world: Awaited<ReturnType<typeof messagingWorld>>, action: string) {
+  return (await world.store.query('auditLog')).map((a) => a.data ?? {}).filter((a) => a.action === action);
+}
