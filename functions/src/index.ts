@@ -9,7 +9,7 @@ export {
 export {
   createDirectConversation, createGroup, updateGroup, addMembers, removeMember, setRole, leaveGroup, transferOwnership,
   pinMessage, blockUser, unblockUser, markConversationRead, sendMessage, editMessage, deleteMessage, reportMessage,
-  decideModeration, onMessageCreated, onMessageUpdated,
+  decideModeration, onMessageCreated, onMessageUpdated, onUserProfileUpdated,
 } from './functions/messaging.js';
 export {
   onNotificationEventCreated, publishEvent, notificationsDomainEvents, notificationsFanout, releaseNotificationDigests,

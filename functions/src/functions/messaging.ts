@@ -74,3 +74,7 @@ export const onMessageUpdated = onDocumentUpdated({ document: 'conversations/{ci
   await services().messaging.onMessageUpdated.handle(cid, mid, asDocData(event.data?.before.data()), asDocData(event.data?.after.data()));
 });
 
+/** A renamed user (or a new photo): their member documents, which carry the public profile, follow. */
+export const onUserProfileUpdated = onDocumentUpdated({ document: 'users/{uid}', region: REGION, retry: true }, async (event) => {
+  await services().messaging.memberProfiles.onProfileUpdated(event.params.uid, asDocData(event.data?.before.data()), asDocData(event.data?.after.data()));
+});

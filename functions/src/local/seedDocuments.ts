@@ -2,7 +2,7 @@ import type { DocData } from '../ports.js';
 import { paths } from '../domain/paths.js';
 import { userProfileSchema } from '../domain/users.js';
 import type { Role } from '../domain/caller.js';
-import { messageIdFor, newMember } from '../domain/messaging/conversation.js';
+import { messageIdFor, newMember, publicProfileOf } from '../domain/messaging/conversation.js';
 import type { Conversation } from '../domain/messaging/conversation.js';
 import { messageSchema, previewOf } from '../domain/messaging/message.js';
 import { processedMarker } from '../app/messaging/onMessageCreated.js';
@@ -64,7 +64,7 @@ export function seedDocuments(seed: Seed, options: { now: Date }): SeedWrite[] {
         updatedAt: now,
       },
     })),
-    ...seed.conversations.flatMap((c) => conversationDocuments(c)),
+    ...seed.conversations.flatMap((c) => conversationDocuments(c, seed.users)),
   ];
 }
 
@@ -122,7 +122,7 @@ function auctionDocuments(a: Seed['auctions'][number]): SeedWrite[] {
 /** The message document id the messaging feature derives from sender and clientMessageId. */
 export const seedMessageId = (senderId: string, seedId: string) => messageIdFor(senderId, seedId);
 
-function conversationDocuments(c: SeedConversation): SeedWrite[] {
+function conversationDocuments(c: SeedConversation, users: readonly SeedUser[]): SeedWrite[] {
   const sorted = [...c.messages].sort((x, y) => x.at.getTime() - y.at.getTime());
   const first = sorted[0];
   const last = sorted.at(-1);
@@ -171,7 +171,7 @@ function conversationDocuments(c: SeedConversation): SeedWrite[] {
   };
 
   const members = c.memberIds.map((uid) => {
-    const member = newMember(uid, c.roles[uid]!, createdAt);
+    const member = newMember(uid, c.roles[uid]!, createdAt, publicProfileOf(users.find((u) => u.uid === uid)));
     // Each member has read up to their own last message; what others sent after it is unread.
     const ownLast = [...sorted].reverse().find((m) => m.senderId === uid);
     const lastReadAt = ownLast?.at ?? createdAt;

@@ -51,6 +51,7 @@ const EXPECTED: Record<string, string> = {
   decideModeration: 'callable',
   onMessageCreated: 'firestore:created:conversations/{cid}/messages/{mid}',
   onMessageUpdated: 'firestore:updated:conversations/{cid}/messages/{mid}',
+  onUserProfileUpdated: 'firestore:updated:users/{uid}',
   deliverPush: 'pubsub:deliver-push',
   deliverSms: 'pubsub:deliver-sms',
   deliverEmail: 'pubsub:deliver-email',

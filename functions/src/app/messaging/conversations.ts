@@ -7,7 +7,7 @@ import type { Caller } from '../../domain/caller.js';
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import type { Conversation, Member, MemberRole } from '../../domain/messaging/conversation.js';
-import { GROUP_LIMITS, directConversationId, newMember, nextOwner } from '../../domain/messaging/conversation.js';
+import { GROUP_LIMITS, directConversationId, newMember, nextOwner, publicProfileOf } from '../../domain/messaging/conversation.js';
 import type { Action } from '../../domain/messaging/permissions.js';
 import { decide } from '../../domain/messaging/permissions.js';
 import type {
@@ -63,11 +63,12 @@ export class Conversations {
     const cid = directConversationId(caller.uid, other);
     const now = this.deps.clock.now();
     return this.store.transaction(async (tx) => {
-      const [conversation, otherUser, ab, ba] = await tx.getAll([
+      const [conversation, otherUser, ab, ba, me] = await tx.getAll([
         paths.conversation(cid),
         paths.user(other),
         paths.block(caller.uid, other),
         paths.block(other, caller.uid),
+        paths.user(caller.uid),
       ]);
       if (!otherUser?.exists) throw notFound(`user ${other} does not exist`);
       // One message for both directions: the blocked user does not learn who blocked whom.
@@ -92,7 +93,8 @@ export class Conversations {
         createdBy: caller.uid,
       };
       tx.create(paths.conversation(cid), doc);
-      for (const uid of [caller.uid, other]) tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now)));
+      tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'member', now, publicProfileOf(me?.data))));
+      tx.create(paths.member(cid, other), memberDoc(newMember(other, 'member', now, publicProfileOf(otherUser.data))));
       this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'conversation.direct_created', target: { type: 'conversation', id: cid }, details: { memberIds: [caller.uid, other] } });
       return { conversationId: cid, created: true };
     });
@@ -108,7 +110,7 @@ export class Conversations {
       : `grp_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
     const now = this.deps.clock.now();
     return this.store.transaction(async (tx) => {
-      const [existing, ...users] = await tx.getAll([paths.conversation(cid), ...input.memberIds.map(paths.user)]);
+      const [existing, owner, ...users] = await tx.getAll([paths.conversation(cid), paths.user(caller.uid), ...input.memberIds.map(paths.user)]);
       if (existing?.exists) return { conversationId: cid, created: false };
       const missing = input.memberIds.filter((_, i) => !users[i]?.exists);
       if (missing.length) throw notFound(`no such users: ${missing.join(', ')}`);
@@ -125,8 +127,8 @@ export class Conversations {
         createdAt: now,
         createdBy: caller.uid,
       });
-      tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'owner', now)));
-      for (const uid of input.memberIds) tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now)));
+      tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'owner', now, publicProfileOf(owner?.data))));
+      input.memberIds.forEach((uid, i) => tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))));
       this.systemMessage(tx, cid, caller.uid, 'group.created', `created the group “${input.title}”`, input.memberIds, now);
       this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.created', target: { type: 'conversation', id: cid }, details: { memberIds } });
       return { conversationId: cid, created: true };
@@ -173,7 +175,7 @@ export class Conversations {
       if (missing.length) throw notFound(`no such users: ${missing.join(', ')}`);
       const now = this.deps.clock.now();
       tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayUnion(...input.memberIds) });
-      for (const uid of input.memberIds) tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now)));
+      input.memberIds.forEach((uid, i) => tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))));
       this.systemMessage(tx, cid, caller.uid, 'group.members_added', `added ${input.memberIds.length} member(s)`, input.memberIds, now);
       this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.members_added', target: { type: 'conversation', id: cid }, details: { memberIds: input.memberIds } });
       return { conversationId: cid, memberCount: conversation.memberIds.length + input.memberIds.length };

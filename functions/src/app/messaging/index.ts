@@ -5,6 +5,7 @@ import { Messages } from './messages.js';
 import { Moderation } from './moderation.js';
 import { OnMessageCreated } from './onMessageCreated.js';
 import { OnMessageUpdated } from './onMessageUpdated.js';
+import { MemberProfiles } from './memberProfiles.js';
 
 /** The messaging use cases, built once in the composition root (`services.messaging`). */
 export function messagingServices(infra: { store: DocumentStore; clock: Clock; publisher: Publisher; logger: Logger }, audit: AuditLog) {
@@ -16,6 +17,7 @@ export function messagingServices(infra: { store: DocumentStore; clock: Clock; p
     moderation,
     onMessageCreated: new OnMessageCreated({ ...deps, publisher: infra.publisher, logger: infra.logger, moderation }),
     onMessageUpdated: new OnMessageUpdated({ ...deps, logger: infra.logger }),
+    memberProfiles: new MemberProfiles({ store: infra.store, logger: infra.logger }),
   };
 }
 

@@ -33,6 +33,8 @@ export function toMember(snapshot: DocSnapshot): Member {
   return {
     uid: snapshot.id,
     role,
+    displayName: typeof data.displayName === 'string' ? data.displayName : null,
+    photoUrl: typeof data.photoUrl === 'string' ? data.photoUrl : null,
     joinedAt: asDate(data.joinedAt) ?? new Date(0),
     lastReadAt: asDate(data.lastReadAt),
     unreadCount: typeof data.unreadCount === 'number' ? data.unreadCount : 0,
@@ -61,7 +63,10 @@ export async function loadMembers(reader: Pick<DocumentStore, 'query'> | Pick<Tr
   return snapshots.map(toMember);
 }
 
-/** The stored member document; `uid` is kept too so a collection-group query finds a user's memberships. */
+/**
+ * The stored member document; `uid` is kept too so a collection-group query finds a user's memberships, and the
+ * public profile (displayName, photoUrl) so members can render each other without reading the private users/{uid}.
+ */
 export function memberDoc(member: Member): DocData {
   return { ...member };
 }

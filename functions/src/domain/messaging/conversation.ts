@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userProfileSchema } from '../users.js';
 
 /**
  * Conversations (`conversations/{cid}`) and their members (`conversations/{cid}/members/{uid}`, one document per
@@ -55,7 +56,25 @@ export interface Conversation {
   createdBy: string;
 }
 
-export interface Member {
+/**
+ * The public part of a user's profile, copied onto their member documents: `users/{uid}` is private (email, phone), so
+ * this is how members see who sent what. Only the server writes it (on joining, and when the profile changes).
+ */
+export interface PublicProfile {
+  displayName: string | null;
+  photoUrl: string | null;
+}
+
+/** The public fields of a `users/{uid}` document; anything missing or malformed is null, nothing else is copied. */
+export function publicProfileOf(user: Record<string, unknown> | undefined): PublicProfile {
+  const name = userProfileSchema.shape.displayName.safeParse(user?.displayName);
+  const photo = userProfileSchema.shape.photoUrl.safeParse(user?.photoUrl);
+  // Only web URLs: other members' clients render it (a javascript: or data: URL has no business there).
+  const photoUrl = photo.success && photo.data && /^https?:\/\//i.test(photo.data) && photo.data.length <= 2000 ? photo.data : null;
+  return { displayName: name.success ? name.data : null, photoUrl };
+}
+
+export interface Member extends PublicProfile {
   uid: string;
   role: MemberRole;
   joinedAt: Date;
@@ -65,8 +84,18 @@ export interface Member {
   activeUntil: Date | null;
 }
 
-export function newMember(uid: string, role: MemberRole, now: Date): Member {
-  return { uid, role, joinedAt: now, lastReadAt: now, unreadCount: 0, mutedUntil: null, activeUntil: null };
+export function newMember(uid: string, role: MemberRole, now: Date, profile: PublicProfile): Member {
+  return {
+    uid,
+    role,
+    displayName: profile.displayName,
+    photoUrl: profile.photoUrl,
+    joinedAt: now,
+    lastReadAt: now,
+    unreadCount: 0,
+    mutedUntil: null,
+    activeUntil: null,
+  };
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   where,
 } from 'firebase/firestore';
 import type { DocumentData } from 'firebase/firestore';
-import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { firestoreOf, rulesEnvironment } from './rulesEnv.js';
 
 /**
@@ -62,14 +62,14 @@ async function seed(): Promise<void> {
     const group = (cid: string, roles: Record<string, string>, settings: DocumentData) =>
       Promise.all([
         put(`conversations/${cid}`, { type: 'group', title: cid, photo: null, memberIds: Object.keys(roles), lastMessage: null, lastMessageAt: null, settings, createdAt: minutesAgo(60), createdBy: 'alice' }),
-        ...Object.entries(roles).map(([uid, role]) => put(`conversations/${cid}/members/${uid}`, { ...member(role), uid })),
+        ...Object.entries(roles).map(([uid, role]) => put(`conversations/${cid}/members/${uid}`, { ...member(role), uid, displayName: uid, photoUrl: null })),
       ]);
     await group('g', { alice: 'owner', bob: 'admin', carol: 'member' }, { announcementOnly: false, e2ee: false });
     await group('ann', { alice: 'owner', carol: 'member' }, { announcementOnly: true, e2ee: false });
     await group('enc', { alice: 'owner', carol: 'member' }, { announcementOnly: false, e2ee: true });
     for (const [cid, pair] of [['dm_alice_carol', ['alice', 'carol']], ['dm_bob_carol', ['bob', 'carol']]] as const) {
       await put(`conversations/${cid}`, { type: 'direct', title: null, memberIds: [...pair], settings: { announcementOnly: false, e2ee: false }, createdAt: minutesAgo(60), createdBy: pair[0] });
-      for (const uid of pair) await put(`conversations/${cid}/members/${uid}`, { ...member('member'), uid });
+      for (const uid of pair) await put(`conversations/${cid}/members/${uid}`, { ...member('member'), uid, displayName: uid, photoUrl: null });
     }
     await put('conversations/g/messages/alice_m1', { ...text('alice', 'm1'), createdAt: minutesAgo(1) });
     await put('conversations/g/messages/carol_m2', { ...text('carol', 'm2'), createdAt: minutesAgo(1) });
@@ -163,6 +163,17 @@ describe('conversations/{cid}/members/{uid}', () => {
   it('activeUntil a minute ahead', () =>
     assertSucceeds(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { activeUntil: Timestamp.fromMillis(Date.now() + 60_000) })));
   it('no joining by writing a member document', () => assertFails(setDoc(doc(db('dave'), 'conversations/g/members/dave'), { ...member('member'), uid: 'dave' })));
+  it('a member reads the other members’ names from their member documents', async () => {
+    const snapshot = await assertSucceeds(getDoc(doc(db('carol'), 'conversations/g/members/alice')));
+    expect(snapshot.data()).toMatchObject({ displayName: 'alice', photoUrl: null });
+  });
+  it('a fellow member still cannot read users/{uid} (email, phone)', () => assertFails(getDoc(doc(db('carol'), 'users/alice'))));
+  it('no renaming oneself on a member document', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { displayName: 'Queen Carol' })));
+  it('no changing one’s photo on a member document', () =>
+    assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { photoUrl: 'https://evil.example/x.png' })));
+  it('not even alongside a valid read receipt', () =>
+    assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0, displayName: 'Queen Carol' })));
+  it('nobody renames another member', () => assertFails(updateDoc(doc(db('alice'), 'conversations/g/members/carol'), { displayName: 'Carol (kicked soon)' })));
 });
 
 describe('conversations/{cid}/messages/{mid}: reading and sending', () => {
