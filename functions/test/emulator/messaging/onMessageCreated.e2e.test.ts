@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getFirestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
@@ -6,6 +7,10 @@ import { paths } from '../../../src/domain/paths.js';
 import { messageIdFor } from '../../../src/domain/messaging/conversation.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import { moderationItemId } from '../../../src/app/messaging/moderation.js';
+import { messageAuditKeys } from '../../../src/domain/messaging/messageChange.js';
+
+/** auditLog/{id} of a keyed entry (AuditLog derives the id the same way). */
+const auditPath = (key: string) => paths.auditEntry(createHash('sha256').update(key).digest('hex').slice(0, 24));
 
 /**
  * The deployed trigger (functions emulator, built lib/) end to end: messages written to the Firestore emulator
@@ -60,5 +65,21 @@ describe('onMessageCreated (functions emulator)', () => {
     await send(cid, 'carol', 'p1', 'cheaper if you pay me on paypal');
     const item = await eventually(() => store.get(`moderationQueue/${moderationItemId(cid, messageIdFor('carol', 'p1'))}`), (s) => s.exists);
     expect(item.data).toMatchObject({ status: 'open', sources: ['automated'], reasons: ['off_platform_payment'], senderId: 'carol' });
+  });
+
+  it('audits the message, then a client-style edit: message.edited and the lastMessage preview follow (onMessageUpdated)', async () => {
+    const cid = `e2e-edit-${Date.now()}`;
+    await seedGroup(cid);
+    const mid = messageIdFor('carol', 'e1');
+    await send(cid, 'carol', 'e1', 'first draft');
+    const sent = await eventually(() => store.get(auditPath(messageAuditKeys.sent(cid, mid))), (s) => s.exists);
+    expect(sent.data).toMatchObject({ actorUid: 'carol', action: 'message.sent', target: { type: 'message', id: `${cid}/${mid}` } });
+    await eventually(() => store.get(paths.conversation(cid)), (s) => (s.data?.lastMessage as { preview?: string } | undefined)?.preview === 'first draft');
+    const original = (await store.get(paths.message(cid, mid))).data!;
+    await store.update(paths.message(cid, mid), { text: 'final', editedAt: new Date(), editHistory: [{ text: 'first draft', editedAt: original.createdAt }] });
+    const edited = await eventually(() => store.get(auditPath(messageAuditKeys.edited(cid, mid, 1))), (s) => s.exists);
+    expect(edited.data).toMatchObject({ actorUid: 'carol', action: 'message.edited', details: { edit: 1 } });
+    const conversation = await eventually(() => store.get(paths.conversation(cid)), (s) => (s.data?.lastMessage as { preview?: string } | undefined)?.preview === 'final');
+    expect(conversation.data?.lastMessage).toMatchObject({ messageId: mid, preview: 'final' });
   });
 });
