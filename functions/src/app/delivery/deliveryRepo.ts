@@ -4,7 +4,9 @@ import type { DeliveryJob, DeliveryStatus } from '../../domain/delivery.js';
 import { canAdvance } from '../../domain/delivery.js';
 import { isStale } from '../../domain/delivery/stale.js';
 import { STATUS_TIMESTAMP } from '../../domain/delivery/providerStatus.js';
+import { CHANNEL_PROVIDER, deliveryExpiresAt, deliveryRecord } from '../../domain/delivery/record.js';
 import type { ProviderChannel } from '../../domain/channels.js';
+import { PROVIDER_CHANNELS } from '../../domain/channels.js';
 import type { AttemptError } from './resilience.js';
 
 /** `deliveries/{id}` as channel delivery reads it (the pipeline writes the first fields; we add the rest). */
@@ -55,27 +57,13 @@ export class DeliveryRepo {
       const doc = snap.data as DeliveryDoc | undefined;
       const stale = isStale(job, now);
       if (!doc) {
+        // No document from routing: a fallback job (or one whose routing write was lost). Same record shape as routing's.
         const status: DeliveryStatus = stale ? 'stale' : 'sending';
-        tx.create(path, {
-          deliveryId: job.deliveryId,
-          eventId: job.eventId,
-          uid: job.uid,
-          channel: job.channel,
-          type: job.type,
-          category: job.category,
-          priority: job.priority,
-          critical: job.critical,
-          notificationId: job.notificationId,
-          groupKey: job.groupKey,
-          status,
-          attempts: 0,
-          errors: [],
-          timestamps: { queuedAt: now, [STATUS_TIMESTAMP[status]!]: now },
+        const { deliveryId, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey } = job;
+        tx.create(path, deliveryRecord({ deliveryId, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey }, status, now, {
           ...(stale ? { reason: 'stale' } : { leaseUntil: new Date(now.getTime() + LEASE_MS) }),
           ...(job.fallbackFrom ? { fallbackFrom: job.fallbackFrom } : {}),
-          createdAt: now,
-          updatedAt: now,
-        });
+        }, ['queued']));
         return stale ? { kind: 'skip', status: 'stale' } : { kind: 'claimed', attempts: 0 };
       }
       const leaseOver = doc.status === 'sending' && (!doc.leaseUntil || doc.leaseUntil.getTime() <= now.getTime());
@@ -89,7 +77,10 @@ export class DeliveryRepo {
         tx.update(path, { status: 'stale', reason: 'stale', 'timestamps.staleAt': now, updatedAt: now });
         return { kind: 'skip', status: 'stale' };
       }
-      tx.update(path, { status: 'sending', leaseUntil: new Date(now.getTime() + LEASE_MS), 'timestamps.sendingAt': now, updatedAt: now });
+      // sendingAt is the first try; later tries (after a released claim) show in errors[].at.
+      tx.update(path, {
+        status: 'sending', leaseUntil: new Date(now.getTime() + LEASE_MS), updatedAt: now, ...(doc.timestamps?.sendingAt ? {} : { 'timestamps.sendingAt': now }),
+      });
       return { kind: 'claimed', attempts: doc.attempts ?? 0 };
     });
   }
@@ -143,9 +134,10 @@ export class DeliveryRepo {
       const doc = (await tx.get(path)).data as DeliveryDoc | undefined;
       const entry = { at: now, attempt: 0, provider: 'none', code: 'invalid-job', message: error, transient: false };
       if (!doc) {
+        const known = (PROVIDER_CHANNELS as readonly string[]).includes(channel ?? '') ? (channel as ProviderChannel) : undefined;
         tx.create(path, {
-          deliveryId, ...(channel ? { channel } : {}), status: 'failed', reason: 'invalid-job', attempts: 0, errors: [entry],
-          timestamps: { failedAt: now }, createdAt: now, updatedAt: now,
+          deliveryId, ...(known ? { channel: known, provider: CHANNEL_PROVIDER[known] } : {}), status: 'failed', reason: 'invalid-job', attempts: 0, errors: [entry],
+          timestamps: { failedAt: now }, createdAt: now, updatedAt: now, expiresAt: deliveryExpiresAt(now),
         });
         return;
       }
@@ -160,7 +152,17 @@ export class DeliveryRepo {
    */
   applyProviderEvent(
     deliveryId: string,
-    event: { status?: DeliveryStatus; at: Date; fields?: DocData; timestampField?: string },
+    event: {
+      status?: DeliveryStatus;
+      at: Date;
+      fields?: DocData;
+      timestampField?: string;
+      /**
+       * A failure the provider reported after accepting the message (bounce, undelivered), kept in `errors` once: a
+       * redelivered webhook matches it by the provider's event id, or else by code and message.
+       */
+      error?: Omit<AttemptError, 'attempt'> & { providerEventId?: string };
+    },
     apply?: (doc: DeliveryDoc) => { fields?: DocData; also?: (tx: Transaction) => void } | undefined,
   ): Promise<'updated' | 'missing'> {
     const path = paths.delivery(deliveryId);
@@ -169,6 +171,12 @@ export class DeliveryRepo {
       if (!doc) return 'missing';
       const extra = apply?.(doc);
       const update: DocData = { ...event.fields, ...extra?.fields, updatedAt: this.clock.now() };
+      const error = event.error;
+      const same = (e: AttemptError & { providerEventId?: string }) =>
+        error?.providerEventId ? e.providerEventId === error.providerEventId : e.provider === error?.provider && e.code === error.code && e.message === error.message;
+      if (error && !(doc.errors ?? []).some(same)) {
+        update.errors = [...(doc.errors ?? []), { ...error, attempt: doc.attempts ?? 0 }];
+      }
       const stampField = event.timestampField ?? (event.status ? STATUS_TIMESTAMP[event.status] : undefined);
       if (stampField && !doc.timestamps?.[stampField]) update[`timestamps.${stampField}`] = event.at;
       if (event.status && canAdvance(doc.status, event.status)) update.status = event.status;

@@ -64,9 +64,19 @@ export class ProviderEvents {
     const status = statusFromTwilio(body.MessageStatus);
     const now = this.clock.now();
     const price = body.Price ? Math.abs(Number(body.Price)) : undefined;
+    // Twilio accepted the message, then could not get it to the handset: an error of this delivery like any other.
+    const failed = status === 'failed' || status === 'undelivered';
+    const error = failed
+      ? { at: now, provider: 'twilio' as const, code: body.ErrorCode ?? body.MessageStatus, message: `message ${body.MessageStatus}`, transient: false }
+      : undefined;
     return this.repo.applyProviderEvent(
       deliveryId,
-      { ...(status ? { status } : {}), at: now, fields: { providerStatus: body.MessageStatus, ...(body.ErrorCode ? { providerErrorCode: body.ErrorCode } : {}) } },
+      {
+        ...(status ? { status } : {}),
+        at: now,
+        fields: { providerStatus: body.MessageStatus, ...(body.ErrorCode ? { providerErrorCode: body.ErrorCode } : {}) },
+        ...(error ? { error } : {}),
+      },
       (doc) => {
         if (doc.providerMessageId && doc.providerMessageId !== body.MessageSid) {
           this.logger.warn('status callback for another message', { deliveryId, sid: body.MessageSid });
@@ -106,10 +116,19 @@ export class ProviderEvents {
       }
       const status = statusFromSendgrid(event.event);
       const timestampField = event.event === 'spamreport' ? 'spamReportedAt' : event.event === 'unsubscribe' ? 'unsubscribedAt' : undefined;
+      // Bounces and drops end the delivery; a deferral is SendGrid retrying a slow receiving server.
+      const failure = event.event === 'bounce' || event.event === 'dropped' || event.event === 'deferred';
+      const error = failure
+        ? {
+          at, provider: 'sendgrid' as const, code: event.event, message: event.reason ?? event.event, transient: event.event === 'deferred',
+          ...(event.sg_event_id ? { providerEventId: event.sg_event_id } : {}),
+        }
+        : undefined;
       const result = await this.repo.applyProviderEvent(event.deliveryId, {
         ...(status ? { status } : {}),
         at,
         ...(timestampField ? { timestampField } : {}),
+        ...(error ? { error } : {}),
         fields: {
           lastProviderEvent: event.event,
           ...(event.event === 'bounce' || event.event === 'dropped' ? { reason: `sendgrid-${event.event}${event.reason ? `: ${event.reason}` : ''}` } : {}),

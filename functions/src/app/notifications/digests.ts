@@ -113,20 +113,22 @@ export class DigestReleaser {
   private async release(path: string): Promise<boolean> {
     const digestId = path.split('/').at(-1)!;
     const eventId = `digest_${digestId}`;
-    const jobs = await this.o.store.transaction(async (tx) => {
+    const released = await this.o.store.transaction(async (tx) => {
       const snap = await tx.get(path);
       const data = snap.data;
       const now = this.o.clock.now();
       if (!data) return undefined;
       const stale = data.status === 'releasing' && (data.releasedAt as Date) <= new Date(now.getTime() - 10 * 60_000);
       if (data.status !== 'pending' && !stale) return undefined;
-      if (stale) return (data.jobs as DeliveryJob[]) ?? [];
       const uid = String(data.uid);
+      const held = Object.values(data.items as Record<string, DigestItem>);
+      const links = held.flatMap((item) => item.deliveryIds.map((id) => ({ id, digestDeliveryId: deliveryId(eventId, uid, item.channel) })));
+      if (stale) return { jobs: (data.jobs as DeliveryJob[]) ?? [], links, at: data.releasedAt as Date };
       const profile = userProfileSchema.safeParse((await tx.get(paths.user(uid))).data ?? {});
       const locale = profile.success ? profile.data.locale : 'en';
       const zone = safeZone(profile.success ? profile.data.timeZone : undefined);
       const byChannel = new Map<ProviderChannel, DigestItem[]>();
-      for (const item of Object.values(data.items as Record<string, DigestItem>)) {
+      for (const item of held) {
         byChannel.set(item.channel, [...(byChannel.get(item.channel) ?? []), item]);
       }
       const reservations = new Map<ProviderChannel, Awaited<ReturnType<RateLimiter['reserveIn']>>>();
@@ -144,8 +146,9 @@ export class DigestReleaser {
           notificationId: single?.notificationId ?? first.notificationId,
           groupKey: single?.groupKey ?? `digest:${uid}`,
         };
+        const batchedDeliveryIds = items.flatMap((i) => i.deliveryIds);
         if (!reservation.allowed) {
-          tx.set(paths.delivery(base.deliveryId), deliveryDoc(base, 'suppressed', now, 'rate_limited'));
+          tx.set(paths.delivery(base.deliveryId), deliveryDoc(base, 'suppressed', now, 'rate_limited', { batchedDeliveryIds }));
           continue;
         }
         reservation.commit();
@@ -154,16 +157,32 @@ export class DigestReleaser {
           ...base, locale, content: { [channel]: rendered[channel] }, fallback: [],
           data: { ...(single?.data ?? {}), notificationId: base.notificationId, digestId }, createdAt: now.toISOString(),
         };
-        tx.set(paths.delivery(base.deliveryId), { ...deliveryDoc(base, 'queued', now), batchedDeliveryIds: items.flatMap((i) => i.deliveryIds) });
+        tx.set(paths.delivery(base.deliveryId), deliveryDoc(base, 'queued', now, undefined, { batchedDeliveryIds }));
         out.push(job);
       }
       tx.update(path, { status: 'releasing', releasedAt: now, jobs: out as unknown as DocData[] });
-      return out;
+      return { jobs: out, links, at: now };
     });
-    if (!jobs) return false;
+    if (!released) return false;
+    const { jobs } = released;
     await publishJobs(this.o.publisher, jobs);
+    await this.linkHeldDeliveries(released.links, released.at);
     await this.o.store.update(path, { status: 'released', publishedAt: this.o.clock.now() });
     this.o.logger.info('digest released', { digestId, jobs: jobs.length });
     return true;
+  }
+
+  /**
+   * Each held (batched) delivery points at the digest delivery that carried it, so analytics can follow it to its
+   * outcome. Outside the release transaction: a digest may hold more deliveries than one transaction may write, and
+   * the merge is idempotent (a stuck release that is published again writes the same links).
+   */
+  private async linkHeldDeliveries(links: readonly { id: string; digestDeliveryId: string }[], releasedAt: Date): Promise<void> {
+    const updatedAt = this.o.clock.now();
+    for (let i = 0; i < links.length; i += 400) {
+      await this.o.store.commit(links.slice(i, i + 400).map(({ id, digestDeliveryId }) => ({
+        kind: 'set' as const, path: paths.delivery(id), data: { digestDeliveryId, timestamps: { releasedAt }, updatedAt }, merge: true,
+      })));
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { DeliveryStatus } from '../delivery.js';
 /** Which `timestamps.*` field records each status (analytics reads these). */
 export const STATUS_TIMESTAMP: Partial<Record<DeliveryStatus, string>> = {
   queued: 'queuedAt',
+  batched: 'batchedAt',
   sending: 'sendingAt',
   sent: 'sentAt',
   delivered: 'deliveredAt',

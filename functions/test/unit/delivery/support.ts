@@ -5,6 +5,8 @@ import type { DeliveryJob } from '../../../src/domain/delivery.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import type { ProviderChannel } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
+import { deliveryDoc } from '../../../src/app/notifications/jobs.js';
+import type { DocumentStore } from '../../../src/ports.js';
 
 export const NOW = '2026-11-21T12:00:00.000Z';
 
@@ -46,13 +48,10 @@ export function job(channel: ProviderChannel, overrides: Partial<DeliveryJob> = 
   };
 }
 
-/** Seeds the pipeline's side: the queued delivery document it writes before publishing. */
-export async function queued(store: ReturnType<typeof memoryInfra>['store'], j: DeliveryJob) {
-  await store.create(paths.delivery(j.deliveryId), {
-    deliveryId: j.deliveryId, eventId: j.eventId, uid: j.uid, channel: j.channel, type: j.type, category: j.category, priority: j.priority,
-    critical: j.critical, notificationId: j.notificationId, groupKey: j.groupKey, status: 'queued', attempts: 0, errors: [],
-    timestamps: { queuedAt: new Date(NOW) }, createdAt: new Date(NOW),
-  });
+/** Seeds the pipeline's side: the queued delivery document it writes before publishing (written by the pipeline's own code). */
+export async function queued(store: DocumentStore, j: DeliveryJob, now = new Date(NOW)) {
+  const { deliveryId: id, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey } = j;
+  await store.create(paths.delivery(id), deliveryDoc({ deliveryId: id, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey }, 'queued', now));
 }
 
 export async function device(store: ReturnType<typeof memoryInfra>['store'], uid: string, deviceId: string, platform = 'ios') {

@@ -11,6 +11,8 @@ import type { MemoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { sendgridEvents, twilioInbound, twilioStatus, unsubscribe } from '../../../src/functions/webhooks.js';
 import { paths } from '../../../src/domain/paths.js';
+import { TOPICS } from '../../../src/domain/channels.js';
+import { deliveryJobSchema } from '../../../src/domain/delivery.js';
 import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
 import { createUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { PreferencesRepo } from '../../../src/app/notifications/preferencesRepo.js';
@@ -189,6 +191,56 @@ describe('SendGrid signed event webhook over HTTP', () => {
     const d = await delivery(id);
     expect(d.status).toBe('clicked');
     expect(d.timestamps).toMatchObject({ deliveredAt: new Date(at(10) * 1000), openedAt: new Date(at(20) * 1000), clickedAt: new Date(at(30) * 1000) });
+  });
+
+  it('walks an email from the pipeline through queued → sent → delivered → opened → clicked, every field and timestamp recorded', async () => {
+    const T0 = Date.parse(NOW);
+    const iso = (offsetS: number) => new Date(T0 + offsetS * 1000);
+    // queued: the notification pipeline routes an order.shipped event and writes deliveries/{id}
+    await services.notifications.pipeline.submit(
+      { type: 'order.shipped', idempotencyKey: 'ship-o1', occurredAt: NOW, payload: { orderId: 'o1', itemTitle: 'Walnut bowl', buyerId: 'u1', carrier: 'DHL', trackingNumber: 'T1' } },
+      'callable', 'attempt-1',
+    );
+    const [emailJob] = infra.publisher.on(TOPICS.email).map((m) => deliveryJobSchema.parse(m.data));
+    const id = emailJob!.deliveryId;
+    expect(await delivery(id)).toMatchObject({ status: 'queued', timestamps: { queuedAt: iso(0) } });
+    // sent: channel delivery picks the job up two seconds later
+    infra.clock.set(iso(2));
+    await services.delivery.channels.handle('email', emailJob);
+    const messageId = infra.delivery.email.sent[0]!.messageId;
+    // SendGrid's events, each posted a little after it happened; the last post repeats one (webhooks are retried)
+    infra.clock.set(iso(12));
+    expect(await (await postEvents([ev('processed', id, 3), ev('delivered', id, 10)])).json()).toEqual({ applied: 2, ignored: 0 });
+    infra.clock.set(iso(25));
+    await postEvents([ev('open', id, 20)]);
+    infra.clock.set(iso(40));
+    await postEvents([ev('click', id, 30, { url: 'https://craft.example/orders/o1' }), ev('delivered', id, 10)]);
+
+    expect(await delivery(id)).toEqual({
+      deliveryId: id,
+      eventId: emailJob!.eventId,
+      uid: 'u1',
+      channel: 'email',
+      provider: 'sendgrid',
+      providerMessageId: messageId,
+      type: 'order.shipped',
+      category: 'commerce',
+      priority: emailJob!.priority,
+      critical: false,
+      notificationId: `${emailJob!.eventId}_order.shipped`,
+      groupKey: 'order.shipped:o1',
+      status: 'clicked',
+      attempts: 1,
+      errors: [],
+      lastProviderEvent: 'delivered',
+      leaseUntil: null,
+      // each status once, when it happened (provider events at their own time, not when the webhook came)
+      timestamps: { queuedAt: iso(0), sendingAt: iso(2), sentAt: iso(2), deliveredAt: iso(10), openedAt: iso(20), clickedAt: iso(30) },
+      createdAt: iso(0),
+      updatedAt: iso(40),
+      // a year, for the TTL policy on deliveries.expiresAt
+      expiresAt: new Date(T0 + 365 * 24 * 3600_000),
+    });
   });
 
   it('a bounce fails the delivery and suppresses the address: no more email to it', async () => {
