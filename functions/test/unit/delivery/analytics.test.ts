@@ -4,7 +4,7 @@ import { TOPICS } from '../../../src/domain/channels.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { DELIVERY_RETENTION_MS } from '../../../src/domain/delivery/record.js';
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
-import { NOW, deliveryWorld, device } from './support.js';
+import { NOW, deliveryWorld, device } from '../../support/delivery.js';
 
 /**
  * deliveries/{id} is what notification analytics is built on: every path that writes one (routing, digests, push,

@@ -7,7 +7,7 @@ import { useServices } from '../../../src/functions/runtime.js';
 import { checkPhoneVerification, registerDevice, startPhoneVerification, unregisterDevice } from '../../../src/functions/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
-import { NOW } from './support.js';
+import { NOW } from '../../support/delivery.js';
 
 const fn = (f: unknown) => f as CallableFunction<unknown, unknown>;
 const TOKEN = 'fcm-token-maya-iphone-0123456789';

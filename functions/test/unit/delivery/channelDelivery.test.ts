@@ -5,7 +5,7 @@ import { TOPICS } from '../../../src/domain/channels.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import { verifyUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
-import { NOW, device, deliveryWorld, job, queued } from './support.js';
+import { NOW, device, deliveryWorld, job, queued } from '../../support/delivery.js';
 
 const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) => (await store.get(paths.delivery(id))).data as DeliveryDoc;
 
@@ -36,18 +36,7 @@ describe('push delivery', () => {
     expect(d.timestamps.queuedAt).toEqual(new Date(NOW));
   });
 
-  it('calls the provider once when the same job is delivered twice, sequentially or concurrently', async () => {
-    const { infra, services, store, providers } = await deliveryWorld();
-    await device(store, 'u1', 'iphone');
-    const j = job('push');
-    await queued(store, j);
-    await infra.publisher.publish(TOPICS.push, j);
-    await infra.publisher.publish(TOPICS.push, j);
-    await infra.publisher.drain();
-    await Promise.all([services.delivery.channels.handle('push', j), services.delivery.channels.handle('push', j)]);
-    expect(providers.push.sent).toHaveLength(1);
-    expect((await doc(store, j.deliveryId)).attempts).toBe(1);
-  });
+  // The same job delivered twice → one provider call: test/contracts/deliveryLedger.contract.ts (memory and Firestore).
 
   it('prunes dead tokens at once and still delivers to the live devices', async () => {
     const { services, store, providers } = await deliveryWorld();

@@ -11,7 +11,7 @@ import { buildPushMessage } from '../../../src/domain/delivery/pushMessage.js';
 import { TWILIO_SID, TWILIO_TOKEN, VERIFY_CODE, VERIFY_SID, fakeTwilio, loopbackRequestClient } from '../../support/fakes/twilioServer.js';
 import { SENDGRID_KEY, fakeSendgrid } from '../../support/fakes/sendgridServer.js';
 import { FCM_PROJECT, LoopbackAgent, fakeFcm, fcmErrorBody } from '../../support/fakes/fcmServer.js';
-import { job } from './support.js';
+import { job } from '../../support/delivery.js';
 
 const policies = (overrides = {}) =>
   new ProviderPolicies({ maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000, timeoutMs: 300, breakerThreshold: 100, halfOpenAfterMs: 50, giveUpAfterAttempts: 9, ...overrides });

@@ -16,7 +16,7 @@ import { deliveryJobSchema } from '../../../src/domain/delivery.js';
 import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
 import { createUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { PreferencesRepo } from '../../../src/app/notifications/preferencesRepo.js';
-import { NOW, job, queued } from './support.js';
+import { NOW, job, queued } from '../../support/delivery.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 const handlers: Record<string, Handler> = {

@@ -1,24 +1,29 @@
-import { buildServices } from '../../../src/composition.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
-import { connectMemoryBus } from '../../../src/adapters/memory/memoryBus.js';
-import type { DeliveryJob } from '../../../src/domain/delivery.js';
-import { deliveryId } from '../../../src/domain/delivery.js';
-import type { ProviderChannel } from '../../../src/domain/channels.js';
-import { paths } from '../../../src/domain/paths.js';
-import { deliveryDoc } from '../../../src/app/notifications/jobs.js';
-import type { DocumentStore } from '../../../src/ports.js';
+import { buildServices } from '../../src/composition.js';
+import { memoryInfra } from '../../src/adapters/memory/memoryInfra.js';
+import { connectMemoryBus } from '../../src/adapters/memory/memoryBus.js';
+import type { DeliveryJob } from '../../src/domain/delivery.js';
+import { deliveryId } from '../../src/domain/delivery.js';
+import type { ProviderChannel } from '../../src/domain/channels.js';
+import { paths } from '../../src/domain/paths.js';
+import { deliveryDoc } from '../../src/app/notifications/jobs.js';
+import type { DocumentStore } from '../../src/ports.js';
 
 export const NOW = '2026-11-21T12:00:00.000Z';
 
-/** Services over the in-memory adapters with the Pub/Sub bus connected, and a user with every contact point verified. */
-export async function deliveryWorld() {
-  const infra = memoryInfra({ now: NOW });
+/**
+ * Services over the in-memory adapters with the Pub/Sub bus connected, and a user (`u1` unless named) with every
+ * contact point verified. `store` swaps in another DocumentStore (the Firestore emulator in the emulator tier).
+ */
+export async function deliveryWorld(options: { store?: DocumentStore; uid?: string } = {}) {
+  const memory = memoryInfra({ now: NOW });
+  const store: DocumentStore = options.store ?? memory.store;
+  const infra = { ...memory, store };
   const services = buildServices(infra);
   connectMemoryBus(services, infra.publisher);
-  await infra.store.set(paths.user('u1'), {
+  await store.set(paths.user(options.uid ?? 'u1'), {
     displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'America/New_York',
   });
-  return { infra, services, store: infra.store, providers: infra.delivery };
+  return { infra, services, store, providers: infra.delivery };
 }
 
 export function job(channel: ProviderChannel, overrides: Partial<DeliveryJob> = {}): DeliveryJob {
@@ -54,7 +59,7 @@ export async function queued(store: DocumentStore, j: DeliveryJob, now = new Dat
   await store.create(paths.delivery(id), deliveryDoc({ deliveryId: id, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey }, 'queued', now));
 }
 
-export async function device(store: ReturnType<typeof memoryInfra>['store'], uid: string, deviceId: string, platform = 'ios') {
+export async function device(store: DocumentStore, uid: string, deviceId: string, platform = 'ios') {
   await store.set(paths.device(uid, deviceId), {
     deviceId, token: `token-${deviceId}-${'x'.repeat(20)}`, platform, appVersion: '3.4.1', locale: 'en', lastSeenAt: new Date(NOW), createdAt: new Date(NOW),
   });
