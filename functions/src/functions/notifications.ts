@@ -7,12 +7,13 @@ import { rejectionError } from '../app/notifications/eventPipeline.js';
 import { TOPICS } from '../domain/channels.js';
 import { requireRole, requireSelfOr } from '../domain/caller.js';
 import type { Caller } from '../domain/caller.js';
-import { paths } from '../domain/paths.js';
 import { preferencesPatchSchema } from '../domain/notifications/preferences.js';
 import { callable } from './callable.js';
 import { REGION } from './options.js';
 import { topicFunction } from './pubsub.js';
 import { services } from './runtime.js';
+import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
+import type { DocData } from '../ports.js';
 
 /**
  * Notifications: the three ways events come in (events/ documents, publishEvent, the domain-events topic), the
@@ -31,11 +32,9 @@ const target = (caller: Caller, uid: string | undefined) => {
 // ── events in ──
 
 export const onNotificationEventCreated = onDocumentCreated({ document: 'events/{eventId}', region: REGION, retry: true }, async (event) => {
-  // Read through the store so Timestamps arrive as Dates, the shape the schemas expect.
-  const s = services();
-  const eventId = event.params.eventId;
-  const snap = await s.infra.store.get(paths.event(eventId));
-  await s.notifications.pipeline.onDocument(eventId, snap.data, event.id);
+  // Timestamps become Dates, the shape the schemas expect (as the store adapter returns them).
+  const data = fromFirestore(event.data?.data()) as DocData | undefined;
+  await services().notifications.pipeline.onDocument(event.params.eventId, data, event.id);
 });
 
 /** For backend services (service role): the envelope is validated by the pipeline, which records a rejection. */
