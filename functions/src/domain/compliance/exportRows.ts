@@ -67,16 +67,32 @@ export function toExportedMessage(conversationId: string, id: string, data: Reco
   };
 }
 
-/** One CSV row: nested values as JSON inside the cell (csv-stringify quotes them). */
+/**
+ * One CSV row: nested values as JSON inside the cell (csv-stringify quotes them). Every text cell goes through
+ * `neutraliseFormula`, because the recipient (a compliance officer) opens the file in a spreadsheet.
+ */
 export function csvRow(record: Record<string, unknown>, columns: readonly string[]): Record<string, string> {
   return Object.fromEntries(
     columns.map((column) => {
       const value = record[column];
       if (value === undefined || value === null) return [column, ''];
-      if (column === 'attachments' && Array.isArray(value)) return [column, value.map((a: ExportedAttachment) => `${a.kind}:${a.name}`).join('; ')];
-      return [column, typeof value === 'object' ? JSON.stringify(value) : String(value)];
+      // A JS number is data, never a formula: -3 stays a number the spreadsheet can sum.
+      if (typeof value === 'number') return [column, String(value)];
+      if (column === 'attachments' && Array.isArray(value)) return [column, neutraliseFormula(value.map((a: ExportedAttachment) => `${a.kind}:${a.name}`).join('; '))];
+      return [column, neutraliseFormula(typeof value === 'object' ? JSON.stringify(value) : String(value))];
     }),
   );
+}
+
+/**
+ * CSV formula injection (OWASP "CSV Injection"): Excel, LibreOffice and Google Sheets run a cell starting with
+ * = + - @ (or a tab or carriage return before one) as a formula, so a message such as `=HYPERLINK("http://evil","x")`
+ * would become a live link or worse. Such cells get a leading single quote, which spreadsheets show as text and
+ * do not display. The JSON export keeps the text exactly.
+ */
+const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r']);
+export function neutraliseFormula(cell: string): string {
+  return cell.length > 0 && FORMULA_TRIGGERS.has(cell[0]!) ? `'${cell}` : cell;
 }
 
 /** A transcript entry for the PDF: who, when, what kind, what was said, which files. */

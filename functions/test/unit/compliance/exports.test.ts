@@ -66,9 +66,37 @@ describe('compliance exports (callables over in-memory adapters)', () => {
   it('CSV parses back to the same texts and attachment names', async () => {
     const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'csv' }, { uid: 'bob' });
     const rows = parseCsv(objectAt(result.path));
-    expect(rows.map((r) => r.text)).toEqual([...TRICKY, 'The pattern']);
+    // Every text exactly, except the one starting with "=": a spreadsheet would run it, so it is quoted (see below).
+    expect(rows.map((r) => r.text)).toEqual([...TRICKY.map((t) => (t.startsWith('=') ? `'${t}` : t)), 'The pattern']);
+    expect(rows[5]!.text).toBe("'=SUM(A1) leading equals");
     expect(rows.map((r) => r.id)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm9']);
     expect(rows[6]).toMatchObject({ senderName: 'Bob Potter', type: 'file', attachments: 'file:pattern, v2.pdf', createdAt: '2024-05-20T09:00:00.000Z' });
+  });
+
+  it('CSV neutralises formula injection (OWASP): cells starting with = + - @ tab or CR get a leading quote; JSON stays exact', async () => {
+    const formulas = ['=HYPERLINK("http://evil","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
+    const ordinary = ['Commas, "quotes", and\nnewlines 🧶', 'Price: 5 - 3 = 2', "'already quoted", ' =leading space is text', '€10 + shipping'];
+    await seedUser(infra.store, 'mallory', { displayName: '=cmd|\' /C calc\'!A0' });
+    await seedConversation(infra.store, 'c2', ['alice', 'mallory'], { title: '@evil title' });
+    for (const [i, text] of [...formulas, ...ordinary].entries()) {
+      await seedMessage(infra.store, 'c2', `f${i}`, { senderId: 'mallory', text, createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)), attachments: [{ kind: 'file', name: '=evil.pdf', path: 'x/y' }] });
+    }
+
+    const csv = parseCsv(objectAt((await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c2', format: 'csv' }, { uid: 'alice' })).path));
+    expect(csv.map((r) => r.text)).toEqual([...formulas.map((t) => `'${t}`), ...ordinary]);
+    expect(csv[0]!.text).toBe('\'=HYPERLINK("http://evil","x")');
+    expect(new Set(csv.map((r) => r.senderName))).toEqual(new Set(["'=cmd|' /C calc'!A0"]));
+    expect(csv[0]!.attachments).toBe('file:=evil.pdf');
+
+    const json = JSON.parse(objectAt((await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c2', format: 'json' }, { uid: 'alice' })).path).toString('utf8')) as { conversation: { title: string }; messages: Array<{ text: string; senderName: string }> };
+    expect(json.messages.map((m) => m.text)).toEqual([...formulas, ...ordinary]);
+    expect(json.messages[0]!.senderName).toBe("=cmd|' /C calc'!A0");
+    expect(json.conversation.title).toBe('@evil title');
+
+    // The GDPR ZIP's CSVs go through the same encoder.
+    const files = await unzip(objectAt((await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'mallory' })).path));
+    expect(parseCsv(files.get('conversations.csv')!)).toEqual([expect.objectContaining({ id: 'c2', title: "'@evil title" })]);
+    expect(parseCsv(files.get('messages-sent.csv')!).map((r) => r.text)).toEqual([...formulas.map((t) => `'${t}`), ...ordinary]);
   });
 
   it('the PDF parses and holds each message: sender, time, type, text, attachment names', async () => {
