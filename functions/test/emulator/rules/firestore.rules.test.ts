@@ -184,6 +184,10 @@ describe('conversations/{cid}/messages/{mid}: reading and sending', () => {
   it('a member sends a text as themselves', () => assertSucceeds(send('carol', 'g', 'carol_c1', text('carol', 'c1'))));
   it('a reply to an existing message', () => assertSucceeds(send('carol', 'g', 'carol_c1', text('carol', 'c1', { replyTo: 'alice_m1' }))));
   it('a reply to a missing message is refused', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { replyTo: 'nope' }))));
+  it('replyTo is a message id, not a path to some other document', async () => {
+    await env.withSecurityRulesDisabled((ctx) => setDoc(doc(firestoreOf(ctx), 'conversations/g/messages/alice_m1/x/y'), { any: true }));
+    await assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { replyTo: 'alice_m1/x/y' })));
+  });
   it('not as someone else', () => assertFails(send('carol', 'g', 'carol_c1', text('alice', 'c1'))));
   it('createdAt must be request.time', () => assertFails(send('carol', 'g', 'carol_c1', text('carol', 'c1', { createdAt: minutesAgo(0) }))));
   it('the id must be {uid}_{clientMessageId}', () => assertFails(send('carol', 'g', 'random-id', text('carol', 'c1'))));
@@ -210,10 +214,25 @@ describe('conversations/{cid}/messages/{mid}: reading and sending', () => {
       senderId: 'carol', type: 'voice', clientMessageId: 'v1', createdAt: serverTimestamp(),
       attachments: [{ kind: 'voice', path: 'conversations/g/carol/n.m4a', contentType: 'audio/mp4', size: 50 * 1024 * 1024, name: 'n.m4a' }],
     })));
+  it('a file attachment (PDF) with a caption', () =>
+    assertSucceeds(send('carol', 'g', 'carol_f1', {
+      senderId: 'carol', type: 'file', clientMessageId: 'f1', createdAt: serverTimestamp(), text: 'dye recipe',
+      attachments: [{ kind: 'file', path: 'conversations/g/carol/dye.pdf', contentType: 'application/pdf', size: 2_000_000, name: 'dye.pdf' }],
+    })));
+  it('a file attachment of a type outside the list is refused', () =>
+    assertFails(send('carol', 'g', 'carol_f1', {
+      senderId: 'carol', type: 'file', clientMessageId: 'f1', createdAt: serverTimestamp(),
+      attachments: [{ kind: 'file', path: 'conversations/g/carol/page.html', contentType: 'text/html', size: 2_000, name: 'page.html' }],
+    })));
   it('a material spec', () =>
     assertSucceeds(send('carol', 'g', 'carol_s1', {
       senderId: 'carol', type: 'material_spec', clientMessageId: 's1', createdAt: serverTimestamp(),
       materialSpec: { material: 'Indigo', quantity: 2, unit: 'kg', colour: 'deep blue' },
+    })));
+  it('a workshop with a place', () =>
+    assertSucceeds(send('carol', 'g', 'carol_w1', {
+      senderId: 'carol', type: 'workshop', clientMessageId: 'w1', createdAt: serverTimestamp(),
+      workshop: { title: 'Open studio', start: Timestamp.fromMillis(Date.now() + 3_600_000), end: Timestamp.fromMillis(Date.now() + 7_200_000), place: 'Studio 4', capacity: 12 },
     })));
   it('a workshop ending before it starts is refused', () =>
     assertFails(send('carol', 'g', 'carol_w1', {
@@ -245,10 +264,22 @@ describe('conversations/{cid}/messages/{mid}: editing and deleting', () => {
   it('an edit without a history entry is refused', () => assertFails(updateDoc(msg('alice', 'alice_m1'), { text: 'Edited', editedAt: serverTimestamp() })));
   it('nobody edits someone else’s message', () => assertFails(updateDoc(msg('bob', 'alice_m1'), edit(minutesAgo(1)))));
   it('no edits after the window', () => assertFails(updateDoc(msg('carol', 'carol_old'), edit(minutesAgo(20)))));
+  it('a second edit appends to the history and keeps the earlier entries', async () => {
+    const first = { text: 'v0', editedAt: minutesAgo(3) };
+    await env.withSecurityRulesDisabled((ctx) =>
+      setDoc(doc(firestoreOf(ctx), 'conversations/g/messages/alice_h1'), { ...text('alice', 'h1'), text: 'v1', createdAt: minutesAgo(3), editedAt: minutesAgo(2), editHistory: [first] }));
+    const next = { text: 'v1', editedAt: minutesAgo(2) };
+    await assertFails(updateDoc(msg('alice', 'alice_h1'), { text: 'v2', editedAt: serverTimestamp(), editHistory: [{ text: 'rewritten', editedAt: first.editedAt }, next] }));
+    await assertSucceeds(updateDoc(msg('alice', 'alice_h1'), { text: 'v2', editedAt: serverTimestamp(), editHistory: [first, next] }));
+  });
   it('an edit cannot change the sender', () => assertFails(updateDoc(msg('alice', 'alice_m1'), { ...edit(minutesAgo(1)), senderId: 'bob' })));
   it('the sender leaves a tombstone', () => assertSucceeds(updateDoc(msg('carol', 'carol_m2'), tombstone('carol'))));
   it('a group admin tombstones a member’s message', () => assertSucceeds(updateDoc(msg('bob', 'carol_m2'), tombstone('bob'))));
   it('a member cannot tombstone someone else’s message', () => assertFails(updateDoc(msg('carol', 'alice_m1'), tombstone('carol'))));
+  it('a group admin tombstones the message of someone who has left (a plain member)', async () => {
+    await env.withSecurityRulesDisabled((ctx) => setDoc(doc(firestoreOf(ctx), 'conversations/g/messages/erin_x1'), { ...text('erin', 'x1'), createdAt: minutesAgo(30) }));
+    await assertSucceeds(updateDoc(msg('bob', 'erin_x1'), tombstone('bob')));
+  });
   it('an admin cannot tombstone the owner’s message', () => assertFails(updateDoc(msg('bob', 'alice_m1'), tombstone('bob'))));
   it('a tombstone must drop the content', () => assertFails(updateDoc(msg('carol', 'carol_m2'), { deleted: true, deletedBy: 'carol', deletedAt: serverTimestamp() })));
   it('hard deletes are refused', () => assertFails(deleteDoc(msg('alice', 'alice_m1'))));
