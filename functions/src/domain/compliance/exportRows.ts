@@ -106,18 +106,3 @@ export function transcriptEntry(m: ExportedMessage): { heading: string; body: st
   ].filter((line) => line !== '');
   return { heading, body: lines.join('\n') };
 }
-
-/**
- * The PDF uses a standard font (no font files to ship), which covers Windows-1252 only: other characters (emoji,
- * CJK) would print as garbage, so they are replaced with "?". The JSON and CSV exports keep every character.
- */
-const CP1252_EXTRAS = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-export function toWinAnsi(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    const ok = char === '\n' || char === '\t' || (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || CP1252_EXTRAS.has(char);
-    out += ok ? char : '?';
-  }
-  return out;
-}

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
@@ -97,6 +98,44 @@ describe('compliance exports (callables over in-memory adapters)', () => {
     const files = await unzip(objectAt((await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'mallory' })).path));
     expect(parseCsv(files.get('conversations.csv')!)).toEqual([expect.objectContaining({ id: 'c2', title: "'@evil title" })]);
     expect(parseCsv(files.get('messages-sent.csv')!).map((r) => r.text)).toEqual([...formulas.map((t) => `'${t}`), ...ordinary]);
+  });
+
+  it('the PDF prints every script the messages contain: German, Japanese, Hindi, Russian, Arabic, emoji (no "?")', async () => {
+    const WORLD = ['Hello from Brooklyn', 'Grüße aus München: Größe XL, Maße ändern', '日本語の漆器', 'नमस्ते', 'Привет, как дела?', 'مرحبا', 'Yarn 🧶 and needles 🪡', '輪島塗の椀を3つ、お願いします。'];
+    await seedUser(infra.store, 'yuki', { displayName: '山田 由紀' });
+    await seedUser(infra.store, 'priya', { displayName: 'प्रिया शर्मा' });
+    await seedConversation(infra.store, 'world', ['yuki', 'priya'], { title: '漆器 commission' });
+    for (const [i, text] of WORLD.entries()) {
+      await seedMessage(infra.store, 'world', `w${i}`, { senderId: i % 2 ? 'priya' : 'yuki', text, createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)) });
+    }
+    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'world', format: 'pdf' }, { uid: 'yuki' });
+    const bytes = objectAt(result.path);
+    if (process.env.EXPORT_PDF_OUT) writeFileSync(process.env.EXPORT_PDF_OUT, bytes);
+    const { text, fonts } = await pdfText(bytes);
+    const flat = text.replace(/\s+/g, ' ');
+    // Devanagari is shaped: the vowel sign ि is drawn before the consonant cluster it follows in the text, and the
+    // reph (र्) after the syllable it sits on, so a text extractor (which reads glyphs in drawing order) gives
+    // "िप्रया शमार्" for "प्रिया शर्मा". Seeing that order proves the name was shaped, not printed letter by letter.
+    expect(flat).toContain('िप्रया शमार्');
+    for (const expected of ['漆器 commission', '山田 由紀', 'Hello from Brooklyn', 'Grüße aus München: Größe XL, Maße ändern', '日本語の漆器', 'नमस्ते', 'Привет, как дела?', 'مرحبا', '🧶', '🪡', '輪島塗の椀を3つ、お願いします。']) {
+      expect(flat.replace(/ /g, '')).toContain(expected.replace(/ /g, ''));
+    }
+    expect(flat).not.toContain('?????');
+    // The emoji come from an embedded monochrome emoji font, and each script from its own embedded font.
+    expect(fonts).toEqual(expect.arrayContaining([expect.stringMatching(/DejaVuSans$/), expect.stringMatching(/DejaVuSans-Bold$/), expect.stringMatching(/NotoSansJP-Regular$/), expect.stringMatching(/NotoSansDevanagari-Regular$/), expect.stringMatching(/NotoEmoji-Regular$/)]));
+    // Subsetting: only the glyphs used are embedded, so a transcript with Japanese stays small (the font is 5.5 MB).
+    expect(bytes.length).toBeLessThan(400_000);
+  });
+
+  it('an English-only PDF embeds only the text font, and characters no font has are named by code point', async () => {
+    await seedConversation(infra.store, 'en', ['alice', 'bob'], { title: 'Plain' });
+    await seedMessage(infra.store, 'en', 'e1', { senderId: 'alice', text: 'Only English here, 5 — 3 … “quoted” €', createdAt: new Date(Date.UTC(2024, 4, 1, 9)) });
+    await seedMessage(infra.store, 'en', 'e2', { senderId: 'bob', text: 'Korean: 한', createdAt: new Date(Date.UTC(2024, 4, 1, 10)) });
+    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'en', format: 'pdf' }, { uid: 'alice' });
+    const { text, fonts } = await pdfText(objectAt(result.path));
+    expect(text.replace(/\s+/g, ' ')).toContain('Only English here, 5 — 3 … “quoted” €');
+    expect(text.replace(/\s+/g, ' ')).toContain('Korean: [U+D55C]');
+    expect(fonts.map((f) => f.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold']);
   });
 
   it('the PDF parses and holds each message: sender, time, type, text, attachment names', async () => {
