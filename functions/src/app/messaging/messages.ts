@@ -72,10 +72,12 @@ export class Messages {
   async edit(caller: Caller, input: EditMessageInput) {
     const { conversationId: cid, messageId, ...patch } = input;
     return this.deps.store.transaction(async (tx) => {
-      const snapshot = await tx.get(paths.message(cid, messageId));
-      if (!snapshot.exists || !snapshot.data) throw notFound(`message ${messageId} does not exist`);
+      const [snapshot, user] = await tx.getAll([paths.message(cid, messageId), paths.user(caller.uid)]);
+      if (!snapshot?.exists || !snapshot.data) throw notFound(`message ${messageId} does not exist`);
       const message = parseInput(messageSchema, snapshot.data, 'message');
       if (message.senderId !== caller.uid) throw permissionDenied('only the sender edits a message');
+      // A ban stops editing too: otherwise a banned user could rewrite recent messages for the rest of the window.
+      if (isBanned(user?.data)) throw permissionDenied('your account may not send messages');
       if (message.deleted) throw failedPrecondition('a deleted message cannot be edited');
       if (message.type === 'system') throw failedPrecondition('system messages cannot be edited');
       const now = this.deps.clock.now();

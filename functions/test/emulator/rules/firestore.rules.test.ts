@@ -261,6 +261,10 @@ describe('conversations/{cid}/messages/{mid}: editing and deleting', () => {
   const tombstone = (uid: string) => ({ text: deleteField(), deleted: true, deletedBy: uid, deletedAt: serverTimestamp() });
 
   it('the sender edits within 15 minutes, with history', () => assertSucceeds(updateDoc(msg('alice', 'alice_m1'), edit(minutesAgo(1)))));
+  it('a banned sender cannot edit, even inside the window', async () => {
+    await env.withSecurityRulesDisabled((ctx) => updateDoc(doc(firestoreOf(ctx), 'users/alice'), { moderation: { banned: true } }));
+    await assertFails(updateDoc(msg('alice', 'alice_m1'), edit(minutesAgo(1))));
+  });
   it('an edit without a history entry is refused', () => assertFails(updateDoc(msg('alice', 'alice_m1'), { text: 'Edited', editedAt: serverTimestamp() })));
   it('nobody edits someone else’s message', () => assertFails(updateDoc(msg('bob', 'alice_m1'), edit(minutesAgo(1)))));
   it('no edits after the window', () => assertFails(updateDoc(msg('carol', 'carol_old'), edit(minutesAgo(20)))));

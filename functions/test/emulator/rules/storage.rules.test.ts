@@ -44,10 +44,13 @@ describe('conversation media', () => {
   it('a member uploads a PDF up to 25 MB', () => assertSucceeds(upload('carol', 'conversations/g/carol/dye.pdf', 2_000_000, 'application/pdf')));
   it('not under someone else’s uid', () => assertFails(upload('carol', 'conversations/g/alice/vase.jpg', 5000, 'image/jpeg')));
   it('not as an outsider', () => assertFails(upload('dave', 'conversations/g/dave/vase.jpg', 5000, 'image/jpeg')));
-  it('not an image over 10 MB', () => assertFails(upload('carol', 'conversations/g/carol/huge.jpg', 11 * 1024 * 1024, 'image/jpeg')));
+  it('an image up to 25 MB (sent as a file attachment)', () => assertSucceeds(upload('carol', 'conversations/g/carol/full.jpg', 20 * 1024 * 1024, 'image/jpeg')));
+  it('not an image over 25 MB', () => assertFails(upload('carol', 'conversations/g/carol/huge.jpg', 26 * 1024 * 1024, 'image/jpeg')));
+  it('not a voice note over 10 MB', () => assertFails(upload('carol', 'conversations/g/carol/long.m4a', 11 * 1024 * 1024, 'audio/mp4')));
   it('not an executable', () => assertFails(upload('carol', 'conversations/g/carol/x.exe', 5000, 'application/x-msdownload')));
   it('not replacing an existing object', () => assertFails(upload('alice', 'conversations/g/alice/bowl.jpg', 5000, 'image/jpeg')));
   it('ciphertext blobs in an E2EE conversation', () => assertSucceeds(upload('carol', 'conversations/enc/carol/blob.bin', 5000, 'application/octet-stream')));
+  it('no plaintext image in an E2EE conversation', () => assertFails(upload('carol', 'conversations/enc/carol/photo.jpg', 5000, 'image/jpeg')));
   it('no opaque blobs in a plaintext conversation', () => assertFails(upload('carol', 'conversations/g/carol/blob.bin', 5000, 'application/octet-stream')));
   it('nothing outside conversations/', () => assertFails(upload('carol', 'exports/carol/x.zip', 5000, 'application/zip')));
 });

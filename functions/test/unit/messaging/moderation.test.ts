@@ -79,6 +79,10 @@ describe('moderation flow', () => {
     await world.messaging.moderation.decide(as('mod', 'admin'), { itemId: r2.itemId, action: 'ban' });
     expect((await world.store.get(paths.user('member'))).data).toMatchObject({ displayName: 'User member', moderation: { warnings: 1, banned: true, bannedBy: 'mod' } });
     await expect(world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c3') })).rejects.toMatchObject({ code: 'permission-denied' });
+    // Nor edit what is still inside the edit window.
+    await expect(world.messaging.messages.edit(as('member'), { conversationId: world.cid, messageId: first.messageId, text: 'edited after the ban' }))
+      .rejects.toMatchObject({ code: 'permission-denied' });
+    expect((await world.store.get(paths.message(world.cid, first.messageId))).data?.text).toBe('rude');
     const actions = (await world.store.query('auditLog')).map((a) => a.data?.action);
     expect(actions).toEqual(expect.arrayContaining(['user.warned', 'user.banned', 'message.removed']));
   });
