@@ -78,7 +78,8 @@ describe('audit trail of messages (issue 6: sent, edited, deleted)', () => {
     world.clock.advance(60_000);
     const second = await updateTriggerFor(world, world.cid, mid, () => clientEdit(world, mid, 'final'));
     expect(await second.run()).toMatchObject({ status: 'processed', change: 'edited' });
-    const edits = await auditEntries(world, 'message.edited');
+    // Entry ids are hashes of their keys (random order across runs): order by edit number.
+    const edits = (await auditEntries(world, 'message.edited')).sort((a, b) => Number((a.details as { edit: number }).edit) - Number((b.details as { edit: number }).edit));
     expect(edits.map((e) => [e.actorUid, e.target, e.details])).toEqual([
       ['member', { type: 'message', id: `${world.cid}/${mid}` }, { edit: 1, editedAt: new Date('2026-11-21T10:01:00.000Z') }],
       ['member', { type: 'message', id: `${world.cid}/${mid}` }, { edit: 2, editedAt: new Date('2026-11-21T10:02:00.000Z') }],
