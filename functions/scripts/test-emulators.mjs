@@ -1,23 +1,35 @@
-// `npm run test:emulators`: security rules, Firestore adapters and trigger chains against the Firebase emulator suite.
+// `npm run test:emulators [-- vitest args]`: security rules, Firestore adapters, the delivery ledger, trigger chains
+// and scheduled functions against the Firebase emulator suite (Auth, Firestore, Functions, Pub/Sub).
 // Fails loudly where it cannot run; it never passes without having run.
+//   npm run test:emulators -- test/emulator/rules/firestore.rules.test.ts   (one file)
+//   EMULATOR_PORT_OFFSET=100 npm run test:emulators                         (a second suite beside the first)
 import { spawnSync } from 'node:child_process';
-import { emulatorTierUnavailable } from './emulatorSupport.mjs';
+import { emulatorRuntime, suiteConfig, takenPorts, FUNCTIONS_DIR } from './emulatorSupport.mjs';
 
-// firebase-tools downloads missing emulator jars itself when it can reach Google, so only Java is a hard requirement.
-const reason = emulatorTierUnavailable({ requireJars: false });
-if (reason) {
-  console.error(`✖ emulator tier cannot run: ${reason}.`);
-  console.error('  Install a JDK 21 (e.g. `apt-get install openjdk-21-jre-headless` or Temurin 21) and put it first on PATH.');
+const runtime = emulatorRuntime();
+if (runtime.reason) {
+  console.error(`✖ emulator tier cannot run: ${runtime.reason}.`);
+  process.exit(1);
+}
+const config = suiteConfig();
+const taken = await takenPorts(config.ports);
+if (taken.length > 0) {
+  console.error(`✖ emulator tier cannot start: port(s) in use: ${taken.join(', ')}.`);
+  console.error('  Stop what holds them (another emulator suite?) or shift this suite with EMULATOR_PORT_OFFSET=<n>.');
   process.exit(1);
 }
 
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const build = spawnSync(npx, ['tsc', '-p', 'tsconfig.build.json'], { cwd: FUNCTIONS_DIR, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+const quote = (s) => `'${s.replaceAll("'", "'\\''")}'`;
+const vitest = ['npx', 'vitest', 'run', '--project', 'emulator', ...process.argv.slice(2)].map(quote).join(' ');
+const only = process.env.EMULATORS_ONLY ?? 'auth,firestore,functions,pubsub';
+console.log(`▶ emulator tier (Java ${runtime.java}, ${only}, config ${config.path})`);
 const result = spawnSync(
-  'npx',
-  ['firebase', 'emulators:exec', '--config', '../firebase.json', '--only', 'auth,firestore,functions,pubsub,storage',
-    'npx vitest run --project emulator'],
-  { stdio: 'inherit', env: { ...process.env, GCLOUD_PROJECT: 'demo-craft-comms' } },
+  npx,
+  ['firebase', 'emulators:exec', '--config', config.path, '--project', config.projectId, '--only', only, vitest],
+  { cwd: FUNCTIONS_DIR, stdio: 'inherit', env: { ...runtime.env, GCLOUD_PROJECT: config.projectId } },
 );
 process.exit(result.status ?? 1);

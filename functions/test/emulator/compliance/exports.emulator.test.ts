@@ -11,6 +11,7 @@ import { adminApp } from '../../../src/functions/runtime.js';
 import { paths } from '../../../src/domain/paths.js';
 import { parseCsv, pdfText } from '../../unit/compliance/readers.js';
 import { seedConversation, seedMessage, seedUser } from '../../unit/search/fixtures.js';
+import { storageSkipReason } from '../rules/rulesEnv.js';
 
 /**
  * Exports against the Firestore and Storage emulators (`npm run test:emulators`): the same use case as in the unit
@@ -29,7 +30,9 @@ const exports = new Exports(store, storage, new AuditLog(store, systemClock), sy
 const run = `${process.pid}-${Date.now()}`;
 const download = async (path: string) => (await getStorage(adminApp()).bucket(BUCKET).file(path).download())[0];
 
-describe('exports on the Firestore and Storage emulators', () => {
+if (storageSkipReason) console.warn(`exports on Storage skipped: ${storageSkipReason}`);
+
+describe.skipIf(storageSkipReason)('exports on the Firestore and Storage emulators', () => {
   const cid = `exp-${run}`;
   const alice = `alice-${run}`;
   const bob = `bob-${run}`;

@@ -14,11 +14,30 @@ function hostPort(envVar: string, fallback: string): { host: string; port: numbe
   return { host: host ?? '127.0.0.1', port: Number(port) };
 }
 
-/** A rules test environment over the running emulators with this repository's firestore.rules and storage.rules. */
+const firestoreConfig = () => ({
+  rules: readFileSync(resolve(ROOT, 'firestore.rules'), 'utf8'),
+  ...hostPort('FIRESTORE_EMULATOR_HOST', '127.0.0.1:8080'),
+});
+
+/** A rules test environment over the running Firestore emulator with this repository's firestore.rules. */
 export function rulesEnvironment(): Promise<RulesTestEnvironment> {
+  return initializeTestEnvironment({ projectId: PROJECT_ID, firestore: firestoreConfig() });
+}
+
+/**
+ * Why the Storage emulator tier is skipped, or undefined when it runs. firebase-tools' Storage emulator downloads its
+ * rules runtime from Google on start, which this machine image cannot reach, so the suite starts without Storage and
+ * emulators:exec sets FIREBASE_STORAGE_EMULATOR_HOST only for emulators it started.
+ */
+export const storageSkipReason: string | undefined = process.env.FIREBASE_STORAGE_EMULATOR_HOST
+  ? undefined
+  : 'the Storage emulator is not running (it downloads its rules runtime from Google, unreachable here)';
+
+/** Firestore and Storage together, for storage.rules (cross-service membership reads). */
+export function storageRulesEnvironment(): Promise<RulesTestEnvironment> {
   return initializeTestEnvironment({
     projectId: PROJECT_ID,
-    firestore: { rules: readFileSync(resolve(ROOT, 'firestore.rules'), 'utf8'), ...hostPort('FIRESTORE_EMULATOR_HOST', '127.0.0.1:8080') },
+    firestore: firestoreConfig(),
     storage: { rules: readFileSync(resolve(ROOT, 'storage.rules'), 'utf8'), ...hostPort('FIREBASE_STORAGE_EMULATOR_HOST', '127.0.0.1:9199') },
   });
 }
