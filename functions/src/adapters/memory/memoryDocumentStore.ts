@@ -18,6 +18,23 @@ interface Stored {
 const MAX_ATTEMPTS = 50;
 const MAX_BATCH = 500;
 
+/** A query as issued through the port: a collection path (or a collection group id) and its spec. */
+export interface IssuedQuery {
+  readonly collection: string;
+  readonly group: boolean;
+  readonly spec: QuerySpec;
+}
+
+let queryObserver: ((query: IssuedQuery) => void) | undefined;
+
+/**
+ * Sees every query when it is issued, synchronously (so its stack names the caller). The unit tier records them and
+ * checks each against firestore.indexes.json (test/support/queryRecorder.ts). Undefined stops observing.
+ */
+export function observeQueries(observer: ((query: IssuedQuery) => void) | undefined): void {
+  queryObserver = observer;
+}
+
 /** Contention makes a transaction retry, as on Firestore. */
 class ContentionError extends Error {}
 
@@ -42,12 +59,14 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 
   async query(collectionPath: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
+    queryObserver?.({ collection: collectionPath, group: false, spec });
     await yieldToOthers();
     const collection = collPath(collectionPath);
     return this.runQuery((path) => parentOf(path) === collection, spec);
   }
 
   async queryGroup(collectionId: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
+    queryObserver?.({ collection: collectionId, group: true, spec });
     await yieldToOthers();
     return this.runQuery((path) => parentOf(path).split('/').at(-1) === collectionId, spec);
   }
@@ -206,6 +225,7 @@ class MemoryTransaction implements Transaction {
   }
 
   async query(collectionPath: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
+    queryObserver?.({ collection: collectionPath, group: false, spec });
     this.assertNoWritesYet();
     await yieldToOthers();
     const collection = collPath(collectionPath);
