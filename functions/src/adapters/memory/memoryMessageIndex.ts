@@ -20,7 +20,8 @@ export class MemoryMessageIndex implements MessageIndex {
   async partialUpdate(updates: ReadonlyArray<{ objectID: string } & Partial<MessageRecord>>): Promise<void> {
     for (const update of updates) {
       const existing = this.records.get(update.objectID);
-      if (existing) this.records.set(update.objectID, { ...existing, ...structuredClone(update) });
+      // A partial update changes attributes of that one record; it never moves it to another conversation.
+      if (existing) this.records.set(update.objectID, { ...existing, ...structuredClone(update), objectID: existing.objectID, conversationId: existing.conversationId });
     }
   }
 

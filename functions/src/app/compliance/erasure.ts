@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit.js';
 import { paths } from '../../domain/paths.js';
 import type { Identifiers } from '../../domain/compliance/personalData.js';
 import { DELETED_USER_NAME, identifiersOf, PERSONAL_SUBCOLLECTIONS, scrubDocument, scrubText } from '../../domain/compliance/personalData.js';
-import { MAX_TEXT_BYTES, truncateUtf8 } from '../../domain/search/record.js';
+import { MAX_TEXT_BYTES, searchRecordIdOfPath, truncateUtf8 } from '../../domain/search/record.js';
 import type { MessageIndexer } from '../search/messageIndexer.js';
 import { memberIdsOf } from '../search/messageIndexer.js';
 import { pagesByTime } from './pages.js';
@@ -76,7 +76,7 @@ export class Erasure {
         if (typeof data.senderName === 'string') patch.senderName = DELETED_USER_NAME;
         ops.push({ kind: 'update', path: doc.path, data: patch });
         const text = typeof data.text === 'string' ? scrubText(data.text, ids) : undefined;
-        records.push({ objectID: doc.id, senderName: DELETED_USER_NAME, ...(text !== undefined && text !== data.text ? { text: truncateUtf8(text, MAX_TEXT_BYTES) } : {}) });
+        records.push({ objectID: searchRecordIdOfPath(doc.path), senderName: DELETED_USER_NAME, ...(text !== undefined && text !== data.text ? { text: truncateUtf8(text, MAX_TEXT_BYTES) } : {}) });
       }
       await this.store.commit(ops);
       await this.index.partialUpdate(records);

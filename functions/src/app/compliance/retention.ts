@@ -1,6 +1,7 @@
 import type { Clock, DocumentStore, Logger, MessageIndex } from '../../ports.js';
 import type { RetentionRule } from '../../domain/compliance/retention.js';
 import { cutoffFor, RETENTION_RULES } from '../../domain/compliance/retention.js';
+import { searchRecordIdOfPath } from '../../domain/search/record.js';
 
 const BATCH = 450;
 
@@ -39,7 +40,7 @@ export class Retention {
         const page = rule.group ? await this.store.queryGroup(rule.collection, spec) : await this.store.query(rule.collection, spec);
         if (page.length === 0) break;
         await this.store.commit(page.map((doc) => ({ kind: 'delete' as const, path: doc.path })));
-        if (rule.collection === 'messages') await this.index.deleteRecords(page.map((doc) => doc.id));
+        if (rule.collection === 'messages') await this.index.deleteRecords(page.map((doc) => searchRecordIdOfPath(doc.path)));
         total += page.length;
       }
     }

@@ -1,6 +1,6 @@
 import type { DocumentStore, Logger, MessageIndex, MessageRecord } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
-import { indexableMessageSchema, MESSAGE_INDEX_SETTINGS, shouldIndex, toMessageRecord } from '../../domain/search/record.js';
+import { indexableMessageSchema, MESSAGE_INDEX_SETTINGS, searchRecordId, shouldIndex, toMessageRecord } from '../../domain/search/record.js';
 import type { TimePageOptions } from '../compliance/pages.js';
 import { pagesByTime } from '../compliance/pages.js';
 
@@ -27,7 +27,7 @@ export class MessageIndexer {
     const parsed = indexableMessageSchema.safeParse(messageSnap?.data);
     if (!messageSnap?.exists || !parsed.success || !shouldIndex(parsed.data) || !conversationSnap?.exists) {
       if (messageSnap?.exists && !parsed.success) log.warn('message not indexable', { issues: parsed.error.issues.map((i) => i.path.join('.')) });
-      await this.index.deleteRecords([messageId]);
+      await this.index.deleteRecords([searchRecordId(conversationId, messageId)]);
       return 'removed';
     }
     const record = toMessageRecord({
@@ -41,13 +41,16 @@ export class MessageIndexer {
     return 'indexed';
   }
 
-  /** Membership changed: every indexed message of the conversation gets the new `visibleTo`, in batches. */
+  /**
+   * Membership changed: every indexed message of the conversation gets the new `visibleTo`, in batches. Records are
+   * addressed by conversation-scoped ids, so this never touches another conversation's records.
+   */
   async syncMembers(conversationId: string, before: readonly string[], after: readonly string[]): Promise<number> {
     const next = [...new Set(after)].sort();
     if (sameMembers(before, next)) return 0;
     let updated = 0;
     for await (const page of pagesByTime(this.store, paths.messages(conversationId), { pageSize: INDEX_BATCH })) {
-      await this.index.partialUpdate(page.map((doc) => ({ objectID: doc.id, visibleTo: next })));
+      await this.index.partialUpdate(page.map((doc) => ({ objectID: searchRecordId(conversationId, doc.id), visibleTo: next })));
       updated += page.length;
     }
     this.logger.info('search visibility updated', { conversationId, messages: updated, members: next.length });
@@ -55,6 +58,7 @@ export class MessageIndexer {
   }
 
   /** Records for one conversation's messages, page by page (for the reindex script and erasure). */
+  /** `skipped` holds the record ids (conversation-scoped) of messages that must not be in the index. */
   async *recordsOf(conversationId: string, where?: TimePageOptions['where']): AsyncGenerator<{ records: MessageRecord[]; skipped: string[] }> {
     const conversation = await this.store.get(paths.conversation(conversationId));
     const memberIds = memberIdsOf(conversation.data);
@@ -65,7 +69,7 @@ export class MessageIndexer {
       for (const doc of page) {
         const parsed = indexableMessageSchema.safeParse(doc.data);
         if (!parsed.success || !shouldIndex(parsed.data) || !conversation.exists) {
-          skipped.push(doc.id);
+          skipped.push(searchRecordId(conversationId, doc.id));
           continue;
         }
         const senderName = await names.get(parsed.data.senderId);

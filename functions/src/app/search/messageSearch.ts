@@ -4,14 +4,17 @@ import type { Clock, DocumentStore, Logger, MessageIndex, MessageRecord } from '
 import type { Caller } from '../../domain/caller.js';
 import { AppError, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
-import { indexableMessageSchema, shouldIndex, toMessageRecord, visibleToFilter } from '../../domain/search/record.js';
+import { indexableMessageSchema, messageIdOfRecord, shouldIndex, toMessageRecord, visibleToFilter } from '../../domain/search/record.js';
 import { paginate, recordMatches } from '../../domain/search/match.js';
 import type { SearchMessagesInput } from '../../domain/search/searchRequest.js';
 import { SEARCH_KEY_TTL_MS } from '../../domain/search/searchRequest.js';
 import { memberIdsOf, UNKNOWN_SENDER } from './messageIndexer.js';
 
-/** What a client sees of a hit: the record without the member list. */
-export type SearchHit = Omit<MessageRecord, 'visibleTo'>;
+/**
+ * What a client sees of a hit: the record without the member list, plus the message id (the record's `objectID` is
+ * `{conversationId}/{messageId}`, unique across the index).
+ */
+export type SearchHit = Omit<MessageRecord, 'visibleTo'> & { messageId: string };
 
 export interface SearchResponse {
   hits: SearchHit[];
@@ -108,5 +111,5 @@ export class MessageSearch {
 
 function withoutMembers(record: MessageRecord): SearchHit {
   const { visibleTo: _visibleTo, ...hit } = record;
-  return hit;
+  return { ...hit, messageId: messageIdOfRecord(record.objectID) };
 }

@@ -47,6 +47,27 @@ export function shouldIndex(message: IndexableMessage): boolean {
   return message.encrypted === undefined && message.deleted !== true;
 }
 
+/**
+ * The index's record id for a message. A message id is unique only inside its conversation (it is
+ * `{senderId}_{clientMessageId}`, and a sender may reuse a clientMessageId in another conversation), so the record id
+ * carries the conversation too: `{conversationId}/{messageId}`. Firestore ids never contain `/`, so two different
+ * messages never share a record, and an operation addressed to one conversation's records never reaches another's.
+ */
+export function searchRecordId(conversationId: string, messageId: string): string {
+  return `${conversationId}/${messageId}`;
+}
+
+/** The record id of the message at `conversations/{cid}/messages/{mid}` (a collection-group query's document path). */
+export function searchRecordIdOfPath(path: string): string {
+  const [, cid, , mid] = path.split('/');
+  return searchRecordId(cid ?? '', mid ?? '');
+}
+
+/** The message id inside a record id (what clients address the message by). */
+export function messageIdOfRecord(objectID: string): string {
+  return objectID.slice(objectID.indexOf('/') + 1);
+}
+
 export function toMessageRecord(input: {
   conversationId: string;
   messageId: string;
@@ -57,7 +78,7 @@ export function toMessageRecord(input: {
   const { message } = input;
   const attachments = message.attachments ?? [];
   return {
-    objectID: input.messageId,
+    objectID: searchRecordId(input.conversationId, input.messageId),
     conversationId: input.conversationId,
     senderId: message.senderId,
     senderName: message.senderDeleted ? DELETED_USER_NAME : input.senderName,

@@ -86,7 +86,7 @@ describe('erasure (deleteMyAccount and the Auth user-deleted trigger)', () => {
     expect(dump['conversations/c1/messages/m1']!.text).toBe('Call me on [redacted] or mail [redacted]');
     expect(dump['conversations/c1']!.memberIds).toEqual(['bob']);
     expect(dump['users/bob/notifications/n2']!.title).toBe('New message from Deleted user');
-    expect(fake.index('messages').get('m2')).toMatchObject({ senderName: 'Deleted user', visibleTo: ['bob'] });
+    expect(fake.index('messages').get('c1/m2')).toMatchObject({ senderName: 'Deleted user', visibleTo: ['bob'] });
     // Bob can still export the conversation for a dispute.
     const exported = await call<{ path: string }>(exportConversation as CallableFunction<unknown, unknown>, { conversationId: 'c1', format: 'json' }, { uid: 'bob' });
     const messages = JSON.parse(infra.exportStorage.objects.get(exported.path)!.bytes.toString()).messages as Array<{ senderName: string }>;

@@ -20,7 +20,7 @@ describe('retention sweep', () => {
     await seedMessage(store, 'c1', 'recent', { senderId: 'alice', text: 'newer deal', createdAt: new Date('2019-06-01T00:00:00Z') });
     await store.set('analytics/daily-2017-01-01', { sent: 10, createdAt: new Date('2017-01-01T00:00:00Z') });
     await services.search.indexer.reindexConversation('c1');
-    expect(infra.messageIndex.records.has('ancient')).toBe(true);
+    expect(infra.messageIndex.records.has('c1/ancient')).toBe(true);
 
     expect(await services.compliance.retention.sweep()).toEqual({ notifications: 1, deliveries: 2, messages: 1 });
     const dump = infra.store.dump();
@@ -30,8 +30,8 @@ describe('retention sweep', () => {
       'deliveries/d-new',
       'users/alice/notifications/new',
     ]);
-    expect(infra.messageIndex.records.has('ancient')).toBe(false);
-    expect(infra.messageIndex.records.has('recent')).toBe(true);
+    expect(infra.messageIndex.records.has('c1/ancient')).toBe(false);
+    expect(infra.messageIndex.records.has('c1/recent')).toBe(true);
     expect(await services.compliance.retention.sweep()).toEqual({ notifications: 0, deliveries: 0, messages: 0 });
   });
 });

@@ -58,8 +58,8 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     expect(await indexer.syncMessage('c1', 'm1')).toBe('indexed');
     await indexer.applySettings();
 
-    expect(fake.index('messages_test').get('m1')).toEqual({
-      objectID: 'm1',
+    expect(fake.index('messages_test').get('c1/m1')).toEqual({
+      objectID: 'c1/m1',
       conversationId: 'c1',
       senderId: 'alice',
       senderName: 'Alice Weaver',
@@ -81,11 +81,11 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     await indexer.syncMessage('c1', 'm1');
     await infra.store.update(paths.message('c1', 'm1'), { text: 'edited text', editedAt: new Date() });
     await indexer.syncMessage('c1', 'm1');
-    expect(fake.index('messages_test').get('m1')?.text).toBe('edited text');
+    expect(fake.index('messages_test').get('c1/m1')?.text).toBe('edited text');
 
     await infra.store.set(paths.message('c1', 'm1'), { senderId: 'alice', type: 'text', deleted: true, clientMessageId: 'x', createdAt: new Date() });
     expect(await indexer.syncMessage('c1', 'm1')).toBe('removed');
-    expect(fake.index('messages_test').has('m1')).toBe(false);
+    expect(fake.index('messages_test').has('c1/m1')).toBe(false);
 
     await seedMessage(infra.store, 'c1', 'secret', {
       senderId: 'bob',
@@ -93,7 +93,7 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     });
     expect(await indexer.syncMessage('c1', 'secret')).toBe('removed');
     const sentBodies = fake.requests.filter((r) => r.path.endsWith('/batch')).flatMap((r) => (r.body as { requests: Array<{ action: string; body: { objectID: string } }> }).requests);
-    expect(sentBodies.filter((r) => r.body.objectID === 'secret').map((r) => r.action)).toEqual(['deleteObject']);
+    expect(sentBodies.filter((r) => r.body.objectID === 'c1/secret').map((r) => r.action)).toEqual(['deleteObject']);
     expect(JSON.stringify(fake.requests)).not.toContain('AAAA');
 
     await seedMessage(infra.store, 'c1', 'gone', { senderId: 'bob', text: 'will vanish' });
@@ -106,7 +106,7 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
   it('cuts long text to stay under the record size limit', async () => {
     await seedMessage(infra.store, 'c1', 'long', { senderId: 'alice', text: '🧶'.repeat(5_000) });
     await indexer.syncMessage('c1', 'long');
-    const record = fake.index('messages_test').get('long')!;
+    const record = fake.index('messages_test').get('c1/long')!;
     expect(Buffer.byteLength(String(record.text))).toBeLessThanOrEqual(MAX_TEXT_BYTES);
     expect(Buffer.byteLength(JSON.stringify(record))).toBeLessThan(10_000);
     expect(String(record.text)).toMatch(/^(🧶)+$/u);
@@ -119,7 +119,7 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     await indexer.reindexConversation('c2');
 
     const asCarol = await search.search(carol, input({ query: 'indigo' }));
-    expect(asCarol.hits.map((h) => h.objectID)).toEqual(['m1']);
+    expect(asCarol.hits.map((h) => h.objectID)).toEqual(['c1/m1']);
     expect(asCarol.degraded).toBe(false);
     expect(asCarol.hits[0]).not.toHaveProperty('visibleTo');
 
@@ -128,7 +128,7 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     expect(probing.hits).toEqual([]);
 
     const asAlice = await search.search(alice, input({ query: 'indigo', types: ['text', 'image'] }));
-    expect(asAlice.hits.map((h) => h.objectID)).toEqual(['m2', 'm1']);
+    expect(asAlice.hits.map((h) => h.objectID)).toEqual(['c2/m2', 'c1/m1']);
 
     const queries = fake.requests.filter((r) => r.path.endsWith('/query'));
     expect(queries).toHaveLength(3);
@@ -144,13 +144,13 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     const carolKey = await search.searchKey(carol);
     const direct = algoliasearch(fake.appId, carolKey.apiKey, { hosts: fake.hosts });
     const viaKey = () => direct.searchSingleIndex({ indexName: carolKey.indexName, searchParams: { query: 'fair' } });
-    expect((await viaKey()).hits.map((h) => h.objectID)).toEqual(['m1']);
+    expect((await viaKey()).hits.map((h) => h.objectID)).toEqual(['c1/m1']);
     expect((await search.search(carol, input({ query: 'fair' }))).nbHits).toBe(1);
 
     await infra.store.update(paths.conversation('c1'), { memberIds: ['alice', 'bob'] });
     expect(await indexer.syncMembers('c1', ['alice', 'bob', 'carol'], ['alice', 'bob'])).toBe(1);
 
-    expect(fake.index('messages_test').get('m1')?.visibleTo).toEqual(['alice', 'bob']);
+    expect(fake.index('messages_test').get('c1/m1')?.visibleTo).toEqual(['alice', 'bob']);
     expect((await search.search(carol, input({ query: 'fair' }))).nbHits).toBe(0);
     expect((await viaKey()).hits).toEqual([]);
     expect((await search.search(bob, input({ query: 'fair' }))).nbHits).toBe(1);
@@ -179,7 +179,7 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
 
     const degraded = await search.search(carol, input({ query: 'walnut', conversationId: 'c1' }));
     expect(degraded).toMatchObject({ degraded: true, nbHits: 1 });
-    expect(degraded.hits[0]).toMatchObject({ objectID: 'm1', senderName: 'Alice Weaver', text: 'Walnut handle sizes' });
+    expect(degraded.hits[0]).toMatchObject({ objectID: 'c1/m1', messageId: 'm1', senderName: 'Alice Weaver', text: 'Walnut handle sizes' });
 
     await expect(search.search(carol, input({ query: 'walnut', conversationId: 'c2' }))).rejects.toMatchObject({ code: 'permission-denied' });
     await expect(search.search(carol, input({ query: 'walnut' }))).rejects.toMatchObject({ code: 'unavailable' });

@@ -26,7 +26,7 @@ describe('search callables (wrappers over the in-memory index)', () => {
 
   it('searchMessages finds the caller’s messages and nobody else’s', async () => {
     const asBob = await call<{ hits: Array<{ objectID: string; senderName: string }>; degraded: boolean }>(searchMessages as Fn, { query: 'merino' }, { uid: 'bob' });
-    expect(asBob).toMatchObject({ degraded: false, nbHits: 1, hits: [{ objectID: 'm1', senderName: 'Alice Weaver' }] });
+    expect(asBob).toMatchObject({ degraded: false, nbHits: 1, hits: [{ objectID: 'c1/m1', messageId: 'm1', senderName: 'Alice Weaver' }] });
     expect(await call(searchMessages as Fn, { query: 'merino' }, { uid: 'mallory' })).toMatchObject({ nbHits: 0, hits: [] });
   });
 
