@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Records every query product code issues and fails the file if firestore.indexes.json cannot serve one.
+          setupFiles: ['test/support/queryRecorder.ts'],
           environment: 'node',
           testTimeout: 20_000,
           hookTimeout: 60_000,
