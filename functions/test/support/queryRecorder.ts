@@ -6,9 +6,9 @@
  * production answers FAILED_PRECONDITION.
  *
  * Who issued a query is read from the stack at the call (the memory store calls the observer synchronously): the
- * first frame outside the store and the local run's pass-through wrapper. Queries issued by test code itself (the
- * store's contract suite, assertions that read state back) are not product queries and are not checked; queries of
- * the local run (src/local, in-memory only, never against Firestore) are recorded but do not fail the file.
+ * src/ frames outside the store and the local run's pass-through wrapper. Queries with no such frame come from test
+ * code itself (the store's contract suite, assertions that read state back) and are not checked; queries the local
+ * run issues itself (src/local: `npm start`, in-memory only, never against Firestore) are recorded but do not fail.
  *
  * QUERY_SHAPES_DIR=<dir> also writes what each file recorded to <dir>/<file>.json (test/support/queryShapes.ts reads
  * them back into one list).
@@ -35,7 +35,7 @@ export interface RecordedQuery {
   readonly sites: string[];
 }
 
-/** The issuing call sites in functions/ (nearest first), or undefined when test code issued the query. */
+/** The product call sites on a query's stack (nearest first), or undefined when only test code issued it. */
 export function issuerOf(stack: string): { origin: Origin; site: string } | undefined {
   const frames: string[] = [];
   for (const line of stack.split('\n').slice(1)) {
@@ -46,14 +46,14 @@ export function issuerOf(stack: string): { origin: Origin; site: string } | unde
     if (PASS_THROUGH.some((p) => file.startsWith(p))) continue;
     frames.push(`${file}:${match[2]}`);
   }
-  const first = frames[0];
-  if (!first || !first.startsWith('src/')) return undefined;
+  // Product code anywhere on the stack issued it (through a test's wrapper of the store, too); none: test code did.
   const chain: string[] = [];
-  for (const frame of frames) {
-    if (!frame.startsWith('src/') || chain.length === 3) break;
+  for (const frame of frames.filter((f) => f.startsWith('src/'))) {
+    if (chain.length === 3) break;
     if (!chain.some((f) => f.split(':')[0] === frame.split(':')[0])) chain.push(frame);
   }
-  return { origin: first.startsWith('src/local/') ? 'local' : 'product', site: chain.join(' ← ') };
+  if (chain.length === 0) return undefined;
+  return { origin: chain[0]!.startsWith('src/local/') ? 'local' : 'product', site: chain.join(' ← ') };
 }
 
 const recorded = new Map<string, RecordedQuery>();
