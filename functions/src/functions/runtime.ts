@@ -10,6 +10,8 @@ import { AlgoliaMessageIndex } from '../adapters/algolia/algoliaMessageIndex.js'
 import { CloudStorageExports } from '../adapters/storage/cloudStorageExports.js';
 import { params, requireSecret } from '../config.js';
 import { firebaseDelivery } from './deliveryInfra.js';
+import { sandboxAlgoliaHosts, sandboxProviders } from '../local/sandbox/connect.js';
+import { SANDBOX_CREDENTIALS } from '../local/sandbox/credentials.js';
 
 /**
  * Built once per instance, on the first invocation: importing the deploy surface initialises nothing (cold starts
@@ -32,7 +34,14 @@ export function adminApp() {
   return getApps()[0] ?? initializeApp();
 }
 
+/**
+ * The Firebase and provider SDK adapters. In the Functions emulator with SANDBOX_PROVIDERS_URL set (npm run emulators,
+ * the emulator test tier), Algolia, FCM, Twilio and SendGrid are the sandbox providers, with the sandbox's credentials
+ * instead of Secret Manager secrets; a deployed function never reads that variable (sandboxProviders checks
+ * FUNCTIONS_EMULATOR first).
+ */
 export function firebaseInfra(): Infra {
+  const sandbox = sandboxProviders();
   return {
     store: new FirestoreDocumentStore(() => getFirestore(adminApp())),
     publisher: new PubSubPublisher(async () => {
@@ -41,14 +50,18 @@ export function firebaseInfra(): Infra {
     }),
     clock: systemClock,
     logger: new FunctionsLogger(),
-    messageIndex: new AlgoliaMessageIndex({
-      credentials: () => ({
-        appId: requireSecret('ALGOLIA_APP_ID'),
-        adminKey: requireSecret('ALGOLIA_ADMIN_KEY'),
-        searchKey: requireSecret('ALGOLIA_SEARCH_KEY'),
-      }),
-      indexName: () => params.ALGOLIA_INDEX.value(),
-    }),
+    messageIndex: new AlgoliaMessageIndex(
+      sandbox
+        ? { credentials: () => SANDBOX_CREDENTIALS.algolia, indexName: () => params.ALGOLIA_INDEX.value(), hosts: sandboxAlgoliaHosts(sandbox) }
+        : {
+            credentials: () => ({
+              appId: requireSecret('ALGOLIA_APP_ID'),
+              adminKey: requireSecret('ALGOLIA_ADMIN_KEY'),
+              searchKey: requireSecret('ALGOLIA_SEARCH_KEY'),
+            }),
+            indexName: () => params.ALGOLIA_INDEX.value(),
+          },
+    ),
     exportStorage: new CloudStorageExports({ app: adminApp, bucket: () => params.EXPORTS_BUCKET.value() }),
     accounts: {
       async deleteUser(uid) {
@@ -58,6 +71,6 @@ export function firebaseInfra(): Infra {
         });
       },
     },
-    delivery: firebaseDelivery(adminApp),
+    delivery: firebaseDelivery(adminApp, sandbox),
   };
 }

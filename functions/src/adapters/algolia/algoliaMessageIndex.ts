@@ -12,7 +12,7 @@ export interface AlgoliaConfig {
   /** Read at first use (secrets are only readable inside a running function). */
   credentials: () => { appId: string; adminKey: string; searchKey: string };
   indexName: () => string;
-  /** Only for tests: a loopback server that speaks Algolia's REST API. */
+  /** Tests and the emulator's sandbox providers: a loopback server that speaks Algolia's REST API. */
   hosts?: AlgoliaHost[];
   timeouts?: { connect: number; read: number; write: number };
 }

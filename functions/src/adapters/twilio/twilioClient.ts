@@ -19,6 +19,11 @@ export interface TwilioClientOptions {
    * it is twilio's own.
    */
   requestClientClass?: RequestClientClass;
+  /**
+   * Send every request to this origin (e.g. http://127.0.0.1:5011, the emulator's sandbox Twilio) instead of
+   * https://api.twilio.com / verify.twilio.com, keeping the path; the host the SDK meant goes along in `x-twilio-host`.
+   */
+  apiOrigin?: string;
 }
 
 /**
@@ -35,9 +40,15 @@ export class TwilioClientFactory {
     this.client ??= (async () => {
       const twilio = (await import('twilio')).default;
       const Base = this.options.requestClientClass ?? twilio.RequestClient;
+      const origin = this.options.apiOrigin;
       class ProviderAwareRequestClient extends Base {
         override async request<T>(opts: TwilioRequestClient.RequestOptions<T>) {
-          const response = await super.request<T>(opts);
+          let sent = opts;
+          if (origin) {
+            const target = new URL(opts.uri);
+            sent = { ...opts, uri: `${origin}${target.pathname}${target.search}`, headers: { ...opts.headers, 'x-twilio-host': target.host } };
+          }
+          const response = await super.request<T>(sent);
           if (isTransientStatus(response.statusCode)) {
             const headers = (response.headers ?? {}) as Record<string, string | undefined>;
             throw new ProviderError('twilio', true, String(response.statusCode), `Twilio answered HTTP ${response.statusCode}`, parseRetryAfter(headers['retry-after'], new Date()));

@@ -1,14 +1,9 @@
-import type { Answer, Recorded } from '../../unit/delivery/loopback.js';
-import { Loopback } from '../../unit/delivery/loopback.js';
+import { Loopback } from '../../../src/local/sandbox/http.js';
+import { sendgridProvider } from '../../../src/local/sandbox/sendgrid.js';
 
 export const SENDGRID_KEY = 'SG.test-key';
 
-/** SendGrid v3 `POST /v3/mail/send` on loopback: Bearer key checked, 202 + X-Message-Id like the real API. */
+/** The sandbox SendGrid v3 `POST /v3/mail/send` (src/local/sandbox/sendgrid.ts) on loopback, with the test key. */
 export function fakeSendgrid(): Loopback {
-  let counter = 0;
-  return new Loopback((req: Recorded): Answer => {
-    if (req.headers.authorization !== `Bearer ${SENDGRID_KEY}`) return { status: 401, body: { errors: [{ message: 'The provided authorization grant is invalid, expired, or revoked' }] } };
-    if (req.method === 'POST' && req.path === '/v3/mail/send') return { status: 202, headers: { 'x-message-id': `sgmsg-${++counter}` } };
-    return { status: 404, body: { errors: [{ message: 'not found' }] } };
-  });
+  return new Loopback(sendgridProvider({ apiKey: SENDGRID_KEY }));
 }

@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServices } from '../../../src/composition.js';
+import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { firebaseDelivery } from '../../../src/functions/deliveryInfra.js';
+import { firebaseInfra } from '../../../src/functions/runtime.js';
+import { SANDBOX_URL_ENV, sandboxProviders } from '../../../src/local/sandbox/connect.js';
+import type { SandboxConnection } from '../../../src/local/sandbox/connect.js';
+import { SandboxServer } from '../../../src/local/sandbox/server.js';
+import { SANDBOX_DEAD_TOKEN_PREFIX } from '../../../src/local/sandbox/fcm.js';
+import type { Captured } from '../../../src/local/sandbox/outbox.js';
+import { paths } from '../../../src/domain/paths.js';
+import { job, queued } from '../../support/delivery.js';
+
+/**
+ * The sandbox-providers process's server, in-process: the functions' own provider adapters in sandbox mode (what the
+ * Functions emulator runs with SANDBOX_PROVIDERS_URL) send through the real SDKs — firebase-admin messaging, twilio,
+ * @sendgrid/mail, algoliasearch — and the outbox captures each call, over HTTP and as files.
+ */
+describe('sandbox providers', () => {
+  let sandbox: SandboxServer;
+  let outDir: string;
+  let connection: SandboxConnection;
+  const outbox = async (kind: string, query = ''): Promise<Captured[]> => (await fetch(`${sandbox.url}/outbox/${kind}${query}`)).json() as Promise<Captured[]>;
+
+  const savedEnv = { ...process.env };
+  beforeAll(async () => {
+    // The params the Functions emulator reads from functions/.env.demo-craft-comms.
+    Object.assign(process.env, { SENDGRID_FROM_EMAIL: 'notifications@craft.example', PUBLIC_BASE_URL: 'http://127.0.0.1:5001/demo-craft-comms/europe-west1', WEB_APP_URL: 'https://craft.example', ALGOLIA_INDEX: 'messages' });
+    outDir = await mkdtemp(join(tmpdir(), 'sandbox-'));
+    sandbox = await new SandboxServer({ outDir }).start(0);
+    connection = sandboxProviders({ FUNCTIONS_EMULATOR: 'true', [SANDBOX_URL_ENV]: sandbox.url })!;
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await sandbox.stop();
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('is used only inside the Functions emulator: production never reads SANDBOX_PROVIDERS_URL', () => {
+    expect(sandboxProviders({ [SANDBOX_URL_ENV]: 'http://127.0.0.1:5011' })).toBeUndefined();
+    expect(sandboxProviders({ FUNCTIONS_EMULATOR: 'true' })).toBeUndefined();
+    expect(sandboxProviders({ FUNCTIONS_EMULATOR: 'true', [SANDBOX_URL_ENV]: 'http://127.0.0.1:5011' })).toEqual({ origin: 'http://127.0.0.1:5011', host: '127.0.0.1', port: 5011 });
+  });
+
+  it('delivers push, SMS and email jobs through FCM, Twilio and SendGrid SDKs into the outbox, by delivery id', async () => {
+    const infra = { ...memoryInfra({ now: new Date() }), delivery: firebaseDelivery(() => { throw new Error('the sandbox needs no default app'); }, connection) };
+    const services = buildServices(infra);
+    await infra.store.set(paths.user('u1'), { displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'UTC' });
+    await services.delivery.devices.register('u1', { token: 'sandbox-token-aaaaaaaaaaaaaaaaaaaa', platform: 'android', appVersion: '1.0', locale: 'en' });
+    await services.delivery.devices.register('u1', { token: `${SANDBOX_DEAD_TOKEN_PREFIX}bbbbbbbbbbbbbbbbbbbb`, platform: 'ios', appVersion: '1.0', locale: 'en' });
+    for (const channel of ['push', 'sms', 'email'] as const) {
+      const j = job(channel);
+      await queued(infra.store, j);
+      await services.delivery.channels.handle(channel, j);
+      const record = (await infra.store.get(paths.delivery(j.deliveryId))).data;
+      expect(record, JSON.stringify(record?.errors)).toMatchObject({ status: 'sent' });
+    }
+
+    const [push] = await outbox('push', `?deliveryId=${job('push').deliveryId}&to=sandbox-token-aaaaaaaaaaaaaaaaaaaa`);
+    expect(push).toMatchObject({ kind: 'push', status: 200, path: expect.stringMatching(/^\/v1\/projects\/[^/]+\/messages:send$/) });
+    expect((push!.request as { message: { notification: unknown } }).message.notification).toEqual({ title: 'Your order shipped', body: 'Walnut bowl is on its way' });
+    // The dead token was refused (404 UNREGISTERED) and pruned from the user's devices.
+    expect((await outbox('push', `?to=${SANDBOX_DEAD_TOKEN_PREFIX}bbbbbbbbbbbbbbbbbbbb`)).map((c) => c.status)).toEqual([404]);
+    expect((await services.delivery.devices.list('u1')).map((d) => d.token)).toEqual(['sandbox-token-aaaaaaaaaaaaaaaaaaaa']);
+
+    const [sms] = await outbox('sms', `?deliveryId=${job('sms').deliveryId}`);
+    expect(sms).toMatchObject({ status: 201, to: '+12125550101', request: { Body: 'Craft: your Walnut bowl shipped. Reply STOP to opt out.', MessagingServiceSid: expect.stringMatching(/^MG/) } });
+    const [email] = await outbox('email', `?deliveryId=${job('email').deliveryId}`);
+    expect(email).toMatchObject({ status: 202, to: 'maya@studio.example', request: { subject: 'Your order shipped' } });
+
+    await sandbox.outbox.flushed();
+    expect((await readdir(join(outDir, 'email'))).sort()).toEqual([`${job('email').deliveryId}.html`, `${job('email').deliveryId}.json`]);
+    expect(await readFile(join(outDir, 'email', `${job('email').deliveryId}.html`), 'utf8')).toContain('Walnut bowl is on its way');
+    expect(JSON.parse(await readFile(join(outDir, 'sms', `${job('sms').deliveryId}.json`), 'utf8'))).toMatchObject({ To: '+12125550101' });
+    expect(JSON.parse(await readFile(join(outDir, 'push', `${job('push').deliveryId}.json`), 'utf8'))[0]).toMatchObject({ token: 'sandbox-token-aaaaaaaaaaaaaaaaaaaa' });
+  });
+
+  it('runs Twilio Verify with the sandbox code, which the outbox shows', async () => {
+    const verifier = firebaseDelivery(() => { throw new Error('unused'); }, connection).smsVerifier;
+    await expect(verifier.start('+12125550199')).resolves.toEqual({ status: 'pending' });
+    const [started] = await outbox('verify', '?to=%2B12125550199');
+    expect(started!.code).toMatch(/^\d{6}$/);
+    await expect(verifier.check('+12125550199', '000000')).resolves.toEqual({ approved: false, status: 'pending' });
+    await expect(verifier.check('+12125550199', started!.code!)).resolves.toEqual({ approved: true, status: 'approved' });
+  });
+
+  it('indexes and searches messages in the sandbox Algolia through the functions\' own infra', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { FUNCTIONS_EMULATOR: 'true', [SANDBOX_URL_ENV]: sandbox.url });
+    try {
+      const index = firebaseInfra().messageIndex;
+      await index.saveRecords([{ objectID: 'c1/m1', conversationId: 'c1', senderId: 'a', senderName: 'Ana', type: 'text', text: 'indigo wool', createdAt: 1, attachmentKinds: [], attachmentNames: [], visibleTo: ['a', 'b'] }]);
+      const found = await index.search({ query: 'indigo', visibleTo: 'b', page: 0, hitsPerPage: 10 });
+      expect(found.hits.map((h) => h.objectID)).toEqual(['c1/m1']);
+      expect(await (await fetch(`${sandbox.url}/search/messages`)).json()).toMatchObject([{ objectID: 'c1/m1', visibleTo: ['a', 'b'] }]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('serves its own API: health, outbox per kind, clearing; unknown paths are 404', async () => {
+    expect(await (await fetch(`${sandbox.url}/health`)).json()).toMatchObject({ service: 'craft-sandbox-providers' });
+    const all = (await (await fetch(`${sandbox.url}/outbox`)).json()) as Record<string, unknown[]>;
+    expect(Object.keys(all)).toEqual(['push', 'sms', 'verify', 'email', 'search']);
+    expect((await fetch(`${sandbox.url}/outbox/pigeon`)).status).toBe(404);
+    expect((await fetch(`${sandbox.url}/nothing-here`)).status).toBe(404);
+    expect(await (await fetch(`${sandbox.url}/outbox`, { method: 'DELETE' })).json()).toMatchObject({ cleared: expect.any(Number) });
+    expect(await outbox('push')).toEqual([]);
+  });
+});
