@@ -58,6 +58,11 @@ export function issuerOf(stack: string): { origin: Origin; site: string } | unde
 
 const recorded = new Map<string, RecordedQuery>();
 
+/** What this test file has recorded so far. */
+export function recordedQueries(): RecordedQuery[] {
+  return [...recorded.values()];
+}
+
 observeQueries(({ collection, group, spec }) => {
   const issuer = issuerOf(new Error().stack ?? '');
   if (!issuer) return;
