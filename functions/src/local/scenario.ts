@@ -192,7 +192,8 @@ export const STEPS: readonly Step[] = [
       ctx.transcript.line(`Ben opens a direct conversation with Maya: conversations/${cid} (${(await store.get(paths.conversation(cid))).data?.type as string})`);
       // Apps write their own typing indicator straight to Firestore (firestore.rules: self only, at most 10 s ahead).
       await ctx.system.infra.store.set(paths.typing(cid, 'u_ben'), { expiresAt: new Date(clock.now().getTime() + 8_000) });
-      const typing = await store.query(`${paths.conversation(cid)}/typing`, { where: [['expiresAt', '>', clock.now()]] });
+      // As apps do: read the typing documents and drop the expired ones (expiresAt is a TTL field, not indexed).
+      const typing = (await store.query(`${paths.conversation(cid)}/typing`)).filter((t) => (t.data?.expiresAt as Date) > clock.now());
       ctx.transcript.detail(`typing now: ${typing.map((t) => t.id).join(', ')} (expires ${(typing[0]?.data?.expiresAt as Date | undefined)?.toISOString().slice(11, 19)} UTC)`);
       clock.advance(6_000);
       const sent = await functions.call<{ messageId: string }>('sendMessage', {
