@@ -4,7 +4,7 @@
  */
 export { searchIndexMessage, searchSyncMembers, searchMessages, getSearchKey } from './functions/search.js';
 export {
-  exportConversation, exportNotifications, exportMyData, deleteMyAccount, onAuthUserDeleted, retentionDaily,
+  exportConversation, exportNotifications, exportMyData, getUserProfile, deleteMyAccount, onAuthUserDeleted, retentionDaily,
 } from './functions/compliance.js';
 export {
   createDirectConversation, createGroup, updateGroup, addMembers, removeMember, setRole, leaveGroup, transferOwnership,

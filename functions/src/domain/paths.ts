@@ -5,6 +5,11 @@
 export const paths = {
   users: () => 'users',
   user: (uid: string) => `users/${uid}`,
+  /**
+   * Server-only account state (`{state: 'deleted' | 'disabled', at, by}`): outlives erasure, so an ID token that is
+   * still valid after its account was deleted, or a profile re-created by that token, acts as no one.
+   */
+  accountState: (uid: string) => `accountStates/${uid}`,
   /** The user's notification preferences (one document). */
   preferences: (uid: string) => `users/${uid}/settings/notifications`,
   notifications: (uid: string) => `users/${uid}/notifications`,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { invalidArgument } from './errors.js';
 
 /** `a.b[2].c`-style path of a zod issue, prefixed with what was being parsed. */
@@ -27,3 +27,127 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root 
   }
   return result.data;
 }
+
+// ───────────── shared input rules: every callable, webhook and event schema builds on these ─────────────
+
+/** Keys that reach an object's prototype when copied by assignment; refused anywhere in input. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Deeper input is refused too: nothing legitimate nests this far, and walking it must not exhaust the stack. */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * Refuses input with a `__proto__`, `constructor` or `prototype` key at any depth (JSON.parse makes `__proto__` an own
+ * key; a later spread or merge would turn it into a prototype), or nested deeper than MAX_INPUT_DEPTH.
+ * INVALID_ARGUMENT naming where.
+ */
+export function rejectUnsafeKeys(value: unknown, root = 'data'): void {
+  const walk = (node: unknown, path: readonly PropertyKey[], depth: number): void => {
+    if (node === null || typeof node !== 'object' || node instanceof Date) return;
+    const field = issuePath(root, path);
+    if (depth > MAX_INPUT_DEPTH) throw invalidArgument(`${field}: nested too deeply`, { fields: [field] });
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => walk(item, [...path, i], depth + 1));
+      return;
+    }
+    for (const key of Object.keys(node)) {
+      if (UNSAFE_KEYS.has(key)) {
+        const bad = issuePath(root, [...path, key]);
+        throw invalidArgument(`${bad}: this key is not allowed`, { fields: [bad] });
+      }
+      walk((node as Record<string, unknown>)[key], [...path, key], depth + 1);
+    }
+  };
+  walk(value, [], 0);
+}
+
+/**
+ * Instants the product accepts: real calendar dates (zod's ISO check refuses 2026-02-30), between 1970-01-01 and
+ * 9999-12-31 UTC. Outside that, Date arithmetic, ISO formatting and Algolia's numeric filters stop being meaningful
+ * (JavaScript's own limit is ±8.64e15 ms; past year 9999 toISOString writes `+010000-…`).
+ */
+export const INSTANT_MIN_MS = 0;
+export const INSTANT_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const inRange = (ms: number) => Number.isFinite(ms) && ms >= INSTANT_MIN_MS && ms <= INSTANT_MAX_MS;
+const RANGE_MESSAGE = 'must be a real date between 1970-01-01 and 9999-12-31';
+
+/** An ISO 8601 date-time with a zone (`2026-05-01T10:00:00Z`, `…+02:00`), as a Date. Never `null`, `true` or a number. */
+export const isoInstant = () =>
+  z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-05-01T10:00:00Z' })
+    .transform((value) => new Date(value))
+    .refine((date) => inRange(date.getTime()), RANGE_MESSAGE);
+
+/** An ISO 8601 date-time or epoch milliseconds (an integer), as a Date in range. */
+export const instantInput = () =>
+  z
+    .union([
+      z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone or epoch milliseconds' }),
+      z.number().int('must be whole epoch milliseconds'),
+    ])
+    .transform((value) => new Date(value))
+    .refine((date) => inRange(date.getTime()), RANGE_MESSAGE);
+
+/** A Date read back from the store (or a trigger's payload): a valid one, in range. */
+export const storedInstant = () => z.date().refine((date) => inRange(date.getTime()), RANGE_MESSAGE);
+
+/** Control characters (C0 and C1), which no title or subject needs; tab, CR and LF among them. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+/** Bidi embeddings, overrides and isolates (Trojan Source): they reorder what a reader sees. */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
+/** Characters that render as nothing. A string made only of these (and spaces) looks empty. */
+// eslint-disable-next-line no-misleading-character-class -- each listed character is matched on its own, by design
+const INVISIBLE = /[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2060-\u2064\u3164\ufeff\uffa0]/gu;
+
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL.test(text);
+}
+
+/**
+ * One line of text a person reads (group titles, names, subjects): trimmed, 1..max characters, no control characters
+ * (so no CR/LF reaching an email header), no bidi overrides, not only invisible characters.
+ */
+export const displayText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((text) => !CONTROL.test(text), 'must not contain control characters (line breaks, tabs, NUL)')
+    .refine((text) => !BIDI_CONTROL.test(text), 'must not contain bidirectional override characters')
+    .refine((text) => text.replace(INVISIBLE, '').length > 0, 'must contain visible characters');
+
+/** Multi-line text a person reads (notes): line breaks and tabs allowed, other control characters and bidi overrides not. */
+export const noteText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    .refine((text) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u.test(text), 'must not contain control characters')
+    .refine((text) => !BIDI_CONTROL.test(text), 'must not contain bidirectional override characters');
+
+/** A BCP 47 language tag (`en`, `de-DE`, `zh-Hant-TW`), in its canonical form. */
+export const localeTag = () =>
+  z
+    .string()
+    .min(2)
+    .max(35)
+    .refine((tag) => canonicalLocale(tag) !== undefined, 'must be a BCP 47 language tag, e.g. en or de-DE')
+    .transform((tag) => canonicalLocale(tag)!);
+
+export function canonicalLocale(tag: string): string | undefined {
+  if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(tag)) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A document id the client names (a conversation, message, device…): 1..max letters, digits, `_` or `-`. Refuses `/`
+ * (another path), `.`/`..`, whitespace and everything else, with a message that names the field, never a path.
+ */
+export const docId = (what: string, max = 128) =>
+  z.string().regex(new RegExp(`^[A-Za-z0-9_-]{1,${max}}$`), `must be ${what} (1-${max} letters, digits, _ or -)`);

@@ -18,9 +18,13 @@ export const unregisterDevice = callable(unregisterDeviceSchema, (data, { caller
 /** Sends a Twilio Verify code to the caller's number (E.164 after libphonenumber parsing). */
 export const startPhoneVerification = callable(startPhoneVerificationSchema, (data, { caller, services }) => services.delivery.phone.start(caller.uid, data), {
   secrets: [secrets.TWILIO_ACCOUNT_SID, secrets.TWILIO_AUTH_TOKEN],
+  // Twilio Verify costs money per code: permanent, email-verified accounts only.
+  access: 'reach',
 });
 
 /** Checks the code; on success the number becomes the caller's verified phone (the only kind that gets SMS). */
 export const checkPhoneVerification = callable(checkPhoneVerificationSchema, (data, { caller, services }) => services.delivery.phone.check(caller.uid, data), {
   secrets: [secrets.TWILIO_ACCOUNT_SID, secrets.TWILIO_AUTH_TOKEN],
+  // Twilio Verify costs money per code: permanent, email-verified accounts only.
+  access: 'reach',
 });

@@ -28,26 +28,33 @@ import { services } from './runtime.js';
  * directly under firestore.rules; `sendMessage` is the same with the checks done here.
  */
 
-export const createDirectConversation = callable(directInput, (data, { caller, services: s }) => s.messaging.conversations.createDirect(caller, data));
-export const createGroup = callable(createGroupInput, (data, { caller, services: s }) => s.messaging.conversations.createGroup(caller, data));
-export const updateGroup = callable(updateGroupInput, (data, { caller, services: s }) => s.messaging.conversations.updateGroup(caller, data));
-export const addMembers = callable(addMembersInput, (data, { caller, services: s }) => s.messaging.conversations.addMembers(caller, data));
-export const removeMember = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.removeMember(caller, data));
-export const setRole = callable(setRoleInput, (data, { caller, services: s }) => s.messaging.conversations.setRole(caller, data));
+/**
+ * Who may call what (the account guard in callable.ts): every callable needs an active, provisioned account; those
+ * that reach other people (conversations, membership, messages, moderation) also a permanent, email-verified one.
+ * Inside, the shared conversation guard (src/app/messaging/guard.ts) checks membership, bans and blocks.
+ */
+const REACH = { access: 'reach' } as const;
+
+export const createDirectConversation = callable(directInput, (data, { caller, services: s }) => s.messaging.conversations.createDirect(caller, data), REACH);
+export const createGroup = callable(createGroupInput, (data, { caller, services: s }) => s.messaging.conversations.createGroup(caller, data), REACH);
+export const updateGroup = callable(updateGroupInput, (data, { caller, services: s }) => s.messaging.conversations.updateGroup(caller, data), REACH);
+export const addMembers = callable(addMembersInput, (data, { caller, services: s }) => s.messaging.conversations.addMembers(caller, data), REACH);
+export const removeMember = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.removeMember(caller, data), REACH);
+export const setRole = callable(setRoleInput, (data, { caller, services: s }) => s.messaging.conversations.setRole(caller, data), REACH);
 export const leaveGroup = callable(conversationInput, (data, { caller, services: s }) => s.messaging.conversations.leaveGroup(caller, data));
-export const transferOwnership = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.transferOwnership(caller, data));
-export const pinMessage = callable(pinInput, (data, { caller, services: s }) => s.messaging.conversations.pin(caller, data));
+export const transferOwnership = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.transferOwnership(caller, data), REACH);
+export const pinMessage = callable(pinInput, (data, { caller, services: s }) => s.messaging.conversations.pin(caller, data), REACH);
 export const blockUser = callable(blockInput, (data, { caller, services: s }) => s.messaging.conversations.block(caller, data));
 export const unblockUser = callable(blockInput, (data, { caller, services: s }) => s.messaging.conversations.unblock(caller, data));
 export const markConversationRead = callable(conversationInput, (data, { caller, services: s }) => s.messaging.conversations.markRead(caller, data));
 
-export const sendMessage = callable(sendMessageInput, (data, { caller, services: s }) => s.messaging.messages.send(caller, data));
-export const editMessage = callable(editMessageInput, (data, { caller, services: s }) => s.messaging.messages.edit(caller, data));
-export const deleteMessage = callable(messageRefInput, (data, { caller, services: s }) => s.messaging.messages.delete(caller, data));
+export const sendMessage = callable(sendMessageInput, (data, { caller, services: s }) => s.messaging.messages.send(caller, data), REACH);
+export const editMessage = callable(editMessageInput, (data, { caller, services: s }) => s.messaging.messages.edit(caller, data), REACH);
+export const deleteMessage = callable(messageRefInput, (data, { caller, services: s }) => s.messaging.messages.delete(caller, data), REACH);
 
 export const reportMessage = callable(reportInput, (data, { caller, services: s }) => s.messaging.moderation.report(caller, data));
 /** Admins only (checked in the use case): keep, remove, warn or ban. */
-export const decideModeration = callable(decideInput, (data, { caller, services: s }) => s.messaging.moderation.decide(caller, data));
+export const decideModeration = callable(decideInput, (data, { caller, services: s }) => s.messaging.moderation.decide(caller, data), REACH);
 
 /**
  * Summary, unread counters, push and moderation for each new message. Retried on failure; every step is

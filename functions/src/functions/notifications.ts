@@ -5,10 +5,12 @@ import { z } from 'zod';
 import { idsSchema, listQuerySchema } from '../app/notifications/notificationCenter.js';
 import { rejectionError } from '../app/notifications/eventPipeline.js';
 import { TOPICS } from '../domain/channels.js';
-import { requireRole, requireSelfOr } from '../domain/caller.js';
-import type { Caller } from '../domain/caller.js';
+import { requireRole } from '../domain/caller.js';
+import { docId, noteText } from '../domain/validation.js';
+import { actingFor, STAFF_REASON_MAX } from '../app/staffAccess.js';
 import { preferencesPatchSchema } from '../domain/notifications/preferences.js';
 import { callable } from './callable.js';
+import type { CallContext } from './callable.js';
 import { REGION } from './options.js';
 import { topicFunction } from './pubsub.js';
 import { services } from './runtime.js';
@@ -21,13 +23,10 @@ import type { DocData } from '../ports.js';
  * Thin: each hands validated input to the use cases in src/app/notifications.
  */
 
-/** Own data by default; an admin may name another user. */
-const forUser = { uid: z.string().min(1).max(128).optional() };
-const target = (caller: Caller, uid: string | undefined) => {
-  const who = uid ?? caller.uid;
-  requireSelfOr(caller, who);
-  return who;
-};
+/** Own data by default; an admin may name another user, with a reason (audited: src/app/staffAccess.ts). */
+const forUser = { uid: docId('a user id').optional(), reason: noteText(STAFF_REASON_MAX).optional() };
+const target = (ctx: CallContext, data: { uid?: string | undefined; reason?: string | undefined }, what: string) =>
+  actingFor(ctx.services.audit, ctx.caller, { uid: data.uid ?? ctx.caller.uid, what, reason: data.reason || undefined });
 
 // ── events in ──
 
@@ -54,36 +53,36 @@ export const releaseNotificationDigests = onSchedule({ schedule: 'every 5 minute
 
 // ── preferences ──
 
-export const getPreferences = callable(z.strictObject(forUser), (data, { caller, services: s }) =>
-  s.notifications.preferences.get(target(caller, data.uid)));
+export const getPreferences = callable(z.strictObject(forUser), async (data, ctx) =>
+  ctx.services.notifications.preferences.get(await target(ctx, data, 'preferences_read')));
 
-export const updatePreferences = callable(preferencesPatchSchema.extend(forUser), (data, { caller, services: s }) => {
-  const { uid, ...patch } = data;
-  return s.notifications.preferences.update(target(caller, uid), patch, caller.uid);
+export const updatePreferences = callable(preferencesPatchSchema.extend(forUser), async (data, ctx) => {
+  const { uid, reason, ...patch } = data;
+  return ctx.services.notifications.preferences.update(await target(ctx, { uid, reason }, 'preferences_update'), patch, ctx.caller.uid);
 });
 
-export const resetPreferences = callable(z.strictObject(forUser), (data, { caller, services: s }) =>
-  s.notifications.preferences.reset(target(caller, data.uid), caller.uid));
+export const resetPreferences = callable(z.strictObject(forUser), async (data, ctx) =>
+  ctx.services.notifications.preferences.reset(await target(ctx, data, 'preferences_reset'), ctx.caller.uid));
 
 // ── notification center ──
 
-export const listNotifications = callable(listQuerySchema.extend(forUser), (data, { caller, services: s }) => {
-  const { uid, ...query } = data;
-  return s.notifications.center.list(target(caller, uid), query);
+export const listNotifications = callable(listQuerySchema.extend(forUser), async (data, ctx) => {
+  const { uid, reason, ...query } = data;
+  return ctx.services.notifications.center.list(await target(ctx, { uid, reason }, 'notifications_list'), query);
 });
 
-export const getUnreadCount = callable(z.strictObject(forUser), async (data, { caller, services: s }) => ({
-  unread: await s.notifications.center.unreadCount(target(caller, data.uid)),
+export const getUnreadCount = callable(z.strictObject(forUser), async (data, ctx) => ({
+  unread: await ctx.services.notifications.center.unreadCount(await target(ctx, data, 'notifications_unread_count')),
 }));
 
-export const markNotificationsRead = callable(idsSchema.extend(forUser), (data, { caller, services: s }) =>
-  s.notifications.center.markRead(target(caller, data.uid), data.ids));
+export const markNotificationsRead = callable(idsSchema.extend(forUser), async (data, ctx) =>
+  ctx.services.notifications.center.markRead(await target(ctx, data, 'notifications_mark_read'), data.ids));
 
-export const markAllNotificationsRead = callable(z.strictObject(forUser), (data, { caller, services: s }) =>
-  s.notifications.center.markAllRead(target(caller, data.uid)));
+export const markAllNotificationsRead = callable(z.strictObject(forUser), async (data, ctx) =>
+  ctx.services.notifications.center.markAllRead(await target(ctx, data, 'notifications_mark_all_read')));
 
-export const archiveNotifications = callable(idsSchema.extend(forUser), (data, { caller, services: s }) =>
-  s.notifications.center.archive(target(caller, data.uid), data.ids));
+export const archiveNotifications = callable(idsSchema.extend(forUser), async (data, ctx) =>
+  ctx.services.notifications.center.archive(await target(ctx, data, 'notifications_archive'), data.ids));
 
-export const deleteNotifications = callable(idsSchema.extend(forUser), (data, { caller, services: s }) =>
-  s.notifications.center.remove(target(caller, data.uid), data.ids));
+export const deleteNotifications = callable(idsSchema.extend(forUser), async (data, ctx) =>
+  ctx.services.notifications.center.remove(await target(ctx, data, 'notifications_delete'), data.ids));

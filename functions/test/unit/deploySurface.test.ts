@@ -29,6 +29,7 @@ const EXPECTED: Record<string, string> = {
   exportConversation: 'callable',
   exportNotifications: 'callable',
   exportMyData: 'callable',
+  getUserProfile: 'callable',
   deleteMyAccount: 'callable',
   onAuthUserDeleted: 'auth:user.delete',
   retentionDaily: 'schedule',

@@ -1,4 +1,5 @@
-import type { DocSnapshot, DocumentStore, Logger, MessageIndex, ObjectStorage, WriteOp } from '../../ports.js';
+import type { Clock, DocSnapshot, DocumentStore, Logger, MessageIndex, ObjectStorage, WriteOp } from '../../ports.js';
+import { markAccountDeleted } from '../accounts.js';
 import { fieldOps } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import { paths } from '../../domain/paths.js';
@@ -36,10 +37,13 @@ export class Erasure {
     private readonly indexer: MessageIndexer,
     private readonly audit: AuditLog,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   async eraseUser(uid: string, actor: { uid: string; reason: 'self' | 'auth-deleted' | 'admin' }): Promise<ErasureReport> {
     const log = this.logger.child({ uid });
+    // First: from here on every callable refuses this uid, so a still-valid ID token cannot re-create what is erased.
+    await markAccountDeleted(this.store, uid, actor.uid, this.clock.now());
     const profile = await this.store.get(paths.user(uid));
     const ids = identifiersOf(profile.data);
     const report: ErasureReport = { uid, deletedDocuments: 0, pseudonymisedMessages: 0, conversationsLeft: 0, scrubbedDocuments: 0 };

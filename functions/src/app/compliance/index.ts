@@ -12,7 +12,7 @@ export function complianceServices(
 ) {
   return {
     exports: new Exports(infra.store, infra.exportStorage, deps.audit, infra.clock, infra.logger),
-    erasure: new Erasure(infra.store, infra.messageIndex, infra.exportStorage, deps.indexer, deps.audit, infra.logger),
+    erasure: new Erasure(infra.store, infra.messageIndex, infra.exportStorage, deps.indexer, deps.audit, infra.logger, infra.clock),
     retention: new Retention(infra.store, infra.messageIndex, infra.clock, infra.logger),
   };
 }

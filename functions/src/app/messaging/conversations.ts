@@ -21,7 +21,9 @@ import type {
   setRoleInput,
   updateGroupInput,
 } from './inputs.js';
-import { loadConversation, loadMembership, memberDoc, toConversation, toMember } from './records.js';
+import { memberDoc, toConversation, toMember } from './records.js';
+import type { ConversationAct } from './guard.js';
+import { guardConversation, guardReach, refuseSelf } from './guard.js';
 
 export interface MessagingDeps {
   store: DocumentStore;
@@ -40,11 +42,7 @@ export function authorize(action: Action, conversation: Conversation, member: Me
   if (!decision.allowed) throw permissionDenied(decision.reason);
 }
 
-/** Is either user blocking the other? */
-export async function blockedBetween(reader: Pick<DocumentStore, 'getAll'> | Pick<Transaction, 'getAll'>, a: string, b: string): Promise<boolean> {
-  const [ab, ba] = await reader.getAll([paths.block(a, b), paths.block(b, a)]);
-  return !!ab?.exists || !!ba?.exists;
-}
+export { blockedBetween } from './guard.js';
 
 /**
  * Conversations and groups: creation, membership, roles, settings, pins, blocks, read receipts. Every group change
@@ -59,24 +57,17 @@ export class Conversations {
 
   async createDirect(caller: Caller, input: z.output<typeof directInput>) {
     const other = input.otherUid;
-    if (other === caller.uid) throw invalidArgument('data.otherUid: you cannot start a conversation with yourself', { fields: ['data.otherUid'] });
+    refuseSelf(caller, [other], () => 'data.otherUid', 'you cannot start a conversation with yourself');
     const cid = directConversationId(caller.uid, other);
     const now = this.deps.clock.now();
     return this.store.transaction(async (tx) => {
-      const [conversation, otherUser, ab, ba, me] = await tx.getAll([
-        paths.conversation(cid),
-        paths.user(other),
-        paths.block(caller.uid, other),
-        paths.block(other, caller.uid),
-        paths.user(caller.uid),
-      ]);
-      if (!otherUser?.exists) throw notFound(`user ${other} does not exist`);
-      // One message for both directions: the blocked user does not learn who blocked whom.
-      if (ab?.exists || ba?.exists) throw permissionDenied('you cannot start a conversation with this user');
+      // One message for both directions of a block: the blocked user does not learn who blocked whom.
+      const [otherUser] = await guardReach(tx, caller, [other], () => 'data.otherUid', 'you cannot start a conversation with this user');
+      const [conversation, me] = await tx.getAll([paths.conversation(cid), paths.user(caller.uid)]);
       if (conversation?.exists) {
         const existing = toConversation(conversation.data ?? {});
         if ([...existing.memberIds].sort().join('\n') !== [caller.uid, other].sort().join('\n')) {
-          throw failedPrecondition(`conversation id ${cid} is taken by another pair of users`);
+          throw failedPrecondition('a conversation with this id exists for another pair of users');
         }
         return { conversationId: cid, created: false };
       }
@@ -94,26 +85,27 @@ export class Conversations {
       };
       tx.create(paths.conversation(cid), doc);
       tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'member', now, publicProfileOf(me?.data))));
-      tx.create(paths.member(cid, other), memberDoc(newMember(other, 'member', now, publicProfileOf(otherUser.data))));
+      tx.create(paths.member(cid, other), memberDoc(newMember(other, 'member', now, publicProfileOf(otherUser?.data))));
       this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'conversation.direct_created', target: { type: 'conversation', id: cid }, details: { memberIds: [caller.uid, other] } });
       return { conversationId: cid, created: true };
     });
   }
 
   async createGroup(caller: Caller, input: z.output<typeof createGroupInput>) {
-    if (input.memberIds.includes(caller.uid)) {
-      throw invalidArgument('data.memberIds: list the other members; you join as the owner', { fields: ['data.memberIds'] });
+    const memberField = (i: number) => `data.memberIds[${i}]`;
+    refuseSelf(caller, input.memberIds, memberField, 'list the other members; you join as the owner');
+    if (input.memberIds.length + 1 > GROUP_LIMITS.maxMembers) {
+      throw invalidArgument(`data.memberIds: a group has at most ${GROUP_LIMITS.maxMembers} members`, { fields: ['data.memberIds'] });
     }
-    if (input.memberIds.length + 1 > GROUP_LIMITS.maxMembers) throw invalidArgument(`data.memberIds: a group has at most ${GROUP_LIMITS.maxMembers} members`);
     const cid = input.requestId
       ? `grp_${createHash('sha256').update(`${caller.uid}\n${input.requestId}`).digest('hex').slice(0, 24)}`
       : `grp_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
     const now = this.deps.clock.now();
     return this.store.transaction(async (tx) => {
-      const [existing, owner, ...users] = await tx.getAll([paths.conversation(cid), paths.user(caller.uid), ...input.memberIds.map(paths.user)]);
+      // Banned callers, blocked or inactive users: refused before anything, a retried request included.
+      const users = await guardReach(tx, caller, input.memberIds, memberField);
+      const [existing, owner] = await tx.getAll([paths.conversation(cid), paths.user(caller.uid)]);
       if (existing?.exists) return { conversationId: cid, created: false };
-      const missing = input.memberIds.filter((_, i) => !users[i]?.exists);
-      if (missing.length) throw notFound(`no such users: ${missing.join(', ')}`);
       const memberIds = [caller.uid, ...input.memberIds];
       tx.create(paths.conversation(cid), {
         type: 'group',
@@ -138,7 +130,7 @@ export class Conversations {
   async updateGroup(caller: Caller, input: z.output<typeof updateGroupInput>) {
     const cid = input.conversationId;
     return this.store.transaction(async (tx) => {
-      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       const changes: DocData = {};
       if (input.title !== undefined || input.photo !== undefined) authorize('rename', conversation, me);
       if (input.title !== undefined) changes.title = input.title;
@@ -162,17 +154,16 @@ export class Conversations {
 
   async addMembers(caller: Caller, input: z.output<typeof addMembersInput>) {
     const cid = input.conversationId;
+    const memberField = (i: number) => `data.memberIds[${i}]`;
     return this.store.transaction(async (tx) => {
-      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       authorize('addMembers', conversation, me);
-      const already = input.memberIds.filter((uid) => conversation.memberIds.includes(uid));
-      if (already.length) throw invalidArgument(`data.memberIds: already members: ${already.join(', ')}`, { fields: ['data.memberIds'] });
+      const already = input.memberIds.findIndex((uid) => conversation.memberIds.includes(uid));
+      if (already >= 0) throw invalidArgument(`${memberField(already)}: already a member`, { fields: [memberField(already)] });
       if (conversation.memberIds.length + input.memberIds.length > GROUP_LIMITS.maxMembers) {
         throw failedPrecondition(`a group has at most ${GROUP_LIMITS.maxMembers} members; it has ${conversation.memberIds.length}`);
       }
-      const users = await tx.getAll(input.memberIds.map(paths.user));
-      const missing = input.memberIds.filter((_, i) => !users[i]?.exists);
-      if (missing.length) throw notFound(`no such users: ${missing.join(', ')}`);
+      const users = await guardReach(tx, caller, input.memberIds, memberField);
       const now = this.deps.clock.now();
       tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayUnion(...input.memberIds) });
       input.memberIds.forEach((uid, i) => tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))));
@@ -186,7 +177,7 @@ export class Conversations {
     const cid = input.conversationId;
     if (input.uid === caller.uid) throw invalidArgument('data.uid: to remove yourself, leave the group', { fields: ['data.uid'] });
     return this.store.transaction(async (tx) => {
-      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       authorize('removeMember', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       this.dropMember(tx, cid, input.uid);
@@ -199,7 +190,7 @@ export class Conversations {
   async setRole(caller: Caller, input: z.output<typeof setRoleInput>) {
     const cid = input.conversationId;
     return this.store.transaction(async (tx) => {
-      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       authorize('changeRole', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       tx.update(paths.member(cid, input.uid), { role: input.role });
@@ -213,7 +204,7 @@ export class Conversations {
     const cid = input.conversationId;
     if (input.uid === caller.uid) throw invalidArgument('data.uid: you already own this group', { fields: ['data.uid'] });
     return this.store.transaction(async (tx) => {
-      const { conversation, me } = await this.loadGroup(tx, cid, caller.uid);
+      const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       authorize('transferOwnership', conversation, me);
       await this.loadTarget(tx, cid, input.uid);
       const now = this.deps.clock.now();
@@ -229,7 +220,7 @@ export class Conversations {
   async leaveGroup(caller: Caller, input: z.output<typeof conversationInput>) {
     const cid = input.conversationId;
     return this.store.transaction(async (tx) => {
-      const { me } = await this.loadGroup(tx, cid, caller.uid);
+      const { me } = await this.loadGroup(tx, caller, cid, 'leave');
       const members = (await tx.query(`${paths.conversation(cid)}/members`)).map(toMember);
       const now = this.deps.clock.now();
       let newOwner: string | undefined;
@@ -247,8 +238,7 @@ export class Conversations {
   async pin(caller: Caller, input: z.output<typeof pinInput>) {
     const cid = input.conversationId;
     return this.store.transaction(async (tx) => {
-      const conversation = await loadConversation(tx, cid);
-      const me = await loadMembership(tx, cid, caller.uid);
+      const { conversation, me } = await guardConversation(tx, caller, cid, 'manage');
       authorize('pin', conversation, me);
       const message = await tx.get(paths.message(cid, input.messageId));
       if (!message.exists || message.data?.deleted) throw notFound(`message ${input.messageId} does not exist`);
@@ -282,7 +272,7 @@ export class Conversations {
   /** Read receipt: the caller's own member document only. */
   async markRead(caller: Caller, input: z.output<typeof conversationInput>) {
     const cid = input.conversationId;
-    await loadMembership(this.store, cid, caller.uid);
+    await guardConversation(this.store, caller, cid, 'read');
     const now = this.deps.clock.now();
     await this.store.update(paths.member(cid, caller.uid), { lastReadAt: now, unreadCount: 0 });
     return { conversationId: cid, lastReadAt: now.toISOString() };
@@ -290,19 +280,17 @@ export class Conversations {
 
   // ── shared steps ──
 
-  private async loadGroup(tx: Transaction, cid: string, uid: string) {
-    const [conversationSnap, meSnap] = await tx.getAll([paths.conversation(cid), paths.member(cid, uid)]);
-    if (!conversationSnap?.exists) throw notFound(`conversation ${cid} does not exist`);
-    if (!meSnap?.exists) throw permissionDenied('you are not a member of this conversation');
-    const conversation = toConversation(conversationSnap.data ?? {});
+  /** The shared guard (membership, bans, blocks), then: this conversation is a group. */
+  private async loadGroup(tx: Transaction, caller: Caller, cid: string, act: ConversationAct) {
+    const { conversation, me } = await guardConversation(tx, caller, cid, act);
     if (conversation.type !== 'group') throw failedPrecondition('this is a direct conversation, not a group');
-    return { conversation, me: toMember(meSnap) };
+    return { conversation, me };
   }
 
   /** The member a change is about, or NOT_FOUND. */
   private async loadTarget(tx: Transaction, cid: string, uid: string): Promise<Member> {
     const target = await tx.get(paths.member(cid, uid));
-    if (!target.exists) throw notFound(`${uid} is not a member of this group`);
+    if (!target.exists) throw notFound('data.uid: not a member of this group');
     return toMember(target);
   }
 

@@ -10,15 +10,18 @@ import { CONTENT_FIELDS, MESSAGE_LIMITS, messageSchema, previewOf } from '../../
 import { parseInput } from '../../domain/validation.js';
 import type { EditMessageInput, SendMessageInput, messageRefInput } from './inputs.js';
 import type { MessagingDeps } from './conversations.js';
-import { authorize, blockedBetween } from './conversations.js';
-import { loadConversation, toConversation, toMember } from './records.js';
+import { authorize } from './conversations.js';
+import { loadConversation, toMember } from './records.js';
 import { messageAudit } from './messageAudit.js';
+import { guardConversation } from './guard.js';
 
-/** Whether moderation has banned this user from posting (set by a `ban` decision). */
-export function isBanned(user: DocData | undefined): boolean {
-  const moderation = user?.moderation as { banned?: unknown } | undefined;
-  return moderation?.banned === true;
-}
+export { isBanned } from './guard.js';
+
+/**
+ * Edits a message keeps in `editHistory`, at most. Each entry holds a previous version (up to the text limit, or an
+ * encrypted envelope), so this bounds the document well under Firestore's 1 MiB whatever the edits hold.
+ */
+export const MAX_EDITS = 20;
 
 /**
  * Sending, editing and deleting messages through callables, with the checks firestore.rules makes on the same
@@ -30,19 +33,16 @@ export class Messages {
   /** Stored once per (sender, clientMessageId): a resend returns the first copy's id. */
   async send(caller: Caller, input: SendMessageInput) {
     const { conversationId: cid, ...content } = input;
-    const conversation = await loadConversation(this.deps.store, cid);
     const isService = hasRole(caller, 'service');
     if (content.type === 'system' && !isService) throw permissionDenied('only backend services send system messages');
-    const [memberSnap, user] = await this.deps.store.getAll([paths.member(cid, caller.uid), paths.user(caller.uid)]);
-    if (!(isService && content.type === 'system')) {
-      const me = memberSnap?.exists ? toMember(memberSnap) : undefined;
-      authorize('post', conversation, me);
-      if (isBanned(user?.data)) throw permissionDenied('your account may not send messages');
-      if (conversation.type === 'direct') {
-        const other = conversation.memberIds.find((uid) => uid !== caller.uid);
-        if (other && (await blockedBetween(this.deps.store, caller.uid, other))) throw permissionDenied('you cannot message this user');
-      }
-    }
+    // Backend services post system messages without being members; everyone else passes the shared guard.
+    const conversation =
+      isService && content.type === 'system'
+        ? await loadConversation(this.deps.store, cid)
+        : await guardConversation(this.deps.store, caller, cid, 'post').then(({ conversation: c, me }) => {
+            authorize('post', c, me);
+            return c;
+          });
     if (conversation.settings.e2ee !== !!content.encrypted) {
       throw invalidArgument(
         conversation.settings.e2ee
@@ -72,12 +72,14 @@ export class Messages {
   async edit(caller: Caller, input: EditMessageInput) {
     const { conversationId: cid, messageId, ...patch } = input;
     return this.deps.store.transaction(async (tx) => {
-      const [snapshot, user] = await tx.getAll([paths.message(cid, messageId), paths.user(caller.uid)]);
-      if (!snapshot?.exists || !snapshot.data) throw notFound(`message ${messageId} does not exist`);
+      // Still a member, not banned, no block in a direct conversation, and still allowed to post here (an
+      // announcement-only group, a demotion): the checks a new message passes, made again for its edit.
+      const { conversation, me } = await guardConversation(tx, caller, cid, 'edit');
+      authorize('post', conversation, me);
+      const snapshot = await tx.get(paths.message(cid, messageId));
+      if (!snapshot.exists || !snapshot.data) throw notFound(`data.messageId: no message ${messageId} in this conversation`);
       const message = parseInput(messageSchema, snapshot.data, 'message');
       if (message.senderId !== caller.uid) throw permissionDenied('only the sender edits a message');
-      // A ban stops editing too: otherwise a banned user could rewrite recent messages for the rest of the window.
-      if (isBanned(user?.data)) throw permissionDenied('your account may not send messages');
       if (message.deleted) throw failedPrecondition('a deleted message cannot be edited');
       if (message.type === 'system') throw failedPrecondition('system messages cannot be edited');
       const now = this.deps.clock.now();
@@ -88,6 +90,7 @@ export class Messages {
       const previous = dropUndefined(Object.fromEntries(Object.keys(changes).map((k) => [k, (message as Record<string, unknown>)[k]])));
       // The edited message must still be a valid message of its type (an image message cannot become a workshop).
       parseInput(messageSchema, { ...message, ...changes, editedAt: now }, 'data');
+      if ((message.editHistory?.length ?? 0) >= MAX_EDITS) throw failedPrecondition(`a message can be edited at most ${MAX_EDITS} times`);
       const editHistory = [...(message.editHistory ?? []), { ...previous, editedAt: message.editedAt ?? message.createdAt }];
       tx.update(paths.message(cid, messageId), { ...changes, editedAt: now, editHistory });
       // Same key as the update trigger's entry for this edit, so the edit is audited once.
@@ -104,24 +107,19 @@ export class Messages {
   async delete(caller: Caller, input: z.output<typeof messageRefInput>) {
     const { conversationId: cid, messageId } = input;
     return this.deps.store.transaction(async (tx) => {
-      const [conversationSnap, messageSnap, meSnap] = await tx.getAll([
-        paths.conversation(cid),
-        paths.message(cid, messageId),
-        paths.member(cid, caller.uid),
-      ]);
+      const isPlatformAdmin = hasRole(caller, 'admin');
+      // Platform admins remove any message (staff moderation, audited below); everyone else passes the shared guard.
+      const guarded = isPlatformAdmin ? undefined : await guardConversation(tx, caller, cid, 'delete');
+      const [conversationSnap, messageSnap] = await tx.getAll([paths.conversation(cid), paths.message(cid, messageId)]);
       if (!conversationSnap?.exists) throw notFound(`conversation ${cid} does not exist`);
-      if (!messageSnap?.exists || !messageSnap.data) throw notFound(`message ${messageId} does not exist`);
+      if (!messageSnap?.exists || !messageSnap.data) throw notFound(`data.messageId: no message ${messageId} in this conversation`);
       const senderId = String(messageSnap.data.senderId);
       if (messageSnap.data.deleted === true) return { conversationId: cid, messageId, deleted: true };
-      const isPlatformAdmin = hasRole(caller, 'admin');
-      if (senderId !== caller.uid && !isPlatformAdmin) {
+      if (messageSnap.data.type === 'system' && !isPlatformAdmin) throw failedPrecondition('system messages cannot be deleted');
+      if (guarded && senderId !== caller.uid) {
         const senderSnap = await tx.get(paths.member(cid, senderId));
-        const conversation = toConversation(conversationSnap.data ?? {});
-        const me = meSnap?.exists ? toMember(meSnap) : undefined;
         // A sender who has left counts as a plain member.
-        authorize('deleteOthersMessage', conversation, me, senderSnap.exists ? toMember(senderSnap).role : 'member');
-      } else if (senderId === caller.uid && !meSnap?.exists && !isPlatformAdmin) {
-        throw permissionDenied('you are not a member of this conversation');
+        authorize('deleteOthersMessage', guarded.conversation, guarded.me, senderSnap.exists ? toMember(senderSnap).role : 'member');
       }
       const now = this.deps.clock.now();
       tx.update(paths.message(cid, messageId), tombstone(caller.uid, now));

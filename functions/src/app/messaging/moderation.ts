@@ -10,6 +10,7 @@ import type { Flag } from '../../domain/messaging/moderationFilter.js';
 import type { decideInput, reportInput } from './inputs.js';
 import type { MessagingDeps } from './conversations.js';
 import { tombstone } from './messages.js';
+import { guardConversation } from './guard.js';
 import { messageAuditKeys } from '../../domain/messaging/messageChange.js';
 
 /** One queue item per message, whoever flagged it (the filter, any number of reporters): moderators decide once. */
@@ -61,9 +62,9 @@ export class Moderation {
     const id = moderationItemId(cid, mid);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      const [member, message, existing] = await tx.getAll([paths.member(cid, caller.uid), paths.message(cid, mid), moderationItemPath(id)]);
-      if (!member?.exists) throw permissionDenied('you are not a member of this conversation');
-      if (!message?.exists || !message.data || message.data.deleted === true) throw notFound(`message ${mid} does not exist`);
+      await guardConversation(tx, caller, cid, 'report');
+      const [message, existing] = await tx.getAll([paths.message(cid, mid), moderationItemPath(id)]);
+      if (!message?.exists || !message.data || message.data.deleted === true) throw notFound(`data.messageId: no message ${mid} in this conversation`);
       const senderId = String(message.data.senderId);
       if (senderId === caller.uid) throw invalidArgument('data.messageId: you cannot report your own message', { fields: ['data.messageId'] });
       const report = { reporterIds: fieldOps.arrayUnion(caller.uid), reasons: fieldOps.arrayUnion(`reported:${input.reason}`), updatedAt: now };
@@ -92,7 +93,10 @@ export class Moderation {
     });
   }
 
-  /** An admin's decision. `remove` tombstones the message; `warn` and `ban` also record on the sender's profile. */
+  /**
+   * An admin's decision. `remove` tombstones the message; `warn` and `ban` also record on the sender's profile.
+   * Nobody decides their own case: an admin who sent the message or reported it leaves it to another admin.
+   */
   async decide(caller: Caller, input: z.output<typeof decideInput>) {
     requireRole(caller, 'admin');
     const now = this.deps.clock.now();
@@ -103,7 +107,10 @@ export class Moderation {
       const cid = String(item.data.conversationId);
       const mid = String(item.data.messageId);
       const senderId = String(item.data.senderId);
-      const message = await tx.get(paths.message(cid, mid));
+      const reporters = Array.isArray(item.data.reporterIds) ? (item.data.reporterIds as unknown[]) : [];
+      if (senderId === caller.uid) throw permissionDenied('you cannot decide on a message you sent; another admin must');
+      if (reporters.includes(caller.uid)) throw permissionDenied('you cannot decide on a report you filed; another admin must');
+      const [message, sender] = await tx.getAll([paths.message(cid, mid), paths.user(senderId)]);
       const target = { type: 'message', id: `${cid}/${mid}` };
       tx.update(moderationItemPath(input.itemId), {
         status: 'decided',
@@ -111,16 +118,17 @@ export class Moderation {
         updatedAt: now,
       });
       this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'moderation.decided', target, details: { itemId: input.itemId, decision: input.action, note: input.note ?? null } });
-      if ((input.action === 'remove' || input.action === 'ban') && message.exists && message.data?.deleted !== true) {
+      if ((input.action === 'remove' || input.action === 'ban') && message?.exists && message.data?.deleted !== true) {
         tx.update(paths.message(cid, mid), tombstone(`moderation:${caller.uid}`, now));
         // Keyed like every tombstone's entry (messageAuditKeys.deleted), so the update trigger does not audit it again.
         this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'message.removed', target, details: { itemId: input.itemId, senderId } }, messageAuditKeys.deleted(cid, mid));
       }
-      if (input.action === 'warn') {
+      // Recorded on the sender's profile only while it exists: a set-merge would re-create an erased user's profile.
+      if (input.action === 'warn' && sender?.exists) {
         tx.set(paths.user(senderId), { moderation: { warnings: fieldOps.increment(1), lastWarnedAt: now } }, { merge: true });
         this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'user.warned', target: { type: 'user', id: senderId }, details: { itemId: input.itemId } });
       }
-      if (input.action === 'ban') {
+      if (input.action === 'ban' && sender?.exists) {
         tx.set(paths.user(senderId), { moderation: { banned: true, bannedAt: now, bannedBy: caller.uid } }, { merge: true });
         this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'user.banned', target: { type: 'user', id: senderId }, details: { itemId: input.itemId } });
       }

@@ -33,6 +33,7 @@ describe('compliance exports (callables over in-memory adapters)', () => {
     await seedUser(infra.store, 'alice', { displayName: 'Alice Weaver', email: 'alice@example.com' });
     await seedUser(infra.store, 'bob', { displayName: 'Bob Potter' });
     await seedUser(infra.store, 'carol', { displayName: 'Carol Smith' });
+    await seedUser(infra.store, 'officer', { displayName: 'Compliance Officer' });
     await seedConversation(infra.store, 'c1', ['alice', 'bob'], { title: 'Indigo commission' });
     for (const [i, text] of TRICKY.entries()) {
       await seedMessage(infra.store, 'c1', `m${i}`, { senderId: i % 2 ? 'bob' : 'alice', text, createdAt: new Date(Date.UTC(2024, 4, 1 + i, 9)) });

@@ -13,9 +13,10 @@ const fn = (f: unknown) => f as CallableFunction<unknown, unknown>;
 const TOKEN = 'fcm-token-maya-iphone-0123456789';
 
 let infra: MemoryInfra;
-beforeEach(() => {
+beforeEach(async () => {
   infra = memoryInfra({ now: NOW });
   useServices(buildServices(infra));
+  for (const uid of ['u1', 'u2']) await infra.store.set(paths.user(uid), { displayName: `User ${uid}` });
 });
 
 describe('device registry callables', () => {
@@ -27,7 +28,8 @@ describe('device registry callables', () => {
   });
 
   it('registers under the caller, refreshes lastSeenAt, de-duplicates a token across devices and users', async () => {
-    await call(fn(registerDevice), { token: TOKEN, platform: 'ios', appVersion: '3.4.1', locale: 'en', deviceId: 'maya-iphone' }, { uid: 'u1' });
+    const first = await call<{ deviceSecret?: string }>(fn(registerDevice), { token: TOKEN, platform: 'ios', appVersion: '3.4.1', locale: 'en', deviceId: 'maya-iphone' }, { uid: 'u1' });
+    expect(first.deviceSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     infra.clock.advance(60_000);
     await call(fn(registerDevice), { token: TOKEN, platform: 'ios', appVersion: '3.5.0', locale: 'en', deviceId: 'maya-iphone' }, { uid: 'u1' });
     const device = (await infra.store.get(paths.device('u1', 'maya-iphone'))).data!;
@@ -36,7 +38,8 @@ describe('device registry callables', () => {
     // same token, reinstalled app (new id), then another account on the same phone
     await call(fn(registerDevice), { token: TOKEN, platform: 'ios', appVersion: '3.5.0', locale: 'en', deviceId: 'maya-iphone-2' }, { uid: 'u1' });
     expect(await infra.store.listIds(paths.devices('u1'))).toEqual(['maya-iphone-2']);
-    await call(fn(registerDevice), { token: TOKEN, platform: 'ios', appVersion: '3.5.0', locale: 'de' }, { uid: 'u2' });
+    // another account on the same phone: the app proves it holds the device with the secret it received
+    await call(fn(registerDevice), { token: TOKEN, platform: 'ios', appVersion: '3.5.0', locale: 'de', deviceSecret: first.deviceSecret }, { uid: 'u2' });
     expect(await infra.store.listIds(paths.devices('u1'))).toEqual([]);
     expect(await infra.store.listIds(paths.devices('u2'))).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildServices } from '../../../src/composition.js';
 import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
@@ -6,6 +6,7 @@ import { callable } from '../../../src/functions/callable.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { permissionDenied } from '../../../src/domain/errors.js';
 import { requireRole } from '../../../src/domain/caller.js';
+import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
 
 // A callable defined here only to exercise the shared wrapper every real callable uses.
@@ -16,8 +17,15 @@ const echo = callable(z.object({ name: z.string().min(1), count: z.number().int(
   return { uid: caller.uid, roles: [...caller.roles], name: data.name };
 });
 
+/** Services whose store holds a profile for u1 (the account guard refuses callers without one). */
+async function withProfile() {
+  const infra = memoryInfra();
+  await infra.store.set(paths.user('u1'), { displayName: 'User One' });
+  useServices(buildServices(infra));
+}
+
 describe('callable wrapper', () => {
-  useServices(buildServices(memoryInfra()));
+  beforeEach(withProfile);
   afterEach(() => useServices(buildServices(memoryInfra())));
 
   it('rejects unauthenticated calls', async () => {

@@ -124,7 +124,7 @@ describe('groups', () => {
     const world = await groupWorld();
     const c = world.messaging.conversations;
     const before = world.store.dump();
-    await expect(c.addMembers(as('owner'), { conversationId: world.cid, memberIds: ['member'] })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('already members: member') });
+    await expect(c.addMembers(as('owner'), { conversationId: world.cid, memberIds: ['member'] })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('data.memberIds[0]: already a member') });
     await expect(c.addMembers(as('owner'), { conversationId: world.cid, memberIds: ['ghost'] })).rejects.toMatchObject({ code: 'not-found' });
     await expect(c.createGroup(as('owner'), { title: 'X', memberIds: ['owner', 'member'] })).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(c.removeMember(as('owner'), { conversationId: world.cid, uid: 'owner' })).rejects.toMatchObject({ code: 'invalid-argument' });

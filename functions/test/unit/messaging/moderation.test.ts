@@ -110,7 +110,7 @@ describe('messaging callables (through the callable wrapper)', () => {
   it('require auth, name bad fields, and enforce admin on decisions', async () => {
     const infra = memoryInfra({ now: '2026-11-21T10:00:00Z' });
     useServices(buildServices(infra));
-    for (const uid of ['owner', 'member']) await infra.store.set(paths.user(uid), { displayName: uid });
+    for (const uid of ['owner', 'member', 'mod']) await infra.store.set(paths.user(uid), { displayName: uid });
     await expect(call(createGroup, { title: 'G', memberIds: ['member'] })).rejects.toMatchObject({ code: 'unauthenticated' });
     const error = (await call(createGroup, { title: '', memberIds: [] }, { uid: 'owner' }).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'invalid-argument' });

@@ -19,6 +19,7 @@ beforeEach(async () => {
   s = buildServices(memoryInfra({ now: '2026-06-10T14:00:00Z' }));
   useServices(s);
   await s.infra.store.set(paths.user('bidder1'), { displayName: 'B', timeZone: 'UTC', locale: 'en', email: 'b@example.com', emailVerified: true });
+  await s.infra.store.set(paths.user('ops'), { displayName: 'Ops admin' });
 });
 afterAll(() => useServices(undefined));
 
@@ -30,8 +31,12 @@ describe('preference callables', () => {
   it('require sign-in and act on the caller’s own preferences only', async () => {
     await expect(call(getPreferences, {})).rejects.toMatchObject({ code: 'unauthenticated' });
     await expect(call(getPreferences, { uid: 'someone-else' }, bidder)).rejects.toMatchObject({ code: 'permission-denied' });
-    const admin = await call<EffectivePreferences>(getPreferences, { uid: 'bidder1' }, { uid: 'ops', roles: ['admin'] });
+    // Staff name the user and say why; the read is audited.
+    await expect(call(getPreferences, { uid: 'bidder1' }, { uid: 'ops', roles: ['admin'] })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/data\.reason/) });
+    const admin = await call<EffectivePreferences>(getPreferences, { uid: 'bidder1', reason: 'ticket 4411: missing alerts' }, { uid: 'ops', roles: ['admin'] });
     expect(admin.quietHours.start).toBe('22:00');
+    const audits = (await s.infra.store.query('auditLog')).map((d) => d.data).filter((d) => d?.action === 'staff.preferences_read');
+    expect(audits).toEqual([expect.objectContaining({ actorUid: 'ops', target: { type: 'user', id: 'bidder1' }, details: { reason: 'ticket 4411: missing alerts', roles: ['admin'] } })]);
   });
 
   it('a change takes effect for the very next event, and is audited', async () => {

@@ -17,6 +17,7 @@ describe('search callables (wrappers over the in-memory index)', () => {
     const services = buildServices(infra);
     useServices(services);
     await seedUser(infra.store, 'alice', { displayName: 'Alice Weaver' });
+    for (const uid of ['bob', 'mallory']) await seedUser(infra.store, uid);
     await seedConversation(infra.store, 'c1', ['alice', 'bob']);
     await seedMessage(infra.store, 'c1', 'm1', { senderId: 'alice', text: 'Hand-spun merino, 200 g' });
     await services.search.indexer.syncMessage('c1', 'm1');
