@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpsUrl } from '../links.js';
 import { userProfileSchema } from '../users.js';
 
 /**
@@ -23,6 +24,21 @@ export const GROUP_LIMITS = {
 /** How long an `activeUntil` heartbeat and a typing indicator may reach ahead (firestore.rules uses the same). */
 export const ACTIVE_AHEAD_MS = 5 * 60 * 1000;
 export const TYPING_AHEAD_MS = 10 * 1000;
+/**
+ * How far a phone's clock may be off the server's, either way: clients compute expiresAt and activeUntil from their
+ * own clock, so the rules allow this much on top (readers ignore expired typing documents).
+ */
+export const CLOCK_SKEW_MS = 30 * 1000;
+
+/**
+ * `conversations/{cid}/typing/{uid}` as a client writes it, judged at the server's time `now` (the rules'
+ * request.time): expiring after `now - CLOCK_SKEW_MS` and at most TYPING_AHEAD_MS + CLOCK_SKEW_MS ahead.
+ */
+export const typingSchema = (now: Date) =>
+  z.strictObject({ expiresAt: z.date() }).refine(
+    ({ expiresAt }) => expiresAt.getTime() > now.getTime() - CLOCK_SKEW_MS && expiresAt.getTime() <= now.getTime() + TYPING_AHEAD_MS + CLOCK_SKEW_MS,
+    { path: ['expiresAt'], message: `must be within ${(TYPING_AHEAD_MS + CLOCK_SKEW_MS) / 1000} s ahead (clock skew allowed)` },
+  );
 
 export const uidSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id (1-128 letters, digits, _ or -)');
 export const conversationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,160}$/, 'must be a conversation id');
@@ -69,8 +85,8 @@ export interface PublicProfile {
 export function publicProfileOf(user: Record<string, unknown> | undefined): PublicProfile {
   const name = userProfileSchema.shape.displayName.safeParse(user?.displayName);
   const photo = userProfileSchema.shape.photoUrl.safeParse(user?.photoUrl);
-  // Only web URLs: other members' clients render it (a javascript: or data: URL has no business there).
-  const photoUrl = photo.success && photo.data && /^https?:\/\//i.test(photo.data) && photo.data.length <= 2000 ? photo.data : null;
+  // Only https links: other members' clients render it (a javascript:, data: or http: URL has no business there).
+  const photoUrl = photo.success && isHttpsUrl(photo.data) ? photo.data : null;
   return { displayName: name.success ? name.data : null, photoUrl };
 }
 

@@ -1,19 +1,26 @@
 import { z } from 'zod';
+import { nullAsAbsent } from './message.js';
 
 /**
  * What an update of a message document was, told from its before and after states. Clients edit and tombstone
  * messages directly under firestore.rules, so the update trigger is where the server learns of (and audits) them.
  */
 
-/** The fields the trigger reads from the event's before/after documents; anything else is left alone. */
-export const messageStateSchema = z.looseObject({
-  senderId: z.string().min(1),
-  type: z.string().min(1),
-  deleted: z.literal(true).optional(),
-  deletedBy: z.string().optional(),
-  editHistory: z.array(z.unknown()).optional(),
-  editedAt: z.date().optional(),
-});
+/**
+ * The fields the trigger reads from the event's before/after documents; anything else is left alone. Clients may
+ * write the optional ones as null (absent), as the rules allow.
+ */
+export const messageStateSchema = nullAsAbsent(
+  ['deleted', 'deletedBy', 'editHistory', 'editedAt'],
+  z.looseObject({
+    senderId: z.string().min(1),
+    type: z.string().min(1),
+    deleted: z.literal(true).optional(),
+    deletedBy: z.string().optional(),
+    editHistory: z.array(z.unknown()).optional(),
+    editedAt: z.date().optional(),
+  }),
+);
 export type MessageState = z.infer<typeof messageStateSchema>;
 
 export type MessageChange =
