@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { DocumentStore } from '../../src/ports.js';
+import type { DocumentStore, QuerySpec } from '../../src/ports.js';
 import { fieldOps } from '../../src/ports.js';
-import { AlreadyExistsError, DocNotFoundError } from '../../src/domain/errors.js';
+import { AlreadyExistsError, AppError, DocNotFoundError } from '../../src/domain/errors.js';
+
+/** What Firestore refuses (the SDK's own checks or the server's INVALID_ARGUMENT), both stores refuse alike. */
+async function refused(attempt: Promise<unknown> | (() => Promise<unknown>)): Promise<void> {
+  const promise = typeof attempt === 'function' ? attempt() : attempt;
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, 'expected the store to refuse').toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe('invalid-argument');
+}
+
+const numbers = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /**
  * The DocumentStore contract: every adapter (in-memory in `npm test`, Firestore in the emulator tier) passes the
@@ -140,6 +153,180 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
         ),
       );
       expect((await store.get(`${root}/counter`)).data).toEqual({ value: n });
+    });
+
+    // ── Parity: each case below was run on the Firestore emulator first; the memory store follows what it did. ──
+
+    it('update replaces a map value whole; dotted paths reach inside it', async () => {
+      const { store, root } = await fresh();
+      await store.set(`${root}/d`, { k: 1, m: { x: 1, y: 2, n: { p: 1, q: 2 } } });
+      await store.update(`${root}/d`, { 'm.n': { p: 5 } });
+      expect((await store.get(`${root}/d`)).data).toEqual({ k: 1, m: { x: 1, y: 2, n: { p: 5 } } });
+      await store.update(`${root}/d`, { m: { a: 1 } });
+      expect((await store.get(`${root}/d`)).data).toEqual({ k: 1, m: { a: 1 } });
+      // A transform inside the replacing map applies to the new map, where the field is absent.
+      await store.update(`${root}/d`, { m: { b: 1, a: fieldOps.increment(5) } });
+      expect((await store.get(`${root}/d`)).data).toEqual({ k: 1, m: { b: 1, a: 5 } });
+      await store.update(`${root}/d`, { m: {} });
+      expect((await store.get(`${root}/d`)).data).toEqual({ k: 1, m: {} });
+    });
+
+    it('set with merge deep-merges maps, but an empty map replaces the field', async () => {
+      const { store, root } = await fresh();
+      await store.set(`${root}/d`, { m: { x: 1, y: 2 }, e: { z: 1 } });
+      await store.set(`${root}/d`, { m: { x: fieldOps.delete(), w: 3 }, e: {} }, { merge: true });
+      expect((await store.get(`${root}/d`)).data).toEqual({ m: { y: 2, w: 3 }, e: {} });
+    });
+
+    it('refuses an empty arrayUnion or arrayRemove', async () => {
+      const { store, root } = await fresh();
+      await store.set(`${root}/d`, { t: ['a'] });
+      await refused(store.update(`${root}/d`, { t: fieldOps.arrayUnion() }));
+      await refused(store.update(`${root}/d`, { t: fieldOps.arrayRemove() }));
+      await refused(store.set(`${root}/d2`, { t: fieldOps.arrayUnion() }, { merge: true }));
+      expect((await store.get(`${root}/d`)).data).toEqual({ t: ['a'] });
+      expect((await store.get(`${root}/d2`)).exists).toBe(false);
+    });
+
+    it('refuses FieldValue.delete() outside update and set with merge', async () => {
+      const { store, root } = await fresh();
+      await refused(store.set(`${root}/d`, { a: 1, b: fieldOps.delete() }));
+      await refused(store.set(`${root}/d`, { a: 1, m: { b: fieldOps.delete() } }));
+      await refused(store.create(`${root}/d`, { a: 1, b: fieldOps.delete() }));
+      await refused(store.commit([{ kind: 'set', path: `${root}/d`, data: { b: fieldOps.delete() } }]));
+      await refused(store.transaction(async (tx) => tx.set(`${root}/d`, { b: fieldOps.delete() })));
+      expect((await store.get(`${root}/d`)).exists).toBe(false);
+      // In an update it must address the field itself, not sit inside a map value.
+      await store.set(`${root}/u`, { m: { x: 1, y: 2 } });
+      await refused(store.update(`${root}/u`, { m: { x: fieldOps.delete() } }));
+      await store.update(`${root}/u`, { 'm.x': fieldOps.delete() });
+      expect((await store.get(`${root}/u`)).data).toEqual({ m: { y: 2 } });
+    });
+
+    it('refuses undefined inside arrays and in queries; drops undefined map properties', async () => {
+      const { store, root } = await fresh();
+      await refused(store.set(`${root}/d`, { list: [1, undefined, 2] }));
+      await refused(store.transaction(async (tx) => tx.set(`${root}/d`, { list: [undefined] })));
+      await store.set(`${root}/d`, { t: [], a: 1, gone: undefined, m: { keep: 1, drop: undefined }, rows: [{ b: 1, c: undefined }] });
+      expect((await store.get(`${root}/d`)).data).toEqual({ t: [], a: 1, m: { keep: 1 }, rows: [{ b: 1 }] });
+      expect(Object.keys((await store.get(`${root}/d`)).data!).sort()).toEqual(['a', 'm', 'rows', 't']);
+      await refused(store.update(`${root}/d`, { t: fieldOps.arrayUnion(undefined) }));
+      // An undefined property in an update is left out, so it does not clear the field.
+      await store.update(`${root}/d`, { a: undefined, b: 2 });
+      expect((await store.get(`${root}/d`)).data).toMatchObject({ a: 1, b: 2 });
+      const col = `${root}/c/items`;
+      await refused(store.query(col, { where: [['a', '==', undefined]] }));
+      await refused(store.query(col, { where: [['a', 'in', [1, undefined]]] }));
+      await refused(store.query(col, { orderBy: [{ field: 'a' }], startAfter: [undefined] }));
+    });
+
+    it('refuses in and array-contains-any over 30 values, not-in over 10, more than 30 disjunctions', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/c/items`;
+      await store.set(`${col}/i`, { n: 3, t: [3] });
+      expect(await store.query(col, { where: [['n', 'in', numbers(30)]] })).toHaveLength(1);
+      await refused(store.query(col, { where: [['n', 'in', numbers(31)]] }));
+      await refused(store.query(col, { where: [['n', 'in', []]] }));
+      expect(await store.query(col, { where: [['t', 'array-contains-any', numbers(30)]] })).toHaveLength(1);
+      await refused(store.query(col, { where: [['t', 'array-contains-any', numbers(31)]] }));
+      expect(await store.query(col, { where: [['n', 'not-in', numbers(10)]] })).toHaveLength(0);
+      await refused(store.query(col, { where: [['n', 'not-in', numbers(11)]] }));
+      await refused(store.query(col, { where: [['n', 'in', numbers(20)], ['t', 'array-contains-any', [1, 2]]] }));
+      await refused(store.transaction((tx) => tx.query(col, { where: [['n', 'in', numbers(31)]] })));
+      await refused(store.queryGroup(`grp${root.replace(/[^a-z0-9]/gi, '')}`, { where: [['n', 'in', numbers(31)]] }));
+    });
+
+    it('refuses query shapes Firestore refuses: two array-contains, not-in with in or !=, a negative limit', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/c/items`;
+      await refused(store.query(col, { where: [['a', 'array-contains', 1], ['b', 'array-contains', 1]] }));
+      await refused(store.query(col, { where: [['a', 'in', [1]], ['b', 'not-in', [1]]] }));
+      await refused(store.query(col, { where: [['a', '!=', 1], ['b', 'not-in', [1]]] }));
+      await refused(store.query(col, { limit: -1 }));
+    });
+
+    it('limit 0 returns nothing; not-in with null matches nothing', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/c/items`;
+      await store.set(`${col}/a`, { n: 1 });
+      await store.set(`${col}/b`, { n: null });
+      expect(await store.query(col, { limit: 0 })).toEqual([]);
+      expect(await store.query(col, { where: [['n', 'not-in', [null]]] })).toEqual([]);
+      expect((await store.query(col, { where: [['n', 'not-in', [2]]] })).map((d) => d.id)).toEqual(['a']);
+      expect((await store.query(col, { where: [['n', '!=', null]] })).map((d) => d.id)).toEqual(['a']);
+    });
+
+    it('null and NaN match only == and !=; inequality filters order by their field', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/c/items`;
+      const docs: Record<string, Record<string, unknown>> = { a: { n: 1 }, b: { n: null }, c: { n: Number.NaN }, d: { n: 'x' }, e: {} };
+      for (const [id, data] of Object.entries(docs)) await store.set(`${col}/${id}`, data);
+      const ids = async (spec: QuerySpec) => (await store.query(col, spec)).map((d) => d.id);
+      expect(await ids({ where: [['n', '!=', 2]] })).toEqual(['c', 'a', 'd']);
+      expect(await ids({ where: [['n', 'not-in', [2]]] })).toEqual(['c', 'a', 'd']);
+      expect(await ids({ where: [['n', '!=', 2]], limit: 1 })).toEqual(['c']);
+      expect(await ids({ where: [['n', '<', 5]] })).toEqual(['a']);
+      expect(await ids({ where: [['n', '==', Number.NaN]] })).toEqual(['c']);
+      expect(await ids({ where: [['n', '!=', Number.NaN]] })).toEqual(['a', 'd']);
+      expect(await ids({ where: [['n', 'in', [Number.NaN, null]]] })).toEqual([]);
+      expect(await ids({ orderBy: [{ field: 'n' }] })).toEqual(['b', 'c', 'a', 'd']);
+    });
+
+    it('refuses cursors with more values than orderBy fields', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/c/items`;
+      for (let i = 0; i < 4; i++) await store.set(`${col}/i${i}`, { n: i, s: `s${i % 2}` });
+      await refused(store.query(col, { orderBy: [{ field: 'n' }], startAfter: [1, 'i1'] }));
+      await refused(store.query(col, { startAfter: [1] }));
+      await refused(store.query(col, { where: [['n', '>', 0]], startAfter: [1] }));
+      const fewer = await store.query(col, { orderBy: [{ field: 's' }, { field: 'n' }], startAfter: ['s0'] });
+      expect(fewer.map((d) => d.id)).toEqual(['i1', 'i3']);
+    });
+
+    it('compares maps by content whatever their key order (arrayUnion, arrayRemove, ==, in, array-contains)', async () => {
+      const { store, root } = await fresh();
+      await store.set(`${root}/d`, { l: [{ a: 1, b: 2 }, 3] });
+      await store.update(`${root}/d`, { l: fieldOps.arrayUnion({ b: 2, a: 1 }) });
+      expect((await store.get(`${root}/d`)).data).toEqual({ l: [{ a: 1, b: 2 }, 3] });
+      await store.update(`${root}/d`, { l: fieldOps.arrayRemove({ b: 2, a: 1 }) });
+      expect((await store.get(`${root}/d`)).data).toEqual({ l: [3] });
+      const col = `${root}/c/items`;
+      await store.set(`${col}/m`, { m: { a: 1, b: 2 }, l: [{ a: 1, b: 2 }] });
+      expect(await store.query(col, { where: [['m', '==', { b: 2, a: 1 }]] })).toHaveLength(1);
+      expect(await store.query(col, { where: [['m', 'in', [{ b: 2, a: 1 }]]] })).toHaveLength(1);
+      expect(await store.query(col, { where: [['l', 'array-contains', { b: 2, a: 1 }]] })).toHaveLength(1);
+    });
+
+    it('arrayUnion treats NaN as equal to NaN and -0 as 0, and keeps duplicates already stored', async () => {
+      const { store, root } = await fresh();
+      await store.set(`${root}/d`, { l: [Number.NaN, 0, 'x', 'x'] });
+      await store.update(`${root}/d`, { l: fieldOps.arrayUnion(Number.NaN, -0, 'y', 'y', 'x') });
+      expect((await store.get(`${root}/d`)).data).toEqual({ l: [Number.NaN, 0, 'x', 'x', 'y'] });
+    });
+
+    it('refuses nested arrays, transforms inside arrays, empty or overlapping updates, and non-plain objects', async () => {
+      const { store, root } = await fresh();
+      await store.set(`${root}/d`, { a: 1, m: { x: 1 } });
+      await refused(store.set(`${root}/n`, { t: [[1]] }));
+      await refused(store.set(`${root}/n`, { l: [fieldOps.arrayUnion('a')] }));
+      await refused(store.update(`${root}/d`, {}));
+      await refused(store.update(`${root}/d`, { m: { a: 1 }, 'm.b': 2 }));
+      await refused(store.set(`${root}/n`, { p: new (class Point { x = 1; })() }));
+      expect((await store.get(`${root}/n`)).exists).toBe(false);
+      // Arrays of maps holding arrays are fine.
+      await store.set(`${root}/n`, { rows: [{ t: [1, 2] }] });
+      expect((await store.get(`${root}/n`)).data).toEqual({ rows: [{ t: [1, 2] }] });
+    });
+
+    it('orders values as Firestore does: strings by code point, arrays element by element, maps key by key', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/c/ordered`;
+      const values: unknown[] = [[10], [9], [9, 1], { a: 1, b: 2 }, { a: 1 }, { b: 0 }, { a: 2 }, '\uFFFD', '😀', 'z', 'é', [1, 'a'], [1, 2]];
+      for (const [i, v] of values.entries()) await store.set(`${col}/v${String(i).padStart(2, '0')}`, { v });
+      const ordered = await store.query(col, { orderBy: [{ field: 'v' }] });
+      expect(ordered.map((d) => d.data?.v)).toEqual(['z', 'é', '\uFFFD', '😀', [1, 2], [1, 'a'], [9], [9, 1], [10], { a: 1 }, { a: 1, b: 2 }, { a: 2 }, { b: 0 }]);
+      const atLeast = await store.query(col, { where: [['v', '>=', { a: 1 }]], orderBy: [{ field: 'v' }] });
+      expect(atLeast.map((d) => d.data?.v)).toEqual([{ a: 1 }, { a: 1, b: 2 }, { a: 2 }, { b: 0 }]);
     });
 
     it('a transaction that creates an existing document fails and writes nothing', async () => {

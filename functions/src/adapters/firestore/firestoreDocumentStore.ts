@@ -3,10 +3,11 @@ import type {
   DocumentSnapshot,
   Firestore,
   Query,
+  QuerySnapshot,
   Transaction as FsTransaction,
 } from '@google-cloud/firestore';
 import { FieldValue, Timestamp } from '@google-cloud/firestore';
-import { AlreadyExistsError, AppError, DocNotFoundError } from '../../domain/errors.js';
+import { AlreadyExistsError, AppError, DocNotFoundError, invalidArgument } from '../../domain/errors.js';
 import type {
   DocData,
   DocSnapshot,
@@ -16,9 +17,11 @@ import type {
   WriteOp,
 } from '../../ports.js';
 import { isFieldOp } from '../../ports.js';
+import { checkQuery } from '../documentRules.js';
 
 const GRPC_ALREADY_EXISTS = 6;
 const GRPC_NOT_FOUND = 5;
+const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_ABORTED = 10;
 
 /**
@@ -34,61 +37,61 @@ export class FirestoreDocumentStore implements DocumentStore {
   }
 
   async get(path: string): Promise<DocSnapshot> {
-    return toSnapshot(await this.db.doc(path).get());
+    const ref = refusing(() => this.db.doc(path));
+    return toSnapshot(await ref.get());
   }
 
   async getAll(paths: readonly string[]): Promise<DocSnapshot[]> {
     if (paths.length === 0) return [];
-    const snaps = await this.db.getAll(...paths.map((p) => this.db.doc(p)));
+    const refs = refusing(() => paths.map((p) => this.db.doc(p)));
+    const snaps = await this.db.getAll(...refs);
     return snaps.map(toSnapshot);
   }
 
   async query(collectionPath: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
-    const snap = await buildQuery(this.db.collection(collectionPath), spec).get();
-    return snap.docs.map(toSnapshot);
+    checkQuery(spec);
+    return runQuery(refusing(() => buildQuery(this.db.collection(collectionPath), spec)), spec, (q) => q.get());
   }
 
   async queryGroup(collectionId: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
-    const snap = await buildQuery(this.db.collectionGroup(collectionId), spec).get();
-    return snap.docs.map(toSnapshot);
+    checkQuery(spec);
+    return runQuery(refusing(() => buildQuery(this.db.collectionGroup(collectionId), spec)), spec, (q) => q.get());
   }
 
   async create(path: string, data: DocData): Promise<boolean> {
     try {
-      await this.db.doc(path).create(toFirestore(data) as DocumentData);
+      await this.commit([{ kind: 'create', path, data }]);
       return true;
     } catch (error) {
-      if (grpcCode(error) === GRPC_ALREADY_EXISTS) return false;
+      if (error instanceof AlreadyExistsError) return false;
       throw error;
     }
   }
 
   async set(path: string, data: DocData, options?: { merge?: boolean }): Promise<void> {
-    await this.db.doc(path).set(toFirestore(data) as DocumentData, { merge: options?.merge ?? false });
+    await this.commit([{ kind: 'set', path, data, merge: options?.merge ?? false }]);
   }
 
   async update(path: string, data: DocData): Promise<void> {
-    try {
-      await this.db.doc(path).update(toFirestore(data) as DocumentData);
-    } catch (error) {
-      if (grpcCode(error) === GRPC_NOT_FOUND) throw new DocNotFoundError(path);
-      throw error;
-    }
+    await this.commit([{ kind: 'update', path, data }]);
   }
 
   async delete(path: string): Promise<void> {
-    await this.db.doc(path).delete();
+    await this.commit([{ kind: 'delete', path }]);
   }
 
+  /** Single writes go through here too (DocumentReference.set and friends are one-write batches in the SDK as well). */
   async commit(ops: readonly WriteOp[]): Promise<void> {
     const batch = this.db.batch();
-    for (const op of ops) {
-      const ref = this.db.doc(op.path);
-      if (op.kind === 'create') batch.create(ref, toFirestore(op.data) as DocumentData);
-      else if (op.kind === 'set') batch.set(ref, toFirestore(op.data) as DocumentData, { merge: op.merge ?? false });
-      else if (op.kind === 'update') batch.update(ref, toFirestore(op.data) as DocumentData);
-      else batch.delete(ref);
-    }
+    refusing(() => {
+      for (const op of ops) {
+        const ref = this.db.doc(op.path);
+        if (op.kind === 'create') batch.create(ref, toFirestore(op.data) as DocumentData);
+        else if (op.kind === 'set') batch.set(ref, toFirestore(op.data) as DocumentData, { merge: op.merge ?? false });
+        else if (op.kind === 'update') batch.update(ref, toFirestore(op.data) as DocumentData);
+        else batch.delete(ref);
+      }
+    });
     try {
       await batch.commit();
     } catch (error) {
@@ -206,41 +209,69 @@ class FirestoreTransaction implements Transaction {
   ) {}
 
   async get(path: string): Promise<DocSnapshot> {
+    const ref = refusing(() => this.db.doc(path));
     this.reads.push(path);
-    return toSnapshot(await this.t.get(this.db.doc(path)));
+    return toSnapshot(await this.t.get(ref));
   }
 
   async getAll(paths: readonly string[]): Promise<DocSnapshot[]> {
     if (paths.length === 0) return [];
+    const refs = refusing(() => paths.map((p) => this.db.doc(p)));
     this.reads.push(...paths);
-    const snaps = await this.t.getAll(...paths.map((p) => this.db.doc(p)));
+    const snaps = await this.t.getAll(...refs);
     return snaps.map(toSnapshot);
   }
 
   async query(collectionPath: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
+    checkQuery(spec);
+    const query = refusing(() => buildQuery(this.db.collection(collectionPath), spec));
     this.reads.push(`query:${collectionPath}`);
-    const snap = await this.t.get(buildQuery(this.db.collection(collectionPath), spec));
-    return snap.docs.map(toSnapshot);
+    return runQuery(query, spec, (q) => this.t.get(q));
   }
 
+  // Writes are checked when they are made, as the SDK does (it throws from t.set()), so a refused write fails the
+  // transaction with the same AppError the memory store raises.
   create(path: string, data: DocData): void {
+    refusing(() => this.t.create(this.db.doc(path), toFirestore(data) as DocumentData));
     this.ops.push({ kind: 'create', path, data });
-    this.t.create(this.db.doc(path), toFirestore(data) as DocumentData);
   }
 
   set(path: string, data: DocData, options?: { merge?: boolean }): void {
+    refusing(() => this.t.set(this.db.doc(path), toFirestore(data) as DocumentData, { merge: options?.merge ?? false }));
     this.ops.push({ kind: 'set', path, data });
-    this.t.set(this.db.doc(path), toFirestore(data) as DocumentData, { merge: options?.merge ?? false });
   }
 
   update(path: string, data: DocData): void {
+    refusing(() => this.t.update(this.db.doc(path), toFirestore(data) as DocumentData));
     this.ops.push({ kind: 'update', path, data });
-    this.t.update(this.db.doc(path), toFirestore(data) as DocumentData);
   }
 
   delete(path: string): void {
+    refusing(() => this.t.delete(this.db.doc(path)));
     this.ops.push({ kind: 'delete', path });
-    this.t.delete(this.db.doc(path));
+  }
+}
+
+/**
+ * Runs SDK code that validates its arguments (paths, field values, transforms, cursors) and throws a plain Error when
+ * Firestore would refuse them; that refusal becomes the port's AppError 'invalid-argument', as in the memory store.
+ */
+function refusing<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw invalidArgument(`Firestore refuses this: ${errorMessage(error)}`);
+  }
+}
+
+/** `limit: 0` reads nothing (the SDK would drop a zero limit and read everything); the server's refusals map too. */
+async function runQuery(query: Query, spec: QuerySpec, get: (q: Query) => Promise<QuerySnapshot>): Promise<DocSnapshot[]> {
+  if (spec.limit === 0) return [];
+  try {
+    return (await get(query)).docs.map(toSnapshot);
+  } catch (error) {
+    throw mapReadError(error);
   }
 }
 
@@ -299,8 +330,13 @@ function grpcCode(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number' ? error.code : undefined;
 }
 
+function mapReadError(error: unknown): unknown {
+  return grpcCode(error) === GRPC_INVALID_ARGUMENT ? invalidArgument(`Firestore refuses this: ${errorMessage(error)}`) : error;
+}
+
 function mapWriteError(error: unknown, ops: readonly WriteOp[], attempts?: number): unknown {
   const code = grpcCode(error);
+  if (code === GRPC_INVALID_ARGUMENT) return mapReadError(error);
   if (code === GRPC_ABORTED && attempts !== undefined) {
     return new AppError('unavailable', `transaction gave up after ${attempts} attempts under contention: ${errorMessage(error)}`);
   }

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, DocNotFoundError, invalidArgument } from '../../domain/errors.js';
+import { AlreadyExistsError, AppError, DocNotFoundError, invalidArgument } from '../../domain/errors.js';
 import type {
   DocData,
   DocSnapshot,
@@ -9,6 +9,7 @@ import type {
   WriteOp,
 } from '../../ports.js';
 import { isFieldOp } from '../../ports.js';
+import { checkQuery } from '../documentRules.js';
 
 interface Stored {
   data: DocData;
@@ -118,7 +119,9 @@ export class MemoryDocumentStore implements DocumentStore {
         this.commitTransaction(tx);
         return result;
       } catch (error) {
-        if (!(error instanceof ContentionError) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!(error instanceof ContentionError)) throw error;
+        // As the Firestore adapter reports contention that outlasts its attempts.
+        if (attempt >= MAX_ATTEMPTS) throw new AppError('unavailable', `transaction gave up after ${attempt} attempts under contention on ${error.message}`);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt));
       }
     }
@@ -141,16 +144,18 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 
   runQuery(inCollection: (path: string) => boolean, spec: QuerySpec): DocSnapshot[] {
+    checkQuery(spec);
     let rows = [...this.docs].filter(([path]) => inCollection(path));
     for (const [field, op, value] of spec.where ?? []) {
       rows = rows.filter(([, stored]) => matches(getField(stored.data, field), op, value));
     }
-    const order = spec.orderBy ?? [];
+    const order = withImplicitOrder(spec);
     // Like Firestore, ordering by a field excludes documents that lack it.
     rows = rows.filter(([, stored]) => order.every(({ field }) => getField(stored.data, field) !== undefined));
+    // Ties go by document path, segment by segment (Firestore's __name__ order).
     const keyOf = ([path, stored]: [string, Stored]) => [
       ...order.map(({ field }) => getField(stored.data, field)),
-      path.split('/').at(-1),
+      path.split('/'),
     ];
     const directions = [...order.map(({ direction }) => (direction === 'desc' ? -1 : 1)), order.at(-1)?.direction === 'desc' ? -1 : 1];
     rows.sort((a, b) => compareKeys(keyOf(a), keyOf(b), directions));
@@ -182,15 +187,20 @@ export class MemoryDocumentStore implements DocumentStore {
       switch (op.kind) {
         case 'create':
           if (existing) throw new AlreadyExistsError(op.path);
-          next.set(op.path, { data: applyData({}, op.data, false), version });
+          next.set(op.path, { data: applyData({}, checkedData(op.data, 'create'), false), version });
           break;
-        case 'set':
-          next.set(op.path, { data: applyData(op.merge && existing ? existing.data : {}, op.data, !!op.merge), version });
+        case 'set': {
+          const data = checkedData(op.data, op.merge ? 'merge' : 'set');
+          next.set(op.path, { data: applyData(op.merge && existing ? existing.data : {}, data, !!op.merge), version });
           break;
-        case 'update':
+        }
+        case 'update': {
+          const data = checkedData(op.data, 'update');
           if (!existing) throw new DocNotFoundError(op.path);
-          next.set(op.path, { data: applyData(existing.data, op.data, true, true), version });
+          // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
+          next.set(op.path, { data: applyData(existing.data, data, false, true), version });
           break;
+        }
         case 'delete':
           next.set(op.path, undefined);
           break;
@@ -237,16 +247,18 @@ class MemoryTransaction implements Transaction {
     return result;
   }
 
+  // Writes are checked when they are made (checkedData also copies them), as the Firestore SDK throws from t.set().
   create(path: string, data: DocData): void {
-    this.writes.push({ kind: 'create', path: docPath(path), data: clone(data) });
+    this.writes.push({ kind: 'create', path: docPath(path), data: checkedData(data, 'create') });
   }
 
   set(path: string, data: DocData, options?: { merge?: boolean }): void {
-    this.writes.push({ kind: 'set', path: docPath(path), data: clone(data), merge: options?.merge ?? false });
+    const merge = options?.merge ?? false;
+    this.writes.push({ kind: 'set', path: docPath(path), data: checkedData(data, merge ? 'merge' : 'set'), merge });
   }
 
   update(path: string, data: DocData): void {
-    this.writes.push({ kind: 'update', path: docPath(path), data: clone(data) });
+    this.writes.push({ kind: 'update', path: docPath(path), data: checkedData(data, 'update') });
   }
 
   delete(path: string): void {
@@ -308,8 +320,9 @@ export function getField(data: DocData, field: string): unknown {
 }
 
 /**
- * Writes `patch` onto `base`. `merge` deep-merges maps (set with merge); `dotted` treats keys as field paths (update).
- * Field transforms are resolved against the current value.
+ * Writes `patch` (already through checkedData) onto `base`. `merge` deep-merges maps (set with merge); `dotted`
+ * treats keys as field paths (update), each replacing the value it addresses. Field transforms are resolved against
+ * the current value.
  */
 function applyData(base: DocData, patch: DocData, merge: boolean, dotted = false): DocData {
   const out = clone(base);
@@ -347,7 +360,8 @@ function assign(target: DocData, path: string[], value: unknown, merge: boolean)
         return;
     }
   }
-  if (merge && isPlainObject(value)) {
+  // With merge, a map merges into the stored one, except an empty map, which Firestore writes as the value itself.
+  if (merge && isPlainObject(value) && Object.keys(value).length > 0) {
     if (!isPlainObject(target[head])) target[head] = {};
     for (const [k, v] of Object.entries(value)) assign(target[head] as DocData, [k], v, true);
     return;
@@ -355,7 +369,10 @@ function assign(target: DocData, path: string[], value: unknown, merge: boolean)
   target[head] = resolveNestedOps(value);
 }
 
-/** Field transforms nested in a replaced map (set without merge) still apply, against nothing. */
+/**
+ * Field transforms nested in a written map (set without merge, or a map value of an update) still apply, to the new
+ * map, where their field is absent: Firestore turns `update({m: {a: 1, x: increment(1)}})` into `m: {a: 1, x: 1}`.
+ */
 function resolveNestedOps(value: unknown): unknown {
   if (isPlainObject(value)) {
     const out: DocData = {};
@@ -365,25 +382,170 @@ function resolveNestedOps(value: unknown): unknown {
   return clone(value);
 }
 
+// ── what Firestore refuses in a write (the SDK's checks and the server's), as AppError('invalid-argument') ──
+
+type WriteMode = 'create' | 'set' | 'merge' | 'update';
+
+function refuse(message: string): never {
+  throw invalidArgument(`Firestore refuses this write: ${message}`);
+}
+
+/** A map value as Firestore takes it: a plain object, not a class instance (the SDK refuses those). */
+function isMapValue(value: unknown): value is DocData {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || isFieldOp(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Checks a write's data as Firestore does and returns a copy without undefined properties (the Firestore adapter drops
+ * them too). Refused: undefined inside arrays, arrays directly inside arrays, transforms inside arrays, an empty
+ * arrayUnion/arrayRemove, delete() anywhere but an update's own field or a set with merge, an update with no field or
+ * with one field path inside another, values that are not Firestore types (class instances, functions, …).
+ */
+function checkedData(data: DocData, mode: WriteMode): DocData {
+  if (!isMapValue(data)) refuse('document data must be a plain object');
+  const out: DocData = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    if (mode === 'update' && key.split('.').some((part) => part === '')) refuse(`"${key}" is not a valid field path`);
+    out[key] = checkedValue(value, { mode, field: key, topLevel: true, inArray: false, directlyInArray: false });
+  }
+  if (mode === 'update') {
+    const keys = Object.keys(out).sort();
+    if (keys.length === 0) refuse('an update needs at least one field');
+    for (let i = 1; i < keys.length; i++) {
+      if (keys[i]!.startsWith(`${keys[i - 1]}.`)) refuse(`field "${keys[i - 1]}" is written twice (also as "${keys[i]}")`);
+    }
+  }
+  return out;
+}
+
+interface ValueContext {
+  mode: WriteMode;
+  field: string;
+  topLevel: boolean;
+  inArray: boolean;
+  directlyInArray: boolean;
+}
+
+function checkedValue(value: unknown, at: ValueContext): unknown {
+  if (value === undefined) refuse(`undefined is not a Firestore value (in "${at.field}")`);
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) refuse(`invalid Date (in "${at.field}")`);
+    return new Date(value.getTime());
+  }
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  if (isFieldOp(value)) {
+    if (at.inArray) refuse(`field transforms cannot sit inside an array (in "${at.field}")`);
+    switch (value.__fieldOp) {
+      case 'delete':
+        if (!(at.mode === 'merge' || (at.mode === 'update' && at.topLevel))) {
+          refuse(`delete() only in update() (as the field's own value) or set() with merge (in "${at.field}")`);
+        }
+        return value;
+      case 'increment':
+        if (typeof value.by !== 'number') refuse(`increment() takes a number (in "${at.field}")`);
+        return value;
+      case 'arrayUnion':
+      case 'arrayRemove':
+        if (value.values.length === 0) refuse(`${value.__fieldOp}() needs at least one value (in "${at.field}")`);
+        return { ...value, values: value.values.map((v) => checkedValue(v, { ...at, topLevel: false, inArray: true, directlyInArray: true })) };
+    }
+  }
+  if (Array.isArray(value)) {
+    if (at.directlyInArray) refuse(`an array cannot hold an array (in "${at.field}")`);
+    return value.map((v) => checkedValue(v, { ...at, topLevel: false, inArray: true, directlyInArray: true }));
+  }
+  if (isMapValue(value)) {
+    const out: DocData = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      out[k] = checkedValue(v, { ...at, field: `${at.field}.${k}`, topLevel: false, directlyInArray: false });
+    }
+    return out;
+  }
+  const kind = typeof value === 'object' ? ((value as object).constructor?.name ?? 'object') : typeof value;
+  return refuse(`a ${kind} is not a Firestore value (in "${at.field}")`);
+}
+
+// ── Firestore's value order and equality ──
+
+/** Firestore's order of types: null, booleans, numbers, timestamps, strings, bytes, arrays, maps. */
 function typeRank(value: unknown): number {
   if (value === null) return 0;
   if (typeof value === 'boolean') return 1;
   if (typeof value === 'number') return 2;
   if (value instanceof Date) return 3;
   if (typeof value === 'string') return 4;
-  if (Array.isArray(value)) return 5;
-  return 6;
+  if (value instanceof Uint8Array) return 5;
+  if (Array.isArray(value)) return 6;
+  return 7;
 }
 
+/** NaN first and equal to itself; -0 equals 0. */
+function compareNumbers(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : -1;
+  if (Number.isNaN(b)) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Strings by code point (Firestore compares UTF-8 bytes, which is the same order). JavaScript's `<` compares UTF-16
+ * units, which puts an emoji (a surrogate pair) before U+E000…U+FFFF.
+ */
+function compareStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function compareLists(a: readonly unknown[], b: readonly unknown[], compare: (x: unknown, y: unknown) => number): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compare(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+/** Firestore's order: by type, then within the type; arrays element by element, maps key by key in key order. */
 export function compareValues(a: unknown, b: unknown): number {
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra - rb;
-  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
-  return JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return Number(a) - Number(b);
+    case 2:
+      return compareNumbers(a as number, b as number);
+    case 3:
+      return (a as Date).getTime() - (b as Date).getTime();
+    case 4:
+      return compareStrings(a as string, b as string);
+    case 5:
+      return compareLists([...(a as Uint8Array)], [...(b as Uint8Array)], (x, y) => (x as number) - (y as number));
+    case 6:
+      return compareLists(a as unknown[], b as unknown[], compareValues);
+    default: {
+      const entries = (m: unknown) => Object.entries(m as DocData).sort(([x], [y]) => compareStrings(x, y));
+      return compareLists(entries(a), entries(b), (x, y) => {
+        const [kx, vx] = x as [string, unknown];
+        const [ky, vy] = y as [string, unknown];
+        return compareStrings(kx, ky) || compareValues(vx, vy);
+      });
+    }
+  }
 }
 
 function compareKeys(a: unknown[], b: unknown[], directions: number[]): number {
@@ -394,28 +556,50 @@ function compareKeys(a: unknown[], b: unknown[], directions: number[]): number {
   return 0;
 }
 
+/** Firestore's equality: maps whatever their key order, NaN equal to NaN, -0 equal to 0, 1 equal to 1.0. */
 function equal(a: unknown, b: unknown): boolean {
-  return typeRank(a) === typeRank(b) && compareValues(a, b) === 0 && JSON.stringify(a) === JSON.stringify(b);
+  return compareValues(a, b) === 0;
 }
+
+/**
+ * The order Firestore applies: the explicit orderBy, then every field with an inequality filter not already in it (in
+ * field order), in the direction of the last explicit one; the document path breaks ties (see runQuery).
+ */
+function withImplicitOrder(spec: QuerySpec): ReadonlyArray<{ field: string; direction?: 'asc' | 'desc' }> {
+  const explicit = spec.orderBy ?? [];
+  const inequalities = new Set<string>();
+  for (const [field, op] of spec.where ?? []) {
+    if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '!=' || op === 'not-in') inequalities.add(field);
+  }
+  const direction = explicit.at(-1)?.direction ?? 'asc';
+  const implicit = [...inequalities].filter((field) => !explicit.some((o) => o.field === field)).sort(compareStrings);
+  return [...explicit, ...implicit.map((field) => ({ field, direction }))];
+}
+
+/** NaN and null match only == and != (Firestore's IS_NAN / IS_NULL); in a range or an `in` list they match nothing. */
+const isNullish = (v: unknown) => v === null || (typeof v === 'number' && Number.isNaN(v));
 
 function matches(actual: unknown, op: WhereOp, expected: unknown): boolean {
   const list = (v: unknown) => (Array.isArray(v) ? v : []);
+  const range = (test: (c: number) => boolean) =>
+    actual !== undefined && !isNullish(actual) && typeRank(actual) === typeRank(expected) && test(compareValues(actual, expected));
   switch (op) {
     case '==':
       return actual !== undefined && equal(actual, expected);
     case '!=':
       return actual !== undefined && actual !== null && !equal(actual, expected);
     case '<':
-      return actual !== undefined && typeRank(actual) === typeRank(expected) && compareValues(actual, expected) < 0;
+      return range((c) => c < 0);
     case '<=':
-      return actual !== undefined && typeRank(actual) === typeRank(expected) && compareValues(actual, expected) <= 0;
+      return range((c) => c <= 0);
     case '>':
-      return actual !== undefined && typeRank(actual) === typeRank(expected) && compareValues(actual, expected) > 0;
+      return range((c) => c > 0);
     case '>=':
-      return actual !== undefined && typeRank(actual) === typeRank(expected) && compareValues(actual, expected) >= 0;
+      return range((c) => c >= 0);
     case 'in':
-      return actual !== undefined && list(expected).some((v) => equal(actual, v));
+      return actual !== undefined && list(expected).some((v) => !isNullish(v) && equal(actual, v));
     case 'not-in':
+      if (list(expected).some((v) => v === null)) return false;
       return actual !== undefined && actual !== null && !list(expected).some((v) => equal(actual, v));
     case 'array-contains':
       return list(actual).some((v) => equal(v, expected));
