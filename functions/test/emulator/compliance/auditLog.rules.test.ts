@@ -11,8 +11,8 @@ import { firestoreOf, rulesEnvironment } from '../rules/rulesEnv.js';
 
 /**
  * The audit trail as the server writes it (AuditLog over the Admin SDK, which bypasses the rules) and as clients see
- * it through firestore.rules: append-only, readable by staff only, never written, edited or deleted from a client,
- * not even by the user the entry is about or by a service identity.
+ * it through firestore.rules: append-only, readable by admins only (compliance staff export through audited callables),
+ * never written, edited or deleted from a client, not even by the user the entry is about or by a service identity.
  */
 let env: RulesTestEnvironment;
 const run = `${process.pid}-${Date.now()}`;

@@ -50,6 +50,9 @@ describe.skipIf(storageSkipReason)('conversation media', () => {
   it('an image up to 25 MB (sent as a file attachment)', () => assertSucceeds(upload('carol', 'conversations/g/carol/full.jpg', 20 * 1024 * 1024, 'image/jpeg')));
   it('not an image over 25 MB', () => assertFails(upload('carol', 'conversations/g/carol/huge.jpg', 26 * 1024 * 1024, 'image/jpeg')));
   it('not a voice note over 10 MB', () => assertFails(upload('carol', 'conversations/g/carol/long.m4a', 11 * 1024 * 1024, 'audio/mp4')));
+  it('a voice note with a codecs parameter (as MediaRecorder reports it)', () => assertSucceeds(upload('carol', 'conversations/g/carol/n.webm', 5000, 'audio/webm;codecs=opus')));
+  it('a spreadsheet of a listed vendor type', () => assertSucceeds(upload('carol', 'conversations/g/carol/stock.xls', 5000, 'application/vnd.ms-excel')));
+  it('not any vendor type (an Android package)', () => assertFails(upload('carol', 'conversations/g/carol/app.apk', 5000, 'application/vnd.android.package-archive')));
   it('not an executable', () => assertFails(upload('carol', 'conversations/g/carol/x.exe', 5000, 'application/x-msdownload')));
   it('not replacing an existing object', () => assertFails(upload('alice', 'conversations/g/alice/bowl.jpg', 5000, 'image/jpeg')));
   it('ciphertext blobs in an E2EE conversation', () => assertSucceeds(upload('carol', 'conversations/enc/carol/blob.bin', 5000, 'application/octet-stream')));
