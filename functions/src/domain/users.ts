@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalLocale } from './validation.js';
 
 /**
  * `users/{uid}`: the profile every feature reads. Verified contact points are written only by the server
@@ -15,7 +16,8 @@ export const userProfileSchema = z.object({
   phoneVerified: z.boolean().default(false),
   /** IANA zone, e.g. Europe/Berlin. */
   timeZone: z.string().default('UTC'),
-  locale: z.string().default('en'),
+  /** BCP 47; read tolerantly (the rules check what clients write): anything else reads as `en`. */
+  locale: z.string().default('en').transform((tag) => canonicalLocale(tag) ?? 'en'),
   photoUrl: z.string().url().optional(),
   createdAt: z.date().optional(),
 });

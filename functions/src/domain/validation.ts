@@ -11,7 +11,16 @@ export function issuePath(root: string, path: readonly PropertyKey[]): string {
 
 /** One line per problem, each naming the field: `data.quietHours.start: Invalid string: must match /^\d\d:\d\d$/`. */
 export function describeIssues(root: string, error: z.ZodError): string {
-  return error.issues.map((issue) => `${issuePath(root, issue.path)}: ${issue.message}`).join('; ');
+  return issueEntries(root, error).map(([field, message]) => `${field}: ${message}`).join('; ');
+}
+
+/** Each problem as [field, message]; an unknown field of a strict object is named itself (`data.extra: unknown field`). */
+function issueEntries(root: string, error: z.ZodError): Array<[string, string]> {
+  return error.issues.flatMap((issue): Array<[string, string]> =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => [issuePath(root, [...issue.path, key]), 'unknown field'])
+      : [[issuePath(root, issue.path), issue.message]],
+  );
 }
 
 /**
@@ -22,7 +31,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root 
   const result = schema.safeParse(input);
   if (!result.success) {
     throw invalidArgument(describeIssues(root, result.error), {
-      fields: result.error.issues.map((issue) => issuePath(root, issue.path)),
+      fields: issueEntries(root, result.error).map(([field]) => field),
     });
   }
   return result.data;
@@ -76,6 +85,12 @@ export const isoInstant = () =>
     .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-05-01T10:00:00Z' })
     .transform((value) => new Date(value))
     .refine((date) => inRange(date.getTime()), RANGE_MESSAGE);
+
+/** An ISO 8601 date-time with a zone, real and in range, kept as the string it was. */
+export const isoDateTime = () =>
+  z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-05-01T10:00:00Z' })
+    .refine((value) => inRange(Date.parse(value)), RANGE_MESSAGE);
 
 /** An ISO 8601 date-time or epoch milliseconds (an integer), as a Date in range. */
 export const instantInput = () =>
@@ -137,7 +152,8 @@ export const localeTag = () =>
     .transform((tag) => canonicalLocale(tag)!);
 
 export function canonicalLocale(tag: string): string | undefined {
-  if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(tag)) return undefined;
+  // The primary language is an ISO 639 code (2-3 letters); the rest is checked by Intl (RFC 5646 syntax).
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag)) return undefined;
   try {
     return Intl.getCanonicalLocales(tag)[0];
   } catch {
@@ -146,8 +162,33 @@ export function canonicalLocale(tag: string): string | undefined {
 }
 
 /**
- * A document id the client names (a conversation, message, device…): 1..max letters, digits, `_` or `-`. Refuses `/`
- * (another path), `.`/`..`, whitespace and everything else, with a message that names the field, never a path.
+ * A document id the client names (a conversation, message, device…): 1..max letters, digits, `_` or `-` (and `.` when
+ * `dots`, for ids such as `evt_…_auction.outbid`, never `.` or `..` alone). Refuses `/` (another path), whitespace
+ * and everything else, with a message that names the field, never a path.
  */
-export const docId = (what: string, max = 128) =>
-  z.string().regex(new RegExp(`^[A-Za-z0-9_-]{1,${max}}$`), `must be ${what} (1-${max} letters, digits, _ or -)`);
+export const docId = (what: string, max = 128, options: { dots?: boolean } = {}) =>
+  z
+    .string()
+    .regex(new RegExp(`^[A-Za-z0-9_${options.dots ? '.' : ''}-]{1,${max}}$`), `must be ${what} (1-${max} letters, digits, ${options.dots ? '., ' : ''}_ or -)`)
+    .refine((id) => !/^\.+$/.test(id), `must be ${what}, not a relative path`);
+
+/**
+ * Text for a one-line slot (an email subject, a push title): runs of control characters and line or paragraph
+ * separators become one space, bidi embeddings/overrides/isolates go, ends are trimmed. Applied where text is
+ * rendered, so nothing stored earlier (or arriving by another path) can split a header.
+ */
+export function singleLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  return text.replace(/[\u202a-\u202e\u2066-\u2069]/gu, '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ').trim();
+}
+
+/** Multi-line text for a rendered body: line breaks kept, other control characters and bidi overrides removed. */
+export function plainText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return text.replace(/[\u202a-\u202e\u2066-\u2069]/gu, '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/gu, ' ');
+}
+
+/** Whether `value` is a document id as `docId` accepts it (for ids that arrive outside a schema). */
+export function isDocId(value: unknown, max = 128): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max && /^[A-Za-z0-9_-]+$/.test(value);
+}

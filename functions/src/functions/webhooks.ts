@@ -3,7 +3,8 @@ import { onRequest } from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import { secrets } from '../config.js';
 import { CATEGORIES } from '../domain/channels.js';
-import { describeIssues } from '../domain/validation.js';
+import { describeIssues, isDocId } from '../domain/validation.js';
+import { AppError } from '../domain/errors.js';
 import { verifyUnsubscribeToken } from '../domain/delivery/unsubscribeToken.js';
 import { sendgridEventsSchema, twilioInboundSchema, twilioStatusSchema } from '../app/delivery/providerEvents.js';
 import { isValidTwilioSignature } from '../adapters/twilio/twilioSignature.js';
@@ -46,6 +47,11 @@ function webhook(name: string, secretNames: (keyof typeof secrets)[], handle: (r
     try {
       await handle(req as unknown as WebhookRequest, res as unknown as ServerResponse, s);
     } catch (error) {
+      // Bad input is the caller's: 400 naming the field (a retry would not help). Never a path or a stack.
+      if (error instanceof AppError && error.code === 'invalid-argument') {
+        if (!res.headersSent) reply(res as unknown as ServerResponse, 400, error.message);
+        return;
+      }
       // 500 makes the provider retry later (both Twilio and SendGrid do); the handlers are idempotent.
       s.infra.logger.error(`${name} failed`, { error: error instanceof Error ? error.stack ?? error.message : String(error) });
       if (!res.headersSent) reply(res as unknown as ServerResponse, 500, 'internal error');
@@ -78,6 +84,8 @@ export const twilioStatus = webhook('twilioStatus', ['TWILIO_AUTH_TOKEN'], async
   if (!params) return reply(res, 403, 'forbidden');
   const deliveryId = queryOf(req).get('deliveryId');
   if (!deliveryId) return reply(res, 400, 'query.deliveryId: required');
+  // A signed URL can still carry an id we never issued (a/b, ..): refused, never used as a path.
+  if (!isDocId(deliveryId, 300)) return reply(res, 400, 'query.deliveryId: must be a delivery id');
   const body = parsed(twilioStatusSchema, params, res);
   if (!body) return;
   const result = await s.delivery.events.twilioStatus(deliveryId, body);

@@ -9,6 +9,7 @@ import { MAX_TEXT_BYTES, searchRecordIdOfPath, truncateUtf8 } from '../../domain
 import type { MessageIndexer } from '../search/messageIndexer.js';
 import { memberIdsOf } from '../search/messageIndexer.js';
 import { pagesByTime } from './pages.js';
+import { pendingPath as phoneVerificationPath } from '../delivery/phoneVerification.js';
 
 export interface ErasureReport {
   uid: string;
@@ -55,6 +56,12 @@ export class Erasure {
     // Past exports (their own GDPR export holds everything); the job documents name only the uid.
     report.deletedDocuments += await this.exportStorage.deletePrefix(`exports/${uid}/`);
     for (const sub of PERSONAL_SUBCOLLECTIONS) report.deletedDocuments += await this.deleteCollection(`users/${uid}/${sub}`);
+    // A phone verification in progress names the number being verified.
+    const pending = await this.store.get(phoneVerificationPath(uid));
+    if (pending.exists) {
+      await this.store.delete(pending.path);
+      report.deletedDocuments += 1;
+    }
     if (profile.exists) {
       await this.store.delete(paths.user(uid));
       report.deletedDocuments += 1;

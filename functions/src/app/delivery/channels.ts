@@ -7,6 +7,7 @@ import { createUnsubscribeToken } from '../../domain/delivery/unsubscribeToken.j
 import type { AttemptLog } from './resilience.js';
 import type { ContactPoints } from './contactPoints.js';
 import type { DeviceRegistry } from './deviceRegistry.js';
+import { singleLine } from '../../domain/validation.js';
 
 /** How one channel's attempt ended (transient failures are thrown instead, for a retry). */
 export type Outcome =
@@ -130,7 +131,8 @@ export class EmailChannel implements ChannelSender {
         this.sender.send({
           to: contact.email!,
           from: this.settings.fromEmail(),
-          subject: content.subject,
+          // Jobs carry rendered content from the queue: the subject is forced onto one line here too (no header injection).
+          subject: singleLine(content.subject),
           html: content.html,
           text: content.text,
           // RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs to the URL, no page visit needed.

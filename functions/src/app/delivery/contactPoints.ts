@@ -1,10 +1,19 @@
 import type { Clock, DocumentStore } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
 
+/**
+ * A provider-supplied address as one document id: `%` and `/` are percent-encoded (an address with a slash would
+ * otherwise address another document), as are the ids `.` and `..`; everything else is kept, so ids of ordinary
+ * addresses are what they always were.
+ */
+function addressId(address: string): string {
+  const id = address.replace(/%/g, '%25').replace(/\//g, '%2F');
+  return id === '.' || id === '..' ? id.replace(/\./g, '%2E') : id;
+}
 /** Numbers that texted STOP; the key is the E.164 number, so an opt-out outlives a change of account. */
-export const smsOptOutPath = (e164: string) => `smsOptOuts/${e164}`;
+export const smsOptOutPath = (e164: string) => `smsOptOuts/${addressId(e164)}`;
 /** Addresses that bounced or reported spam; the key is the lower-cased address. */
-export const emailSuppressionPath = (email: string) => `emailSuppressions/${email.trim().toLowerCase()}`;
+export const emailSuppressionPath = (email: string) => `emailSuppressions/${addressId(email.trim().toLowerCase())}`;
 
 export interface UserContact {
   phone?: string;

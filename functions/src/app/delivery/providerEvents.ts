@@ -6,6 +6,7 @@ import type { Category } from '../../domain/channels.js';
 import { paths } from '../../domain/paths.js';
 import { SUPPRESSING_EMAIL_EVENTS, statusFromSendgrid, statusFromTwilio } from '../../domain/delivery/providerStatus.js';
 import { smsKeyword } from '../../domain/delivery/phone.js';
+import { isDocId } from '../../domain/validation.js';
 import type { SmsKeyword } from '../../domain/delivery/phone.js';
 import type { DeliveryRepo } from './deliveryRepo.js';
 import type { ContactPoints } from './contactPoints.js';
@@ -109,8 +110,9 @@ export class ProviderEvents {
     for (const event of events) {
       const at = new Date(event.timestamp * 1000);
       if (SUPPRESSING_EMAIL_EVENTS.has(event.event)) await this.contacts.suppressEmail(event.email, event.event, event.deliveryId);
-      if (event.event === 'unsubscribe' && event.uid) await this.unsubscribe(event.uid, event.notificationCategory ?? 'all');
-      if (!event.deliveryId) {
+      // Custom args we set; one that is not an id (a/b, ..) is ignored rather than used as a path.
+      if (event.event === 'unsubscribe' && isDocId(event.uid)) await this.unsubscribe(event.uid, event.notificationCategory ?? 'all');
+      if (!isDocId(event.deliveryId, 300)) {
         ignored++;
         continue;
       }

@@ -22,6 +22,8 @@ export { isBanned } from './guard.js';
  * encrypted envelope), so this bounds the document well under Firestore's 1 MiB whatever the edits hold.
  */
 export const MAX_EDITS = 20;
+/** And at most this many bytes of history (JSON), for large encrypted envelopes (64 KiB of ciphertext each). */
+export const MAX_EDIT_HISTORY_BYTES = 256 * 1024;
 
 /**
  * Sending, editing and deleting messages through callables, with the checks firestore.rules makes on the same
@@ -92,6 +94,9 @@ export class Messages {
       parseInput(messageSchema, { ...message, ...changes, editedAt: now }, 'data');
       if ((message.editHistory?.length ?? 0) >= MAX_EDITS) throw failedPrecondition(`a message can be edited at most ${MAX_EDITS} times`);
       const editHistory = [...(message.editHistory ?? []), { ...previous, editedAt: message.editedAt ?? message.createdAt }];
+      if (Buffer.byteLength(JSON.stringify(editHistory)) > MAX_EDIT_HISTORY_BYTES) {
+        throw failedPrecondition(`this message's edit history is full (${MAX_EDIT_HISTORY_BYTES / 1024} KiB): send a new message instead`);
+      }
       tx.update(paths.message(cid, messageId), { ...changes, editedAt: now, editHistory });
       // Same key as the update trigger's entry for this edit, so the edit is audited once.
       const audit = messageAudit.edited(cid, messageId, caller.uid, editHistory.length, now);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CATEGORIES } from '../../domain/channels.js';
 import type { Category, Priority } from '../../domain/channels.js';
 import { invalidArgument } from '../../domain/errors.js';
+import { docId, isoDateTime } from '../../domain/validation.js';
 import { paths } from '../../domain/paths.js';
 import type { NotificationType } from '../../domain/notifications/catalog.js';
 import type { Clock, DocData, DocSnapshot, DocumentStore, QuerySpec } from '../../ports.js';
@@ -38,15 +39,16 @@ export const listQuerySchema = z.strictObject({
   category: z.enum(CATEGORIES).optional(),
   read: z.boolean().optional(),
   archived: z.boolean().default(false),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoDateTime().optional(),
+  to: isoDateTime().optional(),
   order: z.enum(['newest', 'oldest', 'unreadFirst']).default('newest'),
   limit: z.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
 });
 export type ListQuery = z.input<typeof listQuerySchema>;
 
-export const idsSchema = z.strictObject({ ids: z.array(z.string().min(1).max(300)).min(1).max(MAX_BULK) });
+/** Notification ids: document ids only (`a/b` would address another document, `..` and blanks nothing real). */
+export const idsSchema = z.strictObject({ ids: z.array(docId('a notification id', 300, { dots: true })).min(1).max(MAX_BULK) });
 
 export const sortKeyOf = (createdAt: Date, id: string) => `${createdAt.toISOString()}_${id}`;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instantInput } from '../validation.js';
 
 export const EXPORT_FORMATS = ['json', 'csv', 'pdf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -6,9 +7,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** Download links for exports live a day: long enough to fetch, short enough that a leaked link soon dies. */
 export const EXPORT_URL_TTL_MS = 24 * 60 * 60 * 1000;
 
-const dateInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).transform((v) => new Date(v));
-
-const range = { from: dateInput.optional(), to: dateInput.optional() };
+/** Real dates in range only: one outside JavaScript's range used to crash the encoder after the job had started. */
+const range = { from: instantInput().optional(), to: instantInput().optional() };
 const ordered = (r: { from?: Date | undefined; to?: Date | undefined }) => !r.from || !r.to || r.from.getTime() <= r.to.getTime();
 const rangeMessage = { message: 'from must not be after to (inverted date range)', path: ['from'] };
 

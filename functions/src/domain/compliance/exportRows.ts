@@ -88,11 +88,16 @@ export function csvRow(record: Record<string, unknown>, columns: readonly string
  * CSV formula injection (OWASP "CSV Injection"): Excel, LibreOffice and Google Sheets run a cell starting with
  * = + - @ (or a tab or carriage return before one) as a formula, so a message such as `=HYPERLINK("http://evil","x")`
  * would become a live link or worse. Such cells get a leading single quote, which spreadsheets show as text and
- * do not display. The JSON export keeps the text exactly.
+ * do not display. Also caught: the trigger behind leading whitespace, NUL or other control characters and
+ * invisible characters (spreadsheets skip them: `\0=cmd|…`), full-width ＝ ＋ － ＠ (some import paths fold them),
+ * and any cell that starts with a control character. The JSON export keeps the text exactly.
  */
-const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r']);
+// eslint-disable-next-line no-control-regex -- control characters before the trigger are the attack
+const FORMULA_START = /^[\u0000-\u0020\u007f\u00a0\u200b-\u200d\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]/u;
+// eslint-disable-next-line no-control-regex -- a cell starting with a control character is quoted too
+const CONTROL_START = /^[\u0000-\u001f\u007f]/u;
 export function neutraliseFormula(cell: string): string {
-  return cell.length > 0 && FORMULA_TRIGGERS.has(cell[0]!) ? `'${cell}` : cell;
+  return FORMULA_START.test(cell) || CONTROL_START.test(cell) ? `'${cell}` : cell;
 }
 
 /** A transcript entry for the PDF: who, when, what kind, what was said, which files. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Category, Priority } from '../channels.js';
+import { displayText, docId, isoDateTime, isoInstant, singleLine, storedInstant } from '../validation.js';
 
 /**
  * The event catalog: one zod schema per event type, and what each event means for whom. An event (what happened
@@ -7,9 +8,13 @@ import type { Category, Priority } from '../channels.js';
  * seller of the bid and the previous high bidder that they were outbid.
  */
 
-const id = z.string().min(1).max(128);
-const title = z.string().min(1).max(200);
-const name = z.string().min(1).max(100);
+/** Ids name documents (`users/{creatorId}/followers`): letters, digits, `_` and `-` only, never `a/b` or `..`. */
+const id = docId('an id');
+/** Titles and names end up in push titles and email subjects: one visible line, no control or bidi characters. */
+const title = displayText(200);
+const name = displayText(100);
+/** Real dates in range (ISO 8601 with a zone), kept as strings. */
+const when = isoDateTime;
 const money = { amount: z.number().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD') };
 
 /** Who hears about an event beyond the ids it names: resolved page by page (large audiences fan out in chunks). */
@@ -25,7 +30,7 @@ export const eventPayloadSchemas = {
     previousBidderId: id.optional(),
   }),
   'auction.ending_soon': z.object({
-    auctionId: id, auctionTitle: title, endsAt: z.iso.datetime(), minutesLeft: z.number().int().positive(),
+    auctionId: id, auctionTitle: title, endsAt: when(), minutesLeft: z.number().int().positive(),
     watcherIds: z.array(id).max(500).optional(),
   }),
   'auction.won': z.object({ auctionId: id, auctionTitle: title, winnerId: id, sellerId: id, ...money }),
@@ -48,14 +53,14 @@ export const eventPayloadSchemas = {
     requestId: id, creatorId: id, collectorId: id, collectorName: name, description: z.string().min(1).max(1000), ...money,
   }),
   'community.creator_spotlight': z.object({ spotlightId: id, creatorId: id, creatorName: name, headline: title }),
-  'community.craft_challenge': z.object({ challengeId: id, challengeTitle: title, endsAt: z.iso.datetime() }),
+  'community.craft_challenge': z.object({ challengeId: id, challengeTitle: title, endsAt: when() }),
   'community.event': z.object({
-    eventRef: id, eventTitle: title, kind: z.enum(['workshop', 'meetup']), startsAt: z.iso.datetime(), location: z.string().min(1).max(200),
+    eventRef: id, eventTitle: title, kind: z.enum(['workshop', 'meetup']), startsAt: when(), location: displayText(200),
     hostId: id,
   }),
   'messaging.new_message': z.object({
     conversationId: id, messageId: id, senderId: id, senderName: name, recipientIds: z.array(id).max(500),
-    conversationTitle: z.string().max(200).optional(), preview: z.string().max(500), messageType: z.string().min(1).max(40),
+    conversationTitle: z.string().max(200).transform(singleLine).optional(), preview: z.string().max(500), messageType: z.string().min(1).max(40),
     encrypted: z.boolean(),
   }),
 } as const;
@@ -71,7 +76,7 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024;
 export const eventEnvelopeSchema = z.object({
   type: z.string().min(1),
   idempotencyKey: z.string().min(1).max(256),
-  occurredAt: z.union([z.iso.datetime({ offset: true }), z.date()]).transform((v) => (v instanceof Date ? v : new Date(v))),
+  occurredAt: z.union([isoInstant(), storedInstant()]),
   payload: z.record(z.string(), z.unknown()),
   /** Recipients beyond the ids in the payload (followers of a creator, watchers of an auction). */
   audience: audienceSchema.optional(),

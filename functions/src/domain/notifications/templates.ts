@@ -2,6 +2,7 @@ import type { RenderedContent } from '../delivery.js';
 import type { NotificationType } from './catalog.js';
 import { de } from './templates.de.js';
 import { en } from './templates.en.js';
+import { plainText, singleLine } from '../validation.js';
 
 /**
  * Templates per notification type × channel × locale. One title/body pair per type and locale feeds every channel
@@ -47,7 +48,8 @@ export function fill(template: string, vars: Readonly<Record<string, string>>, w
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = vars[name];
     if (value === undefined) throw new TemplateError(`${where}: missing variable {${name}}`);
-    return value;
+    // Values come from events and users: no control characters (beyond line breaks) or bidi overrides get through.
+    return plainText(value);
   });
 }
 
@@ -123,6 +125,8 @@ function forChannels(text: TextTemplate, locale: Locale, options: RenderOptions,
   const t = LOCALES[locale];
   const url = options.url;
   const htmlLines = lines ? `<ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : `<p>${escapeHtml(text.body)}</p>`;
+  // A title is one line on every channel (an email subject above all: a CR/LF there would add headers).
+  text = { title: singleLine(text.title), body: text.body };
   return {
     title: truncate(text.title, LIMITS.inAppTitle),
     body: truncate(text.body, LIMITS.inAppBody),

@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import { MESSAGE_TYPES } from '../messaging/message.js';
+import { docId, instantInput } from '../validation.js';
 
-const dateInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).transform((v) => new Date(v));
 
-/** `searchMessages` callable input. Dates are ISO strings or epoch milliseconds. */
+/**
+ * `searchMessages` callable input. Dates are ISO strings or epoch milliseconds, real and in range (a date outside
+ * JavaScript's range would become NaN and drop the filter). Strict: an unknown field is an error.
+ */
 export const searchMessagesSchema = z
-  .object({
+  .strictObject({
     query: z.string().max(512).default(''),
-    conversationId: z.string().min(1).max(200).optional(),
-    senderId: z.string().min(1).max(200).optional(),
+    conversationId: docId('a conversation id', 160).optional(),
+    senderId: docId('a user id').optional(),
     types: z.array(z.enum(MESSAGE_TYPES)).max(MESSAGE_TYPES.length).optional(),
-    from: dateInput.optional(),
-    to: dateInput.optional(),
+    from: instantInput().optional(),
+    to: instantInput().optional(),
     page: z.number().int().min(0).max(49).default(0),
     hitsPerPage: z.number().int().min(1).max(50).default(20),
   })

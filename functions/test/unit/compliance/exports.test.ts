@@ -76,8 +76,9 @@ describe('compliance exports (callables over in-memory adapters)', () => {
   });
 
   it('CSV neutralises formula injection (OWASP): cells starting with = + - @ tab or CR get a leading quote; JSON stays exact', async () => {
-    const formulas = ['=HYPERLINK("http://evil","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
-    const ordinary = ['Commas, "quotes", and\nnewlines 🧶', 'Price: 5 - 3 = 2', "'already quoted", ' =leading space is text', '€10 + shipping'];
+    // Also behind leading space, NUL or zero-width characters (spreadsheets skip them), and full-width triggers.
+    const formulas = ['=HYPERLINK("http://evil","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1', ' =leading space', '\u0000=cmd|\' /C calc\'!A0', '\u200b@SUM(A1)', '＝1+1'];
+    const ordinary = ['Commas, "quotes", and\nnewlines 🧶', 'Price: 5 - 3 = 2', "'already quoted", '€10 + shipping'];
     await seedUser(infra.store, 'mallory', { displayName: '=cmd|\' /C calc\'!A0' });
     await seedConversation(infra.store, 'c2', ['alice', 'mallory'], { title: '@evil title' });
     for (const [i, text] of [...formulas, ...ordinary].entries()) {
