@@ -312,6 +312,8 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       await refused(store.update(`${root}/d`, {}));
       await refused(store.update(`${root}/d`, { m: { a: 1 }, 'm.b': 2 }));
       await refused(store.set(`${root}/n`, { p: new (class Point { x = 1; })() }));
+      await refused(store.get(root)); // a collection path where a document path belongs
+      await refused(store.query(`${root}/d`));
       expect((await store.get(`${root}/n`)).exists).toBe(false);
       // Arrays of maps holding arrays are fine.
       await store.set(`${root}/n`, { rows: [{ t: [1, 2] }] });

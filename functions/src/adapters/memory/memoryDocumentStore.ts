@@ -43,7 +43,9 @@ class ContentionError extends Error {}
  * An in-memory DocumentStore with Firestore's semantics: documents at slash paths, merge/update/field transforms,
  * queries with where/orderBy/limit/cursors, collection groups, atomic batches and optimistic transactions that retry
  * on contention. Reads yield to the event loop so concurrent callers really interleave, which is what makes the
- * concurrency tests (exact counters, SMS limits) meaningful against it.
+ * concurrency tests (exact counters, SMS limits) meaningful against it. It refuses what Firestore refuses (checkedData
+ * for writes, documentRules.checkQuery for queries) with the AppError('invalid-argument') the Firestore adapter raises,
+ * and orders and compares values as Firestore does; each rule is a contract case that ran on the emulator first.
  */
 export class MemoryDocumentStore implements DocumentStore {
   private readonly docs = new Map<string, Stored>();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
+import { AppError } from '../../../src/domain/errors.js';
 import { documentStoreContract } from '../../contracts/documentStore.contract.js';
 
 documentStoreContract('in-memory', async () => ({ store: new MemoryDocumentStore(), root: 'contract' }));
@@ -13,6 +14,23 @@ describe('MemoryDocumentStore specifics', () => {
         await tx.get('a/c');
       }),
     ).rejects.toThrow(/reads before their writes/);
+  });
+
+  it('gives up on contention that outlasts every attempt with AppError unavailable, as the Firestore adapter does', async () => {
+    const store = new MemoryDocumentStore();
+    await store.set('a/b', { v: 0 });
+    let attempts = 0;
+    const error: unknown = await store
+      .transaction(async (tx) => {
+        attempts++;
+        const snap = await tx.get('a/b');
+        await store.set('a/b', { v: attempts }); // someone else writes what this transaction read, every time
+        tx.update('a/b', { v: (snap.data?.v as number) + 1 });
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('unavailable');
+    expect(attempts).toBe(50);
   });
 
   it('returns copies: mutating a read result does not change the store', async () => {
