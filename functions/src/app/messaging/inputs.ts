@@ -8,7 +8,8 @@ import {
   techniqueSchema,
   workshopSchema,
 } from '../../domain/messaging/message.js';
-import { displayText, hasControlCharacters, isoInstant, noteText } from '../../domain/validation.js';
+import { displayText, isoInstant, noteText } from '../../domain/validation.js';
+import { httpsUrl } from '../../domain/links.js';
 
 /**
  * What the messaging callables accept. Every field is checked here; the use cases trust the parsed value. Objects are
@@ -27,11 +28,8 @@ const messageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,300}$/, 'must be a me
 /** A group's title: one visible line (no control or bidi override characters, not only invisible ones). */
 const groupTitle = displayText(GROUP_LIMITS.titleMax);
 
-/** A group's photo: an https URL (members' clients render it; javascript:, data: and http: have no business there). */
-const photoUrl = z
-  .url({ protocol: /^https$/, message: 'must be an https URL' })
-  .max(1000)
-  .refine((url) => !/\s/u.test(url) && !hasControlCharacters(url), 'must be an https URL');
+/** A group's photo: an https link (members' clients render it; javascript:, data: and http: have no business there). */
+const photoUrl = httpsUrl(1000);
 
 const groupSettings = z.strictObject({ announcementOnly: z.boolean().optional(), e2ee: z.boolean().optional() });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Category, Priority } from '../channels.js';
+import { httpsUrl } from '../links.js';
 import { displayText, docId, isoDateTime, isoInstant, singleLine, storedInstant } from '../validation.js';
 
 /**
@@ -37,7 +38,8 @@ export const eventPayloadSchemas = {
   'order.purchase_confirmed': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id, ...money }),
   'order.shipped': z.object({
     orderId: id, itemTitle: title, buyerId: id, carrier: z.string().min(1).max(60), trackingNumber: z.string().min(1).max(60),
-    trackingUrl: z.url().optional(),
+    /** Rendered as a link in apps and emails: https only (src/domain/links.ts). */
+    trackingUrl: httpsUrl().optional(),
   }),
   'order.delivered': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id }),
   'order.payment_failed': z.object({ orderId: id, itemTitle: title, buyerId: id, ...money, reason: z.string().max(200).optional() }),

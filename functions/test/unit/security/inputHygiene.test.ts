@@ -74,6 +74,15 @@ describe('one visible line where one line belongs', () => {
   });
 });
 
+describe('links are https', () => {
+  it('group photos: javascript:, data: and http: are refused', async () => {
+    for (const photo of ['javascript:alert(1)', 'data:image/png;base64,AAAA', 'http://photos.example/p.png', 'https://bank.example@evil.example/p.png']) {
+      await expectRefused(w, () => invoke(createGroup, { title: 'G', memberIds: ['bob'], photo }, alice), 'invalid-argument', 'data.photo');
+      await expectRefused(w, () => invoke(updateGroup, { conversationId: cid, photo }, alice), 'invalid-argument', 'data.photo');
+    }
+  });
+});
+
 describe('locales are BCP 47', () => {
   it('refuses what is not a language tag and stores the canonical form', async () => {
     const device = { token: 'fcm-token-locale-test-0123456789', platform: 'web', appVersion: '1.0.0' };
