@@ -5,6 +5,7 @@
 //   EMULATOR_PORT_OFFSET=100 npm run test:emulators                         (a second suite beside the first)
 import { spawnSync } from 'node:child_process';
 import { emulatorRuntime, suiteConfig, takenPorts, FUNCTIONS_DIR } from './emulatorSupport.mjs';
+import { sandboxAddress, startSandbox } from './sandboxSupport.mjs';
 
 const runtime = emulatorRuntime();
 if (runtime.reason) {
@@ -12,7 +13,9 @@ if (runtime.reason) {
   process.exit(1);
 }
 const config = suiteConfig();
-const taken = await takenPorts(config.ports);
+// The sandbox providers (FCM, Twilio, SendGrid, Algolia) the functions deliver to, on the Functions port + 10.
+const sandboxAt = sandboxAddress(config);
+const taken = await takenPorts({ ...config.ports, sandbox: sandboxAt });
 if (taken.length > 0) {
   console.error(`✖ emulator tier cannot start: port(s) in use: ${taken.join(', ')}.`);
   console.error('  Stop what holds them (another emulator suite?) or shift this suite with EMULATOR_PORT_OFFSET=<n>.');
@@ -23,13 +26,22 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const build = spawnSync(npx, ['tsc', '-p', 'tsconfig.build.json'], { cwd: FUNCTIONS_DIR, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+let sandbox;
+try {
+  sandbox = await startSandbox({ ...sandboxAt, quiet: true });
+} catch (error) {
+  console.error(`✖ emulator tier cannot start the sandbox providers: ${error.message}.`);
+  process.exit(1);
+}
+
 const quote = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 const vitest = ['npx', 'vitest', 'run', '--project', 'emulator', ...process.argv.slice(2)].map(quote).join(' ');
 const only = process.env.EMULATORS_ONLY ?? 'auth,firestore,functions,pubsub';
-console.log(`▶ emulator tier (Java ${runtime.java}, ${only}, config ${config.path})`);
+console.log(`▶ emulator tier (Java ${runtime.java}, ${only}, config ${config.path}, sandbox providers ${sandbox.url})`);
 const result = spawnSync(
   npx,
   ['firebase', 'emulators:exec', '--config', config.path, '--project', config.projectId, '--only', only, vitest],
-  { cwd: FUNCTIONS_DIR, stdio: 'inherit', env: { ...runtime.env, GCLOUD_PROJECT: config.projectId } },
+  { cwd: FUNCTIONS_DIR, stdio: 'inherit', env: { ...runtime.env, ...sandbox.env, GCLOUD_PROJECT: config.projectId } },
 );
+await sandbox.stop();
 process.exit(result.status ?? 1);

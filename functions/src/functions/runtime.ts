@@ -12,6 +12,8 @@ import { params, requireSecret } from '../config.js';
 import { firebaseDelivery } from './deliveryInfra.js';
 import { sandboxAlgoliaHosts, sandboxProviders } from '../local/sandbox/connect.js';
 import { SANDBOX_CREDENTIALS } from '../local/sandbox/credentials.js';
+import type { SandboxConnection } from '../local/sandbox/connect.js';
+import { SandboxExportStorage } from '../local/sandbox/storage.js';
 
 /**
  * Built once per instance, on the first invocation: importing the deploy surface initialises nothing (cold starts
@@ -62,7 +64,7 @@ export function firebaseInfra(): Infra {
             indexName: () => params.ALGOLIA_INDEX.value(),
           },
     ),
-    exportStorage: new CloudStorageExports({ app: adminApp, bucket: () => params.EXPORTS_BUCKET.value() }),
+    exportStorage: exportStorage(sandbox),
     accounts: {
       async deleteUser(uid) {
         const { getAuth } = await import('firebase-admin/auth');
@@ -73,4 +75,21 @@ export function firebaseInfra(): Infra {
     },
     delivery: firebaseDelivery(adminApp, sandbox),
   };
+}
+
+/**
+ * Cloud Storage for exports. In the Functions emulator: the Storage emulator when it runs (it cannot sign URLs, so
+ * downloads use its plain media URL), else the sandbox's object store, so nothing reaches the real Cloud Storage.
+ */
+function exportStorage(sandbox: SandboxConnection | undefined) {
+  const storageEmulator = process.env.FUNCTIONS_EMULATOR === 'true' ? process.env.FIREBASE_STORAGE_EMULATOR_HOST : undefined;
+  if (storageEmulator) {
+    return new CloudStorageExports({
+      app: adminApp,
+      bucket: () => params.EXPORTS_BUCKET.value(),
+      sign: async (file, expiresAt) => `http://${storageEmulator}/v0/b/${file.bucket}/o/${encodeURIComponent(file.name)}?alt=media&expires=${expiresAt.getTime()}`,
+    });
+  }
+  if (sandbox) return new SandboxExportStorage(sandbox.origin);
+  return new CloudStorageExports({ app: adminApp, bucket: () => params.EXPORTS_BUCKET.value() });
 }

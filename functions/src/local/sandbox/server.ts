@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { AlgoliaSandbox, isAlgoliaPath } from './algolia.js';
 import { SANDBOX_CREDENTIALS } from './credentials.js';
 import { FCM_SEND_PATH, fcmProvider } from './fcm.js';
@@ -9,6 +10,7 @@ import { parsedBody, readRecorded, writeAnswer } from './http.js';
 import type { Captured, OutboxKind } from './outbox.js';
 import { OUTBOX_KINDS, Outbox } from './outbox.js';
 import { sendgridProvider } from './sendgrid.js';
+import { SandboxObjectStore } from './storage.js';
 import { isTwilioPath, twilioProvider } from './twilio.js';
 
 export const SANDBOX_SERVICE = 'craft-sandbox-providers';
@@ -35,17 +37,20 @@ const str = (value: unknown) => (typeof value === 'string' && value ? value : un
  *   GET /outbox[/push|sms|verify|email|search]    captured calls; ?deliveryId= &to= &since=<seq>
  *   DELETE /outbox                                forget them
  *   GET /search/<index>                           the records in a sandbox Algolia index
+ *   /storage…                                     export objects, when no Storage emulator runs (storage.ts)
  */
 export class SandboxServer {
   readonly algolia = new AlgoliaSandbox(SANDBOX_CREDENTIALS.algolia);
   readonly fcm = fcmProvider();
   readonly outbox: Outbox;
+  readonly storage: SandboxObjectStore;
   private readonly twilio = twilioProvider(SANDBOX_CREDENTIALS.twilio);
   private readonly sendgrid = sendgridProvider(SANDBOX_CREDENTIALS.sendgrid);
   private server: Server | undefined;
 
   constructor(private readonly options: SandboxOptions = {}) {
     this.outbox = new Outbox(options.outDir);
+    this.storage = new SandboxObjectStore(options.outDir ? join(options.outDir, 'storage') : undefined);
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
@@ -65,6 +70,7 @@ export class SandboxServer {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.outbox.flushed();
+    await this.storage.dispose();
   }
 
   get url(): string {
@@ -83,6 +89,8 @@ export class SandboxServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // Objects stream (exports are binary and may be large); everything else is small JSON or a form.
+      if (req.url === '/storage' || req.url?.startsWith('/storage?') || req.url?.startsWith('/storage/o/')) return await this.storage.handle(req, res);
       const recorded = await readRecorded(req);
       await writeAnswer(res, this.answer(recorded));
     } catch (error) {
@@ -129,7 +137,7 @@ export class SandboxServer {
         algolia: '/1/indexes/{index}/batch|settings|query',
       },
       outbox: this.outbox.counts(),
-      read: ['/outbox', ...OUTBOX_KINDS.map((k) => `/outbox/${k}`), '/search/{index}'],
+      read: ['/outbox', ...OUTBOX_KINDS.map((k) => `/outbox/${k}`), '/search/{index}', '/storage?prefix='],
       outDir: this.options.outDir ?? null,
     };
   }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices } from '../../../src/composition.js';
 import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
@@ -10,6 +11,7 @@ import { SANDBOX_URL_ENV, sandboxProviders } from '../../../src/local/sandbox/co
 import type { SandboxConnection } from '../../../src/local/sandbox/connect.js';
 import { SandboxServer } from '../../../src/local/sandbox/server.js';
 import { SANDBOX_DEAD_TOKEN_PREFIX } from '../../../src/local/sandbox/fcm.js';
+import { SandboxExportStorage } from '../../../src/local/sandbox/storage.js';
 import type { Captured } from '../../../src/local/sandbox/outbox.js';
 import { paths } from '../../../src/domain/paths.js';
 import { job, queued } from '../../support/delivery.js';
@@ -99,6 +101,21 @@ describe('sandbox providers', () => {
     } finally {
       process.env = saved;
     }
+  });
+
+  it('keeps export objects when no Storage emulator runs: streamed in, downloadable until the link expires, deleted by prefix', async () => {
+    const storage = new SandboxExportStorage(connection.origin);
+    const bytes = Buffer.from([0x25, 0x50, 0x44, 0x46, 0xff, 0x00, 0xfe]);
+    await expect(storage.write('exports/u1/e1.pdf', 'application/pdf', Readable.from([bytes]))).resolves.toEqual({ bytes: 7 });
+    await storage.write('exports/u2/e2.csv', 'text/csv', Readable.from(['a,b\n']));
+    const url = await storage.signedUrl('exports/u1/e1.pdf', new Date(Date.now() + 60_000));
+    const download = await fetch(url);
+    expect(download.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+    expect((await fetch(await storage.signedUrl('exports/u1/e1.pdf', new Date(Date.now() - 1)))).status).toBe(403);
+    await expect(storage.deletePrefix('exports/u1/')).resolves.toBe(1);
+    expect((await fetch(url)).status).toBe(404);
+    expect(await (await fetch(`${sandbox.url}/storage?prefix=exports/`)).json()).toEqual([{ name: 'exports/u2/e2.csv', contentType: 'text/csv', bytes: 4 }]);
   });
 
   it('serves its own API: health, outbox per kind, clearing; unknown paths are 404', async () => {

@@ -1,0 +1,65 @@
+import type { Captured, OutboxKind } from '../../../src/local/sandbox/outbox.js';
+import { SANDBOX_URL_ENV } from '../../../src/local/sandbox/connect.js';
+import { functionsEmulatorOrigin, runScheduledFunction } from '../../../src/local/sandbox/schedules.js';
+import { REGION } from '../../../src/functions/options.js';
+
+/**
+ * For trigger-chain tests in the emulator tier: what the sandbox providers captured, waiting for an outcome, and
+ * running scheduled functions. The tier's runner (scripts/test-emulators.mjs) starts the sandbox and sets its URL.
+ */
+export function sandboxUrl(): string {
+  const url = process.env[SANDBOX_URL_ENV];
+  if (!url) throw new Error(`${SANDBOX_URL_ENV} is not set: run the emulator tier with \`npm run test:emulators\`, which starts the sandbox providers`);
+  return url;
+}
+
+export async function outbox(kind: OutboxKind, filter: { deliveryId?: string; to?: string; since?: number } = {}): Promise<Captured[]> {
+  const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+  const response = await fetch(`${sandboxUrl()}/outbox/${kind}?${query}`);
+  if (!response.ok) throw new Error(`sandbox outbox answered HTTP ${response.status}`);
+  return (await response.json()) as Captured[];
+}
+
+/** The records of a sandbox Algolia index. */
+export async function searchRecords(index = 'messages'): Promise<Array<Record<string, unknown>>> {
+  return (await (await fetch(`${sandboxUrl()}/search/${index}`)).json()) as Array<Record<string, unknown>>;
+}
+
+/** Polls `read` until `done` holds; on timeout fails naming `what` and the last value read. */
+export async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 45_000): Promise<T> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) {
+      if (Date.now() - started > 10_000) console.log(`(waited ${Math.round((Date.now() - started) / 1000)} s for ${what})`);
+      return value;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 800)}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/** Runs a scheduled function in the Functions emulator now and expects it to succeed. */
+export async function runSchedule(name: string): Promise<void> {
+  const run = await runScheduledFunction(name);
+  if (run.status !== 200) throw new Error(`scheduled function ${name} failed: HTTP ${run.status} (see the emulator log)`);
+}
+
+/** Calls a deployed callable in the Functions emulator as `uid`, signed in through the Auth emulator with the JS SDK. */
+export async function callAs<R>(uid: string, name: string, data: unknown, claims: Record<string, unknown> = {}): Promise<R> {
+  const [{ initializeApp, deleteApp }, { connectAuthEmulator, getAuth, signInWithCustomToken }, { connectFunctionsEmulator, getFunctions, httpsCallable }, { getAuth: getAdminAuth }, { adminApp }] =
+    await Promise.all([import('firebase/app'), import('firebase/auth'), import('firebase/functions'), import('firebase-admin/auth'), import('../../../src/functions/runtime.js')]);
+  const origin = new URL(await functionsEmulatorOrigin());
+  const app = initializeApp({ projectId: process.env.GCLOUD_PROJECT, apiKey: 'demo-api-key' }, `as-${uid}-${Date.now()}-${Math.random()}`);
+  try {
+    const auth = getAuth(app);
+    connectAuthEmulator(auth, `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}`, { disableWarnings: true });
+    await signInWithCustomToken(auth, await getAdminAuth(adminApp()).createCustomToken(uid, claims));
+    const functions = getFunctions(app, REGION);
+    connectFunctionsEmulator(functions, origin.hostname, Number(origin.port));
+    return (await httpsCallable(functions, name)(data)).data as R;
+  } finally {
+    await deleteApp(app);
+  }
+}
