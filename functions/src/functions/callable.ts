@@ -2,10 +2,12 @@ import type { CallableRequest, CallableOptions } from 'firebase-functions/v2/htt
 import { HttpsError, onCall } from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import type { Access, Caller } from '../domain/caller.js';
-import { callerFromClaims } from '../domain/caller.js';
+import { callerFromClaims, hasRole } from '../domain/caller.js';
 import { AlreadyExistsError, AppError, DocNotFoundError } from '../domain/errors.js';
 import { parseInput, rejectUnsafeKeys } from '../domain/validation.js';
 import { requireActiveAccount } from '../app/accounts.js';
+import type { CallLimit } from '../app/callLimits.js';
+import { consumeCall } from '../app/callLimits.js';
 import type { Services } from '../composition.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
@@ -16,17 +18,37 @@ export interface CallContext {
   request: CallableRequest<unknown>;
 }
 
-export type CallableSettings = Omit<CallableOptions, 'region'> & {
+export type CallableSettings = Omit<CallableOptions, 'region' | 'enforceAppCheck' | 'consumeAppCheckToken'> & {
   /** What the caller's account must be (see `Access` in src/domain/caller.ts); `own` unless said otherwise. */
   access?: Access;
+  /**
+   * App Check: every callable requires a valid token from our apps (`enforce`, the default); `consume` also spends
+   * it (replay protection: one limited-use token per call) for calls that cost money or reach other people at low
+   * volume (phone verification, exports, creating conversations, adding members, erasure). High-volume calls
+   * (sending messages, the notification center) enforce without consuming: limited-use tokens have exchange quotas.
+   */
+  appCheck?: 'enforce' | 'consume';
+  /** Per-user call limit (src/app/callLimits.ts): RESOURCE_EXHAUSTED with a retry hint beyond it. */
+  limit?: CallLimit;
 };
 
 /**
+ * App Check is enforced wherever the code is deployed. The Functions emulator (FUNCTIONS_EMULATOR=true) runs without
+ * enforcement, so local apps, the emulator tier and the browser tier work without a debug provider; a token they do
+ * send is still decoded there, and a consumed token's replay still refused. firebase-functions-test invokes the
+ * handler directly (no HTTP layer), so the unit tier is unaffected either way.
+ */
+export const APP_CHECK_ENFORCED = process.env.FUNCTIONS_EMULATOR !== 'true';
+
+/**
  * A callable function. Before the handler runs, in this order:
+ * 0. App Check (the SDK, before this code): UNAUTHENTICATED without a valid token from our apps; a replayed
+ *    limited-use token on `appCheck: 'consume'` callables is refused here;
  * 1. Firebase Auth: UNAUTHENTICATED without a signed-in user;
  * 2. the account guard (`requireActiveAccount`): deleted or disabled accounts are refused (PERMISSION_DENIED),
  *    unprovisioned ones (no `users/{uid}`) too (FAILED_PRECONDITION), and `access: 'reach'` callables also refuse
  *    anonymous and email-unverified users;
+ * 2b. the per-user call limit, when the callable has one (RESOURCE_EXHAUSTED with `retryAfterSeconds`);
  * 3. `data` is validated with zod after keys that could reach an object's prototype (`__proto__`, `constructor`,
  *    `prototype`) are refused: INVALID_ARGUMENT naming the field.
  * Use cases' AppErrors become HttpsErrors with the same code; anything else is INTERNAL without details (logged).
@@ -36,13 +58,17 @@ export function callable<S extends z.ZodType, R>(
   handler: (data: z.output<S>, ctx: CallContext) => Promise<R>,
   settings: CallableSettings = {},
 ) {
-  const { access = 'own', ...options } = settings;
-  return onCall({ region: REGION, ...options }, async (request) => {
+  const { access = 'own', appCheck = 'enforce', limit, ...options } = settings;
+  const consume = appCheck === 'consume';
+  return onCall({ region: REGION, enforceAppCheck: APP_CHECK_ENFORCED, ...(consume ? { consumeAppCheckToken: true } : {}), ...options }, async (request) => {
     if (!request.auth) throw new HttpsError('unauthenticated', 'sign in to call this function');
+    // The SDK marks a limited-use token it has seen before; refusing it is ours to do.
+    if (consume && request.app?.alreadyConsumed) throw new HttpsError('unauthenticated', 'this App Check token was already used: get a new limited-use token');
     const caller = callerFromClaims(request.auth.uid, request.auth.token as Record<string, unknown>);
     try {
       const s = services();
       await requireActiveAccount(s.infra.store, caller, access);
+      if (limit && !hasRole(caller, 'service')) await consumeCall(s.infra.store, s.infra.clock, caller.uid, limit);
       const raw = request.data ?? {};
       rejectUnsafeKeys(raw);
       const data = parseInput(schema, raw);

@@ -6,6 +6,7 @@ import { exportConversationSchema, exportMyDataSchema, exportNotificationsSchema
 import { staffReadProfile, STAFF_REASON_MAX } from '../app/staffAccess.js';
 import { requireRole } from '../domain/caller.js';
 import { docId, noteText } from '../domain/validation.js';
+import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
@@ -13,18 +14,18 @@ import { services } from './runtime.js';
 // Erasure and retention update search records, so they need the Algolia credentials too.
 const ALGOLIA = [secrets.ALGOLIA_APP_ID, secrets.ALGOLIA_ADMIN_KEY, secrets.ALGOLIA_SEARCH_KEY];
 /** Exports stream page by page, so memory stays flat; time is what a large conversation needs. */
-const EXPORT_OPTIONS = { timeoutSeconds: 540, memory: '512MiB' as const };
+const EXPORT_OPTIONS = { timeoutSeconds: 540, memory: '512MiB' as const, appCheck: 'consume' as const };
 /** Exports of conversations and notification histories cost compute and storage: permanent, verified accounts. */
 const PAID_EXPORT = { ...EXPORT_OPTIONS, access: 'reach' as const };
 
 /** A conversation as JSON, CSV or a PDF transcript: members export their own, the compliance role any (audited). */
-export const exportConversation = callable(exportConversationSchema, (data, { caller, services: s }) => s.compliance.exports.exportConversation(caller, data), PAID_EXPORT);
+export const exportConversation = callable(exportConversationSchema, (data, { caller, services: s }) => s.compliance.exports.exportConversation(caller, data), { ...PAID_EXPORT, limit: CALL_LIMITS.export });
 
 /** The caller's notifications (or, with the compliance role, anyone's). */
-export const exportNotifications = callable(exportNotificationsSchema, (data, { caller, services: s }) => s.compliance.exports.exportNotifications(caller, data), PAID_EXPORT);
+export const exportNotifications = callable(exportNotificationsSchema, (data, { caller, services: s }) => s.compliance.exports.exportNotifications(caller, data), { ...PAID_EXPORT, limit: CALL_LIMITS.export });
 
 /** GDPR/CCPA access request: everything held about the caller, as a ZIP of JSON and CSV. */
-export const exportMyData = callable(exportMyDataSchema, (_data, { caller, services: s }) => s.compliance.exports.exportMyData(caller), EXPORT_OPTIONS);
+export const exportMyData = callable(exportMyDataSchema, (_data, { caller, services: s }) => s.compliance.exports.exportMyData(caller), { ...EXPORT_OPTIONS, limit: CALL_LIMITS.exportMyData });
 
 /**
  * Staff read of a user's private profile (email, phone, verification and moderation state): admins and compliance
@@ -36,7 +37,7 @@ export const getUserProfile = callable(
     requireRole(caller, 'admin', 'compliance');
     return staffReadProfile(s.infra.store, s.audit, caller, data.uid, data.reason);
   },
-  { access: 'reach' },
+  { access: 'reach', appCheck: 'consume', limit: CALL_LIMITS.staffRead },
 );
 
 /**
@@ -51,7 +52,7 @@ export const deleteMyAccount = callable(
     return report;
   },
   // Works whatever state the account is in: a half-finished erasure is retried the same way.
-  { secrets: ALGOLIA, timeoutSeconds: 540, access: 'erasure' },
+  { secrets: ALGOLIA, timeoutSeconds: 540, access: 'erasure', appCheck: 'consume', limit: CALL_LIMITS.deleteMyAccount },
 );
 
 /** Auth's user-deleted event exists only in the v1 API (v2 has blocking triggers for create/sign-in, not delete). */

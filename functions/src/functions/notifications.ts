@@ -9,6 +9,7 @@ import { requireRole } from '../domain/caller.js';
 import { docId, noteText } from '../domain/validation.js';
 import { actingFor, STAFF_REASON_MAX } from '../app/staffAccess.js';
 import { preferencesPatchSchema } from '../domain/notifications/preferences.js';
+import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
 import type { CallContext } from './callable.js';
 import { REGION } from './options.js';
@@ -59,10 +60,10 @@ export const getPreferences = callable(z.strictObject(forUser), async (data, ctx
 export const updatePreferences = callable(preferencesPatchSchema.extend(forUser), async (data, ctx) => {
   const { uid, reason, ...patch } = data;
   return ctx.services.notifications.preferences.update(await target(ctx, { uid, reason }, 'preferences_update'), patch, ctx.caller.uid);
-});
+}, { limit: CALL_LIMITS.preferences });
 
 export const resetPreferences = callable(z.strictObject(forUser), async (data, ctx) =>
-  ctx.services.notifications.preferences.reset(await target(ctx, data, 'preferences_reset'), ctx.caller.uid));
+  ctx.services.notifications.preferences.reset(await target(ctx, data, 'preferences_reset'), ctx.caller.uid), { limit: CALL_LIMITS.preferences });
 
 // ── notification center ──
 
@@ -76,13 +77,13 @@ export const getUnreadCount = callable(z.strictObject(forUser), async (data, ctx
 }));
 
 export const markNotificationsRead = callable(idsSchema.extend(forUser), async (data, ctx) =>
-  ctx.services.notifications.center.markRead(await target(ctx, data, 'notifications_mark_read'), data.ids));
+  ctx.services.notifications.center.markRead(await target(ctx, data, 'notifications_mark_read'), data.ids), { limit: CALL_LIMITS.notificationCenter });
 
 export const markAllNotificationsRead = callable(z.strictObject(forUser), async (data, ctx) =>
-  ctx.services.notifications.center.markAllRead(await target(ctx, data, 'notifications_mark_all_read')));
+  ctx.services.notifications.center.markAllRead(await target(ctx, data, 'notifications_mark_all_read')), { limit: CALL_LIMITS.notificationCenter });
 
 export const archiveNotifications = callable(idsSchema.extend(forUser), async (data, ctx) =>
-  ctx.services.notifications.center.archive(await target(ctx, data, 'notifications_archive'), data.ids));
+  ctx.services.notifications.center.archive(await target(ctx, data, 'notifications_archive'), data.ids), { limit: CALL_LIMITS.notificationCenter });
 
 export const deleteNotifications = callable(idsSchema.extend(forUser), async (data, ctx) =>
-  ctx.services.notifications.center.remove(await target(ctx, data, 'notifications_delete'), data.ids));
+  ctx.services.notifications.center.remove(await target(ctx, data, 'notifications_delete'), data.ids), { limit: CALL_LIMITS.notificationCenter });

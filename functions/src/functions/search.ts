@@ -3,6 +3,7 @@ import { onDocumentUpdated, onDocumentWritten } from 'firebase-functions/v2/fire
 import { secrets } from '../config.js';
 import { memberIdsOf } from '../app/search/messageIndexer.js';
 import { searchMessagesSchema } from '../domain/search/searchRequest.js';
+import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
@@ -33,9 +34,12 @@ export const searchSyncMembers = onDocumentUpdated(
 /** Server-side search, always limited to `visibleTo:<caller>`; `degraded: true` when it fell back to Firestore. */
 export const searchMessages = callable(searchMessagesSchema, (data, { caller, services: s }) => s.search.search.search(caller, data), {
   secrets: ALGOLIA,
+  // Each search is a billed Algolia operation.
+  limit: CALL_LIMITS.search,
 });
 
 /** A secured Algolia key restricted to the caller's messages, valid for an hour, for searching from the client. */
 export const getSearchKey = callable(z.object({}).strict(), (_data, { caller, services: s }) => s.search.search.searchKey(caller), {
   secrets: ALGOLIA,
+  limit: CALL_LIMITS.searchKey,
 });

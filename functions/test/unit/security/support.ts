@@ -18,14 +18,18 @@ export interface Who {
   claims?: Record<string, unknown>;
 }
 
-/** Invokes a callable through its real wrapper (firebase-functions-test), as `who` (unauthenticated when undefined). */
-export async function invoke<R = unknown>(fn: unknown, data: unknown, who?: Who): Promise<R> {
+/**
+ * Invokes a callable through its real wrapper (firebase-functions-test), as `who` (unauthenticated when undefined);
+ * `app` is the verified App Check data the SDK would attach (`alreadyConsumed` on replayed limited-use tokens).
+ */
+export async function invoke<R = unknown>(fn: unknown, data: unknown, who?: Who, app?: { appId: string; alreadyConsumed?: boolean }): Promise<R> {
   const wrapped = fft.wrap(fn as CallableFunction<unknown, unknown> as never) as unknown as (request: unknown) => Promise<R>;
   const roles = Object.fromEntries((who?.roles ?? []).map((role) => [role, true]));
   return wrapped({
     data,
     rawRequest: {} as never,
     acceptsStreaming: false,
+    ...(app ? { app: { appId: app.appId, token: { app_id: app.appId }, ...(app.alreadyConsumed === undefined ? {} : { alreadyConsumed: app.alreadyConsumed }) } } : {}),
     ...(who ? { auth: { uid: who.uid, token: { uid: who.uid, ...roles, ...(who.claims ?? {}) } } } : {}),
   });
 }
@@ -33,7 +37,10 @@ export async function invoke<R = unknown>(fn: unknown, data: unknown, who?: Who)
 export interface World {
   infra: MemoryInfra;
   services: Services;
-  /** Everything in the store, for "nothing changed" checks. */
+  /**
+   * Everything in the store, for "nothing changed" checks, except the per-user call counters (`callLimits/`), which
+   * count every attempt by design.
+   */
   dump(): Record<string, Record<string, unknown>>;
 }
 
@@ -45,7 +52,9 @@ export async function world(uids: string[], now = '2026-11-21T10:00:00.000Z'): P
   for (const uid of uids) {
     await infra.store.set(paths.user(uid), { displayName: `User ${uid}`, kind: 'collector', email: `${uid}@example.com`, emailVerified: true, timeZone: 'UTC', locale: 'en' });
   }
-  return { infra, services, dump: () => structuredClone(infra.store.dump()) as Record<string, Record<string, unknown>> };
+  const dump = () =>
+    Object.fromEntries(Object.entries(structuredClone(infra.store.dump())).filter(([path]) => !path.startsWith('callLimits/'))) as Record<string, Record<string, unknown>>;
+  return { infra, services, dump };
 }
 
 /**
