@@ -31,7 +31,10 @@ const groupTitle = displayText(GROUP_LIMITS.titleMax);
 /** A group's photo: an https link (members' clients render it; javascript:, data: and http: have no business there). */
 const photoUrl = httpsUrl(1000);
 
-const groupSettings = z.strictObject({ announcementOnly: z.boolean().optional(), e2ee: z.boolean().optional() });
+const groupSettings = z
+  .strictObject({ announcementOnly: z.boolean().optional(), e2ee: z.boolean().optional() })
+  // An empty settings object changes nothing (and Firestore refuses an empty update).
+  .refine((s) => s.announcementOnly !== undefined || s.e2ee !== undefined, { message: 'give announcementOnly or e2ee' });
 
 export const directInput = z.strictObject({ otherUid: uidSchema, e2ee: z.boolean().optional() });
 

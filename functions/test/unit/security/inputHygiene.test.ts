@@ -74,6 +74,12 @@ describe('one visible line where one line belongs', () => {
   });
 });
 
+describe('empty changes', () => {
+  it('updateGroup with empty settings is refused naming data.settings, and writes nothing', async () => {
+    await expectRefused(w, () => invoke(updateGroup, { conversationId: cid, settings: {} }, alice), 'invalid-argument', 'data.settings');
+  });
+});
+
 describe('links are https', () => {
   it('group photos: javascript:, data: and http: are refused', async () => {
     for (const photo of ['javascript:alert(1)', 'data:image/png;base64,AAAA', 'http://photos.example/p.png', 'https://bank.example@evil.example/p.png']) {
