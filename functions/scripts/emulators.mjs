@@ -22,11 +22,13 @@ const offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 0);
 // ── what the suite needs on this machine ──
 const runtime = emulatorRuntime();
 if (runtime.reason) {
+  const java = /Java/.test(runtime.reason);
   fail([
     `cannot start the Firebase emulator suite: ${runtime.reason}.`,
-    `Java: \`sudo apt-get install openjdk-${REQUIRED_JAVA}-jre-headless\`, \`brew install openjdk@${REQUIRED_JAVA}\` or Temurin ${REQUIRED_JAVA} from https://adoptium.net (or set JAVA_HOME).`,
-    'Emulators: `sudo apt-get install google-cloud-cli-firestore-emulator google-cloud-cli-pubsub-emulator`, or let firebase-tools download them once (`npx firebase setup:emulators:firestore`, `…:pubsub`) where Google is reachable.',
-    'Without them, `npm start` runs the whole system in-process: in-memory adapters, sandbox providers, the end-to-end scenario.',
+    java
+      ? `Install a JDK ${REQUIRED_JAVA}+: \`sudo apt-get install openjdk-${REQUIRED_JAVA}-jre-headless\`, \`brew install openjdk@${REQUIRED_JAVA}\` or Temurin from https://adoptium.net (or set JAVA_HOME to one).`
+      : 'Install them: `sudo apt-get install google-cloud-cli-firestore-emulator google-cloud-cli-pubsub-emulator`, or let firebase-tools download them once where Google is reachable (`npx firebase setup:emulators:firestore`, `npx firebase setup:emulators:pubsub`).',
+    'Then run `npm run emulators` again. Meanwhile `npm start` runs the whole system in-process (in-memory adapters, sandbox providers, the end-to-end scenario).',
   ]);
 }
 
