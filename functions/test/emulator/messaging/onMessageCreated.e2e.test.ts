@@ -134,6 +134,19 @@ describe('messaging trigger chains (functions emulator, sandbox providers)', () 
     expect(asOutsider.hits).toEqual([]);
   }, CHAIN_MS + 60_000);
 
+  it('exports a conversation through the callable; the download link serves it from the sandbox storage (no Storage emulator here)', async () => {
+    const cid = `e2e-export-${run}`;
+    const { alice, carol } = await seedGroup(cid);
+    await send(cid, carol, 'x1', 'Commas, and "quotes"');
+    await eventually('the message counted', () => store.get(paths.member(cid, alice)), (s) => s.data?.unreadCount === 1, CHAIN_MS);
+    const result = await callAs<{ status: string; url: string; path: string; bytes: number }>(alice, 'exportConversation', { conversationId: cid, format: 'json' });
+    expect(result).toMatchObject({ status: 'done', path: expect.stringMatching(new RegExp(`^exports/${alice}/`)) });
+    const download = await fetch(result.url);
+    expect(download.status).toBe(200);
+    const body = (await download.json()) as { messages: Array<{ text: string }> };
+    expect(body.messages.map((m) => m.text)).toEqual(['Commas, and "quotes"']);
+  }, CHAIN_MS);
+
   it('a renamed user: every member document of theirs follows (onUserProfileUpdated)', async () => {
     const first = `e2e-rename-a-${run}`;
     const second = `e2e-rename-b-${run}`;
