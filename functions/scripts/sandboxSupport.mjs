@@ -11,20 +11,23 @@ export const SANDBOX_URL_ENV = 'SANDBOX_PROVIDERS_URL';
 /** The sandbox's port is the Functions emulator's + 10 (5011 by default), so EMULATOR_PORT_OFFSET shifts it too. */
 export const SANDBOX_PORT_FROM_FUNCTIONS = 10;
 
-/** Where the sandbox listens for a suite config from emulatorSupport.suiteConfig(). */
+/**
+ * Where the sandbox listens for a suite config from emulatorSupport.suiteConfig(), and the Functions emulator's origin
+ * (where the sandbox Twilio posts status callbacks).
+ */
 export function sandboxAddress(config) {
   const functions = config.ports.functions;
-  return { host: functions.host, port: functions.port + SANDBOX_PORT_FROM_FUNCTIONS };
+  return { host: functions.host, port: functions.port + SANDBOX_PORT_FROM_FUNCTIONS, functionsOrigin: `http://${config.at('functions')}` };
 }
 
 /**
  * Starts the sandbox (after the build) and resolves once it listens: `{ url, env, stop() }`, or rejects with a reason
  * (its port taken, the build missing). It stops with its parent (IPC disconnect), so it never outlives a run.
  */
-export function startSandbox({ host, port, outDir, quiet = false }) {
+export function startSandbox({ host, port, outDir, functionsOrigin, quiet = false }) {
   const main = join(FUNCTIONS_DIR, 'lib', 'local', 'sandbox', 'main.js');
   if (!existsSync(main)) return Promise.reject(new Error(`${main} is missing: build the functions first (npx tsc -p tsconfig.build.json)`));
-  const args = ['--host', host, '--port', String(port), ...(outDir ? ['--out', outDir] : []), ...(quiet ? ['--quiet'] : [])];
+  const args = ['--host', host, '--port', String(port), ...(outDir ? ['--out', outDir] : []), ...(functionsOrigin ? ['--functions-origin', functionsOrigin] : []), ...(quiet ? ['--quiet'] : [])];
   const child = fork(main, args, { cwd: FUNCTIONS_DIR, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {

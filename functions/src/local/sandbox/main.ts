@@ -1,5 +1,6 @@
 /**
- * The sandbox-providers process: `node lib/local/sandbox/main.js --port 5011 [--host 127.0.0.1] [--out <dir>] [--quiet]`.
+ * The sandbox-providers process:
+ *   node lib/local/sandbox/main.js --port 5011 [--host 127.0.0.1] [--out <dir>] [--functions-origin <url>] [--quiet]
  * Started by `npm run emulators` and the emulator test tier before the Firebase emulator suite; the functions reach it
  * through SANDBOX_PROVIDERS_URL. When started by a parent over IPC it reports `{ ready: url }` or `{ failed: reason }`.
  */
@@ -16,7 +17,12 @@ async function main(): Promise<void> {
   const host = option('host') ?? '127.0.0.1';
   const out = option('out');
   const quiet = process.argv.includes('--quiet');
-  const sandbox = new SandboxServer({ ...(out ? { outDir: resolve(out) } : {}), ...(quiet ? {} : { log: (line: string) => console.log(line) }) });
+  const functionsOrigin = option('functions-origin');
+  const sandbox = new SandboxServer({
+    ...(out ? { outDir: resolve(out) } : {}),
+    ...(functionsOrigin ? { functionsOrigin } : {}),
+    ...(quiet ? {} : { log: (line: string) => console.log(line) }),
+  });
   try {
     await sandbox.start(port, host);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,12 @@ export const SANDBOX_SERVICE = 'craft-sandbox-providers';
 export interface SandboxOptions {
   /** Write captured messages as files here (push/, sms/, email/, verify/). */
   outDir?: string;
+  /**
+   * Where the Functions emulator listens (http://127.0.0.1:5001). Set, the sandbox Twilio calls each SMS's
+   * StatusCallback like Twilio does (sent, then delivered; signed with the sandbox auth token over the URL as given),
+   * at this origin: PUBLIC_BASE_URL names the suite's default port, which a shifted suite does not listen on.
+   */
+  functionsOrigin?: string;
   /** One line per captured message (npm run emulators prints them). */
   log?: (line: string) => void;
 }
@@ -109,7 +116,42 @@ export class SandboxServer {
     const answer = provider.route(req);
     const captured = this.outbox.add({ kind: provider.kind, method: req.method, path: req.path, status: answer.status, ...describe(provider.kind, req, answer) });
     this.options.log?.(logLine(captured));
+    if (captured.kind === 'sms' && answer.status === 201 && this.options.functionsOrigin) void this.statusCallbacks(captured);
     return answer;
+  }
+
+  /** Twilio's message status callbacks for a sent SMS: `sent`, then `delivered`, each signed (X-Twilio-Signature). */
+  private async statusCallbacks(sms: Captured): Promise<void> {
+    const form = sms.request as Record<string, string>;
+    const sid = (sms.response as { sid?: string } | undefined)?.sid;
+    if (!form.StatusCallback || !sid) return;
+    let target: string;
+    try {
+      const url = new URL(form.StatusCallback);
+      target = `${this.options.functionsOrigin}${url.pathname}${url.search}`;
+    } catch {
+      return;
+    }
+    for (const status of ['sent', 'delivered']) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const params: Record<string, string> = {
+        AccountSid: SANDBOX_CREDENTIALS.twilio.accountSid, ApiVersion: '2010-04-01', MessageSid: sid, MessageStatus: status, SmsSid: sid, SmsStatus: status, To: form.To ?? '',
+        ...(form.MessagingServiceSid ? { MessagingServiceSid: form.MessagingServiceSid } : {}), ...(form.From ? { From: form.From } : {}),
+      };
+      try {
+        const response = await fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(SANDBOX_CREDENTIALS.twilio.authToken, form.StatusCallback, params) },
+          body: new URLSearchParams(params).toString(),
+          signal: AbortSignal.timeout(60_000),
+        });
+        this.options.log?.(`sandbox twilio → status callback ${status} for ${sms.deliveryId ?? sid}: HTTP ${response.status}`);
+        if (!response.ok) return;
+      } catch (error) {
+        this.options.log?.(`sandbox twilio → status callback ${status} for ${sms.deliveryId ?? sid} failed: ${String(error)}`);
+        return;
+      }
+    }
   }
 
   private outboxApi(req: Recorded): Answer {
@@ -167,6 +209,12 @@ function describe(kind: OutboxKind, req: Recorded, answer: Answer): Pick<Capture
     return { ...base, to: str(personal?.to?.[0]?.email), deliveryId: str(mail.custom_args?.deliveryId) ?? str(personal?.custom_args?.deliveryId) };
   }
   return base;
+}
+
+/** Twilio's request signature: HMAC-SHA1 over the URL and the POST params sorted by name, base64. */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  const data = url + Object.keys(params).sort().map((key) => `${key}${params[key]}`).join('');
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
 }
 
 function logLine(c: Captured): string {

@@ -80,9 +80,12 @@ describe('events/ → notifications → deliver-push/sms/email → sandbox provi
       [emailId, 'sendgrid', expect.stringMatching(/^sgmsg-/) as unknown as string],
     ];
     for (const [id, provider, providerMessageId] of expectations) {
-      const record = await eventually(`delivery ${id} sent`, () => store.get(paths.delivery(id)), (s) => s.data?.status === 'sent');
+      const record = await eventually(`delivery ${id} sent`, () => store.get(paths.delivery(id)), (s) => ['sent', 'delivered'].includes(String(s.data?.status)));
       expect(record.data).toMatchObject({ provider, providerMessageId, critical: true, notificationId: `${eventId}_auction.outbid`, attempts: 1 });
     }
+    // The sandbox Twilio calls the SMS's status callback (signed) like Twilio: the twilioStatus webhook records delivery.
+    const delivered = await eventually('the SMS delivered (status callback)', () => store.get(paths.delivery(smsId)), (s) => s.data?.status === 'delivered', CHAIN_MS);
+    expect((delivered.data?.timestamps as Record<string, unknown>).deliveredAt).toBeInstanceOf(Date);
     // The seller (bid placed: push and in-app only by default) has no device: the push fails, nothing else is sent.
     const sellerPush = await eventually('the seller\'s push failed', () => store.get(paths.delivery(deliveryId(eventId, seller, 'push'))), (s) => s.data?.status === 'failed');
     expect(sellerPush.data).toMatchObject({ critical: false });
@@ -104,7 +107,7 @@ describe('events/ → notifications → deliver-push/sms/email → sandbox provi
     expect((sms!.request as Record<string, string>).Body).toContain('Linen runner');
     const push = await eventually('the push failed with a fallback', () => store.get(paths.delivery(deliveryId(eventId, buyer, 'push'))), (s) => s.data?.status === 'failed');
     expect(push.data).toMatchObject({ fallbackTo: 'sms' });
-    const sent = await eventually('the SMS delivery sent', () => store.get(paths.delivery(smsId)), (s) => s.data?.status === 'sent');
+    const sent = await eventually('the SMS delivery sent', () => store.get(paths.delivery(smsId)), (s) => ['sent', 'delivered'].includes(String(s.data?.status)));
     expect(sent.data).toMatchObject({ provider: 'twilio', fallbackFrom: 'push', providerMessageId: (sms!.response as { sid: string }).sid });
   }, CHAIN_MS * 2);
 

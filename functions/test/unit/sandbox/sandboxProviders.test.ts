@@ -2,7 +2,11 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isValidTwilioSignature } from '../../../src/adapters/twilio/twilioSignature.js';
+import { SANDBOX_CREDENTIALS } from '../../../src/local/sandbox/credentials.js';
 import { buildServices } from '../../../src/composition.js';
 import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
 import { firebaseDelivery } from '../../../src/functions/deliveryInfra.js';
@@ -100,6 +104,36 @@ describe('sandbox providers', () => {
       expect(await (await fetch(`${sandbox.url}/search/messages`)).json()).toMatchObject([{ objectID: 'c1/m1', visibleTo: ['a', 'b'] }]);
     } finally {
       process.env = saved;
+    }
+  });
+
+  it('calls each SMS\'s StatusCallback like Twilio (sent, delivered), signed so the twilioStatus webhook verifies it', async () => {
+    const received: Array<{ url: string; signature: string; params: Record<string, string> }> = [];
+    const functions = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', signature: String(req.headers['x-twilio-signature']), params: Object.fromEntries(new URLSearchParams(body)) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => functions.listen(0, '127.0.0.1', resolve));
+    const callbacks = await new SandboxServer({ functionsOrigin: `http://127.0.0.1:${(functions.address() as AddressInfo).port}` }).start(0);
+    try {
+      const sms = firebaseDelivery(() => { throw new Error('unused'); }, sandboxProviders({ FUNCTIONS_EMULATOR: 'true', [SANDBOX_URL_ENV]: callbacks.url })!).sms;
+      // What PUBLIC_BASE_URL makes of it: the suite's default port, which this "Functions emulator" does not listen on.
+      const statusCallback = 'http://127.0.0.1:5001/demo-craft-comms/europe-west1/twilioStatus?deliveryId=evt9_u1_sms';
+      const receipt = await sms.send({ to: '+12125550101', body: 'Craft: test', statusCallback });
+      await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 5_000 });
+      expect(received.map((r) => r.params.MessageStatus)).toEqual(['sent', 'delivered']);
+      for (const r of received) {
+        expect(r.url).toBe('/demo-craft-comms/europe-west1/twilioStatus?deliveryId=evt9_u1_sms');
+        expect(r.params).toMatchObject({ MessageSid: receipt.sid, To: '+12125550101' });
+        await expect(isValidTwilioSignature({ authToken: SANDBOX_CREDENTIALS.twilio.authToken, signature: r.signature, url: statusCallback, params: r.params })).resolves.toBe(true);
+      }
+    } finally {
+      await callbacks.stop();
+      functions.close();
     }
   });
 
