@@ -1,5 +1,6 @@
 // `npm run test:emulators [-- vitest args]`: security rules, Firestore adapters, the delivery ledger, trigger chains
-// and scheduled functions against the Firebase emulator suite (Auth, Firestore, Functions, Pub/Sub).
+// and scheduled functions against the Firebase emulator suite (Auth, Firestore, Functions, Pub/Sub), with the
+// functions delivering to the sandbox providers (scripts/sandboxSupport.mjs) instead of FCM, Twilio, SendGrid, Algolia.
 // Fails loudly where it cannot run; it never passes without having run.
 //   npm run test:emulators -- test/emulator/rules/firestore.rules.test.ts   (one file)
 //   EMULATOR_PORT_OFFSET=100 npm run test:emulators                         (a second suite beside the first)
