@@ -54,11 +54,13 @@ export async function scheduledFunctions(origin: string): Promise<ScheduledFunct
   const { backends } = (await getJson(`${origin}/backends`, 'Functions emulator')) as {
     backends: Array<{ functionTriggers: Array<{ name: string; region: string; schedule?: unknown }> }>;
   };
-  return backends.flatMap((b) => b.functionTriggers).filter((t) => t.schedule).map((t) => ({
+  const all = backends.flatMap((b) => b.functionTriggers).filter((t) => t.schedule).map((t) => ({
     name: t.name,
     region: t.region,
     schedule: typeof t.schedule === 'object' && t.schedule ? String((t.schedule as { schedule?: unknown }).schedule) : String(t.schedule),
   }));
+  // A reload (enableBackgroundTriggers) keeps the earlier generation's records beside the new ones: one per function.
+  return [...new Map(all.map((f) => [`${f.region}/${f.name}`, f])).values()];
 }
 
 /** Runs one scheduled function now, as Cloud Scheduler would, and resolves when it finished. */

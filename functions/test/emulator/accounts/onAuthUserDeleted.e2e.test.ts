@@ -6,7 +6,7 @@ import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestor
 import { adminApp } from '../../../src/functions/runtime.js';
 import { paths } from '../../../src/domain/paths.js';
 import { messageIdFor } from '../../../src/domain/messaging/conversation.js';
-import { eventually, searchRecords } from '../../support/fakes/emulatorChain.js';
+import { eventually, searchRecords, useTriggerChains } from '../../support/fakes/emulatorChain.js';
 
 /**
  * The v1 Auth user-deleted trigger on the Auth emulator: deleting an account (console, Admin SDK) fires
@@ -19,6 +19,8 @@ const CHAIN_MS = 150_000;
 const auditPath = (key: string) => paths.auditEntry(createHash('sha256').update(key).digest('hex').slice(0, 24));
 
 describe('Auth user deleted → erasure (auth + functions emulators)', () => {
+  useTriggerChains();
+
   it('deleting the Auth account erases the profile, devices and notifications and pseudonymises their messages everywhere', async () => {
     const uid = `leaver-${run}`;
     const friend = `friend-${run}`;

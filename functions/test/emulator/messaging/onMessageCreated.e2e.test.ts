@@ -8,7 +8,7 @@ import { messageIdFor } from '../../../src/domain/messaging/conversation.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import { moderationItemId } from '../../../src/app/messaging/moderation.js';
 import { messageAuditKeys } from '../../../src/domain/messaging/messageChange.js';
-import { callAs, eventually, outbox, searchRecords } from '../../support/fakes/emulatorChain.js';
+import { callAs, eventually, outbox, searchRecords, useTriggerChains } from '../../support/fakes/emulatorChain.js';
 
 /** auditLog/{id} of a keyed entry (AuditLog derives the id the same way). */
 const auditPath = (key: string) => paths.auditEntry(createHash('sha256').update(key).digest('hex').slice(0, 24));
@@ -48,6 +48,8 @@ const send = (cid: string, senderId: string, clientMessageId: string, text: stri
   store.create(paths.message(cid, messageIdFor(senderId, clientMessageId)), { senderId, type: 'text', text, clientMessageId, createdAt: new Date() });
 
 describe('messaging trigger chains (functions emulator, sandbox providers)', () => {
+  useTriggerChains();
+
   it('20 concurrent messages: exact unread counts, summary, push recipients; one push reaches FCM, the rest of the burst waits for a digest', async () => {
     const cid = `e2e-${run}`;
     const { alice, bob, carol, token } = await seedGroup(cid);

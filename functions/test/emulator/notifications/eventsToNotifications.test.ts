@@ -4,7 +4,7 @@ import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestor
 import { adminApp } from '../../../src/functions/runtime.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
-import { eventually, outbox } from '../../support/fakes/emulatorChain.js';
+import { eventually, outbox, useTriggerChains } from '../../support/fakes/emulatorChain.js';
 
 /**
  * End to end through the Firestore, Functions and Pub/Sub emulators with the sandbox providers: a backend writes
@@ -31,6 +31,8 @@ async function seedUser(uid: string, options: { device?: string; phone?: string 
 }
 
 describe('events/ → notifications → deliver-push/sms/email → sandbox providers (emulators)', () => {
+  useTriggerChains();
+
   it('an outbid event: in-app notification and unread count, then push, SMS and email captured by the sandbox and recorded as sent', async () => {
     const bidder = `bidder-${run}`;
     const seller = `seller-${run}`;

@@ -7,7 +7,7 @@ import { deliveryId } from '../../../src/domain/delivery.js';
 import { messageIdFor } from '../../../src/domain/messaging/conversation.js';
 import { digestPaths } from '../../../src/app/notifications/digests.js';
 import { functionsEmulatorOrigin, scheduledFunctions } from '../../../src/local/sandbox/schedules.js';
-import { eventually, outbox, runSchedule, searchRecords } from '../../support/fakes/emulatorChain.js';
+import { eventually, outbox, runSchedule, searchRecords, useTriggerChains } from '../../support/fakes/emulatorChain.js';
 
 /**
  * Scheduled functions in the emulator suite, which never fires them on its own: run the way Cloud Scheduler runs them
@@ -19,6 +19,8 @@ const CHAIN_MS = 150_000;
 const YEAR = 365 * 24 * 60 * 60_000;
 
 describe('scheduled functions (functions emulator, sandbox providers)', () => {
+  useTriggerChains();
+
   it('the emulator knows both schedules', async () => {
     const all = await scheduledFunctions(await functionsEmulatorOrigin());
     expect(all.map((f) => f.name).sort()).toEqual(['releaseNotificationDigests', 'retentionDaily']);

@@ -1,6 +1,7 @@
 import type { Captured, OutboxKind } from '../../../src/local/sandbox/outbox.js';
 import { SANDBOX_URL_ENV } from '../../../src/local/sandbox/connect.js';
-import { functionsEmulatorOrigin, runScheduledFunction } from '../../../src/local/sandbox/schedules.js';
+import { afterAll, beforeAll } from 'vitest';
+import { emulatorHub, functionsEmulatorOrigin, runScheduledFunction } from '../../../src/local/sandbox/schedules.js';
 import { REGION } from '../../../src/functions/options.js';
 
 /**
@@ -62,4 +63,45 @@ export async function callAs<R>(uid: string, name: string, data: unknown, claims
   } finally {
     await deleteApp(app);
   }
+}
+
+// ── the Functions emulator's background triggers, per trigger-chain test file ──
+//
+// Every Firestore write in the suite fires the deployed triggers, also the rules and adapter tests' writes (same
+// project); the emulator runs them one worker process per concurrent call and kills a worker whose function throws
+// (those tests clear the database under the triggers), so by the time a chain test writes its first document the
+// emulator may still be working through minutes of other files' events. A chain test file therefore starts by
+// dropping that backlog (disable: queued events are answered 204 and gone; enable: the triggers are registered again)
+// and ends with the triggers off, so the files after it do not pile up a new one.
+
+async function hubPut(path: string): Promise<void> {
+  const response = await fetch(`http://${emulatorHub()}${path}`, { method: 'PUT', signal: AbortSignal.timeout(120_000) });
+  if (!response.ok) throw new Error(`emulator hub ${path}: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** The newest trigger generation the Functions emulator lists (its keys are `<region>-<name>-<generation>`). */
+async function triggerGeneration(): Promise<number> {
+  const origin = await functionsEmulatorOrigin();
+  const response = await fetch(`${origin}/functions/projects/${process.env.GCLOUD_PROJECT}/triggers/-probe-`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const keys = (/valid functions are: (.*)$/s.exec(await response.text())?.[1] ?? '').split(',');
+  return Math.max(-1, ...keys.map((key) => Number(/-(\d+)$/.exec(key.trim())?.[1] ?? -1)));
+}
+
+export async function freshTriggers(): Promise<void> {
+  await hubPut('/functions/disableBackgroundTriggers');
+  const before = await triggerGeneration();
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await hubPut('/functions/enableBackgroundTriggers');
+    // A reload whose definition discovery timed out (a busy machine) registers nothing: try again.
+    if ((await triggerGeneration()) > before) return;
+  }
+  throw new Error('the Functions emulator did not register its triggers again (see "Failed to load function definition" in its log)');
+}
+
+export const pauseTriggers = () => hubPut('/functions/disableBackgroundTriggers');
+
+/** For a trigger-chain test file: a Functions emulator with no other file's backlog while it runs, triggers off after. */
+export function useTriggerChains(): void {
+  beforeAll(freshTriggers, 180_000);
+  afterAll(pauseTriggers, 120_000);
 }
