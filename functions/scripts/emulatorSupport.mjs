@@ -83,6 +83,9 @@ export function emulatorRuntime() {
   const env = { ...process.env };
   if (jdk.bin) env.PATH = `${jdk.bin}:${process.env.PATH ?? ''}`;
   if (jdk.home) env.JAVA_HOME = jdk.home;
+  for (const name of ['FIRESTORE_EMULATOR_BINARY_PATH', 'PUBSUB_EMULATOR_BINARY_PATH']) {
+    if (env[name] && !existsSync(env[name])) return { reason: `${name} is set to ${env[name]}, which does not exist` };
+  }
   if (!env.FIRESTORE_EMULATOR_BINARY_PATH) {
     if (existsSync(GCLOUD_FIRESTORE_JAR)) env.FIRESTORE_EMULATOR_BINARY_PATH = firestoreLauncherJar(jdk.bin);
     else if (!firebaseCacheHas('cloud-firestore-emulator')) {
@@ -112,6 +115,11 @@ const EXTRA_PORTS = { eventarc: 9299, tasks: 9499, firestoreWebsocket: 9150 };
  * (relative paths in it keep working) with every port shifted by `offset`, so parallel suites never seed each other.
  */
 export function suiteConfig(offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 0)) {
+  // The suite's ports differ pairwise by anything but a multiple of 10 up to 90 (4000/4400/4500, 5001, 8080/8085,
+  // 9099/9150/9199/9299/9499, the sandbox at Functions + 5), so suites shifted by 0, 10, ..., 90 never share a port.
+  if (!Number.isInteger(offset) || offset < 0 || offset > 90 || offset % 10 !== 0) {
+    throw new Error(`EMULATOR_PORT_OFFSET must be one of 0, 10, 20, ..., 90 (got ${process.env.EMULATOR_PORT_OFFSET}); other offsets make suites share ports`);
+  }
   const base = JSON.parse(readFileSync(join(ROOT, 'firebase.json'), 'utf8'));
   const emulators = structuredClone(base.emulators);
   emulators.eventarc ??= { host: '127.0.0.1', port: EXTRA_PORTS.eventarc };

@@ -4,7 +4,7 @@
 // It checks everything it needs first and fails naming what is missing and how to get it: Java 21+, the Firestore and
 // Pub/Sub emulators, free ports. It seeds and announces only a suite it started itself: it waits for its own
 // firebase-tools to say the suite is ready and checks that the hub answering on the port is that process.
-//   EMULATOR_PORT_OFFSET=100 npm run emulators    (every port + 100, e.g. beside a test run)
+//   EMULATOR_PORT_OFFSET=10 npm run emulators     (every port + 10, e.g. beside a test run; 0, 10, ..., 90)
 //   EMULATORS_ONLY=auth,firestore npm run emulators
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -79,7 +79,7 @@ if (taken.length > 0) {
   fail([
     `cannot start the emulator suite: port(s) in use: ${taken.join(', ')}.`,
     'Another emulator suite (or `npm run emulators`) may be running: stop it (Ctrl+C in its terminal; `lsof -i :<port>` names the process),',
-    `or start this one beside it with every port shifted: EMULATOR_PORT_OFFSET=<n> npm run emulators (now ${offset}).`,
+    `or start this one beside it with every port shifted: EMULATOR_PORT_OFFSET=10 npm run emulators (0, 10, ..., 90; now ${offset}).`,
   ]);
 }
 

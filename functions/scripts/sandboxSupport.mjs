@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { FUNCTIONS_DIR } from './emulatorSupport.mjs';
 
 export const SANDBOX_URL_ENV = 'SANDBOX_PROVIDERS_URL';
-/** The sandbox's port is the Functions emulator's + 10 (5011 by default), so EMULATOR_PORT_OFFSET shifts it too. */
-export const SANDBOX_PORT_FROM_FUNCTIONS = 10;
+/**
+ * The sandbox's port is the Functions emulator's + 5 (5006 by default), so EMULATOR_PORT_OFFSET shifts it too; + 5
+ * keeps it off every port of a suite shifted by a multiple of 10.
+ */
+export const SANDBOX_PORT_FROM_FUNCTIONS = 5;
 
 /**
  * Where the sandbox listens for a suite config from emulatorSupport.suiteConfig(), and the Functions emulator's origin

@@ -3,7 +3,7 @@
 // functions delivering to the sandbox providers (scripts/sandboxSupport.mjs) instead of FCM, Twilio, SendGrid, Algolia.
 // Fails loudly where it cannot run; it never passes without having run.
 //   npm run test:emulators -- test/emulator/rules/firestore.rules.test.ts   (one file)
-//   EMULATOR_PORT_OFFSET=100 npm run test:emulators                         (a second suite beside the first)
+//   EMULATOR_PORT_OFFSET=10 npm run test:emulators                          (a second suite beside the first; 0, 10, ..., 90)
 import { spawnSync } from 'node:child_process';
 import { emulatorRuntime, suiteConfig, takenPorts, FUNCTIONS_DIR } from './emulatorSupport.mjs';
 import { sandboxAddress, startSandbox } from './sandboxSupport.mjs';
@@ -14,12 +14,12 @@ if (runtime.reason) {
   process.exit(1);
 }
 const config = suiteConfig();
-// The sandbox providers (FCM, Twilio, SendGrid, Algolia) the functions deliver to, on the Functions port + 10.
+// The sandbox providers (FCM, Twilio, SendGrid, Algolia) the functions deliver to, on the Functions port + 5.
 const sandboxAt = sandboxAddress(config);
 const taken = await takenPorts({ ...config.ports, sandbox: sandboxAt });
 if (taken.length > 0) {
   console.error(`✖ emulator tier cannot start: port(s) in use: ${taken.join(', ')}.`);
-  console.error('  Stop what holds them (another emulator suite?) or shift this suite with EMULATOR_PORT_OFFSET=<n>.');
+  console.error('  Stop what holds them (another emulator suite?) or shift this suite with EMULATOR_PORT_OFFSET=10 (0, 10, ..., 90).');
   process.exit(1);
 }
 

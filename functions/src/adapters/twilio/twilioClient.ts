@@ -20,7 +20,7 @@ export interface TwilioClientOptions {
    */
   requestClientClass?: RequestClientClass;
   /**
-   * Send every request to this origin (e.g. http://127.0.0.1:5011, the emulator's sandbox Twilio) instead of
+   * Send every request to this origin (e.g. http://127.0.0.1:5006, the emulator's sandbox Twilio) instead of
    * https://api.twilio.com / verify.twilio.com, keeping the path; the host the SDK meant goes along in `x-twilio-host`.
    */
   apiOrigin?: string;

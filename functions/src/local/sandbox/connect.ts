@@ -7,7 +7,7 @@ import { SANDBOX_CREDENTIALS } from './credentials.js';
 export const SANDBOX_URL_ENV = 'SANDBOX_PROVIDERS_URL';
 
 export interface SandboxConnection {
-  /** e.g. http://127.0.0.1:5011 */
+  /** e.g. http://127.0.0.1:5006 */
   origin: string;
   host: string;
   port: number;

@@ -1,6 +1,6 @@
 /**
  * The sandbox-providers process:
- *   node lib/local/sandbox/main.js --port 5011 [--host 127.0.0.1] [--out <dir>] [--functions-origin <url>] [--quiet]
+ *   node lib/local/sandbox/main.js --port 5006 [--host 127.0.0.1] [--out <dir>] [--functions-origin <url>] [--quiet]
  * Started by `npm run emulators` and the emulator test tier before the Firebase emulator suite; the functions reach it
  * through SANDBOX_PROVIDERS_URL. When started by a parent over IPC it reports `{ ready: url }` or `{ failed: reason }`.
  */
@@ -13,7 +13,7 @@ function option(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const port = Number(option('port') ?? 5011);
+  const port = Number(option('port') ?? 5006);
   const host = option('host') ?? '127.0.0.1';
   const out = option('out');
   const quiet = process.argv.includes('--quiet');

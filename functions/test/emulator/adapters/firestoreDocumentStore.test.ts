@@ -1,15 +1,14 @@
+import { isolatedFirestore } from '../isolatedProject.js';
 import type { Query } from 'firebase-admin/firestore';
-import { getFirestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
 import { QUERY_LIMITS } from '../../../src/adapters/documentRules.js';
-import { adminApp } from '../../../src/functions/runtime.js';
 import { documentStoreContract } from '../../contracts/documentStore.contract.js';
 
 // Runs against the Firestore emulator (FIRESTORE_EMULATOR_HOST set by `firebase emulators:exec`).
 let run = 0;
 documentStoreContract('Firestore emulator', async () => ({
-  store: new FirestoreDocumentStore(() => getFirestore(adminApp())),
+  store: new FirestoreDocumentStore(() => isolatedFirestore()),
   root: `contract-${process.pid}-${Date.now()}-${run++}`,
 }));
 
@@ -22,7 +21,7 @@ describe('Firestore itself refuses the query shapes the adapters check', () => {
   const values = (n: number) => Array.from({ length: n }, (_, i) => i);
 
   it('limits, combinations and cursors', { timeout: 60_000 }, async () => {
-    const db = getFirestore(adminApp());
+    const db = isolatedFirestore();
     const col = db.collection(`raw-${process.pid}-${Date.now()}/c/items`);
     await col.doc('x').set({ n: 1, t: [1] });
     const outcome = async (build: () => Query): Promise<string> => {

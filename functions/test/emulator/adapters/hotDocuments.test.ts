@@ -1,4 +1,4 @@
-import { getFirestore } from 'firebase-admin/firestore';
+import { isolatedFirestore } from '../isolatedProject.js';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
 import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
@@ -8,7 +8,6 @@ import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js'
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import type { Caller } from '../../../src/domain/caller.js';
 import { paths } from '../../../src/domain/paths.js';
-import { adminApp } from '../../../src/functions/runtime.js';
 
 /**
  * The product's hot documents under the contention they really see, on Firestore (the emulator's pessimistic locks):
@@ -18,7 +17,7 @@ import { adminApp } from '../../../src/functions/runtime.js';
  * test/unit/notifications).
  */
 describe('hot documents on Firestore', () => {
-  const store = new FirestoreDocumentStore(() => getFirestore(adminApp()));
+  const store = new FirestoreDocumentStore(() => isolatedFirestore());
   const tag = `${process.pid}${Date.now()}`;
   const as = (uid: string): Caller => ({ uid, roles: new Set() });
 

@@ -1,6 +1,5 @@
-import { getFirestore } from 'firebase-admin/firestore';
+import { isolatedFirestore } from '../isolatedProject.js';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { adminApp } from '../../../src/functions/runtime.js';
 import { deliveryLedgerContract } from '../../contracts/deliveryLedger.contract.js';
 
 /**
@@ -10,6 +9,6 @@ import { deliveryLedgerContract } from '../../contracts/deliveryLedger.contract.
  */
 let n = 0;
 deliveryLedgerContract('Firestore emulator', async () => ({
-  store: new FirestoreDocumentStore(() => getFirestore(adminApp())),
+  store: new FirestoreDocumentStore(() => isolatedFirestore()),
   run: `${process.pid}-${Date.now()}-${n++}`,
 }));

@@ -4,10 +4,11 @@ import type { RulesTestContext, RulesTestEnvironment } from '@firebase/rules-uni
 import { initializeTestEnvironment } from '@firebase/rules-unit-testing';
 import type { Firestore } from 'firebase/firestore';
 import type { FirebaseStorage } from 'firebase/storage';
+import { RULES_PROJECT } from '../isolatedProject.js';
 
 // vitest runs from functions/; the rules sit at the repository root next to firebase.json.
 const ROOT = resolve('..');
-export const PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-craft-comms';
+export const PROJECT_ID = RULES_PROJECT;
 
 function hostPort(envVar: string, fallback: string): { host: string; port: number } {
   const [host, port] = (process.env[envVar] ?? fallback).split(':');

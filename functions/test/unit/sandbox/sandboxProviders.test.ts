@@ -46,9 +46,9 @@ describe('sandbox providers', () => {
   });
 
   it('is used only inside the Functions emulator: production never reads SANDBOX_PROVIDERS_URL', () => {
-    expect(sandboxProviders({ [SANDBOX_URL_ENV]: 'http://127.0.0.1:5011' })).toBeUndefined();
+    expect(sandboxProviders({ [SANDBOX_URL_ENV]: 'http://127.0.0.1:5006' })).toBeUndefined();
     expect(sandboxProviders({ FUNCTIONS_EMULATOR: 'true' })).toBeUndefined();
-    expect(sandboxProviders({ FUNCTIONS_EMULATOR: 'true', [SANDBOX_URL_ENV]: 'http://127.0.0.1:5011' })).toEqual({ origin: 'http://127.0.0.1:5011', host: '127.0.0.1', port: 5011 });
+    expect(sandboxProviders({ FUNCTIONS_EMULATOR: 'true', [SANDBOX_URL_ENV]: 'http://127.0.0.1:5006' })).toEqual({ origin: 'http://127.0.0.1:5006', host: '127.0.0.1', port: 5006 });
   });
 
   it('delivers push, SMS and email jobs through FCM, Twilio and SendGrid SDKs into the outbox, by delivery id', async () => {
