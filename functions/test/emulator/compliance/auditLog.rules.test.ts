@@ -1,12 +1,11 @@
 import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import { collection, deleteDoc, doc, getDoc, getDocs, query, setDoc, updateDoc, where } from 'firebase/firestore';
-import { getFirestore } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
 import { ManualClock } from '../../../src/adapters/clocks.js';
 import { AuditLog } from '../../../src/app/audit.js';
-import { adminApp } from '../../../src/functions/runtime.js';
+import { RULES_PROJECT, isolatedFirestore } from '../isolatedProject.js';
 import { firestoreOf, rulesEnvironment } from '../rules/rulesEnv.js';
 
 /**
@@ -20,7 +19,7 @@ const ids: string[] = [];
 
 beforeAll(async () => {
   env = await rulesEnvironment();
-  const store = new FirestoreDocumentStore(() => getFirestore(adminApp()));
+  const store = new FirestoreDocumentStore(() => isolatedFirestore(RULES_PROJECT));
   const audit = new AuditLog(store, new ManualClock('2024-06-01T00:00:00Z'));
   await audit.record({ actorUid: `alice-${run}`, action: 'export.conversation', target: { type: 'conversation', id: `c-${run}` }, details: { format: 'csv' } }, `exp-${run}`);
   await audit.record({ actorUid: `alice-${run}`, action: 'user.erase', target: { type: 'user', id: `alice-${run}` } }, `erase-${run}`);
