@@ -1,5 +1,6 @@
 import type { Clock, DeliveryInfra, DocumentStore, Logger, MessageIndex, ObjectStorage, Publisher, UserAccounts } from './ports.js';
 import { AuditLog } from './app/audit.js';
+import { AccountAdmin } from './app/accountAdmin.js';
 import { buildDelivery } from './app/delivery/deliveryServices.js';
 import { messagingServices } from './app/messaging/index.js';
 import { searchServices } from './app/search/index.js';
@@ -34,6 +35,7 @@ export function buildServices(infra: Infra) {
   return {
     infra,
     audit,
+    accounts: new AccountAdmin(infra.store, infra.clock, audit, infra.accounts, infra.logger),
     messaging: messagingServices(infra, audit),
     search,
     compliance: complianceServices(infra, { audit, indexer: search.indexer }),

@@ -284,8 +284,22 @@ export interface DeliveryInfra {
   settings: DeliverySettings;
 }
 
-/** Firebase Auth accounts (issue 6: deleteMyAccount removes the account after erasing its data). */
+/** A Firebase Auth account as account-state reconciliation sees it. */
+export interface AuthAccount {
+  uid: string;
+  disabled: boolean;
+}
+
+/** Firebase Auth accounts (deleteMyAccount removes the account after erasing its data; admins disable accounts). */
 export interface UserAccounts {
   /** Deletes the account; an account that is already gone is not an error. */
   deleteUser(uid: string): Promise<void>;
+  /**
+   * Disables or re-enables sign-in. Disabling also revokes the account's refresh tokens, so no new ID token is
+   * minted; ID tokens already issued stay valid until they expire (up to an hour), which is why `accountStates/{uid}`
+   * exists. `missing` when Auth has no such account.
+   */
+  setDisabled(uid: string, disabled: boolean): Promise<'updated' | 'missing'>;
+  /** One page of Auth accounts, in Auth's order (at most 1,000), for reconciling `accountStates` with Auth. */
+  listAccounts(pageToken?: string): Promise<{ accounts: AuthAccount[]; nextPageToken?: string }>;
 }

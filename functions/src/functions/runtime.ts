@@ -14,6 +14,7 @@ import { sandboxAlgoliaHosts, sandboxProviders } from '../local/sandbox/connect.
 import { SANDBOX_CREDENTIALS } from '../local/sandbox/credentials.js';
 import type { SandboxConnection } from '../local/sandbox/connect.js';
 import { SandboxExportStorage } from '../local/sandbox/storage.js';
+import { FirebaseUserAccounts } from '../adapters/firebaseAuth/firebaseUserAccounts.js';
 
 /**
  * Built once per instance, on the first invocation: importing the deploy surface initialises nothing (cold starts
@@ -65,14 +66,7 @@ export function firebaseInfra(): Infra {
           },
     ),
     exportStorage: exportStorage(sandbox),
-    accounts: {
-      async deleteUser(uid) {
-        const { getAuth } = await import('firebase-admin/auth');
-        await getAuth(adminApp()).deleteUser(uid).catch((error: { code?: string }) => {
-          if (error.code !== 'auth/user-not-found') throw error;
-        });
-      },
-    },
+    accounts: new FirebaseUserAccounts(adminApp),
     delivery: firebaseDelivery(adminApp, sandbox),
   };
 }

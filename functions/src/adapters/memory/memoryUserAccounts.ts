@@ -1,10 +1,39 @@
-import type { UserAccounts } from '../../ports.js';
+import type { AuthAccount, UserAccounts } from '../../ports.js';
 
-/** Auth accounts in memory: remembers which were deleted. */
+/**
+ * Auth accounts in memory: `add` creates one; remembers which were deleted. Pages hold `pageSize` accounts in uid
+ * order, like Auth's listUsers.
+ */
 export class MemoryUserAccounts implements UserAccounts {
   readonly deleted: string[] = [];
+  readonly accounts = new Map<string, AuthAccount>();
+  /** Refresh-token revocations, in order. */
+  readonly revoked: string[] = [];
+
+  constructor(private readonly pageSize = 1000) {}
+
+  add(uid: string, disabled = false): void {
+    this.accounts.set(uid, { uid, disabled });
+  }
 
   async deleteUser(uid: string): Promise<void> {
+    this.accounts.delete(uid);
     if (!this.deleted.includes(uid)) this.deleted.push(uid);
+  }
+
+  async setDisabled(uid: string, disabled: boolean): Promise<'updated' | 'missing'> {
+    const account = this.accounts.get(uid);
+    if (!account) return 'missing';
+    account.disabled = disabled;
+    if (disabled) this.revoked.push(uid);
+    return 'updated';
+  }
+
+  async listAccounts(pageToken?: string): Promise<{ accounts: AuthAccount[]; nextPageToken?: string }> {
+    const all = [...this.accounts.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    const start = pageToken ? all.findIndex((a) => a.uid > pageToken) : 0;
+    const page = start < 0 ? [] : all.slice(start, start + this.pageSize);
+    const more = start >= 0 && start + this.pageSize < all.length;
+    return { accounts: page.map((a) => ({ ...a })), ...(more ? { nextPageToken: page[page.length - 1]!.uid } : {}) };
   }
 }
