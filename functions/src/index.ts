@@ -20,3 +20,4 @@ export {
   deliverPush, deliverSms, deliverEmail, registerDevice, unregisterDevice, startPhoneVerification, checkPhoneVerification,
 } from './functions/delivery.js';
 export { twilioStatus, twilioInbound, sendgridEvents, unsubscribe } from './functions/webhooks.js';
+export { setAccountDisabled, syncAccountStates } from './functions/accounts.js';

@@ -64,6 +64,8 @@ const EXPECTED: Record<string, string> = {
   twilioInbound: 'https',
   sendgridEvents: 'https',
   unsubscribe: 'https',
+  setAccountDisabled: 'callable',
+  syncAccountStates: 'schedule',
 };
 
 // vitest runs from functions/ (its config's folder).

@@ -1,0 +1,24 @@
+import { onSchedule } from 'firebase-functions/v2/scheduler';
+import { z } from 'zod';
+import { docId, noteText } from '../domain/validation.js';
+import { CALL_LIMITS } from '../app/callLimits.js';
+import { STAFF_REASON_MAX } from '../app/staffAccess.js';
+import { callable } from './callable.js';
+import { REGION } from './options.js';
+import { services } from './runtime.js';
+
+/** Admins disable or re-enable an account: Firebase Auth and `accountStates/{uid}` together, audited (src/app/accountAdmin.ts). */
+export const setAccountDisabled = callable(
+  z.strictObject({
+    uid: docId('a user id'),
+    disabled: z.boolean(),
+    reason: noteText(STAFF_REASON_MAX).pipe(z.string().min(1, 'must say why (it is audited)')),
+  }),
+  (data, { caller, services: s }) => s.accounts.setDisabled(caller, data),
+  { access: 'reach', appCheck: 'consume', limit: CALL_LIMITS.staffRead },
+);
+
+/** Daily: copies Firebase Auth's disabled flag (set in the console or by the Admin SDK) into `accountStates`. */
+export const syncAccountStates = onSchedule({ schedule: 'every day 04:10', timeZone: 'UTC', region: REGION, timeoutSeconds: 540 }, async () => {
+  await services().accounts.reconcile();
+});
