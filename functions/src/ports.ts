@@ -303,3 +303,20 @@ export interface UserAccounts {
   /** One page of Auth accounts, in Auth's order (at most 1,000), for reconciling `accountStates` with Auth. */
   listAccounts(pageToken?: string): Promise<{ accounts: AuthAccount[]; nextPageToken?: string }>;
 }
+
+/**
+ * One set of adapters, everything the use cases run on. The composition root (src/composition/) builds it for the
+ * cloud and the emulators (cloud.ts) or in memory (memory.ts); feature factories take the part they use.
+ */
+export interface Infra {
+  store: DocumentStore;
+  publisher: Publisher;
+  clock: Clock;
+  logger: Logger;
+  /** The message search index (Algolia) and where exports are written (Cloud Storage). */
+  messageIndex: MessageIndex;
+  exportStorage: ObjectStorage;
+  accounts: UserAccounts;
+  /** FCM, Twilio (SMS + Verify), SendGrid, and their settings. */
+  delivery: DeliveryInfra;
+}
