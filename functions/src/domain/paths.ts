@@ -28,6 +28,8 @@ export const paths = {
   conversations: () => 'conversations',
   conversation: (cid: string) => `conversations/${cid}`,
   member: (cid: string, uid: string) => `conversations/${cid}/members/${uid}`,
+  /** A member's read position (`{lastReadAt}`), which the unread counting reads and only reads write. */
+  readPosition: (cid: string, uid: string) => `conversations/${cid}/reads/${uid}`,
   messages: (cid: string) => `conversations/${cid}/messages`,
   message: (cid: string, mid: string) => `conversations/${cid}/messages/${mid}`,
   typing: (cid: string, uid: string) => `conversations/${cid}/typing/${uid}`,
