@@ -8,6 +8,7 @@
 import { AuditLog } from '../src/app/audit.js';
 import { audiencePaths } from '../src/app/notifications/audience.js';
 import { notificationServices } from '../src/app/notifications/index.js';
+import { DEFAULT_SETTINGS } from '../src/config.js';
 import { ManualClock } from '../src/adapters/clocks.js';
 import { MemoryDocumentStore } from '../src/adapters/memory/memoryDocumentStore.js';
 import { MemoryLogger } from '../src/adapters/memory/memoryLogger.js';
@@ -21,7 +22,7 @@ const chunk = Number(process.argv[3] ?? 500);
 const store = new MemoryDocumentStore();
 const publisher = new MemoryPublisher();
 const clock = new ManualClock('2026-06-10T14:00:00Z');
-const n = notificationServices({ store, publisher, clock, logger: new MemoryLogger() }, new AuditLog(store, clock), { fanoutChunkSize: chunk });
+const n = notificationServices({ store, publisher, clock, logger: new MemoryLogger() }, { ...DEFAULT_SETTINGS.notifications, fanoutChunkSize: chunk }, { audit: new AuditLog(store, clock) });
 publisher.subscribe(TOPICS.domainEvents, (m) => n.pipeline.submit(m.data, 'pubsub', m.id).then(() => undefined));
 const chunkTimes: number[] = [];
 publisher.subscribe(TOPICS.fanout, async (m) => {

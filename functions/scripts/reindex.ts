@@ -15,7 +15,7 @@ import { FunctionsLogger } from '../src/adapters/functionsLogger.js';
 import { MessageIndexer } from '../src/app/search/messageIndexer.js';
 import { reindexAll } from '../src/app/search/reindex.js';
 import { requireSecret } from '../src/config.js';
-import { adminApp } from '../src/functions/runtime.js';
+import { adminApp } from '../src/composition/cloud.js';
 
 async function main() {
   const fromEnv = (name: string) => process.env[name];

@@ -8,7 +8,7 @@ import { parseInput, rejectUnsafeKeys } from '../domain/validation.js';
 import { requireActiveAccount } from '../app/accounts.js';
 import type { CallLimit } from '../app/callLimits.js';
 import { consumeCall } from '../app/callLimits.js';
-import type { Services } from '../composition.js';
+import type { Services } from '../composition/services.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
 

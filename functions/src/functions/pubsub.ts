@@ -1,6 +1,6 @@
 import { onMessagePublished } from 'firebase-functions/v2/pubsub';
 import type { PubSubOptions } from 'firebase-functions/v2/pubsub';
-import { topicHandlers } from '../composition.js';
+import { topicHandlers } from '../composition/services.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
 

@@ -9,7 +9,7 @@ import { verifyUnsubscribeToken } from '../domain/delivery/unsubscribeToken.js';
 import { sendgridEventsSchema, twilioInboundSchema, twilioStatusSchema } from '../app/delivery/providerEvents.js';
 import { isValidTwilioSignature } from '../adapters/twilio/twilioSignature.js';
 import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, isValidSendgridSignature } from '../adapters/sendgrid/sendgridSignature.js';
-import type { Services } from '../composition.js';
+import type { Services } from '../composition/services.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
 

@@ -1,8 +1,7 @@
 import * as deployed from '../index.js';
-import { buildServices } from '../composition.js';
-import type { Services } from '../composition.js';
-import { connectMemoryBus } from '../adapters/memory/memoryBus.js';
-import { memoryInfra } from '../adapters/memory/memoryInfra.js';
+import { buildServices } from '../composition/services.js';
+import type { Services } from '../composition/services.js';
+import { connectMemoryBus, memoryInfra } from '../composition/memory.js';
 import { useServices } from '../functions/runtime.js';
 import { applySeed } from './applySeed.js';
 import { emulatorConfig } from './emulatorConfig.js';

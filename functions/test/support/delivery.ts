@@ -1,6 +1,5 @@
-import { buildServices } from '../../src/composition.js';
-import { memoryInfra } from '../../src/adapters/memory/memoryInfra.js';
-import { connectMemoryBus } from '../../src/adapters/memory/memoryBus.js';
+import { buildServices } from '../../src/composition/services.js';
+import { connectMemoryBus, memoryInfra } from '../../src/composition/memory.js';
 import type { DeliveryJob } from '../../src/domain/delivery.js';
 import { deliveryId } from '../../src/domain/delivery.js';
 import type { ProviderChannel } from '../../src/domain/channels.js';

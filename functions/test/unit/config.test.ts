@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { MissingSecretError, requireSecret } from '../../src/config.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { App } from 'firebase-admin/app';
+import { DEFAULT_SETTINGS, MissingSecretError, params, readSettings, requireSecret } from '../../src/config.js';
+import { firebaseDelivery } from '../../src/composition/cloud.js';
+import { buildServices } from '../../src/composition/services.js';
+import { memoryInfra } from '../../src/composition/memory.js';
+import { webLink } from '../../src/domain/delivery/pushMessage.js';
+
+afterEach(() => vi.unstubAllEnvs());
 
 describe('requireSecret', () => {
   it('returns a configured secret', () => {
@@ -17,5 +24,51 @@ describe('requireSecret', () => {
     process.env.ALGOLIA_ADMIN_KEY = 'admin-key';
     expect(requireSecret('ALGOLIA_ADMIN_KEY')).toBe('admin-key');
     delete process.env.ALGOLIA_ADMIN_KEY;
+  });
+});
+
+describe('readSettings (every param, one set of defaults)', () => {
+  const unset = () => { for (const name of Object.keys(params)) vi.stubEnv(name, undefined); };
+
+  it('gives the defaults where the environment sets nothing (outside the Functions runtime .value() would give 0 and "")', () => {
+    unset();
+    expect(readSettings()).toEqual(DEFAULT_SETTINGS);
+    expect(DEFAULT_SETTINGS.notifications).toMatchObject({ criticalCommissionUsd: 2000, smsDailyLimit: 10, emailDailyLimit: 50, inAppDailyLimit: 500 });
+  });
+
+  it('reads each set param, ints as numbers', () => {
+    unset();
+    vi.stubEnv('SMS_DAILY_LIMIT', '3');
+    vi.stubEnv('CRITICAL_COMMISSION_USD', '900');
+    vi.stubEnv('ALGOLIA_INDEX', 'messages_staging');
+    vi.stubEnv('TWILIO_MESSAGING_SERVICE_SID', 'MG123');
+    const settings = readSettings();
+    expect(settings.notifications.smsDailyLimit).toBe(3);
+    expect(settings.notifications.criticalCommissionUsd).toBe(900);
+    expect(settings.notifications.emailDailyLimit).toBe(50);
+    expect(settings.algolia.indexName).toBe('messages_staging');
+    expect(settings.twilio.messagingServiceSid).toBe('MG123');
+  });
+
+  it('WEB_APP_URL is one value, without trailing slash, for the pipeline\'s email links and channel delivery\'s web push links', () => {
+    unset();
+    vi.stubEnv('WEB_APP_URL', 'https://shop.example//');
+    const settings = readSettings();
+    expect(settings.webAppUrl).toBe('https://shop.example');
+    expect(settings.notifications.webAppUrl).toBe('https://shop.example');
+    expect(firebaseDelivery(() => ({}) as App, undefined, settings).settings.webAppUrl()).toBe('https://shop.example');
+  });
+
+  it('the in-memory wiring runs on the same defaults', () => {
+    expect(buildServices(memoryInfra()).notifications.settings).toEqual(DEFAULT_SETTINGS.notifications);
+  });
+});
+
+describe('web push links', () => {
+  it('joins app routes to the origin; without an https origin no web push link is sent (FCM would reject the message)', () => {
+    expect(webLink({ deepLink: '/orders/o1' }, 'https://shop.example/')).toBe('https://shop.example/orders/o1');
+    expect(webLink({ deepLink: '/orders/o1' }, '')).toBeUndefined();
+    expect(webLink({ deepLink: 'https://elsewhere.example/x' }, '')).toBe('https://elsewhere.example/x');
+    expect(webLink({ deepLink: 'craft://orders/o1' }, 'https://shop.example')).toBeUndefined();
   });
 });

@@ -1,13 +1,14 @@
-import type { Clock, DocumentStore, Logger, MessageIndex, ObjectStorage } from '../../ports.js';
+import type { Infra } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import type { MessageIndexer } from '../search/messageIndexer.js';
 import { Erasure } from './erasure.js';
 import { Exports } from './exports.js';
 import { Retention } from './retention.js';
 
-/** `services.compliance`: exports, erasure and the retention sweep. */
+/** `services.compliance`: exports, erasure and the retention sweep. No settings of its own. */
 export function complianceServices(
-  infra: { store: DocumentStore; messageIndex: MessageIndex; exportStorage: ObjectStorage; clock: Clock; logger: Logger },
+  infra: Pick<Infra, 'store' | 'messageIndex' | 'exportStorage' | 'clock' | 'logger'>,
+  _settings: Record<string, never>,
   deps: { audit: AuditLog; indexer: MessageIndexer },
 ) {
   return {

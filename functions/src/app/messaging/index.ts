@@ -1,4 +1,4 @@
-import type { Clock, DocumentStore, Logger, Publisher } from '../../ports.js';
+import type { Infra } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import { Conversations } from './conversations.js';
 import { Messages } from './messages.js';
@@ -7,9 +7,9 @@ import { OnMessageCreated } from './onMessageCreated.js';
 import { OnMessageUpdated } from './onMessageUpdated.js';
 import { MemberProfiles } from './memberProfiles.js';
 
-/** The messaging use cases, built once in the composition root (`services.messaging`). */
-export function messagingServices(infra: { store: DocumentStore; clock: Clock; publisher: Publisher; logger: Logger }, audit: AuditLog) {
-  const deps = { store: infra.store, clock: infra.clock, audit };
+/** The messaging use cases, built once in the composition root (`services.messaging`). No settings of its own. */
+export function messagingServices(infra: Pick<Infra, 'store' | 'clock' | 'publisher' | 'logger'>, _settings: Record<string, never>, shared: { audit: AuditLog }) {
+  const deps = { store: infra.store, clock: infra.clock, audit: shared.audit };
   const moderation = new Moderation(deps);
   return {
     conversations: new Conversations(deps),

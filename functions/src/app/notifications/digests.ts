@@ -84,7 +84,7 @@ export interface DigestReleaseOptions {
   clock: Clock;
   logger: Logger;
   rateLimiter: RateLimiter;
-  appBaseUrl: string;
+  webAppUrl: string;
   /** How many due digests one scheduled run releases (the next run takes the rest). */
   batchSize?: number;
 }
@@ -152,7 +152,7 @@ export class DigestReleaser {
           continue;
         }
         reservation.commit();
-        const rendered = renderDigest(items, { locale, url: `${this.o.appBaseUrl}${single?.data.link ?? '/notifications'}` });
+        const rendered = renderDigest(items, { locale, url: `${this.o.webAppUrl}${single?.data.link ?? '/notifications'}` });
         const job: DeliveryJob = {
           ...base, locale, content: { [channel]: rendered[channel] }, fallback: [],
           data: { ...(single?.data ?? {}), notificationId: base.notificationId, digestId }, createdAt: now.toISOString(),

@@ -36,7 +36,7 @@ export interface RecipientDeps {
   publisher: Publisher;
   clock: Clock;
   rateLimiter: RateLimiter;
-  appBaseUrl: string;
+  webAppUrl: string;
 }
 
 export interface Recipient {
@@ -104,7 +104,7 @@ export async function deliverToRecipient(
     const notificationId = burstInto ?? `${eventId}_${notification.type}`;
     const count = burstInto ? Number(group!.count ?? 1) + 1 : 1;
     const rendered = renderNotification(notification.type, notification.vars, {
-      locale: profile.locale, count, url: `${deps.appBaseUrl}${notification.data.link ?? '/notifications'}`,
+      locale: profile.locale, count, url: `${deps.webAppUrl}${notification.data.link ?? '/notifications'}`,
     });
     const inApp = decisions.find((d) => d.channel === 'inApp');
     if (inApp && reservations.get('inApp')!.allowed) {

@@ -3,7 +3,7 @@ import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { adminApp } from '../../../src/functions/runtime.js';
+import { adminApp } from '../../../src/composition/cloud.js';
 import { paths } from '../../../src/domain/paths.js';
 import { messageIdFor } from '../../../src/domain/messaging/conversation.js';
 import { eventually, searchRecords, useTriggerChains } from '../../support/fakes/emulatorChain.js';

@@ -1,7 +1,7 @@
 import { isolatedFirestore } from '../isolatedProject.js';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
 import { AuditLog } from '../../../src/app/audit.js';
 import { messagingServices } from '../../../src/app/messaging/index.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
@@ -23,7 +23,7 @@ describe('hot documents on Firestore', () => {
 
   it('a burst of 80 messages in one group: exact unread counts, newest summary, each message once', { timeout: 120_000 }, async () => {
     const infra = { ...memoryInfra({ now: '2026-11-21T10:00:00.000Z' }), store };
-    const messaging = messagingServices(infra, new AuditLog(store, infra.clock));
+    const messaging = messagingServices(infra, {}, { audit: new AuditLog(store, infra.clock) });
     const [owner, admin, member, other] = ['owner', 'admin', 'member', 'other'].map((u) => `${u}${tag}`) as [string, string, string, string];
     for (const uid of [owner, admin, member, other]) await store.set(paths.user(uid), { displayName: uid, kind: 'creator' });
     const { conversationId: cid } = await messaging.conversations.createGroup(as(owner), { title: 'Burst', memberIds: [admin, member, other] });

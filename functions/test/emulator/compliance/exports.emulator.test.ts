@@ -7,7 +7,7 @@ import { MemoryLogger } from '../../../src/adapters/memory/memoryLogger.js';
 import { systemClock } from '../../../src/adapters/clocks.js';
 import { AuditLog } from '../../../src/app/audit.js';
 import { Exports } from '../../../src/app/compliance/exports.js';
-import { adminApp } from '../../../src/functions/runtime.js';
+import { adminApp } from '../../../src/composition/cloud.js';
 import { paths } from '../../../src/domain/paths.js';
 import { parseCsv, pdfText } from '../../unit/compliance/readers.js';
 import { seedConversation, seedMessage, seedUser } from '../../unit/search/fixtures.js';

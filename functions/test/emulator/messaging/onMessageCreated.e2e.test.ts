@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { getFirestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { adminApp } from '../../../src/functions/runtime.js';
+import { adminApp } from '../../../src/composition/cloud.js';
 import { paths } from '../../../src/domain/paths.js';
 import { messageIdFor } from '../../../src/domain/messaging/conversation.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';

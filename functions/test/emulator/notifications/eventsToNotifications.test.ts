@@ -1,7 +1,7 @@
 import { getFirestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { adminApp } from '../../../src/functions/runtime.js';
+import { adminApp } from '../../../src/composition/cloud.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
 import { eventually, outbox, useTriggerChains } from '../../support/fakes/emulatorChain.js';

@@ -50,7 +50,7 @@ export async function runSchedule(name: string): Promise<void> {
 /** Calls a deployed callable in the Functions emulator as `uid`, signed in through the Auth emulator with the JS SDK. */
 export async function callAs<R>(uid: string, name: string, data: unknown, claims: Record<string, unknown> = {}): Promise<R> {
   const [{ initializeApp, deleteApp }, { connectAuthEmulator, getAuth, signInWithCustomToken }, { connectFunctionsEmulator, getFunctions, httpsCallable }, { getAuth: getAdminAuth }, { adminApp }] =
-    await Promise.all([import('firebase/app'), import('firebase/auth'), import('firebase/functions'), import('firebase-admin/auth'), import('../../../src/functions/runtime.js')]);
+    await Promise.all([import('firebase/app'), import('firebase/auth'), import('firebase/functions'), import('firebase-admin/auth'), import('../../../src/composition/cloud.js')]);
   const origin = new URL(await functionsEmulatorOrigin());
   const app = initializeApp({ projectId: process.env.GCLOUD_PROJECT, apiKey: 'demo-api-key' }, `as-${uid}-${Date.now()}-${Math.random()}`);
   try {

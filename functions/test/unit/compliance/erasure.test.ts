@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import { AlgoliaMessageIndex } from '../../../src/adapters/algolia/algoliaMessageIndex.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
-import { buildServices } from '../../../src/composition.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
+import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { deleteMyAccount, exportConversation, exportMyData } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
 import type { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
-import { buildServices } from '../../../src/composition.js';
+import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { exportConversation, exportMyData, exportNotifications } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';

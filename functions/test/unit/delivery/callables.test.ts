@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { buildServices } from '../../../src/composition.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
-import type { MemoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { buildServices } from '../../../src/composition/services.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
+import type { MemoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { checkPhoneVerification, registerDevice, startPhoneVerification, unregisterDevice } from '../../../src/functions/delivery.js';
 import { paths } from '../../../src/domain/paths.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildServices } from '../../../src/composition.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { buildServices } from '../../../src/composition/services.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
 import { callable } from '../../../src/functions/callable.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { permissionDenied } from '../../../src/domain/errors.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
-import { buildServices } from '../../../src/composition.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
+import { buildServices } from '../../../src/composition/services.js';
 import { MemberProfiles } from '../../../src/app/messaging/memberProfiles.js';
 import type { DocumentStore } from '../../../src/ports.js';
 import { paths } from '../../../src/domain/paths.js';

@@ -1,4 +1,4 @@
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
 import { AuditLog } from '../../../src/app/audit.js';
 import { messagingServices } from '../../../src/app/messaging/index.js';
 import type { Caller, Role } from '../../../src/domain/caller.js';
@@ -10,7 +10,7 @@ export const T0 = '2026-11-21T10:00:00.000Z';
 export async function messagingWorld(uids: string[] = ['owner', 'admin', 'member', 'other', 'outsider']) {
   const infra = memoryInfra({ now: T0 });
   const audit = new AuditLog(infra.store, infra.clock);
-  const messaging = messagingServices(infra, audit);
+  const messaging = messagingServices(infra, {}, { audit });
   for (const uid of uids) await infra.store.set(paths.user(uid), { displayName: `User ${uid}`, kind: 'creator' });
   return { infra, messaging, store: infra.store, clock: infra.clock };
 }

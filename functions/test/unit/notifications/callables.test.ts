@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildServices } from '../../../src/composition.js';
-import type { Services } from '../../../src/composition.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { buildServices } from '../../../src/composition/services.js';
+import type { Services } from '../../../src/composition/services.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import {
   getPreferences, getUnreadCount, listNotifications, markNotificationsRead, publishEvent, resetPreferences, updatePreferences,

@@ -1,6 +1,7 @@
 import { AuditLog } from '../../../src/app/audit.js';
 import { notificationServices } from '../../../src/app/notifications/index.js';
 import type { NotificationSettings } from '../../../src/app/notifications/index.js';
+import { DEFAULT_SETTINGS } from '../../../src/config.js';
 import { audiencePaths } from '../../../src/app/notifications/audience.js';
 import { ManualClock } from '../../../src/adapters/clocks.js';
 import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
@@ -21,7 +22,7 @@ export function notificationFixture(now = '2026-06-10T14:00:00Z', settings: Part
   const clock = new ManualClock(now);
   const logger = new MemoryLogger();
   const audit = new AuditLog(store, clock);
-  const n = notificationServices({ store, publisher, clock, logger }, audit, settings);
+  const n = notificationServices({ store, publisher, clock, logger }, { ...DEFAULT_SETTINGS.notifications, ...settings }, { audit });
   publisher.subscribe(TOPICS.domainEvents, (m) => n.pipeline.submit(m.data, 'pubsub', m.id).then(() => undefined));
   publisher.subscribe(TOPICS.fanout, (m) => n.pipeline.onFanout(m.data, m.id));
 

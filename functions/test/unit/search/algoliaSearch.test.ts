@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { algoliasearch } from 'algoliasearch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlgoliaMessageIndex } from '../../../src/adapters/algolia/algoliaMessageIndex.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
 import { MessageIndexer } from '../../../src/app/search/messageIndexer.js';
 import { MessageSearch } from '../../../src/app/search/messageSearch.js';
 import { MAX_TEXT_BYTES, MESSAGE_INDEX_SETTINGS } from '../../../src/domain/search/record.js';

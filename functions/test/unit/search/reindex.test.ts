@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
 import { MemoryMessageIndex } from '../../../src/adapters/memory/memoryMessageIndex.js';
 import { MessageIndexer } from '../../../src/app/search/messageIndexer.js';
 import { REINDEX_CHECKPOINT, reindexAll } from '../../../src/app/search/reindex.js';

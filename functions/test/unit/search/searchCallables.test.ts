@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
-import { buildServices } from '../../../src/composition.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
+import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { getSearchKey, searchMessages } from '../../../src/functions/search.js';
 import { call } from '../../support/callables.js';

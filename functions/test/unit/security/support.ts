@@ -1,10 +1,10 @@
 import functionsTest from 'firebase-functions-test';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import { expect } from 'vitest';
-import { buildServices } from '../../../src/composition.js';
-import type { Services } from '../../../src/composition.js';
-import { memoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
-import type { MemoryInfra } from '../../../src/adapters/memory/memoryInfra.js';
+import { buildServices } from '../../../src/composition/services.js';
+import type { Services } from '../../../src/composition/services.js';
+import { memoryInfra } from '../../../src/composition/memory.js';
+import type { MemoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import type { Role } from '../../../src/domain/caller.js';
 import { paths } from '../../../src/domain/paths.js';

@@ -1,0 +1,159 @@
+import type { App } from 'firebase-admin/app';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import type { DeliveryInfra, DeliverySettings, Infra } from '../ports.js';
+import type { Settings } from '../config.js';
+import { readSettings, requireSecret } from '../config.js';
+import { AlgoliaMessageIndex } from '../adapters/algolia/algoliaMessageIndex.js';
+import { systemClock } from '../adapters/clocks.js';
+import { FcmPushSender } from '../adapters/fcm/fcmPushSender.js';
+import { FirebaseUserAccounts } from '../adapters/firebaseAuth/firebaseUserAccounts.js';
+import { FirestoreDocumentStore } from '../adapters/firestore/firestoreDocumentStore.js';
+import { FunctionsLogger } from '../adapters/functionsLogger.js';
+import { PubSubPublisher } from '../adapters/pubsub/pubsubPublisher.js';
+import { SendgridEmailSender } from '../adapters/sendgrid/sendgridEmailSender.js';
+import { CloudStorageExports } from '../adapters/storage/cloudStorageExports.js';
+import { TwilioClientFactory } from '../adapters/twilio/twilioClient.js';
+import { TwilioSmsSender, TwilioVerifier } from '../adapters/twilio/twilioSms.js';
+import { DEFAULT_RESILIENCE } from '../app/delivery/resilience.js';
+import type { SandboxConnection } from '../local/sandbox/connect.js';
+import { RedirectAgent, sandboxAlgoliaHosts, sandboxFcmCredential, sandboxProviders } from '../local/sandbox/connect.js';
+import { SANDBOX_CREDENTIALS } from '../local/sandbox/credentials.js';
+import { SandboxExportStorage } from '../local/sandbox/storage.js';
+import type { Services } from './services.js';
+import { buildServices } from './services.js';
+
+/**
+ * The cloud and the Functions emulator: Firebase and provider SDK adapters, settings from params (src/config.ts).
+ * The emulator differs only in the providers: with FUNCTIONS_EMULATOR and SANDBOX_PROVIDERS_URL set (npm run
+ * emulators, the emulator test tier) Algolia, FCM, Twilio, SendGrid and export storage are the sandbox providers, with
+ * the sandbox's credentials instead of Secret Manager secrets; a deployed function never reads that variable
+ * (sandboxProviders checks FUNCTIONS_EMULATOR first). Called by src/functions/runtime.ts on the first invocation:
+ * importing the deploy surface initialises nothing.
+ */
+export function cloudServices(): Services {
+  const settings = readSettings();
+  return buildServices(firebaseInfra(settings), settings);
+}
+
+/** The default Admin SDK app, initialised on first use (credentials and project come from the environment). */
+export function adminApp(): App {
+  return getApps()[0] ?? initializeApp();
+}
+
+export function firebaseInfra(settings: Settings = readSettings()): Infra {
+  const sandbox = sandboxProviders();
+  const indexName = () => settings.algolia.indexName;
+  return {
+    store: new FirestoreDocumentStore(() => getFirestore(adminApp())),
+    publisher: new PubSubPublisher(async () => {
+      const { PubSub } = await import('@google-cloud/pubsub');
+      return new PubSub();
+    }),
+    clock: systemClock,
+    logger: new FunctionsLogger(),
+    messageIndex: new AlgoliaMessageIndex(
+      sandbox
+        ? { credentials: () => SANDBOX_CREDENTIALS.algolia, indexName, hosts: sandboxAlgoliaHosts(sandbox) }
+        : {
+            credentials: () => ({
+              appId: requireSecret('ALGOLIA_APP_ID'),
+              adminKey: requireSecret('ALGOLIA_ADMIN_KEY'),
+              searchKey: requireSecret('ALGOLIA_SEARCH_KEY'),
+            }),
+            indexName,
+          },
+    ),
+    exportStorage: exportStorage(settings, sandbox),
+    accounts: new FirebaseUserAccounts(adminApp),
+    delivery: firebaseDelivery(adminApp, sandbox, settings),
+  };
+}
+
+/**
+ * Cloud Storage for exports. In the Functions emulator: the Storage emulator when it runs (it cannot sign URLs, so
+ * downloads use its plain media URL), else the sandbox's object store, so nothing reaches the real Cloud Storage.
+ */
+function exportStorage(settings: Settings, sandbox: SandboxConnection | undefined) {
+  const bucket = () => settings.exports.bucket;
+  const storageEmulator = process.env.FUNCTIONS_EMULATOR === 'true' ? process.env.FIREBASE_STORAGE_EMULATOR_HOST : undefined;
+  if (storageEmulator) {
+    return new CloudStorageExports({
+      app: adminApp,
+      bucket,
+      sign: async (file, expiresAt) => `http://${storageEmulator}/v0/b/${file.bucket}/o/${encodeURIComponent(file.name)}?alt=media&expires=${expiresAt.getTime()}`,
+    });
+  }
+  if (sandbox) return new SandboxExportStorage(sandbox.origin);
+  return new CloudStorageExports({ app: adminApp, bucket });
+}
+
+/** Delivery's settings: params as plain values, secrets read when a call needs them. */
+function deliverySettings(settings: Settings, secret: Pick<DeliverySettings, 'unsubscribeKey' | 'twilioAuthToken' | 'sendgridWebhookPublicKey'>): DeliverySettings {
+  return {
+    publicBaseUrl: () => settings.publicBaseUrl,
+    webAppUrl: () => settings.webAppUrl,
+    fromEmail: () => settings.sendgrid.fromEmail,
+    ...secret,
+    resilience: DEFAULT_RESILIENCE,
+  };
+}
+
+/**
+ * The real providers (FCM, Twilio, SendGrid); every secret is read when a call needs it. With the sandbox providers
+ * running (`sandbox`) the same adapters and SDKs talk to the sandbox with its credentials instead, so the emulator
+ * suite works end to end without a single real secret.
+ */
+export function firebaseDelivery(app: () => App, sandbox?: SandboxConnection, settings: Settings = readSettings()): DeliveryInfra {
+  if (sandbox) return sandboxDelivery(sandbox, settings);
+  const twilio = new TwilioClientFactory({
+    credentials: () => ({ accountSid: requireSecret('TWILIO_ACCOUNT_SID'), authToken: requireSecret('TWILIO_AUTH_TOKEN') }),
+    timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
+  });
+  return {
+    push: new FcmPushSender(app),
+    sms: new TwilioSmsSender(twilio, {
+      sender: () => ({ messagingServiceSid: settings.twilio.messagingServiceSid || undefined, from: settings.twilio.fromNumber || undefined }),
+    }),
+    smsVerifier: new TwilioVerifier(twilio, () => settings.twilio.verifyServiceSid),
+    email: new SendgridEmailSender({ apiKey: () => requireSecret('SENDGRID_API_KEY'), timeoutMs: DEFAULT_RESILIENCE.timeoutMs }),
+    settings: deliverySettings(settings, {
+      unsubscribeKey: () => requireSecret('UNSUBSCRIBE_SIGNING_KEY'),
+      twilioAuthToken: () => requireSecret('TWILIO_AUTH_TOKEN'),
+      sendgridWebhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
+    }),
+  };
+}
+
+const SANDBOX_FCM_APP = 'sandbox-fcm';
+
+/** The provider adapters pointed at the sandbox providers (emulator only): FCM through an https Agent, Twilio through its httpClient, SendGrid through its base URL. */
+function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): DeliveryInfra {
+  const creds = SANDBOX_CREDENTIALS;
+  const twilio = new TwilioClientFactory({
+    credentials: () => ({ accountSid: creds.twilio.accountSid, authToken: creds.twilio.authToken }),
+    timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
+    apiOrigin: sandbox.origin,
+  });
+  // A second Admin SDK app for messaging only: its credential needs no Google, its agent reaches the sandbox.
+  const fcmApp = () =>
+    getApps().find((a) => a.name === SANDBOX_FCM_APP) ??
+    initializeApp({ projectId: process.env.GCLOUD_PROJECT ?? 'demo-sandbox', credential: sandboxFcmCredential, httpAgent: new RedirectAgent(sandbox.port, sandbox.host) }, SANDBOX_FCM_APP);
+  return {
+    push: new FcmPushSender(fcmApp),
+    sms: new TwilioSmsSender(twilio, {
+      sender: () => {
+        const from = settings.twilio.fromNumber || undefined;
+        return { messagingServiceSid: settings.twilio.messagingServiceSid || (from ? undefined : creds.twilio.messagingServiceSid), from };
+      },
+    }),
+    smsVerifier: new TwilioVerifier(twilio, () => creds.twilio.verifyServiceSid),
+    email: new SendgridEmailSender({ apiKey: () => creds.sendgrid.apiKey, baseUrl: sandbox.origin, timeoutMs: DEFAULT_RESILIENCE.timeoutMs }),
+    settings: deliverySettings(settings, {
+      unsubscribeKey: () => creds.unsubscribeKey,
+      twilioAuthToken: () => creds.twilio.authToken,
+      // The sandbox posts no SendGrid events; a developer who signs their own sets the key in functions/.secret.local.
+      sendgridWebhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
+    }),
+  };
+}
