@@ -36,6 +36,19 @@ describe('moving a device token between accounts needs proof of holding the devi
     await expect(invoke(registerDevice, device({ deviceId: 'pixel' }), { uid: 'attacker' })).resolves.toEqual({ deviceId: 'pixel' });
   });
 
+  it('a registration made before device secrets existed cannot be moved; its owner re-registering mints the secret', async () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    await w.infra.store.set(paths.device('victim', 'old-phone'), { deviceId: 'old-phone', token: TOKEN, platform: 'android', appVersion: '4.0.0', locale: 'en', lastSeenAt: now, createdAt: now });
+    await expectRefused(w, () => invoke(registerDevice, device(), { uid: 'attacker' }), 'permission-denied', 'data.deviceSecret');
+    await expectRefused(w, () => invoke(registerDevice, device({ deviceSecret: 'B'.repeat(43) }), { uid: 'attacker' }), 'permission-denied', 'data.deviceSecret');
+
+    const { deviceSecret } = await invoke<{ deviceSecret?: string }>(registerDevice, device({ deviceId: 'old-phone' }), { uid: 'victim' });
+    expect(deviceSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // from now on the device can prove itself, like any other
+    await expect(invoke(registerDevice, device({ deviceId: 'old-phone', deviceSecret }), { uid: 'attacker' })).resolves.toEqual({ deviceId: 'old-phone' });
+    expect(await w.infra.store.listIds(paths.devices('victim'))).toEqual([]);
+  });
+
   it("unregistering by token only ever touches the caller's own devices", async () => {
     await invoke(registerDevice, device({ deviceId: 'pixel' }), { uid: 'victim' });
     await expect(invoke(unregisterDevice, { token: TOKEN }, { uid: 'attacker' })).resolves.toEqual({ removed: 0 });
