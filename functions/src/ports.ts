@@ -316,6 +316,8 @@ export interface Infra {
   /** The message search index (Algolia) and where exports are written (Cloud Storage). */
   messageIndex: MessageIndex;
   exportStorage: ObjectStorage;
+  /** Where clients upload conversation media (`conversations/{cid}/{uid}/…`, the default bucket): erasure deletes a user's. */
+  mediaStorage?: ObjectStorage;
   accounts: UserAccounts;
   /** FCM, Twilio (SMS + Verify), SendGrid, and their settings. */
   delivery: DeliveryInfra;

@@ -65,6 +65,7 @@ export function firebaseInfra(settings: Settings = readSettings()): Infra {
           },
     ),
     exportStorage: exportStorage(settings, sandbox),
+    mediaStorage: mediaStorage(sandbox),
     accounts: new FirebaseUserAccounts(adminApp),
     delivery: firebaseDelivery(adminApp, sandbox, settings),
   };
@@ -86,6 +87,16 @@ function exportStorage(settings: Settings, sandbox: SandboxConnection | undefine
   }
   if (sandbox) return new SandboxExportStorage(sandbox.origin);
   return new CloudStorageExports({ app: adminApp, bucket });
+}
+
+/**
+ * Conversation media in the project's default bucket (storage.rules). In the Functions emulator: the Storage emulator
+ * when it runs (the Admin SDK finds it through FIREBASE_STORAGE_EMULATOR_HOST), else the sandbox's object store.
+ */
+function mediaStorage(sandbox: SandboxConnection | undefined) {
+  const storageEmulator = process.env.FUNCTIONS_EMULATOR === 'true' ? process.env.FIREBASE_STORAGE_EMULATOR_HOST : undefined;
+  if (!storageEmulator && sandbox) return new SandboxExportStorage(sandbox.origin);
+  return new CloudStorageExports({ app: adminApp, bucket: () => undefined });
 }
 
 /** Delivery's settings: params as plain values, secrets read when a call needs them. */

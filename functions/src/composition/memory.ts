@@ -24,6 +24,7 @@ export function memoryInfra(options: { now?: Date | string } = {}) {
     logger: new MemoryLogger(),
     messageIndex: new MemoryMessageIndex(),
     exportStorage: new MemoryObjectStorage(),
+    mediaStorage: new MemoryObjectStorage(),
     accounts: new MemoryUserAccounts(),
     delivery: memoryDelivery(),
   } satisfies Infra;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Clock, DocData, DocumentStore, Logger, ObjectStorage } from '../../ports.js';
+import { fieldOps } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import type { Caller } from '../../domain/caller.js';
 import { hasRole, requireSelfOr } from '../../domain/caller.js';
@@ -127,6 +128,8 @@ export class Exports {
       from: job.range.from ?? null,
       to: job.range.to ?? null,
       status: 'running',
+      // Known from the start, so a job whose instance died mid-upload can be cleaned up (Retention.sweep).
+      path,
       createdAt: this.clock.now(),
     });
     // Audited before any data leaves, so even an export that fails half-way is on record.
@@ -145,10 +148,21 @@ export class Exports {
       return { exportId, status: 'done', url, expiresAt: expiresAt.toISOString(), bytes, path };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await this.store.update(jobPath, { status: 'failed', error: message.slice(0, 500), finishedAt: this.clock.now() });
+      await this.fail(jobPath, path, message, log);
       log.error('export failed', { kind: job.kind, error: message });
       throw error;
     }
+  }
+
+  /**
+   * A failed export serves nothing: whatever reached storage (a resumable upload's committed chunks, a file written up
+   * to the failure, or a whole file whose URL could not be signed) is deleted, and the job says `failed` with the
+   * reason. Deleting comes first, so a job never says failed while its bytes stay reachable; if the delete itself
+   * fails, the job still says failed and the bucket's 7-day lifecycle rule removes the object.
+   */
+  private async fail(jobPath: string, path: string, reason: string, log: Logger): Promise<void> {
+    await this.storage.deletePrefix(path).catch((error: unknown) => log.error('partial export not deleted', { path, error: String(error) }));
+    await this.store.set(jobPath, { status: 'failed', error: reason.slice(0, 500), url: fieldOps.delete(), finishedAt: this.clock.now() }, { merge: true });
   }
 
   private async encode(format: ExportFormat, header: Record<string, unknown>, itemsKey: string, items: AsyncIterable<Record<string, unknown>>, columns: readonly string[], title: string): Promise<Readable> {

@@ -7,13 +7,13 @@ import { Retention } from './retention.js';
 
 /** `services.compliance`: exports, erasure and the retention sweep. No settings of its own. */
 export function complianceServices(
-  infra: Pick<Infra, 'store' | 'messageIndex' | 'exportStorage' | 'clock' | 'logger'>,
+  infra: Pick<Infra, 'store' | 'messageIndex' | 'exportStorage' | 'mediaStorage' | 'clock' | 'logger'>,
   _settings: Record<string, never>,
   deps: { audit: AuditLog; indexer: MessageIndexer },
 ) {
   return {
     exports: new Exports(infra.store, infra.exportStorage, deps.audit, infra.clock, infra.logger),
-    erasure: new Erasure(infra.store, infra.messageIndex, infra.exportStorage, deps.indexer, deps.audit, infra.logger, infra.clock),
-    retention: new Retention(infra.store, infra.messageIndex, infra.clock, infra.logger),
+    erasure: new Erasure(infra.store, infra.messageIndex, infra.exportStorage, deps.indexer, deps.audit, infra.logger, infra.clock, infra.mediaStorage),
+    retention: new Retention(infra.store, infra.messageIndex, infra.clock, infra.logger, undefined, infra.exportStorage),
   };
 }

@@ -1,13 +1,16 @@
-import type { Clock, DocumentStore, Logger, MessageIndex } from '../../ports.js';
+import type { Clock, DocumentStore, Logger, MessageIndex, ObjectStorage } from '../../ports.js';
+import { paths } from '../../domain/paths.js';
 import type { RetentionRule } from '../../domain/compliance/retention.js';
 import { cutoffFor, RETENTION_RULES } from '../../domain/compliance/retention.js';
 import { searchRecordIdOfPath } from '../../domain/search/record.js';
 
 const BATCH = 450;
+/** Longer than any export may run (the export callables' 540 s timeout): a job still running after this has died. */
+export const STALE_EXPORT_MS = 15 * 60_000;
 
 /**
- * The daily retention sweep: deletes what is older than its rule allows (notifications and deliveries after a year,
- * messages after seven), in batches, and removes deleted messages from the search index. Firestore TTL policies on
+ * The daily retention sweep: deletes what is older than its rule allows (notifications, deliveries and moderation
+ * items after a year, messages after seven, events, receipts and digests after 90 days), in batches, and removes deleted messages from the search index. Firestore TTL policies on
  * `expiresAt` do the same where writers set it; the sweep also covers documents written without one. Running it
  * twice deletes nothing more.
  */
@@ -18,16 +21,42 @@ export class Retention {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly rules: readonly RetentionRule[] = RETENTION_RULES,
+    /** Where exports are written: jobs whose instance died mid-upload lose their partial object. */
+    private readonly exportStorage?: ObjectStorage,
   ) {}
 
   async sweep(): Promise<Record<string, number>> {
     const now = this.clock.now();
     const deleted: Record<string, number> = {};
     for (const rule of this.rules) {
-      deleted[rule.collection] = await this.sweepRule(rule, cutoffFor(rule, now));
+      // A collection may have several rules (events: occurredAt, or rejectedAt when it was rejected).
+      deleted[rule.collection] = (deleted[rule.collection] ?? 0) + (await this.sweepRule(rule, cutoffFor(rule, now)));
+    }
+    if (this.exportStorage) {
+      const failed = await this.failStaleExports(this.exportStorage, now);
+      if (failed > 0) deleted.staleExports = failed;
     }
     this.logger.info('retention sweep', deleted);
     return deleted;
+  }
+
+  /**
+   * An export whose instance died (timeout, crash, deploy) stays `running` with whatever part of its file reached
+   * storage. Past any possible run time it is failed and the partial object deleted, so no job waits forever and no
+   * partial file stays behind. Running jobs are few, so they are read by status alone (an automatic index).
+   */
+  private async failStaleExports(storage: ObjectStorage, now: Date): Promise<number> {
+    const cutoff = now.getTime() - STALE_EXPORT_MS;
+    const running = await this.store.query(paths.exports(), { where: [['status', '==', 'running']], limit: BATCH });
+    let failed = 0;
+    for (const job of running) {
+      const createdAt = job.data?.createdAt;
+      if (!(createdAt instanceof Date) || createdAt.getTime() > cutoff) continue;
+      if (typeof job.data?.path === 'string') await storage.deletePrefix(job.data.path);
+      await this.store.update(job.path, { status: 'failed', error: 'the export did not finish (its function instance stopped)', finishedAt: now });
+      failed += 1;
+    }
+    return failed;
   }
 
   private async sweepRule(rule: RetentionRule, cutoff: Date): Promise<number> {

@@ -13,16 +13,37 @@ export interface RetentionRule {
   maxAgeMs: number;
 }
 
+/**
+ * The notification pipeline's working records (events, their per-recipient receipts and idempotency claims, digests)
+ * outlive every retry and redelivery (Pub/Sub keeps messages at most 31 days) and every hold (a weekly digest) by far,
+ * and then go: they hold rendered copies of what was sent, names included.
+ */
+const PIPELINE_RECORDS_MS = 90 * DAY;
+
 export const RETENTION_RULES: readonly RetentionRule[] = [
   { collection: 'notifications', group: true, field: 'createdAt', maxAgeMs: YEAR },
   { collection: 'deliveries', group: false, field: 'createdAt', maxAgeMs: YEAR },
   { collection: 'messages', group: true, field: 'createdAt', maxAgeMs: 7 * YEAR },
+  // Valid events carry occurredAt; rejected ones may not, and carry rejectedAt.
+  { collection: 'events', group: false, field: 'occurredAt', maxAgeMs: PIPELINE_RECORDS_MS },
+  { collection: 'events', group: false, field: 'rejectedAt', maxAgeMs: PIPELINE_RECORDS_MS },
+  { collection: 'recipients', group: true, field: 'claimedAt', maxAgeMs: PIPELINE_RECORDS_MS },
+  { collection: 'eventKeys', group: false, field: 'at', maxAgeMs: PIPELINE_RECORDS_MS },
+  { collection: 'digests', group: false, field: 'createdAt', maxAgeMs: PIPELINE_RECORDS_MS },
+  // Moderation items (excerpts of reported messages): a year, like notifications, decided or not.
+  { collection: 'moderationQueue', group: false, field: 'createdAt', maxAgeMs: YEAR },
 ];
 
 export const cutoffFor = (rule: RetentionRule, now: Date) => new Date(now.getTime() - rule.maxAgeMs);
 
-/** What writers put in `expiresAt` so Firestore's TTL policy deletes the document without the sweep's help. */
+/**
+ * What writers put in `expiresAt` so Firestore's TTL policy (firestore.indexes.json) deletes the document without the
+ * sweep's help: `createdAt` plus the collection's limit.
+ */
 export const expiresAtFor = (collection: string, createdAt: Date): Date | undefined => {
   const rule = RETENTION_RULES.find((r) => r.collection === collection);
   return rule ? new Date(createdAt.getTime() + rule.maxAgeMs) : undefined;
 };
+
+/** Collections whose documents carry `expiresAt` under a TTL policy (the test holds firestore.indexes.json to it). */
+export const TTL_COLLECTIONS = ['notifications', 'deliveries', 'events', 'recipients', 'eventKeys', 'digests', 'moderationQueue'] as const;

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { memoryInfra } from '../../../src/composition/memory.js';
 import { buildServices } from '../../../src/composition/services.js';
@@ -22,7 +23,7 @@ describe('retention sweep', () => {
     await services.search.indexer.reindexConversation('c1');
     expect(infra.messageIndex.records.has('c1/ancient')).toBe(true);
 
-    expect(await services.compliance.retention.sweep()).toEqual({ notifications: 1, deliveries: 2, messages: 1 });
+    expect(await services.compliance.retention.sweep()).toMatchObject({ notifications: 1, deliveries: 2, messages: 1 });
     const dump = infra.store.dump();
     expect(Object.keys(dump).filter((p) => /notifications|deliveries|messages|analytics/.test(p)).sort()).toEqual([
       'analytics/daily-2017-01-01',
@@ -32,6 +33,50 @@ describe('retention sweep', () => {
     ]);
     expect(infra.messageIndex.records.has('c1/ancient')).toBe(false);
     expect(infra.messageIndex.records.has('c1/recent')).toBe(true);
-    expect(await services.compliance.retention.sweep()).toEqual({ notifications: 0, deliveries: 0, messages: 0 });
+    expect(await services.compliance.retention.sweep()).toMatchObject({ notifications: 0, deliveries: 0, messages: 0 });
+  });
+
+  it('deletes the pipeline records (events, receipts, idempotency claims, digests) after 90 days and moderation items after a year', async () => {
+    const infra = memoryInfra({ now: '2025-06-01T00:00:00Z' });
+    const services = buildServices(infra);
+    const { store } = infra;
+    const old = new Date('2025-02-01T00:00:00Z'); // 120 days
+    const recent = new Date('2025-05-01T00:00:00Z'); // 31 days
+    await store.set('events/e-old', { type: 'social.new_follower', occurredAt: old, payload: { followerName: 'Alice' } });
+    await store.set('events/e-old/recipients/bob', { uid: 'bob', claimedAt: old, jobs: [] });
+    await store.set('events/e-rejected', { status: 'rejected', rejectedAt: old, received: { json: '{"name":"Alice"}' } });
+    await store.set('events/e-new', { type: 'social.new_follower', occurredAt: recent, payload: {} });
+    await store.set('events/e-new/recipients/bob', { uid: 'bob', claimedAt: recent, jobs: [] });
+    await store.set('eventKeys/k-old', { eventId: 'e-old', at: old });
+    await store.set('eventKeys/k-new', { eventId: 'e-new', at: recent });
+    await store.set('digests/bob_1', { uid: 'bob', status: 'released', createdAt: old });
+    await store.set('digests/bob_2', { uid: 'bob', status: 'pending', createdAt: recent });
+    await store.set('moderationQueue/m-old', { excerpt: 'x', createdAt: new Date('2024-05-01T00:00:00Z') });
+    await store.set('moderationQueue/m-new', { excerpt: 'y', createdAt: old });
+
+    expect(await services.compliance.retention.sweep()).toMatchObject({ events: 2, recipients: 1, eventKeys: 1, digests: 1, moderationQueue: 1 });
+    expect(Object.keys(store.dump()).sort()).toEqual([
+      'digests/bob_2', 'eventKeys/k-new', 'events/e-new', 'events/e-new/recipients/bob', 'moderationQueue/m-new',
+    ]);
+    expect(await services.compliance.retention.sweep()).toMatchObject({ events: 0, recipients: 0, eventKeys: 0, digests: 0, moderationQueue: 0 });
+  });
+
+  it('fails an export whose instance died mid-upload and deletes its partial object; running and finished jobs stay', async () => {
+    const infra = memoryInfra({ now: '2025-06-01T12:00:00Z' });
+    const services = buildServices(infra);
+    const { store, exportStorage } = infra;
+    const write = (path: string) => exportStorage.write(path, 'application/json', Readable.from([Buffer.from('{"messages": [')]));
+    await store.set('exports/dead', { ownerUid: 'alice', status: 'running', path: 'exports/alice/dead.json', createdAt: new Date('2025-06-01T11:40:00Z') });
+    await write('exports/alice/dead.json');
+    await store.set('exports/busy', { ownerUid: 'alice', status: 'running', path: 'exports/alice/busy.json', createdAt: new Date('2025-06-01T11:55:00Z') });
+    await write('exports/alice/busy.json');
+    await store.set('exports/done', { ownerUid: 'alice', status: 'done', path: 'exports/alice/done.json', createdAt: new Date('2025-06-01T10:00:00Z') });
+    await write('exports/alice/done.json');
+
+    expect(await services.compliance.retention.sweep()).toMatchObject({ staleExports: 1 });
+    expect(store.dump()['exports/dead']).toMatchObject({ status: 'failed', error: expect.stringContaining('did not finish') });
+    expect(store.dump()['exports/busy']!.status).toBe('running');
+    expect([...exportStorage.objects.keys()].sort()).toEqual(['exports/alice/busy.json', 'exports/alice/done.json']);
+    expect((await services.compliance.retention.sweep()).staleExports).toBeUndefined();
   });
 });
