@@ -7,6 +7,7 @@ import { staffReadProfile, STAFF_REASON_MAX } from '../app/staffAccess.js';
 import { requireRole } from '../domain/caller.js';
 import { docId, noteText } from '../domain/validation.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
+import { identifiersOf } from '../domain/compliance/personalData.js';
 import { callable } from './callable.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
@@ -62,7 +63,9 @@ export const onAuthUserDeleted = functionsV1
   .auth.user()
   .onDelete(async (user) => {
     const uid = z.string().min(1).parse(user.uid);
-    await services().compliance.erasure.eraseUser(uid, { uid: 'system:auth', reason: 'auth-deleted' });
+    // The Auth record may name her where the profile did not (an unverified phone, a provider's display name).
+    const known = identifiersOf({ displayName: user.displayName, email: user.email, phone: user.phoneNumber });
+    await services().compliance.erasure.eraseUser(uid, { uid: 'system:auth', reason: 'auth-deleted' }, known);
   });
 
 /** Daily retention sweep (notifications and deliveries after 1 year, messages after 7 years). */

@@ -63,7 +63,7 @@ export class Erasure {
     // First: from here on every callable refuses this uid, so a still-valid ID token cannot re-create what is erased.
     await markAccountDeleted(this.store, uid, actor.uid, this.clock.now());
     const profile = await this.store.get(paths.user(uid));
-    const ids = { ...known, ...identifiersOf(profile.data) };
+    const ids: Identifiers = { ...identifiersOf(profile.data), also: [known] };
     const report: ErasureReport = { uid, deletedDocuments: 0, pseudonymisedMessages: 0, conversationsLeft: 0, scrubbedDocuments: 0, deletedObjects: 0 };
     /** Other users whose copies (notifications, digests, exports) may name her. */
     const affected = new Set<string>();

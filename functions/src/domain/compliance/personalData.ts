@@ -123,7 +123,11 @@ export interface Identifiers {
   name?: string;
   email?: string;
   phone?: string;
+  /** Further values known from elsewhere (the Auth record's phone when the profile holds another). */
+  also?: readonly Identifiers[];
 }
+
+const hasAny = (ids: Identifiers): boolean => !!(ids.name || ids.email || ids.phone || ids.also?.some(hasAny));
 
 export function identifiersOf(profile: Record<string, unknown> | undefined): Identifiers {
   const pick = (key: string) => (typeof profile?.[key] === 'string' && (profile[key] as string).length > 0 ? (profile[key] as string) : undefined);
@@ -138,6 +142,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Replaces the person's email and phone anywhere in a string, and their name where it stands as a whole word. */
 export function scrubText(text: string, ids: Identifiers): string {
   let out = text;
+  for (const more of ids.also ?? []) out = scrubText(out, more);
   if (ids.email) out = out.replace(new RegExp(escape(ids.email), 'gi'), REDACTED);
   if (ids.phone) out = out.replace(new RegExp(escape(ids.phone), 'g'), REDACTED);
   if (ids.name) out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escape(ids.name)}(?![\\p{L}\\p{N}])`, 'giu'), DELETED_USER_NAME);
@@ -149,7 +154,7 @@ export function scrubText(text: string, ids: Identifiers): string {
  * the caller writes a minimal update, or undefined when nothing mentions them.
  */
 export function scrubDocument(data: Record<string, unknown>, ids: Identifiers): Record<string, unknown> | undefined {
-  if (!ids.name && !ids.email && !ids.phone) return undefined;
+  if (!hasAny(ids)) return undefined;
   const changed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
     const next = scrubValue(value, ids);

@@ -1,15 +1,17 @@
+import functionsTest from 'firebase-functions-test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import { AlgoliaMessageIndex } from '../../../src/adapters/algolia/algoliaMessageIndex.js';
 import { memoryInfra } from '../../../src/composition/memory.js';
 import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
-import { deleteMyAccount, exportConversation, exportMyData } from '../../../src/functions/compliance.js';
+import { deleteMyAccount, exportConversation, exportMyData, onAuthUserDeleted } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
 import { FakeAlgolia } from '../../support/fakes/algoliaServer.js';
 import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
 
+const fft = functionsTest();
 const NAME = 'Alice Weaverly';
 const EMAIL = 'alice.weaverly@example.com';
 const PHONE = '+4915112345678';
@@ -104,6 +106,16 @@ describe('erasure (deleteMyAccount and the Auth user-deleted trigger)', () => {
     expect(JSON.stringify([...fake.index('messages').values()])).toBe(records);
     const audits = Object.values(once).filter((d) => d.action === 'user.erase');
     expect(audits).toEqual([expect.objectContaining({ actorUid: 'alice', target: { type: 'user', id: 'alice' }, details: { reason: 'self' } })]);
+  });
+
+  it('the Auth user-deleted trigger also scrubs what only the Auth record names (a phone never verified into the profile)', async () => {
+    const unverified = '+4917099988877';
+    await seedMessage(infra.store, 'c1', 'm4', { senderId: 'bob', text: `Her other number is ${unverified}`, createdAt: new Date('2024-05-05T00:00:00Z') });
+    const wrapped = fft.wrap(onAuthUserDeleted as never) as unknown as (user: unknown) => Promise<void>;
+    await wrapped(fft.auth.makeUserRecord({ uid: 'alice', email: EMAIL, displayName: NAME, phoneNumber: unverified }));
+    expect(infra.store.dump()['conversations/c1/messages/m4']!.text).toBe('Her other number is [redacted]');
+    expect(everything()).not.toContain(unverified);
+    expect(infra.store.dump()['users/alice']).toBeUndefined();
   });
 
   it('requires explicit confirmation and authentication', async () => {
