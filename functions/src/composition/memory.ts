@@ -1,4 +1,6 @@
 import type { Infra } from '../ports.js';
+import type { Settings } from '../config.js';
+import { DEFAULT_SETTINGS } from '../config.js';
 import { ManualClock } from '../adapters/clocks.js';
 import { memoryDelivery } from '../adapters/memory/memoryDelivery.js';
 import { MemoryDocumentStore } from '../adapters/memory/memoryDocumentStore.js';
@@ -16,7 +18,8 @@ import { topicHandlers } from './services.js';
  * the default settings; `connectMemoryBus` then runs the Pub/Sub consumers as the cloud would.
  * The concrete types stay visible for assertions.
  */
-export function memoryInfra(options: { now?: Date | string } = {}) {
+export function memoryInfra(options: { now?: Date | string; settings?: Settings } = {}) {
+  const settings = options.settings ?? DEFAULT_SETTINGS;
   return {
     store: new MemoryDocumentStore(),
     publisher: new MemoryPublisher(),
@@ -26,7 +29,7 @@ export function memoryInfra(options: { now?: Date | string } = {}) {
     exportStorage: new MemoryObjectStorage(),
     mediaStorage: new MemoryObjectStorage(),
     accounts: new MemoryUserAccounts(),
-    delivery: memoryDelivery(),
+    delivery: memoryDelivery({ publicBaseUrl: settings.publicBaseUrl, webAppUrl: settings.webAppUrl, fromEmail: settings.sendgrid.fromEmail }),
   } satisfies Infra;
 }
 

@@ -74,10 +74,11 @@ export class MemorySmsVerifier implements SmsVerifier {
   }
 }
 
-export const memoryDeliverySettings = (): DeliverySettings => ({
-  publicBaseUrl: () => 'http://127.0.0.1:5001/demo-craft-comms/europe-west1',
-  webAppUrl: () => 'https://craft.example',
-  fromEmail: () => 'notifications@craft.example',
+/** The plain settings come from the composition root (src/config.ts defaults); the secrets are the sandbox's own. */
+export const memoryDeliverySettings = (values: { publicBaseUrl: string; webAppUrl: string; fromEmail: string }): DeliverySettings => ({
+  publicBaseUrl: () => values.publicBaseUrl,
+  webAppUrl: () => values.webAppUrl,
+  fromEmail: () => values.fromEmail,
   unsubscribeKey: () => 'local-unsubscribe-signing-key',
   twilioAuthToken: () => 'local-twilio-auth-token',
   // Tests install the public half of a keypair they generate; the local run has no SendGrid posting to it.
@@ -86,12 +87,12 @@ export const memoryDeliverySettings = (): DeliverySettings => ({
   resilience: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000, timeoutMs: 2_000, breakerThreshold: 5, halfOpenAfterMs: 50, giveUpAfterAttempts: 9 },
 });
 
-export function memoryDelivery() {
+export function memoryDelivery(values: Parameters<typeof memoryDeliverySettings>[0]) {
   return {
     push: new MemoryPushSender(),
     sms: new MemorySmsSender(),
     smsVerifier: new MemorySmsVerifier(),
     email: new MemoryEmailSender(),
-    settings: memoryDeliverySettings(),
+    settings: memoryDeliverySettings(values),
   } satisfies DeliveryInfra;
 }
