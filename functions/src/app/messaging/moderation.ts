@@ -12,6 +12,7 @@ import type { MessagingDeps } from './conversations.js';
 import { tombstone } from './messages.js';
 import { guardConversation } from './guard.js';
 import { messageAuditKeys } from '../../domain/messaging/messageChange.js';
+import { expiresAtFor } from '../../domain/compliance/retention.js';
 
 /** One queue item per message, whoever flagged it (the filter, any number of reporters): moderators decide once. */
 export function moderationItemId(cid: string, mid: string): string {
@@ -138,7 +139,7 @@ export class Moderation {
 }
 
 function newItem(message: FlaggedMessage, now: Date, extra: { sources: string[]; reasons: string[]; flags: Flag[] }): DocData {
-  return { ...message, ...extra, status: 'open', reporterIds: [], createdAt: now, updatedAt: now };
+  return { ...message, ...extra, status: 'open', reporterIds: [], createdAt: now, updatedAt: now, expiresAt: expiresAtFor('moderationQueue', now) };
 }
 
 /** A short excerpt for moderators: never the plaintext of an encrypted message (there is none on the server). */

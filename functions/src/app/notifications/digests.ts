@@ -10,6 +10,7 @@ import { safeZone } from '../../domain/notifications/schedule.js';
 import type { Clock, DocData, DocumentStore, Logger, Publisher, Transaction } from '../../ports.js';
 import type { RateLimiter } from './rateLimits.js';
 import { deliveryDoc, publishJobs } from './jobs.js';
+import { expiresAtFor } from '../../domain/compliance/retention.js';
 
 /**
  * Held notifications (quiet hours, outside working hours, digest frequency, the rest of a burst) wait in
@@ -72,7 +73,7 @@ export class DigestWriter {
       if (Object.keys(doc.items).length === 0) continue;
       tx.set(digestPaths.digest(this.uid, doc.releaseAt), {
         uid: this.uid, releaseAt: doc.releaseAt, status: 'pending', items: doc.items, updatedAt: now,
-        ...(doc.exists ? {} : { createdAt: now }),
+        ...(doc.exists ? {} : { createdAt: now, expiresAt: expiresAtFor('digests', now) }),
       }, { merge: true });
     }
   }

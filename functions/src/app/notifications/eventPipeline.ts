@@ -11,6 +11,7 @@ import { audiencePage } from './audience.js';
 import type { PreferencesRepo } from './preferencesRepo.js';
 import { deliverToRecipient } from './recipientDelivery.js';
 import type { RecipientDeps, RecipientOutcome } from './recipientDelivery.js';
+import { expiresAtFor } from '../../domain/compliance/retention.js';
 
 export type EventSource = 'document' | 'callable' | 'pubsub';
 
@@ -63,7 +64,7 @@ export class EventPipeline {
       this.d.logger.warn('event rejected', { eventId, source, error: error.message });
       return { eventId, status: 'rejected', error: error.message };
     }
-    const record = { ...eventFields(event), source, status: 'received', receivedAt: this.d.clock.now() };
+    const record = { ...eventFields(event), source, status: 'received', receivedAt: this.d.clock.now(), expiresAt: expiresAtFor('events', this.d.clock.now()) };
     if (!(await this.d.store.create(paths.event(eventId), record))) {
       // Seen before. If that attempt was rejected, this corrected one replaces it; otherwise processing resumes.
       const previous = await this.d.store.get(paths.event(eventId));
@@ -97,7 +98,7 @@ export class EventPipeline {
         if (current.exists) tx.update(paths.event(eventId), { status: 'duplicate', duplicateOf: claim.data!.eventId });
         return String(claim.data!.eventId);
       }
-      if (!claim.exists) tx.create(eventKeyPath(event.idempotencyKey), { eventId, idempotencyKey: event.idempotencyKey, at: this.d.clock.now() });
+      if (!claim.exists) tx.create(eventKeyPath(event.idempotencyKey), { eventId, idempotencyKey: event.idempotencyKey, at: this.d.clock.now(), expiresAt: expiresAtFor('eventKeys', this.d.clock.now()) });
       return eventId;
     });
     if (owner !== eventId) {
@@ -113,7 +114,8 @@ export class EventPipeline {
       if (plan.audience) await this.d.publisher.publish(TOPICS.fanout, { kind: 'page', eventId } satisfies FanoutMessage, { eventId });
       await this.d.store.set(paths.event(eventId), {
         status: 'processed', processedAt: this.d.clock.now(), directRecipients: plan.direct.length, fanout: !!plan.audience,
-        error: null,
+        // Events written straight into events/ by a backend carry no expiry of their own (TTL, issue 12).
+        error: null, ...(snap.data?.expiresAt ? {} : { expiresAt: expiresAtFor('events', this.d.clock.now()) }),
       }, { merge: true });
       log.info('event processed', { recipients: plan.direct.length, outcomes, fanout: !!plan.audience });
       return { eventId, status: 'processed' };
@@ -197,7 +199,7 @@ function eventFields(event: DomainEvent): DocData {
 }
 
 function rejectionFields(error: EventRejected, now: Date): DocData {
-  return { status: 'rejected', error: error.message, errorField: error.field, rejectedAt: now };
+  return { status: 'rejected', error: error.message, errorField: error.field, rejectedAt: now, expiresAt: expiresAtFor('events', now) };
 }
 
 /** What a rejected event looked like, bounded (the payload may be the reason it was rejected). */

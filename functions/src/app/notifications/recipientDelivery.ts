@@ -17,6 +17,7 @@ import { deliveryDoc, publishJobs } from './jobs.js';
 import type { DeliveryBase } from './jobs.js';
 import { NotificationCenter, sortKeyOf, toNotification } from './notificationCenter.js';
 import type { RateLimiter } from './rateLimits.js';
+import { expiresAtFor } from '../../domain/compliance/retention.js';
 
 /** Notifications live for a year. */
 const RETENTION_MS = 365 * 24 * 3600_000;
@@ -165,7 +166,7 @@ export async function deliverToRecipient(
     }
     digests.write(tx, now);
     tx.create(receiptPath, {
-      uid, notificationId, owner: attemptId, claimedAt: now, published: jobs.length === 0,
+      uid, notificationId, owner: attemptId, claimedAt: now, published: jobs.length === 0, expiresAt: expiresAtFor('recipients', now),
       jobs: jobs as unknown as DocData[], channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
     });
     return { outcome: 'delivered' as const, jobs };

@@ -200,6 +200,10 @@ describe('erasure scan: nothing names the erased user outside the documented pse
     }
     expect(before.some((h) => h.where.startsWith('digests/') && h.found === NAME)).toBe(true);
     const keptExport = [...infra.exportStorage.objects.keys()].find((p) => p.startsWith('exports/u_dave/'))!;
+    // Every copy the pipeline and moderation wrote carries an expiry for its TTL policy, so none stays forever.
+    const expiring = Object.entries(infra.store.dump()).filter(([path]) => /^(events\/[^/]+(\/recipients\/[^/]+)?|eventKeys\/[^/]+|digests\/[^/]+|moderationQueue\/[^/]+)$/.test(path));
+    expect(expiring.length).toBeGreaterThan(10);
+    for (const [path, data] of expiring) expect(data.expiresAt, path).toBeInstanceOf(Date);
 
     await call(deleteMyAccount as Fn, { confirm: true }, { uid: UID });
 

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { memoryInfra } from '../../../src/composition/memory.js';
 import { buildServices } from '../../../src/composition/services.js';
 import { paths } from '../../../src/domain/paths.js';
+import { RETENTION_RULES, TTL_COLLECTIONS } from '../../../src/domain/compliance/retention.js';
 import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
 
 describe('retention sweep', () => {
@@ -78,5 +80,14 @@ describe('retention sweep', () => {
     expect(store.dump()['exports/busy']!.status).toBe('running');
     expect([...exportStorage.objects.keys()].sort()).toEqual(['exports/alice/busy.json', 'exports/alice/done.json']);
     expect((await services.compliance.retention.sweep()).staleExports).toBeUndefined();
+  });
+
+  it('every collection whose writers set expiresAt has a TTL policy in firestore.indexes.json and a sweep rule', () => {
+    const file = JSON.parse(readFileSync(new URL('../../../../firestore.indexes.json', import.meta.url), 'utf8')) as { fieldOverrides: Array<{ collectionGroup: string; fieldPath: string; ttl?: boolean }> };
+    const ttl = new Set(file.fieldOverrides.filter((o) => o.ttl && o.fieldPath === 'expiresAt').map((o) => o.collectionGroup));
+    for (const collection of TTL_COLLECTIONS) {
+      expect(ttl, collection).toContain(collection);
+      expect(RETENTION_RULES.map((r) => r.collection), collection).toContain(collection);
+    }
   });
 });
