@@ -4,7 +4,7 @@ import type { Clock, DocData, DocumentStore, Transaction } from '../../ports.js'
 import { fieldOps } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import type { Caller } from '../../domain/caller.js';
-import { failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
+import { DocNotFoundError, failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import type { Conversation, Member, MemberRole } from '../../domain/messaging/conversation.js';
 import { GROUP_LIMITS, directConversationId, newMember, nextOwner, publicProfileOf } from '../../domain/messaging/conversation.js';
@@ -270,11 +270,30 @@ export class Conversations {
   }
 
   /** Read receipt: the caller's own member document only. */
+  /**
+   * Moves the caller's read position to now (README "Messaging data model": `reads/{uid}` and the member document,
+   * together, as the client's own batch does) and sets the count to what lies after it. Usually that is 0; but `now`
+   * is taken before the commit, so a message stamped after it whose trigger already counted it for the caller stays
+   * unread. The processed markers carry each counted message's position: the query finds those, and, being part of
+   * the transaction, makes a trigger that is counting one meanwhile commit either before (found) or after (it sees
+   * this read position and counts by it).
+   */
   async markRead(caller: Caller, input: z.output<typeof conversationInput>) {
     const cid = input.conversationId;
     await guardConversation(this.store, caller, cid, 'read');
     const now = this.deps.clock.now();
-    await this.store.update(paths.member(cid, caller.uid), { lastReadAt: now, unreadCount: 0 });
+    try {
+      await this.store.transaction(async (tx) => {
+        const later = await tx.query(`${paths.conversation(cid)}/processed`, { where: [['messageAt', '>', now]] });
+        const stillUnread = later.filter((m) => Array.isArray(m.data?.countedFor) && (m.data.countedFor as unknown[]).includes(caller.uid)).length;
+        tx.set(paths.readPosition(cid, caller.uid), { lastReadAt: now });
+        tx.update(paths.member(cid, caller.uid), { lastReadAt: now, unreadCount: stillUnread });
+      });
+    } catch (error) {
+      // Left (or removed) between the guard and the commit: a read by a non-member is refused like any other.
+      if (error instanceof DocNotFoundError) throw permissionDenied('you are not a member of this conversation');
+      throw error;
+    }
     return { conversationId: cid, lastReadAt: now.toISOString() };
   }
 
@@ -296,6 +315,8 @@ export class Conversations {
 
   private dropMember(tx: Transaction, cid: string, uid: string): void {
     tx.delete(paths.member(cid, uid));
+    // The read position goes with the membership: a later rejoin starts from its join time.
+    tx.delete(paths.readPosition(cid, uid));
     tx.delete(paths.typing(cid, uid));
     tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayRemove(uid) });
   }

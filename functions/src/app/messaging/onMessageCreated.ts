@@ -3,8 +3,8 @@ import { fieldOps } from '../../ports.js';
 import { TOPICS } from '../../domain/channels.js';
 import { DocNotFoundError } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
-import type { Member } from '../../domain/messaging/conversation.js';
-import { pushRecipients } from '../../domain/messaging/conversation.js';
+import type { Conversation, Member } from '../../domain/messaging/conversation.js';
+import { isAfter, isUnreadAt, pushRecipients, readPosition } from '../../domain/messaging/conversation.js';
 import type { Message } from '../../domain/messaging/message.js';
 import { messageSchema, previewOf } from '../../domain/messaging/message.js';
 import { screenText, screenableText } from '../../domain/messaging/moderationFilter.js';
@@ -34,8 +34,9 @@ export interface NewMessageEvent {
 }
 
 /**
- * Marks that the counters of one message were applied (and whether its push went out). Created in the same
- * transaction as the increments, so a trigger that runs twice counts once. Server-only: firestore.rules denies it.
+ * Marks that the counters of one message were applied (`countedFor`: the members it was counted for; `messageAt`:
+ * its position) and whether its push went out. Created in the same transaction as the increments, so a trigger that
+ * runs twice counts once. Server-only: firestore.rules denies it.
  */
 export const processedMarker = (cid: string, mid: string) => `${paths.conversation(cid)}/processed/${mid}`;
 
@@ -84,13 +85,14 @@ export class OnMessageCreated {
     const counts = message.type !== 'system';
     await this.auditSent(cid, mid, { senderId: message.senderId, type: message.type, encrypted: !!message.encrypted, system: message.system });
 
-    const marker = await this.countUnread(cid, mid, message.senderId, counts);
-    await this.updateSummary(cid, mid, message);
+    const marker = await this.countUnread(cid, mid, message, counts);
+    const summary = await this.updateSummary(cid, mid, message, conversation);
 
     let pushedTo: string[] = [];
     if (counts && !marker.published) {
-      const members = await loadMembers(this.deps.store, cid);
-      pushedTo = await this.recipients(members, message.senderId);
+      // Only members it was counted for: one who had already read past it when the trigger ran needs no push.
+      const unreadBy = new Set(marker.countedFor);
+      pushedTo = await this.recipients(marker.members.filter((m) => unreadBy.has(m.uid)), message.senderId);
       if (pushedTo.length > 0) {
         const sender = await this.deps.store.get(paths.user(message.senderId));
         const event: NewMessageEvent = {
@@ -123,7 +125,7 @@ export class OnMessageCreated {
         await this.deps.moderation.flagAutomated({ conversationId: cid, messageId: mid, senderId: message.senderId, excerpt: excerptOf(raw) }, flags);
       }
     }
-    log.info('message processed', { counted: marker.counted, pushedTo: pushedTo.length, flagged });
+    log.info('message processed', { counted: marker.counted, countedFor: marker.countedFor.length, summary, pushedTo: pushedTo.length, flagged });
     return { status: 'processed', counted: marker.counted, pushedTo, flagged };
   }
 
@@ -139,22 +141,54 @@ export class OnMessageCreated {
   }
 
   /**
-   * +1 on every other member's own document, in one transaction with the marker. The transaction reads only the
-   * marker, so concurrent messages never contend with each other; increments are exact by construction.
+   * +1 on the document of every other member who has not read past this message, in one transaction with the marker.
+   *
+   * Exact under any order of trigger and read: the count is decided by position, not by arrival. A member's read
+   * position lives in `reads/{uid}` (written, with `members/{uid}.lastReadAt` and the reset of `unreadCount`, by every
+   * read: markConversationRead, or the client's batch under the rules). The transaction reads those documents, so a
+   * read either commits before it (the trigger sees the position and leaves that member out) or after it (the read's
+   * reset covers the increment). Nothing but reads writes `reads/*`, so concurrent triggers only share read locks on
+   * them and never deadlock; the counters themselves stay blind increments on each member's own document. The member
+   * list comes from a lock-free query first (its lastReadAt is the fallback position for members who never read, e.g.
+   * their join time), so a late trigger neither counts a message for a member who joined after it.
    */
-  private async countUnread(cid: string, mid: string, senderId: string, counts: boolean): Promise<{ counted: boolean; published: boolean }> {
+  private async countUnread(
+    cid: string,
+    mid: string,
+    message: Message,
+    counts: boolean,
+  ): Promise<{ counted: boolean; published: boolean; countedFor: string[]; members: Member[] }> {
     for (let attempt = 0; ; attempt++) {
-      const others = counts ? (await loadMembers(this.deps.store, cid)).map((m) => m.uid).filter((uid) => uid !== senderId) : [];
+      const members = counts ? await loadMembers(this.deps.store, cid) : [];
+      const others = members.filter((m) => m.uid !== message.senderId);
       try {
-        return await this.deps.store.transaction(async (tx) => {
+        const outcome = await this.deps.store.transaction(async (tx) => {
           const marker = await tx.get(processedMarker(cid, mid));
-          if (marker.exists) return { counted: false, published: marker.data?.published === true };
+          if (marker.exists) {
+            const countedFor = Array.isArray(marker.data?.countedFor) ? (marker.data.countedFor as string[]) : [];
+            return { counted: false, published: marker.data?.published === true, countedFor };
+          }
+          const reads = others.length > 0 ? await tx.getAll(others.map((m) => paths.readPosition(cid, m.uid))) : [];
+          const countedFor = others
+            .filter((m, i) => {
+              const read = reads[i]?.data?.lastReadAt;
+              return isUnreadAt(message.createdAt, readPosition(m.lastReadAt, read instanceof Date ? read : null));
+            })
+            .map((m) => m.uid);
           const now = this.deps.clock.now();
           // expireAt: a TTL policy (firestore.indexes.json) removes markers once no retry can come any more.
-          tx.create(processedMarker(cid, mid), { countedFor: others, published: false, at: now, expireAt: new Date(now.getTime() + MARKER_TTL_MS) });
-          for (const uid of others) tx.update(paths.member(cid, uid), { unreadCount: fieldOps.increment(1) });
-          return { counted: true, published: false };
+          // messageAt: markConversationRead finds the messages after its read position that were already counted.
+          tx.create(processedMarker(cid, mid), {
+            countedFor,
+            messageAt: message.createdAt,
+            published: false,
+            at: now,
+            expireAt: new Date(now.getTime() + MARKER_TTL_MS),
+          });
+          for (const uid of countedFor) tx.update(paths.member(cid, uid), { unreadCount: fieldOps.increment(1) });
+          return { counted: true, published: false, countedFor };
         });
+        return { ...outcome, members };
       } catch (error) {
         // A member left between the read and the commit: count again over the current members.
         if (error instanceof DocNotFoundError && error.path.includes('/members/') && attempt < 3) continue;
@@ -164,34 +198,38 @@ export class OnMessageCreated {
   }
 
   /**
-   * The newest message wins, whatever order the triggers run in (ties by id, so the outcome is deterministic).
-   *
-   * The conversation document is the one hot document of a busy group: every message's trigger wants it. The summary
-   * needs a read-modify-write (newest wins, and an edit that landed since must not be undone), so it stays a
-   * transaction; on Firestore that means shared read locks and deadlocks between concurrent triggers, which the
-   * adapter resolves by retrying (see FirestoreDocumentStore.transaction: 80 triggers at once on the emulator failed
-   * 78 of 80 summaries before, none after). Unread counters need no read and are blind increments on each member's
-   * own document (countUnread), which never deadlock. (A lock-free read first, to skip the transaction when a newer
-   * summary is already there, was measured and dropped: in a burst every trigger reads before any summary commits, so
-   * it skipped none of 80.)
+   * The newest message wins, whatever order the triggers run in (ties by id, so the outcome is deterministic), and
+   * the conversation document, the one hot document of a busy group, is written as rarely as that allows:
+   * - A summary already at or past this message (lock-free read at the start of the run) means nothing to do: a
+   *   reordered or repeated trigger never touches the document.
+   * - A newer message already stored means its own trigger will write a summary at least as new (triggers retry
+   *   until they succeed), so this one leaves the document alone. In a burst only the messages that are newest when
+   *   their trigger runs write; the rest cost one indexed query each. A malformed newer message never writes a
+   *   summary (its trigger stops at validation), so it does not count as newer.
+   * - Otherwise a transaction re-checks against the stored summary (newest wins) and re-reads the message as stored:
+   *   an edit or tombstone that committed after the trigger read it must not be undone by an older preview.
    */
-  private async updateSummary(cid: string, mid: string, message: Message): Promise<void> {
-    await this.deps.store.transaction(async (tx) => {
-      const [snap, stored] = await tx.getAll([paths.conversation(cid), paths.message(cid, mid)]);
-      if (!snap?.exists) return;
-      const current = toConversation(snap.data ?? {});
-      // The message as stored now: an edit or tombstone that committed after the trigger read it must not be undone by
-      // an older preview (and reading it here makes a concurrent edit retry this transaction).
-      const now = stored?.exists ? messageSchema.safeParse(stored.data) : undefined;
+  private async updateSummary(cid: string, mid: string, message: Message, current: Conversation): Promise<'written' | 'current' | 'superseded'> {
+    const position = { at: message.createdAt, messageId: mid };
+    const stored = (c: Conversation) => (c.lastMessageAt && c.lastMessage ? { at: c.lastMessageAt, messageId: c.lastMessage.messageId } : null);
+    if (!isAfter(position, stored(current))) return 'current';
+    const [newer] = await this.deps.store.query(paths.messages(cid), {
+      where: [['createdAt', '>', message.createdAt]],
+      orderBy: [{ field: 'createdAt', direction: 'desc' }],
+      limit: 1,
+    });
+    if (newer && messageSchema.safeParse(newer.data).success) return 'superseded';
+    return this.deps.store.transaction(async (tx) => {
+      const [snap, again] = await tx.getAll([paths.conversation(cid), paths.message(cid, mid)]);
+      if (!snap?.exists) return 'current';
+      if (!isAfter(position, stored(toConversation(snap.data ?? {})))) return 'current';
+      const now = again?.exists ? messageSchema.safeParse(again.data) : undefined;
       const latest = now?.success ? now.data : message;
-      const at = message.createdAt.getTime();
-      const currentAt = current.lastMessageAt?.getTime() ?? -Infinity;
-      const currentId = current.lastMessage?.messageId ?? '';
-      if (at < currentAt || (at === currentAt && mid <= currentId)) return;
       tx.update(paths.conversation(cid), {
         lastMessage: { messageId: mid, senderId: message.senderId, type: message.type, preview: previewOf(latest), createdAt: message.createdAt },
         lastMessageAt: message.createdAt,
       });
+      return 'written';
     });
   }
 

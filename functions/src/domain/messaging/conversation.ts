@@ -129,6 +129,37 @@ export function messageIdFor(senderId: string, clientMessageId: string): string 
   return `${senderId}_${clientMessageId}`;
 }
 
+/**
+ * Unread counting by position. A message's position is its `createdAt` (the server's time of the write); a member's
+ * read position is the later of `members/{uid}.lastReadAt` and `reads/{uid}.lastReadAt` (written together by every
+ * read, see README "Messaging data model"). A message counts for a member iff it lies after the read position, so the
+ * count does not depend on whether the trigger ran before or after the read: a trigger that runs late sees the read
+ * position and skips, a read that comes later resets the count over everything at or before it.
+ */
+export function readPosition(memberLastReadAt: Date | null, readDocLastReadAt: Date | null): Date | null {
+  if (!memberLastReadAt) return readDocLastReadAt;
+  if (!readDocLastReadAt) return memberLastReadAt;
+  return memberLastReadAt.getTime() >= readDocLastReadAt.getTime() ? memberLastReadAt : readDocLastReadAt;
+}
+
+/** Whether a message at `messageAt` is unread for a member whose read position is `readAt` (at or before: read). */
+export function isUnreadAt(messageAt: Date, readAt: Date | null): boolean {
+  return readAt === null || messageAt.getTime() > readAt.getTime();
+}
+
+/** Where a message sits in the conversation's order: by createdAt, ties by message id (deterministic everywhere). */
+export interface MessagePosition {
+  at: Date;
+  messageId: string;
+}
+
+/** Whether `a` comes strictly after `b` (so a summary at `b` must give way to `a`). */
+export function isAfter(a: MessagePosition, b: MessagePosition | null): boolean {
+  if (!b) return true;
+  const d = a.at.getTime() - b.at.getTime();
+  return d > 0 || (d === 0 && a.messageId > b.messageId);
+}
+
 /** Who receives the push for a new message: other members not looking at the conversation and not muting it. */
 export function pushRecipients(members: readonly Member[], senderId: string, now: Date): string[] {
   const after = (d: Date | null) => d !== null && d.getTime() > now.getTime();

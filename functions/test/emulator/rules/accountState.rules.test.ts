@@ -19,7 +19,7 @@ import type { DocumentData, Firestore } from 'firebase/firestore';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import type { CreateCase } from '../../support/clientWriteCases.js';
 import { CLIENT_WRITE_CASES, CONVERSATIONS, REPLY_TARGET, SENDER } from '../../support/clientWriteCases.js';
-import { ADMIN, clientOf, createdAtOf, inMs, minutesAgo, seedCast, stored, text } from './cast.js';
+import { ADMIN, clientOf, createdAtOf, inMs, minutesAgo, readReceipt, seedCast, stored, text } from './cast.js';
 import { firestoreOf, rulesEnvironment } from './rulesEnv.js';
 
 /**
@@ -90,7 +90,7 @@ const REACH_WRITES: Array<[string, Op]> = [
 ];
 /** Own-data writes: refused for deleted and disabled accounts only. */
 const OWN_WRITES: Array<[string, Op]> = [
-  ['marks a conversation read (lastReadAt)', (f) => updateDoc(doc(f, 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 })],
+  ['marks a conversation read (reads/{uid} and lastReadAt)', (f) => readReceipt(f, 'g', 'carol')],
   ['mutes a conversation', (f) => updateDoc(doc(f, 'conversations/g/members/carol'), { mutedUntil: inMs(3_600_000) })],
   ['sets "looking at it" (activeUntil)', (f) => updateDoc(doc(f, 'conversations/g/members/carol'), { activeUntil: inMs(60_000) })],
   ['renames their profile', (f) => updateDoc(doc(f, 'users/carol'), { displayName: 'Carol M.' })],
@@ -163,6 +163,7 @@ describe('deleted and disabled accounts: no way around the state', () => {
     await markAccount('carol', 'deleted');
     const f = verified();
     const batch = writeBatch(f);
+    batch.set(doc(f, 'conversations/g/reads/carol'), { lastReadAt: serverTimestamp() });
     batch.update(doc(f, 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 });
     batch.set(doc(f, 'conversations/g/messages/carol_c1'), text('carol', 'c1'));
     await assertFails(batch.commit());

@@ -1,6 +1,6 @@
 import type { RulesTestContext, RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { Timestamp, doc, getDoc, serverTimestamp, writeBatch } from 'firebase/firestore';
-import type { DocumentData } from 'firebase/firestore';
+import type { DocumentData, Firestore } from 'firebase/firestore';
 import { firestoreOf } from './rulesEnv.js';
 
 /**
@@ -27,6 +27,17 @@ export const text = (senderId: string, clientMessageId: string, extra: DocumentD
   createdAt: serverTimestamp(),
   ...extra,
 });
+/**
+ * A read receipt as clients write it (README "Messaging data model"): one batch that moves the read position in
+ * reads/{uid} and the member document's lastReadAt to request.time and resets the count.
+ */
+export function readReceipt(f: Firestore, cid: string, uid: string, member: DocumentData = { lastReadAt: serverTimestamp(), unreadCount: 0 }) {
+  const batch = writeBatch(f);
+  batch.set(doc(f, `conversations/${cid}/reads/${uid}`), { lastReadAt: serverTimestamp() });
+  batch.update(doc(f, `conversations/${cid}/members/${uid}`), member);
+  return batch.commit();
+}
+
 export const envelope = { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'Y2lwaGVydGV4dA==', iv: 'aXZpdml2aXZpdml2', keyIds: ['alice:d1', 'carol:d2'] };
 
 const member = (uid: string, role: string) => ({

@@ -13,10 +13,11 @@ import {
   setDoc,
   updateDoc,
   where,
+  writeBatch,
 } from 'firebase/firestore';
 import type { DocumentData } from 'firebase/firestore';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, COMPLIANCE, SERVICE, clientOf, createdAtOf, envelope, minutesAgo, seedCast, text } from './cast.js';
+import { ADMIN, COMPLIANCE, SERVICE, clientOf, createdAtOf, envelope, minutesAgo, readReceipt, seedCast, text } from './cast.js';
 import { firestoreOf, rulesEnvironment } from './rulesEnv.js';
 
 /**
@@ -97,11 +98,51 @@ describe('conversations/{cid}', () => {
 describe('conversations/{cid}/members/{uid}', () => {
   it('a member reads the member list', () => assertSucceeds(getDocs(collection(db('carol'), 'conversations/g/members'))));
   it('an outsider cannot', () => assertFails(getDoc(doc(db('dave'), 'conversations/g/members/alice'))));
-  it('read receipt on one’s own member document', () =>
-    assertSucceeds(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 })));
-  it('unreadCount can only go back to 0', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { unreadCount: 5 })));
-  it('a backdated lastReadAt is refused', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadAt: minutesAgo(5) })));
-  it('nobody else’s member document', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/bob'), { lastReadAt: serverTimestamp(), unreadCount: 0 })));
+  it('read receipt: reads/{uid} and one’s own member document in one batch', () => assertSucceeds(readReceipt(db('carol'), 'g', 'carol')));
+  it('the member reads their unread count and read position', async () => {
+    await readReceipt(db('carol'), 'g', 'carol');
+    const [memberDoc, position] = await Promise.all([
+      assertSucceeds(getDoc(doc(db('carol'), 'conversations/g/members/carol'))),
+      assertSucceeds(getDoc(doc(db('carol'), 'conversations/g/reads/carol'))),
+    ]);
+    expect(memberDoc.data()).toMatchObject({ unreadCount: 0 });
+    expect((memberDoc.data()?.lastReadAt as Timestamp).isEqual(position.data()?.lastReadAt as Timestamp)).toBe(true);
+  });
+  // A receipt without the read position would let a trigger that runs after it count what the read covered.
+  it('the member document alone is refused (the read position must move with it)', () =>
+    assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 })));
+  it('reads/{uid} alone is refused', () => assertFails(setDoc(doc(db('carol'), 'conversations/g/reads/carol'), { lastReadAt: serverTimestamp() })));
+  it('resetting the count without moving the read position is refused', async () => {
+    await env.withSecurityRulesDisabled((ctx) => updateDoc(doc(firestoreOf(ctx), 'conversations/g/members/carol'), { unreadCount: 3 }));
+    await assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { unreadCount: 0 }));
+    await assertSucceeds(readReceipt(db('carol'), 'g', 'carol'));
+  });
+  it('unreadCount can only go back to 0', () => assertFails(readReceipt(db('carol'), 'g', 'carol', { lastReadAt: serverTimestamp(), unreadCount: 5 })));
+  it('a backdated lastReadAt is refused', () => assertFails(readReceipt(db('carol'), 'g', 'carol', { lastReadAt: minutesAgo(5), unreadCount: 0 })));
+  it('a backdated read position is refused', async () => {
+    const f = db('carol');
+    const batch = writeBatch(f);
+    batch.set(doc(f, 'conversations/g/reads/carol'), { lastReadAt: minutesAgo(5) });
+    batch.update(doc(f, 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 });
+    await assertFails(batch.commit());
+  });
+  it('nothing else on reads/{uid}', async () => {
+    const f = db('carol');
+    const batch = writeBatch(f);
+    batch.set(doc(f, 'conversations/g/reads/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 });
+    batch.update(doc(f, 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0 });
+    await assertFails(batch.commit());
+  });
+  it('nobody else’s member document', () => assertFails(readReceipt(db('carol'), 'g', 'bob')));
+  it('nobody else’s read position', async () => {
+    await readReceipt(db('bob'), 'g', 'bob');
+    await assertFails(getDoc(doc(db('carol'), 'conversations/g/reads/bob')));
+  });
+  it('an outsider writes no read position', () => assertFails(readReceipt(db('dave'), 'g', 'dave')));
+  it('nobody deletes a read position', async () => {
+    await readReceipt(db('carol'), 'g', 'carol');
+    await assertFails(deleteDoc(doc(db('carol'), 'conversations/g/reads/carol')));
+  });
   it('no promoting oneself', () => assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { role: 'owner' })));
   it('muting until a time', () => assertSucceeds(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { mutedUntil: Timestamp.fromMillis(Date.now() + 3_600_000) })));
   it('activeUntil at most 5 minutes ahead', () =>
@@ -118,7 +159,7 @@ describe('conversations/{cid}/members/{uid}', () => {
   it('no changing one’s photo on a member document', () =>
     assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { photoUrl: 'https://evil.example/x.png' })));
   it('not even alongside a valid read receipt', () =>
-    assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadAt: serverTimestamp(), unreadCount: 0, displayName: 'Queen Carol' })));
+    assertFails(readReceipt(db('carol'), 'g', 'carol', { lastReadAt: serverTimestamp(), unreadCount: 0, displayName: 'Queen Carol' })));
   it('nobody renames another member', () => assertFails(updateDoc(doc(db('alice'), 'conversations/g/members/carol'), { displayName: 'Carol (kicked soon)' })));
 });
 

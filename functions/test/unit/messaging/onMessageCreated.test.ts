@@ -5,7 +5,17 @@ import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js'
 import type { NewMessageEvent } from '../../../src/app/messaging/onMessageCreated.js';
 import { moderationItemId } from '../../../src/app/messaging/moderation.js';
 import type { messagingWorld} from './setup.js';
-import { as, groupWorld, textMessage, triggerFor } from './setup.js';
+import { as, groupWorld as newGroup, textMessage, triggerFor } from './setup.js';
+
+/**
+ * The group, a second later: members joined (read position = join time) at T0, and a message stamped at the same
+ * millisecond as a member's read position counts as read, so the messages of these tests come after it.
+ */
+const groupWorld = async (settings?: Parameters<typeof newGroup>[0]) => {
+  const world = await newGroup(settings);
+  world.clock.advance(1000);
+  return world;
+};
 
 const unread = async (world: { store: { get(p: string): Promise<{ data?: Record<string, unknown> | undefined }> } }, cid: string, uid: string) =>
   (await world.store.get(paths.member(cid, uid))).data?.unreadCount;
@@ -74,7 +84,7 @@ describe('onMessageCreated', () => {
     expect(event).toEqual({
       type: 'messaging.new_message',
       idempotencyKey: `message:${world.cid}/${messageId}`,
-      occurredAt: '2026-11-21T10:00:00.000Z',
+      occurredAt: '2026-11-21T10:00:01.000Z',
       payload: {
         conversationId: world.cid,
         messageId,
@@ -109,7 +119,7 @@ describe('onMessageCreated', () => {
     await triggerFor(world, world.cid, first.messageId);
     const conversation = (await world.store.get(paths.conversation(world.cid))).data;
     expect(conversation?.lastMessage).toMatchObject({ messageId: second.messageId, preview: 'second', senderId: 'owner' });
-    expect(conversation?.lastMessageAt).toEqual(new Date('2026-11-21T10:00:01.000Z'));
+    expect(conversation?.lastMessageAt).toEqual(new Date('2026-11-21T10:00:02.000Z'));
   });
 
   it('E2EE: push says "New encrypted message", the filter skips it', async () => {

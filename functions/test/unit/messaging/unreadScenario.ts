@@ -1,0 +1,222 @@
+import type { DocData, DocumentStore, Transaction } from '../../../src/ports.js';
+import type { MessagingServices } from '../../../src/app/messaging/index.js';
+import type { Caller } from '../../../src/domain/caller.js';
+import { paths } from '../../../src/domain/paths.js';
+
+/**
+ * The messaging-counter scenario of issue 12, shared by the unit tier (memory store) and the emulator tier
+ * (FirestoreDocumentStore): messages from every member of one group, reads interleaved with them, and every
+ * onMessageCreated trigger run late by a random amount (and twice), so triggers run before, between and after the
+ * reads that cover their message. The expectation comes from positions alone (a message is unread for a member iff
+ * it was created after that member's last read and by someone else), never from the order the triggers ran in.
+ */
+
+export interface ScenarioWorld {
+  /** The store the use cases write through (wrap it with countWrites to measure a document). */
+  store: DocumentStore;
+  messaging: MessagingServices;
+  clock: { now(): Date; advance(ms: number): void };
+  cid: string;
+  /** Every member; all joined before the first message of the scenario. */
+  members: readonly string[];
+}
+
+export interface ScenarioOptions {
+  messages: number;
+  reads: number;
+  seed: number;
+  /** Every trigger runs twice (as a redelivery would); the second run must change nothing. */
+  duplicateRuns: boolean;
+  /** Share of reads made as the client makes them (a batch under the rules) rather than through markConversationRead. */
+  clientReadShare: number;
+  /** How late a trigger may run, in event-loop turns (memory) — on Firestore each turn is a round trip's chance. */
+  maxTriggerDelay: number;
+  stepMs: number;
+}
+
+export interface ScenarioResult {
+  messageIds: string[];
+  /** Each member's final read position, as the reads that were made set it (joinedAt for members who never read). */
+  readPositions: Map<string, Date | null>;
+  triggerRuns: number;
+  readsMade: { callable: number; client: number };
+}
+
+const as = (uid: string): Caller => ({ uid, roles: new Set() });
+
+/** mulberry32: a failing interleaving reproduces from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A read as a client makes it under firestore.rules: one batch that moves the member's read position (`lastReadAt` =
+ * request.time on both documents) and resets the count. `at` stands in for request.time.
+ */
+export async function clientRead(store: DocumentStore, cid: string, uid: string, at: Date): Promise<void> {
+  await store.commit([
+    { kind: 'set', path: paths.readPosition(cid, uid), data: { lastReadAt: at } },
+    { kind: 'update', path: paths.member(cid, uid), data: { lastReadAt: at, unreadCount: 0 } },
+  ]);
+}
+
+export async function runInterleaved(world: ScenarioWorld, options: ScenarioOptions): Promise<ScenarioResult> {
+  const random = prng(options.seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  // The schedule: sends and reads in time order, reads at random places among the sends.
+  const ops: Array<{ kind: 'send'; i: number } | { kind: 'read' }> = Array.from({ length: options.messages }, (_, i) => ({ kind: 'send' as const, i }));
+  for (let r = 0; r < options.reads; r++) ops.splice(1 + Math.floor(random() * ops.length), 0, { kind: 'read' });
+
+  const readPositions = new Map<string, Date | null>();
+  const messageIds: string[] = [];
+  const work: Promise<unknown>[] = [];
+  const readsMade = { callable: 0, client: 0 };
+  let triggerRuns = 0;
+
+  const runTrigger = async (mid: string) => {
+    const delay = Math.floor(random() * options.maxTriggerDelay);
+    for (let k = 0; k < delay; k++) await turn();
+    const snapshot = await world.store.get(paths.message(world.cid, mid));
+    triggerRuns++;
+    await world.messaging.onMessageCreated.handle(world.cid, mid, snapshot.data as DocData);
+  };
+  const noteRead = (uid: string, at: Date) => {
+    const previous = readPositions.get(uid);
+    if (!previous || previous.getTime() < at.getTime()) readPositions.set(uid, at);
+  };
+
+  for (const op of ops) {
+    world.clock.advance(options.stepMs);
+    if (op.kind === 'send') {
+      const sender = world.members[op.i % world.members.length]!;
+      work.push(
+        (async () => {
+          const { messageId } = await world.messaging.messages.send(as(sender), {
+            conversationId: world.cid,
+            type: 'text',
+            text: `message ${op.i}`,
+            clientMessageId: `u${String(op.i).padStart(3, '0')}`,
+          });
+          messageIds.push(messageId);
+          await Promise.all(Array.from({ length: options.duplicateRuns ? 2 : 1 }, () => runTrigger(messageId)));
+        })(),
+      );
+    } else {
+      const reader = pick(world.members);
+      if (random() < options.clientReadShare) {
+        const at = world.clock.now();
+        readsMade.client++;
+        work.push(clientRead(world.store, world.cid, reader, at).then(() => noteRead(reader, at)));
+      } else {
+        readsMade.callable++;
+        work.push(world.messaging.conversations.markRead(as(reader), { conversationId: world.cid }).then((r) => noteRead(reader, new Date(r.lastReadAt))));
+      }
+    }
+    // Let the world move a little between two user actions, so sends, reads and triggers overlap.
+    const gap = Math.floor(random() * 3);
+    for (let k = 0; k < gap; k++) await turn();
+  }
+  await Promise.all(work);
+  return { messageIds, readPositions, triggerRuns, readsMade };
+}
+
+/** What every member's count must be: messages by others created after the member's last read. */
+export async function expectedUnread(world: ScenarioWorld, result: ScenarioResult): Promise<Map<string, number>> {
+  const messages = (await world.store.getAll(result.messageIds.map((mid) => paths.message(world.cid, mid)))).map((s) => s.data!);
+  const expected = new Map<string, number>();
+  for (const uid of world.members) {
+    const readAt = result.readPositions.get(uid) ?? null;
+    expected.set(uid, messages.filter((m) => m.senderId !== uid && (readAt === null || (m.createdAt as Date).getTime() > readAt.getTime())).length);
+  }
+  return expected;
+}
+
+export async function actualUnread(world: ScenarioWorld): Promise<Map<string, number>> {
+  const docs = await world.store.getAll(world.members.map((uid) => paths.member(world.cid, uid)));
+  return new Map(world.members.map((uid, i) => [uid, docs[i]!.data?.unreadCount as number]));
+}
+
+/** The newest message of the conversation (system messages included), by createdAt then id, as the summary must hold. */
+export async function newestMessageId(world: ScenarioWorld): Promise<string> {
+  const all = await world.store.query(paths.messages(world.cid));
+  const sorted = all.sort((a, b) => (a.data!.createdAt as Date).getTime() - (b.data!.createdAt as Date).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.at(-1)!.id;
+}
+
+/**
+ * Counts the writes that land on the documents `matches` selects, on `store` itself (the use cases already hold it):
+ * direct writes, batches, and the writes of each transaction's committed attempt (an aborted attempt's never landed).
+ */
+export function countWrites(store: DocumentStore, matches: (path: string) => boolean): { writes: () => number; stop: () => void } {
+  let writes = 0;
+  const original = {
+    create: store.create.bind(store),
+    set: store.set.bind(store),
+    update: store.update.bind(store),
+    delete: store.delete.bind(store),
+    commit: store.commit.bind(store),
+    transaction: store.transaction.bind(store),
+  };
+  const wrapTx = (tx: Transaction, attempt: { writes: number }): Transaction => {
+    const note = (p: string) => {
+      if (matches(p)) attempt.writes++;
+    };
+    return {
+      get: (p) => tx.get(p),
+      getAll: (ps) => tx.getAll(ps),
+      query: (c, q) => tx.query(c, q),
+      create: (p, d) => (note(p), tx.create(p, d)),
+      set: (p, d, o) => (note(p), tx.set(p, d, o)),
+      update: (p, d) => (note(p), tx.update(p, d)),
+      delete: (p) => (note(p), tx.delete(p)),
+    };
+  };
+  const patched: Partial<DocumentStore> = {
+    create: async (p, d) => {
+      const created = await original.create(p, d);
+      if (created && matches(p)) writes++;
+      return created;
+    },
+    set: async (p, d, o) => {
+      await original.set(p, d, o);
+      if (matches(p)) writes++;
+    },
+    update: async (p, d) => {
+      await original.update(p, d);
+      if (matches(p)) writes++;
+    },
+    delete: async (p) => {
+      await original.delete(p);
+      if (matches(p)) writes++;
+    },
+    commit: async (ops) => {
+      await original.commit(ops);
+      writes += ops.filter((op) => matches(op.path)).length;
+    },
+    transaction: async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
+      const attempt = { writes: 0 };
+      const result = await original.transaction((tx) => {
+        attempt.writes = 0;
+        return fn(wrapTx(tx, attempt));
+      });
+      writes += attempt.writes;
+      return result;
+    },
+  };
+  Object.assign(store, patched);
+  return {
+    writes: () => writes,
+    stop: () => {
+      Object.assign(store, original);
+    },
+  };
+}
