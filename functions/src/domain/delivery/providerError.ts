@@ -43,3 +43,19 @@ export function isNetworkError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && NETWORK_CODES.has(code);
 }
+
+/**
+ * Whether a provider error is throttling rather than failure, and whose limit it is:
+ * - 'provider': the account is over the provider's rate (HTTP 429 from Twilio or SendGrid). Back-pressure for every
+ *   call to that provider: pace to it (Retry-After), never count it toward the circuit breaker.
+ * - 'target': one device or topic is over its own limit (FCM's rate codes). Retry that message later; the provider
+ *   is healthy, so neither the breaker nor the other messages are affected.
+ */
+export type ThrottleScope = 'provider' | 'target';
+const FCM_RATE_CODES = new Set(['messaging/message-rate-exceeded', 'messaging/device-message-rate-exceeded', 'messaging/topics-message-rate-exceeded', 'messaging/quota-exceeded']);
+export function throttleScope(error: unknown): ThrottleScope | undefined {
+  if (!(error instanceof ProviderError)) return undefined;
+  if (error.provider === 'fcm') return FCM_RATE_CODES.has(error.code) ? 'target' : undefined;
+  // Twilio's own code for HTTP 429 is 20429.
+  return error.code === '429' || error.code === '20429' ? 'provider' : undefined;
+}

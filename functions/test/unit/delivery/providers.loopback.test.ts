@@ -5,13 +5,14 @@ import { TwilioClientFactory } from '../../../src/adapters/twilio/twilioClient.j
 import { TwilioSmsSender, TwilioVerifier } from '../../../src/adapters/twilio/twilioSms.js';
 import { SendgridEmailSender } from '../../../src/adapters/sendgrid/sendgridEmailSender.js';
 import { FcmPushSender } from '../../../src/adapters/fcm/fcmPushSender.js';
-import { ProviderPolicies } from '../../../src/app/delivery/resilience.js';
+import { AttemptLog, ProviderPolicies, isTransient } from '../../../src/app/delivery/resilience.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import { buildPushMessage } from '../../../src/domain/delivery/pushMessage.js';
 import { TWILIO_SID, TWILIO_TOKEN, VERIFY_CODE, VERIFY_SID, fakeTwilio, loopbackRequestClient } from '../../support/fakes/twilioServer.js';
 import { SENDGRID_KEY, fakeSendgrid } from '../../support/fakes/sendgridServer.js';
 import { FCM_PROJECT, LoopbackAgent, fakeFcm, fcmErrorBody } from '../../support/fakes/fcmServer.js';
 import { job } from '../../support/delivery.js';
+import { HangingServer } from '../../support/fakes/hangingServer.js';
 
 const policies = (overrides = {}) =>
   new ProviderPolicies({ maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000, timeoutMs: 300, breakerThreshold: 100, halfOpenAfterMs: 50, giveUpAfterAttempts: 9, ...overrides });
@@ -21,7 +22,9 @@ describe('Twilio through the real twilio SDK against a loopback Twilio', () => {
   let clients: TwilioClientFactory;
   beforeAll(async () => {
     await server.start();
-    clients = new TwilioClientFactory({ credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }), timeoutMs: 200, requestClientClass: loopbackRequestClient(server) });
+    // The SDK's own timeout is generous (a loaded CI box can take 200 ms for the first request); the policies' timeout
+    // is what the hanging-request tests exercise.
+    clients = new TwilioClientFactory({ credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }), timeoutMs: 2_000, requestClientClass: loopbackRequestClient(server) });
   });
   afterAll(() => server.stop());
   afterEach(() => {
@@ -102,7 +105,7 @@ describe('SendGrid through @sendgrid/mail against a loopback v3 API', () => {
   let sender: SendgridEmailSender;
   beforeAll(async () => {
     await server.start();
-    sender = new SendgridEmailSender({ apiKey: () => SENDGRID_KEY, baseUrl: server.url, timeoutMs: 200 });
+    sender = new SendgridEmailSender({ apiKey: () => SENDGRID_KEY, baseUrl: server.url, timeoutMs: 2_000 });
   });
   afterAll(() => server.stop());
   afterEach(() => {
@@ -201,5 +204,52 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
     server.script.push({ status: 500, body: fcmErrorBody(500, 'INTERNAL', 'INTERNAL', 'Internal error encountered.') });
     const [result] = await new FcmPushSender(() => app).send([buildPushMessage(job('push'), 'another-token-aaaaaaaaaaaaaaa', { badge: 0, webAppUrl: 'https://craft.example' })]);
     expect(result).toMatchObject({ ok: false, error: { transient: true } });
+  });
+});
+
+describe('a hung provider is bounded by the timeout, aborted at the socket, and counted as a transient failure', () => {
+  const hung = new HangingServer();
+  beforeAll(() => hung.start());
+  afterAll(() => hung.stop());
+  afterEach(() => {
+    hung.requests.length = 0;
+  });
+
+  // As deliveryInfra.ts builds them: the SDK's own timeout is the policy's, so the socket closes when the policy gives up.
+  const timeoutMs = 300;
+  const settings = { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000, timeoutMs, breakerThreshold: 2, halfOpenAfterMs: 60_000, giveUpAfterAttempts: 9 };
+
+  const expectBoundedAndAborted = async (provider: 'twilio' | 'sendgrid', send: () => Promise<unknown>) => {
+    const p = new ProviderPolicies(settings);
+    for (let i = 0; i < 2; i++) {
+      const log = new AttemptLog(p, () => new Date());
+      const started = Date.now();
+      const error = await log.call(provider, send).catch((e: unknown) => e);
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(timeoutMs - 10);
+      expect(took).toBeLessThan(timeoutMs + 400);
+      expect(isTransient(error)).toBe(true);
+      expect(log.attempts).toBe(1);
+      expect(log.errors).toEqual([expect.objectContaining({ provider, transient: true })]);
+    }
+    // Two timeouts are two real failures: the breaker opens (a hung provider is down, unlike a throttling one).
+    expect(p.breakerState(provider)).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hung.requests).toHaveLength(2);
+    for (const request of hung.requests) {
+      expect(request.closedAt, 'the SDK request was aborted, not left running').toBeDefined();
+      expect(request.closedAt! - request.receivedAt).toBeLessThan(timeoutMs + 300);
+    }
+  };
+
+  it('Twilio (twilio SDK, axios under it)', async () => {
+    const clients = new TwilioClientFactory({ credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }), timeoutMs, apiOrigin: hung.url });
+    const sms = new TwilioSmsSender(clients, { sender: () => ({ messagingServiceSid: 'MG00000000000000000000000000000001' }) });
+    await expectBoundedAndAborted('twilio', () => sms.send({ to: '+12125550101', body: 'Craft: payment failed', statusCallback: 'https://fn.example/twilioStatus?deliveryId=d1' }));
+  });
+
+  it('SendGrid (@sendgrid/client)', async () => {
+    const sender = new SendgridEmailSender({ apiKey: () => SENDGRID_KEY, baseUrl: hung.url, timeoutMs });
+    await expectBoundedAndAborted('sendgrid', () => sender.send({ to: 'maya@studio.example', from: 'notifications@craft.example', subject: 'Payment failed', html: '<p>x</p>', text: 'x', headers: {}, customArgs: {}, categories: [] }));
   });
 });
