@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { memoryInfra } from '../../../src/composition/memory.js';
@@ -83,7 +84,7 @@ describe('retention sweep', () => {
   });
 
   it('every collection whose writers set expiresAt has a TTL policy in firestore.indexes.json and a sweep rule', () => {
-    const file = JSON.parse(readFileSync(new URL('../../../../firestore.indexes.json', import.meta.url), 'utf8')) as { fieldOverrides: Array<{ collectionGroup: string; fieldPath: string; ttl?: boolean }> };
+    const file = JSON.parse(readFileSync(resolve('../firestore.indexes.json'), 'utf8')) as { fieldOverrides: Array<{ collectionGroup: string; fieldPath: string; ttl?: boolean }> };
     const ttl = new Set(file.fieldOverrides.filter((o) => o.ttl && o.fieldPath === 'expiresAt').map((o) => o.collectionGroup));
     for (const collection of TTL_COLLECTIONS) {
       expect(ttl, collection).toContain(collection);
