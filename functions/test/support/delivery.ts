@@ -1,5 +1,7 @@
 import { buildServices } from '../../src/composition/services.js';
 import { connectMemoryBus, memoryInfra } from '../../src/composition/memory.js';
+import type { Settings } from '../../src/config.js';
+import { readSettings } from '../../src/config.js';
 import type { DeliveryJob } from '../../src/domain/delivery.js';
 import { deliveryId } from '../../src/domain/delivery.js';
 import type { ProviderChannel } from '../../src/domain/channels.js';
@@ -12,12 +14,14 @@ export const NOW = '2026-11-21T12:00:00.000Z';
 /**
  * Services over the in-memory adapters with the Pub/Sub bus connected, and a user (`u1` unless named) with every
  * contact point verified. `store` swaps in another DocumentStore (the Firestore emulator in the emulator tier).
+ * `settings` defaults to the params as the cloud reads them (config.ts defaults where the environment sets none), so a
+ * test can stub a param (`vi.stubEnv('SMS_DAILY_LIMIT', '2')`) and see it reach every feature.
  */
-export async function deliveryWorld(options: { store?: DocumentStore; uid?: string } = {}) {
+export async function deliveryWorld(options: { store?: DocumentStore; uid?: string; settings?: Settings } = {}) {
   const memory = memoryInfra({ now: NOW });
   const store: DocumentStore = options.store ?? memory.store;
   const infra = { ...memory, store };
-  const services = buildServices(infra);
+  const services = buildServices(infra, options.settings ?? readSettings());
   connectMemoryBus(services, infra.publisher);
   await store.set(paths.user(options.uid ?? 'u1'), {
     displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'America/New_York',
