@@ -17,7 +17,7 @@ export {
   markAllNotificationsRead, archiveNotifications, deleteNotifications,
 } from './functions/notifications.js';
 export {
-  deliverPush, deliverSms, deliverEmail, registerDevice, unregisterDevice, startPhoneVerification, checkPhoneVerification,
+  deliverPush, deliverSms, deliverEmail, sweepStuckDeliveries, registerDevice, unregisterDevice, startPhoneVerification, checkPhoneVerification,
 } from './functions/delivery.js';
 export { twilioStatus, twilioInbound, sendgridEvents, unsubscribe } from './functions/webhooks.js';
 export { setAccountDisabled, syncAccountStates } from './functions/accounts.js';

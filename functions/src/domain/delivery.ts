@@ -78,3 +78,17 @@ export const deliveryJobSchema = z.object({
   fallbackFrom: z.enum(PROVIDER_CHANNELS).optional(),
 });
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;
+
+/**
+ * The job for the next channel of a critical job's fallback chain that has content to send, or undefined (not
+ * critical, chain exhausted). Its delivery id is derived, so every writer that hands over builds the same job.
+ */
+export function fallbackJob(job: DeliveryJob): DeliveryJob | undefined {
+  if (!job.critical) return undefined;
+  const remaining = [...job.fallback];
+  for (let channel = remaining.shift(); channel; channel = remaining.shift()) {
+    if (channel === job.channel || !job.content[channel]) continue;
+    return { ...job, channel, deliveryId: deliveryId(job.eventId, job.uid, channel), fallback: remaining, fallbackFrom: job.channel };
+  }
+  return undefined;
+}

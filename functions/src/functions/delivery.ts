@@ -1,3 +1,4 @@
+import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { TOPICS } from '../domain/channels.js';
 import { registerDeviceSchema, unregisterDeviceSchema } from '../app/delivery/deviceRegistry.js';
 import { checkPhoneVerificationSchema, startPhoneVerificationSchema } from '../app/delivery/phoneVerification.js';
@@ -5,11 +6,21 @@ import { secrets } from '../config.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
 import { topicFunction } from './pubsub.js';
+import { REGION } from './options.js';
+import { services } from './runtime.js';
 
 /** Pub/Sub consumers of the delivery jobs the notification pipeline publishes (retry on; handlers idempotent). */
 export const deliverPush = topicFunction(TOPICS.push);
 export const deliverSms = topicFunction(TOPICS.sms, { secrets: [secrets.TWILIO_ACCOUNT_SID, secrets.TWILIO_AUTH_TOKEN] });
 export const deliverEmail = topicFunction(TOPICS.email, { secrets: [secrets.SENDGRID_API_KEY, secrets.UNSUBSCRIBE_SIGNING_KEY] });
+
+/**
+ * The backstop for jobs Pub/Sub no longer carries: republishes deliveries stuck in `sending` or never claimed, ends
+ * them `failed` after a bounded number of sweeps (critical ones fall back), publishes fallbacks a dying handler missed.
+ */
+export const sweepStuckDeliveries = onSchedule({ schedule: 'every 5 minutes', region: REGION, timeoutSeconds: 300 }, async () => {
+  await services().delivery.channels.sweeper.sweep();
+});
 
 /** The caller's device (FCM token) for push; registering again refreshes lastSeenAt. */
 export const registerDevice = callable(registerDeviceSchema, (data, { caller, services }) => services.delivery.devices.register(caller.uid, data), { limit: CALL_LIMITS.registerDevice });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { DocumentStore } from '../../src/ports.js';
 import { paths } from '../../src/domain/paths.js';
 import { TOPICS } from '../../src/domain/channels.js';
+import { ProviderError } from '../../src/domain/delivery/providerError.js';
 import type { DeliveryDoc } from '../../src/app/delivery/deliveryRepo.js';
+import { LEASE_MS } from '../../src/app/delivery/deliveryRepo.js';
+import { DeliveryBusyError } from '../../src/app/delivery/channelDelivery.js';
 import { NOW, device, deliveryWorld, job, queued } from '../support/delivery.js';
 
 /**
@@ -41,9 +44,94 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
     it('a job with no routing document yet (a fallback), delivered three times at once: one document, one provider call', async () => {
       const { services, providers, uid, eventId, read } = await world();
       const j = job('sms', { uid, eventId, critical: true, fallbackFrom: 'push' });
-      await Promise.all([1, 2, 3].map(() => services.delivery.channels.handle('sms', j)));
+      const results = await Promise.allSettled([1, 2, 3].map(() => services.delivery.channels.handle('sms', j)));
+      // The ones that met the live lease went back to Pub/Sub (not acknowledged): their redelivery finds it sent.
+      const busy = results.filter((r) => r.status === 'rejected');
+      for (const r of busy) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DeliveryBusyError);
+      for (const _ of busy) await services.delivery.channels.handle('sms', j);
       expect(providers.sms.sent).toHaveLength(1);
       expect(await read(j.deliveryId)).toMatchObject({ status: 'sent', provider: 'twilio', attempts: 1, fallbackFrom: 'push', providerMessageId: providers.sms.sent[0]!.sid });
+    });
+
+    it('a claim whose holder died before calling the provider: redelivered inside the lease it goes back to Pub/Sub, after it the job is sent once', async () => {
+      const { infra, services, store, providers, uid, eventId, read } = await world();
+      await device(store, uid, 'iphone');
+      const j = job('push', { uid, eventId });
+      await queued(store, j);
+      expect(await services.delivery.repo.claim(j)).toMatchObject({ kind: 'claimed' }); // ... and the instance died here
+      infra.clock.advance(10_000);
+      await expect(services.delivery.channels.handle('push', j)).rejects.toBeInstanceOf(DeliveryBusyError);
+      expect(await read(j.deliveryId)).toMatchObject({ status: 'sending' });
+      infra.clock.advance(LEASE_MS);
+      await services.delivery.channels.handle('push', j);
+      await services.delivery.channels.handle('push', j);
+      expect(providers.push.sent).toHaveLength(1);
+      const d = await read(j.deliveryId);
+      expect(d).toMatchObject({ status: 'sent', attempts: 1, errors: [] });
+      expect(d.job).toBeUndefined(); // the job payload is kept only while the delivery is in flight
+      expect(d.providerCallStartedAt).toBeUndefined();
+    });
+
+    it('a takeover after a call that may have reached Twilio: no second SMS (outcome-unknown, a critical one falls back); a callback that came settles it', async () => {
+      const { infra, services, store, providers, uid, eventId, read } = await world();
+      const critical = { uid, eventId, critical: true, fallback: ['email' as const] };
+      const j = job('sms', critical);
+      await queued(store, j);
+      await services.delivery.repo.claim(j);
+      await services.delivery.repo.markProviderCall(j.deliveryId); // intent written, then the instance died mid-call
+      infra.clock.advance(LEASE_MS + 1);
+      await services.delivery.channels.handle('sms', j);
+      expect(providers.sms.sent).toHaveLength(0);
+      const d = await read(j.deliveryId);
+      expect(d).toMatchObject({ status: 'failed', reason: 'outcome-unknown', attempts: 1, fallbackTo: 'email', fallbackPublished: true });
+      expect(d.errors).toEqual([expect.objectContaining({ code: 'outcome-unknown', provider: 'twilio', transient: false })]);
+      expect(infra.publisher.on(TOPICS.email).map((m) => (m.data as { deliveryId: string }).deliveryId)).toEqual([`${eventId}_${uid}_email`]);
+      // Twilio had in fact accepted it: its late callback still records the truth.
+      await services.delivery.events.twilioStatus(j.deliveryId, { MessageSid: 'SM1', MessageStatus: 'delivered' });
+      expect(await read(j.deliveryId)).toMatchObject({ status: 'delivered' });
+
+      // Same crash, but Twilio's status callback reached the ledger before the lease ran out: nothing to resend.
+      const k = job('sms', { uid, eventId: `${eventId}-b` });
+      await queued(store, k);
+      await services.delivery.repo.claim(k);
+      await services.delivery.repo.markProviderCall(k.deliveryId);
+      await services.delivery.events.twilioStatus(k.deliveryId, { MessageSid: 'SM2', MessageStatus: 'sent' });
+      infra.clock.advance(LEASE_MS + 1);
+      await services.delivery.channels.handle('sms', k);
+      expect(providers.sms.sent).toHaveLength(0);
+      expect(await read(k.deliveryId)).toMatchObject({ status: 'sent', providerStatus: 'sent' });
+    });
+
+    it('a takeover after a push call that may have reached FCM sends again, recorded as outcome-unknown', async () => {
+      const { infra, services, store, providers, uid, eventId, read } = await world();
+      await device(store, uid, 'iphone');
+      const j = job('push', { uid, eventId });
+      await queued(store, j);
+      await services.delivery.repo.claim(j);
+      await services.delivery.repo.markProviderCall(j.deliveryId);
+      infra.clock.advance(LEASE_MS + 1);
+      await services.delivery.channels.handle('push', j);
+      expect(providers.push.sent).toHaveLength(1);
+      const d = await read(j.deliveryId);
+      expect(d).toMatchObject({ status: 'sent', attempts: 2 });
+      expect(d.errors).toEqual([expect.objectContaining({ code: 'outcome-unknown', provider: 'fcm', transient: true })]);
+    });
+
+    it('a fallback SMS takes one unit of the daily limit however often it is delivered', async () => {
+      const { infra, services, providers, store, uid, eventId, read } = await world();
+      providers.settings.resilience.breakerThreshold = 100;
+      let calls = 0;
+      providers.sms.fail = () => (++calls <= 3 ? new ProviderError('twilio', true, '503', 'Service Unavailable') : undefined);
+      const j = job('sms', { uid, eventId, critical: true, fallbackFrom: 'push' });
+      // First delivery: three 503s, back to Pub/Sub; redelivered (also once more after it was sent, and once at the same time).
+      await expect(services.delivery.channels.handle('sms', j)).rejects.toThrow('Service Unavailable');
+      infra.clock.advance(10_000);
+      await Promise.allSettled([services.delivery.channels.handle('sms', j), services.delivery.channels.handle('sms', j)]);
+      infra.clock.advance(LEASE_MS);
+      await services.delivery.channels.handle('sms', j);
+      expect(providers.sms.sent).toHaveLength(1);
+      expect(await read(j.deliveryId)).toMatchObject({ status: 'sent', rateUnit: { count: 1 } });
+      expect((await store.get(paths.counter(uid, `rate_sms_${NOW.slice(0, 10)}`))).data).toMatchObject({ count: 1 });
     });
 
     it('a late "sent" after "delivered" does not move the status back; each status keeps its first time', async () => {

@@ -56,6 +56,7 @@ const EXPECTED: Record<string, string> = {
   deliverPush: 'pubsub:deliver-push',
   deliverSms: 'pubsub:deliver-sms',
   deliverEmail: 'pubsub:deliver-email',
+  sweepStuckDeliveries: 'schedule',
   registerDevice: 'callable',
   unregisterDevice: 'callable',
   startPhoneVerification: 'callable',

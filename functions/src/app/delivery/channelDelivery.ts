@@ -1,13 +1,16 @@
+import { isBrokenCircuitError } from 'cockatiel';
 import type { Clock, Logger, Publisher, ResilienceSettings } from '../../ports.js';
 import type { ProviderChannel } from '../../domain/channels.js';
 import { TOPICS } from '../../domain/channels.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
-import { deliveryId, deliveryJobSchema } from '../../domain/delivery.js';
+import { deliveryJobSchema, fallbackJob } from '../../domain/delivery.js';
+import type { Provider } from '../../domain/delivery/providerError.js';
 import { describeIssues } from '../../domain/validation.js';
 import type { DeliveryRepo } from './deliveryRepo.js';
-import type { ChannelSender } from './channels.js';
-import type { ProviderPolicies } from './resilience.js';
+import type { ChannelSender, DeliveryContext, Outcome } from './channels.js';
+import type { AttemptError, ProviderPolicies } from './resilience.js';
 import { AttemptLog, isTransient } from './resilience.js';
+import { DeliverySweeper } from './deliverySweeper.js';
 
 export interface ChannelDeliveryDeps {
   repo: DeliveryRepo;
@@ -20,12 +23,54 @@ export interface ChannelDeliveryDeps {
 }
 
 /**
+ * Thrown (so Pub/Sub redelivers the job later) when another invocation holds the delivery's lease: it may still be
+ * sending, or it died before calling the provider; once the lease is over a redelivery takes over.
+ */
+export class DeliveryBusyError extends Error {
+  constructor(readonly deliveryId: string, readonly leaseUntil: Date) {
+    super(`delivery ${deliveryId} is being sent by another invocation until ${leaseUntil.toISOString()}; Pub/Sub will redeliver`);
+    this.name = 'DeliveryBusyError';
+  }
+}
+
+/**
+ * An AttemptLog that writes `providerCallStartedAt` on the delivery before the claim's first provider call, so a
+ * takeover can tell "died before calling the provider" (safe to send) from "a call may have gone out". Not written
+ * while the provider's breaker is open: the call would fail fast without reaching the provider.
+ */
+class IntentAttemptLog extends AttemptLog {
+  private marked = false;
+
+  constructor(
+    private readonly breakers: ProviderPolicies,
+    now: () => Date,
+    previous: number,
+    private readonly markIntent: () => Promise<void>,
+  ) {
+    super(breakers, now, previous);
+  }
+
+  override async call<T>(provider: Provider, fn: () => Promise<T>): Promise<T> {
+    if (!this.marked && this.breakers.breakerState(provider) !== 'open') {
+      await this.markIntent();
+      this.marked = true;
+    }
+    return super.call(provider, fn);
+  }
+}
+
+/**
  * The Pub/Sub consumer of `deliver-push|sms|email`: validate, claim (check-and-set, so a redelivered job calls the
  * provider once), send through the channel under the provider's retry/breaker policy, record the outcome, and for
  * critical notifications hand over to the next channel of the fallback chain.
  */
 export class ChannelDelivery {
-  constructor(private readonly deps: ChannelDeliveryDeps) {}
+  /** Finishes deliveries whose job was lost (scheduled: `sweepStuckDeliveries`). */
+  readonly sweeper: DeliverySweeper;
+
+  constructor(private readonly deps: ChannelDeliveryDeps) {
+    this.sweeper = new DeliverySweeper({ repo: deps.repo, publisher: deps.publisher, clock: deps.clock, logger: deps.logger });
+  }
 
   /** Resolves when the job is done with (sent, failed, dropped); rejects only to have Pub/Sub redeliver it later. */
   async handle(channel: ProviderChannel, data: unknown): Promise<void> {
@@ -41,6 +86,11 @@ export class ChannelDelivery {
     const job = parsed.data;
     const log = logger.child({ deliveryId: job.deliveryId, eventId: job.eventId, uid: job.uid });
     const claim = await repo.claim(job);
+    if (claim.kind === 'busy') {
+      // Not acknowledged: if the lease holder died before calling the provider, this redelivery is the job's only copy.
+      log.info('delivery leased by another invocation, handing back to Pub/Sub', { leaseUntil: claim.leaseUntil.toISOString() });
+      throw new DeliveryBusyError(job.deliveryId, claim.leaseUntil);
+    }
     if (claim.kind === 'skip') {
       log.info('delivery not claimed', { status: claim.status });
       return;
@@ -50,22 +100,55 @@ export class ChannelDelivery {
       return;
     }
 
-    const attempts = new AttemptLog(this.deps.policies, () => this.deps.clock.now(), claim.attempts);
-    let outcome;
+    const provider = providerOf(channel);
+    const next = fallbackJob(job);
+    const attempts = new IntentAttemptLog(this.deps.policies, () => this.deps.clock.now(), claim.attempts, () => repo.markProviderCall(job.deliveryId));
+    let outcome: Outcome;
+    if (claim.unknownOutcome) {
+      // The previous holder started a provider call and never wrote its outcome; no provider callback came either.
+      // Push: send again (FCM has no idempotency key; the collapse key / apns-collapse-id / tag make the copy replace
+      // the first one on the device). SMS and email: never a second copy on the same channel; end `failed` with
+      // reason `outcome-unknown` (a later Twilio/SendGrid callback still moves it to sent/delivered), and a critical
+      // job goes on to its fallback channel, so it reaches the user either way.
+      const entry = unknownOutcomeEntry(provider, claim.attempts, claim.unknownOutcome.callStartedAt, this.deps.clock.now(), channel === 'push');
+      attempts.attempts++;
+      attempts.errors.push(entry);
+      if (channel !== 'push') {
+        await this.fail(job, next, { kind: 'failed', reason: 'outcome-unknown', provider }, attempts, log);
+        return;
+      }
+      log.warn('previous push attempt died mid-call; sending again', { callStartedAt: claim.unknownOutcome.callStartedAt.toISOString() });
+    }
+
     try {
-      outcome = await this.deps.channels[channel].deliver(job, attempts);
+      outcome = await this.deps.channels[channel].deliver(job, attempts, this.contextFor(job));
     } catch (error) {
+      const brokenCircuit = isBrokenCircuitError(error);
+      if (brokenCircuit) {
+        // The policy refused the call without trying: it still counts as a try, or the job never reaches its give-up
+        // limit (and a critical job never falls back) while the provider is down.
+        attempts.attempts++;
+        attempts.errors.push({
+          at: this.deps.clock.now(), attempt: claim.attempts + attempts.attempts, provider, code: 'circuit-open',
+          message: `${provider} circuit breaker is open: the provider failed repeatedly, calls are refused for now`, transient: true,
+        });
+      }
+      const total = claim.attempts + attempts.attempts;
       if (!isTransient(error)) {
         // A bug or an unexpected SDK error: record it and fail rather than loop on redelivery.
-        attempts.note(providerOf(channel), error);
+        attempts.note(provider, error);
         log.error('delivery failed unexpectedly', { error: error instanceof Error ? error.stack ?? error.message : String(error) });
-        outcome = { kind: 'failed' as const, reason: 'error' };
-      } else if (claim.attempts + attempts.attempts < this.deps.resilience.giveUpAfterAttempts) {
+        outcome = { kind: 'failed', reason: 'error' };
+      } else if (next) {
+        // Critical: the retries of this invocation are spent (or the breaker refused): the next channel now, rather
+        // than minutes of Pub/Sub backoff on a channel that is failing.
+        outcome = { kind: 'failed', reason: brokenCircuit ? 'circuit-open' : 'retries-exhausted', provider };
+      } else if (total < this.deps.resilience.giveUpAfterAttempts) {
         await repo.recordRetryLater(job.deliveryId, attempts);
-        log.warn('transient delivery failure, Pub/Sub will redeliver', { error: String(error), attempts: claim.attempts + attempts.attempts });
+        log.warn('transient delivery failure, Pub/Sub will redeliver', { error: String(error), attempts: total });
         throw error;
       } else {
-        outcome = { kind: 'failed' as const, reason: 'retries-exhausted', provider: providerOf(channel) };
+        outcome = { kind: 'failed', reason: brokenCircuit ? 'circuit-open' : 'retries-exhausted', provider };
       }
     }
 
@@ -74,8 +157,11 @@ export class ChannelDelivery {
       log.info('delivered to provider', { provider: outcome.provider, providerMessageId: outcome.providerMessageId });
       return;
     }
-    const next = this.nextChannel(job);
-    await repo.recordFailed(job.deliveryId, outcome.kind, {
+    await this.fail(job, next, outcome, attempts, log);
+  }
+
+  private async fail(job: DeliveryJob, next: DeliveryJob | undefined, outcome: Exclude<Outcome, { kind: 'sent' }>, attempts: AttemptLog, log: Logger) {
+    await this.deps.repo.recordFailed(job.deliveryId, outcome.kind, {
       reason: outcome.reason,
       ...('provider' in outcome && outcome.provider ? { provider: outcome.provider } : {}),
       attempts: attempts.attempts,
@@ -86,19 +172,13 @@ export class ChannelDelivery {
     if (next) await this.publishFallback(job);
   }
 
-  /** The next channel of a critical job's chain that has content to send. */
-  private nextChannel(job: DeliveryJob): DeliveryJob | undefined {
-    if (!job.critical) return undefined;
-    const remaining = [...job.fallback];
-    for (let channel = remaining.shift(); channel; channel = remaining.shift()) {
-      if (channel === job.channel || !job.content[channel]) continue;
-      return { ...job, channel, deliveryId: deliveryId(job.eventId, job.uid, channel), fallback: remaining, fallbackFrom: job.channel };
-    }
-    return undefined;
+  /** What a channel may do on the ledger for this delivery: take a rate-limit unit once per delivery. */
+  private contextFor(job: DeliveryJob): DeliveryContext {
+    return { takeRateUnitOnce: (reserve) => this.deps.repo.takeRateUnitOnce(job.deliveryId, reserve) };
   }
 
   private async publishFallback(job: DeliveryJob): Promise<void> {
-    const next = this.nextChannel(job);
+    const next = fallbackJob(job);
     if (!next) return;
     // Publishing twice is harmless: the next channel's claim lets one through.
     await this.deps.publisher.publish(TOPICS[next.channel], next, { deliveryId: next.deliveryId, fallbackFrom: job.channel });
@@ -106,4 +186,11 @@ export class ChannelDelivery {
   }
 }
 
-const providerOf = (channel: ProviderChannel) => (channel === 'push' ? 'fcm' : channel === 'sms' ? 'twilio' : 'sendgrid');
+function unknownOutcomeEntry(provider: Provider, attempt: number, startedAt: Date, at: Date, resent: boolean): AttemptError {
+  return {
+    at, attempt: attempt + 1, provider, code: 'outcome-unknown', transient: resent,
+    message: `the attempt that started calling ${provider} at ${startedAt.toISOString()} never recorded an outcome and no provider callback came; ${resent ? 'sent again' : 'not sent again'}`,
+  };
+}
+
+const providerOf = (channel: ProviderChannel): Provider => (channel === 'push' ? 'fcm' : channel === 'sms' ? 'twilio' : 'sendgrid');

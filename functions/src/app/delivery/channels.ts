@@ -1,4 +1,4 @@
-import type { DocData, EmailSender, PushSender, SmsSender, DeliverySettings } from '../../ports.js';
+import type { DocData, EmailSender, PushSender, SmsSender, DeliverySettings, Transaction } from '../../ports.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
 import type { Provider } from '../../domain/delivery/providerError.js';
 import { ProviderError } from '../../domain/delivery/providerError.js';
@@ -17,8 +17,17 @@ export type Outcome =
   /** Must not reach the user here: opted out, suppressed address, over the limit. */
   | { kind: 'suppressed'; reason: string };
 
+/** A rate-limit reservation inside a transaction (RateLimiter.reserveIn): read first, `commit()` to take the unit. */
+export type Reserve = (tx: Transaction) => Promise<{ allowed: boolean; count: number; limit: number; commit: () => void }>;
+
+/** What a channel may do on its delivery's ledger record (channel delivery passes one per job). */
+export interface DeliveryContext {
+  /** Takes the unit `reserve` describes once per delivery: a redelivery of the same job reuses the first answer. */
+  takeRateUnitOnce(reserve: Reserve): Promise<{ allowed: boolean; count: number; limit: number }>;
+}
+
 export interface ChannelSender {
-  deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome>;
+  deliver(job: DeliveryJob, log: AttemptLog, context?: DeliveryContext): Promise<Outcome>;
 }
 
 /** FCM token errors after which the token will never work again: remove it at once. */
@@ -66,9 +75,12 @@ export class PushChannel implements ChannelSender {
   }
 }
 
+type SmsQuotaRequest = { uid: string; channel: 'sms'; timeZone: string; now: Date };
+
 /** The slice of the pipeline's rate limiter SMS fallback needs (src/app/notifications/rateLimits.ts). */
 export interface SmsAllowance {
-  tryConsume(input: { uid: string; channel: 'sms'; timeZone: string; now: Date }): Promise<{ allowed: boolean; count: number; limit: number }>;
+  tryConsume(input: SmsQuotaRequest): Promise<{ allowed: boolean; count: number; limit: number }>;
+  reserveIn(tx: Transaction, input: SmsQuotaRequest): ReturnType<Reserve>;
 }
 
 export class SmsChannel implements ChannelSender {
@@ -80,15 +92,19 @@ export class SmsChannel implements ChannelSender {
     private readonly now: () => Date,
   ) {}
 
-  async deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome> {
+  async deliver(job: DeliveryJob, log: AttemptLog, context?: DeliveryContext): Promise<Outcome> {
     const content = job.content.sms;
     if (!content) return { kind: 'failed', reason: 'no-sms-content' };
     const contact = await this.contacts.contact(job.uid);
     if (!contact?.phone || !contact.phoneVerified) return { kind: 'failed', reason: 'no-verified-phone' };
     if (await this.contacts.isSmsOptedOut(contact.phone)) return { kind: 'suppressed', reason: 'sms-opted-out' };
-    // Direct SMS jobs were counted by the pipeline; a fallback SMS is new and counts here.
+    // Direct SMS jobs were counted by the pipeline; a fallback SMS is new and counts here, once per delivery (keyed by
+    // the delivery id on its ledger record), however often the job is redelivered.
     if (job.fallbackFrom) {
-      const quota = await this.allowance.tryConsume({ uid: job.uid, channel: 'sms', timeZone: contact.timeZone, now: this.now() });
+      const request = { uid: job.uid, channel: 'sms' as const, timeZone: contact.timeZone, now: this.now() };
+      const quota = context
+        ? await context.takeRateUnitOnce((tx) => this.allowance.reserveIn(tx, request))
+        : await this.allowance.tryConsume(request);
       if (!quota.allowed) return { kind: 'suppressed', reason: `sms-daily-limit (${quota.limit})` };
     }
     // The delivery id rides in the callback URL (covered by Twilio's signature) so callbacks find their delivery.
