@@ -48,6 +48,17 @@ describe('throttling is back-pressure, not failure', () => {
     expect(policies.breakerState('twilio')).toBe('open');
   });
 
+  it("FCM's per-device rate limits are retried but neither open the breaker nor slow the other devices down", async () => {
+    const policies = new ProviderPolicies(settings({ maxAttempts: 1 }));
+    for (let i = 0; i < 5; i++) {
+      await expect(policies.execute('fcm', async () => {
+        throw new ProviderError('fcm', true, 'messaging/message-rate-exceeded', 'rate exceeded for this device');
+      })).rejects.toMatchObject({ transient: true });
+    }
+    expect(policies.breakerState('fcm')).toBe('closed');
+    expect(policies.pacingState('fcm').ratePerSecond).toBe(Infinity);
+  });
+
   it('a 429 pauses every job on the instance for its Retry-After, then paces them under the rate the provider accepted', async () => {
     const policies = new ProviderPolicies(settings());
     const at: number[] = [];
