@@ -108,6 +108,9 @@ export function emulatorTierUnavailable() {
 
 // Every port the suite listens on. The Firestore websocket, Eventarc and Cloud Tasks ports are pinned too, so that a
 // shifted suite (EMULATOR_PORT_OFFSET) shares no port with another one on the same machine.
+// https://fetch.spec.whatwg.org/#port-blocking, the ports near the suite's (4000-9600).
+const FETCH_BAD_PORTS = new Set([4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697]);
+
 const EXTRA_PORTS = { eventarc: 9299, tasks: 9499, firestoreWebsocket: 9150 };
 
 /**
@@ -117,6 +120,7 @@ const EXTRA_PORTS = { eventarc: 9299, tasks: 9499, firestoreWebsocket: 9150 };
 export function suiteConfig(offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 0)) {
   // The suite's ports differ pairwise by anything but a multiple of 10 up to 90 (4000/4400/4500, 5001, 8080/8085,
   // 9099/9150/9199/9299/9499, the sandbox at Functions + 5), so suites shifted by 0, 10, ..., 90 never share a port.
+  // (60 is refused below: it puts Functions on a port fetch blocks.)
   if (!Number.isInteger(offset) || offset < 0 || offset > 90 || offset % 10 !== 0) {
     throw new Error(`EMULATOR_PORT_OFFSET must be one of 0, 10, 20, ..., 90 (got ${process.env.EMULATOR_PORT_OFFSET}); other offsets make suites share ports`);
   }
@@ -137,6 +141,12 @@ export function suiteConfig(offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 
   if (offset !== 0 || !base.emulators.eventarc || !base.emulators.tasks || !base.emulators.firestore.websocketPort) {
     path = join(ROOT, `.firebase.emulators-${offset}.json`);
     writeFileSync(path, `${JSON.stringify({ ...base, emulators }, null, 2)}\n`);
+  }
+  // Node's fetch (and browsers) refuse the WHATWG "bad ports" (5061 is SIP-TLS: Functions at offset 60), so a suite
+  // there would start but every HTTP call into it would fail with "bad port".
+  const sandboxPort = ports.functions ? ports.functions.port + 5 : undefined;
+  for (const [name, { port }] of [...Object.entries(ports), ['sandbox', { port: sandboxPort }]]) {
+    if (FETCH_BAD_PORTS.has(port)) throw new Error(`EMULATOR_PORT_OFFSET=${offset} puts ${name} on port ${port}, which fetch refuses (a WHATWG "bad port"); pick another offset`);
   }
   const projectId = JSON.parse(readFileSync(join(ROOT, '.firebaserc'), 'utf8')).projects.default;
   const at = (name) => `${ports[name].host}:${ports[name].port}`;
