@@ -4,7 +4,7 @@ import type { Clock, DocData, DocumentStore, Transaction } from '../../ports.js'
 import { fieldOps } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import type { Caller } from '../../domain/caller.js';
-import { DocNotFoundError, failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
+import { failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import type { Conversation, Member, MemberRole } from '../../domain/messaging/conversation.js';
 import { GROUP_LIMITS, directConversationId, newMember, nextOwner, publicProfileOf } from '../../domain/messaging/conversation.js';
@@ -271,30 +271,29 @@ export class Conversations {
 
   /** Read receipt: the caller's own member document only. */
   /**
-   * Moves the caller's read position to now (README "Messaging data model": `reads/{uid}` and the member document,
-   * together, as the client's own batch does) and sets the count to what lies after it. Usually that is 0; but `now`
-   * is taken before the commit, so a message stamped after it whose trigger already counted it for the caller stays
-   * unread. The processed markers carry each counted message's position: the query finds those, and, being part of
-   * the transaction, makes a trigger that is counting one meanwhile commit either before (found) or after (it sees
-   * this read position and counts by it).
+   * Moves the caller's read position to now (README "Messaging data model": `reads/{uid}` and the member document
+   * together, as the client's own batch does) and resets the count. Exact against triggers running meanwhile: the
+   * transaction reads both documents before it takes `now`, so a trigger that counted a message committed before
+   * those reads (its message is then at or before `now`: covered by the reset), or it waits for this commit (the
+   * member document is read-locked) and then sees the new position, or one of the two is retried. A position never
+   * moves back: a read that commits after a newer one (this call was slow, or the client's batch got in first) is
+   * already covered by it, and writing an older time would let late triggers count what was read.
    */
   async markRead(caller: Caller, input: z.output<typeof conversationInput>) {
     const cid = input.conversationId;
     await guardConversation(this.store, caller, cid, 'read');
-    const now = this.deps.clock.now();
-    try {
-      await this.store.transaction(async (tx) => {
-        const later = await tx.query(`${paths.conversation(cid)}/processed`, { where: [['messageAt', '>', now]] });
-        const stillUnread = later.filter((m) => Array.isArray(m.data?.countedFor) && (m.data.countedFor as unknown[]).includes(caller.uid)).length;
-        tx.set(paths.readPosition(cid, caller.uid), { lastReadAt: now });
-        tx.update(paths.member(cid, caller.uid), { lastReadAt: now, unreadCount: stillUnread });
-      });
-    } catch (error) {
-      // Left (or removed) between the guard and the commit: a read by a non-member is refused like any other.
-      if (error instanceof DocNotFoundError) throw permissionDenied('you are not a member of this conversation');
-      throw error;
-    }
-    return { conversationId: cid, lastReadAt: now.toISOString() };
+    const lastReadAt = await this.store.transaction(async (tx) => {
+      const [position, me] = await tx.getAll([paths.readPosition(cid, caller.uid), paths.member(cid, caller.uid)]);
+      // Left (or removed) since the guard: a read by a non-member is refused like any other.
+      if (!me?.exists) throw permissionDenied('you are not a member of this conversation');
+      const now = this.deps.clock.now();
+      const stored = position?.data?.lastReadAt;
+      if (stored instanceof Date && stored.getTime() >= now.getTime()) return stored;
+      tx.set(paths.readPosition(cid, caller.uid), { lastReadAt: now });
+      tx.update(paths.member(cid, caller.uid), { lastReadAt: now, unreadCount: 0 });
+      return now;
+    });
+    return { conversationId: cid, lastReadAt: lastReadAt.toISOString() };
   }
 
   // ── shared steps ──

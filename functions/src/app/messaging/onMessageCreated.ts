@@ -34,8 +34,8 @@ export interface NewMessageEvent {
 }
 
 /**
- * Marks that the counters of one message were applied (`countedFor`: the members it was counted for; `messageAt`:
- * its position) and whether its push went out. Created in the same transaction as the increments, so a trigger that
+ * Marks that the counters of one message were applied (`countedFor`: the members it was counted for) and whether its
+ * push went out. Created in the same transaction as the increments, so a trigger that
  * runs twice counts once. Server-only: firestore.rules denies it.
  */
 export const processedMarker = (cid: string, mid: string) => `${paths.conversation(cid)}/processed/${mid}`;
@@ -177,10 +177,8 @@ export class OnMessageCreated {
             .map((m) => m.uid);
           const now = this.deps.clock.now();
           // expireAt: a TTL policy (firestore.indexes.json) removes markers once no retry can come any more.
-          // messageAt: markConversationRead finds the messages after its read position that were already counted.
           tx.create(processedMarker(cid, mid), {
             countedFor,
-            messageAt: message.createdAt,
             published: false,
             at: now,
             expireAt: new Date(now.getTime() + MARKER_TTL_MS),
@@ -200,8 +198,8 @@ export class OnMessageCreated {
   /**
    * The newest message wins, whatever order the triggers run in (ties by id, so the outcome is deterministic), and
    * the conversation document, the one hot document of a busy group, is written as rarely as that allows:
-   * - A summary already at or past this message (lock-free read at the start of the run) means nothing to do: a
-   *   reordered or repeated trigger never touches the document.
+   * - A summary already at or past this message (lock-free reads: the one at the start of the run, and again just
+   *   before the transaction) means nothing to do: a reordered or repeated trigger never touches the document.
    * - A newer message already stored means its own trigger will write a summary at least as new (triggers retry
    *   until they succeed), so this one leaves the document alone. In a burst only the messages that are newest when
    *   their trigger runs write; the rest cost one indexed query each. A malformed newer message never writes a
@@ -209,7 +207,7 @@ export class OnMessageCreated {
    * - Otherwise a transaction re-checks against the stored summary (newest wins) and re-reads the message as stored:
    *   an edit or tombstone that committed after the trigger read it must not be undone by an older preview.
    */
-  private async updateSummary(cid: string, mid: string, message: Message, current: Conversation): Promise<'written' | 'current' | 'superseded'> {
+  private async updateSummary(cid: string, mid: string, message: Message, current: Conversation): Promise<'written' | 'current' | 'superseded' | 'overtaken'> {
     const position = { at: message.createdAt, messageId: mid };
     const stored = (c: Conversation) => (c.lastMessageAt && c.lastMessage ? { at: c.lastMessageAt, messageId: c.lastMessage.messageId } : null);
     if (!isAfter(position, stored(current))) return 'current';
@@ -219,10 +217,15 @@ export class OnMessageCreated {
       limit: 1,
     });
     if (newer && messageSchema.safeParse(newer.data).success) return 'superseded';
-    return this.deps.store.transaction(async (tx) => {
+    // Counting took a while under load: read the summary again, lock-free, before taking a lock on it (on the
+    // emulator this kept a duplicate run, or a message just overtaken, out of most of the transactions).
+    const fresh = await this.deps.store.get(paths.conversation(cid));
+    if (!fresh.exists || !isAfter(position, stored(toConversation(fresh.data ?? {})))) return 'current';
+    return this.deps.store.transaction(async (tx): Promise<'written' | 'current' | 'overtaken'> => {
       const [snap, again] = await tx.getAll([paths.conversation(cid), paths.message(cid, mid)]);
       if (!snap?.exists) return 'current';
-      if (!isAfter(position, stored(toConversation(snap.data ?? {})))) return 'current';
+      // A newer summary landed since the lock-free read (its trigger ran meanwhile).
+      if (!isAfter(position, stored(toConversation(snap.data ?? {})))) return 'overtaken';
       const now = again?.exists ? messageSchema.safeParse(again.data) : undefined;
       const latest = now?.success ? now.data : message;
       tx.update(paths.conversation(cid), {

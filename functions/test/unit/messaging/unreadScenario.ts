@@ -60,17 +60,24 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A read as a client makes it under firestore.rules: one batch that moves the member's read position (`lastReadAt` =
- * request.time on both documents) and resets the count. `at` stands in for request.time.
+ * request.time on both documents) and resets the count. `at` stands in for request.time, which is the time the write
+ * is applied: a read applied after a newer one carries a newer time, so it never lands behind it. The manual clock
+ * of the tests is read when the read is scheduled, so the helper keeps that property by leaving a read alone when a
+ * newer position is already stored (a transaction only to check that; clients write the plain batch).
  */
 export async function clientRead(store: DocumentStore, cid: string, uid: string, at: Date): Promise<void> {
-  await store.commit([
-    { kind: 'set', path: paths.readPosition(cid, uid), data: { lastReadAt: at } },
-    { kind: 'update', path: paths.member(cid, uid), data: { lastReadAt: at, unreadCount: 0 } },
-  ]);
+  await store.transaction(async (tx) => {
+    const stored = (await tx.get(paths.readPosition(cid, uid))).data?.lastReadAt;
+    if (stored instanceof Date && stored.getTime() >= at.getTime()) return;
+    tx.set(paths.readPosition(cid, uid), { lastReadAt: at });
+    tx.update(paths.member(cid, uid), { lastReadAt: at, unreadCount: 0 });
+  });
 }
 
 export async function runInterleaved(world: ScenarioWorld, options: ScenarioOptions): Promise<ScenarioResult> {
   const random = prng(options.seed);
+  // Trigger delays draw from their own stream, so the schedule (who sends, who reads, when) is the same on every store.
+  const lateness = prng(options.seed * 7919 + 1);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   // The schedule: sends and reads in time order, reads at random places among the sends.
   const ops: Array<{ kind: 'send'; i: number } | { kind: 'read' }> = Array.from({ length: options.messages }, (_, i) => ({ kind: 'send' as const, i }));
@@ -83,7 +90,7 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
   let triggerRuns = 0;
 
   const runTrigger = async (mid: string) => {
-    const delay = Math.floor(random() * options.maxTriggerDelay);
+    const delay = Math.floor(lateness() * options.maxTriggerDelay);
     for (let k = 0; k < delay; k++) await turn();
     const snapshot = await world.store.get(paths.message(world.cid, mid));
     triggerRuns++;
@@ -156,8 +163,13 @@ export async function newestMessageId(world: ScenarioWorld): Promise<string> {
  * Counts the writes that land on the documents `matches` selects, on `store` itself (the use cases already hold it):
  * direct writes, batches, and the writes of each transaction's committed attempt (an aborted attempt's never landed).
  */
-export function countWrites(store: DocumentStore, matches: (path: string) => boolean): { writes: () => number; stop: () => void } {
+export function countWrites(
+  store: DocumentStore,
+  matches: (path: string) => boolean,
+): { writes: () => number; lockingAttempts: () => number; stop: () => void } {
   let writes = 0;
+  // Transaction attempts that read a matching document: on Firestore each holds a lock on it (the contention).
+  let lockingAttempts = 0;
   const original = {
     create: store.create.bind(store),
     set: store.set.bind(store),
@@ -170,9 +182,16 @@ export function countWrites(store: DocumentStore, matches: (path: string) => boo
     const note = (p: string) => {
       if (matches(p)) attempt.writes++;
     };
+    let locked = false;
+    const lock = (ps: readonly string[]) => {
+      if (!locked && ps.some(matches)) {
+        locked = true;
+        lockingAttempts++;
+      }
+    };
     return {
-      get: (p) => tx.get(p),
-      getAll: (ps) => tx.getAll(ps),
+      get: (p) => (lock([p]), tx.get(p)),
+      getAll: (ps) => (lock(ps), tx.getAll(ps)),
       query: (c, q) => tx.query(c, q),
       create: (p, d) => (note(p), tx.create(p, d)),
       set: (p, d, o) => (note(p), tx.set(p, d, o)),
@@ -215,6 +234,7 @@ export function countWrites(store: DocumentStore, matches: (path: string) => boo
   Object.assign(store, patched);
   return {
     writes: () => writes,
+    lockingAttempts: () => lockingAttempts,
     stop: () => {
       Object.assign(store, original);
     },
