@@ -184,6 +184,8 @@ export interface ObjectStorage {
   signedUrl(path: string, expiresAt: Date): Promise<string>;
   /** Deletes every object under the prefix (erasure removes a user's past exports). */
   deletePrefix(prefix: string): Promise<number>;
+  /** Deletes exactly this object (a tombstoned message's media); one that is already gone is not an error. */
+  delete(path: string): Promise<void>;
 }
 
 // ───────────────────────────── delivery: push (FCM), SMS (Twilio), email (SendGrid) ─────────────────────────────

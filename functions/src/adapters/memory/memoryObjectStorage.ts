@@ -38,6 +38,11 @@ export class MemoryObjectStorage implements ObjectStorage {
     return `memory://exports/${path}?expires=${expiresAt.toISOString()}`;
   }
 
+  async delete(path: string): Promise<void> {
+    this.objects.delete(path);
+    this.sizes.delete(path);
+  }
+
   async deletePrefix(prefix: string): Promise<number> {
     const paths = [...this.sizes.keys()].filter((path) => path.startsWith(prefix));
     for (const path of paths) {
@@ -45,6 +50,11 @@ export class MemoryObjectStorage implements ObjectStorage {
       this.sizes.delete(path);
     }
     return paths.length;
+  }
+
+  /** Every stored object's path. */
+  paths(): string[] {
+    return [...this.sizes.keys()];
   }
 
   /** Everything stored, as text, for "no trace of this person" checks. */

@@ -48,6 +48,10 @@ export class CloudStorageExports implements ObjectStorage {
     return url;
   }
 
+  async delete(path: string): Promise<void> {
+    await (await this.bucket()).file(path).delete({ ignoreNotFound: true });
+  }
+
   async deletePrefix(prefix: string): Promise<number> {
     const bucket = await this.bucket();
     const [files] = await bucket.getFiles({ prefix });

@@ -8,7 +8,7 @@ import { OnMessageUpdated } from './onMessageUpdated.js';
 import { MemberProfiles } from './memberProfiles.js';
 
 /** The messaging use cases, built once in the composition root (`services.messaging`). No settings of its own. */
-export function messagingServices(infra: Pick<Infra, 'store' | 'clock' | 'publisher' | 'logger'>, _settings: Record<string, never>, shared: { audit: AuditLog }) {
+export function messagingServices(infra: Pick<Infra, 'store' | 'clock' | 'publisher' | 'logger' | 'mediaStorage'>, _settings: Record<string, never>, shared: { audit: AuditLog }) {
   const deps = { store: infra.store, clock: infra.clock, audit: shared.audit };
   const moderation = new Moderation(deps);
   return {
@@ -16,7 +16,7 @@ export function messagingServices(infra: Pick<Infra, 'store' | 'clock' | 'publis
     messages: new Messages(deps),
     moderation,
     onMessageCreated: new OnMessageCreated({ ...deps, publisher: infra.publisher, logger: infra.logger, moderation }),
-    onMessageUpdated: new OnMessageUpdated({ ...deps, logger: infra.logger }),
+    onMessageUpdated: new OnMessageUpdated({ ...deps, logger: infra.logger, media: infra.mediaStorage }),
     memberProfiles: new MemberProfiles({ store: infra.store, logger: infra.logger }),
   };
 }

@@ -1,4 +1,5 @@
-import type { DocData, Logger } from '../../ports.js';
+import { z } from 'zod';
+import type { DocData, Logger, ObjectStorage } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
 import { messageSchema, previewOf } from '../../domain/messaging/message.js';
 import type { MessageChange } from '../../domain/messaging/messageChange.js';
@@ -11,7 +12,12 @@ import { toConversation } from './records.js';
 
 export interface OnMessageUpdatedDeps extends MessagingDeps {
   logger: Logger;
+  /** Where conversation media lives (the default bucket); a tombstoned message's media is deleted there. */
+  media?: ObjectStorage;
 }
+
+/** The media a message referred to before it was tombstoned (the tombstone drops `attachments`). */
+const attachmentPaths = z.object({ attachments: z.array(z.object({ path: z.string() }).loose()).optional() }).loose();
 
 export type UpdateOutcome =
   | { status: 'invalid'; reason: string; summary: SummaryOutcome }
@@ -42,9 +48,23 @@ export class OnMessageUpdated {
     const change = messageChange(b.data, a.data);
     const audit = this.auditOf(cid, mid, change, a.data.senderId);
     if (audit) await this.deps.audit.record(audit.entry, audit.key);
+    if (change.kind === 'deleted') await this.deleteMedia(cid, a.data.senderId, before);
     const summary = await this.refreshSummary(cid, mid);
     log.info('message update processed', { change: change.kind, summary });
     return { status: 'processed', change: change.kind, summary };
+  }
+
+  /**
+   * Deletes what a tombstoned message had attached, so nobody who kept its URL can still read it (clients may not
+   * delete objects: storage.rules). Only the sender's own uploads in this conversation: a path the message named
+   * elsewhere (which the rules and the schema refuse anyway) is never touched. Deleting twice is harmless.
+   */
+  private async deleteMedia(cid: string, senderId: string, before: DocData | undefined): Promise<void> {
+    if (!this.deps.media) return;
+    const own = `conversations/${cid}/${senderId}/`;
+    const paths = (attachmentPaths.safeParse(before).data?.attachments ?? []).map((a) => a.path).filter((path) => path.startsWith(own) && !path.slice(own.length).includes('/'));
+    await Promise.all(paths.map((path) => this.deps.media!.delete(path)));
+    if (paths.length > 0) this.deps.logger.info('tombstoned message media deleted', { conversationId: cid, objects: paths.length });
   }
 
   private auditOf(cid: string, mid: string, change: MessageChange, senderId: string): KeyedEntry | undefined {

@@ -14,6 +14,7 @@ import type { ObjectStorage } from '../../ports.js';
  * Storage; instead the sandbox keeps the objects (under its out dir, `storage/`, or a temporary one) and serves them:
  *   PUT /storage/o/<path>          store the body (streamed)
  *   GET /storage/o/<path>?expires= download (the "signed" URL the export callables hand out; refused once expired)
+ *   DELETE /storage/o/<path>       delete one object (a tombstoned message's media)
  *   GET /storage?prefix=           list          DELETE /storage?prefix=   delete (erasure)
  */
 export class SandboxObjectStore {
@@ -83,7 +84,12 @@ export class SandboxObjectStore {
       await pipeline(createReadStream(file), res);
       return;
     }
-    return json(405, { error: 'PUT or GET /storage/o/<path>' });
+    if (req.method === 'DELETE') {
+      const existed = this.types.delete(name);
+      await rm(file, { force: true });
+      return json(200, { deleted: existed ? 1 : 0 });
+    }
+    return json(405, { error: 'PUT, GET or DELETE /storage/o/<path>' });
   }
 }
 
@@ -109,6 +115,11 @@ export class SandboxExportStorage implements ObjectStorage {
 
   async signedUrl(path: string, expiresAt: Date): Promise<string> {
     return `${this.url(path)}?expires=${expiresAt.getTime()}`;
+  }
+
+  async delete(path: string): Promise<void> {
+    const response = await fetch(this.url(path), { method: 'DELETE' });
+    if (!response.ok) throw new Error(`sandbox storage could not delete ${path}: HTTP ${response.status}`);
   }
 
   async deletePrefix(prefix: string): Promise<number> {

@@ -1,7 +1,7 @@
 import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import { Timestamp, doc, setDoc } from 'firebase/firestore';
-import { getMetadata, ref, uploadBytes } from 'firebase/storage';
+import { deleteObject, getMetadata, ref, uploadBytes } from 'firebase/storage';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { firestoreOf, storageOf, storageRulesEnvironment, storageSkipReason } from './rulesEnv.js';
 
@@ -32,12 +32,21 @@ beforeEach(async () => {
         await setDoc(doc(f, `conversations/${cid}/members/${uid}`), { uid, role: uid === 'alice' ? 'owner' : 'member', joinedAt: Timestamp.now(), unreadCount: 0 });
       }
     }
+    await setDoc(doc(f, 'conversations/d'), { type: 'direct', memberIds: ['alice', 'carol'], settings: { announcementOnly: false, e2ee: false } });
+    await setDoc(doc(f, 'conversations/ann'), { type: 'group', memberIds: ['alice', 'carol'], settings: { announcementOnly: true, e2ee: false } });
+    for (const cid of ['d', 'ann']) {
+      for (const uid of ['alice', 'carol']) {
+        await setDoc(doc(f, `conversations/${cid}/members/${uid}`), { uid, role: uid === 'alice' ? 'owner' : 'member', joinedAt: Timestamp.now(), unreadCount: 0 });
+      }
+    }
+    for (const uid of ['alice', 'carol']) await setDoc(doc(f, `users/${uid}`), { displayName: uid });
     await uploadBytes(ref(storageOf(ctx), 'conversations/g/alice/bowl.jpg'), bytes(1000), { contentType: 'image/jpeg' });
   });
 });
 
-const upload = (uid: string, path: string, size: number, contentType: string) =>
-  uploadBytes(ref(storageOf(env.authenticatedContext(uid)), path), bytes(size), { contentType });
+const upload = (uid: string, path: string, size: number, contentType: string, claims?: Record<string, unknown>) =>
+  uploadBytes(ref(storageOf(env.authenticatedContext(uid, claims)), path), bytes(size), { contentType });
+const seed = (path: string, data: Record<string, unknown>) => env.withSecurityRulesDisabled((ctx) => setDoc(doc(firestoreOf(ctx), path), data));
 
 describe.skipIf(storageSkipReason)('conversation media', () => {
   it('a member reads the conversation’s media', () => assertSucceeds(getMetadata(ref(storageOf(env.authenticatedContext('carol')), 'conversations/g/alice/bowl.jpg'))));
@@ -59,4 +68,36 @@ describe.skipIf(storageSkipReason)('conversation media', () => {
   it('no plaintext image in an E2EE conversation', () => assertFails(upload('carol', 'conversations/enc/carol/photo.jpg', 5000, 'image/jpeg')));
   it('no opaque blobs in a plaintext conversation', () => assertFails(upload('carol', 'conversations/g/carol/blob.bin', 5000, 'application/octet-stream')));
   it('nothing outside conversations/', () => assertFails(upload('carol', 'exports/carol/x.zip', 5000, 'application/zip')));
+});
+
+/** The account and speaking policy of firestore.rules (issue 11: storage rules ignored bans, blocks, announcement-only). */
+describe.skipIf(storageSkipReason)('media follows the messaging policy', () => {
+  it('a banned member uploads nothing', async () => {
+    await seed('users/carol', { displayName: 'carol', moderation: { banned: true } });
+    await assertFails(upload('carol', 'conversations/g/carol/spam.jpg', 5000, 'image/jpeg'));
+  });
+  it('in a direct conversation, nothing while either side blocks the other', async () => {
+    await assertSucceeds(upload('carol', 'conversations/d/carol/ok.jpg', 5000, 'image/jpeg'));
+    await seed('users/alice/blocks/carol', { createdAt: Timestamp.now() });
+    await assertFails(upload('carol', 'conversations/d/carol/after.jpg', 5000, 'image/jpeg'));
+    await assertFails(upload('alice', 'conversations/d/alice/after.jpg', 5000, 'image/jpeg'));
+  });
+  it('in an announcement-only group, owners and admins upload, members do not', async () => {
+    await assertSucceeds(upload('alice', 'conversations/ann/alice/notice.jpg', 5000, 'image/jpeg'));
+    await assertFails(upload('carol', 'conversations/ann/carol/reply.jpg', 5000, 'image/jpeg'));
+  });
+  it('a deleted or disabled account neither reads nor uploads', async () => {
+    await seed('accountStates/carol', { state: 'disabled', by: 'ada', at: Timestamp.now() });
+    await assertFails(getMetadata(ref(storageOf(env.authenticatedContext('carol')), 'conversations/g/alice/bowl.jpg')));
+    await assertFails(upload('carol', 'conversations/g/carol/vase.jpg', 5000, 'image/jpeg'));
+  });
+  it('anonymous and email-unverified identities upload nothing', async () => {
+    await assertFails(upload('carol', 'conversations/g/carol/a.jpg', 5000, 'image/jpeg', { firebase: { sign_in_provider: 'anonymous' } }));
+    await assertFails(upload('carol', 'conversations/g/carol/b.jpg', 5000, 'image/jpeg', { email: 'carol@example.com', email_verified: false }));
+    await assertSucceeds(upload('carol', 'conversations/g/carol/c.jpg', 5000, 'image/jpeg', { email: 'carol@example.com', email_verified: true }));
+  });
+  it('no client deletes or replaces an object, not even its uploader (delete then re-create would swap sent media)', async () => {
+    await assertFails(deleteObject(ref(storageOf(env.authenticatedContext('alice')), 'conversations/g/alice/bowl.jpg')));
+    await assertFails(upload('alice', 'conversations/g/alice/bowl.jpg', 5000, 'image/jpeg'));
+  });
 });

@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
 import { paths } from '../../../src/domain/paths.js';
 import { tombstone } from '../../../src/app/messaging/messages.js';
 import { moderationItemId } from '../../../src/app/messaging/moderation.js';
@@ -205,5 +207,35 @@ describe('lastMessage follows edits and tombstones written by clients', () => {
     const update = await updateTriggerFor(world, world.cid, mid, () => world.messaging.messages.delete(as('member'), { conversationId: world.cid, messageId: mid }));
     expect(await update.run()).toMatchObject({ summary: 'unchanged' });
     expect(await lastMessage(world)).toMatchObject({ messageId: mid, preview: 'Message deleted' });
+  });
+});
+
+describe("a tombstoned message's media (issue 11: tombstoned messages kept their media readable)", () => {
+  const put = (world: World, path: string) => world.infra.mediaStorage!.write(path, 'image/jpeg', Readable.from([Buffer.from('jpeg bytes')]));
+  const stored = (world: World) => (world.infra.mediaStorage as MemoryObjectStorage).paths().sort();
+
+  it('is deleted by the update trigger, exactly the objects it named, and only the sender’s own in this conversation', async () => {
+    const world = await makeGroup();
+    const own = `conversations/${world.cid}/member/bowl.jpg`;
+    const sameStem = `conversations/${world.cid}/member/bowl.jpg2.jpg`; // another upload whose name starts with the same text
+    const others = `conversations/${world.cid}/other/theirs.jpg`;
+    const elsewhere = `conversations/elsewhere/member/kept.jpg`;
+    for (const path of [own, sameStem, others, elsewhere]) await put(world, path);
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid, type: 'image', clientMessageId: 'img', attachments: [{ kind: 'image', path: own, contentType: 'image/jpeg', size: 10, name: 'bowl.jpg' }],
+    });
+    await triggerFor(world, world.cid, messageId);
+    // A message written around the schema that names media it does not own (the rules and the callable refuse it).
+    await world.store.create(paths.message(world.cid, 'forged'), {
+      senderId: 'member', type: 'image', clientMessageId: 'forged', createdAt: world.clock.now(),
+      attachments: [{ kind: 'image', path: others, contentType: 'image/jpeg', size: 10, name: 'x.jpg' }, { kind: 'image', path: elsewhere, contentType: 'image/jpeg', size: 10, name: 'y.jpg' }],
+    });
+
+    for (const mid of [messageId, 'forged']) {
+      const { run } = await updateTriggerFor(world, world.cid, mid, () => clientTombstone(world, mid, 'member'));
+      await run();
+      await run(); // a trigger may run twice
+    }
+    expect(stored(world)).toEqual([elsewhere, sameStem, others].sort());
   });
 });
