@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Clock, DocData, DocumentStore, Transaction } from '../ports.js';
 import { paths } from '../domain/paths.js';
+import { hashedId } from '../domain/ids.js';
 
 /** Every communication action worth a compliance trail. Extend as features land. */
 export interface AuditEntry {
@@ -23,7 +24,7 @@ export class AuditLog {
 
   private entry(entry: AuditEntry, key?: string) {
     const at = this.clock.now();
-    const id = key ? createHash('sha256').update(key).digest('hex').slice(0, 24) : `${at.getTime()}-${randomUUID()}`;
+    const id = key ? hashedId(key, { length: 24 }) : `${at.getTime()}-${randomUUID()}`;
     return { path: paths.auditEntry(id), data: { ...entry, details: entry.details ?? {}, at } };
   }
 

@@ -43,3 +43,12 @@ export class DocNotFoundError extends AppError {
     super('not-found', `document not found: ${path}`);
   }
 }
+
+/**
+ * What a caught value says, for logs and stored `error` fields: an Error's message (its stack with `stack: true`, for
+ * logs that need where it was thrown); anything else thrown (a string, a plain object) as `String(value)`.
+ */
+export function errorText(error: unknown, { stack = false }: { stack?: boolean } = {}): string {
+  if (error instanceof Error) return stack ? (error.stack ?? error.message) : error.message;
+  return String(error);
+}

@@ -3,22 +3,26 @@ import { HttpsError, onCall } from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import type { Access, Caller } from '../domain/caller.js';
 import { callerFromClaims, hasRole } from '../domain/caller.js';
-import { AlreadyExistsError, AppError, DocNotFoundError } from '../domain/errors.js';
+import { AlreadyExistsError, AppError, DocNotFoundError, errorText } from '../domain/errors.js';
 import { parseInput, rejectUnsafeKeys } from '../domain/validation.js';
 import { requireActiveAccount } from '../app/accounts.js';
 import type { CallLimit } from '../app/callLimits.js';
 import { consumeCall } from '../app/callLimits.js';
-import type { Services } from '../composition/services.js';
-import { REGION } from './options.js';
+import type { SecretName } from '../config.js';
+import { REGION, secretParams } from './options.js';
+import type { UseCases } from './runtime.js';
 import { services } from './runtime.js';
 
 export interface CallContext {
   caller: Caller;
-  services: Services;
+  /** The use cases (not the adapters: permission checks and sequencing belong to the use case). */
+  services: UseCases;
   request: CallableRequest<unknown>;
 }
 
-export type CallableSettings = Omit<CallableOptions, 'region' | 'enforceAppCheck' | 'consumeAppCheckToken'> & {
+export type CallableSettings = Omit<CallableOptions, 'region' | 'enforceAppCheck' | 'consumeAppCheckToken' | 'secrets'> & {
+  /** The secrets the use case may read (see SECRETS in options.ts). */
+  secrets?: readonly SecretName[];
   /** What the caller's account must be (see `Access` in src/domain/caller.ts); `own` unless said otherwise. */
   access?: Access;
   /**
@@ -58,9 +62,10 @@ export function callable<S extends z.ZodType, R>(
   handler: (data: z.output<S>, ctx: CallContext) => Promise<R>,
   settings: CallableSettings = {},
 ) {
-  const { access = 'own', appCheck = 'enforce', limit, ...options } = settings;
+  const { access = 'own', appCheck = 'enforce', limit, secrets, ...options } = settings;
   const consume = appCheck === 'consume';
-  return onCall({ region: REGION, enforceAppCheck: APP_CHECK_ENFORCED, ...(consume ? { consumeAppCheckToken: true } : {}), ...options }, async (request) => {
+  const shared = { region: REGION, enforceAppCheck: APP_CHECK_ENFORCED, ...(consume ? { consumeAppCheckToken: true } : {}), ...(secrets ? { secrets: secretParams(secrets) } : {}) };
+  return onCall({ ...shared, ...options }, async (request) => {
     if (!request.auth) throw new HttpsError('unauthenticated', 'sign in to call this function');
     // The SDK marks a limited-use token it has seen before; refusing it is ours to do.
     if (consume && request.app?.alreadyConsumed) throw new HttpsError('unauthenticated', 'this App Check token was already used: get a new limited-use token');
@@ -85,6 +90,6 @@ export function toHttpsError(error: unknown): HttpsError {
   if (error instanceof DocNotFoundError) return new HttpsError('not-found', 'not found');
   if (error instanceof AlreadyExistsError) return new HttpsError('already-exists', 'already exists');
   if (error instanceof AppError) return new HttpsError(error.code, error.message, error.details);
-  services().infra.logger.error('callable failed', { error: error instanceof Error ? error.stack ?? error.message : String(error) });
+  services().infra.logger.error('callable failed', { error: errorText(error, { stack: true }) });
   return new HttpsError('internal', 'internal error');
 }

@@ -1,21 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { onRequest } from 'firebase-functions/v2/https';
-import type { z } from 'zod';
 import { secrets } from '../config.js';
 import { CATEGORIES } from '../domain/channels.js';
-import { describeIssues, isDocId } from '../domain/validation.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, errorText } from '../domain/errors.js';
 import { verifyUnsubscribeToken } from '../domain/delivery/unsubscribeToken.js';
-import { sendgridEventsSchema, twilioInboundSchema, twilioStatusSchema } from '../app/delivery/providerEvents.js';
-import { isValidTwilioSignature } from '../adapters/twilio/twilioSignature.js';
-import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, isValidSendgridSignature } from '../adapters/sendgrid/sendgridSignature.js';
 import type { Services } from '../composition/services.js';
 import { REGION } from './options.js';
 import { services } from './runtime.js';
 
 /**
  * Provider webhooks and the unsubscribe endpoint (HTTPS functions). Every post is authenticated before anything is
- * read or written: X-Twilio-Signature for Twilio, the ECDSA signature for SendGrid, an HMAC token for unsubscribe.
+ * read or written: X-Twilio-Signature for Twilio, the ECDSA signature for SendGrid (each checked in its provider's
+ * folder), an HMAC token for unsubscribe.
  * Written against Node's own req/res (Cloud Functions passes Express objects, which extend them; tests pass a plain
  * http server's), with the raw body Cloud Functions keeps in `rawBody`.
  */
@@ -53,84 +49,40 @@ function webhook(name: string, secretNames: (keyof typeof secrets)[], handle: (r
         return;
       }
       // 500 makes the provider retry later (both Twilio and SendGrid do); the handlers are idempotent.
-      s.infra.logger.error(`${name} failed`, { error: error instanceof Error ? error.stack ?? error.message : String(error) });
+      s.infra.logger.error(`${name} failed`, { error: errorText(error, { stack: true }) });
       if (!res.headersSent) reply(res as unknown as ServerResponse, 500, 'internal error');
     }
   });
 }
 
-async function twilioVerified(req: WebhookRequest, s: Services, functionName: string): Promise<Record<string, string> | undefined> {
-  if (req.method !== 'POST') return undefined;
-  const params = formParams(req.rawBody);
-  const valid = await isValidTwilioSignature({
-    authToken: s.delivery.settings.twilioAuthToken(),
-    signature: header(req, 'x-twilio-signature'),
-    url: publicUrl(s, functionName, req),
-    params,
-  });
-  return valid ? params : undefined;
-}
+/** The headers a provider's parser reads, lower-case, one value each. */
+const headersOf = (req: IncomingMessage): Record<string, string | undefined> =>
+  Object.fromEntries(Object.keys(req.headers).map((name) => [name, header(req, name)]));
 
-function parsed<S extends z.ZodType>(schema: S, input: unknown, res: ServerResponse): z.output<S> | undefined {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  reply(res, 400, describeIssues('body', result.error));
-  return undefined;
+/**
+ * A provider's webhook: its folder (src/adapters/<provider>/) authenticates, validates and translates the post, delivery
+ * policy applies it (s.delivery.events), and the answer goes back in the provider's format (TwiML, JSON).
+ */
+function providerWebhook(name: string, secretNames: (keyof typeof secrets)[]) {
+  return webhook(name, secretNames, async (req, res, s) => {
+    const answer = await s.delivery.events.receive(name, {
+      method: req.method ?? 'GET',
+      url: publicUrl(s, name, req),
+      headers: headersOf(req),
+      rawBody: req.rawBody ?? Buffer.alloc(0),
+    });
+    reply(res, answer.status, answer.body, answer.contentType);
+  });
 }
 
 /** Twilio message status callback: `…/twilioStatus?deliveryId=…` (set per message when sending). */
-export const twilioStatus = webhook('twilioStatus', ['TWILIO_AUTH_TOKEN'], async (req, res, s) => {
-  const params = await twilioVerified(req, s, 'twilioStatus');
-  if (!params) return reply(res, 403, 'forbidden');
-  const deliveryId = queryOf(req).get('deliveryId');
-  if (!deliveryId) return reply(res, 400, 'query.deliveryId: required');
-  // A signed URL can still carry an id we never issued (a/b, ..): refused, never used as a path.
-  if (!isDocId(deliveryId, 300)) return reply(res, 400, 'query.deliveryId: must be a delivery id');
-  const body = parsed(twilioStatusSchema, params, res);
-  if (!body) return;
-  const result = await s.delivery.events.twilioStatus(deliveryId, body);
-  // An unknown delivery is still a 200: Twilio would otherwise retry a callback we can never place.
-  reply(res, 200, result);
-});
-
-const twiml = (message?: string) =>
-  `<?xml version="1.0" encoding="UTF-8"?><Response>${message ? `<Message>${escapeHtml(message)}</Message>` : ''}</Response>`;
+export const twilioStatus = providerWebhook('twilioStatus', ['TWILIO_AUTH_TOKEN']);
 
 /** Inbound SMS (the number's "A message comes in" webhook): STOP / START / HELP. */
-export const twilioInbound = webhook('twilioInbound', ['TWILIO_AUTH_TOKEN'], async (req, res, s) => {
-  const params = await twilioVerified(req, s, 'twilioInbound');
-  if (!params) return reply(res, 403, 'forbidden');
-  const body = parsed(twilioInboundSchema, params, res);
-  if (!body) return;
-  const { reply: text } = await s.delivery.events.twilioInbound(body);
-  // STOP/START confirmations are sent by Twilio's Advanced Opt-Out; we answer HELP ourselves.
-  reply(res, 200, twiml(text), 'text/xml');
-});
+export const twilioInbound = providerWebhook('twilioInbound', ['TWILIO_AUTH_TOKEN']);
 
 /** SendGrid signed event webhook. */
-export const sendgridEvents = webhook('sendgridEvents', ['SENDGRID_WEBHOOK_PUBLIC_KEY'], async (req, res, s) => {
-  const rawBody = req.rawBody ?? Buffer.alloc(0);
-  const valid =
-    req.method === 'POST' &&
-    (await isValidSendgridSignature({
-      publicKey: s.delivery.settings.sendgridWebhookPublicKey(),
-      rawBody,
-      signature: header(req, SENDGRID_SIGNATURE_HEADER),
-      timestamp: header(req, SENDGRID_TIMESTAMP_HEADER),
-      now: s.infra.clock.now(),
-    }));
-  if (!valid) return reply(res, 403, 'forbidden');
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    return reply(res, 400, 'body: not JSON');
-  }
-  const events = parsed(sendgridEventsSchema, json, res);
-  if (!events) return;
-  const result = await s.delivery.events.sendgridEvents(events);
-  reply(res, 200, JSON.stringify(result), 'application/json');
-});
+export const sendgridEvents = providerWebhook('sendgridEvents', ['SENDGRID_WEBHOOK_PUBLIC_KEY']);
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

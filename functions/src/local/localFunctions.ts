@@ -1,6 +1,7 @@
 import type { Clock, DocData } from '../ports.js';
 import type { MemoryPublisher } from '../adapters/memory/memoryPublisher.js';
 import type { ObservedStore } from './observedStore.js';
+import { errorText } from '../domain/errors.js';
 
 /**
  * The deploy surface (src/index.ts), run in-process the way the emulator suite runs it: callables are invoked through
@@ -138,7 +139,7 @@ export class LocalFunctions {
       } catch (error) {
         // Pub/Sub would redeliver; here the failure is recorded (the run reports it) and the rest still flows.
         delivered++;
-        this.busErrors.push(error instanceof Error ? error.message : String(error));
+        this.busErrors.push(errorText(error));
       }
     }
   }
@@ -161,7 +162,7 @@ export class LocalFunctions {
         try {
           await trigger.run(this.event(trigger.on, path, params, before, after));
         } catch (error) {
-          run.error = error instanceof Error ? error.message : String(error);
+          run.error = errorText(error);
         }
         run.ms = performance.now() - started;
         this.triggerRuns.push(run);

@@ -8,6 +8,7 @@ import { REPO_ROOT } from './emulatorConfig.js';
 import { startLocalSystem } from './localSystem.js';
 import { writeOutputs } from './outputs.js';
 import { SCENARIO_START, runScenario } from './scenario.js';
+import { errorText } from '../domain/errors.js';
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`✖ the local run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`✖ the local run failed: ${errorText(error, { stack: true })}`);
     process.exit(1);
   },
 );

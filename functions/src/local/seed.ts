@@ -14,6 +14,7 @@ import { emulatorConfig } from './emulatorConfig.js';
 import { DEFAULT_SEED_DIR, readSeed } from './seedData.js';
 import type { SeedAuthUser } from './seedDocuments.js';
 import { seedAuthUsers, seedDocuments } from './seedDocuments.js';
+import { errorText } from '../domain/errors.js';
 
 async function reachable(host: string): Promise<boolean> {
   try {
@@ -71,7 +72,7 @@ export async function seedEmulators(dir = DEFAULT_SEED_DIR): Promise<void> {
 
 if (require.main === module) {
   seedEmulators(process.argv[2]).catch((error: unknown) => {
-    console.error(`✖ seed failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`✖ seed failed: ${errorText(error)}`);
     process.exit(1);
   });
 }

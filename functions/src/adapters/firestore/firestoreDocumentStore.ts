@@ -7,7 +7,7 @@ import type {
   Transaction as FsTransaction,
 } from '@google-cloud/firestore';
 import { FieldValue, Timestamp } from '@google-cloud/firestore';
-import { AlreadyExistsError, AppError, DocNotFoundError, invalidArgument } from '../../domain/errors.js';
+import { AlreadyExistsError, AppError, DocNotFoundError, errorText, invalidArgument } from '../../domain/errors.js';
 import type {
   DocData,
   DocSnapshot,
@@ -261,7 +261,7 @@ function refusing<T>(build: () => T): T {
     return build();
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw invalidArgument(`Firestore refuses this: ${errorMessage(error)}`);
+    throw invalidArgument(`Firestore refuses this: ${errorText(error)}`);
   }
 }
 
@@ -331,20 +331,16 @@ function grpcCode(error: unknown): number | undefined {
 }
 
 function mapReadError(error: unknown): unknown {
-  return grpcCode(error) === GRPC_INVALID_ARGUMENT ? invalidArgument(`Firestore refuses this: ${errorMessage(error)}`) : error;
+  return grpcCode(error) === GRPC_INVALID_ARGUMENT ? invalidArgument(`Firestore refuses this: ${errorText(error)}`) : error;
 }
 
 function mapWriteError(error: unknown, ops: readonly WriteOp[], attempts?: number): unknown {
   const code = grpcCode(error);
   if (code === GRPC_INVALID_ARGUMENT) return mapReadError(error);
   if (code === GRPC_ABORTED && attempts !== undefined) {
-    return new AppError('unavailable', `transaction gave up after ${attempts} attempts under contention: ${errorMessage(error)}`);
+    return new AppError('unavailable', `transaction gave up after ${attempts} attempts under contention: ${errorText(error)}`);
   }
   if (code === GRPC_ALREADY_EXISTS) return new AlreadyExistsError(ops.find((op) => op.kind === 'create')?.path ?? 'unknown');
   if (code === GRPC_NOT_FOUND) return new DocNotFoundError(ops.find((op) => op.kind === 'update')?.path ?? 'unknown');
   return error;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

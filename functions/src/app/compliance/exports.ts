@@ -5,7 +5,7 @@ import { fieldOps } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import type { Caller } from '../../domain/caller.js';
 import { hasRole, requireSelfOr } from '../../domain/caller.js';
-import { notFound, permissionDenied } from '../../domain/errors.js';
+import { errorText, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import type { ExportConversationInput, ExportFormat, ExportNotificationsInput } from '../../domain/compliance/exportRequest.js';
 import { CONTENT_TYPES, EXPORT_URL_TTL_MS } from '../../domain/compliance/exportRequest.js';
@@ -147,7 +147,7 @@ export class Exports {
       log.info('export done', { kind: job.kind, format: job.format, bytes });
       return { exportId, status: 'done', url, expiresAt: expiresAt.toISOString(), bytes, path };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       await this.fail(jobPath, path, message, log);
       log.error('export failed', { kind: job.kind, error: message });
       throw error;

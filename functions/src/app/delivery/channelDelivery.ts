@@ -11,6 +11,7 @@ import type { ChannelSender, DeliveryContext, Outcome } from './channels.js';
 import type { AttemptError, ProviderPolicies } from './resilience.js';
 import { AttemptLog, isTransient } from './resilience.js';
 import { DeliverySweeper } from './deliverySweeper.js';
+import { errorText } from '../../domain/errors.js';
 
 export interface ChannelDeliveryDeps {
   repo: DeliveryRepo;
@@ -137,7 +138,7 @@ export class ChannelDelivery {
       if (!isTransient(error)) {
         // A bug or an unexpected SDK error: record it and fail rather than loop on redelivery.
         attempts.note(provider, error);
-        log.error('delivery failed unexpectedly', { error: error instanceof Error ? error.stack ?? error.message : String(error) });
+        log.error('delivery failed unexpectedly', { error: errorText(error, { stack: true }) });
         outcome = { kind: 'failed', reason: 'error' };
       } else if (next) {
         // Critical: the retries of this invocation are spent (or the breaker refused): the next channel now, rather

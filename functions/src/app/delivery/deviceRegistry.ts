@@ -4,6 +4,7 @@ import type { Clock, DocumentStore, WriteOp } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
 import { permissionDenied } from '../../domain/errors.js';
 import { docId, localeTag } from '../../domain/validation.js';
+import { hashedId } from '../../domain/ids.js';
 
 export const PLATFORMS = ['ios', 'android', 'web'] as const;
 
@@ -38,7 +39,7 @@ export interface Device {
   createdAt: Date;
 }
 
-const tokenDeviceId = (token: string) => `t_${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+const tokenDeviceId = (token: string) => hashedId(token, { length: 32, prefix: 't_' });
 const secretHashOf = (secret: string) => createHash('sha256').update(`device-secret:${secret}`).digest('hex');
 const sameHash = (a: unknown, b: string) => typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 const ownerOf = (devicePath: string) => devicePath.split('/')[1];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock, DocumentStore, SmsVerifier } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
@@ -6,6 +5,7 @@ import { paths } from '../../domain/paths.js';
 import { AppError, failedPrecondition, invalidArgument } from '../../domain/errors.js';
 import { ProviderError } from '../../domain/delivery/providerError.js';
 import { toE164 } from '../../domain/delivery/phone.js';
+import { hashedId } from '../../domain/ids.js';
 
 export const startPhoneVerificationSchema = z.strictObject({
   phone: z.string().min(3).max(32).regex(/^[0-9+()./ -]+$/, 'must be a phone number (digits, spaces, + ( ) . / -)'),
@@ -17,7 +17,7 @@ export const checkPhoneVerificationSchema = z.strictObject({ code: z.string().re
 /** Server-only: the number a user is proving they own, between start and check, and the user's recent starts. */
 export const pendingPath = (uid: string) => `phoneVerifications/${uid}`;
 /** Server-only: recent starts for one number, whoever asked (keyed by a hash: the number itself is not the id). */
-export const numberLimitPath = (phone: string) => `phoneVerificationNumbers/${createHash('sha256').update(`phone:${phone}`).digest('hex').slice(0, 40)}`;
+export const numberLimitPath = (phone: string) => `phoneVerificationNumbers/${hashedId(`phone:${phone}`, { length: 40 })}`;
 const PENDING_TTL_MS = 10 * 60_000;
 
 /**
@@ -94,7 +94,8 @@ export class PhoneVerification {
 /** Twilio Verify refusals in the callers' terms: too many tries, a number it will not text, or a passing outage. */
 function verifyError(error: unknown): never {
   if (!(error instanceof ProviderError)) throw error;
-  if (error.code === '60203' || error.code === '429') throw new AppError('resource-exhausted', 'too many verification attempts: try again later');
+  // Throttled: Twilio's 429, or Verify's per-number send limit (60203); src/adapters/twilio/errors.ts classifies both.
+  if (error.throttle) throw new AppError('resource-exhausted', 'too many verification attempts: try again later');
   if (error.transient) throw new AppError('unavailable', 'phone verification is unavailable: try again shortly');
   throw invalidArgument(`data.phone: the number cannot be verified (Twilio ${error.code})`, { fields: ['data.phone'] });
 }

@@ -15,6 +15,7 @@ import {
 import type { ResilienceSettings } from '../../ports.js';
 import type { Provider } from '../../domain/delivery/providerError.js';
 import { ProviderError, isNetworkError, throttleScope } from '../../domain/delivery/providerError.js';
+import { errorText } from '../../domain/errors.js';
 
 export const DEFAULT_RESILIENCE: ResilienceSettings = {
   maxAttempts: 3,
@@ -346,7 +347,7 @@ export class AttemptLog {
       attempt: this.previous + this.attempts,
       provider,
       code: error instanceof ProviderError ? error.code : isTimeout(error) ? 'timeout' : ((error as { code?: string }).code ?? 'error'),
-      message: error instanceof Error ? error.message : String(error),
+      message: errorText(error),
       transient: isTransient(error),
     });
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { DocData } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
@@ -13,10 +12,11 @@ import { tombstone } from './messages.js';
 import { guardConversation } from './guard.js';
 import { messageAuditKeys } from '../../domain/messaging/messageChange.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
+import { hashedId } from '../../domain/ids.js';
 
 /** One queue item per message, whoever flagged it (the filter, any number of reporters): moderators decide once. */
 export function moderationItemId(cid: string, mid: string): string {
-  return createHash('sha256').update(`${cid}/${mid}`).digest('hex').slice(0, 32);
+  return hashedId(`${cid}/${mid}`, { length: 32 });
 }
 
 export const moderationItemPath = (id: string) => `${paths.moderationQueue()}/${id}`;

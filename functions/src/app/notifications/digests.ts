@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Category, Priority, ProviderChannel } from '../../domain/channels.js';
 import { deliveryId } from '../../domain/delivery.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
@@ -11,6 +10,7 @@ import type { Clock, DocData, DocumentStore, Logger, Publisher, Transaction } fr
 import type { RateLimiter } from './rateLimits.js';
 import { deliveryDoc, publishJobs } from './jobs.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
+import { hashedId } from '../../domain/ids.js';
 
 /**
  * Held notifications (quiet hours, outside working hours, digest frequency, the rest of a burst) wait in
@@ -37,7 +37,7 @@ export const digestPaths = {
   digest: (uid: string, releaseAt: Date) => `digests/${uid}_${releaseAt.getTime()}`,
 };
 
-const itemKey = (channel: string, groupKey: string) => createHash('sha256').update(`${channel}|${groupKey}`).digest('hex').slice(0, 16);
+const itemKey = (channel: string, groupKey: string) => hashedId(`${channel}|${groupKey}`, { length: 16 });
 
 /** Buffers digest additions inside a recipient transaction: `read` before writes, `write` after. */
 export class DigestWriter {

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { TOPICS } from '../../domain/channels.js';
-import { invalidArgument } from '../../domain/errors.js';
+import { errorText, invalidArgument } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import { EventRejected, audienceSchema, parseEvent, planEvent } from '../../domain/notifications/catalog.js';
 import type { DomainEvent, PlannedNotification, RoutingOptions } from '../../domain/notifications/catalog.js';
@@ -12,6 +11,7 @@ import type { PreferencesRepo } from './preferencesRepo.js';
 import { deliverToRecipient } from './recipientDelivery.js';
 import type { RecipientDeps, RecipientOutcome } from './recipientDelivery.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
+import { hashedId } from '../../domain/ids.js';
 
 export type EventSource = 'document' | 'callable' | 'pubsub';
 
@@ -26,9 +26,9 @@ export interface EventPipelineDeps extends RecipientDeps {
 }
 
 /** The canonical id of an event with this idempotency key: the same key from any source is the same event. */
-export const eventIdFor = (idempotencyKey: string) => `evt_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+export const eventIdFor = (idempotencyKey: string) => hashedId(idempotencyKey, { length: 32, prefix: 'evt_' });
 
-const eventKeyPath = (idempotencyKey: string) => `eventKeys/${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
+const eventKeyPath = (idempotencyKey: string) => `eventKeys/${hashedId(idempotencyKey, { length: 40 })}`;
 
 /** Messages on `notification-fanout`: a page walks the audience, a chunk notifies one page of members. */
 export const fanoutMessageSchema = z.discriminatedUnion('kind', [
@@ -54,7 +54,7 @@ export class EventPipeline {
   /** publishEvent and the domain-events topic: records events/{evt_<hash of key>} and processes it. */
   async submit(raw: unknown, source: Exclude<EventSource, 'document'>, attemptId: string): Promise<Submitted> {
     const key = idempotencyKeyOf(raw);
-    const eventId = key ? eventIdFor(key) : `rejected_${createHash('sha256').update(JSON.stringify(raw ?? null)).digest('hex').slice(0, 32)}`;
+    const eventId = key ? eventIdFor(key) : hashedId(JSON.stringify(raw ?? null), { length: 32, prefix: 'rejected_' });
     let event: DomainEvent;
     try {
       event = parseEvent(raw);
@@ -121,7 +121,7 @@ export class EventPipeline {
       return { eventId, status: 'processed' };
     } catch (error) {
       // Recorded for whoever looks at the event, then rethrown so Pub/Sub or the trigger retries.
-      await this.d.store.set(paths.event(eventId), { status: 'failed', error: String(error instanceof Error ? error.message : error) }, { merge: true });
+      await this.d.store.set(paths.event(eventId), { status: 'failed', error: errorText(error) }, { merge: true });
       throw error;
     }
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ProviderChannel } from '../../domain/channels.js';
 import { deliveryId } from '../../domain/delivery.js';
 import type { DeliveryJob, RenderedContent } from '../../domain/delivery.js';
@@ -18,6 +17,7 @@ import type { DeliveryBase } from './jobs.js';
 import { NotificationCenter, sortKeyOf, toNotification } from './notificationCenter.js';
 import type { RateLimiter } from './rateLimits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
+import { hashedId } from '../../domain/ids.js';
 
 /** Notifications live for a year. */
 const RETENTION_MS = 365 * 24 * 3600_000;
@@ -29,7 +29,7 @@ const ORPHAN_AFTER_MS = 2 * 60_000;
 export const recipientPaths = {
   /** One per event × recipient, written with everything else: the proof this recipient was handled. */
   receipt: (eventId: string, uid: string) => `events/${eventId}/recipients/${uid}`,
-  group: (uid: string, groupKey: string) => `users/${uid}/notificationGroups/${createHash('sha256').update(groupKey).digest('hex').slice(0, 24)}`,
+  group: (uid: string, groupKey: string) => `users/${uid}/notificationGroups/${hashedId(groupKey, { length: 24 })}`,
 };
 
 export interface RecipientDeps {

@@ -2,7 +2,7 @@ import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleAll } fro
 import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { Clock, DocumentStore, Logger, MessageIndex, MessageRecord } from '../../ports.js';
 import type { Caller } from '../../domain/caller.js';
-import { AppError, permissionDenied } from '../../domain/errors.js';
+import { AppError, errorText, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import { indexableMessageSchema, messageIdOfRecord, shouldIndex, toMessageRecord, visibleToFilter } from '../../domain/search/record.js';
 import { paginate, recordMatches } from '../../domain/search/match.js';
@@ -68,7 +68,7 @@ export class MessageSearch {
       this.logger.warn('search index unavailable, falling back', {
         uid: caller.uid,
         breakerOpen: error instanceof BrokenCircuitError,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       });
       if (!input.conversationId) {
         throw new AppError('unavailable', 'search is temporarily unavailable; pass conversationId to search inside one conversation');

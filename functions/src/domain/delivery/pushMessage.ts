@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Category } from '../channels.js';
 import type { DeliveryJob } from '../delivery.js';
+import { hashedId } from '../ids.js';
 
 /**
  * One push to one device token, in FCM HTTP v1 terms (the shape firebase-admin's `Message` takes). Built here, in
@@ -33,7 +33,7 @@ export const ANDROID_CHANNEL: Record<Category, string> = {
 
 /** apns-collapse-id is limited to 64 bytes; long group keys are hashed (stable, so replacement still works). */
 export function collapseId(groupKey: string): string {
-  return Buffer.byteLength(groupKey) <= 64 ? groupKey : createHash('sha256').update(groupKey).digest('hex').slice(0, 64);
+  return Buffer.byteLength(groupKey) <= 64 ? groupKey : hashedId(groupKey, { length: 64 });
 }
 
 /** The deep link as an absolute https URL for web push (FCM rejects anything else); app routes join the web app's URL. */

@@ -4,6 +4,7 @@
  * them. Exits non-zero if a run failed. EMULATOR_PORT_OFFSET finds a shifted suite.
  */
 import { functionsEmulatorOrigin, runScheduledFunction, scheduledFunctions } from './schedules.js';
+import { errorText } from '../../domain/errors.js';
 
 async function main(names: string[]): Promise<number> {
   if (names.length === 0 || names.includes('--list')) {
@@ -25,7 +26,7 @@ async function main(names: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`✖ ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`✖ ${errorText(error)}`);
     process.exit(1);
   },
 );

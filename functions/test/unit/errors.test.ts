@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { errorText } from '../../src/domain/errors.js';
+
+describe('errorText', () => {
+  it("gives an Error's message, or its stack when asked", () => {
+    const error = new TypeError('boom');
+    expect(errorText(error)).toBe('boom');
+    expect(errorText(error, { stack: true })).toBe(error.stack);
+    expect(errorText(error, { stack: true })).toMatch(/^TypeError: boom\n\s+at /);
+  });
+
+  it('falls back to the message when an Error has no stack', () => {
+    const error = new Error('no trace');
+    error.stack = undefined;
+    expect(errorText(error, { stack: true })).toBe('no trace');
+  });
+
+  it('writes anything else thrown as String(value)', () => {
+    expect(errorText('plain string')).toBe('plain string');
+    expect(errorText(42)).toBe('42');
+    expect(errorText(undefined, { stack: true })).toBe('undefined');
+    expect(errorText({ code: 7 })).toBe('[object Object]');
+  });
+});
