@@ -1,4 +1,4 @@
-import type { Audience } from '../../domain/notifications/catalog.js';
+import type { Audience } from '../../domain/notifications/events.js';
 import type { DocumentStore } from '../../ports.js';
 
 /**

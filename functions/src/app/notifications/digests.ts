@@ -2,7 +2,7 @@ import type { Category, Priority, ProviderChannel } from '../../domain/channels.
 import { deliveryId } from '../../domain/delivery.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
 import { paths } from '../../domain/paths.js';
-import type { NotificationType } from '../../domain/notifications/catalog.js';
+import type { NotificationType } from '../../domain/notifications/plans.js';
 import { renderDigest } from '../../domain/notifications/templates.js';
 import { userProfileSchema } from '../../domain/users.js';
 import { safeZone } from '../../domain/notifications/schedule.js';

@@ -4,7 +4,7 @@ import type { Category, Priority } from '../../domain/channels.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { docId, isoDateTime } from '../../domain/validation.js';
 import { paths } from '../../domain/paths.js';
-import type { NotificationType } from '../../domain/notifications/catalog.js';
+import type { NotificationType } from '../../domain/notifications/plans.js';
 import type { Clock, DocData, DocSnapshot, DocumentStore, QuerySpec } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 

@@ -1,7 +1,7 @@
 import type { Channel } from '../../domain/channels.js';
 import type { Category } from '../../domain/channels.js';
 import { paths } from '../../domain/paths.js';
-import type { NotificationType } from '../../domain/notifications/catalog.js';
+import type { NotificationType } from '../../domain/notifications/plans.js';
 import { channelPatch, effectivePreferences, mergePatch, preferencesPatchSchema } from '../../domain/notifications/preferences.js';
 import type { EffectivePreferences, PreferencesPatch } from '../../domain/notifications/preferences.js';
 import type { Clock, DocSnapshot, DocumentStore } from '../../ports.js';

@@ -2,7 +2,7 @@ import type { ProviderChannel } from '../../domain/channels.js';
 import { deliveryId } from '../../domain/delivery.js';
 import type { DeliveryJob, RenderedContent } from '../../domain/delivery.js';
 import { paths } from '../../domain/paths.js';
-import type { PlannedNotification } from '../../domain/notifications/catalog.js';
+import type { PlannedNotification } from '../../domain/notifications/plans.js';
 import type { EffectivePreferences } from '../../domain/notifications/preferences.js';
 import { decideChannels, fallbackChannels } from '../../domain/notifications/routing.js';
 import type { ChannelDecision } from '../../domain/notifications/routing.js';

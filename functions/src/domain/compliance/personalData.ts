@@ -55,7 +55,7 @@ export const LISTED_IN: readonly { collection: string; field: string }[] = [
 ];
 
 /**
- * Event payload fields that name a participant (domain/notifications/catalog.ts). Events she took part in are
+ * Event payload fields that name a participant (domain/notifications/events.ts). Events she took part in are
  * scrubbed of her name, and so is everything rendered from them for their recipients: receipts, in-app notifications
  * and digests (pending ones too, so a digest released after the erasure does not name her).
  */

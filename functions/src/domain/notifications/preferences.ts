@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { CATEGORIES, CHANNELS } from '../channels.js';
 import type { Category, Channel } from '../channels.js';
-import { NOTIFICATION_CATEGORY, NOTIFICATION_TYPES } from './catalog.js';
-import type { NotificationType } from './catalog.js';
+import { NOTIFICATION_CATEGORY, NOTIFICATION_TYPES } from './plans.js';
+import type { NotificationType } from './plans.js';
 
 /**
  * Notification preferences: per notification type (grouped into categories) and channel, on/off and a frequency;

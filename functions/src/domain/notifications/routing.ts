@@ -1,6 +1,6 @@
 import { PROVIDER_CHANNELS } from '../channels.js';
 import type { Channel, ProviderChannel } from '../channels.js';
-import type { PlannedNotification } from './catalog.js';
+import type { PlannedNotification } from './plans.js';
 import type { EffectivePreferences } from './preferences.js';
 import { inWindow, nextDigestTime, nextLocalTime } from './schedule.js';
 

@@ -1,5 +1,5 @@
 import type { RenderedContent } from '../delivery.js';
-import type { NotificationType } from './catalog.js';
+import type { NotificationType } from './plans.js';
 import { de } from './templates.de.js';
 import { en } from './templates.en.js';
 import { plainText, singleLine } from '../validation.js';

@@ -3,8 +3,9 @@ import { bid, envelope, notificationFixture } from './fixture.js';
 import { effectivePreferences } from '../../../src/domain/notifications/preferences.js';
 import { holdUntil } from '../../../src/domain/notifications/routing.js';
 import { inWindow, localDay, nextDigestTime, nextLocalTime } from '../../../src/domain/notifications/schedule.js';
-import { planEvent, parseEvent } from '../../../src/domain/notifications/catalog.js';
-import type { PlannedNotification } from '../../../src/domain/notifications/catalog.js';
+import { parseEvent } from '../../../src/domain/notifications/events.js';
+import { planEvent } from '../../../src/domain/notifications/plans.js';
+import type { PlannedNotification } from '../../../src/domain/notifications/plans.js';
 
 const at = (iso: string) => new Date(iso);
 

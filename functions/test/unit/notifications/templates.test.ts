@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOTIFICATION_TYPES } from '../../../src/domain/notifications/catalog.js';
+import { NOTIFICATION_TYPES } from '../../../src/domain/notifications/plans.js';
 import { LIMITS, LOCALES, TemplateError, fill, gsm7Length, renderDigest, renderNotification, smsText, variablesOf } from '../../../src/domain/notifications/templates.js';
 
 /** Every variable any English template of the type uses, with a long-ish value. */

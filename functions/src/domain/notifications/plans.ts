@@ -1,123 +1,12 @@
-import { z } from 'zod';
 import type { Category, Priority } from '../channels.js';
-import { httpsUrl } from '../links.js';
-import { displayText, docId, isoDateTime, isoInstant, singleLine, storedInstant } from '../validation.js';
+import type { Audience, DomainEvent } from './events.js';
 
 /**
- * The event catalog: one zod schema per event type, and what each event means for whom. An event (what happened
- * in the marketplace) yields one or more notifications (what a person is told): `auction.bid_placed` tells the
- * seller of the bid and the previous high bidder that they were outbid.
+ * Notification planning: what a person is told. An event (what happened in the marketplace, events.ts) yields one or
+ * more notifications: `auction.bid_placed` tells the seller of the bid and the previous high bidder that they were
+ * outbid. Types, their categories and priorities, and who gets what; preferences then decide where and when
+ * (routing.ts), templates what it says (templates.ts).
  */
-
-/** Ids name documents (`users/{creatorId}/followers`): letters, digits, `_` and `-` only, never `a/b` or `..`. */
-const id = docId('an id');
-/** Titles and names end up in push titles and email subjects: one visible line, no control or bidi characters. */
-const title = displayText(200);
-const name = displayText(100);
-/** Real dates in range (ISO 8601 with a zone), kept as strings. */
-const when = isoDateTime;
-const money = { amount: z.number().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD') };
-
-/** Who hears about an event beyond the ids it names: resolved page by page (large audiences fan out in chunks). */
-export const audienceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('followers'), creatorId: id }),
-  z.object({ kind: z.literal('auctionWatchers'), auctionId: id }),
-]);
-export type Audience = z.infer<typeof audienceSchema>;
-
-export const eventPayloadSchemas = {
-  'auction.bid_placed': z.object({
-    auctionId: id, auctionTitle: title, sellerId: id, bidderId: id, bidderName: name, ...money,
-    previousBidderId: id.optional(),
-  }),
-  'auction.ending_soon': z.object({
-    auctionId: id, auctionTitle: title, endsAt: when(), minutesLeft: z.number().int().positive(),
-    watcherIds: z.array(id).max(500).optional(),
-  }),
-  'auction.won': z.object({ auctionId: id, auctionTitle: title, winnerId: id, sellerId: id, ...money }),
-  'order.purchase_confirmed': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id, ...money }),
-  'order.shipped': z.object({
-    orderId: id, itemTitle: title, buyerId: id, carrier: z.string().min(1).max(60), trackingNumber: z.string().min(1).max(60),
-    /** Rendered as a link in apps and emails: https only (src/domain/links.ts). */
-    trackingUrl: httpsUrl().optional(),
-  }),
-  'order.delivered': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id }),
-  'order.payment_failed': z.object({ orderId: id, itemTitle: title, buyerId: id, ...money, reason: z.string().max(200).optional() }),
-  'order.refunded': z.object({ orderId: id, itemTitle: title, buyerId: id, ...money }),
-  'social.new_follower': z.object({ creatorId: id, followerId: id, followerName: name }),
-  'social.story_comment': z.object({
-    storyId: id, storyTitle: title, authorId: id, commenterId: id, commenterName: name, comment: z.string().min(1).max(500),
-  }),
-  'commerce.craft_inquiry': z.object({
-    inquiryId: id, creatorId: id, collectorId: id, collectorName: name, craftTitle: title, message: z.string().min(1).max(1000),
-  }),
-  'commerce.commission_request': z.object({
-    requestId: id, creatorId: id, collectorId: id, collectorName: name, description: z.string().min(1).max(1000), ...money,
-  }),
-  'community.creator_spotlight': z.object({ spotlightId: id, creatorId: id, creatorName: name, headline: title }),
-  'community.craft_challenge': z.object({ challengeId: id, challengeTitle: title, endsAt: when() }),
-  'community.event': z.object({
-    eventRef: id, eventTitle: title, kind: z.enum(['workshop', 'meetup']), startsAt: when(), location: displayText(200),
-    hostId: id,
-  }),
-  'messaging.new_message': z.object({
-    conversationId: id, messageId: id, senderId: id, senderName: name, recipientIds: z.array(id).max(500),
-    conversationTitle: z.string().max(200).transform(singleLine).optional(), preview: z.string().max(500), messageType: z.string().min(1).max(40),
-    encrypted: z.boolean(),
-  }),
-} as const;
-
-export type EventType = keyof typeof eventPayloadSchemas;
-export const EVENT_TYPES = Object.keys(eventPayloadSchemas) as EventType[];
-export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloadSchemas)[T]>;
-
-/** Largest payload accepted (serialized JSON), so one event cannot blow up every notification it creates. */
-export const MAX_PAYLOAD_BYTES = 16 * 1024;
-
-/** The envelope every source shares (events/ documents, publishEvent, the domain-events topic). */
-export const eventEnvelopeSchema = z.object({
-  type: z.string().min(1),
-  idempotencyKey: z.string().min(1).max(256),
-  occurredAt: z.union([isoInstant(), storedInstant()]),
-  payload: z.record(z.string(), z.unknown()),
-  /** Recipients beyond the ids in the payload (followers of a creator, watchers of an auction). */
-  audience: audienceSchema.optional(),
-});
-
-export type DomainEvent = {
-  [T in EventType]: { type: T; idempotencyKey: string; occurredAt: Date; payload: EventPayload<T>; audience?: Audience };
-}[EventType];
-
-export class EventRejected extends Error {
-  constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'EventRejected';
-  }
-}
-
-/** Validates an envelope and its payload; the error names the first bad field (`payload.amount`, `type`, …). */
-export function parseEvent(input: unknown): DomainEvent {
-  const envelope = eventEnvelopeSchema.safeParse(input);
-  if (!envelope.success) throw rejected(envelope.error, '');
-  const { type, payload } = envelope.data;
-  if (!(type in eventPayloadSchemas)) throw new EventRejected('type', `unknown event type "${type}"`);
-  const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
-  if (size > MAX_PAYLOAD_BYTES) throw new EventRejected('payload', `payload is ${size} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit`);
-  const parsed = eventPayloadSchemas[type as EventType].safeParse(payload);
-  if (!parsed.success) throw rejected(parsed.error, 'payload');
-  return { ...envelope.data, type, payload: parsed.data } as DomainEvent;
-}
-
-function rejected(error: z.ZodError, root: string): EventRejected {
-  const issue = error.issues[0]!;
-  const field = [root, ...issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : String(k)))]
-    .filter(Boolean)
-    .join('.')
-    .replace(/\.\[/g, '[');
-  return new EventRejected(field || root || 'event', issue.message);
-}
-
-// ───────────────────────────── notifications: what a person is told ─────────────────────────────
 
 export const NOTIFICATION_TYPES = [
   'auction.bid_placed', 'auction.outbid', 'auction.ending_soon', 'auction.won', 'auction.sold',
