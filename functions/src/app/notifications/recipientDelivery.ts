@@ -19,8 +19,6 @@ import type { RateLimiter } from './rateLimits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
 
-/** Notifications live for a year. */
-const RETENTION_MS = 365 * 24 * 3600_000;
 /** Events of one group within this window collapse into the first one's notification. */
 export const BURST_WINDOW_MS = 5 * 60_000;
 /** A receipt whose jobs were never marked published after this long belongs to a run that died: take it over. */
@@ -121,7 +119,7 @@ export async function deliverToRecipient(
           type: notification.type, category: notification.category, priority: notification.priority, critical: notification.critical,
           title: rendered.title, body: rendered.body, data: notification.data, groupKey: notification.groupKey, count,
           read: false, readAt: null, archived: false, createdAt: now, updatedAt: now,
-          expiresAt: new Date(now.getTime() + RETENTION_MS), sortKey: sortKeyOf(now, notificationId), eventId,
+          expiresAt: expiresAtFor('notifications', now), sortKey: sortKeyOf(now, notificationId), eventId,
         });
         tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
       }

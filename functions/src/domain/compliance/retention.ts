@@ -1,5 +1,6 @@
 /**
- * Retention policy (README "Search & compliance"). Analytics aggregates are kept: they hold counts, not people.
+ * Retention policy (README "Search & compliance"), stated once: writers take `expiresAt` from here, the sweep its
+ * cutoffs. Analytics aggregates are kept: they hold counts, not people.
  */
 const DAY = 24 * 60 * 60 * 1000;
 const YEAR = 365 * DAY;
@@ -40,10 +41,11 @@ export const cutoffFor = (rule: RetentionRule, now: Date) => new Date(now.getTim
  * What writers put in `expiresAt` so Firestore's TTL policy (firestore.indexes.json) deletes the document without the
  * sweep's help: `createdAt` plus the collection's limit.
  */
-export const expiresAtFor = (collection: string, createdAt: Date): Date | undefined => {
-  const rule = RETENTION_RULES.find((r) => r.collection === collection);
-  return rule ? new Date(createdAt.getTime() + rule.maxAgeMs) : undefined;
-};
+export const expiresAtFor = (collection: TtlCollection, createdAt: Date): Date => new Date(createdAt.getTime() + maxAgeOf(collection));
+
+/** How long a collection's documents are kept (every TTL collection has a rule: the retention test holds it). */
+export const maxAgeOf = (collection: TtlCollection): number => RETENTION_RULES.find((r) => r.collection === collection)!.maxAgeMs;
 
 /** Collections whose documents carry `expiresAt` under a TTL policy (the test holds firestore.indexes.json to it). */
 export const TTL_COLLECTIONS = ['notifications', 'deliveries', 'events', 'recipients', 'eventKeys', 'digests', 'moderationQueue'] as const;
+export type TtlCollection = (typeof TTL_COLLECTIONS)[number];

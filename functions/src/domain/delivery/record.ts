@@ -2,6 +2,7 @@ import type { Category, Priority, ProviderChannel } from '../channels.js';
 import type { DeliveryStatus } from '../delivery.js';
 import type { Provider } from './providerError.js';
 import { STATUS_TIMESTAMP } from './providerStatus.js';
+import { expiresAtFor, maxAgeOf } from '../compliance/retention.js';
 
 /**
  * `deliveries/{id}`: one document per event × recipient × channel, the record notification analytics is built on.
@@ -16,8 +17,8 @@ import { STATUS_TIMESTAMP } from './providerStatus.js';
  *   retention           createdAt, updatedAt, expiresAt (the TTL policy in firestore.indexes.json deletes it after a year)
  */
 
-/** Deliveries are kept a year, like the in-app notifications they mirror. */
-export const DELIVERY_RETENTION_MS = 365 * 24 * 3600_000;
+/** Deliveries are kept a year, like the in-app notifications they mirror (the rule is in domain/compliance/retention.ts). */
+export const DELIVERY_RETENTION_MS = maxAgeOf('deliveries');
 
 /** Each channel has exactly one provider, so analytics can group by either. */
 export const CHANNEL_PROVIDER: Readonly<Record<ProviderChannel, Provider>> = { push: 'fcm', sms: 'twilio', email: 'sendgrid' };
@@ -36,7 +37,7 @@ export interface DeliveryBase {
   groupKey: string;
 }
 
-export const deliveryExpiresAt = (createdAt: Date): Date => new Date(createdAt.getTime() + DELIVERY_RETENTION_MS);
+export const deliveryExpiresAt = (createdAt: Date): Date => expiresAtFor('deliveries', createdAt);
 
 /**
  * A new delivery document in `status`, stamped now (also for each status in `alsoStamped`, e.g. a fallback job
