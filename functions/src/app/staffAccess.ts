@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import type { DocData, DocumentStore } from '../ports.js';
 import type { Caller, Role } from '../domain/caller.js';
-import { hasRole } from '../domain/caller.js';
+import { hasRole, requireRole } from '../domain/caller.js';
 import { invalidArgument, notFound, permissionDenied } from '../domain/errors.js';
 import { paths } from '../domain/paths.js';
+import { docId, noteText } from '../domain/validation.js';
 import type { AuditLog } from './audit.js';
 
 /**
@@ -48,6 +50,27 @@ export async function actingFor(audit: AuditLog, caller: Caller, access: StaffAc
     details: { reason: access.reason, roles: [...caller.roles].sort(), ...(access.details ?? {}) },
   });
   return access.uid;
+}
+
+export const staffProfileInput = z.strictObject({
+  uid: docId('a user id'),
+  reason: noteText(STAFF_REASON_MAX).pipe(z.string().min(1, 'must say why (it is audited)')),
+});
+
+/**
+ * getUserProfile: a staff tool, for admins and compliance officers only (anyone else is refused, even for their own
+ * profile); the rules give staff no direct read of users/{uid}.
+ */
+export class StaffProfiles {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async read(caller: Caller, input: z.output<typeof staffProfileInput>): Promise<DocData> {
+    requireRole(caller, 'admin', 'compliance');
+    return staffReadProfile(this.store, this.audit, caller, input.uid, input.reason);
+  }
 }
 
 /** A user's private profile (email, phone, verification state, moderation record) for staff, audited. */

@@ -1,11 +1,9 @@
-import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { z } from 'zod';
 import { docId, noteText } from '../domain/validation.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
 import { STAFF_REASON_MAX } from '../app/staffAccess.js';
 import { callable } from './callable.js';
-import { REGION } from './options.js';
-import { services } from './runtime.js';
+import { scheduled } from './triggers.js';
 
 /** Admins disable or re-enable an account: Firebase Auth and `accountStates/{uid}` together, audited (src/app/accountAdmin.ts). */
 export const setAccountDisabled = callable(
@@ -19,6 +17,4 @@ export const setAccountDisabled = callable(
 );
 
 /** Daily: copies Firebase Auth's disabled flag (set in the console or by the Admin SDK) into `accountStates`. */
-export const syncAccountStates = onSchedule({ schedule: 'every day 04:10', timeZone: 'UTC', region: REGION, timeoutSeconds: 540 }, async () => {
-  await services().accounts.reconcile();
-});
+export const syncAccountStates = scheduled('every day 04:10', (s) => s.accounts.reconcile(), { timeoutSeconds: 540 });

@@ -1,6 +1,3 @@
-import { onDocumentCreated, onDocumentUpdated } from 'firebase-functions/v2/firestore';
-import type { DocData } from '../ports.js';
-import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
 import {
   addMembersInput,
   blockInput,
@@ -17,11 +14,9 @@ import {
   setRoleInput,
   updateGroupInput,
 } from '../app/messaging/inputs.js';
-import { paths } from '../domain/paths.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
-import { REGION } from './options.js';
-import { services } from './runtime.js';
+import { docCreated, docUpdated } from './triggers.js';
 
 /**
  * Messaging: callables for what clients must not write themselves (conversations, membership, roles, moderation)
@@ -60,31 +55,18 @@ export const reportMessage = callable(reportInput, (data, { caller, services: s 
 export const decideModeration = callable(decideInput, (data, { caller, services: s }) => s.messaging.moderation.decide(caller, data), { ...REACH, limit: CALL_LIMITS.decideModeration });
 
 /**
- * Summary, unread counters, push and moderation for each new message. Retried on failure; every step is
- * idempotent. It re-reads the message through the store, so it sees the document as it is now (and as Dates).
+ * Summary, unread counters, push and moderation for each new message. Retried on failure; every step is idempotent.
+ * The use case re-reads the message, so it sees the document as it is now.
  */
-export const onMessageCreated = onDocumentCreated({ document: 'conversations/{cid}/messages/{mid}', region: REGION, retry: true }, async (event) => {
-  const { cid, mid } = event.params;
-  const s = services();
-  const snapshot = await s.infra.store.get(paths.message(cid, mid));
-  if (!snapshot.exists || !snapshot.data) return;
-  await s.messaging.onMessageCreated.handle(cid, mid, snapshot.data);
-});
-
-/** The event's document as the use cases read documents (Timestamps become Dates). */
-const asDocData = (data: unknown) => (data === undefined ? undefined : (fromFirestore(data) as DocData));
+export const onMessageCreated = docCreated('conversations/{cid}/messages/{mid}', ({ params }, s) => s.messaging.onMessageCreated.onCreated(params.cid, params.mid));
 
 /**
  * Edits and tombstones (clients write most of them directly): the audit entry (`message.edited` / `message.deleted`,
  * keyed, so a retry or a callable that recorded it already leaves one entry) and the conversation's lastMessage
  * preview when the changed message is the last one.
  */
-export const onMessageUpdated = onDocumentUpdated({ document: 'conversations/{cid}/messages/{mid}', region: REGION, retry: true }, async (event) => {
-  const { cid, mid } = event.params;
-  await services().messaging.onMessageUpdated.handle(cid, mid, asDocData(event.data?.before.data()), asDocData(event.data?.after.data()));
-});
+export const onMessageUpdated = docUpdated('conversations/{cid}/messages/{mid}', ({ params, before, after }, s) =>
+  s.messaging.onMessageUpdated.handle(params.cid, params.mid, before, after));
 
 /** A renamed user (or a new photo): their member documents, which carry the public profile, follow. */
-export const onUserProfileUpdated = onDocumentUpdated({ document: 'users/{uid}', region: REGION, retry: true }, async (event) => {
-  await services().messaging.memberProfiles.onProfileUpdated(event.params.uid, asDocData(event.data?.before.data()), asDocData(event.data?.after.data()));
-});
+export const onUserProfileUpdated = docUpdated('users/{uid}', ({ params, before, after }, s) => s.messaging.memberProfiles.onProfileUpdated(params.uid, before, after));

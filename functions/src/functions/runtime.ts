@@ -8,6 +8,12 @@ import { cloudServices } from '../composition/cloud.js';
  */
 let current: Services | undefined;
 
+/**
+ * What a wrapper's handler gets: the use cases, without the adapters (`infra`). Only the helpers (callable.ts,
+ * triggers.ts, webhooks.ts) see the adapters, for the account guard, call limits and logging.
+ */
+export type UseCases = Omit<Services, 'infra'>;
+
 export function services(): Services {
   current ??= cloudServices();
   return current;

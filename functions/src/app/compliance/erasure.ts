@@ -1,4 +1,5 @@
-import type { Clock, DocData, DocSnapshot, DocumentStore, Logger, MessageIndex, ObjectStorage, WriteOp } from '../../ports.js';
+import type { Clock, DocData, DocSnapshot, DocumentStore, Logger, MessageIndex, ObjectStorage, UserAccounts, WriteOp } from '../../ports.js';
+import type { Caller } from '../../domain/caller.js';
 import { markAccountDeleted } from '../accounts.js';
 import { fieldOps } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
@@ -50,9 +51,33 @@ export class Erasure {
     private readonly audit: AuditLog,
     private readonly logger: Logger,
     private readonly clock: Clock,
+    /** Firebase Auth: deleteMyAccount deletes the account once the data is erased. */
+    private readonly accounts: Pick<UserAccounts, 'deleteUser'>,
     /** Where conversation media is uploaded (the default bucket); without it only exports are deleted. */
     private readonly mediaStorage?: ObjectStorage,
   ) {}
+
+  /**
+   * deleteMyAccount: the caller's personal data, then her Auth account. In that order, so a failure part-way leaves
+   * an account that can still call again, and the retry finishes both (erasure resumes from what is left; deleting an
+   * account that is already gone is not an error). Deleting the account fires the Auth user-deleted event, which runs
+   * the same erasure once more (`onAuthUserDeleted`): it finds nothing left to do.
+   */
+  async eraseAccount(caller: Caller): Promise<ErasureReport> {
+    const report = await this.eraseUser(caller.uid, { uid: caller.uid, reason: 'self' });
+    await this.accounts.deleteUser(caller.uid);
+    return report;
+  }
+
+  /**
+   * An Auth account was deleted (the console, the Admin SDK, or deleteMyAccount above): erase its data. The Auth
+   * record may name her where the profile did not (an unverified phone, a provider's display name), so those are
+   * scrubbed too.
+   */
+  async onAuthUserDeleted(user: { uid: string; displayName?: string | undefined; email?: string | undefined; phoneNumber?: string | undefined }): Promise<ErasureReport> {
+    const known = identifiersOf({ displayName: user.displayName, email: user.email, phone: user.phoneNumber });
+    return this.eraseUser(user.uid, { uid: 'system:auth', reason: 'auth-deleted' }, known);
+  }
 
   /**
    * `known`: identifiers known from outside the profile (the Auth record the user-deleted trigger receives), so a

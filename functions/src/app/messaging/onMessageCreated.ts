@@ -61,6 +61,16 @@ export type TriggerOutcome =
 export class OnMessageCreated {
   constructor(private readonly deps: OnMessageCreatedDeps) {}
 
+  /**
+   * The trigger's entry: it re-reads the message, so it works on the document as it is now, not as the event carried
+   * it (a message tombstoned before a late trigger ran must not reach the summary or a push with its old text).
+   */
+  async onCreated(cid: string, mid: string): Promise<TriggerOutcome | { status: 'gone' }> {
+    const snapshot = await this.deps.store.get(paths.message(cid, mid));
+    if (!snapshot.exists || !snapshot.data) return { status: 'gone' };
+    return this.handle(cid, mid, snapshot.data);
+  }
+
   async handle(cid: string, mid: string, raw: DocData): Promise<TriggerOutcome> {
     const log = this.deps.logger.child({ conversationId: cid, messageId: mid });
     const parsed = messageSchema.safeParse(raw);

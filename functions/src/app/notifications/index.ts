@@ -5,6 +5,7 @@ import { EventPipeline } from './eventPipeline.js';
 import { NotificationCenter } from './notificationCenter.js';
 import { PreferencesRepo } from './preferencesRepo.js';
 import { RateLimiter } from './rateLimits.js';
+import { NotificationRequests } from './userRequests.js';
 
 /** Settings of the pipeline: plain values, filled from params by src/config.ts (defaults there too). */
 export interface NotificationSettings {
@@ -19,7 +20,10 @@ export interface NotificationSettings {
   concurrency: number;
 }
 
-/** `services.notifications`: routing, digests, preferences, the in-app center. */
+/**
+ * `services.notifications`: routing, digests, preferences, the in-app center. `requests` is what the callables call
+ * (each request's permission check, then the preferences, the center or the pipeline).
+ */
 export function notificationServices(
   infra: Pick<Infra, 'store' | 'publisher' | 'clock' | 'logger'>,
   settings: NotificationSettings,
@@ -35,7 +39,8 @@ export function notificationServices(
     fanoutChunkSize: settings.fanoutChunkSize, concurrency: settings.concurrency,
   });
   const digests = new DigestReleaser({ store, publisher, clock, logger, rateLimiter, webAppUrl: settings.webAppUrl });
-  return { settings, preferences, rateLimiter, center, pipeline, digests };
+  const requests = new NotificationRequests({ audit: shared.audit, preferences, center, pipeline });
+  return { settings, preferences, rateLimiter, center, pipeline, digests, requests };
 }
 
 export type NotificationServices = ReturnType<typeof notificationServices>;

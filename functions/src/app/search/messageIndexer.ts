@@ -1,4 +1,4 @@
-import type { DocumentStore, Logger, MessageIndex, MessageRecord } from '../../ports.js';
+import type { DocData, DocumentStore, Logger, MessageIndex, MessageRecord } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
 import { indexableMessageSchema, MESSAGE_INDEX_SETTINGS, searchRecordId, shouldIndex, toMessageRecord } from '../../domain/search/record.js';
 import type { TimePageOptions } from '../compliance/pages.js';
@@ -39,6 +39,11 @@ export class MessageIndexer {
     });
     await this.index.saveRecords([record]);
     return 'indexed';
+  }
+
+  /** A conversation document changed (the trigger's two versions): its members' `visibleTo` follows, if they changed. */
+  async onConversationUpdated(conversationId: string, before: DocData | undefined, after: DocData | undefined): Promise<number> {
+    return this.syncMembers(conversationId, memberIdsOf(before), memberIdsOf(after));
   }
 
   /**

@@ -1,0 +1,179 @@
+import * as functionsV1 from 'firebase-functions/v1';
+import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from 'firebase-functions/v2/firestore';
+import type { MemoryOption } from 'firebase-functions/v2/options';
+import { onMessagePublished } from 'firebase-functions/v2/pubsub';
+import { onSchedule } from 'firebase-functions/v2/scheduler';
+import { z } from 'zod';
+import type { SecretName } from '../config.js';
+import { topicHandlers } from '../composition/services.js';
+import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
+import type { DocData } from '../ports.js';
+import { describeIssues } from '../domain/validation.js';
+import { REGION, secretParams } from './options.js';
+import type { UseCases } from './runtime.js';
+import { services } from './runtime.js';
+
+/**
+ * One helper per trigger kind (callables are in callable.ts, webhooks in webhooks.ts). Each applies the options every
+ * function of its kind shares (region; retry for Firestore and Pub/Sub events, whose handlers are idempotent; the
+ * secrets the function names), turns the event into plain, validated data and hands it to a use case with the use
+ * cases (`UseCases`: the services without their adapters, so a wrapper cannot reach past a use case). A wrapper is
+ * then one line: which event, which use case.
+ */
+export interface TriggerOptions {
+  /** The secrets the use cases may read (see SECRETS in options.ts). */
+  secrets?: readonly SecretName[];
+  timeoutSeconds?: number;
+  memory?: MemoryOption;
+}
+
+/** `{cid: string, mid: string}` for `conversations/{cid}/messages/{mid}`. */
+type Segments<P extends string> = P extends `${infer Head}/${infer Rest}` ? Head | Segments<Rest> : P;
+type ParamName<S extends string> = S extends `{${infer Name}}` ? Name : never;
+export type ParamsOf<Document extends string> = { [K in ParamName<Segments<Document>>]: string };
+
+/**
+ * A Firestore document as the use cases read documents (Timestamps become Dates, as the store adapter returns them).
+ * Only the shape is checked here: each use case validates its own fields, so a malformed document is recorded by the
+ * code that knows what it should be (a moderation flag, a rejected event) instead of being dropped here.
+ */
+const documentSchema = z.record(z.string(), z.unknown());
+
+export interface DocCreated<P> {
+  params: P;
+  data: DocData;
+  /** The CloudEvent id: the same on every delivery of one event (an idempotency key). */
+  eventId: string;
+}
+
+export interface DocChanged<P> {
+  params: P;
+  /** Undefined when the document did not exist before (created) or does not exist after (deleted). */
+  before: DocData | undefined;
+  after: DocData | undefined;
+  eventId: string;
+}
+
+type Handler<E> = (event: E, s: UseCases) => Promise<unknown>;
+
+const eventOptions = (options: TriggerOptions) => ({
+  region: REGION,
+  retry: true,
+  ...(options.secrets ? { secrets: secretParams(options.secrets) } : {}),
+  ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+  ...(options.memory ? { memory: options.memory } : {}),
+});
+
+type Parsed = { ok: true; data: DocData | undefined } | { ok: false; reason: string };
+
+function parseDocument(raw: unknown, field: string): Parsed {
+  if (raw === undefined) return { ok: true, data: undefined };
+  const parsed = documentSchema.safeParse(fromFirestore(raw));
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: describeIssues(field, parsed.error) };
+}
+
+/**
+ * A document that cannot be handed on is logged and the event acknowledged: a retry would read the same bytes (the
+ * handler would fail the same way for a week of retries).
+ */
+function skip(document: string, eventId: string, reason: string): void {
+  services().infra.logger.warn('trigger event skipped', { document, eventId, reason });
+}
+
+/** A document was created: its data, its path params and the event id. */
+export function docCreated<D extends string>(document: D, handler: Handler<DocCreated<ParamsOf<D>>>, options: TriggerOptions = {}) {
+  return onDocumentCreated({ document, ...eventOptions(options) }, async (event) => {
+    const parsed = parseDocument(event.data?.data(), 'document');
+    if (!parsed.ok || !parsed.data) return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
+    await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, services());
+  });
+}
+
+function changed<D extends string>(document: D, event: { id: string; params: unknown; data?: { before?: { data(): unknown }; after?: { data(): unknown } } }) {
+  const before = parseDocument(event.data?.before?.data(), 'before');
+  const after = parseDocument(event.data?.after?.data(), 'after');
+  if (!before.ok) return { skipped: before.reason };
+  if (!after.ok) return { skipped: after.reason };
+  return { change: { params: event.params as ParamsOf<D>, before: before.data, after: after.data, eventId: event.id } };
+}
+
+/** An existing document changed: both versions. */
+export function docUpdated<D extends string>(document: D, handler: Handler<DocChanged<ParamsOf<D>>>, options: TriggerOptions = {}) {
+  return onDocumentUpdated({ document, ...eventOptions(options) }, async (event) => {
+    const { change, skipped } = changed(document, event);
+    if (!change) return skip(document, event.id, skipped);
+    await handler(change, services());
+  });
+}
+
+/** Created, updated or deleted: `before`/`after` undefined where the document did not exist. */
+export function docWritten<D extends string>(document: D, handler: Handler<DocChanged<ParamsOf<D>>>, options: TriggerOptions = {}) {
+  return onDocumentWritten({ document, ...eventOptions(options) }, async (event) => {
+    const { change, skipped } = changed(document, event);
+    if (!change) return skip(document, event.id, skipped);
+    await handler(change, services());
+  });
+}
+
+/**
+ * A Pub/Sub consumer: hands the JSON body to the topic's handler in the composition root (`topicHandlers`, which the
+ * in-memory bus dispatches through too). Handlers validate the body themselves and record bad input; they throw only
+ * for transient failures they want redelivered.
+ */
+export function pubsubTrigger(topic: string, options: TriggerOptions = {}) {
+  return onMessagePublished({ topic, ...eventOptions(options) }, async (event) => {
+    const handler = topicHandlers(services())[topic];
+    if (!handler) throw new Error(`no handler for topic ${topic}`);
+    let data: unknown;
+    try {
+      data = event.data.message.json;
+    } catch {
+      data = undefined; // not JSON: the handler's schema rejects it and records why
+    }
+    await handler(data, {
+      messageId: event.data.message.messageId,
+      attributes: event.data.message.attributes ?? {},
+      publishedAt: event.data.message.publishTime,
+    });
+  });
+}
+
+/**
+ * A scheduled job (Cloud Scheduler). Times are UTC unless `timeZone` says otherwise. No retry: the next run picks up
+ * what this one left, so every scheduled use case works from what is still to do.
+ */
+export function scheduled(schedule: string, handler: (s: UseCases) => Promise<unknown>, options: TriggerOptions & { timeZone?: string } = {}) {
+  const { timeZone = 'UTC', ...rest } = options;
+  const { retry: _retry, ...shared } = eventOptions(rest);
+  return onSchedule({ schedule, timeZone, ...shared }, async () => {
+    await handler(services());
+  });
+}
+
+/** What the Auth user-deleted event says about the person, as plain data. */
+const authUserSchema = z.object({
+  uid: z.string().min(1),
+  displayName: z.string().nullish().transform((v) => v ?? undefined),
+  email: z.string().nullish().transform((v) => v ?? undefined),
+  phoneNumber: z.string().nullish().transform((v) => v ?? undefined),
+});
+export type DeletedAuthUser = z.output<typeof authUserSchema>;
+
+/**
+ * An Auth account was deleted (console, Admin SDK, deleteMyAccount). This event exists only in the v1 API (v2 has
+ * blocking triggers for create and sign-in, not delete). v1 Auth events are not retried.
+ */
+export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit<TriggerOptions, 'memory'> = {}) {
+  return functionsV1
+    .runWith({
+      ...(options.secrets ? { secrets: [...options.secrets] } : {}),
+      ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+    })
+    .region(REGION)
+    .auth.user()
+    .onDelete(async (user) => {
+      const parsed = authUserSchema.safeParse({ uid: user.uid, displayName: user.displayName, email: user.email, phoneNumber: user.phoneNumber });
+      if (!parsed.success) return skip('auth user', user.uid, describeIssues('user', parsed.error));
+      await handler(parsed.data, services());
+    });
+}
