@@ -6,7 +6,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          // Provider adapters keep their own tests beside them (src/adapters/<provider>/*.test.ts).
+          include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts'],
           // Records every query product code issues and fails the file if firestore.indexes.json cannot serve one.
           setupFiles: ['test/support/queryRecorder.ts'],
           environment: 'node',

@@ -191,7 +191,9 @@ export interface ObjectStorage {
 // ───────────────────────────── delivery: push (FCM), SMS (Twilio), email (SendGrid) ─────────────────────────────
 
 import type { PushMessage } from './domain/delivery/pushMessage.js';
-import type { ProviderError } from './domain/delivery/providerError.js';
+import type { Provider, ProviderError } from './domain/delivery/providerError.js';
+import type { DeliveryStatus } from './domain/delivery.js';
+import type { Category } from './domain/channels.js';
 export type { PushMessage } from './domain/delivery/pushMessage.js';
 
 /** Per-token outcome: one dead token must not stop the user's other devices. */
@@ -271,11 +273,68 @@ export interface DeliverySettings {
   fromEmail(): string;
   /** HMAC key for unsubscribe tokens (a secret, read at call time). */
   unsubscribeKey(): string;
-  /** Verifies X-Twilio-Signature (a secret, read at call time). */
-  twilioAuthToken(): string;
-  /** SendGrid signed event webhook verification key, base64 (a secret, read at call time). */
-  sendgridWebhookPublicKey(): string;
   resilience: ResilienceSettings;
+}
+
+/** A post a provider made to one of our HTTPS webhooks, as its provider folder needs it to authenticate and read it. */
+export interface WebhookRequest {
+  method: string;
+  /** The URL the provider called, as configured (PUBLIC_BASE_URL + function name + query): Twilio signs it. */
+  url: string;
+  /** Lower-case header names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  rawBody: Buffer;
+}
+
+/**
+ * What a provider told us after the send, in delivery terms. Each provider's folder translates its own webhook
+ * (status names, event names, error codes) into these; delivery policy (src/app/delivery/providerEvents.ts) applies them.
+ */
+export type ProviderEvent =
+  /** News about one delivery: a status, a failure after the provider accepted it, engagement. */
+  | {
+    kind: 'delivery';
+    provider: Provider;
+    /** As the provider echoed it back (custom arg, callback URL); policy checks it is one of ours before using it. */
+    deliveryId: string | undefined;
+    /** Set when the post names the message: a post for another message than the delivery's is not applied. */
+    providerMessageId?: string;
+    status?: DeliveryStatus;
+    /** When it happened, if the provider says (SendGrid does); otherwise when we received it. */
+    at?: Date;
+    /** Records the time under this `timestamps.*` field instead of the status's own (spam report, unsubscribe). */
+    timestampField?: string;
+    /** A failure the provider reported after accepting the message; `providerEventId` makes a repeated post a no-op. */
+    failure?: { code: string; message: string; transient: boolean; providerEventId?: string };
+    /** The provider's own words, kept on the record (providerStatus, providerErrorCode, lastProviderEvent, reason). */
+    fields: DocData;
+    /** What the message cost (SMS), reported once per message. */
+    cost?: { amount: number; currency: string };
+  }
+  /** The address must not be mailed again (hard bounce, spam report). */
+  | { kind: 'email-suppressed'; email: string; reason: string; deliveryId?: string }
+  /** The recipient unsubscribed at the provider, from one category or all. */
+  | { kind: 'unsubscribed'; uid: string; category: Category | 'all' }
+  /** A text message someone sent to our number (STOP / START / HELP keywords among them). */
+  | { kind: 'inbound-sms'; from: string; body: string };
+
+/** The parse of one webhook post: its events, or why it is refused (403 unauthenticated, 400 naming the field). */
+export type WebhookParse = { ok: true; events: ProviderEvent[] } | { ok: false; status: 400 | 403; message: string };
+
+/** How policy handled a post: one result per `delivery` event, and a text for the sender if any (an SMS HELP answer). */
+export interface WebhookOutcome {
+  deliveries: ReadonlyArray<'updated' | 'missing' | 'ignored'>;
+  reply?: string;
+}
+
+/**
+ * One provider webhook (Twilio status callback, Twilio inbound SMS, SendGrid event webhook): authenticates the post
+ * (signature over the raw body and URL), validates it (zod) and translates it; then answers in the provider's format
+ * (TwiML, JSON). Lives in the provider's folder; delivery policy never sees the provider's wire format.
+ */
+export interface ProviderWebhook {
+  parse(request: WebhookRequest, now: Date): Promise<WebhookParse>;
+  respond(outcome: WebhookOutcome): { contentType: string; body: string };
 }
 
 export interface DeliveryInfra {
@@ -283,6 +342,8 @@ export interface DeliveryInfra {
   sms: SmsSender;
   smsVerifier: SmsVerifier;
   email: EmailSender;
+  /** By HTTPS function name (`twilioStatus`, `twilioInbound`, `sendgridEvents`): each provider's webhook parsers. */
+  webhooks: Readonly<Record<string, ProviderWebhook>>;
   settings: DeliverySettings;
 }
 

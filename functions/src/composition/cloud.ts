@@ -6,15 +6,14 @@ import type { Settings } from '../config.js';
 import { readSettings, requireSecret } from '../config.js';
 import { AlgoliaMessageIndex } from '../adapters/algolia/algoliaMessageIndex.js';
 import { systemClock } from '../adapters/clocks.js';
-import { FcmPushSender } from '../adapters/fcm/fcmPushSender.js';
+import { fcmProvider } from '../adapters/fcm/index.js';
 import { FirebaseUserAccounts } from '../adapters/firebaseAuth/firebaseUserAccounts.js';
 import { FirestoreDocumentStore } from '../adapters/firestore/firestoreDocumentStore.js';
 import { FunctionsLogger } from '../adapters/functionsLogger.js';
 import { PubSubPublisher } from '../adapters/pubsub/pubsubPublisher.js';
-import { SendgridEmailSender } from '../adapters/sendgrid/sendgridEmailSender.js';
+import { sendgridProvider } from '../adapters/sendgrid/index.js';
 import { CloudStorageExports } from '../adapters/storage/cloudStorageExports.js';
-import { TwilioClientFactory } from '../adapters/twilio/twilioClient.js';
-import { TwilioSmsSender, TwilioVerifier } from '../adapters/twilio/twilioSms.js';
+import { twilioProvider } from '../adapters/twilio/index.js';
 import { DEFAULT_RESILIENCE } from '../app/delivery/resilience.js';
 import type { SandboxConnection } from '../local/sandbox/connect.js';
 import { RedirectAgent, sandboxAlgoliaHosts, sandboxFcmCredential, sandboxProviders } from '../local/sandbox/connect.js';
@@ -99,40 +98,44 @@ function mediaStorage(sandbox: SandboxConnection | undefined) {
   return new CloudStorageExports({ app: adminApp, bucket: () => undefined });
 }
 
-/** Delivery's settings: params as plain values, secrets read when a call needs them. */
-function deliverySettings(settings: Settings, secret: Pick<DeliverySettings, 'unsubscribeKey' | 'twilioAuthToken' | 'sendgridWebhookPublicKey'>): DeliverySettings {
+/** Delivery's settings: params as plain values, the unsubscribe key (a secret) read when a call needs it. */
+function deliverySettings(settings: Settings, unsubscribeKey: () => string): DeliverySettings {
   return {
     publicBaseUrl: () => settings.publicBaseUrl,
     webAppUrl: () => settings.webAppUrl,
     fromEmail: () => settings.sendgrid.fromEmail,
-    ...secret,
+    unsubscribeKey,
     resilience: DEFAULT_RESILIENCE,
   };
 }
 
 /**
- * The real providers (FCM, Twilio, SendGrid); every secret is read when a call needs it. With the sandbox providers
- * running (`sandbox`) the same adapters and SDKs talk to the sandbox with its credentials instead, so the emulator
- * suite works end to end without a single real secret.
+ * The real providers, one folder each (src/adapters/fcm, twilio, sendgrid: sending, error classification, webhooks);
+ * every secret is read when a call needs it. With the sandbox providers running (`sandbox`) the same adapters and SDKs
+ * talk to the sandbox with its credentials instead, so the emulator suite works end to end without a single real secret.
  */
 export function firebaseDelivery(app: () => App, sandbox?: SandboxConnection, settings: Settings = readSettings()): DeliveryInfra {
   if (sandbox) return sandboxDelivery(sandbox, settings);
-  const twilio = new TwilioClientFactory({
-    credentials: () => ({ accountSid: requireSecret('TWILIO_ACCOUNT_SID'), authToken: requireSecret('TWILIO_AUTH_TOKEN') }),
+  const fcm = fcmProvider(app);
+  const twilio = twilioProvider({
+    accountSid: () => requireSecret('TWILIO_ACCOUNT_SID'),
+    authToken: () => requireSecret('TWILIO_AUTH_TOKEN'),
+    timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
+    sender: () => ({ messagingServiceSid: settings.twilio.messagingServiceSid || undefined, from: settings.twilio.fromNumber || undefined }),
+    verifyServiceSid: () => settings.twilio.verifyServiceSid,
+  });
+  const sendgrid = sendgridProvider({
+    apiKey: () => requireSecret('SENDGRID_API_KEY'),
+    webhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
     timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
   });
   return {
-    push: new FcmPushSender(app),
-    sms: new TwilioSmsSender(twilio, {
-      sender: () => ({ messagingServiceSid: settings.twilio.messagingServiceSid || undefined, from: settings.twilio.fromNumber || undefined }),
-    }),
-    smsVerifier: new TwilioVerifier(twilio, () => settings.twilio.verifyServiceSid),
-    email: new SendgridEmailSender({ apiKey: () => requireSecret('SENDGRID_API_KEY'), timeoutMs: DEFAULT_RESILIENCE.timeoutMs }),
-    settings: deliverySettings(settings, {
-      unsubscribeKey: () => requireSecret('UNSUBSCRIBE_SIGNING_KEY'),
-      twilioAuthToken: () => requireSecret('TWILIO_AUTH_TOKEN'),
-      sendgridWebhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
-    }),
+    push: fcm.push,
+    sms: twilio.sms,
+    smsVerifier: twilio.smsVerifier,
+    email: sendgrid.email,
+    webhooks: { ...fcm.webhooks, ...twilio.webhooks, ...sendgrid.webhooks },
+    settings: deliverySettings(settings, () => requireSecret('UNSUBSCRIBE_SIGNING_KEY')),
   };
 }
 
@@ -141,30 +144,35 @@ const SANDBOX_FCM_APP = 'sandbox-fcm';
 /** The provider adapters pointed at the sandbox providers (emulator only): FCM through an https Agent, Twilio through its httpClient, SendGrid through its base URL. */
 function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): DeliveryInfra {
   const creds = SANDBOX_CREDENTIALS;
-  const twilio = new TwilioClientFactory({
-    credentials: () => ({ accountSid: creds.twilio.accountSid, authToken: creds.twilio.authToken }),
-    timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
-    apiOrigin: sandbox.origin,
-  });
   // A second Admin SDK app for messaging only: its credential needs no Google, its agent reaches the sandbox.
   const fcmApp = () =>
     getApps().find((a) => a.name === SANDBOX_FCM_APP) ??
     initializeApp({ projectId: process.env.GCLOUD_PROJECT ?? 'demo-sandbox', credential: sandboxFcmCredential, httpAgent: new RedirectAgent(sandbox.port, sandbox.host) }, SANDBOX_FCM_APP);
+  const fcm = fcmProvider(fcmApp);
+  const twilio = twilioProvider({
+    accountSid: () => creds.twilio.accountSid,
+    authToken: () => creds.twilio.authToken,
+    timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
+    apiOrigin: sandbox.origin,
+    sender: () => {
+      const from = settings.twilio.fromNumber || undefined;
+      return { messagingServiceSid: settings.twilio.messagingServiceSid || (from ? undefined : creds.twilio.messagingServiceSid), from };
+    },
+    verifyServiceSid: () => creds.twilio.verifyServiceSid,
+  });
+  const sendgrid = sendgridProvider({
+    apiKey: () => creds.sendgrid.apiKey,
+    baseUrl: sandbox.origin,
+    timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
+    // The sandbox posts no SendGrid events; a developer who signs their own sets the key in functions/.secret.local.
+    webhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
+  });
   return {
-    push: new FcmPushSender(fcmApp),
-    sms: new TwilioSmsSender(twilio, {
-      sender: () => {
-        const from = settings.twilio.fromNumber || undefined;
-        return { messagingServiceSid: settings.twilio.messagingServiceSid || (from ? undefined : creds.twilio.messagingServiceSid), from };
-      },
-    }),
-    smsVerifier: new TwilioVerifier(twilio, () => creds.twilio.verifyServiceSid),
-    email: new SendgridEmailSender({ apiKey: () => creds.sendgrid.apiKey, baseUrl: sandbox.origin, timeoutMs: DEFAULT_RESILIENCE.timeoutMs }),
-    settings: deliverySettings(settings, {
-      unsubscribeKey: () => creds.unsubscribeKey,
-      twilioAuthToken: () => creds.twilio.authToken,
-      // The sandbox posts no SendGrid events; a developer who signs their own sets the key in functions/.secret.local.
-      sendgridWebhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
-    }),
+    push: fcm.push,
+    sms: twilio.sms,
+    smsVerifier: twilio.smsVerifier,
+    email: sendgrid.email,
+    webhooks: { ...fcm.webhooks, ...twilio.webhooks, ...sendgrid.webhooks },
+    settings: deliverySettings(settings, () => creds.unsubscribeKey),
   };
 }

@@ -2,13 +2,15 @@ import type { Infra } from '../ports.js';
 import type { Settings } from '../config.js';
 import { DEFAULT_SETTINGS } from '../config.js';
 import { ManualClock } from '../adapters/clocks.js';
-import { memoryDelivery } from '../adapters/memory/memoryDelivery.js';
+import { memoryDelivery, memoryWebhookSecrets } from '../adapters/memory/memoryDelivery.js';
 import { MemoryDocumentStore } from '../adapters/memory/memoryDocumentStore.js';
 import { MemoryLogger } from '../adapters/memory/memoryLogger.js';
 import { MemoryMessageIndex } from '../adapters/memory/memoryMessageIndex.js';
 import { MemoryObjectStorage } from '../adapters/memory/memoryObjectStorage.js';
 import { MemoryPublisher } from '../adapters/memory/memoryPublisher.js';
 import { MemoryUserAccounts } from '../adapters/memory/memoryUserAccounts.js';
+import { sendgridWebhooks } from '../adapters/sendgrid/index.js';
+import { twilioWebhooks } from '../adapters/twilio/index.js';
 import type { Services } from './services.js';
 import { topicHandlers } from './services.js';
 
@@ -29,8 +31,24 @@ export function memoryInfra(options: { now?: Date | string; settings?: Settings 
     exportStorage: new MemoryObjectStorage(),
     mediaStorage: new MemoryObjectStorage(),
     accounts: new MemoryUserAccounts(),
-    delivery: memoryDelivery({ publicBaseUrl: settings.publicBaseUrl, webAppUrl: settings.webAppUrl, fromEmail: settings.sendgrid.fromEmail }),
+    delivery: memoryProviders(settings),
   } satisfies Infra;
+}
+
+/**
+ * In-memory senders that capture what would be sent, and the providers' real webhook parsers (signatures, schemas,
+ * status mapping) keyed with `webhookSecrets`, which a test may change.
+ */
+function memoryProviders(settings: Settings) {
+  const webhookSecrets = memoryWebhookSecrets();
+  return {
+    ...memoryDelivery({ publicBaseUrl: settings.publicBaseUrl, webAppUrl: settings.webAppUrl, fromEmail: settings.sendgrid.fromEmail }),
+    webhookSecrets,
+    webhooks: {
+      ...twilioWebhooks({ authToken: () => webhookSecrets.twilioAuthToken }),
+      ...sendgridWebhooks({ publicKey: () => webhookSecrets.sendgridPublicKey }),
+    },
+  };
 }
 
 export type MemoryInfra = ReturnType<typeof memoryInfra>;

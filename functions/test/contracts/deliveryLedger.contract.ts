@@ -6,7 +6,13 @@ import { ProviderError } from '../../src/domain/delivery/providerError.js';
 import type { DeliveryDoc } from '../../src/app/delivery/deliveryRepo.js';
 import { LEASE_MS } from '../../src/app/delivery/deliveryRepo.js';
 import { DeliveryBusyError } from '../../src/app/delivery/channelDelivery.js';
+import { statusEvent } from '../../src/adapters/twilio/statusCallback.js';
 import { NOW, device, deliveryWorld, job, queued } from '../support/delivery.js';
+
+type Services = Awaited<ReturnType<typeof deliveryWorld>>['services'];
+/** A Twilio status callback, read by Twilio's folder and applied by delivery policy (as the twilioStatus webhook does). */
+const twilioStatus = async (services: Services, deliveryId: string, body: Parameters<typeof statusEvent>[1]) =>
+  (await services.delivery.events.apply([statusEvent(deliveryId, body)])).deliveries[0];
 
 /**
  * Channel delivery's check-and-set on deliveries/{id}, on any DocumentStore: the in-memory store in the unit tier
@@ -87,7 +93,7 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       expect(d.errors).toEqual([expect.objectContaining({ code: 'outcome-unknown', provider: 'twilio', transient: false })]);
       expect(infra.publisher.on(TOPICS.email).map((m) => (m.data as { deliveryId: string }).deliveryId)).toEqual([`${eventId}_${uid}_email`]);
       // Twilio had in fact accepted it: its late callback still records the truth.
-      await services.delivery.events.twilioStatus(j.deliveryId, { MessageSid: 'SM1', MessageStatus: 'delivered' });
+      await twilioStatus(services, j.deliveryId, { MessageSid: 'SM1', MessageStatus: 'delivered' });
       expect(await read(j.deliveryId)).toMatchObject({ status: 'delivered' });
 
       // Same crash, but Twilio's status callback reached the ledger before the lease ran out: nothing to resend.
@@ -95,7 +101,7 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       await queued(store, k);
       await services.delivery.repo.claim(k);
       await services.delivery.repo.markProviderCall(k.deliveryId);
-      await services.delivery.events.twilioStatus(k.deliveryId, { MessageSid: 'SM2', MessageStatus: 'sent' });
+      await twilioStatus(services, k.deliveryId, { MessageSid: 'SM2', MessageStatus: 'sent' });
       infra.clock.advance(LEASE_MS + 1);
       await services.delivery.channels.handle('sms', k);
       expect(providers.sms.sent).toHaveLength(0);
@@ -143,11 +149,11 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       const sentAt = infra.clock.now();
       infra.clock.advance(5_000);
       const deliveredAt = infra.clock.now();
-      expect(await services.delivery.events.twilioStatus(j.deliveryId, { MessageSid: sid, MessageStatus: 'delivered', Price: '-0.00790', PriceUnit: 'USD' })).toBe('updated');
+      expect(await twilioStatus(services, j.deliveryId, { MessageSid: sid, MessageStatus: 'delivered', Price: '-0.00790', PriceUnit: 'USD' })).toBe('updated');
       infra.clock.advance(5_000);
       // out of order: Twilio's earlier statuses arrive after delivered, and delivered comes again
       for (const status of ['sent', 'queued', 'delivered']) {
-        await services.delivery.events.twilioStatus(j.deliveryId, { MessageSid: sid, MessageStatus: status, Price: '-0.00790', PriceUnit: 'USD' });
+        await twilioStatus(services, j.deliveryId, { MessageSid: sid, MessageStatus: status, Price: '-0.00790', PriceUnit: 'USD' });
         expect((await read(j.deliveryId)).status).toBe('delivered');
       }
       const d = await read(j.deliveryId);
@@ -163,7 +169,7 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       await services.delivery.channels.handle('sms', j);
       const sid = providers.sms.sent[0]!.sid;
       const callback = (MessageStatus: string) =>
-        services.delivery.events.twilioStatus(j.deliveryId, { MessageSid: sid, MessageStatus, Price: '-0.00790', PriceUnit: 'USD' });
+        twilioStatus(services, j.deliveryId, { MessageSid: sid, MessageStatus, Price: '-0.00790', PriceUnit: 'USD' });
       await Promise.all(['delivered', 'sent', 'queued', 'delivered', 'sent'].map(callback));
       expect(await read(j.deliveryId)).toMatchObject({ status: 'delivered', price: 0.0079 });
       expect((await store.get(`${paths.user(uid)}/deliveryCosts/${NOW.slice(0, 10)}`)).data).toMatchObject({ sms: { count: 1, cost: 0.0079 } });

@@ -1,7 +1,8 @@
 import type {
   DeliveryInfra, DeliverySettings, EmailMessage, EmailSender, PushMessage, PushResult, PushSender, SmsMessage, SmsReceipt, SmsSender, SmsVerifier,
 } from '../../ports.js';
-import { ProviderError } from '../../domain/delivery/providerError.js';
+import type { ProviderError } from '../../domain/delivery/providerError.js';
+import { fcmError } from '../fcm/errors.js';
 
 /**
  * Sandbox providers for tests and the local run: they capture what would have been sent (the local run writes it to
@@ -19,7 +20,8 @@ export class MemoryPushSender implements PushSender {
   async send(messages: readonly PushMessage[]): Promise<PushResult[]> {
     return messages.map((message) => {
       if (this.deadTokens.has(message.token)) {
-        return { token: message.token, ok: false, error: new ProviderError('fcm', false, 'messaging/registration-token-not-registered', 'Requested entity was not found.') };
+        // As FCM answers it, classified by FCM's own folder (a dead token: the device is forgotten).
+        return { token: message.token, ok: false, error: fcmError({ code: 'messaging/registration-token-not-registered', message: 'Requested entity was not found.' }) };
       }
       const error = this.fail?.(message);
       if (error) return { token: message.token, ok: false, error: error as ProviderError };
@@ -74,15 +76,18 @@ export class MemorySmsVerifier implements SmsVerifier {
   }
 }
 
+/**
+ * The providers' webhook secrets in memory (the webhooks themselves are the real parsers, wired in
+ * src/composition/memory.ts). Tests set their own; the local run has no SendGrid posting to it.
+ */
+export const memoryWebhookSecrets = () => ({ twilioAuthToken: 'local-twilio-auth-token', sendgridPublicKey: '' });
+
 /** The plain settings come from the composition root (src/config.ts defaults); the secrets are the sandbox's own. */
 export const memoryDeliverySettings = (values: { publicBaseUrl: string; webAppUrl: string; fromEmail: string }): DeliverySettings => ({
   publicBaseUrl: () => values.publicBaseUrl,
   webAppUrl: () => values.webAppUrl,
   fromEmail: () => values.fromEmail,
   unsubscribeKey: () => 'local-unsubscribe-signing-key',
-  twilioAuthToken: () => 'local-twilio-auth-token',
-  // Tests install the public half of a keypair they generate; the local run has no SendGrid posting to it.
-  sendgridWebhookPublicKey: () => '',
   // Real backoff shape, millisecond delays: tests and the local run do not wait.
   resilience: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000, timeoutMs: 2_000, breakerThreshold: 5, halfOpenAfterMs: 50, giveUpAfterAttempts: 9 },
 });
@@ -94,5 +99,5 @@ export function memoryDelivery(values: Parameters<typeof memoryDeliverySettings>
     smsVerifier: new MemorySmsVerifier(),
     email: new MemoryEmailSender(),
     settings: memoryDeliverySettings(values),
-  } satisfies DeliveryInfra;
+  } satisfies Omit<DeliveryInfra, 'webhooks'>;
 }

@@ -30,9 +30,6 @@ export interface ChannelSender {
   deliver(job: DeliveryJob, log: AttemptLog, context?: DeliveryContext): Promise<Outcome>;
 }
 
-/** FCM token errors after which the token will never work again: remove it at once. */
-const DEAD_TOKEN_CODES = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token']);
-
 export class PushChannel implements ChannelSender {
   constructor(
     private readonly sender: PushSender,
@@ -56,7 +53,8 @@ export class PushChannel implements ChannelSender {
       for (const result of results) {
         if (result.ok) {
           delivered.set(result.token, result.messageId);
-        } else if (DEAD_TOKEN_CODES.has(result.error.code)) {
+        } else if (result.error.recipient === 'unreachable') {
+          // The provider says this token will never work again: forget the device at once.
           pruned += await this.devices.removeToken(job.uid, result.token);
           log.note('fcm', result.error);
         } else if (result.error.transient) {
@@ -114,12 +112,12 @@ export class SmsChannel implements ChannelSender {
       return { kind: 'sent', provider: 'twilio', providerMessageId: receipt.sid, extra: { providerStatus: receipt.status, to: contact.phone } };
     } catch (error) {
       if (error instanceof ProviderError && !error.transient) {
-        // 21610: the number replied STOP at the carrier/Twilio level; remember it so we stop trying.
-        if (error.code === '21610') {
-          await this.contacts.setSmsOptOut(contact.phone, true, 'twilio-21610');
+        // The number opted out at the carrier or provider (Twilio 21610): remember it so we stop trying.
+        if (error.recipient === 'opted-out') {
+          await this.contacts.setSmsOptOut(contact.phone, true, `${error.provider}-${error.code}`);
           return { kind: 'suppressed', reason: 'sms-opted-out' };
         }
-        return { kind: 'failed', reason: `twilio-${error.code}`, provider: 'twilio' };
+        return { kind: 'failed', reason: `${error.provider}-${error.code}`, provider: error.provider };
       }
       throw error;
     }
@@ -160,7 +158,7 @@ export class EmailChannel implements ChannelSender {
       );
       return { kind: 'sent', provider: 'sendgrid', providerMessageId: messageId };
     } catch (error) {
-      if (error instanceof ProviderError && !error.transient) return { kind: 'failed', reason: `sendgrid-${error.code}`, provider: 'sendgrid' };
+      if (error instanceof ProviderError && !error.transient) return { kind: 'failed', reason: `${error.provider}-${error.code}`, provider: error.provider };
       throw error;
     }
   }

@@ -51,7 +51,7 @@ export function buildDelivery(infra: DeliveryDeps) {
     contacts,
     policies,
     channels,
-    events: new ProviderEvents(repo, contacts, infra.preferences, clock, infra.logger),
+    events: new ProviderEvents(repo, contacts, infra.preferences, clock, infra.logger, delivery.webhooks),
     phone: new PhoneVerification(store, delivery.smsVerifier, clock),
     settings: delivery.settings,
   };

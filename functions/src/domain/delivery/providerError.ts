@@ -6,7 +6,31 @@
 export const PROVIDERS = ['fcm', 'twilio', 'sendgrid'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/**
+ * Whether a provider error is throttling rather than failure, and whose limit it is:
+ * - 'provider': the account is over the provider's rate (HTTP 429). Back-pressure for every call to that provider:
+ *   pace to it (Retry-After), never count it toward the circuit breaker.
+ * - 'target': one device, topic or number is over its own limit. Retry that message later; the provider is healthy,
+ *   so neither the breaker nor the other messages are affected.
+ */
+export type ThrottleScope = 'provider' | 'target';
+
+/**
+ * What a permanent error says about the recipient, beyond "this message failed":
+ * - 'unreachable': this address (device token, number, mailbox) will never work again; forget it.
+ * - 'opted-out': the recipient told the provider or carrier to stop; remember it and send no more.
+ */
+export type RecipientVerdict = 'unreachable' | 'opted-out';
+
+/**
+ * A provider's error in delivery terms. Each provider's folder (src/adapters/<provider>/errors.ts) reads its own
+ * codes and fills in `transient`, `throttle` and `recipient`; delivery policy reads only those, never a provider code.
+ */
 export class ProviderError extends Error {
+  /** Throttling, not failure; an HTTP 429 is the provider's rate unless the provider's classifier says otherwise. */
+  readonly throttle: ThrottleScope | undefined;
+  readonly recipient: RecipientVerdict | undefined;
+
   constructor(
     readonly provider: Provider,
     readonly transient: boolean,
@@ -15,9 +39,12 @@ export class ProviderError extends Error {
     message: string,
     /** How long the provider asked us to wait (Retry-After on a 429), in milliseconds. */
     readonly retryAfterMs?: number,
+    meaning: { throttle?: ThrottleScope; recipient?: RecipientVerdict } = {},
   ) {
     super(message);
     this.name = 'ProviderError';
+    this.throttle = meaning.throttle ?? (code === '429' ? 'provider' : undefined);
+    this.recipient = meaning.recipient;
   }
 }
 
@@ -44,18 +71,7 @@ export function isNetworkError(error: unknown): boolean {
   return typeof code === 'string' && NETWORK_CODES.has(code);
 }
 
-/**
- * Whether a provider error is throttling rather than failure, and whose limit it is:
- * - 'provider': the account is over the provider's rate (HTTP 429 from Twilio or SendGrid). Back-pressure for every
- *   call to that provider: pace to it (Retry-After), never count it toward the circuit breaker.
- * - 'target': one device or topic is over its own limit (FCM's rate codes). Retry that message later; the provider
- *   is healthy, so neither the breaker nor the other messages are affected.
- */
-export type ThrottleScope = 'provider' | 'target';
-const FCM_RATE_CODES = new Set(['messaging/message-rate-exceeded', 'messaging/device-message-rate-exceeded', 'messaging/topics-message-rate-exceeded', 'messaging/quota-exceeded']);
+/** Whose limit a throttled call hit (see ThrottleScope); undefined for anything that is not throttling. */
 export function throttleScope(error: unknown): ThrottleScope | undefined {
-  if (!(error instanceof ProviderError)) return undefined;
-  if (error.provider === 'fcm') return FCM_RATE_CODES.has(error.code) ? 'target' : undefined;
-  // Twilio's own code for HTTP 429 is 20429.
-  return error.code === '429' || error.code === '20429' ? 'provider' : undefined;
+  return error instanceof ProviderError ? error.throttle : undefined;
 }

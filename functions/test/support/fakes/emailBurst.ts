@@ -1,4 +1,4 @@
-import { SendgridEmailSender } from '../../../src/adapters/sendgrid/sendgridEmailSender.js';
+import { SendgridEmailSender } from '../../../src/adapters/sendgrid/email.js';
 import { AttemptLog, DEFAULT_PACING, DEFAULT_RESILIENCE, ProviderPolicies } from '../../../src/app/delivery/resilience.js';
 import type { PacingSettings } from '../../../src/app/delivery/resilience.js';
 import type { ResilienceSettings } from '../../../src/ports.js';

@@ -4,6 +4,8 @@ import { TOPICS } from '../../../src/domain/channels.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { DELIVERY_RETENTION_MS } from '../../../src/domain/delivery/record.js';
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
+import { statusEvent } from '../../../src/adapters/twilio/statusCallback.js';
+import { deliveryEvents } from '../../../src/adapters/sendgrid/events.js';
 import { NOW, deliveryWorld, device } from '../../support/delivery.js';
 
 /**
@@ -48,7 +50,7 @@ describe('deliveries/{id} for analytics', () => {
     await w.infra.publisher.drain();
     const smsSid = w.providers.sms.sent[0]!.sid;
     w.infra.clock.set(at(9));
-    await w.services.delivery.events.twilioStatus(deliveryId(eventId, 'u1', 'sms'), { MessageSid: smsSid, MessageStatus: 'delivered', Price: '-0.0079', PriceUnit: 'USD' });
+    await w.services.delivery.events.apply([statusEvent(deliveryId(eventId, 'u1', 'sms'), { MessageSid: smsSid, MessageStatus: 'delivered', Price: '-0.0079', PriceUnit: 'USD' })]);
 
     const push = await delivery(w, deliveryId(eventId, 'u1', 'push'));
     expect(push).toMatchObject({
@@ -121,8 +123,8 @@ describe('deliveries/{id} for analytics', () => {
     const email = deliveryId(outbid2, 'u1', 'email');
     expect(await delivery(w, email)).toMatchObject({ status: 'sent' });
     const bounce = { event: 'bounce', email: 'maya@studio.example', timestamp: T0 / 1000 + 16 * 60 + 5, sg_event_id: 'sg-bounce-1', reason: '550 5.1.1 no such user', deliveryId: email };
-    await w.services.delivery.events.sendgridEvents([bounce]);
-    await w.services.delivery.events.sendgridEvents([bounce]);
+    await w.services.delivery.events.apply(deliveryEvents(bounce));
+    await w.services.delivery.events.apply(deliveryEvents(bounce));
     const bounced = await delivery(w, email);
     expect(bounced).toMatchObject({ status: 'failed', timestamps: { failedAt: at(16 * 60 + 5) } });
     expect(bounced.errors).toEqual([{
@@ -136,7 +138,7 @@ describe('deliveries/{id} for analytics', () => {
       notificationId: 'n1', groupKey: 'order:o1', locale: 'en', content: { sms: { body: 'Shipped' } }, data: {}, fallback: [], createdAt: w.infra.clock.now().toISOString(),
     });
     const sid = w.providers.sms.sent.at(-1)!.sid;
-    for (let i = 0; i < 2; i++) await w.services.delivery.events.twilioStatus(sms, { MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30005' });
+    for (let i = 0; i < 2; i++) await w.services.delivery.events.apply([statusEvent(sms, { MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30005' })]);
     const undelivered = await delivery(w, sms);
     expect(undelivered).toMatchObject({ status: 'undelivered', providerErrorCode: '30005', timestamps: { failedAt: at(16 * 60) } });
     expect(undelivered.errors).toEqual([{ at: at(16 * 60), attempt: 1, provider: 'twilio', code: '30005', message: 'message undelivered', transient: false }]);

@@ -3,6 +3,7 @@ import { paths } from '../../../src/domain/paths.js';
 import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
+import { twilioError } from '../../../src/adapters/twilio/errors.js';
 import { verifyUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import { NOW, device, deliveryWorld, job, queued } from '../../support/delivery.js';
@@ -204,6 +205,20 @@ describe('retries and bad jobs', () => {
     await services.delivery.channels.handle('sms', bad);
     expect(calls).toBe(1);
     expect(await doc(store, bad.deliveryId)).toMatchObject({ status: 'failed', reason: 'twilio-21211', attempts: 1 });
+  });
+
+  it('a number the provider says opted out (Twilio 21610) is suppressed and remembered: no further SMS is attempted', async () => {
+    const { services, store, providers } = await deliveryWorld();
+    let calls = 0;
+    // As Twilio's folder classifies the RestException (src/adapters/twilio/errors.ts): permanent, recipient opted out.
+    providers.sms.fail = () => (++calls, twilioError({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' }));
+    const j = job('sms');
+    await services.delivery.channels.handle('sms', j);
+    expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'suppressed', reason: 'sms-opted-out' });
+    expect(await services.delivery.contacts.isSmsOptedOut('+12125550101')).toBe(true);
+    await services.delivery.channels.handle('sms', job('sms', { eventId: 'evt2' }));
+    expect(calls).toBe(1);
+    expect(await doc(store, 'evt2_u1_sms')).toMatchObject({ status: 'suppressed', reason: 'sms-opted-out' });
   });
 
   it('hands a still-failing job back to Pub/Sub, then gives up after the attempt budget', async () => {

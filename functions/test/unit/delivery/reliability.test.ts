@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import type { App } from 'firebase-admin/app';
-import { FcmPushSender } from '../../../src/adapters/fcm/fcmPushSender.js';
-import { TwilioClientFactory } from '../../../src/adapters/twilio/twilioClient.js';
-import { TwilioSmsSender } from '../../../src/adapters/twilio/twilioSms.js';
-import { SendgridEmailSender } from '../../../src/adapters/sendgrid/sendgridEmailSender.js';
+import { FcmPushSender } from '../../../src/adapters/fcm/push.js';
+import { TwilioClientFactory } from '../../../src/adapters/twilio/client.js';
+import { TwilioSmsSender } from '../../../src/adapters/twilio/sms.js';
+import { SendgridEmailSender } from '../../../src/adapters/sendgrid/email.js';
 import { Loopback } from '../../../src/local/sandbox/http.js';
 import { sendgridProvider } from '../../../src/local/sandbox/sendgrid.js';
 import { twilioProvider } from '../../../src/local/sandbox/twilio.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderPolicies } from '../../../src/app/delivery/resilience.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
+import { fcmError } from '../../../src/adapters/fcm/errors.js';
 import type { ResilienceSettings } from '../../../src/ports.js';
 import { emailBurst } from '../../support/fakes/emailBurst.js';
 
@@ -52,7 +53,8 @@ describe('throttling is back-pressure, not failure', () => {
     const policies = new ProviderPolicies(settings({ maxAttempts: 1 }));
     for (let i = 0; i < 5; i++) {
       await expect(policies.execute('fcm', async () => {
-        throw new ProviderError('fcm', true, 'messaging/message-rate-exceeded', 'rate exceeded for this device');
+        // As FCM's folder classifies firebase-admin's error (src/adapters/fcm/errors.ts): throttle 'target'.
+        throw fcmError({ errorInfo: { code: 'messaging/message-rate-exceeded' }, message: 'rate exceeded for this device' });
       })).rejects.toMatchObject({ transient: true });
     }
     expect(policies.breakerState('fcm')).toBe('closed');

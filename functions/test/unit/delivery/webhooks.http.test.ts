@@ -54,8 +54,8 @@ let services: Services;
 beforeEach(async () => {
   infra = memoryInfra({ now: NOW });
   infra.delivery.settings.publicBaseUrl = () => PUBLIC;
-  infra.delivery.settings.twilioAuthToken = () => AUTH_TOKEN;
-  infra.delivery.settings.sendgridWebhookPublicKey = () => SENDGRID_PUBLIC_KEY;
+  infra.delivery.webhookSecrets.twilioAuthToken = AUTH_TOKEN;
+  infra.delivery.webhookSecrets.sendgridPublicKey = SENDGRID_PUBLIC_KEY;
   services = buildServices(infra);
   useServices(services);
   await infra.store.set(paths.user('u1'), { displayName: 'Maya', phone: '+12125550101', phoneVerified: true, email: 'maya@studio.example', emailVerified: true, timeZone: 'UTC' });

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isValidTwilioSignature } from '../../../src/adapters/twilio/twilioSignature.js';
+import { isValidTwilioSignature } from '../../../src/adapters/twilio/signature.js';
 import { SANDBOX_CREDENTIALS } from '../../../src/local/sandbox/credentials.js';
 import { buildServices } from '../../../src/composition/services.js';
 import { memoryInfra } from '../../../src/composition/memory.js';

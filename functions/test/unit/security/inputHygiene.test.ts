@@ -113,7 +113,7 @@ describe('ids are ids', () => {
 
   it('a signed Twilio status callback with deliveryId=a/b answers 400, not 500', async () => {
     const token = 'twilio-auth-token-for-hygiene';
-    w.infra.delivery.settings.twilioAuthToken = () => token;
+    w.infra.delivery.webhookSecrets.twilioAuthToken = token;
     w.infra.delivery.settings.publicBaseUrl = () => 'https://functions.example';
     for (const id of ['a/b', '..', 'a%2Fb']) {
       const query = `?deliveryId=${encodeURIComponent(id)}`;

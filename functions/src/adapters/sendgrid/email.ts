@@ -1,7 +1,7 @@
 import type { Client } from '@sendgrid/client';
 import type { MailService } from '@sendgrid/mail';
 import type { EmailMessage, EmailSender } from '../../ports.js';
-import { ProviderError, isNetworkError, isTransientStatus, parseRetryAfter } from '../../domain/delivery/providerError.js';
+import { sendgridError } from './errors.js';
 
 export interface SendgridOptions {
   /** Read at call time (a secret). */
@@ -56,21 +56,4 @@ export class SendgridEmailSender implements EmailSender {
       throw sendgridError(error);
     }
   }
-}
-
-/** @sendgrid's ResponseError carries the HTTP status as `code` and the response headers (Retry-After on 429). */
-export function sendgridError(error: unknown): ProviderError {
-  const e = error as { code?: unknown; message?: string; response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } } };
-  if (typeof e.code === 'number') {
-    const detail = e.response?.body?.errors?.map((x) => x.message).join('; ');
-    return new ProviderError(
-      'sendgrid',
-      isTransientStatus(e.code),
-      String(e.code),
-      detail || e.message || `HTTP ${e.code}`,
-      parseRetryAfter(e.response?.headers?.['retry-after'], new Date()),
-    );
-  }
-  if (isNetworkError(error)) return new ProviderError('sendgrid', true, String(e.code), e.message ?? 'network error');
-  return new ProviderError('sendgrid', false, 'unknown', e.message ?? String(error));
 }

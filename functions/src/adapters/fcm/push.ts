@@ -1,25 +1,6 @@
 import type { App } from 'firebase-admin/app';
 import type { PushMessage, PushResult, PushSender } from '../../ports.js';
-import { ProviderError } from '../../domain/delivery/providerError.js';
-
-/** FCM error codes worth another try (the rest — bad token, bad payload, wrong sender — will fail again). */
-const TRANSIENT_CODES = new Set([
-  'messaging/unavailable',
-  'messaging/internal-error',
-  'messaging/server-unavailable',
-  'messaging/message-rate-exceeded',
-  'messaging/quota-exceeded',
-  'messaging/device-message-rate-exceeded',
-  'messaging/topics-message-rate-exceeded',
-  'app/network-error',
-  'app/network-timeout',
-]);
-
-export function fcmError(error: unknown): ProviderError {
-  const e = error as { code?: string; errorInfo?: { code?: string }; message?: string };
-  const code = e.errorInfo?.code ?? e.code ?? 'unknown';
-  return new ProviderError('fcm', TRANSIENT_CODES.has(code), code, e.message ?? String(error));
-}
+import { fcmError } from './errors.js';
 
 /**
  * Push through FCM HTTP v1 with firebase-admin messaging: one `send` per device token, side by side, so each token

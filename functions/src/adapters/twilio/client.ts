@@ -1,6 +1,6 @@
 import type { Twilio } from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient';
-import { ProviderError, isNetworkError, isTransientStatus, parseRetryAfter } from '../../domain/delivery/providerError.js';
+import { ProviderError, isTransientStatus, parseRetryAfter } from '../../domain/delivery/providerError.js';
 
 export interface TwilioCredentials {
   accountSid: string;
@@ -64,15 +64,4 @@ export class TwilioClientFactory {
     this.client.catch(() => (this.client = undefined));
     return this.client;
   }
-}
-
-/** Twilio errors → ProviderError. RestException: 4xx with Twilio's code are permanent (21211 invalid number, 21610 opted out…). */
-export function twilioError(error: unknown): ProviderError {
-  if (error instanceof ProviderError) return error;
-  const e = error as { status?: number; code?: number | string; message?: string };
-  if (typeof e.status === 'number') {
-    return new ProviderError('twilio', isTransientStatus(e.status), String(e.code ?? e.status), e.message ?? `HTTP ${e.status}`);
-  }
-  if (isNetworkError(error)) return new ProviderError('twilio', true, String(e.code), e.message ?? 'network error');
-  return new ProviderError('twilio', false, 'unknown', e.message ?? String(error));
 }
