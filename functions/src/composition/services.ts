@@ -46,7 +46,7 @@ export interface TopicMeta {
 export type TopicHandler = (data: unknown, meta: TopicMeta) => Promise<void>;
 
 /**
- * Pub/Sub consumers by topic. The Cloud Functions (src/functions/pubsub.ts) and the in-memory bus
+ * Pub/Sub consumers by topic. The Cloud Functions (pubsubTrigger, src/functions/triggers.ts) and the in-memory bus
  * (connectMemoryBus, memory.ts) both dispatch through this map, so tests and the local run exercise the same code
  * path. Handlers validate `data` themselves (zod) and must be idempotent: Pub/Sub delivers at least once.
  */
