@@ -1,19 +1,17 @@
-import type { ProviderChannel } from '../../domain/channels.js';
-import { deliveryId } from '../../domain/delivery.js';
-import type { DeliveryJob, RenderedContent } from '../../domain/delivery.js';
+import type { Channel } from '../../domain/channels.js';
+import type { DeliveryJob } from '../../domain/delivery.js';
 import { paths } from '../../domain/paths.js';
 import type { PlannedNotification } from '../../domain/notifications/plans.js';
 import type { EffectivePreferences } from '../../domain/notifications/preferences.js';
-import { decideChannels, fallbackChannels } from '../../domain/notifications/routing.js';
+import { contactOf, planRecipient, routeChannels, withinRateLimits } from '../../domain/notifications/recipientPlan.js';
+import type { Burst, RecipientPlan } from '../../domain/notifications/recipientPlan.js';
 import type { ChannelDecision } from '../../domain/notifications/routing.js';
 import { safeZone } from '../../domain/notifications/schedule.js';
-import { renderNotification } from '../../domain/notifications/templates.js';
 import type { UserProfile } from '../../domain/users.js';
-import type { Clock, DocData, DocumentStore, Publisher } from '../../ports.js';
+import type { Clock, DocData, DocumentStore, DocSnapshot, Publisher, Transaction } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 import { DigestWriter } from './digests.js';
 import { deliveryDoc, publishJobs } from './jobs.js';
-import type { DeliveryBase } from './jobs.js';
 import { NotificationCenter, sortKeyOf, toNotification } from './notificationCenter.js';
 import type { RateLimiter } from './rateLimits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
@@ -51,6 +49,9 @@ export type RecipientOutcome = 'delivered' | 'duplicate' | 'republished';
  * burst it joins) with the unread count, the deliveries docs (queued / batched / suppressed), the rate-limit
  * counts and digest items. Jobs are published after the commit and the receipt marked published; a retry of the
  * same attempt (same Pub/Sub message or trigger event) that finds an unpublished receipt publishes them again.
+ *
+ * The transaction reads what the decision needs, decides with pure domain code (recipientPlan.ts), then writes the
+ * plan. Every read comes before the first write, as Firestore transactions require.
  */
 export async function deliverToRecipient(
   deps: RecipientDeps,
@@ -59,120 +60,166 @@ export async function deliverToRecipient(
   recipient: Recipient,
   notification: PlannedNotification,
 ): Promise<RecipientOutcome> {
-  const { store, clock } = deps;
   const { uid, profile, prefs } = recipient;
-  const zone = safeZone(prefs.timeZone ?? profile.timeZone);
+  const timeZone = safeZone(prefs.timeZone ?? profile.timeZone);
+  const contact = contactOf(profile);
   const receiptPath = recipientPaths.receipt(eventId, uid);
 
-  const result = await store.transaction(async (tx) => {
-    const now = clock.now();
+  const result = await deps.store.transaction(async (tx) => {
+    const now = deps.clock.now();
     const receipt = await tx.get(receiptPath);
-    if (receipt.exists) {
-      const r = receipt.data!;
-      const orphaned = !r.published && (r.owner === attemptId || (r.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS);
-      if (!orphaned) return { outcome: 'duplicate' as const, jobs: [] };
-      tx.update(receiptPath, { owner: attemptId, claimedAt: now });
-      return { outcome: 'republished' as const, jobs: r.jobs as DeliveryJob[] };
-    }
+    if (receipt.exists) return resumeReceipt(tx, receipt, attemptId, now);
 
-    // A burst: the group's window is still open. Critical notifications never wait for a burst.
-    const groupPath = recipientPaths.group(uid, notification.groupKey);
-    const group = (await tx.get(groupPath)).data;
-    const burstInto = group && (group.windowEndsAt as Date) > now ? String(group.notificationId) : undefined;
-    const existing = burstInto ? await tx.get(paths.notification(uid, burstInto)) : undefined;
-    const burstUntil = burstInto && !notification.critical ? (group!.windowEndsAt as Date) : undefined;
-
-    const contact = { emailVerified: profile.emailVerified && !!profile.email, phoneVerified: profile.phoneVerified && !!profile.phone };
-    let decisions = decideChannels(notification, {
-      prefs, timeZone: zone, now, ...contact,
-      ...(burstUntil ? { burstUntil } : {}),
+    const burst = await readBurst(tx, uid, notification, now);
+    const routed = routeChannels(notification, { prefs, timeZone, contact, burst: burst?.burst, now });
+    const limits = await reserveRateLimits(tx, deps.rateLimiter, routed, { uid, timeZone, now });
+    const decisions = withinRateLimits(routed, (channel) => limits.get(channel)!.allowed);
+    const digests = await readDigests(tx, uid, decisions);
+    const plan = planRecipient({
+      eventId, uid, locale: profile.locale, notification, decisions, inAppAllowed: limits.get('inApp')?.allowed ?? false,
+      contact, burst: burst?.burst, webAppUrl: deps.webAppUrl, now,
     });
 
-    // Rate limits, read inside this transaction so the count and the delivery commit together.
-    const reservations = new Map<string, Awaited<ReturnType<RateLimiter['reserveIn']>>>();
-    for (const d of decisions) {
-      if (d.action === 'send') reservations.set(d.channel, await deps.rateLimiter.reserveIn(tx, { uid, channel: d.channel, timeZone: zone, now }));
-    }
-    decisions = decisions.map((d): ChannelDecision =>
-      d.action === 'send' && d.channel !== 'inApp' && !reservations.get(d.channel)!.allowed ? { channel: d.channel, action: 'suppress', reason: 'rate_limited' } : d,
-    );
-    const digests = new DigestWriter(uid);
-    await digests.read(tx, decisions.flatMap((d) => (d.action === 'batch' ? [d.releaseAt] : [])));
-
-    // ── writes ──
-    const notificationId = burstInto ?? `${eventId}_${notification.type}`;
-    const count = burstInto ? Number(group!.count ?? 1) + 1 : 1;
-    const rendered = renderNotification(notification.type, notification.vars, {
-      locale: profile.locale, count, url: `${deps.webAppUrl}${notification.data.link ?? '/notifications'}`,
-    });
-    const inApp = decisions.find((d) => d.channel === 'inApp');
-    if (inApp && reservations.get('inApp')!.allowed) {
-      reservations.get('inApp')!.commit();
-      if (existing?.exists) {
-        const before = toNotification(existing);
-        tx.update(existing.path, {
-          title: rendered.title, body: rendered.body, data: notification.data, count, read: false, readAt: null, updatedAt: now,
-        });
-        if (before.read) tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
-      } else {
-        tx.create(paths.notification(uid, notificationId), {
-          type: notification.type, category: notification.category, priority: notification.priority, critical: notification.critical,
-          title: rendered.title, body: rendered.body, data: notification.data, groupKey: notification.groupKey, count,
-          read: false, readAt: null, archived: false, createdAt: now, updatedAt: now,
-          expiresAt: expiresAtFor('notifications', now), sortKey: sortKeyOf(now, notificationId), eventId,
-        });
-        tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
-      }
-    }
-    tx.set(groupPath, burstInto
-      ? { count: fieldOps.increment(1), lastAt: now }
-      : { groupKey: notification.groupKey, notificationId, count: 1, startedAt: now, lastAt: now, windowEndsAt: new Date(now.getTime() + BURST_WINDOW_MS) },
-    { merge: true });
-
-    const jobs: DeliveryJob[] = [];
-    const base = (channel: ProviderChannel): DeliveryBase => ({
-      deliveryId: deliveryId(eventId, uid, channel), eventId, uid, channel, type: notification.type, category: notification.category,
-      priority: notification.priority, critical: notification.critical, notificationId, groupKey: notification.groupKey,
-    });
-    const sending = decisions.filter((d) => d.action === 'send' && d.channel !== 'inApp').map((d) => d.channel as ProviderChannel);
-    const primary = sending[0];
-    for (const d of decisions) {
-      if (d.channel === 'inApp') continue;
-      const b = base(d.channel);
-      if (d.action === 'suppress') {
-        tx.set(paths.delivery(b.deliveryId), deliveryDoc(b, 'suppressed', now, d.reason));
-      } else if (d.action === 'batch') {
-        tx.set(paths.delivery(b.deliveryId), deliveryDoc(b, 'batched', now, d.reason, { releaseAt: d.releaseAt }));
-        digests.add(d.releaseAt, {
-          channel: d.channel, type: notification.type, category: notification.category, priority: notification.priority,
-          groupKey: notification.groupKey, notificationId, vars: notification.vars, data: notification.data, deliveryId: b.deliveryId,
-        });
-      } else {
-        reservations.get(d.channel)!.commit();
-        // A critical notification's primary job carries every channel's content, so delivery can fall back.
-        const carriesFallback = notification.critical && d.channel === primary;
-        const fallback = carriesFallback ? fallbackChannels(decisions, d.channel, contact) : [];
-        const content: RenderedContent = carriesFallback
-          ? { [d.channel]: rendered[d.channel], ...Object.fromEntries(fallback.map((c) => [c, rendered[c]])) }
-          : { [d.channel]: rendered[d.channel] };
-        tx.set(paths.delivery(b.deliveryId), deliveryDoc(b, 'queued', now, undefined, fallback.length ? { fallback } : {}));
-        jobs.push({
-          ...b, locale: profile.locale, content, fallback,
-          data: { ...notification.data, notificationId, type: notification.type }, createdAt: now.toISOString(),
-        });
-      }
-    }
+    writeInApp(tx, { uid, eventId, notification, plan, existing: burst?.notification, limits, now });
+    writeGroup(tx, { uid, notification, plan, burst: burst?.burst, now });
+    writeDeliveries(tx, { notification, plan, digests, limits, now });
     digests.write(tx, now);
-    tx.create(receiptPath, {
-      uid, notificationId, owner: attemptId, claimedAt: now, published: jobs.length === 0, expiresAt: expiresAtFor('recipients', now),
-      jobs: jobs as unknown as DocData[], channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
-    });
-    return { outcome: 'delivered' as const, jobs };
+    writeReceipt(tx, receiptPath, { uid, attemptId, plan, decisions, now });
+    return { outcome: 'delivered' as const, jobs: plan.jobs };
   });
 
   if (result.jobs.length > 0) {
     await publishJobs(deps.publisher, result.jobs);
-    await store.update(receiptPath, { published: true, publishedAt: clock.now() });
+    await deps.store.update(receiptPath, { published: true, publishedAt: deps.clock.now() });
   }
   return result.outcome;
+}
+
+type Reservation = Awaited<ReturnType<RateLimiter['reserveIn']>>;
+type StepResult = { outcome: RecipientOutcome; jobs: DeliveryJob[] };
+
+/**
+ * This recipient was handled already. A receipt whose jobs were never marked published belongs to this attempt
+ * retried, or to a run that died (claimed long ago): take it over and publish its jobs again. Otherwise a duplicate.
+ */
+function resumeReceipt(tx: Transaction, receipt: DocSnapshot, attemptId: string, now: Date): StepResult {
+  const r = receipt.data!;
+  const orphaned = !r.published && (r.owner === attemptId || (r.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS);
+  if (!orphaned) return { outcome: 'duplicate', jobs: [] };
+  tx.update(receipt.path, { owner: attemptId, claimedAt: now });
+  return { outcome: 'republished', jobs: r.jobs as DeliveryJob[] };
+}
+
+/** The group's open burst (its window has not ended) and the notification it collapsed into, if still there. */
+async function readBurst(
+  tx: Transaction,
+  uid: string,
+  notification: PlannedNotification,
+  now: Date,
+): Promise<{ burst: Burst; notification: DocSnapshot } | undefined> {
+  const group = (await tx.get(recipientPaths.group(uid, notification.groupKey))).data;
+  if (!group || !((group.windowEndsAt as Date) > now)) return undefined;
+  const notificationId = String(group.notificationId);
+  return {
+    burst: { notificationId, count: Number(group.count ?? 1), windowEndsAt: group.windowEndsAt as Date },
+    notification: await tx.get(paths.notification(uid, notificationId)),
+  };
+}
+
+/** Rate-limit counters of the channels that would send, read in this transaction so count and delivery commit together. */
+async function reserveRateLimits(
+  tx: Transaction,
+  rateLimiter: RateLimiter,
+  decisions: readonly ChannelDecision[],
+  { uid, timeZone, now }: { uid: string; timeZone: string; now: Date },
+): Promise<Map<Channel, Reservation>> {
+  const reservations = new Map<Channel, Reservation>();
+  for (const d of decisions) {
+    if (d.action === 'send') reservations.set(d.channel, await rateLimiter.reserveIn(tx, { uid, channel: d.channel, timeZone, now }));
+  }
+  return reservations;
+}
+
+/** The pending digests the batched channels go into. */
+async function readDigests(tx: Transaction, uid: string, decisions: readonly ChannelDecision[]): Promise<DigestWriter> {
+  const digests = new DigestWriter(uid);
+  await digests.read(tx, decisions.flatMap((d) => (d.action === 'batch' ? [d.releaseAt] : [])));
+  return digests;
+}
+
+/** The in-app notification, new or the burst's one updated, and the unread count when it turns unread. */
+function writeInApp(
+  tx: Transaction,
+  { uid, eventId, notification, plan, existing, limits, now }: {
+    uid: string; eventId: string; notification: PlannedNotification; plan: RecipientPlan; existing: DocSnapshot | undefined;
+    limits: Map<Channel, Reservation>; now: Date;
+  },
+): void {
+  if (!plan.inApp) return;
+  limits.get('inApp')!.commit();
+  const { notificationId, count, rendered } = plan;
+  if (existing?.exists) {
+    const before = toNotification(existing);
+    tx.update(existing.path, {
+      title: rendered.title, body: rendered.body, data: notification.data, count, read: false, readAt: null, updatedAt: now,
+    });
+    if (before.read) tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
+    return;
+  }
+  tx.create(paths.notification(uid, notificationId), {
+    type: notification.type, category: notification.category, priority: notification.priority, critical: notification.critical,
+    title: rendered.title, body: rendered.body, data: notification.data, groupKey: notification.groupKey, count,
+    read: false, readAt: null, archived: false, createdAt: now, updatedAt: now,
+    expiresAt: expiresAtFor('notifications', now), sortKey: sortKeyOf(now, notificationId), eventId,
+  });
+  tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
+}
+
+/** The group's burst window: counted into while open, opened by the first notification of a burst. */
+function writeGroup(
+  tx: Transaction,
+  { uid, notification, plan, burst, now }: { uid: string; notification: PlannedNotification; plan: RecipientPlan; burst: Burst | undefined; now: Date },
+): void {
+  tx.set(recipientPaths.group(uid, notification.groupKey), burst
+    ? { count: fieldOps.increment(1), lastAt: now }
+    : { groupKey: notification.groupKey, notificationId: plan.notificationId, count: 1, startedAt: now, lastAt: now, windowEndsAt: new Date(now.getTime() + BURST_WINDOW_MS) },
+  { merge: true });
+}
+
+/** One delivery record per provider channel; batched ones join their digest, queued ones take their rate-limit unit. */
+function writeDeliveries(
+  tx: Transaction,
+  { notification, plan, digests, limits, now }: {
+    notification: PlannedNotification; plan: RecipientPlan; digests: DigestWriter; limits: Map<Channel, Reservation>; now: Date;
+  },
+): void {
+  for (const d of plan.deliveries) {
+    const path = paths.delivery(d.base.deliveryId);
+    if (d.status === 'suppressed') {
+      tx.set(path, deliveryDoc(d.base, 'suppressed', now, d.reason));
+    } else if (d.status === 'batched') {
+      tx.set(path, deliveryDoc(d.base, 'batched', now, d.reason, { releaseAt: d.releaseAt }));
+      digests.add(d.releaseAt, {
+        channel: d.base.channel, type: notification.type, category: notification.category, priority: notification.priority,
+        groupKey: notification.groupKey, notificationId: plan.notificationId, vars: notification.vars, data: notification.data,
+        deliveryId: d.base.deliveryId,
+      });
+    } else {
+      limits.get(d.base.channel)!.commit();
+      tx.set(path, deliveryDoc(d.base, 'queued', now, undefined, d.fallback.length ? { fallback: d.fallback } : {}));
+    }
+  }
+}
+
+/** The receipt: proof this recipient was handled, with the jobs to publish (again, if this run dies before that). */
+function writeReceipt(
+  tx: Transaction,
+  receiptPath: string,
+  { uid, attemptId, plan, decisions, now }: { uid: string; attemptId: string; plan: RecipientPlan; decisions: readonly ChannelDecision[]; now: Date },
+): void {
+  tx.create(receiptPath, {
+    uid, notificationId: plan.notificationId, owner: attemptId, claimedAt: now, published: plan.jobs.length === 0,
+    expiresAt: expiresAtFor('recipients', now),
+    jobs: plan.jobs as unknown as DocData[], channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
+  });
 }

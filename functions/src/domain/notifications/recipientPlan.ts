@@ -1,0 +1,131 @@
+import type { Channel, ProviderChannel } from '../channels.js';
+import { deliveryId } from '../delivery.js';
+import type { DeliveryJob, RenderedContent } from '../delivery.js';
+import type { DeliveryBase } from '../delivery/record.js';
+import type { PlannedNotification } from './plans.js';
+import type { EffectivePreferences } from './preferences.js';
+import { decideChannels, fallbackChannels } from './routing.js';
+import type { ChannelDecision } from './routing.js';
+import { renderNotification } from './templates.js';
+import type { Rendered } from './templates.js';
+
+/**
+ * What one notification becomes for one recipient, decided from what the recipient transaction read (the burst it
+ * may join, the rate-limit counters, the profile): the in-app notification's id and count, and per provider channel a
+ * delivery record queued with its job, batched for a digest, or suppressed. Pure: the transaction reads, calls
+ * these, and writes what they return (src/app/notifications/recipientDelivery.ts).
+ */
+
+/** Whether the recipient can be reached on the channels that need a verified contact point. */
+export interface Contact {
+  emailVerified: boolean;
+  phoneVerified: boolean;
+}
+
+export const contactOf = (profile: { email?: string | null; emailVerified: boolean; phone?: string | null; phoneVerified: boolean }): Contact => ({
+  emailVerified: profile.emailVerified && !!profile.email,
+  phoneVerified: profile.phoneVerified && !!profile.phone,
+});
+
+/** The group's notification this one collapses into, while the group's window is open. */
+export interface Burst {
+  notificationId: string;
+  /** Notifications in the group so far. */
+  count: number;
+  windowEndsAt: Date;
+}
+
+export interface RoutingInput {
+  prefs: EffectivePreferences;
+  timeZone: string;
+  contact: Contact;
+  burst: Burst | undefined;
+  now: Date;
+}
+
+/** Channels before rate limits. Critical notifications never wait for a burst. */
+export function routeChannels(notification: PlannedNotification, { prefs, timeZone, contact, burst, now }: RoutingInput): ChannelDecision[] {
+  const burstUntil = burst && !notification.critical ? burst.windowEndsAt : undefined;
+  return decideChannels(notification, { prefs, timeZone, now, ...contact, ...(burstUntil ? { burstUntil } : {}) });
+}
+
+/**
+ * Outbound channels over their daily limit are suppressed. The in-app center keeps its `send` decision (the receipt
+ * says so) and is skipped at write time when over its limit.
+ */
+export function withinRateLimits(decisions: readonly ChannelDecision[], allowed: (channel: Channel) => boolean): ChannelDecision[] {
+  return decisions.map((d): ChannelDecision =>
+    d.action === 'send' && d.channel !== 'inApp' && !allowed(d.channel) ? { channel: d.channel, action: 'suppress', reason: 'rate_limited' } : d,
+  );
+}
+
+export type PlannedDelivery =
+  | { base: DeliveryBase; status: 'suppressed'; reason: string }
+  | { base: DeliveryBase; status: 'batched'; reason: string; releaseAt: Date }
+  | { base: DeliveryBase; status: 'queued'; fallback: ProviderChannel[]; job: DeliveryJob };
+
+export interface RecipientPlan {
+  /** The in-app notification: the burst's, or a new one named after the event. */
+  notificationId: string;
+  count: number;
+  rendered: Rendered;
+  /** Whether the in-app center gets it (switched on for the type and within its limit). */
+  inApp: boolean;
+  /** One per provider channel decided, in routing order. */
+  deliveries: PlannedDelivery[];
+  jobs: DeliveryJob[];
+}
+
+export interface PlanInput {
+  eventId: string;
+  uid: string;
+  locale: string;
+  notification: PlannedNotification;
+  /** After rate limits (withinRateLimits). */
+  decisions: readonly ChannelDecision[];
+  inAppAllowed: boolean;
+  contact: Contact;
+  burst: Burst | undefined;
+  webAppUrl: string;
+  now: Date;
+}
+
+export function planRecipient(input: PlanInput): RecipientPlan {
+  const { eventId, uid, notification, decisions, contact, burst, now } = input;
+  const notificationId = burst?.notificationId ?? `${eventId}_${notification.type}`;
+  const count = burst ? burst.count + 1 : 1;
+  const rendered = renderNotification(notification.type, notification.vars, {
+    locale: input.locale, count, url: `${input.webAppUrl}${notification.data.link ?? '/notifications'}`,
+  });
+  const base = (channel: ProviderChannel): DeliveryBase => ({
+    deliveryId: deliveryId(eventId, uid, channel), eventId, uid, channel, type: notification.type, category: notification.category,
+    priority: notification.priority, critical: notification.critical, notificationId, groupKey: notification.groupKey,
+  });
+  const primary = decisions.find((d) => d.action === 'send' && d.channel !== 'inApp')?.channel as ProviderChannel | undefined;
+  const deliveries: PlannedDelivery[] = [];
+  for (const d of decisions) {
+    if (d.channel === 'inApp') continue;
+    const b = base(d.channel);
+    if (d.action === 'suppress') deliveries.push({ base: b, status: 'suppressed', reason: d.reason });
+    else if (d.action === 'batch') deliveries.push({ base: b, status: 'batched', reason: d.reason, releaseAt: d.releaseAt });
+    else {
+      // A critical notification's primary job carries every channel's content, so delivery can fall back.
+      const carriesFallback = notification.critical && d.channel === primary;
+      const fallback = carriesFallback ? fallbackChannels(decisions, d.channel, contact) : [];
+      const content: RenderedContent = carriesFallback
+        ? { [d.channel]: rendered[d.channel], ...Object.fromEntries(fallback.map((c) => [c, rendered[c]])) }
+        : { [d.channel]: rendered[d.channel] };
+      const job: DeliveryJob = {
+        ...b, locale: input.locale, content, fallback,
+        data: { ...notification.data, notificationId, type: notification.type }, createdAt: now.toISOString(),
+      };
+      deliveries.push({ base: b, status: 'queued', fallback, job });
+    }
+  }
+  return {
+    notificationId, count, rendered,
+    inApp: input.inAppAllowed && decisions.some((d) => d.channel === 'inApp'),
+    deliveries,
+    jobs: deliveries.flatMap((d) => (d.status === 'queued' ? [d.job] : [])),
+  };
+}
