@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock, DocumentStore, WriteOp } from '../../ports.js';
+import type { Caller } from '../../domain/caller.js';
 import { paths } from '../../domain/paths.js';
 import { permissionDenied } from '../../domain/errors.js';
 import { docId, localeTag } from '../../domain/validation.js';
@@ -66,7 +67,12 @@ export class DeviceRegistry {
     private readonly clock: Clock,
   ) {}
 
-  async register(uid: string, input: RegisterDevice): Promise<{ deviceId: string; deviceSecret?: string }> {
+  /**
+   * The caller's device: a user registers and unregisters only her own (the device documents live under her uid);
+   * moving a token another account holds needs the proof above.
+   */
+  async register(caller: Pick<Caller, 'uid'>, input: RegisterDevice): Promise<{ deviceId: string; deviceSecret?: string }> {
+    const { uid } = caller;
     const deviceId = input.deviceId ?? tokenDeviceId(input.token);
     const now = this.clock.now();
     const path = paths.device(uid, deviceId);
@@ -99,7 +105,8 @@ export class DeviceRegistry {
     return { deviceId, ...(minted ? { deviceSecret: minted } : {}) };
   }
 
-  async unregister(uid: string, target: { deviceId: string } | { token: string }): Promise<{ removed: number }> {
+  async unregister(caller: Pick<Caller, 'uid'>, target: { deviceId: string } | { token: string }): Promise<{ removed: number }> {
+    const { uid } = caller;
     if ('deviceId' in target) {
       const snap = await this.store.get(paths.device(uid, target.deviceId));
       if (!snap.exists) return { removed: 0 };

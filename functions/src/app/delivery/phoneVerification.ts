@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Clock, DocumentStore, SmsVerifier } from '../../ports.js';
+import type { Caller } from '../../domain/caller.js';
 import { fieldOps } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
 import { AppError, failedPrecondition, invalidArgument } from '../../domain/errors.js';
@@ -53,7 +54,9 @@ export class PhoneVerification {
     private readonly clock: Clock,
   ) {}
 
-  async start(uid: string, input: z.infer<typeof startPhoneVerificationSchema>): Promise<{ phone: string; status: string }> {
+  /** The caller proves a number of her own: nobody starts or checks a verification for someone else. */
+  async start(caller: Pick<Caller, 'uid'>, input: z.infer<typeof startPhoneVerificationSchema>): Promise<{ phone: string; status: string }> {
+    const { uid } = caller;
     const phone = toE164(input.phone, input.country as never);
     const now = this.clock.now();
     await this.store.transaction(async (tx) => {
@@ -72,7 +75,8 @@ export class PhoneVerification {
     return { phone, status };
   }
 
-  async check(uid: string, input: z.infer<typeof checkPhoneVerificationSchema>): Promise<{ verified: boolean; phone?: string }> {
+  async check(caller: Pick<Caller, 'uid'>, input: z.infer<typeof checkPhoneVerificationSchema>): Promise<{ verified: boolean; phone?: string }> {
+    const { uid } = caller;
     const pending = (await this.store.get(pendingPath(uid))).data;
     const phone = pending?.phone as string | undefined;
     const startedAt = pending?.startedAt as Date | undefined;

@@ -40,7 +40,7 @@ describe('Firestore trigger helpers', () => {
   afterAll(() => useServices(undefined));
 
   it('docCreated hands the use case plain data (Timestamps as Dates), the path params and the event id', async () => {
-    const seen = vi.fn(async () => undefined);
+    const seen = vi.fn(async (_event: unknown) => undefined);
     const fn = docCreated('things/{thingId}/parts/{partId}', async (event) => seen(event));
     const at = new Date('2026-06-01T10:00:00Z');
     const snapshot = fft.firestore.makeDocumentSnapshot({ name: 'bowl', at: Timestamp.fromDate(at), nested: { at: Timestamp.fromDate(at) } }, 'things/t1/parts/p1');
@@ -49,7 +49,7 @@ describe('Firestore trigger helpers', () => {
   });
 
   it('docUpdated hands both versions', async () => {
-    const seen = vi.fn(async () => undefined);
+    const seen = vi.fn(async (_event: unknown) => undefined);
     const fn = docUpdated('users/{uid}', async (event) => seen(event));
     const before = fft.firestore.makeDocumentSnapshot({ displayName: 'Ana' }, 'users/u1');
     const after = fft.firestore.makeDocumentSnapshot({ displayName: 'Ana B' }, 'users/u1');
@@ -60,8 +60,10 @@ describe('Firestore trigger helpers', () => {
 
 describe('wrappers hand over; the use case decides', () => {
   let s: Services;
+  let infra: ReturnType<typeof memoryInfra>;
   beforeEach(async () => {
-    s = buildServices(memoryInfra({ now: '2026-06-10T14:00:00Z' }));
+    infra = memoryInfra({ now: '2026-06-10T14:00:00Z' });
+    s = buildServices(infra);
     useServices(s);
     for (const uid of ['alice', 'bob']) await s.infra.store.set(paths.user(uid), { displayName: uid, email: `${uid}@example.com`, emailVerified: true });
   });
@@ -79,14 +81,13 @@ describe('wrappers hand over; the use case decides', () => {
     await runCreated(cid, 'm1', sent);
     expect((await s.infra.store.get(paths.conversation(cid))).data?.lastMessage).toMatchObject({ messageId: 'm1', preview: 'final' });
     // Gone before the trigger ran: nothing is counted, summarised or audited.
-    const before = s.infra.store.dump();
+    const before = infra.store.dump();
     await runCreated(cid, 'm2', { ...sent, clientMessageId: 'c2' });
-    expect(s.infra.store.dump()).toEqual(before);
+    expect(infra.store.dump()).toEqual(before);
   });
 
   it('deleteMyAccount: erasure, then the Auth account; a failure between the two is finished by the retry', async () => {
-    const accounts = s.infra.accounts as unknown as { deleteUser(uid: string): Promise<void> };
-    const deleteUser = vi.spyOn(accounts, 'deleteUser').mockRejectedValueOnce(new Error('auth unavailable'));
+    const deleteUser = vi.spyOn(infra.accounts, 'deleteUser').mockRejectedValueOnce(new Error('auth unavailable'));
     const fn = deleteMyAccount as CallableFunction<unknown, unknown>;
     await expect(call(fn, { confirm: true }, { uid: 'alice' })).rejects.toMatchObject({ code: 'internal' });
     expect((await s.infra.store.get(paths.user('alice'))).exists).toBe(false);

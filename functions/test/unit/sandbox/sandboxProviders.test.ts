@@ -54,8 +54,8 @@ describe('sandbox providers', () => {
     const infra = { ...memoryInfra({ now: new Date() }), delivery: firebaseDelivery(() => { throw new Error('the sandbox needs no default app'); }, connection) };
     const services = buildServices(infra);
     await infra.store.set(paths.user('u1'), { displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'UTC' });
-    await services.delivery.devices.register('u1', { token: 'sandbox-token-aaaaaaaaaaaaaaaaaaaa', platform: 'android', appVersion: '1.0', locale: 'en' });
-    await services.delivery.devices.register('u1', { token: `${SANDBOX_DEAD_TOKEN_PREFIX}bbbbbbbbbbbbbbbbbbbb`, platform: 'ios', appVersion: '1.0', locale: 'en' });
+    await services.delivery.devices.register({ uid: 'u1' }, { token: 'sandbox-token-aaaaaaaaaaaaaaaaaaaa', platform: 'android', appVersion: '1.0', locale: 'en' });
+    await services.delivery.devices.register({ uid: 'u1' }, { token: `${SANDBOX_DEAD_TOKEN_PREFIX}bbbbbbbbbbbbbbbbbbbb`, platform: 'ios', appVersion: '1.0', locale: 'en' });
     for (const channel of ['push', 'sms', 'email'] as const) {
       const j = job(channel);
       await queued(infra.store, j);
