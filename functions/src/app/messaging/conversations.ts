@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Clock, DocData, DocumentStore, Transaction } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit.js';
 import type { Caller } from '../../domain/caller.js';
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
+import { hashedId } from '../../domain/ids.js';
 import type { Conversation, Member, MemberRole } from '../../domain/messaging/conversation.js';
 import { GROUP_LIMITS, directConversationId, newMember, nextOwner, publicProfileOf } from '../../domain/messaging/conversation.js';
 import type { Action } from '../../domain/messaging/permissions.js';
@@ -98,7 +99,7 @@ export class Conversations {
       throw invalidArgument(`data.memberIds: a group has at most ${GROUP_LIMITS.maxMembers} members`, { fields: ['data.memberIds'] });
     }
     const cid = input.requestId
-      ? `grp_${createHash('sha256').update(`${caller.uid}\n${input.requestId}`).digest('hex').slice(0, 24)}`
+      ? hashedId(`${caller.uid}\n${input.requestId}`, { length: 24, prefix: 'grp_' })
       : `grp_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
     const now = this.deps.clock.now();
     return this.store.transaction(async (tx) => {
@@ -121,8 +122,7 @@ export class Conversations {
       });
       tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'owner', now, publicProfileOf(owner?.data))));
       input.memberIds.forEach((uid, i) => tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))));
-      this.systemMessage(tx, cid, caller.uid, 'group.created', `created the group “${input.title}”`, input.memberIds, now);
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.created', target: { type: 'conversation', id: cid }, details: { memberIds } });
+      this.recordGroupChange(tx, cid, caller, { action: 'group.created', text: `created the group “${input.title}”`, targetUids: input.memberIds, details: { memberIds } }, now);
       return { conversationId: cid, created: true };
     });
   }
@@ -146,8 +146,7 @@ export class Conversations {
       const now = this.deps.clock.now();
       tx.update(paths.conversation(cid), changes);
       const what = Object.keys(changes).map((k) => k.replace('settings.', '')).join(', ');
-      this.systemMessage(tx, cid, caller.uid, 'group.updated', `changed the group's ${what}`, [], now);
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.updated', target: { type: 'conversation', id: cid }, details: { changes } });
+      this.recordGroupChange(tx, cid, caller, { action: 'group.updated', text: `changed the group's ${what}`, targetUids: [], details: { changes } }, now);
       return { conversationId: cid };
     });
   }
@@ -167,8 +166,7 @@ export class Conversations {
       const now = this.deps.clock.now();
       tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayUnion(...input.memberIds) });
       input.memberIds.forEach((uid, i) => tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))));
-      this.systemMessage(tx, cid, caller.uid, 'group.members_added', `added ${input.memberIds.length} member(s)`, input.memberIds, now);
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.members_added', target: { type: 'conversation', id: cid }, details: { memberIds: input.memberIds } });
+      this.recordGroupChange(tx, cid, caller, { action: 'group.members_added', text: `added ${input.memberIds.length} member(s)`, targetUids: input.memberIds, details: { memberIds: input.memberIds } }, now);
       return { conversationId: cid, memberCount: conversation.memberIds.length + input.memberIds.length };
     });
   }
@@ -181,8 +179,7 @@ export class Conversations {
       authorize('removeMember', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       this.dropMember(tx, cid, input.uid);
-      this.systemMessage(tx, cid, caller.uid, 'group.member_removed', 'removed a member', [input.uid], now);
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.member_removed', target: { type: 'conversation', id: cid }, details: { uid: input.uid } });
+      this.recordGroupChange(tx, cid, caller, { action: 'group.member_removed', text: 'removed a member', targetUids: [input.uid], details: { uid: input.uid } }, now);
       return { conversationId: cid };
     });
   }
@@ -194,8 +191,7 @@ export class Conversations {
       authorize('changeRole', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       tx.update(paths.member(cid, input.uid), { role: input.role });
-      this.systemMessage(tx, cid, caller.uid, 'group.role_changed', `made a member ${input.role === 'admin' ? 'an admin' : 'a member'}`, [input.uid], now);
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.role_changed', target: { type: 'conversation', id: cid }, details: { uid: input.uid, role: input.role } });
+      this.recordGroupChange(tx, cid, caller, { action: 'group.role_changed', text: `made a member ${input.role === 'admin' ? 'an admin' : 'a member'}`, targetUids: [input.uid], details: { uid: input.uid, role: input.role } }, now);
       return { conversationId: cid, uid: input.uid, role: input.role };
     });
   }
@@ -210,8 +206,7 @@ export class Conversations {
       const now = this.deps.clock.now();
       tx.update(paths.member(cid, input.uid), { role: 'owner' });
       tx.update(paths.member(cid, caller.uid), { role: 'admin' });
-      this.systemMessage(tx, cid, caller.uid, 'group.ownership_transferred', 'handed ownership on', [input.uid], now);
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.ownership_transferred', target: { type: 'conversation', id: cid }, details: { from: caller.uid, to: input.uid } });
+      this.recordGroupChange(tx, cid, caller, { action: 'group.ownership_transferred', text: 'handed ownership on', targetUids: [input.uid], details: { from: caller.uid, to: input.uid } }, now);
       return { conversationId: cid, ownerId: input.uid };
     });
   }
@@ -229,8 +224,7 @@ export class Conversations {
         if (newOwner) tx.update(paths.member(cid, newOwner), { role: 'owner' });
       }
       this.dropMember(tx, cid, caller.uid);
-      this.systemMessage(tx, cid, caller.uid, 'group.member_left', newOwner ? 'left the group and handed ownership on' : 'left the group', newOwner ? [newOwner] : [], now);
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'group.member_left', target: { type: 'conversation', id: cid }, details: { newOwner: newOwner ?? null } });
+      this.recordGroupChange(tx, cid, caller, { action: 'group.member_left', text: newOwner ? 'left the group and handed ownership on' : 'left the group', targetUids: newOwner ? [newOwner] : [], details: { newOwner: newOwner ?? null } }, now);
       return { conversationId: cid, newOwner: newOwner ?? null };
     });
   }
@@ -320,16 +314,27 @@ export class Conversations {
     tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayRemove(uid) });
   }
 
-  /** The visible trail of a group change, in the conversation itself. */
-  private systemMessage(tx: Transaction, cid: string, actorUid: string, action: string, text: string, targetUids: string[], now: Date): void {
+  /**
+   * The two traces of a group change, written in the change's own transaction so they never disagree with it: a
+   * system message members see in the conversation, and the audit entry. One action names both.
+   */
+  private recordGroupChange(
+    tx: Transaction,
+    cid: string,
+    caller: Caller,
+    change: { action: string; text: string; targetUids: string[]; details: DocData },
+    now: Date,
+  ): void {
+    const { action, text, targetUids, details } = change;
     const clientMessageId = `sys-${now.getTime()}-${randomUUID().slice(0, 8)}`;
     tx.create(paths.message(cid, clientMessageId), {
-      senderId: actorUid,
+      senderId: caller.uid,
       type: 'system',
       text,
-      system: { action, actorUid, targetUids },
+      system: { action, actorUid: caller.uid, targetUids },
       clientMessageId,
       createdAt: now,
     });
+    this.deps.audit.recordIn(tx, { actorUid: caller.uid, action, target: { type: 'conversation', id: cid }, details });
   }
 }

@@ -3,6 +3,7 @@ import { fieldOps } from '../../ports.js';
 import { TOPICS } from '../../domain/channels.js';
 import { DocNotFoundError } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
+import type { EventMessage } from '../../domain/notifications/events.js';
 import type { Conversation, Member } from '../../domain/messaging/conversation.js';
 import { isAfter, isUnreadAt, pushRecipients, readPosition } from '../../domain/messaging/conversation.js';
 import type { Message } from '../../domain/messaging/message.js';
@@ -15,23 +16,11 @@ import { excerptOf } from './moderation.js';
 import { messageAudit } from './messageAudit.js';
 import { loadMembers, toConversation } from './records.js';
 
-/** The envelope the notification pipeline consumes from `domain-events` (its contract). */
-export interface NewMessageEvent {
-  type: 'messaging.new_message';
-  idempotencyKey: string;
-  occurredAt: string;
-  payload: {
-    conversationId: string;
-    messageId: string;
-    senderId: string;
-    senderName: string;
-    recipientIds: string[];
-    conversationTitle?: string;
-    preview: string;
-    messageType: string;
-    encrypted: boolean;
-  };
-}
+/**
+ * What a new message publishes on `domain-events` for the notification pipeline: the message event of the intake
+ * schemas (domain/notifications/events.ts), so the contract is written once.
+ */
+export type NewMessageEvent = EventMessage<'messaging.new_message'>;
 
 /**
  * Marks that the counters of one message were applied (`countedFor`: the members it was counted for) and whether its

@@ -83,6 +83,19 @@ export const eventEnvelopeSchema = z.object({
   audience: audienceSchema.optional(),
 });
 
+/**
+ * An event as its producer writes it (the domain-events topic, publishEvent, an events/ document), before parseEvent:
+ * the schemas' input side, with occurredAt as an ISO string. Producers inside this codebase type their messages with
+ * it, so the contract is written once, here.
+ */
+export type EventMessage<T extends EventType> = {
+  type: T;
+  idempotencyKey: string;
+  occurredAt: string;
+  payload: z.input<(typeof eventPayloadSchemas)[T]>;
+  audience?: z.input<typeof audienceSchema>;
+};
+
 export type DomainEvent = {
   [T in EventType]: { type: T; idempotencyKey: string; occurredAt: Date; payload: EventPayload<T>; audience?: Audience };
 }[EventType];
