@@ -46,9 +46,11 @@ export class DocNotFoundError extends AppError {
 
 /**
  * What a caught value says, for logs and stored `error` fields: an Error's message (its stack with `stack: true`, for
- * logs that need where it was thrown); anything else thrown (a string, a plain object) as `String(value)`.
+ * logs that need where it was thrown), or the message of an error-like object (SDKs and HTTP clients reject with
+ * plain objects that carry one); anything else thrown (a string, a number) as `String(value)`.
  */
 export function errorText(error: unknown, { stack = false }: { stack?: boolean } = {}): string {
   if (error instanceof Error) return stack ? (error.stack ?? error.message) : error.message;
-  return String(error);
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : String(error);
 }

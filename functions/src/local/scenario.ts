@@ -1,4 +1,5 @@
 import { paths } from '../domain/paths.js';
+import { errorText } from '../domain/errors.js';
 import { Evidence } from './evidence.js';
 import type { LocalSystem } from './localSystem.js';
 import type { OutputFiles } from './outputs.js';
@@ -236,7 +237,7 @@ export const STEPS: readonly Step[] = [
           ctx.problems.push(`${label} was allowed`);
         } catch (error) {
           const e = error as { code?: string; message?: string };
-          ctx.transcript.detail(`${label} → denied: ${e.code ?? ''} "${e.message ?? String(error)}"`);
+          ctx.transcript.detail(`${label} → denied: ${e.code ?? ''} "${errorText(error)}"`);
         }
       }
       const title = (await store.get(paths.conversation(cid))).data?.title;

@@ -15,6 +15,11 @@ describe('errorText', () => {
     expect(errorText(error, { stack: true })).toBe('no trace');
   });
 
+  it('gives the message of an error-like object (an SDK rejecting with a plain object)', () => {
+    expect(errorText({ status: 400, code: 21211, message: "The 'To' number is not valid" })).toBe("The 'To' number is not valid");
+    expect(errorText({ code: 'messaging/internal-error', message: 42 })).toBe('[object Object]');
+  });
+
   it('writes anything else thrown as String(value)', () => {
     expect(errorText('plain string')).toBe('plain string');
     expect(errorText(42)).toBe('42');

@@ -1,4 +1,5 @@
 import { ProviderError } from '../../domain/delivery/providerError.js';
+import { errorText } from '../../domain/errors.js';
 
 /** FCM error codes worth another try (the rest — bad token, bad payload, wrong sender — will fail again). */
 const TRANSIENT_CODES = new Set([
@@ -28,7 +29,7 @@ const DEAD_TOKEN_CODES = new Set(['messaging/registration-token-not-registered',
 export function fcmError(error: unknown): ProviderError {
   const e = error as { code?: string; errorInfo?: { code?: string }; message?: string };
   const code = e.errorInfo?.code ?? e.code ?? 'unknown';
-  return new ProviderError('fcm', TRANSIENT_CODES.has(code), code, e.message ?? String(error), undefined, {
+  return new ProviderError('fcm', TRANSIENT_CODES.has(code), code, errorText(error), undefined, {
     ...(TARGET_RATE_CODES.has(code) ? { throttle: 'target' as const } : {}),
     ...(DEAD_TOKEN_CODES.has(code) ? { recipient: 'unreachable' as const } : {}),
   });

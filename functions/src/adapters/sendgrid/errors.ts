@@ -1,4 +1,5 @@
 import { ProviderError, isNetworkError, isTransientStatus, parseRetryAfter } from '../../domain/delivery/providerError.js';
+import { errorText } from '../../domain/errors.js';
 
 /**
  * SendGrid errors → ProviderError. @sendgrid's ResponseError carries the HTTP status as `code` and the response headers
@@ -17,5 +18,5 @@ export function sendgridError(error: unknown): ProviderError {
     );
   }
   if (isNetworkError(error)) return new ProviderError('sendgrid', true, String(e.code), e.message ?? 'network error');
-  return new ProviderError('sendgrid', false, 'unknown', e.message ?? String(error));
+  return new ProviderError('sendgrid', false, 'unknown', errorText(error));
 }

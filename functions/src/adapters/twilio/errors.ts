@@ -1,4 +1,5 @@
 import { ProviderError, isNetworkError, isTransientStatus } from '../../domain/delivery/providerError.js';
+import { errorText } from '../../domain/errors.js';
 
 /** Twilio's codes that say something about the recipient (https://www.twilio.com/docs/api/errors). */
 const OPTED_OUT = new Set([
@@ -25,5 +26,5 @@ export function twilioError(error: unknown): ProviderError {
     });
   }
   if (isNetworkError(error)) return new ProviderError('twilio', true, String(e.code), e.message ?? 'network error');
-  return new ProviderError('twilio', false, 'unknown', e.message ?? String(error));
+  return new ProviderError('twilio', false, 'unknown', errorText(error));
 }
