@@ -181,9 +181,10 @@ export class Erasure {
     }
     // Text, sender name, attachment names and visibleTo, all from the documents as they now are.
     await this.indexer.reindexConversation(cid);
-    const member = await this.store.get(paths.member(cid, uid));
-    if (member.exists) {
-      await this.store.delete(member.path);
+    // Her membership and her read position go; both are keyed by her uid and say nothing once she has left.
+    for (const snap of await this.store.getAll([paths.member(cid, uid), paths.readPosition(cid, uid)])) {
+      if (!snap?.exists) continue;
+      await this.store.delete(snap.path);
       report.deletedDocuments += 1;
     }
   }

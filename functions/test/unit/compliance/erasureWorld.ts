@@ -90,6 +90,8 @@ export async function seedWorld(infra: WorldInfra, services: Services) {
   await seedConversation(store, 'g1', [UID, 'u_bob', 'u_dave'], { title: `${NAME}'s weaving circle`, createdBy: UID });
   for (const [cid, uid] of [['dm', UID], ['dm', 'u_bob'], ['g1', UID], ['g1', 'u_bob'], ['g1', 'u_dave']] as const) {
     await store.update(paths.member(cid, uid), { displayName: uid === UID ? NAME : `Name of ${uid}` });
+    // Her read position (markConversationRead's reads/{uid}): a document keyed by her uid.
+    await store.set(paths.readPosition(cid, uid), { lastReadAt: new Date(NOW) });
   }
   await seedMessage(store, 'dm', `${UID}_m1`, { senderId: UID, clientMessageId: 'm1', text: `Call me on ${PHONE} or mail ${EMAIL}`, createdAt: new Date('2024-05-02T00:00:00Z') });
   await seedMessage(store, 'dm', `${UID}_m2`, {
