@@ -1,13 +1,10 @@
 import functionsTest from 'firebase-functions-test';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import { expect } from 'vitest';
-import { buildServices } from '../../../src/composition/services.js';
 import type { Services } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import type { MemoryInfra } from '../../../src/composition/memory.js';
-import { useServices } from '../../../src/functions/runtime.js';
 import type { Role } from '../../../src/domain/caller.js';
-import { paths } from '../../../src/domain/paths.js';
+import { testWorld } from '../../support/world.js';
 
 const fft = functionsTest();
 
@@ -44,14 +41,9 @@ export interface World {
   dump(): Record<string, Record<string, unknown>>;
 }
 
-/** In-memory services installed for the callables, with a verified profile for each uid. */
+/** The test world (test/support/world.ts) installed for the callables, with a user of the default profile for each uid. */
 export async function world(uids: string[], now = '2026-11-21T10:00:00.000Z'): Promise<World> {
-  const infra = memoryInfra({ now });
-  const services = buildServices(infra);
-  useServices(services);
-  for (const uid of uids) {
-    await infra.store.set(paths.user(uid), { displayName: `User ${uid}`, kind: 'collector', email: `${uid}@example.com`, emailVerified: true, timeZone: 'UTC', locale: 'en' });
-  }
+  const { infra, services } = await testWorld({ now, users: uids, install: true });
   const dump = () =>
     Object.fromEntries(Object.entries(structuredClone(infra.store.dump())).filter(([path]) => !path.startsWith('callLimits/'))) as Record<string, Record<string, unknown>>;
   return { infra, services, dump };
