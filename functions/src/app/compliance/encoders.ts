@@ -7,7 +7,7 @@ import { TranscriptFonts } from './pdfFonts.js';
 /**
  * Streaming encoders: each turns an async iterable of records into a Readable that pulls the next record only when
  * the consumer (the storage upload) wants more bytes. Nothing is collected in memory, whatever the export's size.
- * The libraries (csv-stringify, pdfkit, archiver) load on first use.
+ * The libraries (csv-stringify, pdfkit) load on first use; the ZIP writer is zip.ts.
  */
 
 /** `{"<header keys>": …, "<itemsKey>": [ item, item, … ]}`, written item by item. */
@@ -100,35 +100,6 @@ function emptyLayoutCaches(doc: PDFKit.PDFDocument): void {
   // pdfkit has no public call for this: its fonts are in `_fontFamilies`, each with a `layoutCache` object.
   const families = (doc as unknown as { _fontFamilies?: Record<string, { layoutCache?: object }> })._fontFamilies ?? {};
   for (const font of Object.values(families)) if (font.layoutCache) font.layoutCache = Object.create(null) as object;
-}
-
-export interface ZipEntry {
-  name: string;
-  /** Called when the archive reaches this entry, so each entry's records are read only then. */
-  content: () => Promise<Readable> | Readable;
-}
-
-/** A ZIP written entry after entry; an entry's stream is opened only once the previous one is finished. */
-export async function zipStream(entries: readonly ZipEntry[]): Promise<Readable> {
-  const { default: archiver } = await import('archiver');
-  const archive = archiver('zip', { zlib: { level: 6 } });
-  void (async () => {
-    try {
-      for (const entry of entries) {
-        const content = await entry.content();
-        const finished = new Promise<void>((resolve, reject) => {
-          content.once('end', resolve);
-          content.once('error', reject);
-        });
-        archive.append(content, { name: entry.name });
-        await finished;
-      }
-      await archive.finalize();
-    } catch (error) {
-      archive.destroy(error instanceof Error ? error : new Error(String(error)));
-    }
-  })();
-  return archive;
 }
 
 export async function* mapAsync<T, U>(items: AsyncIterable<T>, fn: (item: T) => U): AsyncGenerator<U> {

@@ -13,7 +13,8 @@ import type { ExportedMessage } from '../../domain/compliance/exportRows.js';
 import { MESSAGE_COLUMNS, plain, toExportedMessage } from '../../domain/compliance/exportRows.js';
 import { memberIdsOf, UNKNOWN_SENDER } from '../search/messageIndexer.js';
 import { DELETED_USER_NAME } from '../../domain/search/record.js';
-import { csvStream, jsonStream, mapAsync, pdfTranscript, zipStream } from './encoders.js';
+import { csvStream, jsonStream, mapAsync, pdfTranscript } from './encoders.js';
+import { zipStream } from './zip.js';
 import { pagesByTime } from './pages.js';
 
 export interface ExportResult {
@@ -106,7 +107,7 @@ export class Exports {
       format: 'zip',
       onBehalf: false,
       range: {},
-      source: () => zipStream(entries),
+      source: async () => zipStream(entries, { modified: this.clock.now() }),
     });
   }
 
