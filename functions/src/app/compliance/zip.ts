@@ -1,6 +1,6 @@
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants, crc32, createDeflateRaw } from 'node:zlib';
+import { crc32, createDeflateRaw } from 'node:zlib';
 
 /**
  * A streaming ZIP writer whose entries compress in parallel.
@@ -162,13 +162,14 @@ function gatherBlocks(seen: (block: Buffer) => void): Transform {
 
 const VERSION = 45; // 4.5: ZIP64
 const FLAGS = 0x0008 | 0x0800; // sizes in the data descriptor; UTF-8 names
+const DEFLATED = 8;
 
 function localHeader(name: Buffer, [time, date]: [number, number]): Buffer {
   const b = Buffer.alloc(30);
   b.writeUInt32LE(0x04034b50, 0);
   b.writeUInt16LE(20, 4);
   b.writeUInt16LE(FLAGS, 6);
-  b.writeUInt16LE(8, 8);
+  b.writeUInt16LE(DEFLATED, 8);
   b.writeUInt16LE(time, 10);
   b.writeUInt16LE(date, 12);
   // CRC and sizes (14-25) are zero: they follow the data.
@@ -199,7 +200,7 @@ function centralHeader(name: Buffer, [time, date]: [number, number], crc: number
   b.writeUInt16LE((3 << 8) | VERSION, 4); // made by: Unix
   b.writeUInt16LE(zip64 ? VERSION : 20, 6);
   b.writeUInt16LE(FLAGS, 8);
-  b.writeUInt16LE(8, 10);
+  b.writeUInt16LE(DEFLATED, 10);
   b.writeUInt16LE(time, 12);
   b.writeUInt16LE(date, 14);
   b.writeUInt32LE(crc >>> 0, 16);
