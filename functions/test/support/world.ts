@@ -100,11 +100,28 @@ export interface WorldOptions<S extends DocumentStore, A extends Adapters> {
 
 export type WorldInfra<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>> = Omit<MemoryInfra, 'store' | keyof A> & A & { store: S };
 
+export interface TestWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>> {
+  /** The adapters: in-memory ones (concrete types, for assertions) except those the test replaced. */
+  infra: WorldInfra<S, A>;
+  services: Services;
+  store: S;
+  clock: WorldInfra<S, A>['clock'];
+  publisher: WorldInfra<S, A>['publisher'];
+  settings: Settings;
+  /** Seeds one user: the defaults, then the seed's fields. */
+  addUser(user: string | UserSeed): Promise<void>;
+  addUsers(users: ReadonlyArray<string | UserSeed>): Promise<void>;
+  addConversation(cid: string, memberIds: string[], extra?: Record<string, unknown>): Promise<void>;
+  addMessage(cid: string, mid: string, message: Record<string, unknown>): Promise<void>;
+  /** Registers a device at the world's current time; returns its token. */
+  addDevice(uid: string, deviceId: string, fields?: Record<string, unknown>): Promise<string>;
+}
+
 /**
  * The world without users, synchronously (for fixtures that are built outside an async context); `testWorld` is
  * this plus `users`.
  */
-export function bareWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>>(options: Omit<WorldOptions<S, A>, 'users'> = {}) {
+export function bareWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>>(options: Omit<WorldOptions<S, A>, 'users'> = {}): TestWorld<S, A> {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const memory = memoryInfra({ ...(options.now === undefined ? {} : { now: options.now }), settings });
   const wired: Infra = { ...memory, ...(options.adapters ?? {}), ...(options.store ? { store: options.store } : {}) };
@@ -118,29 +135,26 @@ export function bareWorld<S extends DocumentStore = MemoryDocumentStore, A exten
     infra,
     services,
     store: infra.store,
-    clock: infra.clock,
-    publisher: infra.publisher,
+    // Generic indexed types do not narrow inside the function; at the call site they are the concrete adapters.
+    clock: clock as TestWorld<S, A>['clock'],
+    publisher: wired.publisher as TestWorld<S, A>['publisher'],
     settings,
-    /** Seeds one user: the defaults, then the seed's fields. */
     addUser: (user: string | UserSeed) => seedUser(store, user),
     async addUsers(users: ReadonlyArray<string | UserSeed>) {
       for (const user of users) await seedUser(store, user);
     },
     addConversation: (cid: string, memberIds: string[], extra: Record<string, unknown> = {}) => seedConversation(store, cid, memberIds, extra),
     addMessage: (cid: string, mid: string, message: Record<string, unknown>) => seedMessage(store, cid, mid, message),
-    /** Registers a device now (the world's clock); returns its token. */
     addDevice: (uid: string, deviceId: string, fields: Record<string, unknown> = {}) => seedDevice(store, uid, deviceId, clock.now(), fields),
   };
 }
 
 /** The one world builder: services from the composition root over the in-memory adapters, with `users` seeded. */
-export async function testWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>>(options: WorldOptions<S, A> = {}) {
+export async function testWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>>(options: WorldOptions<S, A> = {}): Promise<TestWorld<S, A>> {
   const world = bareWorld<S, A>(options);
   await world.addUsers(options.users ?? []);
   return world;
 }
-
-export type TestWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>> = ReturnType<typeof bareWorld<S, A>>;
 
 /** Subscribes only `topics`' consumers, with the metadata connectMemoryBus hands them. */
 function connectTopics(services: Services, publisher: MemoryInfra['publisher'], topics: readonly string[]) {

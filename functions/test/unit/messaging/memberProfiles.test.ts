@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { memoryInfra } from '../../../src/composition/memory.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { MemberProfiles } from '../../../src/app/messaging/memberProfiles.js';
 import type { DocumentStore } from '../../../src/ports.js';
 import { paths } from '../../../src/domain/paths.js';
 import { publicProfileOf } from '../../../src/domain/messaging/conversation.js';
 import { readSeed } from '../../../src/local/seedData.js';
 import { seedDocuments } from '../../../src/local/seedDocuments.js';
+import { testWorld } from '../../support/world.js';
 import { as, messagingWorld } from './setup.js';
 
 type World = Awaited<ReturnType<typeof messagingWorld>>;
@@ -141,12 +140,12 @@ describe('renames reach member documents (onUserProfileUpdated)', () => {
 
 describe('erasure removes the copied name with the member documents', () => {
   it('after erasing a user, no member document (or anything else) holds their name or photo', async () => {
-    const infra = memoryInfra({ now: '2026-11-21T10:00:00.000Z' });
-    const services = buildServices(infra);
     const NAME = 'Mira Weaverly';
     const PHOTO_URL = 'https://cdn.example.com/u/mira-weaverly.jpg';
-    await infra.store.set(paths.user('mira'), { displayName: NAME, photoUrl: PHOTO_URL, email: 'mira@example.com' });
-    for (const uid of ['otto', 'ada']) await infra.store.set(paths.user(uid), { displayName: `User ${uid}` });
+    const { infra, services } = await testWorld({
+      now: '2026-11-21T10:00:00.000Z',
+      users: [{ uid: 'mira', displayName: NAME, photoUrl: PHOTO_URL, email: 'mira@example.com' }, 'otto', 'ada'],
+    });
     const c = services.messaging.conversations;
     const { conversationId: dm } = await c.createDirect(as('mira'), { otherUid: 'otto' });
     const { conversationId: group } = await c.createGroup(as('ada'), { title: 'Dyers', memberIds: ['mira', 'otto'] });

@@ -2,11 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { paths } from '../../../src/domain/paths.js';
 import { screenText } from '../../../src/domain/messaging/moderationFilter.js';
 import { moderationItemId, moderationItemPath } from '../../../src/app/messaging/moderation.js';
-import { buildServices } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { createGroup, decideModeration, reportMessage, sendMessage } from '../../../src/functions/messaging.js';
 import { call } from '../../support/callables.js';
+import { testWorld } from '../../support/world.js';
 import { as, groupWorld, textMessage, triggerFor } from './setup.js';
 
 describe('automated filter', () => {
@@ -108,9 +107,7 @@ describe('messaging callables (through the callable wrapper)', () => {
   afterEach(() => useServices(undefined));
 
   it('require auth, name bad fields, and enforce admin on decisions', async () => {
-    const infra = memoryInfra({ now: '2026-11-21T10:00:00Z' });
-    useServices(buildServices(infra));
-    for (const uid of ['owner', 'member', 'mod']) await infra.store.set(paths.user(uid), { displayName: uid });
+    await testWorld({ now: '2026-11-21T10:00:00Z', users: ['owner', 'member', 'mod'], install: true });
     await expect(call(createGroup, { title: 'G', memberIds: ['member'] })).rejects.toMatchObject({ code: 'unauthenticated' });
     const error = (await call(createGroup, { title: '', memberIds: [] }, { uid: 'owner' }).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'invalid-argument' });

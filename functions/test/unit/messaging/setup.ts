@@ -1,21 +1,15 @@
-import { memoryInfra } from '../../../src/composition/memory.js';
-import { AuditLog } from '../../../src/app/audit.js';
-import { messagingServices } from '../../../src/app/messaging/index.js';
-import type { Caller, Role } from '../../../src/domain/caller.js';
 import { paths } from '../../../src/domain/paths.js';
+import { as, testWorld } from '../../support/world.js';
+
+export { as };
 
 export const T0 = '2026-11-21T10:00:00.000Z';
 
-/** Messaging over the in-memory adapters, with a few users, as the use-case tests need it. */
+/** The test world (test/support/world.ts) at T0 with a few users, and its messaging use cases. */
 export async function messagingWorld(uids: string[] = ['owner', 'admin', 'member', 'other', 'outsider']) {
-  const infra = memoryInfra({ now: T0 });
-  const audit = new AuditLog(infra.store, infra.clock);
-  const messaging = messagingServices(infra, {}, { audit });
-  for (const uid of uids) await infra.store.set(paths.user(uid), { displayName: `User ${uid}`, kind: 'creator' });
-  return { infra, messaging, store: infra.store, clock: infra.clock };
+  const world = await testWorld({ now: T0, users: uids });
+  return { ...world, messaging: world.services.messaging };
 }
-
-export const as = (uid: string, ...roles: Role[]): Caller => ({ uid, roles: new Set(roles) });
 
 /** A group `g` owned by `owner`, with `admin` as admin and `member`, `other` as members. */
 export async function groupWorld(settings: { announcementOnly?: boolean; e2ee?: boolean } = {}) {
