@@ -3,6 +3,8 @@ import type { ExportedMessage } from '../../domain/compliance/exportRows.js';
 import { csvRow, plain, transcriptEntry } from '../../domain/compliance/exportRows.js';
 import type { Weight } from './pdfFonts.js';
 import { TranscriptFonts } from './pdfFonts.js';
+import type { TranscriptLayoutStats } from './pdfLayout.js';
+import { adjustCurrentFont } from './pdfLayout.js';
 
 /**
  * Streaming encoders: each turns an async iterable of records into a Readable that pulls the next record only when
@@ -48,7 +50,18 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
   const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', margin: 50, bufferPages: false, info: { Title: title, Producer: 'craft-comms export' } });
   const fonts = new TranscriptFonts();
-  const registered = new Set<string>();
+  const layouts = new Map<string, TranscriptLayoutStats>();
+  const primary = new Set([fonts.primaryFont('regular'), fonts.primaryFont('bold')]);
+  const use = (font: string) => {
+    if (!layouts.has(font)) {
+      doc.registerFont(font, fonts.fontFile(font));
+      doc.font(font);
+      // A fast path for the primary font's plain text and a bounded cache of shaped words (pdfLayout.ts).
+      layouts.set(font, adjustCurrentFont(doc, primary.has(font)));
+    }
+    doc.font(font);
+    return layouts.get(font)!;
+  };
   /** Writes text line by line, each line as runs of the fonts that have its characters, continued on one line. */
   const write = async (text: string, weight: Weight, size: number, color: string) => {
     doc.fontSize(size).fillColor(color);
@@ -57,12 +70,15 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
     for (const line of text.replace(/\t/g, '    ').split(/\r\n|\r|\n/)) {
       const runs = await fonts.runs(line, weight);
       if (runs.length === 0) runs.push({ font: fonts.primaryFont(weight), text: ' ' });
+      // The common case, a line of plain text in the primary font: wrapped here from the characters' widths.
+      const widths = runs.length === 1 ? use(runs[0]!.font).fastWidths(runs[0]!.text) : undefined;
+      if (widths) {
+        writePlain(doc, runs[0]!.text, widths, size, baseline);
+        continue;
+      }
       for (const [i, run] of runs.entries()) {
-        if (!registered.has(run.font)) {
-          doc.registerFont(run.font, fonts.fontFile(run.font));
-          registered.add(run.font);
-        }
-        doc.font(run.font).text(run.text, { continued: i < runs.length - 1, baseline });
+        use(run.font);
+        doc.text(run.text, { continued: i < runs.length - 1, baseline });
       }
     }
   };
@@ -73,13 +89,14 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
       doc.moveDown();
       let count = 0;
       for await (const message of messages) {
-        if (++count % LAYOUT_CACHE_MESSAGES === 0) emptyLayoutCaches(doc);
         const { heading, body } = transcriptEntry(message);
         await write(heading, 'bold', 9, '#333333');
         await write(body, 'regular', 10, '#000000');
         doc.moveDown(0.6);
         // pdfkit pushes without backpressure: wait while the upload has not taken what was written.
         while (doc.readableLength > PDF_BUFFER_LIMIT && !doc.destroyed) await new Promise((resolve) => setTimeout(resolve, 2));
+        // Laying out is synchronous work: let the instance's other requests (and timers) run now and then.
+        if (++count % YIELD_EVERY_MESSAGES === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       doc.end();
     } catch (error) {
@@ -90,17 +107,55 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
 }
 
 /**
- * pdfkit keeps the shaped layout of every distinct word in each embedded font for the whole document. That makes
- * layout about four times faster (shaping a word through the fonts' OpenType tables is the costly part), but a
- * 100,000-message transcript has hundreds of thousands of distinct words (times, numbers, names), so the caches are
- * emptied every so many messages: the common words are laid out again once, memory stays bounded.
+ * One line of plain text in the current (primary) font, wrapped at spaces to the page's text width, a word wider
+ * than the line broken between characters; each piece written as one text object, with a new page when the next
+ * line would cross the bottom margin. The same result as pdfkit's line wrapper for such text, without its per-word
+ * Unicode line-break analysis and layout.
  */
-const LAYOUT_CACHE_MESSAGES = 2000;
-function emptyLayoutCaches(doc: PDFKit.PDFDocument): void {
-  // pdfkit has no public call for this: its fonts are in `_fontFamilies`, each with a `layoutCache` object.
-  const families = (doc as unknown as { _fontFamilies?: Record<string, { layoutCache?: object }> })._fontFamilies ?? {};
-  for (const font of Object.values(families)) if (font.layoutCache) font.layoutCache = Object.create(null) as object;
+function writePlain(doc: PDFKit.PDFDocument, text: string, widths: readonly number[], size: number, baseline: number): void {
+  const left = doc.page.margins.left;
+  const max = ((doc.page.width - left - doc.page.margins.right) * 1000) / size;
+  const lineHeight = doc.currentLineHeight(true);
+  // pdfkit's text() would only add option merging and a second measure before this, its one-line drawing step.
+  const fragment = (doc as unknown as { _fragment?: (text: string, x: number, y: number, options: object) => void })._fragment;
+  const options = { baseline };
+  const emit = (piece: string) => {
+    if (doc.y + lineHeight > doc.page.maxY()) doc.addPage();
+    if (fragment) fragment.call(doc, piece.length > 0 ? piece : ' ', left, doc.y, options);
+    else doc.text(piece.length > 0 ? piece : ' ', left, doc.y, { lineBreak: false, baseline });
+    doc.x = left;
+    doc.y += lineHeight;
+  };
+  let start = 0; // first character of the line being filled
+  let width = 0; // its width up to `end`
+  let end = 0; // characters up to here fit
+  let breakAt = -1; // after the last space that fits: where to break
+  while (end < text.length) {
+    const w = widths[end]!;
+    if (text[end] === ' ') {
+      width += w;
+      end++;
+      breakAt = end;
+      continue;
+    }
+    if (width + w <= max || end === start) {
+      width += w;
+      end++;
+      continue;
+    }
+    // `end` does not fit: break after the last space, or inside the word if the line has none.
+    const cut = breakAt > start ? breakAt : end;
+    emit(text.slice(start, cut).trimEnd());
+    start = cut;
+    end = cut;
+    width = 0;
+    breakAt = -1;
+  }
+  emit(text.slice(start).trimEnd());
 }
+
+/** Messages laid out between two turns of the event loop (about 10 ms of work). */
+const YIELD_EVERY_MESSAGES = 200;
 
 export async function* mapAsync<T, U>(items: AsyncIterable<T>, fn: (item: T) => U): AsyncGenerator<U> {
   for await (const item of items) yield fn(item);
