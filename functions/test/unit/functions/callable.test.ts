@@ -1,13 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildServices } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import { callable } from '../../../src/functions/callable.js';
-import { useServices } from '../../../src/functions/runtime.js';
 import { permissionDenied } from '../../../src/domain/errors.js';
 import { requireRole } from '../../../src/domain/caller.js';
-import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
+import { bareWorld, testWorld } from '../../support/world.js';
 
 // A callable defined here only to exercise the shared wrapper every real callable uses.
 const echo = callable(z.object({ name: z.string().min(1), count: z.number().int().positive() }), async (data, { caller }) => {
@@ -19,14 +16,12 @@ const echo = callable(z.object({ name: z.string().min(1), count: z.number().int(
 
 /** Services whose store holds a profile for u1 (the account guard refuses callers without one). */
 async function withProfile() {
-  const infra = memoryInfra();
-  await infra.store.set(paths.user('u1'), { displayName: 'User One' });
-  useServices(buildServices(infra));
+  await testWorld({ users: [{ uid: 'u1', displayName: 'User One' }], install: true });
 }
 
 describe('callable wrapper', () => {
   beforeEach(withProfile);
-  afterEach(() => useServices(buildServices(memoryInfra())));
+  afterEach(() => bareWorld({ install: true }));
 
   it('rejects unauthenticated calls', async () => {
     await expect(call(echo, { name: 'a', count: 1 })).rejects.toMatchObject({ code: 'unauthenticated' });

@@ -4,15 +4,15 @@ import functionsTest from 'firebase-functions-test';
 import { Timestamp } from 'firebase-admin/firestore';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { buildServices } from '../../../src/composition/services.js';
 import type { Services } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { docCreated, docUpdated } from '../../../src/functions/triggers.js';
 import { onMessageCreated } from '../../../src/functions/messaging.js';
 import { deleteMyAccount } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
+import type { TestWorld } from '../../support/world.js';
+import { bareWorld, testWorld } from '../../support/world.js';
 
 const fft = functionsTest({ projectId: 'demo-wrappers' });
 
@@ -32,10 +32,8 @@ describe('every wrapper is a few lines', () => {
 });
 
 describe('Firestore trigger helpers', () => {
-  let s: Services;
   beforeEach(() => {
-    s = buildServices(memoryInfra({ now: '2026-06-10T14:00:00Z' }));
-    useServices(s);
+    bareWorld({ now: '2026-06-10T14:00:00Z', install: true });
   });
   afterAll(() => useServices(undefined));
 
@@ -60,12 +58,9 @@ describe('Firestore trigger helpers', () => {
 
 describe('wrappers hand over; the use case decides', () => {
   let s: Services;
-  let infra: ReturnType<typeof memoryInfra>;
+  let infra: TestWorld['infra'];
   beforeEach(async () => {
-    infra = memoryInfra({ now: '2026-06-10T14:00:00Z' });
-    s = buildServices(infra);
-    useServices(s);
-    for (const uid of ['alice', 'bob']) await s.infra.store.set(paths.user(uid), { displayName: uid, email: `${uid}@example.com`, emailVerified: true });
+    ({ infra, services: s } = await testWorld({ now: '2026-06-10T14:00:00Z', users: ['alice', 'bob'], install: true }));
   });
   afterAll(() => useServices(undefined));
 

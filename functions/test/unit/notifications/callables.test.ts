@@ -1,7 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildServices } from '../../../src/composition/services.js';
 import type { Services } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
+import type { MemoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import {
   getPreferences, getUnreadCount, listNotifications, markNotificationsRead, publishEvent, resetPreferences, updatePreferences,
@@ -9,6 +8,7 @@ import {
 import type { EffectivePreferences } from '../../../src/domain/notifications/preferences.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
+import { testWorld } from '../../support/world.js';
 import { envelope } from './fixture.js';
 
 let s: Services;
@@ -16,10 +16,11 @@ const bidder = { uid: 'bidder1' };
 const service = { uid: 'auctions-service', roles: ['service' as const] };
 
 beforeEach(async () => {
-  s = buildServices(memoryInfra({ now: '2026-06-10T14:00:00Z' }));
-  useServices(s);
-  await s.infra.store.set(paths.user('bidder1'), { displayName: 'B', timeZone: 'UTC', locale: 'en', email: 'b@example.com', emailVerified: true });
-  await s.infra.store.set(paths.user('ops'), { displayName: 'Ops admin' });
+  ({ services: s } = await testWorld({
+    now: '2026-06-10T14:00:00Z',
+    users: [{ uid: 'bidder1', displayName: 'B', email: 'b@example.com' }, { uid: 'ops', displayName: 'Ops admin' }],
+    install: true,
+  }));
 });
 afterAll(() => useServices(undefined));
 
@@ -42,7 +43,7 @@ describe('preference callables', () => {
   it('a change takes effect for the very next event, and is audited', async () => {
     await call(updatePreferences, { types: { 'auction.outbid': { channels: { push: false } } } }, bidder);
     await call(publishEvent, outbid(), service);
-    const jobs = (s.infra.publisher as ReturnType<typeof memoryInfra>['publisher']).published.filter((m) => (m.data as { uid?: string }).uid === 'bidder1');
+    const jobs = (s.infra.publisher as MemoryInfra['publisher']).published.filter((m) => (m.data as { uid?: string }).uid === 'bidder1');
     expect(jobs.map((m) => m.topic)).toEqual(['deliver-email']);
     const audit = await s.infra.store.query(paths.auditLog());
     expect(audit.map((a) => a.data)).toEqual([expect.objectContaining({ actorUid: 'bidder1', action: 'notifications.preferences.update', target: { type: 'user', id: 'bidder1' } })]);

@@ -1,40 +1,31 @@
-import { AuditLog } from '../../../src/app/audit.js';
-import { notificationServices } from '../../../src/app/notifications/index.js';
 import type { NotificationSettings } from '../../../src/app/notifications/index.js';
 import { DEFAULT_SETTINGS } from '../../../src/config.js';
 import { audiencePaths } from '../../../src/app/notifications/audience.js';
-import { ManualClock } from '../../../src/adapters/clocks.js';
-import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
-import { MemoryLogger } from '../../../src/adapters/memory/memoryLogger.js';
-import { MemoryPublisher } from '../../../src/adapters/memory/memoryPublisher.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
 import { deliveryJobSchema } from '../../../src/domain/delivery.js';
 import type { DeliveryJob } from '../../../src/domain/delivery.js';
+import { bareWorld, VERIFIED_PHONE } from '../../support/world.js';
 
 /**
- * The notification use cases over the in-memory adapters, with only this feature's topics subscribed (delivery jobs
- * stay on the publisher for assertions instead of being consumed by channel delivery).
+ * The test world (test/support/world.ts) with only this feature's topics consumed (delivery jobs stay on the
+ * publisher for assertions instead of being consumed by channel delivery), and its notification use cases as `n`.
  */
 export function notificationFixture(now = '2026-06-10T14:00:00Z', settings: Partial<NotificationSettings> = {}) {
-  const store = new MemoryDocumentStore();
-  const publisher = new MemoryPublisher();
-  const clock = new ManualClock(now);
-  const logger = new MemoryLogger();
-  const audit = new AuditLog(store, clock);
-  const n = notificationServices({ store, publisher, clock, logger }, { ...DEFAULT_SETTINGS.notifications, ...settings }, { audit });
-  publisher.subscribe(TOPICS.domainEvents, (m) => n.pipeline.submit(m.data, 'pubsub', m.id).then(() => undefined));
-  publisher.subscribe(TOPICS.fanout, (m) => n.pipeline.onFanout(m.data, m.id));
+  const world = bareWorld({
+    now,
+    settings: { ...DEFAULT_SETTINGS, notifications: { ...DEFAULT_SETTINGS.notifications, ...settings } },
+    bus: [TOPICS.domainEvents, TOPICS.fanout],
+  });
+  const { store, publisher, clock, infra: { logger }, services: { audit, notifications: n } } = world;
 
   const jobs = (topic: 'push' | 'sms' | 'email'): DeliveryJob[] => publisher.on(TOPICS[topic]).map((m) => deliveryJobSchema.parse(m.data));
 
   return {
     store, publisher, clock, logger, audit, n, jobs,
+    /** A user of the default profile, reachable by SMS too (these tests route every channel). */
     async user(uid: string, profile: Record<string, unknown> = {}) {
-      await store.set(paths.user(uid), {
-        displayName: uid, kind: 'collector', email: `${uid}@example.com`, emailVerified: true, phone: '+15555550100', phoneVerified: true,
-        timeZone: 'UTC', locale: 'en', ...profile,
-      });
+      await world.addUser({ uid, ...VERIFIED_PHONE, ...profile });
     },
     async followers(creatorId: string, uids: readonly string[]) {
       for (let i = 0; i < uids.length; i += 500) {
