@@ -1,8 +1,11 @@
+import { z } from 'zod';
 import type { Clock, DocumentStore, Logger, UserAccounts } from '../ports.js';
 import type { Caller } from '../domain/caller.js';
 import { requireRole } from '../domain/caller.js';
 import { failedPrecondition, invalidArgument, notFound } from '../domain/errors.js';
 import { paths } from '../domain/paths.js';
+import { docId, noteText } from '../domain/validation.js';
+import { STAFF_REASON_MAX } from './staffAccess.js';
 import type { AuditLog } from './audit.js';
 import { accountStateOf, markAccount } from './accounts.js';
 
@@ -15,11 +18,13 @@ export const AUTH_SYNC = 'system:auth-sync';
  */
 export const RECONCILE_GRACE_MS = 10 * 60_000;
 
-export interface SetDisabledInput {
-  uid: string;
-  disabled: boolean;
-  reason: string;
-}
+/** setAccountDisabled's input: whom, which way, and why (audited). */
+export const setDisabledSchema = z.strictObject({
+  uid: docId('a user id'),
+  disabled: z.boolean(),
+  reason: noteText(STAFF_REASON_MAX).pipe(z.string().min(1, 'must say why (it is audited)')),
+});
+export type SetDisabledInput = z.infer<typeof setDisabledSchema>;
 
 /**
  * Disabling accounts, kept true in two places: Firebase Auth's `disabled` flag (no sign-in, no new ID tokens) and

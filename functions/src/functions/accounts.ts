@@ -1,17 +1,11 @@
-import { z } from 'zod';
-import { docId, noteText } from '../domain/validation.js';
+import { setDisabledSchema } from '../app/accountAdmin.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
-import { STAFF_REASON_MAX } from '../app/staffAccess.js';
 import { callable } from './callable.js';
 import { scheduled } from './triggers.js';
 
 /** Admins disable or re-enable an account: Firebase Auth and `accountStates/{uid}` together, audited (src/app/accountAdmin.ts). */
 export const setAccountDisabled = callable(
-  z.strictObject({
-    uid: docId('a user id'),
-    disabled: z.boolean(),
-    reason: noteText(STAFF_REASON_MAX).pipe(z.string().min(1, 'must say why (it is audited)')),
-  }),
+  setDisabledSchema,
   (data, { caller, services: s }) => s.accounts.setDisabled(caller, data),
   { access: 'reach', appCheck: 'consume', limit: CALL_LIMITS.staffRead },
 );
