@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import { memoryInfra } from '../../../src/composition/memory.js';
@@ -10,6 +12,8 @@ import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
 import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
 import { parseCsv, pdfText, unzip } from './readers.js';
+import { pdfTranscript } from '../../../src/app/compliance/encoders.js';
+import { zipStream } from '../../../src/app/compliance/zip.js';
 
 const TRICKY = [
   'Plain hello',
@@ -193,5 +197,97 @@ describe('compliance exports (callables over in-memory adapters)', () => {
     expect(sent.map((r) => r.text)).toEqual([TRICKY[0], TRICKY[2], TRICKY[4]]);
     expect(JSON.parse(files.get('messages-sent.json')!.toString()).messages).toHaveLength(3);
     expect(parseCsv(files.get('conversations.csv')!)).toEqual([expect.objectContaining({ id: 'c1', title: 'Indigo commission' })]);
+  });
+});
+
+describe('the PDF transcript wraps plain text itself', () => {
+  it('long lines and long words stay inside the margins, every word extracted in order', async () => {
+    const paragraph = 'A long paragraph of ordinary text that wraps across several lines at its spaces, never past the right margin. '.repeat(3).trim();
+    const word = 'Averylongwordwithoutanyspaces'.repeat(5);
+    async function* messages() {
+      for (const [i, text] of [paragraph, word, 'Yarn 🧶 and needles, then a long tail of words that must also wrap across the end of the line here'].entries()) {
+        yield { conversationId: 'c', id: `m${i}`, senderId: 'a', senderName: 'Alice Weaver', type: 'text', text, createdAt: `2024-05-0${i + 1}T09:00:00.000Z`, attachments: [] };
+      }
+    }
+    const bytes = Buffer.concat(await (await pdfTranscript('Wrapping', 'sub', messages())).toArray());
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0 }).promise;
+    const items = (await (await doc.getPage(1)).getTextContent()).items.flatMap((item) => ('str' in item && item.str.trim() ? [item] : []));
+    for (const item of items) {
+      expect(item.transform[4]).toBeGreaterThanOrEqual(50 - 0.01);
+      expect(item.transform[4] + item.width).toBeLessThanOrEqual(595.28 - 50 + 0.01);
+    }
+    const lines = items.map((item) => item.str);
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toContain(paragraph);
+    // The paragraph takes several lines; the word is cut between characters, nothing lost.
+    expect(lines.filter((l) => l.startsWith('A long paragraph') || l.includes('margin')).length).toBeGreaterThan(1);
+    expect(lines.filter((l) => /^[A-Za-z]+$/.test(l) && word.includes(l)).length).toBeGreaterThan(1);
+    expect(lines.join('').replace(/\s+/g, '')).toContain(word);
+  });
+});
+
+describe('zipStream: entries compressed in parallel, memory bounded', () => {
+  const text = (n: number) => Readable.from((function* () {
+    for (let i = 0; i < n; i++) yield `{"id":"m${i}","text":"record ${i} ünïcode 🧶"},\n`;
+  })());
+
+  it('reads and deflates the next entries while one is written, and the archive unzips to the same bytes', async () => {
+    const opened: string[] = [];
+    let secondOpened!: () => void;
+    const second = new Promise<void>((resolve) => (secondOpened = resolve));
+    const entries = [
+      {
+        name: 'first.json',
+        // Finishes only once the writer has opened the next entry: a writer that works entry after entry never ends.
+        content: () => {
+          opened.push('first');
+          return Readable.from((async function* () {
+            yield 'first ';
+            await second;
+            yield 'done';
+          })());
+        },
+      },
+      { name: 'messages-sent.json', content: () => (opened.push('second'), secondOpened(), text(20_000)) },
+      { name: 'ünïcode name.csv', content: () => (opened.push('third'), Readable.from([Buffer.from('a,b\r\n1,2\r\n')])) },
+      { name: 'empty.json', content: () => Readable.from([]) },
+    ];
+    const bytes = Buffer.concat(await zipStream(entries, { modified: new Date('2024-06-01T00:00:00Z') }).toArray());
+    expect(opened).toEqual(['first', 'second', 'third']);
+    const files = await unzip(bytes);
+    expect([...files.keys()]).toEqual(['first.json', 'messages-sent.json', 'ünïcode name.csv', 'empty.json']);
+    expect(files.get('first.json')!.toString()).toBe('first done');
+    expect(files.get('messages-sent.json')!.equals(Buffer.concat(await text(20_000).map((s: string) => Buffer.from(s)).toArray()))).toBe(true);
+    expect(files.get('ünïcode name.csv')!.toString()).toBe('a,b\r\n1,2\r\n');
+    expect(files.get('empty.json')!.length).toBe(0);
+    // Compressed: 20,000 similar records deflate to a fraction.
+    expect(bytes.length).toBeLessThan(files.get('messages-sent.json')!.length / 5);
+  });
+
+  it('an entry ahead of its turn stops reading once its buffer is full', async () => {
+    let produced = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const incompressible = () => Readable.from((function* () {
+      for (let i = 0; i < 1000; i++) {
+        produced++;
+        yield randomBytes(16 * 1024);
+      }
+    })());
+    const archive = zipStream([
+      { name: 'slow.json', content: () => Readable.from((async function* () { await held; yield 'x'; })()) },
+      { name: 'big.bin', content: incompressible },
+    ], { aheadBytes: 256 * 1024 });
+    const reading = archive.toArray();
+    // Until the entry ahead stops producing (it has filled its buffer) or has produced everything.
+    for (let last = -1; produced !== last && produced < 1000; ) {
+      last = produced;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // 16 MB if nothing held it back; the buffer (256 KB) and the streams between hold a few hundred KB.
+    expect(produced * 16 * 1024).toBeLessThan(4 * 1024 * 1024);
+    release();
+    const files = await unzip(Buffer.concat(await reading));
+    expect(files.get('big.bin')!.length).toBe(1000 * 16 * 1024);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TranscriptFonts } from '../../../src/app/compliance/pdfFonts.js';
+import { adjustCurrentFont, LAYOUT_CACHE_WORDS } from '../../../src/app/compliance/pdfLayout.js';
 
 /** The runs as "font:text" pairs, easy to compare. */
 async function runs(text: string, weight: 'regular' | 'bold' = 'regular') {
@@ -39,5 +40,71 @@ describe('TranscriptFonts: text split into runs by the font that has each charac
     const baseline = await new TranscriptFonts().baseline('regular', 10);
     expect(baseline).toBeGreaterThan(8);
     expect(baseline).toBeLessThan(10);
+  });
+});
+
+describe('pdfLayout: the fast path for plain text and the bounded cache of shaped words', () => {
+  async function documentWith(font: 'sans-regular' | 'jp-regular', primary: boolean) {
+    const { default: PDFDocument } = await import('pdfkit');
+    const fonts = new TranscriptFonts();
+    await fonts.runs(font === 'jp-regular' ? '日本' : 'x', 'regular');
+    const doc = new PDFDocument({ size: 'A4' });
+    doc.registerFont(font, fonts.fontFile(font));
+    doc.font(font);
+    const stats = adjustCurrentFont(doc, primary);
+    const embedded = (doc as unknown as { _font: { layoutCached(t: string): { glyphs: Array<{ id: number }>; advanceWidth: number }; font: { layout(t: string): { glyphs: Array<{ id: number }>; advanceWidth: number } }; scale: number; encode(t: string): [string[], unknown[]] } })._font;
+    return { doc, stats, embedded };
+  }
+
+  it('lays out plain Latin, Greek and Cyrillic without the shaper, with the glyphs the shaper would choose', async () => {
+    const { stats, embedded } = await documentWith('sans-regular', true);
+    for (const text of ['Grüße aus München, 5 € — “quoted” …', 'Привет, как дела?', 'Ελληνικά']) {
+      const fast = embedded.layoutCached(text);
+      const shaped = embedded.font.layout(text);
+      expect(fast.glyphs.map((g) => g.id)).toEqual(shaped.glyphs.map((g) => g.id));
+      // Only kerning pairs differ: within 2% of the shaped width.
+      expect(Math.abs(fast.advanceWidth - shaped.advanceWidth * embedded.scale)).toBeLessThan(0.02 * fast.advanceWidth);
+      expect(stats.fastWidths(text)).toHaveLength(text.length);
+    }
+    expect(stats).toMatchObject({ fast: 3, shaped: 0 });
+    // The encoded glyphs are the subset's ids, one per character.
+    expect(embedded.encode('Hello')[0]).toHaveLength(5);
+  });
+
+  it('sends text that needs shaping to the shaper: Arabic joins, combining marks', async () => {
+    const { stats, embedded } = await documentWith('sans-regular', true);
+    const arabic = embedded.layoutCached('مرحبا');
+    // Contextual forms: the shaper picks other glyphs than the character map's isolated ones.
+    const isolated = [...'مرحبا'].map((c) => embedded.font.layout(c).glyphs[0]!.id);
+    expect(arabic.glyphs.map((g) => g.id)).not.toEqual(isolated);
+    embedded.layoutCached('e\u0301');
+    expect(stats.fastWidths('مرحبا')).toBeUndefined();
+    expect(stats.fastWidths('e\u0301')).toBeUndefined();
+    expect(stats).toMatchObject({ fast: 0, shaped: 2 });
+  });
+
+  it(`keeps at most ${LAYOUT_CACHE_WORDS} shaped words per font, the most recently used`, async () => {
+    const { stats, embedded } = await documentWith('jp-regular', false);
+    const word = (i: number) => [...String(i)].map((d) => String.fromCharCode(0x4e00 + Number(d))).join('');
+    embedded.layoutCached('漆器');
+    for (let i = 0; i < LAYOUT_CACHE_WORDS + 500; i++) {
+      embedded.layoutCached(word(i));
+      if (i % 1000 === 0) embedded.layoutCached('漆器');
+    }
+    expect(stats.size()).toBe(LAYOUT_CACHE_WORDS);
+    const shaped = stats.shaped;
+    embedded.layoutCached('漆器');
+    expect(stats.shaped).toBe(shaped); // still cached: used recently
+    embedded.layoutCached(word(0));
+    expect(stats.shaped).toBe(shaped + 1); // dropped: the oldest
+    // A fallback font has no fast path, even for characters it has.
+    expect(stats.fastWidths('abc')).toBeUndefined();
+  });
+
+  it('refuses to run on a pdfkit whose font internals it does not know', async () => {
+    const { default: PDFDocument } = await import('pdfkit');
+    const doc = new PDFDocument();
+    (doc as unknown as { _font: object })._font = { layout: () => undefined };
+    expect(() => adjustCurrentFont(doc, true)).toThrow(/pdfkit font internals changed/);
   });
 });
