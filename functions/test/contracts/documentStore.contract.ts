@@ -85,6 +85,36 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       expect(await store.listIds(root)).toEqual(['p1', 'p2']);
     });
 
+    it('orders by document id without orderBy, through creates, deletes and re-creates in any id order', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/ids/items`;
+      for (const [i, id] of ['m', 'b', 'Z', 'a', 'k', '10', '9'].entries()) await store.set(`${col}/${id}`, { n: i % 3 });
+      await store.delete(`${col}/b`);
+      await store.delete(`${col}/Z`);
+      await store.create(`${col}/b`, { n: 9 });
+      expect((await store.query(col, { limit: 4 })).map((d) => d.id)).toEqual(['10', '9', 'a', 'b']);
+      expect((await store.query(col, { where: [['n', '==', 0]] })).map((d) => d.id)).toEqual(['9', 'a', 'm']);
+      // Ties on the ordered field go by id, in the direction of the last order.
+      const byN = await store.query(col, { orderBy: [{ field: 'n', direction: 'desc' }], limit: 3 });
+      expect(byN.map((d) => d.id)).toEqual(['b', '10', 'k']);
+      const next = await store.query(col, { orderBy: [{ field: 'n', direction: 'desc' }], startAfter: [1], limit: 3 });
+      expect(next.map((d) => d.id)).toEqual(['m', 'a', '9']);
+      expect(await store.listIds(col)).toEqual(['10', '9', 'a', 'b', 'k', 'm']);
+    });
+
+    it('orders a collection group by full document path without orderBy', async () => {
+      const { store, root } = await fresh();
+      const group = `grp${root.replace(/[^a-z0-9]/gi, '')}`;
+      await store.set(`${root}/p2/${group}/a`, { v: 1 });
+      await store.set(`${root}/p1/sub/q/${group}/c`, { v: 1 });
+      await store.set(`${root}/p1/${group}/b`, { v: 1 });
+      await store.set(`${root}/p1/${group}/a`, { v: 2 });
+      await store.delete(`${root}/p1/${group}/a`);
+      const paths = (await store.queryGroup(group, { where: [['v', '==', 1]] })).map((d) => d.path.slice(root.length + 1));
+      expect(paths).toEqual([`p1/${group}/b`, `p1/sub/q/${group}/c`, `p2/${group}/a`]);
+      expect((await store.queryGroup(group, { limit: 2 })).map((d) => d.id)).toEqual(['b', 'c']);
+    });
+
     it('commits a batch atomically: a failing create writes nothing', async () => {
       const { store, root } = await fresh();
       await store.set(`${root}/taken`, { v: 1 });

@@ -11,9 +11,40 @@ import type {
 import { isFieldOp } from '../../ports.js';
 import { checkQuery } from '../documentRules.js';
 
+/** A stored document. Its data is never mutated once stored (writes build a new version), so versions share subtrees. */
 interface Stored {
-  data: DocData;
-  version: number;
+  readonly data: DocData;
+  readonly version: number;
+}
+
+/**
+ * A document's slot, in the path map and in its collection's list at once: a write replaces `stored`, so a query walks
+ * its collection's slots without looking each path up. A deleted document's slot keeps `stored` undefined until its
+ * collection is next compacted.
+ */
+interface Slot {
+  readonly path: string;
+  readonly id: string;
+  stored: Stored | undefined;
+}
+
+/**
+ * A collection's slots. They are appended as documents are created and put in id order (and compacted) only when a
+ * query needs the order, so creating 20,000 documents with scattered ids costs one sort, not 20,000 array inserts.
+ */
+interface Collection {
+  slots: Slot[];
+  sorted: boolean;
+  live: number;
+  dead: number;
+}
+
+/** A document a query matched, with the values it is ordered by. */
+interface Row {
+  readonly path: string;
+  readonly id: string;
+  readonly stored: Stored;
+  readonly keys: unknown[];
 }
 
 const MAX_ATTEMPTS = 50;
@@ -42,40 +73,48 @@ class ContentionError extends Error {}
 /**
  * An in-memory DocumentStore with Firestore's semantics: documents at slash paths, merge/update/field transforms,
  * queries with where/orderBy/limit/cursors, collection groups, atomic batches and optimistic transactions that retry
- * on contention. Reads yield to the event loop so concurrent callers really interleave, which is what makes the
- * concurrency tests (exact counters, SMS limits) meaningful against it. It refuses what Firestore refuses (checkedData
- * for writes, documentRules.checkQuery for queries) with the AppError('invalid-argument') the Firestore adapter raises,
- * and orders and compares values as Firestore does; each rule is a contract case that ran on the emulator first.
+ * on contention. It refuses what Firestore refuses (checkedData for writes, documentRules.checkQuery for queries) with
+ * the AppError('invalid-argument') the Firestore adapter raises, and orders and compares values as Firestore does;
+ * each rule is a contract case that ran on the emulator first.
+ *
+ * It is meant to cost little, since the unit tier, `npm start` and the fan-out benchmark run on it (issue 14):
+ * - documents are indexed by parent collection (slots put in id order when a query needs it) and collection id (for
+ *   groups), so a query looks only at its collection, filters, applies the cursor, and keeps the first `limit` rows
+ *   without sorting the rest; without an order it walks the ids in order and stops at `limit`;
+ * - one copy per operation: written data is copied once as it is checked (checkedData), read data once on the way out;
+ *   a write builds the new version by copying only the maps it changes, since stored data is never mutated;
+ * - transaction reads yield to the event loop (a macrotask), so concurrent transactions really interleave between a
+ *   read and their commit and contend as on Firestore: that is what makes the concurrency tests (exact counters, SMS
+ *   limits) meaningful. Other operations are atomic at the moment they are called and need no yield; they still
+ *   resolve asynchronously, like any promise.
  */
 export class MemoryDocumentStore implements DocumentStore {
-  private readonly docs = new Map<string, Stored>();
+  private readonly docs = new Map<string, Slot>();
+  /** Each collection's documents, by collection path. */
+  private readonly collections = new Map<string, Collection>();
+  /** The paths of the collections with each collection id, for collection-group queries. */
+  private readonly groups = new Map<string, Set<string>>();
   private version = 0;
 
   async get(path: string): Promise<DocSnapshot> {
-    await yieldToOthers();
     return this.read(docPath(path));
   }
 
   async getAll(paths: readonly string[]): Promise<DocSnapshot[]> {
-    await yieldToOthers();
     return paths.map((path) => this.read(docPath(path)));
   }
 
   async query(collectionPath: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
     queryObserver?.({ collection: collectionPath, group: false, spec });
-    await yieldToOthers();
-    const collection = collPath(collectionPath);
-    return this.runQuery((path) => parentOf(path) === collection, spec);
+    return this.runQuery(collPath(collectionPath), false, spec).map(rowSnapshot);
   }
 
   async queryGroup(collectionId: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
     queryObserver?.({ collection: collectionId, group: true, spec });
-    await yieldToOthers();
-    return this.runQuery((path) => parentOf(path).split('/').at(-1) === collectionId, spec);
+    return this.runQuery(collectionId, true, spec).map(rowSnapshot);
   }
 
   async create(path: string, data: DocData): Promise<boolean> {
-    await yieldToOthers();
     const p = docPath(path);
     if (this.docs.has(p)) return false;
     this.apply([{ kind: 'create', path: p, data }]);
@@ -83,32 +122,29 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 
   async set(path: string, data: DocData, options?: { merge?: boolean }): Promise<void> {
-    await yieldToOthers();
     this.apply([{ kind: 'set', path: docPath(path), data, merge: options?.merge ?? false }]);
   }
 
   async update(path: string, data: DocData): Promise<void> {
-    await yieldToOthers();
     this.apply([{ kind: 'update', path: docPath(path), data }]);
   }
 
   async delete(path: string): Promise<void> {
-    await yieldToOthers();
     this.apply([{ kind: 'delete', path: docPath(path) }]);
   }
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     if (ops.length > MAX_BATCH) throw invalidArgument(`a batch holds at most ${MAX_BATCH} writes, got ${ops.length}`);
-    await yieldToOthers();
     this.apply(ops.map((op) => ({ ...op, path: docPath(op.path) })));
   }
 
   async listIds(collectionPath: string): Promise<string[]> {
-    await yieldToOthers();
-    const prefix = `${collPath(collectionPath)}/`;
-    const ids = new Set<string>();
-    for (const path of this.docs.keys()) {
-      if (path.startsWith(prefix)) ids.add(path.slice(prefix.length).split('/')[0]!);
+    const collection = collPath(collectionPath);
+    const ids = new Set(this.slotsOf(collection).map((slot) => slot.id));
+    // Documents that exist only as parents of subcollections: ids in the paths of the collections below.
+    const prefix = `${collection}/`;
+    for (const path of this.collections.keys()) {
+      if (path.startsWith(prefix)) ids.add(path.slice(prefix.length, path.indexOf('/', prefix.length)));
     }
     return [...ids].sort();
   }
@@ -131,42 +167,58 @@ export class MemoryDocumentStore implements DocumentStore {
 
   /** Every document, for tests and the local run's output. */
   dump(): Record<string, DocData> {
-    return Object.fromEntries([...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, clone(s.data)]));
+    return Object.fromEntries([...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, copyData(s.stored!.data)]));
   }
 
   // ── internals shared with MemoryTransaction ──
 
   read(path: string): DocSnapshot {
-    const stored = this.docs.get(path);
-    return snapshot(path, stored ? clone(stored.data) : undefined);
+    const stored = this.docs.get(path)?.stored;
+    return snapshot(path, stored ? copyData(stored.data) : undefined);
   }
 
   versionOf(path: string): number {
-    return this.docs.get(path)?.version ?? 0;
+    return this.docs.get(path)?.stored?.version ?? 0;
   }
 
-  runQuery(inCollection: (path: string) => boolean, spec: QuerySpec): DocSnapshot[] {
+  /**
+   * The documents a query returns, in order, uncopied. `scope` is a collection path, or a collection id when `group`.
+   * Filters and the cursor run over the candidates; only what passes is ordered, and only the first `limit` kept.
+   */
+  runQuery(scope: string, group: boolean, spec: QuerySpec): Row[] {
     checkQuery(spec);
-    let rows = [...this.docs].filter(([path]) => inCollection(path));
-    for (const [field, op, value] of spec.where ?? []) {
-      rows = rows.filter(([, stored]) => matches(getField(stored.data, field), op, value));
-    }
+    const where = spec.where ?? [];
     const order = withImplicitOrder(spec);
-    // Like Firestore, ordering by a field excludes documents that lack it.
-    rows = rows.filter(([, stored]) => order.every(({ field }) => getField(stored.data, field) !== undefined));
-    // Ties go by document path, segment by segment (Firestore's __name__ order).
-    const keyOf = ([path, stored]: [string, Stored]) => [
-      ...order.map(({ field }) => getField(stored.data, field)),
-      path.split('/'),
-    ];
-    const directions = [...order.map(({ direction }) => (direction === 'desc' ? -1 : 1)), order.at(-1)?.direction === 'desc' ? -1 : 1];
-    rows.sort((a, b) => compareKeys(keyOf(a), keyOf(b), directions));
-    if (spec.startAfter) {
-      const cursor = spec.startAfter;
-      rows = rows.filter((row) => compareKeys(keyOf(row).slice(0, cursor.length), [...cursor], directions) > 0);
+    const directions = order.map(({ direction }) => (direction === 'desc' ? -1 : 1));
+    const limit = spec.limit ?? Number.POSITIVE_INFINITY;
+    const cursor = spec.startAfter;
+    const rows: Row[] = [];
+    const consider = ({ path, id, stored }: Slot): void => {
+      if (!stored) return;
+      for (const [field, op, value] of where) if (!matches(getField(stored.data, field), op, value)) return;
+      const keys = order.map(({ field }) => getField(stored.data, field));
+      // Like Firestore, ordering by a field excludes documents that lack it.
+      if (keys.includes(undefined)) return;
+      if (cursor && compareKeys(keys, cursor as unknown[], directions) <= 0) return;
+      rows.push({ path, id, stored, keys });
+    };
+    if (limit === 0) return rows;
+
+    if (!group) {
+      const slots = this.slotsOf(scope);
+      // Without an order, results go by document id, the order of the slots: stop at the limit.
+      if (order.length === 0) {
+        for (let i = 0; i < slots.length && rows.length < limit; i++) consider(slots[i]!);
+        return rows;
+      }
+      for (const slot of slots) consider(slot);
+    } else {
+      for (const collection of this.groups.get(scope) ?? []) for (const slot of this.slotsOf(collection)) consider(slot);
     }
-    if (spec.limit !== undefined) rows = rows.slice(0, spec.limit);
-    return rows.map(([path, stored]) => snapshot(path, clone(stored.data)));
+    // Ties go by document path, segment by segment (Firestore's __name__ order), in the last order's direction.
+    const tieDirection = order.at(-1)?.direction === 'desc' ? -1 : 1;
+    const tie = group ? (a: Row, b: Row) => comparePaths(a.path, b.path) : (a: Row, b: Row) => compareStrings(a.id, b.id);
+    return firstInOrder(rows, (a, b) => compareKeys(a.keys, b.keys, directions) || tieDirection * tie(a, b), limit);
   }
 
   commitTransaction(tx: MemoryTransaction): void {
@@ -176,28 +228,32 @@ export class MemoryDocumentStore implements DocumentStore {
     for (const check of tx.queryChecks) {
       if (!check()) throw new ContentionError('query');
     }
-    this.apply(tx.writes);
+    this.apply(tx.writes, true);
   }
 
-  /** Applies writes atomically: validates all first, then mutates. */
-  apply(ops: readonly WriteOp[]): void {
+  /**
+   * Applies writes atomically: validates all first, then mutates. `checked` says the data went through checkedData
+   * already (transaction writes are checked, and so copied, when they are made).
+   */
+  apply(ops: readonly WriteOp[], checked = false): void {
     const next = new Map<string, Stored | undefined>();
-    const current = (path: string) => (next.has(path) ? next.get(path) : this.docs.get(path));
+    const current = (path: string) => (next.has(path) ? next.get(path) : this.docs.get(path)?.stored);
+    const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) => (checked ? op.data : checkedData(op.data, mode));
     for (const op of ops) {
       const existing = current(op.path);
       const version = ++this.version;
       switch (op.kind) {
         case 'create':
           if (existing) throw new AlreadyExistsError(op.path);
-          next.set(op.path, { data: applyData({}, checkedData(op.data, 'create'), false), version });
+          next.set(op.path, { data: applyData({}, dataOf(op, 'create'), false), version });
           break;
         case 'set': {
-          const data = checkedData(op.data, op.merge ? 'merge' : 'set');
+          const data = dataOf(op, op.merge ? 'merge' : 'set');
           next.set(op.path, { data: applyData(op.merge && existing ? existing.data : {}, data, !!op.merge), version });
           break;
         }
         case 'update': {
-          const data = checkedData(op.data, 'update');
+          const data = dataOf(op, 'update');
           if (!existing) throw new DocNotFoundError(op.path);
           // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
           next.set(op.path, { data: applyData(existing.data, data, false, true), version });
@@ -209,9 +265,68 @@ export class MemoryDocumentStore implements DocumentStore {
       }
     }
     for (const [path, stored] of next) {
-      if (stored) this.docs.set(path, stored);
-      else this.docs.delete(path);
+      const slot = this.docs.get(path);
+      if (slot && stored) slot.stored = stored;
+      else if (stored) this.add(path, stored);
+      else if (slot) this.remove(slot);
     }
+  }
+
+  /** The live slots of a collection in id order: sorted and compacted here, when a query first needs them so. */
+  private slotsOf(collectionPath: string): readonly Slot[] {
+    const collection = this.collections.get(collectionPath);
+    if (!collection) return [];
+    if (collection.dead > 0) {
+      collection.slots = collection.slots.filter((slot) => slot.stored);
+      collection.dead = 0;
+    }
+    if (!collection.sorted) {
+      collection.slots.sort((a, b) => compareStrings(a.id, b.id));
+      collection.sorted = true;
+    }
+    return collection.slots;
+  }
+
+  private add(path: string, stored: Stored): void {
+    const cut = path.lastIndexOf('/');
+    const collectionPath = path.slice(0, cut);
+    const slot: Slot = { path, id: path.slice(cut + 1), stored };
+    this.docs.set(path, slot);
+    let collection = this.collections.get(collectionPath);
+    if (!collection) {
+      collection = { slots: [], sorted: true, live: 0, dead: 0 };
+      this.collections.set(collectionPath, collection);
+      const collectionId = collectionPath.slice(collectionPath.lastIndexOf('/') + 1);
+      const group = this.groups.get(collectionId) ?? new Set<string>();
+      group.add(collectionPath);
+      this.groups.set(collectionId, group);
+    }
+    const last = collection.slots.at(-1);
+    if (last && compareStrings(last.id, slot.id) >= 0) collection.sorted = false;
+    collection.slots.push(slot);
+    collection.live++;
+  }
+
+  private remove(slot: Slot): void {
+    slot.stored = undefined;
+    this.docs.delete(slot.path);
+    const collectionPath = slot.path.slice(0, slot.path.lastIndexOf('/'));
+    const collection = this.collections.get(collectionPath)!;
+    collection.live--;
+    collection.dead++;
+    if (collection.live > 0) {
+      // Bound the dead slots of a collection that is written but never queried.
+      if (collection.dead > 64 && collection.dead > collection.live) {
+        collection.slots = collection.slots.filter((s) => s.stored);
+        collection.dead = 0;
+      }
+      return;
+    }
+    this.collections.delete(collectionPath);
+    const collectionId = collectionPath.slice(collectionPath.lastIndexOf('/') + 1);
+    const group = this.groups.get(collectionId)!;
+    group.delete(collectionPath);
+    if (group.size === 0) this.groups.delete(collectionId);
   }
 }
 
@@ -228,6 +343,7 @@ class MemoryTransaction implements Transaction {
 
   async getAll(paths: readonly string[]): Promise<DocSnapshot[]> {
     this.assertNoWritesYet();
+    // Here interleaving matters: another writer may commit between this read and the commit, which must then retry.
     await yieldToOthers();
     return paths.map((raw) => {
       const path = docPath(raw);
@@ -241,12 +357,13 @@ class MemoryTransaction implements Transaction {
     this.assertNoWritesYet();
     await yieldToOthers();
     const collection = collPath(collectionPath);
-    const run = () => this.store.runQuery((path) => parentOf(path) === collection, spec);
-    const result = run();
-    const fingerprint = (rows: DocSnapshot[]) => rows.map((r) => `${r.path}@${this.store.versionOf(r.path)}`).join('|');
-    const seen = fingerprint(result);
+    const run = () => this.store.runQuery(collection, false, spec);
+    // The commit re-runs the query: the same documents at the same versions, or contention.
+    const fingerprint = (rows: readonly Row[]) => rows.map((r) => `${r.path}@${r.stored.version}`).join('|');
+    const rows = run();
+    const seen = fingerprint(rows);
     this.queryChecks.push(() => fingerprint(run()) === seen);
-    return result;
+    return rows.map(rowSnapshot);
   }
 
   // Writes are checked when they are made (checkedData also copies them), as the Firestore SDK throws from t.set().
@@ -284,35 +401,102 @@ function segments(path: string): string[] {
   return parts;
 }
 
+/**
+ * The path without empty segments. A path already in that form comes back as the same string, which keeps the hash
+ * V8 caches on it for the map lookups that follow (a fresh string is hashed again on every lookup).
+ */
+function normalPath(raw: string, documents: boolean): string {
+  let path = raw;
+  let slashes = 0;
+  let clean = path.length > 0 && path.charCodeAt(0) !== 47 && path.charCodeAt(path.length - 1) !== 47;
+  for (let i = path.indexOf('/'); i !== -1 && clean; i = path.indexOf('/', i + 1)) {
+    slashes++;
+    if (path.charCodeAt(i + 1) === 47) clean = false;
+  }
+  if (!clean) {
+    const parts = segments(path);
+    slashes = parts.length - 1;
+    path = parts.join('/');
+  }
+  // A document path has an even number of segments, so an odd number of slashes.
+  if (documents !== (slashes % 2 === 1)) throw invalidArgument(`not a ${documents ? 'document' : 'collection'} path: ${raw}`);
+  return path;
+}
+
 function docPath(path: string): string {
-  const parts = segments(path);
-  if (parts.length % 2 !== 0) throw invalidArgument(`not a document path: ${path}`);
-  return parts.join('/');
+  return normalPath(path, true);
 }
 
 function collPath(path: string): string {
-  const parts = segments(path);
-  if (parts.length % 2 !== 1) throw invalidArgument(`not a collection path: ${path}`);
-  return parts.join('/');
-}
-
-function parentOf(path: string): string {
-  return path.split('/').slice(0, -1).join('/');
+  return normalPath(path, false);
 }
 
 function snapshot(path: string, data: DocData | undefined): DocSnapshot {
-  return { id: path.split('/').at(-1)!, path, exists: data !== undefined, data };
+  return { id: path.slice(path.lastIndexOf('/') + 1), path, exists: data !== undefined, data };
 }
 
-function clone<T>(value: T): T {
-  return structuredClone(value);
+function rowSnapshot(row: Row): DocSnapshot {
+  return { id: row.id, path: row.path, exists: true, data: copyData(row.stored.data) };
+}
+
+/**
+ * The first `limit` rows in order. A short page of many rows keeps a sorted buffer of `limit` and passes over the rest
+ * with one comparison each (a page of 500 out of 10,000 sorts 500, not 10,000); otherwise it sorts them all.
+ */
+function firstInOrder<T>(rows: T[], compare: (a: T, b: T) => number, limit: number): T[] {
+  if (limit * 4 >= rows.length) return rows.sort(compare).slice(0, limit);
+  const top: T[] = [];
+  for (const row of rows) {
+    if (top.length === limit) {
+      if (compare(row, top[limit - 1]!) >= 0) continue;
+      top.pop();
+    }
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(top[mid]!, row) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, row);
+  }
+  return top;
+}
+
+/** Document paths in Firestore's order: segment by segment, a parent before what lies below it. */
+function comparePaths(a: string, b: string): number {
+  return compareLists(a.split('/'), b.split('/'), (x, y) => compareStrings(x as string, y as string));
+}
+
+/**
+ * A deep copy of stored data for a caller to own. Stored data holds only what checkedData lets through: plain maps,
+ * arrays, Dates, bytes and primitives; a copy of exactly those is several times cheaper than structuredClone.
+ */
+function copyData(data: DocData): DocData {
+  return copyValue(data) as DocData;
+}
+
+function copyValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyValue);
+  if (value instanceof Date) return new Date(value.getTime());
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  const out: DocData = {};
+  for (const key of Object.keys(value)) out[key] = copyValue((value as DocData)[key]);
+  return out;
 }
 
 function isPlainObject(value: unknown): value is DocData {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !isFieldOp(value);
 }
 
+/** A shallow copy of a stored map, to write into: what it holds is shared with the stored version, never mutated. */
+function ownMap(value: unknown): DocData {
+  return isPlainObject(value) ? Object.assign({}, value) : {};
+}
+
 export function getField(data: DocData, field: string): unknown {
+  if (!field.includes('.')) return data[field];
   let value: unknown = data;
   for (const key of field.split('.')) {
     if (!isPlainObject(value)) return undefined;
@@ -322,12 +506,13 @@ export function getField(data: DocData, field: string): unknown {
 }
 
 /**
- * Writes `patch` (already through checkedData) onto `base`. `merge` deep-merges maps (set with merge); `dotted`
- * treats keys as field paths (update), each replacing the value it addresses. Field transforms are resolved against
- * the current value.
+ * The new version of a document: `patch` (already through checkedData, so owned by the store) written onto `base`
+ * (stored, never mutated: only the maps on the way to a written field are copied). `merge` deep-merges maps (set with
+ * merge); `dotted` treats keys as field paths (update), each replacing the value it addresses. Field transforms are
+ * resolved against the current value.
  */
 function applyData(base: DocData, patch: DocData, merge: boolean, dotted = false): DocData {
-  const out = clone(base);
+  const out = ownMap(base);
   for (const [key, value] of Object.entries(patch)) {
     const path = dotted ? key.split('.') : [key];
     assign(out, path, value, merge);
@@ -335,10 +520,11 @@ function applyData(base: DocData, patch: DocData, merge: boolean, dotted = false
   return out;
 }
 
+/** Writes into `target`, a map this write owns; maps below it are still shared until copied with ownMap. */
 function assign(target: DocData, path: string[], value: unknown, merge: boolean): void {
   const [head, ...rest] = path as [string, ...string[]];
   if (rest.length > 0) {
-    if (!isPlainObject(target[head])) target[head] = {};
+    target[head] = ownMap(target[head]);
     assign(target[head] as DocData, rest, value, merge);
     return;
   }
@@ -353,7 +539,7 @@ function assign(target: DocData, path: string[], value: unknown, merge: boolean)
         return;
       case 'arrayUnion': {
         const list = Array.isArray(current) ? [...current] : [];
-        for (const item of value.values) if (!list.some((x) => equal(x, item))) list.push(clone(item));
+        for (const item of value.values) if (!list.some((x) => equal(x, item))) list.push(item);
         target[head] = list;
         return;
       }
@@ -364,7 +550,7 @@ function assign(target: DocData, path: string[], value: unknown, merge: boolean)
   }
   // With merge, a map merges into the stored one, except an empty map, which Firestore writes as the value itself.
   if (merge && isPlainObject(value) && Object.keys(value).length > 0) {
-    if (!isPlainObject(target[head])) target[head] = {};
+    target[head] = ownMap(target[head]);
     for (const [k, v] of Object.entries(value)) assign(target[head] as DocData, [k], v, true);
     return;
   }
@@ -374,6 +560,7 @@ function assign(target: DocData, path: string[], value: unknown, merge: boolean)
 /**
  * Field transforms nested in a written map (set without merge, or a map value of an update) still apply, to the new
  * map, where their field is absent: Firestore turns `update({m: {a: 1, x: increment(1)}})` into `m: {a: 1, x: 1}`.
+ * Other values are the write's own copies already.
  */
 function resolveNestedOps(value: unknown): unknown {
   if (isPlainObject(value)) {
@@ -381,7 +568,7 @@ function resolveNestedOps(value: unknown): unknown {
     for (const [k, v] of Object.entries(value)) assign(out, [k], v, false);
     return out;
   }
-  return clone(value);
+  return value;
 }
 
 // ── what Firestore refuses in a write (the SDK's checks and the server's), as AppError('invalid-argument') ──
@@ -408,10 +595,11 @@ function isMapValue(value: unknown): value is DocData {
 function checkedData(data: DocData, mode: WriteMode): DocData {
   if (!isMapValue(data)) refuse('document data must be a plain object');
   const out: DocData = {};
-  for (const [key, value] of Object.entries(data)) {
+  for (const key of Object.keys(data)) {
+    const value = data[key];
     if (value === undefined) continue;
     if (mode === 'update' && key.split('.').some((part) => part === '')) refuse(`"${key}" is not a valid field path`);
-    out[key] = checkedValue(value, { mode, field: key, topLevel: true, inArray: false, directlyInArray: false });
+    out[key] = isScalar(value) ? value : checkedValue(value, { mode, field: key, topLevel: true, inArray: false, directlyInArray: false });
   }
   if (mode === 'update') {
     const keys = Object.keys(out).sort();
@@ -421,6 +609,11 @@ function checkedData(data: DocData, mode: WriteMode): DocData {
     }
   }
   return out;
+}
+
+/** Most values: taken as they are, without building the context that only a refusal's message needs. */
+function isScalar(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
 interface ValueContext {
@@ -458,13 +651,15 @@ function checkedValue(value: unknown, at: ValueContext): unknown {
   }
   if (Array.isArray(value)) {
     if (at.directlyInArray) refuse(`an array cannot hold an array (in "${at.field}")`);
-    return value.map((v) => checkedValue(v, { ...at, topLevel: false, inArray: true, directlyInArray: true }));
+    const inside = { ...at, topLevel: false, inArray: true, directlyInArray: true };
+    return value.map((v) => (isScalar(v) ? v : checkedValue(v, inside)));
   }
   if (isMapValue(value)) {
     const out: DocData = {};
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(value)) {
+      const v = value[k];
       if (v === undefined) continue;
-      out[k] = checkedValue(v, { ...at, field: `${at.field}.${k}`, topLevel: false, directlyInArray: false });
+      out[k] = isScalar(v) ? v : checkedValue(v, { ...at, field: `${at.field}.${k}`, topLevel: false, directlyInArray: false });
     }
     return out;
   }
