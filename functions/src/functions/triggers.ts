@@ -1,20 +1,23 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as functionsV1 from 'firebase-functions/v1';
 import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from 'firebase-functions/v2/firestore';
 import type { MemoryOption } from 'firebase-functions/v2/options';
 import { onMessagePublished } from 'firebase-functions/v2/pubsub';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
+import { onRequest } from 'firebase-functions/v2/https';
 import { z } from 'zod';
 import type { SecretName } from '../config.js';
 import { topicHandlers } from '../composition/services.js';
 import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
 import type { DocData } from '../ports.js';
 import { describeIssues } from '../domain/validation.js';
+import { AppError, errorText } from '../domain/errors.js';
 import { REGION, secretParams } from './options.js';
 import type { UseCases } from './runtime.js';
 import { services } from './runtime.js';
 
 /**
- * One helper per trigger kind (callables are in callable.ts, webhooks in webhooks.ts). Each applies the options every
+ * One helper per trigger kind (callables are in callable.ts). Each applies the options every
  * function of its kind shares (region; retry for Firestore and Pub/Sub events, whose handlers are idempotent; the
  * secrets the function names), turns the event into plain, validated data and hands it to a use case with the use
  * cases (`UseCases`: the services without their adapters, so a wrapper cannot reach past a use case). A wrapper is
@@ -176,4 +179,61 @@ export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit
       if (!parsed.success) return skip('auth user', user.uid, describeIssues('user', parsed.error));
       await handler(parsed.data, services());
     });
+}
+
+// ── HTTPS endpoints (provider webhooks, the unsubscribe page) ──
+
+/**
+ * An HTTP request as the endpoints' use cases read it. Written against Node's own req (Cloud Functions passes Express
+ * objects, which extend it; tests pass a plain http server's), with the raw body Cloud Functions keeps in `rawBody`.
+ */
+export interface HttpRequest {
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  /** Lower-case names, one value each. */
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+function toHttpRequest(req: IncomingMessage & { rawBody?: Buffer }): HttpRequest {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value]),
+  );
+  return { method: req.method ?? 'GET', url: req.url ?? '/', headers, rawBody: req.rawBody ?? Buffer.alloc(0) };
+}
+
+function reply(res: ServerResponse, answer: HttpAnswer): void {
+  res.statusCode = answer.status;
+  res.setHeader('Content-Type', answer.contentType);
+  res.end(answer.body);
+}
+
+/**
+ * An HTTPS endpoint: the use case authenticates and answers; bad input (an AppError `invalid-argument`) is a 400
+ * naming the field (a retry would not help); anything else is logged and answered 500, which makes Twilio and SendGrid
+ * retry later (the handlers are idempotent). Never a path or a stack in the answer.
+ */
+export function httpEndpoint(name: string, handler: (request: HttpRequest, s: UseCases) => Promise<HttpAnswer>, options: TriggerOptions = {}) {
+  return onRequest({ region: REGION, secrets: secretParams(options.secrets) }, async (req, res) => {
+    const response = res as unknown as ServerResponse;
+    const s = services();
+    try {
+      reply(response, await handler(toHttpRequest(req as unknown as IncomingMessage & { rawBody?: Buffer }), s));
+    } catch (error) {
+      const text = 'text/plain; charset=utf-8';
+      if (error instanceof AppError && error.code === 'invalid-argument') {
+        if (!response.headersSent) reply(response, { status: 400, body: error.message, contentType: text });
+        return;
+      }
+      s.infra.logger.error(`${name} failed`, { error: errorText(error, { stack: true }) });
+      if (!response.headersSent) reply(response, { status: 500, body: 'internal error', contentType: text });
+    }
+  });
 }

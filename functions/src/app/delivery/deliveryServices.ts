@@ -1,3 +1,4 @@
+import { UnsubscribeEndpoint } from './unsubscribe.js';
 import type { Clock, DeliveryInfra, DocumentStore, Logger, Publisher } from '../../ports.js';
 import { ChannelDelivery } from './channelDelivery.js';
 import { EmailChannel, PushChannel, SmsChannel } from './channels.js';
@@ -45,13 +46,15 @@ export function buildDelivery(infra: DeliveryDeps) {
       email: new EmailChannel(delivery.email, contacts, delivery.settings, now),
     },
   });
+  const events = new ProviderEvents(repo, contacts, infra.preferences, clock, infra.logger, delivery.webhooks);
   return {
     repo,
     devices,
     contacts,
     policies,
     channels,
-    events: new ProviderEvents(repo, contacts, infra.preferences, clock, infra.logger, delivery.webhooks),
+    events,
+    unsubscribe: new UnsubscribeEndpoint({ events, key: () => delivery.settings.unsubscribeKey(), clock, logger: infra.logger }),
     phone: new PhoneVerification(store, delivery.smsVerifier, clock),
     settings: delivery.settings,
   };
