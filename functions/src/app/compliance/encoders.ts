@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ExportedMessage } from '../../domain/compliance/exportRows.js';
 import { csvRow, plain, transcriptEntry } from '../../domain/compliance/exportRows.js';
-import type { Weight } from './pdfFonts.js';
+import type { Run, Weight } from './pdfFonts.js';
 import { TranscriptFonts } from './pdfFonts.js';
 import type { TranscriptLayoutStats } from './pdfLayout.js';
 import { adjustCurrentFont } from './pdfLayout.js';
@@ -70,10 +70,11 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
     for (const line of text.replace(/\t/g, '    ').split(/\r\n|\r|\n/)) {
       const runs = await fonts.runs(line, weight);
       if (runs.length === 0) runs.push({ font: fonts.primaryFont(weight), text: ' ' });
-      // The common case, a line of plain text in the primary font: wrapped here from the characters' widths.
-      const widths = runs.length === 1 ? use(runs[0]!.font).fastWidths(runs[0]!.text) : undefined;
-      if (widths) {
-        writePlain(doc, runs[0]!.text, widths, size, baseline);
+      // The common cases, a line of plain text in the primary font, or with a few emoji or words of another script
+      // in it: wrapped here from the characters' widths (pdfLayout.ts). Other lines go through pdfkit's wrapper.
+      const segments = measure(runs, size);
+      if (segments) {
+        writeWrapped(doc, use, segments, size, baseline);
         continue;
       }
       for (const [i, run] of runs.entries()) {
@@ -81,6 +82,44 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
         doc.text(run.text, { continued: i < runs.length - 1, baseline });
       }
     }
+  };
+  /**
+   * The line as one string with a width per UTF-16 unit (thousandths of the font size): characters of the primary
+   * font's plain text each their own width; a run of another font (emoji, a name in Japanese) as one unbreakable
+   * piece, its shaped width on its first unit. Undefined when the line is not for this path: shaped text in the
+   * primary font, or another font's run wider than a line (a Japanese paragraph), which must break inside.
+   */
+  const measure = (runs: readonly Run[], size: number): Wrapped | undefined => {
+    const lineWidth = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
+    if (runs.length === 1) {
+      const widths = use(runs[0]!.font).fastWidths(runs[0]!.text);
+      return widths && { text: runs[0]!.text, widths, inside: undefined, segments: [{ font: runs[0]!.font, start: 0, end: runs[0]!.text.length }] };
+    }
+    const widths: number[] = [];
+    const inside: boolean[] = [];
+    const segments: Array<{ font: string; start: number; end: number }> = [];
+    let start = 0;
+    for (const run of runs) {
+      const layout = use(run.font);
+      const own = primary.has(run.font) ? layout.fastWidths(run.text) : undefined;
+      if (own) {
+        for (const w of own) {
+          widths.push(w);
+          inside.push(false);
+        }
+      } else {
+        if (primary.has(run.font)) return undefined;
+        const width = (doc.widthOfString(run.text) * 1000) / size;
+        if (width > lineWidth) return undefined;
+        for (let i = 0; i < run.text.length; i++) {
+          widths.push(i === 0 ? width : 0);
+          inside.push(i > 0);
+        }
+      }
+      segments.push({ font: run.font, start, end: start + run.text.length });
+      start += run.text.length;
+    }
+    return { text: runs.map((r) => r.text).join(''), widths, inside, segments };
   };
   void (async () => {
     try {
@@ -106,52 +145,80 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
   return doc;
 }
 
+interface Wrapped {
+  text: string;
+  /** Per UTF-16 unit, in thousandths of the font size. */
+  widths: readonly number[];
+  /** Per unit: inside an unbreakable piece (another font's run), so no line ends before it. */
+  inside: readonly boolean[] | undefined;
+  /** Which font sets which units. */
+  segments: ReadonlyArray<{ font: string; start: number; end: number }>;
+}
+
 /**
- * One line of plain text in the current (primary) font, wrapped at spaces to the page's text width, a word wider
- * than the line broken between characters; each piece written as one text object, with a new page when the next
- * line would cross the bottom margin. The same result as pdfkit's line wrapper for such text, without its per-word
- * Unicode line-break analysis and layout.
+ * One line of text wrapped at spaces to the page's text width (a word wider than the line broken between
+ * characters), each line drawn as one text object per font, with a new page when the next line would cross the
+ * bottom margin: what pdfkit's line wrapper does for such text, without its per-word Unicode line-break analysis and
+ * layout.
  */
-function writePlain(doc: PDFKit.PDFDocument, text: string, widths: readonly number[], size: number, baseline: number): void {
+function writeWrapped(doc: PDFKit.PDFDocument, use: (font: string) => unknown, line: Wrapped, size: number, baseline: number): void {
+  const { text, widths, inside, segments } = line;
   const left = doc.page.margins.left;
   const max = ((doc.page.width - left - doc.page.margins.right) * 1000) / size;
   const lineHeight = doc.currentLineHeight(true);
   // pdfkit's text() would only add option merging and a second measure before this, its one-line drawing step.
   const fragment = (doc as unknown as { _fragment?: (text: string, x: number, y: number, options: object) => void })._fragment;
   const options = { baseline };
-  const emit = (piece: string) => {
+  const draw = (piece: string, x: number) => {
+    if (fragment) fragment.call(doc, piece, x, doc.y, options);
+    else doc.text(piece, x, doc.y, { lineBreak: false, baseline });
+  };
+  const breakable = (i: number) => text[i] === ' ' && !inside?.[i];
+  const emit = (from: number, to: number) => {
+    while (to > from && breakable(to - 1)) to--;
     if (doc.y + lineHeight > doc.page.maxY()) doc.addPage();
-    if (fragment) fragment.call(doc, piece.length > 0 ? piece : ' ', left, doc.y, options);
-    else doc.text(piece.length > 0 ? piece : ' ', left, doc.y, { lineBreak: false, baseline });
+    if (to === from) {
+      use(segments[0]!.font);
+      draw(' ', left);
+    }
+    let x = left;
+    for (const segment of segments) {
+      const a = Math.max(from, segment.start);
+      const b = Math.min(to, segment.end);
+      if (a >= b) continue;
+      use(segment.font);
+      draw(text.slice(a, b), x);
+      for (let i = a; i < b; i++) x += (widths[i]! * size) / 1000;
+    }
     doc.x = left;
     doc.y += lineHeight;
   };
-  let start = 0; // first character of the line being filled
+  let start = 0; // first unit of the line being filled
   let width = 0; // its width up to `end`
-  let end = 0; // characters up to here fit
+  let end = 0; // units up to here fit
   let breakAt = -1; // after the last space that fits: where to break
   while (end < text.length) {
     const w = widths[end]!;
-    if (text[end] === ' ') {
+    if (breakable(end)) {
       width += w;
       end++;
       breakAt = end;
       continue;
     }
-    if (width + w <= max || end === start) {
+    if (width + w <= max || end === start || inside?.[end]) {
       width += w;
       end++;
       continue;
     }
     // `end` does not fit: break after the last space, or inside the word if the line has none.
     const cut = breakAt > start ? breakAt : end;
-    emit(text.slice(start, cut).trimEnd());
+    emit(start, cut);
     start = cut;
     end = cut;
     width = 0;
     breakAt = -1;
   }
-  emit(text.slice(start).trimEnd());
+  emit(start, text.length);
 }
 
 /** Messages laid out between two turns of the event loop (about 10 ms of work). */
