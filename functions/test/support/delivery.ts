@@ -1,5 +1,3 @@
-import { buildServices } from '../../src/composition/services.js';
-import { connectMemoryBus, memoryInfra } from '../../src/composition/memory.js';
 import type { Settings } from '../../src/config.js';
 import { readSettings } from '../../src/config.js';
 import type { DeliveryJob } from '../../src/domain/delivery.js';
@@ -8,25 +6,30 @@ import type { ProviderChannel } from '../../src/domain/channels.js';
 import { paths } from '../../src/domain/paths.js';
 import { deliveryDoc } from '../../src/app/notifications/jobs.js';
 import type { DocumentStore } from '../../src/ports.js';
+import { seedDevice, testWorld } from './world.js';
 
 export const NOW = '2026-11-21T12:00:00.000Z';
 
+/** The delivery tests' recipient: every contact point verified, in New York (quiet hours and local days are hers). */
+export const MAYA = {
+  uid: 'u1', displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'America/New_York',
+};
+
 /**
- * Services over the in-memory adapters with the Pub/Sub bus connected, and a user (`u1` unless named) with every
- * contact point verified. `store` swaps in another DocumentStore (the Firestore emulator in the emulator tier).
- * `settings` defaults to the params as the cloud reads them (config.ts defaults where the environment sets none), so a
- * test can stub a param (`vi.stubEnv('SMS_DAILY_LIMIT', '2')`) and see it reach every feature.
+ * The test world (test/support/world.ts) at NOW with the Pub/Sub bus connected, and Maya (`u1` unless named).
+ * `store` swaps in another DocumentStore (the Firestore emulator in the emulator tier). `settings` defaults to the
+ * params as the cloud reads them (config.ts defaults where the environment sets none), so a test can stub a param
+ * (`vi.stubEnv('SMS_DAILY_LIMIT', '2')`) and see it reach every feature.
  */
 export async function deliveryWorld(options: { store?: DocumentStore; uid?: string; settings?: Settings } = {}) {
-  const memory = memoryInfra({ now: NOW });
-  const store: DocumentStore = options.store ?? memory.store;
-  const infra = { ...memory, store };
-  const services = buildServices(infra, options.settings ?? readSettings());
-  connectMemoryBus(services, infra.publisher);
-  await store.set(paths.user(options.uid ?? 'u1'), {
-    displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'America/New_York',
+  const world = await testWorld({
+    now: NOW,
+    settings: options.settings ?? readSettings(),
+    store: options.store,
+    bus: true,
+    users: [{ ...MAYA, uid: options.uid ?? MAYA.uid }],
   });
-  return { infra, services, store, providers: infra.delivery };
+  return { ...world, providers: world.infra.delivery };
 }
 
 export function job(channel: ProviderChannel, overrides: Partial<DeliveryJob> = {}): DeliveryJob {
@@ -62,9 +65,7 @@ export async function queued(store: DocumentStore, j: DeliveryJob, now = new Dat
   await store.create(paths.delivery(id), deliveryDoc({ deliveryId: id, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey }, 'queued', now));
 }
 
-export async function device(store: DocumentStore, uid: string, deviceId: string, platform = 'ios') {
-  await store.set(paths.device(uid, deviceId), {
-    deviceId, token: `token-${deviceId}-${'x'.repeat(20)}`, platform, appVersion: '3.4.1', locale: 'en', lastSeenAt: new Date(NOW), createdAt: new Date(NOW),
-  });
-  return `token-${deviceId}-${'x'.repeat(20)}`;
+/** A device registered at NOW; returns its token. */
+export function device(store: DocumentStore, uid: string, deviceId: string, platform = 'ios') {
+  return seedDevice(store, uid, deviceId, new Date(NOW), { platform });
 }

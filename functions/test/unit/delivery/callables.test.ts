@@ -1,22 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { buildServices } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import type { MemoryInfra } from '../../../src/composition/memory.js';
-import { useServices } from '../../../src/functions/runtime.js';
 import { checkPhoneVerification, registerDevice, startPhoneVerification, unregisterDevice } from '../../../src/functions/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
 import { NOW } from '../../support/delivery.js';
+import { testWorld } from '../../support/world.js';
 
 const fn = (f: unknown) => f as CallableFunction<unknown, unknown>;
 const TOKEN = 'fcm-token-maya-iphone-0123456789';
 
 let infra: MemoryInfra;
 beforeEach(async () => {
-  infra = memoryInfra({ now: NOW });
-  useServices(buildServices(infra));
-  for (const uid of ['u1', 'u2']) await infra.store.set(paths.user(uid), { displayName: `User ${uid}` });
+  ({ infra } = await testWorld({ now: NOW, users: ['u1', 'u2'], install: true }));
 });
 
 describe('device registry callables', () => {

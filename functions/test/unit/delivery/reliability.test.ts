@@ -68,9 +68,7 @@ const phoneOf = (i: number) => `+1212555${String(1000 + i).padStart(4, '0')}`;
 async function users(w: World, n: number, { withDevice = true, prefix = 'r', offset = 0 } = {}): Promise<string[]> {
   const uids = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   for (const [i, uid] of uids.entries()) {
-    await w.store.set(paths.user(uid), {
-      displayName: `User ${uid}`, email: `${uid}@studio.example`, emailVerified: true, phone: phoneOf(offset + i), phoneVerified: true, timeZone: 'America/New_York',
-    });
+    await w.addUser({ uid, email: `${uid}@studio.example`, phone: phoneOf(offset + i), phoneVerified: true, timeZone: 'America/New_York' });
     if (withDevice) await device(w.store, uid, `phone-${uid}`);
   }
   return uids;

@@ -4,11 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import twilio from 'twilio';
-import { buildServices } from '../../../src/composition/services.js';
 import type { Services } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import type { MemoryInfra } from '../../../src/composition/memory.js';
-import { useServices } from '../../../src/functions/runtime.js';
+import { DEFAULT_SETTINGS } from '../../../src/config.js';
 import { sendgridEvents, twilioInbound, twilioStatus, unsubscribe } from '../../../src/functions/webhooks.js';
 import { paths } from '../../../src/domain/paths.js';
 import { TOPICS } from '../../../src/domain/channels.js';
@@ -16,7 +14,8 @@ import { deliveryJobSchema } from '../../../src/domain/delivery.js';
 import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
 import { createUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { PreferencesRepo } from '../../../src/app/notifications/preferencesRepo.js';
-import { NOW, job, queued } from '../../support/delivery.js';
+import { MAYA, NOW, job, queued } from '../../support/delivery.js';
+import { testWorld } from '../../support/world.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 const handlers: Record<string, Handler> = {
@@ -52,13 +51,9 @@ const SENDGRID_PUBLIC_KEY = keys.publicKey.export({ type: 'spki', format: 'der' 
 let infra: MemoryInfra;
 let services: Services;
 beforeEach(async () => {
-  infra = memoryInfra({ now: NOW });
-  infra.delivery.settings.publicBaseUrl = () => PUBLIC;
+  ({ infra, services } = await testWorld({ now: NOW, settings: { ...DEFAULT_SETTINGS, publicBaseUrl: PUBLIC }, users: [{ ...MAYA, timeZone: 'UTC' }], install: true }));
   infra.delivery.webhookSecrets.twilioAuthToken = AUTH_TOKEN;
   infra.delivery.webhookSecrets.sendgridPublicKey = SENDGRID_PUBLIC_KEY;
-  services = buildServices(infra);
-  useServices(services);
-  await infra.store.set(paths.user('u1'), { displayName: 'Maya', phone: '+12125550101', phoneVerified: true, email: 'maya@studio.example', emailVerified: true, timeZone: 'UTC' });
 });
 
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();

@@ -7,8 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isValidTwilioSignature } from '../../../src/adapters/twilio/signature.js';
 import { SANDBOX_CREDENTIALS } from '../../../src/local/sandbox/credentials.js';
-import { buildServices } from '../../../src/composition/services.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import { firebaseDelivery, firebaseInfra } from '../../../src/composition/cloud.js';
 import { SANDBOX_URL_ENV, sandboxProviders } from '../../../src/local/sandbox/connect.js';
 import type { SandboxConnection } from '../../../src/local/sandbox/connect.js';
@@ -17,7 +15,8 @@ import { SANDBOX_DEAD_TOKEN_PREFIX } from '../../../src/local/sandbox/fcm.js';
 import { SandboxExportStorage } from '../../../src/local/sandbox/storage.js';
 import type { Captured } from '../../../src/local/sandbox/outbox.js';
 import { paths } from '../../../src/domain/paths.js';
-import { job, queued } from '../../support/delivery.js';
+import { MAYA, job, queued } from '../../support/delivery.js';
+import { testWorld } from '../../support/world.js';
 
 /**
  * The sandbox-providers process's server, in-process: the functions' own provider adapters in sandbox mode (what the
@@ -51,9 +50,11 @@ describe('sandbox providers', () => {
   });
 
   it('delivers push, SMS and email jobs through FCM, Twilio and SendGrid SDKs into the outbox, by delivery id', async () => {
-    const infra = { ...memoryInfra({ now: new Date() }), delivery: firebaseDelivery(() => { throw new Error('the sandbox needs no default app'); }, connection) };
-    const services = buildServices(infra);
-    await infra.store.set(paths.user('u1'), { displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'UTC' });
+    const { infra, services } = await testWorld({
+      now: new Date(),
+      adapters: { delivery: firebaseDelivery(() => { throw new Error('the sandbox needs no default app'); }, connection) },
+      users: [{ ...MAYA, timeZone: 'UTC' }],
+    });
     await services.delivery.devices.register({ uid: 'u1' }, { token: 'sandbox-token-aaaaaaaaaaaaaaaaaaaa', platform: 'android', appVersion: '1.0', locale: 'en' });
     await services.delivery.devices.register({ uid: 'u1' }, { token: `${SANDBOX_DEAD_TOKEN_PREFIX}bbbbbbbbbbbbbbbbbbbb`, platform: 'ios', appVersion: '1.0', locale: 'en' });
     for (const channel of ['push', 'sms', 'email'] as const) {
