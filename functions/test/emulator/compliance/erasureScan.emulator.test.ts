@@ -1,18 +1,14 @@
 import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 import { Timestamp } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlgoliaMessageIndex } from '../../../src/adapters/algolia/algoliaMessageIndex.js';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
-import { connectMemoryBus, memoryInfra } from '../../../src/composition/memory.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { deleteMyAccount } from '../../../src/functions/compliance.js';
 import { call } from '../../support/callables.js';
 import { FakeAlgolia } from '../../support/fakes/algoliaServer.js';
 import { isolatedFirestore } from '../isolatedProject.js';
-import type { Fn, WorldInfra } from '../../unit/compliance/erasureWorld.js';
-import { scanEverything, seedWorld, UID } from '../../unit/compliance/erasureWorld.js';
+import type { Fn } from '../../support/erasureWorld.js';
+import { erasureScanWorld, scanEverything, seedWorld, UID } from '../../support/erasureWorld.js';
 
 /**
  * The erasure scan on the Firestore emulator: the same world as the unit tier, written through the Firestore adapter
@@ -58,19 +54,8 @@ describe('erasure scan on the Firestore emulator', () => {
   });
 
   it('0 documents, index records or objects name her after the erasure; before, the walk finds her in every kind of place', { timeout: 180_000 }, async () => {
-    const infra = {
-      ...memoryInfra({ now: '2024-06-01T23:00:00Z' }),
-      store: new FirestoreDocumentStore(() => db),
-      mediaStorage: new MemoryObjectStorage(),
-      messageIndex: new AlgoliaMessageIndex({
-        credentials: () => ({ appId: fake.appId, adminKey: fake.adminKey, searchKey: fake.searchKey }),
-        indexName: () => 'messages',
-        hosts: fake.hosts,
-      }),
-    } as unknown as WorldInfra;
-    const services = buildServices(infra as never);
-    connectMemoryBus(services, infra.publisher);
-    useServices(services);
+    // The unit tier's world (same clock, NOW = 2024-06-01T23:00:00Z) on the Firestore adapter.
+    const { infra, services } = erasureScanWorld(fake, new FirestoreDocumentStore(() => db));
     await seedWorld(infra, services);
 
     const before = await scanEverything(infra, fake, await walk(db));

@@ -9,8 +9,8 @@ import { AuditLog } from '../../../src/app/audit.js';
 import { Exports } from '../../../src/app/compliance/exports.js';
 import { adminApp } from '../../../src/composition/cloud.js';
 import { paths } from '../../../src/domain/paths.js';
-import { parseCsv, pdfText } from '../../unit/compliance/readers.js';
-import { seedConversation, seedMessage, seedUser } from '../../unit/search/fixtures.js';
+import { parseCsv, pdfText } from '../../support/readers.js';
+import { seedConversation, seedMessage, seedUser } from '../../support/world.js';
 import { storageSkipReason } from '../rules/rulesEnv.js';
 
 /**
@@ -39,8 +39,8 @@ describe.skipIf(storageSkipReason)('exports on the Firestore and Storage emulato
   const texts = ['Commas, and "quotes"', 'Two\nlines', 'Emoji 🧶 café'];
 
   it('writes JSON, CSV and PDF objects that parse back, and tracks the job in exports/{id}', async () => {
-    await seedUser(store, alice, { displayName: 'Alice Weaver' });
-    await seedUser(store, bob, { displayName: 'Bob Potter' });
+    await seedUser(store, { uid: alice, displayName: 'Alice Weaver' });
+    await seedUser(store, { uid: bob, displayName: 'Bob Potter' });
     await seedConversation(store, cid, [alice, bob], { title: 'Emulator export' });
     for (const [i, text] of texts.entries()) await seedMessage(store, cid, `m${i}`, { senderId: i % 2 ? bob : alice, text, createdAt: new Date(Date.UTC(2024, 4, 1 + i)) });
     const caller = { uid: alice, roles: new Set<never>() };

@@ -6,7 +6,7 @@ import { messagingServices } from '../../../src/app/messaging/index.js';
 import type { Caller } from '../../../src/domain/caller.js';
 import { paths } from '../../../src/domain/paths.js';
 import { isolatedFirestore } from '../isolatedProject.js';
-import { actualUnread, countWrites, expectedUnread, newestMessageId, runInterleaved } from '../../unit/messaging/unreadScenario.js';
+import { actualUnread, countWrites, expectedUnread, newestMessageId, runInterleaved } from '../../support/unreadScenario.js';
 
 /**
  * Issue 12, "Messaging counters", on Firestore (the emulator's pessimistic locks, real transactions and queries): the

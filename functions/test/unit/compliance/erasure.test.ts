@@ -1,25 +1,26 @@
 import functionsTest from 'firebase-functions-test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { AlgoliaMessageIndex } from '../../../src/adapters/algolia/algoliaMessageIndex.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { deleteMyAccount, exportConversation, exportMyData, onAuthUserDeleted } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
-import { FakeAlgolia } from '../../support/fakes/algoliaServer.js';
-import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
+import { algoliaIndexOn, FakeAlgolia } from '../../support/fakes/algoliaServer.js';
+import { bareWorld, seedConversation, seedMessage, seedUser } from '../../support/world.js';
 
 const fft = functionsTest();
 const NAME = 'Alice Weaverly';
 const EMAIL = 'alice.weaverly@example.com';
 const PHONE = '+4915112345678';
 
-async function seedAlice(infra: ReturnType<typeof memoryInfra>) {
+/** The test world installed for the callables, with the real Algolia client against the loopback server. */
+const aliceWorld = (fake: FakeAlgolia) => bareWorld({ now: '2024-06-01T00:00:00Z', adapters: { messageIndex: algoliaIndexOn(fake) }, install: true });
+type AliceWorld = ReturnType<typeof aliceWorld>;
+
+async function seedAlice(infra: Pick<AliceWorld['infra'], 'store'>) {
   const { store } = infra;
-  await seedUser(store, 'alice', { displayName: NAME, email: EMAIL, emailVerified: true, phone: PHONE, phoneVerified: true });
-  await seedUser(store, 'bob', { displayName: 'Bob Potter' });
+  await seedUser(store, { uid: 'alice', displayName: NAME, email: EMAIL, emailVerified: true, phone: PHONE, phoneVerified: true });
+  await seedUser(store, { uid: 'bob', displayName: 'Bob Potter' });
   await store.set(paths.preferences('alice'), { channels: { sms: true }, quietHours: { start: '22:00', end: '07:00' } });
   await store.set(paths.device('alice', 'd1'), { token: 'fcm-token-alice', platform: 'android' });
   await store.set(paths.key('alice', 'd1'), { publicKey: 'BASE64KEY', alg: 'X25519' });
@@ -38,22 +39,13 @@ async function seedAlice(infra: ReturnType<typeof memoryInfra>) {
 
 describe('erasure (deleteMyAccount and the Auth user-deleted trigger)', () => {
   let fake: FakeAlgolia;
-  let infra: ReturnType<typeof memoryInfra>;
-  let services: ReturnType<typeof buildServices>;
+  let infra: AliceWorld['infra'];
+  let services: AliceWorld['services'];
 
   beforeEach(async () => {
     fake = await new FakeAlgolia().start();
     // The real Algolia client against the loopback server, so "the search fake holds nothing" is checked at the wire.
-    infra = {
-      ...memoryInfra({ now: '2024-06-01T00:00:00Z' }),
-      messageIndex: new AlgoliaMessageIndex({
-        credentials: () => ({ appId: fake.appId, adminKey: fake.adminKey, searchKey: fake.searchKey }),
-        indexName: () => 'messages',
-        hosts: fake.hosts,
-      }),
-    } as unknown as ReturnType<typeof memoryInfra>;
-    services = buildServices(infra);
-    useServices(services);
+    ({ infra, services } = aliceWorld(fake));
     await seedAlice(infra);
     await services.search.indexer.reindexConversation('c1');
   });

@@ -1,15 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlgoliaMessageIndex } from '../../../src/adapters/algolia/algoliaMessageIndex.js';
-import { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
-import { connectMemoryBus, memoryInfra } from '../../../src/composition/memory.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { deleteMyAccount } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
 import { FakeAlgolia } from '../../support/fakes/algoliaServer.js';
-import type { Fn } from './erasureWorld.js';
-import { EMAIL, IDENTIFIERS, NAME, NOW, PHONE, scanEverything, seedWorld, UID } from './erasureWorld.js';
+import type { Fn, ScanWorld } from '../../support/erasureWorld.js';
+import { erasureScanWorld, EMAIL, IDENTIFIERS, NAME, PHONE, scanEverything, seedWorld, UID } from '../../support/erasureWorld.js';
 
 /**
  * The erasure scan: a world where the user appears everywhere the product puts people, the real erasure, then a walk
@@ -20,24 +16,13 @@ import { EMAIL, IDENTIFIERS, NAME, NOW, PHONE, scanEverything, seedWorld, UID } 
 
 describe('erasure scan: nothing names the erased user outside the documented pseudonyms', () => {
   let fake: FakeAlgolia;
-  let infra: ReturnType<typeof memoryInfra> & { mediaStorage: MemoryObjectStorage };
-  let services: ReturnType<typeof buildServices>;
+  let infra: ScanWorld['infra'];
+  let services: ScanWorld['services'];
 
   beforeEach(async () => {
     fake = await new FakeAlgolia().start();
-    infra = {
-      ...memoryInfra({ now: NOW }),
-      mediaStorage: new MemoryObjectStorage(),
-      // The real Algolia client against the loopback Algolia, so the index is scanned as Algolia holds it.
-      messageIndex: new AlgoliaMessageIndex({
-        credentials: () => ({ appId: fake.appId, adminKey: fake.adminKey, searchKey: fake.searchKey }),
-        indexName: () => 'messages',
-        hosts: fake.hosts,
-      }),
-    } as unknown as typeof infra;
-    services = buildServices(infra);
-    connectMemoryBus(services, infra.publisher);
-    useServices(services);
+    // The real Algolia client against the loopback Algolia, so the index is scanned as Algolia holds it.
+    ({ infra, services } = erasureScanWorld(fake));
   });
 
   afterEach(async () => {

@@ -3,15 +3,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { exportConversation, exportMyData } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';
 import type { QuerySpec, WriteOp } from '../../../src/ports.js';
 import { call } from '../../support/callables.js';
-import { seedConversation, seedUser } from '../search/fixtures.js';
+import type { TestWorld } from '../../support/world.js';
+import { seedConversation, testWorld } from '../../support/world.js';
 
 type Fn = CallableFunction<unknown, unknown>;
 
@@ -39,15 +38,17 @@ class LeakyStorage extends MemoryObjectStorage {
 }
 
 describe('an export that fails midway', () => {
-  let infra: ReturnType<typeof memoryInfra>;
+  let infra: TestWorld['infra'];
   let storage: LeakyStorage;
 
   beforeEach(async () => {
     storage = new LeakyStorage();
-    infra = { ...memoryInfra({ now: '2024-06-01T00:00:00Z' }), exportStorage: storage } as unknown as ReturnType<typeof memoryInfra>;
-    useServices(buildServices(infra));
-    await seedUser(infra.store, 'alice', { displayName: 'Alice Weaver', email: 'alice@example.com', emailVerified: true });
-    await seedUser(infra.store, 'bob', { displayName: 'Bob Potter' });
+    ({ infra } = await testWorld({
+      now: '2024-06-01T00:00:00Z',
+      adapters: { exportStorage: storage },
+      users: [{ uid: 'alice', displayName: 'Alice Weaver', email: 'alice@example.com', emailVerified: true }, { uid: 'bob', displayName: 'Bob Potter' }],
+      install: true,
+    }));
     await seedConversation(infra.store, 'c1', ['alice', 'bob']);
     // Two pages of messages (the exporter reads 500 at a time), so a failure can strike after the first page is out.
     const ops: WriteOp[] = Array.from({ length: 700 }, (_, i) => ({

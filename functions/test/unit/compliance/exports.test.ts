@@ -3,15 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import type { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { exportConversation, exportMyData, exportNotifications } from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
-import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
-import { parseCsv, pdfText, unzip } from './readers.js';
+import type { TestWorld } from '../../support/world.js';
+import { seedConversation, seedMessage, seedUser, testWorld } from '../../support/world.js';
+import { parseCsv, pdfText, unzip } from '../../support/readers.js';
 import { pdfTranscript } from '../../../src/app/compliance/encoders.js';
 import { zipStream } from '../../../src/app/compliance/zip.js';
 
@@ -27,17 +26,21 @@ const TRICKY = [
 type Fn = CallableFunction<unknown, unknown>;
 
 describe('compliance exports (callables over in-memory adapters)', () => {
-  let infra: ReturnType<typeof memoryInfra>;
+  let infra: TestWorld['infra'];
   let storage: MemoryObjectStorage;
 
   beforeEach(async () => {
-    infra = memoryInfra({ now: '2024-06-01T00:00:00Z' });
+    ({ infra } = await testWorld({
+      now: '2024-06-01T00:00:00Z',
+      users: [
+        { uid: 'alice', displayName: 'Alice Weaver', email: 'alice@example.com' },
+        { uid: 'bob', displayName: 'Bob Potter' },
+        { uid: 'carol', displayName: 'Carol Smith' },
+        { uid: 'officer', displayName: 'Compliance Officer' },
+      ],
+      install: true,
+    }));
     storage = infra.exportStorage;
-    useServices(buildServices(infra));
-    await seedUser(infra.store, 'alice', { displayName: 'Alice Weaver', email: 'alice@example.com' });
-    await seedUser(infra.store, 'bob', { displayName: 'Bob Potter' });
-    await seedUser(infra.store, 'carol', { displayName: 'Carol Smith' });
-    await seedUser(infra.store, 'officer', { displayName: 'Compliance Officer' });
     await seedConversation(infra.store, 'c1', ['alice', 'bob'], { title: 'Indigo commission' });
     for (const [i, text] of TRICKY.entries()) {
       await seedMessage(infra.store, 'c1', `m${i}`, { senderId: i % 2 ? 'bob' : 'alice', text, createdAt: new Date(Date.UTC(2024, 4, 1 + i, 9)) });
@@ -83,7 +86,7 @@ describe('compliance exports (callables over in-memory adapters)', () => {
     // Also behind leading space, NUL or zero-width characters (spreadsheets skip them), and full-width triggers.
     const formulas = ['=HYPERLINK("http://evil","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1', ' =leading space', '\u0000=cmd|\' /C calc\'!A0', '\u200b@SUM(A1)', '＝1+1'];
     const ordinary = ['Commas, "quotes", and\nnewlines 🧶', 'Price: 5 - 3 = 2', "'already quoted", '€10 + shipping'];
-    await seedUser(infra.store, 'mallory', { displayName: '=cmd|\' /C calc\'!A0' });
+    await seedUser(infra.store, { uid: 'mallory', displayName: '=cmd|\' /C calc\'!A0' });
     await seedConversation(infra.store, 'c2', ['alice', 'mallory'], { title: '@evil title' });
     for (const [i, text] of [...formulas, ...ordinary].entries()) {
       await seedMessage(infra.store, 'c2', `f${i}`, { senderId: 'mallory', text, createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)), attachments: [{ kind: 'file', name: '=evil.pdf', path: 'x/y' }] });
@@ -108,8 +111,8 @@ describe('compliance exports (callables over in-memory adapters)', () => {
 
   it('the PDF prints every script the messages contain: German, Japanese, Hindi, Russian, Arabic, emoji (no "?")', async () => {
     const WORLD = ['Hello from Brooklyn', 'Grüße aus München: Größe XL, Maße ändern', '日本語の漆器', 'नमस्ते', 'Привет, как дела?', 'مرحبا', 'Yarn 🧶 and needles 🪡', '輪島塗の椀を3つ、お願いします。'];
-    await seedUser(infra.store, 'yuki', { displayName: '山田 由紀' });
-    await seedUser(infra.store, 'priya', { displayName: 'प्रिया शर्मा' });
+    await seedUser(infra.store, { uid: 'yuki', displayName: '山田 由紀' });
+    await seedUser(infra.store, { uid: 'priya', displayName: 'प्रिया शर्मा' });
     await seedConversation(infra.store, 'world', ['yuki', 'priya'], { title: '漆器 commission' });
     for (const [i, text] of WORLD.entries()) {
       await seedMessage(infra.store, 'world', `w${i}`, { senderId: i % 2 ? 'priya' : 'yuki', text, createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)) });

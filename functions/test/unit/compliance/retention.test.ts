@@ -2,16 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { memoryInfra } from '../../../src/composition/memory.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { paths } from '../../../src/domain/paths.js';
 import { RETENTION_RULES, TTL_COLLECTIONS } from '../../../src/domain/compliance/retention.js';
-import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
+import { bareWorld, seedConversation, seedMessage, seedUser } from '../../support/world.js';
 
 describe('retention sweep', () => {
   it('deletes notifications and deliveries after a year and messages after seven, keeps analytics, and is idempotent', async () => {
-    const infra = memoryInfra({ now: '2025-06-01T00:00:00Z' });
-    const services = buildServices(infra);
+    const { infra, services } = bareWorld({ now: '2025-06-01T00:00:00Z' });
     const { store } = infra;
     await seedUser(store, 'alice');
     await seedConversation(store, 'c1', ['alice', 'bob']);
@@ -40,8 +37,7 @@ describe('retention sweep', () => {
   });
 
   it('deletes the pipeline records (events, receipts, idempotency claims, digests) after 90 days and moderation items after a year', async () => {
-    const infra = memoryInfra({ now: '2025-06-01T00:00:00Z' });
-    const services = buildServices(infra);
+    const { infra, services } = bareWorld({ now: '2025-06-01T00:00:00Z' });
     const { store } = infra;
     const old = new Date('2025-02-01T00:00:00Z'); // 120 days
     const recent = new Date('2025-05-01T00:00:00Z'); // 31 days
@@ -65,8 +61,7 @@ describe('retention sweep', () => {
   });
 
   it('fails an export whose instance died mid-upload and deletes its partial object; running and finished jobs stay', async () => {
-    const infra = memoryInfra({ now: '2025-06-01T12:00:00Z' });
-    const services = buildServices(infra);
+    const { infra, services } = bareWorld({ now: '2025-06-01T12:00:00Z' });
     const { store, exportStorage } = infra;
     const write = (path: string) => exportStorage.write(path, 'application/json', Readable.from([Buffer.from('{"messages": [')]));
     await store.set('exports/dead', { ownerUid: 'alice', status: 'running', path: 'exports/alice/dead.json', createdAt: new Date('2025-06-01T11:40:00Z') });

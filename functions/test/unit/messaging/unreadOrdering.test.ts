@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { paths } from '../../../src/domain/paths.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import { as, groupWorld, messagingWorld, textMessage, triggerFor } from './setup.js';
-import { actualUnread, clientRead, countWrites, expectedUnread, newestMessageId, runInterleaved } from './unreadScenario.js';
+import { actualUnread, clientRead, countWrites, expectedUnread, newestMessageId, runInterleaved } from '../../support/unreadScenario.js';
 
 const unread = async (world: Awaited<ReturnType<typeof groupWorld>>, uid: string) => (await world.store.get(paths.member(world.cid, uid))).data?.unreadCount;
 

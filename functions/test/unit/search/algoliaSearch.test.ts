@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { algoliasearch } from 'algoliasearch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlgoliaMessageIndex } from '../../../src/adapters/algolia/algoliaMessageIndex.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import { MessageIndexer } from '../../../src/app/search/messageIndexer.js';
 import { MessageSearch } from '../../../src/app/search/messageSearch.js';
 import { MAX_TEXT_BYTES, MESSAGE_INDEX_SETTINGS } from '../../../src/domain/search/record.js';
@@ -10,7 +9,8 @@ import { searchMessagesSchema } from '../../../src/domain/search/searchRequest.j
 import { paths } from '../../../src/domain/paths.js';
 import type { Caller } from '../../../src/domain/caller.js';
 import { decodeSecuredKey, FakeAlgolia } from '../../support/fakes/algoliaServer.js';
-import { seedConversation, seedMessage, seedUser } from './fixtures.js';
+import type { TestWorld } from '../../support/world.js';
+import { bareWorld, seedConversation, seedMessage, seedUser } from '../../support/world.js';
 
 const alice: Caller = { uid: 'alice', roles: new Set() };
 const bob: Caller = { uid: 'bob', roles: new Set() };
@@ -19,14 +19,14 @@ const input = (data: unknown) => searchMessagesSchema.parse(data);
 
 describe('message search on Algolia (real algoliasearch client, loopback Algolia)', () => {
   let fake: FakeAlgolia;
-  let infra: ReturnType<typeof memoryInfra>;
+  let infra: TestWorld['infra'];
   let index: AlgoliaMessageIndex;
   let indexer: MessageIndexer;
   let search: MessageSearch;
 
   beforeEach(async () => {
     fake = await new FakeAlgolia().start();
-    infra = memoryInfra({ now: '2024-06-01T00:00:00Z' });
+    ({ infra } = bareWorld({ now: '2024-06-01T00:00:00Z' }));
     fake.nowSeconds = () => Math.floor(infra.clock.now().getTime() / 1000);
     index = new AlgoliaMessageIndex({
       credentials: () => ({ appId: fake.appId, adminKey: fake.adminKey, searchKey: fake.searchKey }),
@@ -36,9 +36,9 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     });
     indexer = new MessageIndexer(infra.store, index, infra.logger);
     search = new MessageSearch(infra.store, index, infra.clock, infra.logger, { failures: 2, halfOpenAfterMs: 60_000 });
-    await seedUser(infra.store, 'alice', { displayName: 'Alice Weaver' });
-    await seedUser(infra.store, 'bob', { displayName: 'Bob Potter' });
-    await seedUser(infra.store, 'carol', { displayName: 'Carol Smith' });
+    await seedUser(infra.store, { uid: 'alice', displayName: 'Alice Weaver' });
+    await seedUser(infra.store, { uid: 'bob', displayName: 'Bob Potter' });
+    await seedUser(infra.store, { uid: 'carol', displayName: 'Carol Smith' });
     await seedConversation(infra.store, 'c1', ['alice', 'bob', 'carol']);
     await seedConversation(infra.store, 'c2', ['alice', 'bob']);
   });

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { memoryInfra } from '../../../src/composition/memory.js';
 import { MemoryMessageIndex } from '../../../src/adapters/memory/memoryMessageIndex.js';
 import { MessageIndexer } from '../../../src/app/search/messageIndexer.js';
 import { REINDEX_CHECKPOINT, reindexAll } from '../../../src/app/search/reindex.js';
 import { MESSAGE_INDEX_SETTINGS } from '../../../src/domain/search/record.js';
 import type { MessageRecord } from '../../../src/ports.js';
-import { seedConversation, seedMessage, seedUser } from './fixtures.js';
+import { bareWorld, seedConversation, seedMessage, seedUser } from '../../support/world.js';
 
 /** An index that fails once on the n-th save, like a network error half-way through a long rebuild. */
 class FlakyIndex extends MemoryMessageIndex {
@@ -22,7 +21,7 @@ class FlakyIndex extends MemoryMessageIndex {
 
 describe('npm run reindex (reindexAll)', () => {
   it('rebuilds every conversation in batches, skips encrypted and tombstoned messages, and resumes after a failure', async () => {
-    const infra = memoryInfra();
+    const { infra } = bareWorld();
     const index = new FlakyIndex(3); // c1 takes two batches (500 + 200); the first batch of c2 fails
     const indexer = new MessageIndexer(infra.store, index, infra.logger);
     await seedUser(infra.store, 'alice');

@@ -1,23 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import { memoryInfra } from '../../../src/composition/memory.js';
-import { buildServices } from '../../../src/composition/services.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import { getSearchKey, searchMessages } from '../../../src/functions/search.js';
 import { call } from '../../support/callables.js';
-import { seedConversation, seedMessage, seedUser } from './fixtures.js';
+import type { TestWorld } from '../../support/world.js';
+import { seedConversation, seedMessage, testWorld } from '../../support/world.js';
 
 type Fn = CallableFunction<unknown, unknown>;
 
 describe('search callables (wrappers over the in-memory index)', () => {
-  let infra: ReturnType<typeof memoryInfra>;
+  let infra: TestWorld['infra'];
 
   beforeEach(async () => {
-    infra = memoryInfra({ now: '2024-06-01T00:00:00Z' });
-    const services = buildServices(infra);
-    useServices(services);
-    await seedUser(infra.store, 'alice', { displayName: 'Alice Weaver' });
-    for (const uid of ['bob', 'mallory']) await seedUser(infra.store, uid);
+    const world = await testWorld({ now: '2024-06-01T00:00:00Z', users: [{ uid: 'alice', displayName: 'Alice Weaver' }, 'bob', 'mallory'], install: true });
+    ({ infra } = world);
+    const { services } = world;
     await seedConversation(infra.store, 'c1', ['alice', 'bob']);
     await seedMessage(infra.store, 'c1', 'm1', { senderId: 'alice', text: 'Hand-spun merino, 200 g' });
     await services.search.indexer.syncMessage('c1', 'm1');

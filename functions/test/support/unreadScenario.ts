@@ -1,7 +1,7 @@
-import type { DocData, DocumentStore, Transaction } from '../../../src/ports.js';
-import type { MessagingServices } from '../../../src/app/messaging/index.js';
-import type { Caller } from '../../../src/domain/caller.js';
-import { paths } from '../../../src/domain/paths.js';
+import type { DocData, DocumentStore, Transaction } from '../../src/ports.js';
+import type { MessagingServices } from '../../src/app/messaging/index.js';
+import type { Caller } from '../../src/domain/caller.js';
+import { paths } from '../../src/domain/paths.js';
 
 /**
  * The messaging-counter scenario of issue 12, shared by the unit tier (memory store) and the emulator tier

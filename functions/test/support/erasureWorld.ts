@@ -1,16 +1,17 @@
 import { Readable } from 'node:stream';
 import type { CallableFunction } from 'firebase-functions/v2/https';
-import type { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
-import type { MemoryInfra } from '../../../src/composition/memory.js';
-import type { Services } from '../../../src/composition/services.js';
-import type { DocumentStore } from '../../../src/ports.js';
-import { exportConversation, exportMyData, exportNotifications } from '../../../src/functions/compliance.js';
-import { audiencePaths } from '../../../src/app/notifications/audience.js';
-import { paths } from '../../../src/domain/paths.js';
-import { INDEX_PSEUDONYM_FIELDS, isPseudonym } from '../../../src/domain/compliance/personalData.js';
-import { call } from '../../support/callables.js';
-import type { FakeAlgolia } from '../../support/fakes/algoliaServer.js';
-import { seedConversation, seedMessage, seedUser } from '../search/fixtures.js';
+import type { MemoryDocumentStore } from '../../src/adapters/memory/memoryDocumentStore.js';
+import type { MemoryInfra } from '../../src/composition/memory.js';
+import type { Services } from '../../src/composition/services.js';
+import type { DocumentStore } from '../../src/ports.js';
+import { exportConversation, exportMyData, exportNotifications } from '../../src/functions/compliance.js';
+import { audiencePaths } from '../../src/app/notifications/audience.js';
+import { paths } from '../../src/domain/paths.js';
+import { INDEX_PSEUDONYM_FIELDS, isPseudonym } from '../../src/domain/compliance/personalData.js';
+import { call } from './callables.js';
+import type { FakeAlgolia } from './fakes/algoliaServer.js';
+import { algoliaIndexOn } from './fakes/algoliaServer.js';
+import { bareWorld, seedConversation, seedMessage, seedUser } from './world.js';
 import { pdfText, unzip } from './readers.js';
 
 /**
@@ -19,8 +20,8 @@ import { pdfText, unzip } from './readers.js';
  * puts people; the walk knows no places: it reads every document, index record and stored object it is given.
  */
 
-/** The memory infra with the media bucket visible, on any document store. */
-export type WorldInfra = Omit<MemoryInfra, 'store'> & { store: DocumentStore; mediaStorage: MemoryObjectStorage };
+/** What the seeding and the walk use of a world's adapters, on any document store. */
+export type WorldInfra = Pick<MemoryInfra, 'publisher' | 'exportStorage' | 'mediaStorage'> & { store: DocumentStore };
 
 export const UID = 'u_alice';
 export const NAME = 'Alice Weaverly';
@@ -63,11 +64,21 @@ function scanRecord(where: string, data: unknown, uidAllowed: (field: string) =>
   return hits;
 }
 
+/**
+ * The test world (test/support/world.ts) for the scan: at NOW, on `store` (the memory store unless given), the index on
+ * the real Algolia client against `fake`, the Pub/Sub bus connected and the services installed for the callables.
+ */
+export function erasureScanWorld<S extends DocumentStore = MemoryDocumentStore>(fake: FakeAlgolia, store?: S) {
+  return bareWorld({ now: NOW, store, adapters: { messageIndex: algoliaIndexOn(fake) }, bus: true, install: true });
+}
+
+export type ScanWorld<S extends DocumentStore = MemoryDocumentStore> = ReturnType<typeof erasureScanWorld<S>>;
+
 export async function seedWorld(infra: WorldInfra, services: Services) {
   const { store } = infra;
-  await seedUser(store, UID, { displayName: NAME, email: EMAIL, emailVerified: true, phone: PHONE, phoneVerified: true });
-  for (const uid of ['u_bob', 'u_carol', 'u_dave']) await seedUser(store, uid, { displayName: `Name of ${uid}`, email: `${uid}@example.com`, emailVerified: true });
-  await seedUser(store, 'u_officer', { displayName: 'Compliance Officer', email: 'officer@example.com', emailVerified: true });
+  await seedUser(store, { uid: UID, displayName: NAME, email: EMAIL, emailVerified: true, phone: PHONE, phoneVerified: true });
+  for (const uid of ['u_bob', 'u_carol', 'u_dave']) await seedUser(store, { uid, displayName: `Name of ${uid}`, email: `${uid}@example.com`, emailVerified: true });
+  await seedUser(store, { uid: 'u_officer', displayName: 'Compliance Officer', email: 'officer@example.com', emailVerified: true });
   // Her own data.
   await store.set(paths.preferences(UID), { channels: { sms: true } });
   for (const uid of [UID, 'u_bob', 'u_carol']) await store.set(paths.device(uid, 'd1'), { token: `fcm-token-${uid}`, platform: 'android' });
