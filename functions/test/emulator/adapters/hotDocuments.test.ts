@@ -1,13 +1,11 @@
 import { isolatedFirestore } from '../isolatedProject.js';
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
-import { AuditLog } from '../../../src/app/audit.js';
-import { messagingServices } from '../../../src/app/messaging/index.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import type { Caller } from '../../../src/domain/caller.js';
 import { paths } from '../../../src/domain/paths.js';
+import { testWorld } from '../../support/world.js';
 
 /**
  * The product's hot documents under the contention they really see, on Firestore (the emulator's pessimistic locks):
@@ -22,10 +20,8 @@ describe('hot documents on Firestore', () => {
   const as = (uid: string): Caller => ({ uid, roles: new Set() });
 
   it('a burst of 80 messages in one group: exact unread counts, newest summary, each message once', { timeout: 120_000 }, async () => {
-    const infra = { ...memoryInfra({ now: '2026-11-21T10:00:00.000Z' }), store };
-    const messaging = messagingServices(infra, {}, { audit: new AuditLog(store, infra.clock) });
     const [owner, admin, member, other] = ['owner', 'admin', 'member', 'other'].map((u) => `${u}${tag}`) as [string, string, string, string];
-    for (const uid of [owner, admin, member, other]) await store.set(paths.user(uid), { displayName: uid, kind: 'creator' });
+    const { infra, services: { messaging } } = await testWorld({ now: '2026-11-21T10:00:00.000Z', store, users: [owner, admin, member, other] });
     const { conversationId: cid } = await messaging.conversations.createGroup(as(owner), { title: 'Burst', memberIds: [admin, member, other] });
 
     const n = 80;

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { memoryInfra } from '../../../src/composition/memory.js';
-import { AuditLog } from '../../../src/app/audit.js';
-import { messagingServices } from '../../../src/app/messaging/index.js';
 import type { Caller } from '../../../src/domain/caller.js';
 import { paths } from '../../../src/domain/paths.js';
 import { isolatedFirestore } from '../isolatedProject.js';
+import { testWorld } from '../../support/world.js';
 import { actualUnread, countWrites, expectedUnread, newestMessageId, runInterleaved } from '../../support/unreadScenario.js';
 
 /**
@@ -23,10 +21,8 @@ describe('unread counters and summary on Firestore', () => {
   const as = (uid: string): Caller => ({ uid, roles: new Set() });
 
   it('100 concurrent messages from 10 members, 50 reads interleaved, every trigger late and twice: exact counts and summary', { timeout: 300_000 }, async () => {
-    const infra = { ...memoryInfra({ now: '2026-11-21T10:00:00.000Z' }), store };
-    const messaging = messagingServices(infra, {}, { audit: new AuditLog(store, infra.clock) });
     const members = Array.from({ length: 10 }, (_, i) => `u${i}-${tag}`);
-    for (const uid of members) await store.set(paths.user(uid), { displayName: uid, kind: 'creator' });
+    const { infra, services: { messaging } } = await testWorld({ now: '2026-11-21T10:00:00.000Z', store, users: members });
     const { conversationId: cid } = await messaging.conversations.createGroup(as(members[0]!), { title: 'Busy', memberIds: members.slice(1) });
     infra.clock.advance(1000);
     const world = { store, messaging, clock: infra.clock, cid, members };
@@ -60,10 +56,8 @@ describe('unread counters and summary on Firestore', () => {
   });
 
   it('messages in order, each trigger on time: the summary follows every message, counts stay exact', { timeout: 120_000 }, async () => {
-    const infra = { ...memoryInfra({ now: '2026-11-21T11:00:00.000Z' }), store };
-    const messaging = messagingServices(infra, {}, { audit: new AuditLog(store, infra.clock) });
     const members = Array.from({ length: 3 }, (_, i) => `s${i}-${tag}`);
-    for (const uid of members) await store.set(paths.user(uid), { displayName: uid, kind: 'creator' });
+    const { infra, services: { messaging } } = await testWorld({ now: '2026-11-21T11:00:00.000Z', store, users: members });
     const { conversationId: cid } = await messaging.conversations.createGroup(as(members[0]!), { title: 'Calm', memberIds: members.slice(1) });
     const counter = countWrites(store, (p) => p === paths.conversation(cid));
     for (let i = 0; i < 10; i++) {
