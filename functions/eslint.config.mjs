@@ -9,10 +9,37 @@ import globals from 'globals';
  * with the same targets, and a dynamic import whose specifier is not a string literal is refused in those layers,
  * since nothing could check it. test/unit/layering.test.ts proves each rule fails on an upward import.
  */
-const SDKS = ['firebase', 'firebase/**', 'firebase-*', 'firebase-*/**', '@google-cloud/*', '@google-cloud/*/**', 'algoliasearch', 'algoliasearch/**', 'twilio', 'twilio/**', '@sendgrid/*', '@sendgrid/*/**'];
+const SDKS = [
+  'firebase',
+  'firebase/**',
+  'firebase-*',
+  'firebase-*/**',
+  '@google-cloud/*',
+  '@google-cloud/*/**',
+  'algoliasearch',
+  'algoliasearch/**',
+  'twilio',
+  'twilio/**',
+  '@sendgrid/*',
+  '@sendgrid/*/**',
+];
 const SDK_RE = String.raw`^(firebase(-[a-z]+)?|@google-cloud\x2F[^\x2F]+|algoliasearch|twilio|@sendgrid\x2F[^\x2F]+)(\x2F|$)`;
 /** File formats and fonts: encoding is app (export) work, not a rule of the product. */
-const FORMAT_LIBS = ['pdfkit', 'pdfkit/**', 'archiver', 'archiver/**', 'csv-stringify', 'csv-stringify/**', 'csv-parse', 'csv-parse/**', 'fontkit', 'fontkit/**', '@expo-google-fonts/*', 'dejavu-fonts-ttf', 'dejavu-fonts-ttf/**'];
+const FORMAT_LIBS = [
+  'pdfkit',
+  'pdfkit/**',
+  'archiver',
+  'archiver/**',
+  'csv-stringify',
+  'csv-stringify/**',
+  'csv-parse',
+  'csv-parse/**',
+  'fontkit',
+  'fontkit/**',
+  '@expo-google-fonts/*',
+  'dejavu-fonts-ttf',
+  'dejavu-fonts-ttf/**',
+];
 const FORMAT_RE = String.raw`^(pdfkit|archiver|csv-stringify|csv-parse|fontkit|@expo-google-fonts\x2F[^\x2F]+|dejavu-fonts-ttf)(\x2F|$)`;
 /** The outer layers, by path: the wrappers, the composition root, configuration, the local run and sandbox. */
 const OUTER = ['**/functions/**', '**/composition/**', '**/composition.js', '**/config.js', '**/local/**'];
@@ -29,9 +56,13 @@ function layer(files, { patterns, dynamic, message }) {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-imports': ['error', { patterns }],
-      'no-restricted-syntax': ['error',
+      'no-restricted-syntax': [
+        'error',
         ...dynamic.map((re) => ({ selector: `ImportExpression[source.value=/${re}/]`, message })),
-        { selector: 'ImportExpression:not([source.type="Literal"])', message: 'import() with a computed specifier cannot be checked for layering; use a string literal' },
+        {
+          selector: 'ImportExpression:not([source.type="Literal"])',
+          message: 'import() with a computed specifier cannot be checked for layering; use a string literal',
+        },
       ],
     },
   };
@@ -50,6 +81,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // Prettier (printWidth 120, `npm run format`) lays out code; this caps what it does not wrap (comments, long
+      // signatures it cannot break). Strings, template literals, regular expressions and URLs are exempt.
+      'max-len': [
+        'error',
+        { code: 140, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
+      ],
     },
   },
   // The domain is pure: no SDK, no file-format library, nothing outside src/domain. Only data shapes may come from
@@ -60,7 +97,11 @@ export default tseslint.config(
       { group: SDKS, message: 'the domain is pure: no SDKs' },
       { group: FORMAT_LIBS, message: 'the domain is pure: file formats belong to the use cases that export' },
       { group: [...OUTER, ...ADAPTERS, ...APP], message: 'src/domain imports nothing outside src/domain' },
-      { group: ['**/ports.js'], allowTypeImports: true, message: 'the domain may take data shapes (types) from ports.ts, nothing else' },
+      {
+        group: ['**/ports.js'],
+        allowTypeImports: true,
+        message: 'the domain may take data shapes (types) from ports.ts, nothing else',
+      },
     ],
     dynamic: [SDK_RE, FORMAT_RE, OUTER_RE, ADAPTERS_RE, APP_RE, String.raw`(^|\x2F)ports\.js$`],
   }),
@@ -69,7 +110,10 @@ export default tseslint.config(
     message: 'src/app imports the domain and ports only (no SDKs, adapters, wrappers, composition root or config)',
     patterns: [
       { group: SDKS, message: 'use cases talk to ports, not SDKs' },
-      { group: [...OUTER, ...ADAPTERS], message: 'dependencies point inward: src/app imports the domain and ports only; settings come in as arguments' },
+      {
+        group: [...OUTER, ...ADAPTERS],
+        message: 'dependencies point inward: src/app imports the domain and ports only; settings come in as arguments',
+      },
     ],
     dynamic: [SDK_RE, OUTER_RE, ADAPTERS_RE],
   }),
@@ -77,7 +121,11 @@ export default tseslint.config(
   layer(['src/adapters/**/*.ts'], {
     message: 'src/adapters implement ports: they import no use case, wrapper, composition root or config',
     patterns: [
-      { group: [...OUTER, ...APP], message: 'adapters implement ports: no use cases, wrappers, composition root or config (settings come in as arguments)' },
+      {
+        group: [...OUTER, ...APP],
+        message:
+          'adapters implement ports: no use cases, wrappers, composition root or config (settings come in as arguments)',
+      },
     ],
     dynamic: [OUTER_RE, APP_RE],
   }),

@@ -24,7 +24,12 @@ const chosen = FORMATS.filter((f) => args.includes(f));
 const formats = chosen.length > 0 ? chosen : FORMATS;
 const bare = args.includes('--bare');
 const BASE = Date.UTC(2024, 0, 1);
-const TEXTS = ['Plain hello', 'Commas, quotes "like this", and a\nnewline', 'Yarn 🧶 and needles 🪡, café', 'The indigo batch is ready for pickup on Friday; invoice attached.'];
+const TEXTS = [
+  'Plain hello',
+  'Commas, quotes "like this", and a\nnewline',
+  'Yarn 🧶 and needles 🪡, café',
+  'The indigo batch is ready for pickup on Friday; invoice attached.',
+];
 
 function message(i: number): DocData {
   return {
@@ -33,16 +38,34 @@ function message(i: number): DocData {
     text: `${TEXTS[i % TEXTS.length]} #${i}`,
     clientMessageId: `client-${i}`,
     createdAt: new Date(BASE + i * 1000),
-    ...(i % 10 === 0 ? { attachments: [{ kind: 'file', path: `conversations/big/alice/f${i}.pdf`, contentType: 'application/pdf', size: 1000, name: `pattern-${i}.pdf` }] } : {}),
+    ...(i % 10 === 0
+      ? {
+          attachments: [
+            {
+              kind: 'file',
+              path: `conversations/big/alice/f${i}.pdf`,
+              contentType: 'application/pdf',
+              size: 1000,
+              name: `pattern-${i}.pdf`,
+            },
+          ],
+        }
+      : {}),
   };
 }
 
-const snap = (path: string, data: DocData | undefined): DocSnapshot => ({ id: path.split('/').at(-1)!, path, exists: data !== undefined, data });
+const snap = (path: string, data: DocData | undefined): DocSnapshot => ({
+  id: path.split('/').at(-1)!,
+  path,
+  exists: data !== undefined,
+  data,
+});
 
 /** Serves the conversation, its N messages (by createdAt range and limit) and two profiles; writes go nowhere. */
 class GeneratedStore implements Partial<DocumentStore> {
   async get(path: string) {
-    if (path === 'conversations/big') return snap(path, { title: 'Big commission thread', type: 'direct', memberIds: ['alice', 'bob'] });
+    if (path === 'conversations/big')
+      return snap(path, { title: 'Big commission thread', type: 'direct', memberIds: ['alice', 'bob'] });
     if (path === 'users/alice') return snap(path, { displayName: 'Alice Weaver' });
     if (path === 'users/bob') return snap(path, { displayName: 'Bob Potter' });
     return snap(path, undefined);
@@ -61,13 +84,23 @@ class GeneratedStore implements Partial<DocumentStore> {
     return out;
   }
   async query(collection: string, spec: QuerySpec = {}) {
-    if (collection === 'conversations/big/messages') return this.page(spec, (i) => `conversations/big/messages/m${i}`, () => true);
+    if (collection === 'conversations/big/messages')
+      return this.page(
+        spec,
+        (i) => `conversations/big/messages/m${i}`,
+        () => true,
+      );
     if (collection === 'conversations') return [snap('conversations/big', (await this.get('conversations/big')).data)];
     return [];
   }
   async queryGroup(collection: string, spec: QuerySpec = {}) {
     const sender = spec.where?.find(([f]) => f === 'senderId')?.[2];
-    if (collection === 'messages') return this.page(spec, (i) => `conversations/big/messages/m${i}`, (i) => message(i).senderId === sender);
+    if (collection === 'messages')
+      return this.page(
+        spec,
+        (i) => `conversations/big/messages/m${i}`,
+        (i) => message(i).senderId === sender,
+      );
     return [];
   }
   async listIds() {
@@ -137,7 +170,9 @@ async function main() {
   const alice: Caller = { uid: 'alice', roles: new Set() };
   // Memory is judged with every function's code loaded, as in a deployed instance (nothing initialises at import).
   if (!bare) await import('../src/index.js');
-  console.log(`exporting a conversation of ${N.toLocaleString('en')} messages (node ${process.version}, ${bare ? 'bare' : 'deploy surface loaded'})`);
+  console.log(
+    `exporting a conversation of ${N.toLocaleString('en')} messages (node ${process.version}, ${bare ? 'bare' : 'deploy surface loaded'})`,
+  );
   const rows = [];
   for (const format of formats) {
     if (format === 'zip') rows.push(await measure('gdpr zip', () => exports.exportMyData(alice)));

@@ -23,7 +23,11 @@ const chunk = Number(process.argv[3] ?? 500);
 const store = new MemoryDocumentStore();
 const publisher = new MemoryPublisher();
 const clock = new ManualClock('2026-06-10T14:00:00Z');
-const n = notificationServices({ store, publisher, clock, logger: new MemoryLogger() }, { ...DEFAULT_SETTINGS.notifications, fanoutChunkSize: chunk }, { audit: new AuditLog(store, clock) });
+const n = notificationServices(
+  { store, publisher, clock, logger: new MemoryLogger() },
+  { ...DEFAULT_SETTINGS.notifications, fanoutChunkSize: chunk },
+  { audit: new AuditLog(store, clock) },
+);
 publisher.subscribe(TOPICS.domainEvents, (m) => n.pipeline.submit(m.data, 'pubsub', m.id).then(() => undefined));
 const chunkTimes: number[] = [];
 publisher.subscribe(TOPICS.fanout, async (m) => {
@@ -36,15 +40,38 @@ async function main() {
   const uids = Array.from({ length: followers }, (_, i) => `f${String(i).padStart(7, '0')}`);
   for (let i = 0; i < uids.length; i += 500) {
     const slice = uids.slice(i, i + 500);
-    await store.commit(slice.map((uid) => ({ kind: 'set' as const, path: paths.user(uid), data: { displayName: uid, timeZone: 'UTC', locale: i % 1000 ? 'en' : 'de', emailVerified: true, email: `${uid}@x.example` } })));
-    await store.commit(slice.map((uid) => ({ kind: 'set' as const, path: audiencePaths.follower('kai', uid), data: { uid } })));
+    await store.commit(
+      slice.map((uid) => ({
+        kind: 'set' as const,
+        path: paths.user(uid),
+        data: {
+          displayName: uid,
+          timeZone: 'UTC',
+          locale: i % 1000 ? 'en' : 'de',
+          emailVerified: true,
+          email: `${uid}@x.example`,
+        },
+      })),
+    );
+    await store.commit(
+      slice.map((uid) => ({ kind: 'set' as const, path: audiencePaths.follower('kai', uid), data: { uid } })),
+    );
   }
 
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   await publisher.publish(TOPICS.domainEvents, {
-    type: 'community.event', idempotencyKey: 'bench-1', occurredAt: '2026-06-10T13:59:00Z',
-    payload: { eventRef: 'w1', eventTitle: 'Raku night', kind: 'workshop', startsAt: '2026-06-20T18:00:00Z', location: 'Studio 4', hostId: 'kai' },
+    type: 'community.event',
+    idempotencyKey: 'bench-1',
+    occurredAt: '2026-06-10T13:59:00Z',
+    payload: {
+      eventRef: 'w1',
+      eventTitle: 'Raku night',
+      kind: 'workshop',
+      startsAt: '2026-06-20T18:00:00Z',
+      location: 'Studio 4',
+      hostId: 'kai',
+    },
     audience: { kind: 'followers', creatorId: 'kai' },
   });
   await publisher.drain();
@@ -54,12 +81,27 @@ async function main() {
   const notified = (await store.queryGroup('notifications')).length;
   const jobs = publisher.on(TOPICS.push).length + publisher.on(TOPICS.email).length;
   chunkTimes.sort((a, b) => a - b);
-  console.log(JSON.stringify({
-    followers, chunkSize: chunk, chunks: chunkTimes.length, notified, jobs,
-    seconds: Number(seconds.toFixed(2)), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)), node: process.version,
-    recipientsPerSecond: Math.round(notified / seconds),
-    chunkMs: { p50: Math.round(chunkTimes[Math.floor(chunkTimes.length / 2)] ?? 0), max: Math.round(chunkTimes.at(-1) ?? 0) },
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        followers,
+        chunkSize: chunk,
+        chunks: chunkTimes.length,
+        notified,
+        jobs,
+        seconds: Number(seconds.toFixed(2)),
+        cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+        node: process.version,
+        recipientsPerSecond: Math.round(notified / seconds),
+        chunkMs: {
+          p50: Math.round(chunkTimes[Math.floor(chunkTimes.length / 2)] ?? 0),
+          max: Math.round(chunkTimes.at(-1) ?? 0),
+        },
+      },
+      null,
+      2,
+    ),
+  );
   if (notified !== followers) {
     console.error(`expected ${followers} notifications, got ${notified}`);
     process.exit(1);

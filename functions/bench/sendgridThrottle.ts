@@ -13,6 +13,12 @@ const perSecond = Number(process.argv[3] ?? 10);
 const redeliveryDelayMs = Number(process.argv[4] ?? 10_000);
 
 void emailBurst({ emails, perSecond, redeliveryDelayMs, deadlineMs: 300_000 }).then((result) => {
-  console.log(JSON.stringify({ emails, perSecond, idealSeconds: emails / perSecond, ...result, elapsedSeconds: result.elapsedMs / 1000 }, null, 2));
+  console.log(
+    JSON.stringify(
+      { emails, perSecond, idealSeconds: emails / perSecond, ...result, elapsedSeconds: result.elapsedMs / 1000 },
+      null,
+      2,
+    ),
+  );
   process.exit(0);
 });

@@ -66,7 +66,8 @@ function firestoreLauncherJar(jdkBin) {
   writeFileSync(manifest, text);
   const tool = jdkBin ? join(jdkBin, 'jar') : 'jar';
   const made = spawnSync(tool, ['cfm', jar, manifest], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`could not build the Firestore launcher jar with ${tool}: ${made.stderr || made.error}`);
+  if (made.status !== 0)
+    throw new Error(`could not build the Firestore launcher jar with ${tool}: ${made.stderr || made.error}`);
   return jar;
 }
 
@@ -78,7 +79,9 @@ export function emulatorRuntime() {
   const jdk = findJdk();
   if (!jdk.major || jdk.major < REQUIRED_JAVA) {
     const found = jdk.major ? `Java ${jdk.major} is the newest found` : 'no Java found';
-    return { reason: `${found}; the Firestore and Pub/Sub emulators need Java ${REQUIRED_JAVA}+ (install e.g. openjdk-${REQUIRED_JAVA}-jre-headless, or set JAVA_HOME)` };
+    return {
+      reason: `${found}; the Firestore and Pub/Sub emulators need Java ${REQUIRED_JAVA}+ (install e.g. openjdk-${REQUIRED_JAVA}-jre-headless, or set JAVA_HOME)`,
+    };
   }
   const env = { ...process.env };
   if (jdk.bin) env.PATH = `${jdk.bin}:${process.env.PATH ?? ''}`;
@@ -89,13 +92,17 @@ export function emulatorRuntime() {
   if (!env.FIRESTORE_EMULATOR_BINARY_PATH) {
     if (existsSync(GCLOUD_FIRESTORE_JAR)) env.FIRESTORE_EMULATOR_BINARY_PATH = firestoreLauncherJar(jdk.bin);
     else if (!firebaseCacheHas('cloud-firestore-emulator')) {
-      return { reason: `no Firestore emulator: neither ${GCLOUD_FIRESTORE_JAR} (Debian package google-cloud-cli-firestore-emulator) nor firebase-tools' download in ~/.cache/firebase/emulators` };
+      return {
+        reason: `no Firestore emulator: neither ${GCLOUD_FIRESTORE_JAR} (Debian package google-cloud-cli-firestore-emulator) nor firebase-tools' download in ~/.cache/firebase/emulators`,
+      };
     }
   }
   if (!env.PUBSUB_EMULATOR_BINARY_PATH) {
     if (existsSync(GCLOUD_PUBSUB_BIN)) env.PUBSUB_EMULATOR_BINARY_PATH = GCLOUD_PUBSUB_BIN;
     else if (!firebaseCacheHas('pubsub-emulator')) {
-      return { reason: `no Pub/Sub emulator: neither ${GCLOUD_PUBSUB_BIN} (Debian package google-cloud-cli-pubsub-emulator) nor firebase-tools' download in ~/.cache/firebase/emulators` };
+      return {
+        reason: `no Pub/Sub emulator: neither ${GCLOUD_PUBSUB_BIN} (Debian package google-cloud-cli-pubsub-emulator) nor firebase-tools' download in ~/.cache/firebase/emulators`,
+      };
     }
   }
   return { env, java: jdk.major };
@@ -122,7 +129,9 @@ export function suiteConfig(offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 
   // 9099/9150/9199/9299/9499, the sandbox at Functions + 5), so suites shifted by 0, 10, ..., 90 never share a port.
   // (60 is refused below: it puts Functions on a port fetch blocks.)
   if (!Number.isInteger(offset) || offset < 0 || offset > 90 || offset % 10 !== 0) {
-    throw new Error(`EMULATOR_PORT_OFFSET must be one of 0, 10, 20, ..., 90 (got ${process.env.EMULATOR_PORT_OFFSET}); other offsets make suites share ports`);
+    throw new Error(
+      `EMULATOR_PORT_OFFSET must be one of 0, 10, 20, ..., 90 (got ${process.env.EMULATOR_PORT_OFFSET}); other offsets make suites share ports`,
+    );
   }
   const base = JSON.parse(readFileSync(join(ROOT, 'firebase.json'), 'utf8'));
   const emulators = structuredClone(base.emulators);
@@ -146,7 +155,10 @@ export function suiteConfig(offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 
   // there would start but every HTTP call into it would fail with "bad port".
   const sandboxPort = ports.functions ? ports.functions.port + 5 : undefined;
   for (const [name, { port }] of [...Object.entries(ports), ['sandbox', { port: sandboxPort }]]) {
-    if (FETCH_BAD_PORTS.has(port)) throw new Error(`EMULATOR_PORT_OFFSET=${offset} puts ${name} on port ${port}, which fetch refuses (a WHATWG "bad port"); pick another offset`);
+    if (FETCH_BAD_PORTS.has(port))
+      throw new Error(
+        `EMULATOR_PORT_OFFSET=${offset} puts ${name} on port ${port}, which fetch refuses (a WHATWG "bad port"); pick another offset`,
+      );
   }
   const projectId = JSON.parse(readFileSync(join(ROOT, '.firebaserc'), 'utf8')).projects.default;
   const at = (name) => `${ports[name].host}:${ports[name].port}`;

@@ -10,7 +10,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { clientEnvironment, emulatorRuntime, FUNCTIONS_DIR, REQUIRED_JAVA, ROOT, suiteConfig, takenPorts } from './emulatorSupport.mjs';
+import {
+  clientEnvironment,
+  emulatorRuntime,
+  FUNCTIONS_DIR,
+  REQUIRED_JAVA,
+  ROOT,
+  suiteConfig,
+  takenPorts,
+} from './emulatorSupport.mjs';
 import { sandboxAddress, startSandbox } from './sandboxSupport.mjs';
 
 const fail = (lines) => {
@@ -38,7 +46,9 @@ function downloaded(name) {
   const saved = { ...process.env };
   Object.assign(process.env, runtime.env);
   try {
-    const firebaseTools = createRequire(join(FUNCTIONS_DIR, 'package.json'))('firebase-tools/lib/emulator/downloadableEmulators');
+    const firebaseTools = createRequire(join(FUNCTIONS_DIR, 'package.json'))(
+      'firebase-tools/lib/emulator/downloadableEmulators',
+    );
     const details = firebaseTools.getDownloadDetails(name);
     return existsSync(details.binaryPath ?? details.downloadPath);
   } catch {
@@ -48,13 +58,21 @@ function downloaded(name) {
   }
 }
 const notes = [];
-let only = (process.env.EMULATORS_ONLY ?? 'auth,firestore,functions,pubsub,storage').split(',').map((s) => s.trim()).filter(Boolean);
+let only = (process.env.EMULATORS_ONLY ?? 'auth,firestore,functions,pubsub,storage')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 if (only.includes('storage') && !downloaded('storage')) {
   only = only.filter((name) => name !== 'storage');
-  notes.push('Storage emulator left out: its rules runtime is not in ~/.cache/firebase/emulators (firebase-tools downloads it from Google: `npx firebase setup:emulators:storage`); exports go to the sandbox storage instead.');
+  notes.push(
+    'Storage emulator left out: its rules runtime is not in ~/.cache/firebase/emulators (firebase-tools downloads it from Google: `npx firebase setup:emulators:storage`); exports go to the sandbox storage instead.',
+  );
 }
 const withUi = downloaded('ui');
-if (!withUi) notes.push('Emulator UI left out: it is not in ~/.cache/firebase/emulators (firebase-tools downloads it from Google: `npx firebase setup:emulators:ui`). Use the sandbox outbox and the Admin/client SDKs instead.');
+if (!withUi)
+  notes.push(
+    'Emulator UI left out: it is not in ~/.cache/firebase/emulators (firebase-tools downloads it from Google: `npx firebase setup:emulators:ui`). Use the sandbox outbox and the Admin/client SDKs instead.',
+  );
 
 const config = suiteConfig(offset);
 const suite = JSON.parse(readFileSync(config.path, 'utf8'));
@@ -87,7 +105,8 @@ if (taken.length > 0) {
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 console.log('▶ building functions');
 const build = spawnSync(npx, ['tsc', '-p', 'tsconfig.build.json'], { cwd: FUNCTIONS_DIR, stdio: 'inherit' });
-if (build.status !== 0) fail(['the functions do not build (TypeScript errors above); fix them and run `npm run emulators` again.']);
+if (build.status !== 0)
+  fail(['the functions do not build (TypeScript errors above); fix them and run `npm run emulators` again.']);
 
 const outDir = join(ROOT, 'out', 'sandbox');
 let sandbox;
@@ -97,15 +116,21 @@ try {
   fail([`cannot start the sandbox providers on ${sandboxAt.host}:${sandboxAt.port}: ${error.message}.`]);
 }
 for (const note of notes) console.log(`⚠ ${note}`);
-console.log(`▶ sandbox providers at ${sandbox.url}; starting the emulator suite for ${config.projectId} (${only.join(', ')})`);
+console.log(
+  `▶ sandbox providers at ${sandbox.url}; starting the emulator suite for ${config.projectId} (${only.join(', ')})`,
+);
 
 // firebase-tools itself as our child (no npx in between): Ctrl+C and SIGTERM reach it, and its hub's pid is this child's.
 const firebaseBin = createRequire(join(FUNCTIONS_DIR, 'package.json')).resolve('firebase-tools/lib/bin/firebase.js');
-const child = spawn(process.execPath, [firebaseBin, 'emulators:start', '--config', configPath, '--project', config.projectId, '--only', only.join(',')], {
-  cwd: FUNCTIONS_DIR,
-  stdio: ['inherit', 'pipe', 'pipe'],
-  env: { ...runtime.env, ...sandbox.env, GCLOUD_PROJECT: config.projectId },
-});
+const child = spawn(
+  process.execPath,
+  [firebaseBin, 'emulators:start', '--config', configPath, '--project', config.projectId, '--only', only.join(',')],
+  {
+    cwd: FUNCTIONS_DIR,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    env: { ...runtime.env, ...sandbox.env, GCLOUD_PROJECT: config.projectId },
+  },
+);
 
 // Our firebase-tools says when the suite is ready; its output also names an emulator that could not start.
 // eslint-disable-next-line no-control-regex -- ANSI colour codes in firebase-tools output
@@ -113,7 +138,10 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 let ready;
 const readyPromise = new Promise((resolve) => (ready = resolve));
 const failures = [];
-for (const [stream, sink] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+for (const [stream, sink] of [
+  [child.stdout, process.stdout],
+  [child.stderr, process.stderr],
+]) {
   let pending = '';
   stream.on('data', (chunk) => {
     sink.write(chunk);
@@ -123,7 +151,8 @@ for (const [stream, sink] of [[child.stdout, process.stdout], [child.stderr, pro
     for (const raw of lines) {
       const line = raw.replace(ANSI, '');
       if (line.includes('All emulators ready')) ready(true);
-      if (/Could not start|has exited|Failed to|Error:|port .* (is )?(taken|in use)|not available/i.test(line)) failures.push(line.trim());
+      if (/Could not start|has exited|Failed to|Error:|port .* (is )?(taken|in use)|not available/i.test(line))
+        failures.push(line.trim());
     }
   });
 }
@@ -144,7 +173,9 @@ child.on('exit', (code, signal) => {
   ready(false);
   console.error(`\n✖ the emulator suite stopped (${signal ?? `exit ${code}`}).`);
   for (const line of failures.slice(-5)) console.error(`  ${line}`);
-  console.error(`  ${failures.length === 0 ? 'See its output above for the emulator that failed; ' : ''}logs: functions/firebase-debug.log, firestore-debug.log, pubsub-debug.log.`);
+  console.error(
+    `  ${failures.length === 0 ? 'See its output above for the emulator that failed; ' : ''}logs: functions/firebase-debug.log, firestore-debug.log, pubsub-debug.log.`,
+  );
   void sandbox.stop().then(() => process.exit(code || 1));
 });
 
@@ -160,9 +191,13 @@ if (!started) {
 }
 
 // The hub answering on our port must be the firebase-tools we started, not another suite on the same ports.
-const locator = await fetch(`http://${config.at('hub')}/`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.json()).catch(() => undefined);
+const locator = await fetch(`http://${config.at('hub')}/`, { signal: AbortSignal.timeout(5_000) })
+  .then((r) => r.json())
+  .catch(() => undefined);
 if (Number(locator?.pid) !== child.pid) {
-  console.error(`✖ the emulator hub at ${config.at('hub')} is ${locator ? `process ${locator.pid}, not the suite this run started (${child.pid})` : 'not answering'}; not seeding it.`);
+  console.error(
+    `✖ the emulator hub at ${config.at('hub')} is ${locator ? `process ${locator.pid}, not the suite this run started (${child.pid})` : 'not answering'}; not seeding it.`,
+  );
   await stopAll(1);
 }
 
@@ -173,7 +208,8 @@ const seeded = spawnSync(process.execPath, [join(FUNCTIONS_DIR, 'lib/local/seed.
   stdio: 'inherit',
   env: { ...process.env, ...clients },
 });
-if (seeded.status !== 0) console.error('✖ seeding failed (the suite keeps running; fix the seed and run `npm run seed`).');
+if (seeded.status !== 0)
+  console.error('✖ seeding failed (the suite keeps running; fix the seed and run `npm run seed`).');
 
 const at = (name) => (config.ports[name] && only.includes(name) ? config.at(name) : 'not started');
 console.log(`

@@ -31,7 +31,10 @@ async function main() {
   const logger = new FunctionsLogger();
   const indexer = new MessageIndexer(store, index, logger);
   const started = Date.now();
-  const result = await reindexAll({ store, indexer, clock: systemClock, logger }, { restart: process.argv.includes('--restart') });
+  const result = await reindexAll(
+    { store, indexer, clock: systemClock, logger },
+    { restart: process.argv.includes('--restart') },
+  );
   console.log(
     `reindexed ${result.records} messages in ${result.conversations} conversations` +
       `${result.resumedAfter ? ` (resumed after ${result.resumedAfter})` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -20,7 +20,11 @@ export const SANDBOX_PORT_FROM_FUNCTIONS = 5;
  */
 export function sandboxAddress(config) {
   const functions = config.ports.functions;
-  return { host: functions.host, port: functions.port + SANDBOX_PORT_FROM_FUNCTIONS, functionsOrigin: `http://${config.at('functions')}` };
+  return {
+    host: functions.host,
+    port: functions.port + SANDBOX_PORT_FROM_FUNCTIONS,
+    functionsOrigin: `http://${config.at('functions')}`,
+  };
 }
 
 /**
@@ -29,8 +33,17 @@ export function sandboxAddress(config) {
  */
 export function startSandbox({ host, port, outDir, functionsOrigin, quiet = false }) {
   const main = join(FUNCTIONS_DIR, 'lib', 'local', 'sandbox', 'main.js');
-  if (!existsSync(main)) return Promise.reject(new Error(`${main} is missing: build the functions first (npx tsc -p tsconfig.build.json)`));
-  const args = ['--host', host, '--port', String(port), ...(outDir ? ['--out', outDir] : []), ...(functionsOrigin ? ['--functions-origin', functionsOrigin] : []), ...(quiet ? ['--quiet'] : [])];
+  if (!existsSync(main))
+    return Promise.reject(new Error(`${main} is missing: build the functions first (npx tsc -p tsconfig.build.json)`));
+  const args = [
+    '--host',
+    host,
+    '--port',
+    String(port),
+    ...(outDir ? ['--out', outDir] : []),
+    ...(functionsOrigin ? ['--functions-origin', functionsOrigin] : []),
+    ...(quiet ? ['--quiet'] : []),
+  ];
   const child = fork(main, args, { cwd: FUNCTIONS_DIR, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {

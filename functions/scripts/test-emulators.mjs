@@ -19,7 +19,9 @@ const sandboxAt = sandboxAddress(config);
 const taken = await takenPorts({ ...config.ports, sandbox: sandboxAt });
 if (taken.length > 0) {
   console.error(`✖ emulator tier cannot start: port(s) in use: ${taken.join(', ')}.`);
-  console.error('  Stop what holds them (another emulator suite?) or shift this suite with EMULATOR_PORT_OFFSET=10 (0, 10, ..., 90).');
+  console.error(
+    '  Stop what holds them (another emulator suite?) or shift this suite with EMULATOR_PORT_OFFSET=10 (0, 10, ..., 90).',
+  );
   process.exit(1);
 }
 

@@ -16,6 +16,7 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 step('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
 step('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 step('lint', npx, ['eslint', '.', '--max-warnings=0']);
+step('format', npx, ['prettier', '--check', '.']);
 step('unit tests', npx, ['vitest', 'run', '--project', 'unit']);
 
 // The emulator tier is part of `npm test`: this machine image (and CI, which runs on it) has what it needs. Where it

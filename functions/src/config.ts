@@ -56,15 +56,30 @@ const int = (name: ParamName & string, description: string) =>
   defineInt(name, { default: PARAM_DEFAULTS[name] as number, description });
 
 export const params = {
-  TWILIO_FROM_NUMBER: str('TWILIO_FROM_NUMBER', 'Twilio sender number (E.164) for SMS, used when TWILIO_MESSAGING_SERVICE_SID is empty.'),
-  TWILIO_MESSAGING_SERVICE_SID: str('TWILIO_MESSAGING_SERVICE_SID', 'Twilio Messaging Service (MG…) that sends SMS; preferred over TWILIO_FROM_NUMBER.'),
+  TWILIO_FROM_NUMBER: str(
+    'TWILIO_FROM_NUMBER',
+    'Twilio sender number (E.164) for SMS, used when TWILIO_MESSAGING_SERVICE_SID is empty.',
+  ),
+  TWILIO_MESSAGING_SERVICE_SID: str(
+    'TWILIO_MESSAGING_SERVICE_SID',
+    'Twilio Messaging Service (MG…) that sends SMS; preferred over TWILIO_FROM_NUMBER.',
+  ),
   TWILIO_VERIFY_SERVICE_SID: str('TWILIO_VERIFY_SERVICE_SID', 'Twilio Verify service (VA…) for phone verification.'),
   SENDGRID_FROM_EMAIL: str('SENDGRID_FROM_EMAIL', 'Sender address of every email (a verified SendGrid sender).'),
   ALGOLIA_INDEX: str('ALGOLIA_INDEX', 'Algolia index holding the message records.'),
-  PUBLIC_BASE_URL: str('PUBLIC_BASE_URL', 'Base URL of the HTTPS functions, exactly as providers call it (Twilio signs it): webhook URLs, unsubscribe links.'),
-  WEB_APP_URL: str('WEB_APP_URL', 'Web app origin (https): web push links and email links to app routes (/orders/o1) are made absolute with it. A trailing slash is dropped.'),
+  PUBLIC_BASE_URL: str(
+    'PUBLIC_BASE_URL',
+    'Base URL of the HTTPS functions, exactly as providers call it (Twilio signs it): webhook URLs, unsubscribe links.',
+  ),
+  WEB_APP_URL: str(
+    'WEB_APP_URL',
+    'Web app origin (https): web push links and email links to app routes (/orders/o1) are made absolute with it. A trailing slash is dropped.',
+  ),
   EXPORTS_BUCKET: str('EXPORTS_BUCKET', 'Cloud Storage bucket for exports; empty: the default bucket.'),
-  CRITICAL_COMMISSION_USD: int('CRITICAL_COMMISSION_USD', 'Commission requests at or above this many USD are critical (break through quiet hours, fall back across channels).'),
+  CRITICAL_COMMISSION_USD: int(
+    'CRITICAL_COMMISSION_USD',
+    'Commission requests at or above this many USD are critical (break through quiet hours, fall back across channels).',
+  ),
   SMS_DAILY_LIMIT: int('SMS_DAILY_LIMIT', 'SMS per user per local day (routed and fallback SMS alike).'),
   EMAIL_DAILY_LIMIT: int('EMAIL_DAILY_LIMIT', 'Emails per user per local day.'),
   IN_APP_DAILY_LIMIT: int('IN_APP_DAILY_LIMIT', 'In-app notifications per user per local day.'),
@@ -105,7 +120,11 @@ function settingsFrom(p: ParamValues): Settings {
       fanoutChunkSize: 500,
       concurrency: 16,
     },
-    twilio: { fromNumber: p.TWILIO_FROM_NUMBER, messagingServiceSid: p.TWILIO_MESSAGING_SERVICE_SID, verifyServiceSid: p.TWILIO_VERIFY_SERVICE_SID },
+    twilio: {
+      fromNumber: p.TWILIO_FROM_NUMBER,
+      messagingServiceSid: p.TWILIO_MESSAGING_SERVICE_SID,
+      verifyServiceSid: p.TWILIO_VERIFY_SERVICE_SID,
+    },
     sendgrid: { fromEmail: p.SENDGRID_FROM_EMAIL },
     algolia: { indexName: p.ALGOLIA_INDEX },
     exports: { bucket: p.EXPORTS_BUCKET },
@@ -130,7 +149,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 
 export class MissingSecretError extends AppError {
   constructor(readonly secret: string) {
-    super('failed-precondition', `secret ${secret} is not configured: set it with \`firebase functions:secrets:set ${secret}\` (or in functions/.secret.local for the emulators)`);
+    super(
+      'failed-precondition',
+      `secret ${secret} is not configured: set it with \`firebase functions:secrets:set ${secret}\` (or in functions/.secret.local for the emulators)`,
+    );
     this.name = 'MissingSecretError';
   }
 }
@@ -139,7 +161,10 @@ export class MissingSecretError extends AppError {
  * Reads a secret inside a running function, failing with an error that names it instead of handing `undefined` (or
  * an empty string) to an SDK. `read` is injectable so tests need not touch process.env.
  */
-export function requireSecret(name: SecretName, read: (name: SecretName) => string | undefined = (n) => secrets[n].value()): string {
+export function requireSecret(
+  name: SecretName,
+  read: (name: SecretName) => string | undefined = (n) => secrets[n].value(),
+): string {
   const value = read(name);
   if (!value) throw new MissingSecretError(name);
   return value;

@@ -173,7 +173,10 @@ export interface MessageIndex {
   search(query: MessageSearchQuery): Promise<MessageSearchResult>;
   applySettings(settings: MessageIndexSettings): Promise<void>;
   /** A search-only key restricted to `filters`, valid until then, for clients to query the index directly. */
-  securedSearchKey(restrictions: { filters: string; validUntil: Date }): Promise<{ apiKey: string; appId: string; indexName: string }>;
+  securedSearchKey(restrictions: {
+    filters: string;
+    validUntil: Date;
+  }): Promise<{ apiKey: string; appId: string; indexName: string }>;
 }
 
 /** Where exports are written (a Cloud Storage bucket in the cloud). Writes stream: memory stays bounded. */
@@ -293,24 +296,24 @@ export interface WebhookRequest {
 export type ProviderEvent =
   /** News about one delivery: a status, a failure after the provider accepted it, engagement. */
   | {
-    kind: 'delivery';
-    provider: Provider;
-    /** As the provider echoed it back (custom arg, callback URL); policy checks it is one of ours before using it. */
-    deliveryId: string | undefined;
-    /** Set when the post names the message: a post for another message than the delivery's is not applied. */
-    providerMessageId?: string;
-    status?: DeliveryStatus;
-    /** When it happened, if the provider says (SendGrid does); otherwise when we received it. */
-    at?: Date;
-    /** Records the time under this `timestamps.*` field instead of the status's own (spam report, unsubscribe). */
-    timestampField?: string;
-    /** A failure the provider reported after accepting the message; `providerEventId` makes a repeated post a no-op. */
-    failure?: { code: string; message: string; transient: boolean; providerEventId?: string };
-    /** The provider's own words, kept on the record (providerStatus, providerErrorCode, lastProviderEvent, reason). */
-    fields: DocData;
-    /** What the message cost (SMS), reported once per message. */
-    cost?: { amount: number; currency: string };
-  }
+      kind: 'delivery';
+      provider: Provider;
+      /** As the provider echoed it back (custom arg, callback URL); policy checks it is one of ours before using it. */
+      deliveryId: string | undefined;
+      /** Set when the post names the message: a post for another message than the delivery's is not applied. */
+      providerMessageId?: string;
+      status?: DeliveryStatus;
+      /** When it happened, if the provider says (SendGrid does); otherwise when we received it. */
+      at?: Date;
+      /** Records the time under this `timestamps.*` field instead of the status's own (spam report, unsubscribe). */
+      timestampField?: string;
+      /** A failure the provider reported after accepting the message; `providerEventId` makes a repeated post a no-op. */
+      failure?: { code: string; message: string; transient: boolean; providerEventId?: string };
+      /** The provider's own words, kept on the record (providerStatus, providerErrorCode, lastProviderEvent, reason). */
+      fields: DocData;
+      /** What the message cost (SMS), reported once per message. */
+      cost?: { amount: number; currency: string };
+    }
   /** The address must not be mailed again (hard bounce, spam report). */
   | { kind: 'email-suppressed'; email: string; reason: string; deliveryId?: string }
   /** The recipient unsubscribed at the provider, from one category or all. */

@@ -42,7 +42,8 @@ export function checkQuery(spec: QuerySpec): void {
     }
     if (op === 'in' || op === 'not-in' || op === 'array-contains-any') {
       if (!Array.isArray(value) || value.length === 0) refuse(`'${op}' takes a non-empty array (where ${field})`);
-      if (value.length > QUERY_LIMITS[op]) refuse(`'${op}' takes at most ${QUERY_LIMITS[op]} values, got ${value.length} (where ${field})`);
+      if (value.length > QUERY_LIMITS[op])
+        refuse(`'${op}' takes at most ${QUERY_LIMITS[op]} values, got ${value.length} (where ${field})`);
       if (op === 'not-in') notIn = true;
       else {
         inLike = true;
@@ -52,14 +53,17 @@ export function checkQuery(spec: QuerySpec): void {
     if (op === 'array-contains' || op === 'array-contains-any') arrayContains++;
     if (op === '!=' || op === 'not-in') negations++;
   }
-  if (disjunctions > QUERY_LIMITS.disjunctions) refuse(`${disjunctions} disjunctions, at most ${QUERY_LIMITS.disjunctions}`);
+  if (disjunctions > QUERY_LIMITS.disjunctions)
+    refuse(`${disjunctions} disjunctions, at most ${QUERY_LIMITS.disjunctions}`);
   if (arrayContains > 1) refuse('at most one array-contains or array-contains-any filter');
   if (negations > 1) refuse('at most one != or not-in filter');
   if (notIn && inLike) refuse('not-in cannot be combined with in or array-contains-any');
-  if (spec.limit !== undefined && (!Number.isInteger(spec.limit) || spec.limit < 0)) refuse(`limit must be a whole number >= 0, got ${spec.limit}`);
+  if (spec.limit !== undefined && (!Number.isInteger(spec.limit) || spec.limit < 0))
+    refuse(`limit must be a whole number >= 0, got ${spec.limit}`);
   if (spec.startAfter) {
     const ordered = spec.orderBy?.length ?? 0;
-    if (spec.startAfter.length > ordered) refuse(`a cursor of ${spec.startAfter.length} values for ${ordered} orderBy fields`);
+    if (spec.startAfter.length > ordered)
+      refuse(`a cursor of ${spec.startAfter.length} values for ${ordered} orderBy fields`);
     if (spec.startAfter.some(containsUndefined)) refuse('undefined in a cursor');
   }
 }

@@ -45,15 +45,20 @@ export class AccountAdmin {
     private readonly logger: Logger,
   ) {}
 
-  async setDisabled(caller: Caller, input: SetDisabledInput): Promise<{ uid: string; disabled: boolean; changed: boolean }> {
+  async setDisabled(
+    caller: Caller,
+    input: SetDisabledInput,
+  ): Promise<{ uid: string; disabled: boolean; changed: boolean }> {
     requireRole(caller, 'admin');
-    if (input.uid === caller.uid) throw invalidArgument('data.uid: you cannot disable or re-enable your own account', { fields: ['data.uid'] });
+    if (input.uid === caller.uid)
+      throw invalidArgument('data.uid: you cannot disable or re-enable your own account', { fields: ['data.uid'] });
     const [profile, state] = await this.store.getAll([paths.user(input.uid), paths.accountState(input.uid)]);
     if (accountStateOf(state) === 'deleted') throw failedPrecondition('data.uid: this account was deleted');
     const known = !!profile?.exists || !!state?.exists;
     if (input.disabled) {
       // An account with neither a profile nor a state may still exist in Auth (signed up, never provisioned).
-      if (!known && (await this.accounts.setDisabled(input.uid, true)) === 'missing') throw notFound('data.uid: no such user');
+      if (!known && (await this.accounts.setDisabled(input.uid, true)) === 'missing')
+        throw notFound('data.uid: no such user');
       // The state first: the callables and the rules refuse the account from this commit on.
       const changed = await this.writeState(input.uid, true, caller.uid, { reason: input.reason, source: 'admin' });
       if (known && (await this.accounts.setDisabled(input.uid, true)) === 'missing') {
@@ -63,7 +68,8 @@ export class AccountAdmin {
     }
     // Re-enabling: Auth first. If that call fails, nothing changed here and the admin retries; the other order could
     // leave the app unlocked for an account Auth still refuses, which reconciliation would then lock again.
-    if ((await this.accounts.setDisabled(input.uid, false)) === 'missing' && !known) throw notFound('data.uid: no such user');
+    if ((await this.accounts.setDisabled(input.uid, false)) === 'missing' && !known)
+      throw notFound('data.uid: no such user');
     const changed = await this.writeState(input.uid, false, caller.uid, { reason: input.reason, source: 'admin' });
     return { uid: input.uid, disabled: false, changed };
   }
@@ -99,7 +105,12 @@ export class AccountAdmin {
   }
 
   /** Sets or clears the disabled state with its audit entry, in one transaction; false when it already was so. */
-  private writeState(uid: string, disabled: boolean, by: string, details: { reason?: string; source: 'admin' | 'auth' }): Promise<boolean> {
+  private writeState(
+    uid: string,
+    disabled: boolean,
+    by: string,
+    details: { reason?: string; source: 'admin' | 'auth' },
+  ): Promise<boolean> {
     return this.store.transaction(async (tx) => {
       const existing = await tx.get(paths.accountState(uid));
       const current = accountStateOf(existing);
@@ -107,7 +118,12 @@ export class AccountAdmin {
       const at = this.clock.now();
       if (disabled) markAccount(tx, existing, uid, 'disabled', by, at);
       else tx.delete(paths.accountState(uid));
-      this.audit.recordIn(tx, { actorUid: by, action: disabled ? 'account.disabled' : 'account.enabled', target: { type: 'user', id: uid }, details });
+      this.audit.recordIn(tx, {
+        actorUid: by,
+        action: disabled ? 'account.disabled' : 'account.enabled',
+        target: { type: 'user', id: uid },
+        details,
+      });
       return true;
     });
   }

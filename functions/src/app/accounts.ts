@@ -29,14 +29,19 @@ export function isActiveUser(profile: DocSnapshot | undefined, state: DocSnapsho
  * Backend identities (`service` role) have no profile; only their account state is checked.
  * Returns the caller's profile data for use cases that need it.
  */
-export async function requireActiveAccount(store: Pick<DocumentStore, 'getAll'>, caller: Caller, access: Access): Promise<DocData | undefined> {
+export async function requireActiveAccount(
+  store: Pick<DocumentStore, 'getAll'>,
+  caller: Caller,
+  access: Access,
+): Promise<DocData | undefined> {
   if (access === 'erasure') return undefined;
   const [profile, state] = await store.getAll([paths.user(caller.uid), paths.accountState(caller.uid)]);
   const current = accountStateOf(state);
   if (current === 'deleted') throw new AppError('permission-denied', 'this account has been deleted');
   if (current === 'disabled') throw new AppError('permission-denied', 'this account is disabled');
   const isService = hasRole(caller, 'service');
-  if (!isService && !profile?.exists) throw failedPrecondition('this account has no profile yet: the app creates it after sign-up');
+  if (!isService && !profile?.exists)
+    throw failedPrecondition('this account has no profile yet: the app creates it after sign-up');
   if (access === 'reach') requireTrustedIdentity(caller);
   return profile?.data;
 }
@@ -45,7 +50,14 @@ export async function requireActiveAccount(store: Pick<DocumentStore, 'getAll'>,
  * Marks an account deleted or disabled (erasure, before it removes anything; an admin disabling an account). Idempotent:
  * the first state and time stay. Holds nothing but the uid, who and when (like the audit entry of the same act).
  */
-export function markAccount(tx: Transaction, existing: DocSnapshot, uid: string, state: AccountState, by: string, at: Date): void {
+export function markAccount(
+  tx: Transaction,
+  existing: DocSnapshot,
+  uid: string,
+  state: AccountState,
+  by: string,
+  at: Date,
+): void {
   if (existing.exists && accountStateOf(existing) === 'deleted') return;
   tx.set(paths.accountState(uid), { state, by, at });
 }

@@ -61,7 +61,10 @@ export async function consumeCall(store: DocumentStore, clock: Clock, uid: strin
     const count = fresh ? 0 : typeof entry?.count === 'number' ? entry.count : 0;
     if (count >= limit.max) {
       const seconds = Math.max(1, Math.ceil((start!.getTime() + limit.windowMs - now.getTime()) / 1000));
-      throw new AppError('resource-exhausted', `too many requests: try again in ${seconds} s`, { retryAfterSeconds: seconds, limit: limit.key });
+      throw new AppError('resource-exhausted', `too many requests: try again in ${seconds} s`, {
+        retryAfterSeconds: seconds,
+        limit: limit.key,
+      });
     }
     tx.set(callLimitPath(uid), { [limit.key]: { start: fresh ? now : start, count: count + 1 } }, { merge: true });
   });

@@ -15,8 +15,8 @@ import type { AuditLog } from './audit.js';
  * | callable | who | audit entry |
  * |---|---|---|
  * | getUserProfile (uid) | admin, compliance | `staff.user_profile_read` (here) |
- * | getPreferences / updatePreferences / resetPreferences (uid) | admin | `staff.preferences_*` (here) + the preference change's own entry |
- * | listNotifications / getUnreadCount / markNotificationsRead / markAllNotificationsRead / archiveNotifications / deleteNotifications (uid) | admin | `staff.notifications_*` (here) |
+ * | get/update/resetPreferences (uid) | admin | `staff.preferences_*` (here) + the change's own entry |
+ * | the notification-center callables (uid) | admin | `staff.notifications_*` (here) |
  * | exportConversation (not a member) | admin, compliance | `export.conversation` with `onBehalfOf: compliance` |
  * | exportNotifications (uid) | admin, compliance | `export.notifications` with `onBehalfOf: compliance` |
  * | deleteMessage (not a member) | admin | `message.deleted` (actor = the admin) |
@@ -39,10 +39,18 @@ export interface StaffAccess {
  * The user a call acts for: the caller, or with one of `roles` (admin always) someone else, audited. Staff must say
  * why (`reason`, INVALID_ARGUMENT naming `data.reason` without one).
  */
-export async function actingFor(audit: AuditLog, caller: Caller, access: StaffAccess, ...roles: Role[]): Promise<string> {
+export async function actingFor(
+  audit: AuditLog,
+  caller: Caller,
+  access: StaffAccess,
+  ...roles: Role[]
+): Promise<string> {
   if (access.uid === caller.uid) return caller.uid;
   if (!hasRole(caller, 'admin', ...roles)) throw permissionDenied('you may only act on your own data');
-  if (!access.reason) throw invalidArgument("data.reason: required when acting on another user's data (it is audited)", { fields: ['data.reason'] });
+  if (!access.reason)
+    throw invalidArgument("data.reason: required when acting on another user's data (it is audited)", {
+      fields: ['data.reason'],
+    });
   await audit.record({
     actorUid: caller.uid,
     action: `staff.${access.what}`,
@@ -74,7 +82,13 @@ export class StaffProfiles {
 }
 
 /** A user's private profile (email, phone, verification state, moderation record) for staff, audited. */
-export async function staffReadProfile(store: DocumentStore, audit: AuditLog, caller: Caller, uid: string, reason: string | undefined): Promise<DocData> {
+export async function staffReadProfile(
+  store: DocumentStore,
+  audit: AuditLog,
+  caller: Caller,
+  uid: string,
+  reason: string | undefined,
+): Promise<DocData> {
   const target = await actingFor(audit, caller, { uid, what: 'user_profile_read', reason }, 'compliance');
   const profile = await store.get(paths.user(target));
   if (!profile.exists || !profile.data) throw notFound('data.uid: no such user');

@@ -16,7 +16,12 @@ import { CloudStorageExports } from '../adapters/storage/cloudStorageExports.js'
 import { twilioProvider } from '../adapters/twilio/index.js';
 import { DEFAULT_RESILIENCE } from '../app/delivery/resilience.js';
 import type { SandboxConnection } from '../local/sandbox/connect.js';
-import { RedirectAgent, sandboxAlgoliaHosts, sandboxFcmCredential, sandboxProviders } from '../local/sandbox/connect.js';
+import {
+  RedirectAgent,
+  sandboxAlgoliaHosts,
+  sandboxFcmCredential,
+  sandboxProviders,
+} from '../local/sandbox/connect.js';
 import { SANDBOX_CREDENTIALS } from '../local/sandbox/credentials.js';
 import { SandboxExportStorage } from '../local/sandbox/storage.js';
 import type { Services } from './services.js';
@@ -76,12 +81,14 @@ export function firebaseInfra(settings: Settings = readSettings()): Infra {
  */
 function exportStorage(settings: Settings, sandbox: SandboxConnection | undefined) {
   const bucket = () => settings.exports.bucket;
-  const storageEmulator = process.env.FUNCTIONS_EMULATOR === 'true' ? process.env.FIREBASE_STORAGE_EMULATOR_HOST : undefined;
+  const storageEmulator =
+    process.env.FUNCTIONS_EMULATOR === 'true' ? process.env.FIREBASE_STORAGE_EMULATOR_HOST : undefined;
   if (storageEmulator) {
     return new CloudStorageExports({
       app: adminApp,
       bucket,
-      sign: async (file, expiresAt) => `http://${storageEmulator}/v0/b/${file.bucket}/o/${encodeURIComponent(file.name)}?alt=media&expires=${expiresAt.getTime()}`,
+      sign: async (file, expiresAt) =>
+        `http://${storageEmulator}/v0/b/${file.bucket}/o/${encodeURIComponent(file.name)}?alt=media&expires=${expiresAt.getTime()}`,
     });
   }
   if (sandbox) return new SandboxExportStorage(sandbox.origin);
@@ -93,7 +100,8 @@ function exportStorage(settings: Settings, sandbox: SandboxConnection | undefine
  * when it runs (the Admin SDK finds it through FIREBASE_STORAGE_EMULATOR_HOST), else the sandbox's object store.
  */
 function mediaStorage(sandbox: SandboxConnection | undefined) {
-  const storageEmulator = process.env.FUNCTIONS_EMULATOR === 'true' ? process.env.FIREBASE_STORAGE_EMULATOR_HOST : undefined;
+  const storageEmulator =
+    process.env.FUNCTIONS_EMULATOR === 'true' ? process.env.FIREBASE_STORAGE_EMULATOR_HOST : undefined;
   if (!storageEmulator && sandbox) return new SandboxExportStorage(sandbox.origin);
   return new CloudStorageExports({ app: adminApp, bucket: () => undefined });
 }
@@ -114,14 +122,21 @@ function deliverySettings(settings: Settings, unsubscribeKey: () => string): Del
  * every secret is read when a call needs it. With the sandbox providers running (`sandbox`) the same adapters and SDKs
  * talk to the sandbox with its credentials instead, so the emulator suite works end to end without a single real secret.
  */
-export function firebaseDelivery(app: () => App, sandbox?: SandboxConnection, settings: Settings = readSettings()): DeliveryInfra {
+export function firebaseDelivery(
+  app: () => App,
+  sandbox?: SandboxConnection,
+  settings: Settings = readSettings(),
+): DeliveryInfra {
   if (sandbox) return sandboxDelivery(sandbox, settings);
   const fcm = fcmProvider(app);
   const twilio = twilioProvider({
     accountSid: () => requireSecret('TWILIO_ACCOUNT_SID'),
     authToken: () => requireSecret('TWILIO_AUTH_TOKEN'),
     timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
-    sender: () => ({ messagingServiceSid: settings.twilio.messagingServiceSid || undefined, from: settings.twilio.fromNumber || undefined }),
+    sender: () => ({
+      messagingServiceSid: settings.twilio.messagingServiceSid || undefined,
+      from: settings.twilio.fromNumber || undefined,
+    }),
     verifyServiceSid: () => settings.twilio.verifyServiceSid,
   });
   const sendgrid = sendgridProvider({
@@ -141,13 +156,23 @@ export function firebaseDelivery(app: () => App, sandbox?: SandboxConnection, se
 
 const SANDBOX_FCM_APP = 'sandbox-fcm';
 
-/** The provider adapters pointed at the sandbox providers (emulator only): FCM through an https Agent, Twilio through its httpClient, SendGrid through its base URL. */
+/**
+ * The provider adapters pointed at the sandbox providers (emulator only): FCM through an https Agent, Twilio through
+ * its httpClient, SendGrid through its base URL.
+ */
 function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): DeliveryInfra {
   const creds = SANDBOX_CREDENTIALS;
   // A second Admin SDK app for messaging only: its credential needs no Google, its agent reaches the sandbox.
   const fcmApp = () =>
     getApps().find((a) => a.name === SANDBOX_FCM_APP) ??
-    initializeApp({ projectId: process.env.GCLOUD_PROJECT ?? 'demo-sandbox', credential: sandboxFcmCredential, httpAgent: new RedirectAgent(sandbox.port, sandbox.host) }, SANDBOX_FCM_APP);
+    initializeApp(
+      {
+        projectId: process.env.GCLOUD_PROJECT ?? 'demo-sandbox',
+        credential: sandboxFcmCredential,
+        httpAgent: new RedirectAgent(sandbox.port, sandbox.host),
+      },
+      SANDBOX_FCM_APP,
+    );
   const fcm = fcmProvider(fcmApp);
   const twilio = twilioProvider({
     accountSid: () => creds.twilio.accountSid,
@@ -156,7 +181,11 @@ function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): Delive
     apiOrigin: sandbox.origin,
     sender: () => {
       const from = settings.twilio.fromNumber || undefined;
-      return { messagingServiceSid: settings.twilio.messagingServiceSid || (from ? undefined : creds.twilio.messagingServiceSid), from };
+      return {
+        messagingServiceSid:
+          settings.twilio.messagingServiceSid || (from ? undefined : creds.twilio.messagingServiceSid),
+        from,
+      };
     },
     verifyServiceSid: () => creds.twilio.verifyServiceSid,
   });

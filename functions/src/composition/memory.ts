@@ -42,7 +42,11 @@ export function memoryInfra(options: { now?: Date | string; settings?: Settings 
 function memoryProviders(settings: Settings) {
   const webhookSecrets = memoryWebhookSecrets();
   return {
-    ...memoryDelivery({ publicBaseUrl: settings.publicBaseUrl, webAppUrl: settings.webAppUrl, fromEmail: settings.sendgrid.fromEmail }),
+    ...memoryDelivery({
+      publicBaseUrl: settings.publicBaseUrl,
+      webAppUrl: settings.webAppUrl,
+      fromEmail: settings.sendgrid.fromEmail,
+    }),
     webhookSecrets,
     webhooks: {
       ...twilioWebhooks({ authToken: () => webhookSecrets.twilioAuthToken }),
@@ -57,7 +61,11 @@ export type MemoryInfra = ReturnType<typeof memoryInfra>;
 export function connectMemoryBus(services: Services, publisher: MemoryPublisher): void {
   for (const [topic, handler] of Object.entries(topicHandlers(services))) {
     publisher.subscribe(topic, (message) =>
-      handler(message.data, { messageId: message.id, attributes: message.attributes, publishedAt: services.infra.clock.now().toISOString() }),
+      handler(message.data, {
+        messageId: message.id,
+        attributes: message.attributes,
+        publishedAt: services.infra.clock.now().toISOString(),
+      }),
     );
   }
 }

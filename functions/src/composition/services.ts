@@ -27,7 +27,11 @@ export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTING
     search,
     compliance: complianceServices(infra, {}, { audit, indexer: search.indexer }),
     // One PreferencesRepo and one RateLimiter per instance: delivery uses the pipeline's (same limits, same documents).
-    delivery: deliveryServices(infra, {}, { preferences: notifications.preferences, smsAllowance: notifications.rateLimiter }),
+    delivery: deliveryServices(
+      infra,
+      {},
+      { preferences: notifications.preferences, smsAllowance: notifications.rateLimiter },
+    ),
     notifications,
     accounts: new AccountAdmin(infra.store, infra.clock, audit, infra.accounts, infra.logger),
   };

@@ -74,6 +74,7 @@ export type Access = (typeof ACCESS_LEVELS)[number];
 /** Refuses anonymous and email-unverified callers for what reaches other people or costs money. */
 export function requireTrustedIdentity(caller: Caller): void {
   if (hasRole(caller, 'service')) return;
-  if (caller.identity?.anonymous) throw permissionDenied('sign in with a permanent account to do this (anonymous accounts cannot)');
+  if (caller.identity?.anonymous)
+    throw permissionDenied('sign in with a permanent account to do this (anonymous accounts cannot)');
   if (caller.identity?.unverifiedEmail) throw permissionDenied('verify your email address to do this');
 }

@@ -16,15 +16,7 @@ export function deliveryId(eventId: string, uid: string, channel: Channel): stri
  * Statuses in the order a delivery moves through them. A later status never gives way to an earlier one
  * (out-of-order provider callbacks), see `canAdvance`.
  */
-export const DELIVERY_STATUSES = [
-  'queued',
-  'batched',
-  'sending',
-  'sent',
-  'delivered',
-  'opened',
-  'clicked',
-] as const;
+export const DELIVERY_STATUSES = ['queued', 'batched', 'sending', 'sent', 'delivered', 'opened', 'clicked'] as const;
 /** Terminal statuses that end a delivery without it reaching the user on this channel. */
 export const TERMINAL_FAILURES = ['suppressed', 'stale', 'failed', 'undelivered'] as const;
 
@@ -34,7 +26,9 @@ const rank = (status: DeliveryStatus): number => {
   const progress = (DELIVERY_STATUSES as readonly string[]).indexOf(status);
   if (progress >= 0) return progress;
   // Failures outrank queued/sending (they end the attempt) but never overwrite what the provider confirmed.
-  return status === 'undelivered' || status === 'failed' ? DELIVERY_STATUSES.indexOf('sent') + 0.5 : DELIVERY_STATUSES.indexOf('sending') + 0.5;
+  return status === 'undelivered' || status === 'failed'
+    ? DELIVERY_STATUSES.indexOf('sent') + 0.5
+    : DELIVERY_STATUSES.indexOf('sending') + 0.5;
 };
 
 /** May a delivery move from `from` to `to`? Never backwards: a late "sent" does not undo "delivered". */
@@ -88,7 +82,13 @@ export function fallbackJob(job: DeliveryJob): DeliveryJob | undefined {
   const remaining = [...job.fallback];
   for (let channel = remaining.shift(); channel; channel = remaining.shift()) {
     if (channel === job.channel || !job.content[channel]) continue;
-    return { ...job, channel, deliveryId: deliveryId(job.eventId, job.uid, channel), fallback: remaining, fallbackFrom: job.channel };
+    return {
+      ...job,
+      channel,
+      deliveryId: deliveryId(job.eventId, job.uid, channel),
+      fallback: remaining,
+      fallbackFrom: job.channel,
+    };
   }
   return undefined;
 }

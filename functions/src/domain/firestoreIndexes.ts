@@ -27,7 +27,8 @@
  */
 
 export type QueryScope = 'COLLECTION' | 'COLLECTION_GROUP';
-export type FilterOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not-in' | 'array-contains' | 'array-contains-any';
+export type FilterOp =
+  '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not-in' | 'array-contains' | 'array-contains-any';
 type Order = 'ASCENDING' | 'DESCENDING';
 type Mode = Order | 'CONTAINS';
 
@@ -50,13 +51,22 @@ export interface IndexFile {
 export interface CompositeIndex {
   readonly collectionGroup: string;
   readonly queryScope: QueryScope;
-  readonly fields: ReadonlyArray<{ readonly fieldPath: string; readonly order?: Order; readonly arrayConfig?: 'CONTAINS'; readonly vectorConfig?: unknown }>;
+  readonly fields: ReadonlyArray<{
+    readonly fieldPath: string;
+    readonly order?: Order;
+    readonly arrayConfig?: 'CONTAINS';
+    readonly vectorConfig?: unknown;
+  }>;
 }
 export interface FieldOverride {
   readonly collectionGroup: string;
   readonly fieldPath: string;
   readonly ttl?: boolean;
-  readonly indexes: ReadonlyArray<{ readonly order?: Order; readonly arrayConfig?: 'CONTAINS'; readonly queryScope?: QueryScope }>;
+  readonly indexes: ReadonlyArray<{
+    readonly order?: Order;
+    readonly arrayConfig?: 'CONTAINS';
+    readonly queryScope?: QueryScope;
+  }>;
 }
 
 /** The shape of a DocumentStore query: `query(collectionPath, spec)` or `queryGroup(collectionId, spec)`. */
@@ -93,7 +103,14 @@ export function describeShape(shape: QueryShape): string {
 /** Equal for queries that differ only in values or filter order. */
 export function shapeKey(shape: QueryShape): string {
   const filters = shape.filters.map((f) => `${f.field} ${f.op}`).sort();
-  return JSON.stringify([shape.scope, shape.collectionGroup, filters, shape.orderBy.map((o) => `${o.field} ${o.direction}`), shape.cursor ?? 0, !!shape.limit]);
+  return JSON.stringify([
+    shape.scope,
+    shape.collectionGroup,
+    filters,
+    shape.orderBy.map((o) => `${o.field} ${o.direction}`),
+    shape.cursor ?? 0,
+    !!shape.limit,
+  ]);
 }
 
 const EQUALITY: ReadonlySet<FilterOp> = new Set(['==', 'in']);
@@ -115,7 +132,9 @@ export function requirementOf(shape: QueryShape): Requirement {
     .map((o) => ({ field: o.field, order: o.direction === 'desc' ? 'DESCENDING' : 'ASCENDING' }));
   // Inequality fields the orderBy does not name follow it, by field name, in the last orderBy's direction.
   const direction: Order = shape.orderBy.at(-1)?.direction === 'desc' ? 'DESCENDING' : 'ASCENDING';
-  const implicit = [...new Set(shape.filters.filter((f) => INEQUALITY.has(f.op) && f.field !== NAME).map((f) => f.field))]
+  const implicit = [
+    ...new Set(shape.filters.filter((f) => INEQUALITY.has(f.op) && f.field !== NAME).map((f) => f.field)),
+  ]
     .filter((field) => !order.some((o) => o.field === field))
     .sort();
   order.push(...implicit.map((field) => ({ field, order: direction })));
@@ -130,10 +149,19 @@ export function requirementOf(shape: QueryShape): Requirement {
 }
 
 /** The single-field index modes a field has in a collection group and scope: its override, inherited, or automatic. */
-export function singleFieldModes(file: IndexFile, collectionGroup: string, fieldPath: string, scope: QueryScope): ReadonlySet<Mode> {
+export function singleFieldModes(
+  file: IndexFile,
+  collectionGroup: string,
+  fieldPath: string,
+  scope: QueryScope,
+): ReadonlySet<Mode> {
   const override = overrideFor(file, collectionGroup, fieldPath);
   if (!override) return new Set<Mode>(scope === 'COLLECTION' ? ['ASCENDING', 'DESCENDING', 'CONTAINS'] : []);
-  return new Set(override.indexes.filter((i) => (i.queryScope ?? 'COLLECTION') === scope).map((i): Mode => i.arrayConfig ?? i.order ?? 'ASCENDING'));
+  return new Set(
+    override.indexes
+      .filter((i) => (i.queryScope ?? 'COLLECTION') === scope)
+      .map((i): Mode => i.arrayConfig ?? i.order ?? 'ASCENDING'),
+  );
 }
 
 /** The exemption that governs a field: its own, else its nearest parent map's, else the group's `*`. */
@@ -157,14 +185,23 @@ function candidates(file: IndexFile, req: Requirement): Candidate[] {
   for (const index of file.indexes) {
     if (index.collectionGroup !== req.collectionGroup || index.queryScope !== req.scope) continue;
     if (index.fields.some((f) => f.vectorConfig !== undefined)) continue;
-    const fields = index.fields.map((f) => ({ field: f.fieldPath, mode: (f.arrayConfig ?? f.order ?? 'ASCENDING') as Mode }));
+    const fields = index.fields.map((f) => ({
+      field: f.fieldPath,
+      mode: (f.arrayConfig ?? f.order ?? 'ASCENDING') as Mode,
+    }));
     if (fields.at(-1)?.field === NAME) fields.pop();
-    out.push({ label: `index ${req.collectionGroup} (${fields.map((f) => `${f.field} ${f.mode}`).join(', ')})`, fields });
+    out.push({
+      label: `index ${req.collectionGroup} (${fields.map((f) => `${f.field} ${f.mode}`).join(', ')})`,
+      fields,
+    });
   }
   const fields = new Set([...req.equality.map((e) => e.field), ...req.order.map((o) => o.field)]);
   for (const field of fields) {
     for (const mode of singleFieldModes(file, req.collectionGroup, field, req.scope)) {
-      out.push({ label: `single-field ${req.collectionGroup}.${field} ${mode}${req.scope === 'COLLECTION_GROUP' ? ' (collection group)' : ''}`, fields: [{ field, mode }] });
+      out.push({
+        label: `single-field ${req.collectionGroup}.${field} ${mode}${req.scope === 'COLLECTION_GROUP' ? ' (collection group)' : ''}`,
+        fields: [{ field, mode }],
+      });
     }
   }
   return out;
@@ -172,7 +209,11 @@ function candidates(file: IndexFile, req: Requirement): Candidate[] {
 
 export type Verdict =
   | { readonly served: true; readonly by: readonly string[] }
-  | { readonly served: false; readonly reason: string; readonly add: { readonly indexes?: CompositeIndex[]; readonly fieldOverrides?: FieldOverride[] } };
+  | {
+      readonly served: false;
+      readonly reason: string;
+      readonly add: { readonly indexes?: CompositeIndex[]; readonly fieldOverrides?: FieldOverride[] };
+    };
 
 export function checkQuery(shape: QueryShape, file: IndexFile): Verdict {
   const req = requirementOf(shape);
@@ -213,11 +254,16 @@ export function checkQuery(shape: QueryShape, file: IndexFile): Verdict {
 }
 
 /** What to add to firestore.indexes.json: single-field overrides where one field suffices, else a composite index. */
-function missing(file: IndexFile, req: Requirement): { reason: string; add: { indexes?: CompositeIndex[]; fieldOverrides?: FieldOverride[] } } {
+function missing(
+  file: IndexFile,
+  req: Requirement,
+): { reason: string; add: { indexes?: CompositeIndex[]; fieldOverrides?: FieldOverride[] } } {
   const single: Array<{ field: string; mode: Mode }> =
-    req.order.length === 0 ? req.equality.map((e) => ({ field: e.field, mode: e.mode === 'CONTAINS' ? 'CONTAINS' : 'ASCENDING' }))
-    : req.equality.length === 0 && req.order.length === 1 ? [{ field: req.order[0]!.field, mode: req.order[0]!.order }]
-    : [];
+    req.order.length === 0
+      ? req.equality.map((e) => ({ field: e.field, mode: e.mode === 'CONTAINS' ? 'CONTAINS' : 'ASCENDING' }))
+      : req.equality.length === 0 && req.order.length === 1
+        ? [{ field: req.order[0]!.field, mode: req.order[0]!.order }]
+        : [];
   if (single.length > 0) {
     const lacking = single.filter(({ field, mode }) => {
       const modes = singleFieldModes(file, req.collectionGroup, field, req.scope);
@@ -225,11 +271,14 @@ function missing(file: IndexFile, req: Requirement): { reason: string; add: { in
       // An equality filter can use either direction; a sort needs its own.
       return req.order.length === 0 ? !modes.has('ASCENDING') && !modes.has('DESCENDING') : !modes.has(mode);
     });
-    const fieldOverrides = lacking.map(({ field, mode }) => withIndex(file, req.collectionGroup, field, mode, req.scope));
+    const fieldOverrides = lacking.map(({ field, mode }) =>
+      withIndex(file, req.collectionGroup, field, mode, req.scope),
+    );
     const why = lacking.map(({ field, mode }) => {
       const o = overrideFor(file, req.collectionGroup, field);
       const scope = req.scope === 'COLLECTION_GROUP' ? 'collection-group scope' : 'collection scope';
-      return o ? `${req.collectionGroup}.${field} has no ${mode} ${scope} index (its field override ${o.collectionGroup}.${o.fieldPath}${o.ttl ? ' (TTL)' : ''} lists ${o.indexes.length ? o.indexes.map((i) => `${i.arrayConfig ?? i.order} ${i.queryScope ?? 'COLLECTION'}`).join(', ') : 'no indexes'})`
+      return o
+        ? `${req.collectionGroup}.${field} has no ${mode} ${scope} index (its field override ${o.collectionGroup}.${o.fieldPath}${o.ttl ? ' (TTL)' : ''} lists ${o.indexes.length ? o.indexes.map((i) => `${i.arrayConfig ?? i.order} ${i.queryScope ?? 'COLLECTION'}`).join(', ') : 'no indexes'})`
         : `${req.collectionGroup}.${field} has no ${mode} ${scope} index (collection-group single-field indexes are not automatic)`;
     });
     return { reason: why.join('; '), add: { fieldOverrides } };
@@ -238,20 +287,40 @@ function missing(file: IndexFile, req: Requirement): { reason: string; add: { in
     collectionGroup: req.collectionGroup,
     queryScope: req.scope,
     fields: [
-      ...req.equality.map((e) => (e.mode === 'CONTAINS' ? { fieldPath: e.field, arrayConfig: 'CONTAINS' as const } : { fieldPath: e.field, order: 'ASCENDING' as const })),
+      ...req.equality.map((e) =>
+        e.mode === 'CONTAINS'
+          ? { fieldPath: e.field, arrayConfig: 'CONTAINS' as const }
+          : { fieldPath: e.field, order: 'ASCENDING' as const },
+      ),
       ...req.order.map((o) => ({ fieldPath: o.field, order: o.order })),
     ],
   };
-  return { reason: `needs a composite index${req.scope === 'COLLECTION_GROUP' ? ' with collection-group scope' : ''} (${index.fields.map((f) => `${f.fieldPath} ${f.arrayConfig ?? f.order}`).join(', ')})`, add: { indexes: [index] } };
+  return {
+    reason: `needs a composite index${req.scope === 'COLLECTION_GROUP' ? ' with collection-group scope' : ''} (${index.fields.map((f) => `${f.fieldPath} ${f.arrayConfig ?? f.order}`).join(', ')})`,
+    add: { indexes: [index] },
+  };
 }
 
 /** The field's override with one more index: an override replaces the automatic settings, so it keeps those too. */
-function withIndex(file: IndexFile, collectionGroup: string, fieldPath: string, mode: Mode, scope: QueryScope): FieldOverride {
+function withIndex(
+  file: IndexFile,
+  collectionGroup: string,
+  fieldPath: string,
+  mode: Mode,
+  scope: QueryScope,
+): FieldOverride {
   const existing = file.fieldOverrides?.find((o) => o.collectionGroup === collectionGroup && o.fieldPath === fieldPath);
-  const indexes = existing ? [...existing.indexes]
-    : overrideFor(file, collectionGroup, fieldPath) ? []
-    : [{ order: 'ASCENDING' as const, queryScope: 'COLLECTION' as const }, { order: 'DESCENDING' as const, queryScope: 'COLLECTION' as const }];
-  indexes.push(mode === 'CONTAINS' ? { arrayConfig: 'CONTAINS', queryScope: scope } : { order: mode, queryScope: scope });
+  const indexes = existing
+    ? [...existing.indexes]
+    : overrideFor(file, collectionGroup, fieldPath)
+      ? []
+      : [
+          { order: 'ASCENDING' as const, queryScope: 'COLLECTION' as const },
+          { order: 'DESCENDING' as const, queryScope: 'COLLECTION' as const },
+        ];
+  indexes.push(
+    mode === 'CONTAINS' ? { arrayConfig: 'CONTAINS', queryScope: scope } : { order: mode, queryScope: scope },
+  );
   return { collectionGroup, fieldPath, ...(existing?.ttl !== undefined ? { ttl: existing.ttl } : {}), indexes };
 }
 
@@ -261,12 +330,18 @@ export function indexFileProblems(file: IndexFile): string[] {
   const seen = new Set<string>();
   for (const index of file.indexes) {
     const fields = index.fields.filter((f, i) => !(f.fieldPath === NAME && i === index.fields.length - 1));
-    const key = JSON.stringify([index.collectionGroup, index.queryScope, fields.map((f) => [f.fieldPath, f.order ?? f.arrayConfig ?? 'vector'])]);
+    const key = JSON.stringify([
+      index.collectionGroup,
+      index.queryScope,
+      fields.map((f) => [f.fieldPath, f.order ?? f.arrayConfig ?? 'vector']),
+    ]);
     const label = `${index.collectionGroup} ${index.queryScope} (${fields.map((f) => `${f.fieldPath} ${f.order ?? f.arrayConfig ?? 'vector'}`).join(', ')})`;
     if (seen.has(key)) problems.push(`composite index declared twice: ${label}`);
     seen.add(key);
-    if (fields.length < 2 && !fields.some((f) => f.vectorConfig !== undefined)) problems.push(`a composite index needs two fields or more (use a field override for one): ${label}`);
-    if (new Set(fields.map((f) => f.fieldPath)).size !== fields.length) problems.push(`a field appears twice in ${label}`);
+    if (fields.length < 2 && !fields.some((f) => f.vectorConfig !== undefined))
+      problems.push(`a composite index needs two fields or more (use a field override for one): ${label}`);
+    if (new Set(fields.map((f) => f.fieldPath)).size !== fields.length)
+      problems.push(`a field appears twice in ${label}`);
     if (fields.filter((f) => f.arrayConfig).length > 1) problems.push(`more than one array-contains field in ${label}`);
   }
   const overrides = new Set<string>();

@@ -17,7 +17,10 @@ export const userProfileSchema = z.object({
   /** IANA zone, e.g. Europe/Berlin. */
   timeZone: z.string().default('UTC'),
   /** BCP 47; read tolerantly (the rules check what clients write): anything else reads as `en`. */
-  locale: z.string().default('en').transform((tag) => canonicalLocale(tag) ?? 'en'),
+  locale: z
+    .string()
+    .default('en')
+    .transform((tag) => canonicalLocale(tag) ?? 'en'),
   photoUrl: z.string().url().optional(),
   createdAt: z.date().optional(),
 });

@@ -11,7 +11,9 @@ export function issuePath(root: string, path: readonly PropertyKey[]): string {
 
 /** One line per problem, each naming the field: `data.quietHours.start: Invalid string: must match /^\d\d:\d\d$/`. */
 export function describeIssues(root: string, error: z.ZodError): string {
-  return issueEntries(root, error).map(([field, message]) => `${field}: ${message}`).join('; ');
+  return issueEntries(root, error)
+    .map(([field, message]) => `${field}: ${message}`)
+    .join('; ');
 }
 
 /** Each problem as [field, message]; an unknown field of a strict object is named itself (`data.extra: unknown field`). */
@@ -138,8 +140,11 @@ export const noteText = (max: number) =>
     .string()
     .trim()
     .max(max, `must be at most ${max} characters`)
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    .refine((text) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u.test(text), 'must not contain control characters')
+    .refine(
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      (text) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u.test(text),
+      'must not contain control characters',
+    )
     .refine((text) => !BIDI_CONTROL.test(text), 'must not contain bidirectional override characters');
 
 /** A BCP 47 language tag (`en`, `de-DE`, `zh-Hant-TW`), in its canonical form. */
@@ -169,7 +174,10 @@ export function canonicalLocale(tag: string): string | undefined {
 export const docId = (what: string, max = 128, options: { dots?: boolean } = {}) =>
   z
     .string()
-    .regex(new RegExp(`^[A-Za-z0-9_${options.dots ? '.' : ''}-]{1,${max}}$`), `must be ${what} (1-${max} letters, digits, ${options.dots ? '., ' : ''}_ or -)`)
+    .regex(
+      new RegExp(`^[A-Za-z0-9_${options.dots ? '.' : ''}-]{1,${max}}$`),
+      `must be ${what} (1-${max} letters, digits, ${options.dots ? '., ' : ''}_ or -)`,
+    )
     .refine((id) => !/^\.+$/.test(id), `must be ${what}, not a relative path`);
 
 /**
@@ -178,14 +186,24 @@ export const docId = (what: string, max = 128, options: { dots?: boolean } = {})
  * rendered, so nothing stored earlier (or arriving by another path) can split a header.
  */
 export function singleLine(text: string): string {
-  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
-  return text.replace(/[\u202a-\u202e\u2066-\u2069]/gu, '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ').trim();
+  return (
+    text
+      .replace(/[\u202a-\u202e\u2066-\u2069]/gu, '')
+      // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ')
+      .trim()
+  );
 }
 
 /** Multi-line text for a rendered body: line breaks kept, other control characters and bidi overrides removed. */
 export function plainText(text: string): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  return text.replace(/[\u202a-\u202e\u2066-\u2069]/gu, '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/gu, ' ');
+  return (
+    text
+      .replace(/[\u202a-\u202e\u2066-\u2069]/gu, '')
+      .replace(/\r\n?/g, '\n')
+      // eslint-disable-next-line no-control-regex -- removing control characters is the point
+      .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/gu, ' ')
+  );
 }
 
 /** Whether `value` is a document id as `docId` accepts it (for ids that arrive outside a schema). */

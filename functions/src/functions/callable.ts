@@ -20,7 +20,10 @@ export interface CallContext {
   request: CallableRequest<unknown>;
 }
 
-export type CallableSettings = Omit<CallableOptions, 'region' | 'enforceAppCheck' | 'consumeAppCheckToken' | 'secrets'> & {
+export type CallableSettings = Omit<
+  CallableOptions,
+  'region' | 'enforceAppCheck' | 'consumeAppCheckToken' | 'secrets'
+> & {
   /** The secrets the use case may read (see SECRETS in options.ts). */
   secrets?: readonly SecretName[];
   /** What the caller's account must be (see `Access` in src/domain/caller.ts); `own` unless said otherwise. */
@@ -64,11 +67,17 @@ export function callable<S extends z.ZodType, R>(
 ) {
   const { access = 'own', appCheck = 'enforce', limit, secrets, ...options } = settings;
   const consume = appCheck === 'consume';
-  const shared = { region: REGION, enforceAppCheck: APP_CHECK_ENFORCED, ...(consume ? { consumeAppCheckToken: true } : {}), ...(secrets ? { secrets: secretParams(secrets) } : {}) };
+  const shared = {
+    region: REGION,
+    enforceAppCheck: APP_CHECK_ENFORCED,
+    ...(consume ? { consumeAppCheckToken: true } : {}),
+    ...(secrets ? { secrets: secretParams(secrets) } : {}),
+  };
   return onCall({ ...shared, ...options }, async (request) => {
     if (!request.auth) throw new HttpsError('unauthenticated', 'sign in to call this function');
     // The SDK marks a limited-use token it has seen before; refusing it is ours to do.
-    if (consume && request.app?.alreadyConsumed) throw new HttpsError('unauthenticated', 'this App Check token was already used: get a new limited-use token');
+    if (consume && request.app?.alreadyConsumed)
+      throw new HttpsError('unauthenticated', 'this App Check token was already used: get a new limited-use token');
     const caller = callerFromClaims(request.auth.uid, request.auth.token as Record<string, unknown>);
     try {
       const s = services();

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { exportConversationSchema, exportMyDataSchema, exportNotificationsSchema } from '../domain/compliance/exportRequest.js';
+import {
+  exportConversationSchema,
+  exportMyDataSchema,
+  exportNotificationsSchema,
+} from '../domain/compliance/exportRequest.js';
 import { staffProfileInput } from '../app/staffAccess.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
@@ -12,21 +16,39 @@ const EXPORT_OPTIONS = { timeoutSeconds: 540, memory: '512MiB' as const, appChec
 const PAID_EXPORT = { ...EXPORT_OPTIONS, access: 'reach' as const };
 
 /** A conversation as JSON, CSV or a PDF transcript: members export their own, the compliance role any (audited). */
-export const exportConversation = callable(exportConversationSchema, (data, { caller, services: s }) => s.compliance.exports.exportConversation(caller, data), { ...PAID_EXPORT, limit: CALL_LIMITS.export });
+export const exportConversation = callable(
+  exportConversationSchema,
+  (data, { caller, services: s }) => s.compliance.exports.exportConversation(caller, data),
+  { ...PAID_EXPORT, limit: CALL_LIMITS.export },
+);
 
 /** The caller's notifications (or, with the compliance role, anyone's). */
-export const exportNotifications = callable(exportNotificationsSchema, (data, { caller, services: s }) => s.compliance.exports.exportNotifications(caller, data), { ...PAID_EXPORT, limit: CALL_LIMITS.export });
+export const exportNotifications = callable(
+  exportNotificationsSchema,
+  (data, { caller, services: s }) => s.compliance.exports.exportNotifications(caller, data),
+  { ...PAID_EXPORT, limit: CALL_LIMITS.export },
+);
 
 /** GDPR/CCPA access request: everything held about the caller, as a ZIP of JSON and CSV. */
-export const exportMyData = callable(exportMyDataSchema, (_data, { caller, services: s }) => s.compliance.exports.exportMyData(caller), { ...EXPORT_OPTIONS, limit: CALL_LIMITS.exportMyData });
+export const exportMyData = callable(
+  exportMyDataSchema,
+  (_data, { caller, services: s }) => s.compliance.exports.exportMyData(caller),
+  { ...EXPORT_OPTIONS, limit: CALL_LIMITS.exportMyData },
+);
 
 /**
  * Staff read of a user's private profile (email, phone, verification and moderation state): admins and compliance
  * officers only, with a reason, audited as `staff.user_profile_read` (src/app/staffAccess.ts).
  */
-export const getUserProfile = callable(staffProfileInput, (data, { caller, services: s }) => s.compliance.staff.read(caller, data), {
-  access: 'reach', appCheck: 'consume', limit: CALL_LIMITS.staffRead,
-});
+export const getUserProfile = callable(
+  staffProfileInput,
+  (data, { caller, services: s }) => s.compliance.staff.read(caller, data),
+  {
+    access: 'reach',
+    appCheck: 'consume',
+    limit: CALL_LIMITS.staffRead,
+  },
+);
 
 /** Erases the caller's personal data, then their Auth account (src/app/compliance/erasure.ts, `eraseAccount`). */
 export const deleteMyAccount = callable(
@@ -34,11 +56,23 @@ export const deleteMyAccount = callable(
   (_data, { caller, services: s }) => s.compliance.erasure.eraseAccount(caller),
   // Erasure and retention update search records, so they need the Algolia credentials too. Works whatever state the
   // account is in: a half-finished erasure is retried the same way.
-  { secrets: SECRETS.algolia, timeoutSeconds: 540, access: 'erasure', appCheck: 'consume', limit: CALL_LIMITS.deleteMyAccount },
+  {
+    secrets: SECRETS.algolia,
+    timeoutSeconds: 540,
+    access: 'erasure',
+    appCheck: 'consume',
+    limit: CALL_LIMITS.deleteMyAccount,
+  },
 );
 
 /** Any deleted Auth account (console, Admin SDK, deleteMyAccount): the same idempotent erasure. */
-export const onAuthUserDeleted = authUserDeleted((user, s) => s.compliance.erasure.onAuthUserDeleted(user), { secrets: SECRETS.algolia, timeoutSeconds: 540 });
+export const onAuthUserDeleted = authUserDeleted((user, s) => s.compliance.erasure.onAuthUserDeleted(user), {
+  secrets: SECRETS.algolia,
+  timeoutSeconds: 540,
+});
 
 /** Daily retention sweep (notifications and deliveries after 1 year, messages after 7 years). */
-export const retentionDaily = scheduled('every day 03:30', (s) => s.compliance.retention.sweep(), { secrets: SECRETS.algolia, timeoutSeconds: 540 });
+export const retentionDaily = scheduled('every day 03:30', (s) => s.compliance.retention.sweep(), {
+  secrets: SECRETS.algolia,
+  timeoutSeconds: 540,
+});

@@ -33,32 +33,100 @@ const REACH = { access: 'reach' } as const;
 /** Low-volume calls that bring people in: App Check tokens are single-use (replay protection). */
 const REACH_ONCE = { access: 'reach', appCheck: 'consume' } as const;
 
-export const createDirectConversation = callable(directInput, (data, { caller, services: s }) => s.messaging.conversations.createDirect(caller, data), { ...REACH_ONCE, limit: CALL_LIMITS.createDirectConversation });
-export const createGroup = callable(createGroupInput, (data, { caller, services: s }) => s.messaging.conversations.createGroup(caller, data), { ...REACH_ONCE, limit: CALL_LIMITS.createGroup });
-export const updateGroup = callable(updateGroupInput, (data, { caller, services: s }) => s.messaging.conversations.updateGroup(caller, data), { ...REACH, limit: CALL_LIMITS.updateGroup });
-export const addMembers = callable(addMembersInput, (data, { caller, services: s }) => s.messaging.conversations.addMembers(caller, data), { ...REACH_ONCE, limit: CALL_LIMITS.addMembers });
-export const removeMember = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.removeMember(caller, data), { ...REACH, limit: CALL_LIMITS.membership });
-export const setRole = callable(setRoleInput, (data, { caller, services: s }) => s.messaging.conversations.setRole(caller, data), { ...REACH, limit: CALL_LIMITS.membership });
-export const leaveGroup = callable(conversationInput, (data, { caller, services: s }) => s.messaging.conversations.leaveGroup(caller, data), { limit: CALL_LIMITS.membership });
-export const transferOwnership = callable(memberInput, (data, { caller, services: s }) => s.messaging.conversations.transferOwnership(caller, data), { ...REACH, limit: CALL_LIMITS.membership });
-export const pinMessage = callable(pinInput, (data, { caller, services: s }) => s.messaging.conversations.pin(caller, data), { ...REACH, limit: CALL_LIMITS.pinMessage });
-export const blockUser = callable(blockInput, (data, { caller, services: s }) => s.messaging.conversations.block(caller, data), { limit: CALL_LIMITS.block });
-export const unblockUser = callable(blockInput, (data, { caller, services: s }) => s.messaging.conversations.unblock(caller, data), { limit: CALL_LIMITS.block });
-export const markConversationRead = callable(conversationInput, (data, { caller, services: s }) => s.messaging.conversations.markRead(caller, data));
+export const createDirectConversation = callable(
+  directInput,
+  (data, { caller, services: s }) => s.messaging.conversations.createDirect(caller, data),
+  { ...REACH_ONCE, limit: CALL_LIMITS.createDirectConversation },
+);
+export const createGroup = callable(
+  createGroupInput,
+  (data, { caller, services: s }) => s.messaging.conversations.createGroup(caller, data),
+  { ...REACH_ONCE, limit: CALL_LIMITS.createGroup },
+);
+export const updateGroup = callable(
+  updateGroupInput,
+  (data, { caller, services: s }) => s.messaging.conversations.updateGroup(caller, data),
+  { ...REACH, limit: CALL_LIMITS.updateGroup },
+);
+export const addMembers = callable(
+  addMembersInput,
+  (data, { caller, services: s }) => s.messaging.conversations.addMembers(caller, data),
+  { ...REACH_ONCE, limit: CALL_LIMITS.addMembers },
+);
+export const removeMember = callable(
+  memberInput,
+  (data, { caller, services: s }) => s.messaging.conversations.removeMember(caller, data),
+  { ...REACH, limit: CALL_LIMITS.membership },
+);
+export const setRole = callable(
+  setRoleInput,
+  (data, { caller, services: s }) => s.messaging.conversations.setRole(caller, data),
+  { ...REACH, limit: CALL_LIMITS.membership },
+);
+export const leaveGroup = callable(
+  conversationInput,
+  (data, { caller, services: s }) => s.messaging.conversations.leaveGroup(caller, data),
+  { limit: CALL_LIMITS.membership },
+);
+export const transferOwnership = callable(
+  memberInput,
+  (data, { caller, services: s }) => s.messaging.conversations.transferOwnership(caller, data),
+  { ...REACH, limit: CALL_LIMITS.membership },
+);
+export const pinMessage = callable(
+  pinInput,
+  (data, { caller, services: s }) => s.messaging.conversations.pin(caller, data),
+  { ...REACH, limit: CALL_LIMITS.pinMessage },
+);
+export const blockUser = callable(
+  blockInput,
+  (data, { caller, services: s }) => s.messaging.conversations.block(caller, data),
+  { limit: CALL_LIMITS.block },
+);
+export const unblockUser = callable(
+  blockInput,
+  (data, { caller, services: s }) => s.messaging.conversations.unblock(caller, data),
+  { limit: CALL_LIMITS.block },
+);
+export const markConversationRead = callable(conversationInput, (data, { caller, services: s }) =>
+  s.messaging.conversations.markRead(caller, data),
+);
 
-export const sendMessage = callable(sendMessageInput, (data, { caller, services: s }) => s.messaging.messages.send(caller, data), { ...REACH, limit: CALL_LIMITS.sendMessage });
-export const editMessage = callable(editMessageInput, (data, { caller, services: s }) => s.messaging.messages.edit(caller, data), { ...REACH, limit: CALL_LIMITS.editMessage });
-export const deleteMessage = callable(messageRefInput, (data, { caller, services: s }) => s.messaging.messages.delete(caller, data), { ...REACH, limit: CALL_LIMITS.deleteMessage });
+export const sendMessage = callable(
+  sendMessageInput,
+  (data, { caller, services: s }) => s.messaging.messages.send(caller, data),
+  { ...REACH, limit: CALL_LIMITS.sendMessage },
+);
+export const editMessage = callable(
+  editMessageInput,
+  (data, { caller, services: s }) => s.messaging.messages.edit(caller, data),
+  { ...REACH, limit: CALL_LIMITS.editMessage },
+);
+export const deleteMessage = callable(
+  messageRefInput,
+  (data, { caller, services: s }) => s.messaging.messages.delete(caller, data),
+  { ...REACH, limit: CALL_LIMITS.deleteMessage },
+);
 
-export const reportMessage = callable(reportInput, (data, { caller, services: s }) => s.messaging.moderation.report(caller, data), { limit: CALL_LIMITS.reportMessage });
+export const reportMessage = callable(
+  reportInput,
+  (data, { caller, services: s }) => s.messaging.moderation.report(caller, data),
+  { limit: CALL_LIMITS.reportMessage },
+);
 /** Admins only (checked in the use case): keep, remove, warn or ban. */
-export const decideModeration = callable(decideInput, (data, { caller, services: s }) => s.messaging.moderation.decide(caller, data), { ...REACH, limit: CALL_LIMITS.decideModeration });
+export const decideModeration = callable(
+  decideInput,
+  (data, { caller, services: s }) => s.messaging.moderation.decide(caller, data),
+  { ...REACH, limit: CALL_LIMITS.decideModeration },
+);
 
 /**
  * Summary, unread counters, push and moderation for each new message. Retried on failure; every step is idempotent.
  * The use case re-reads the message, so it sees the document as it is now.
  */
-export const onMessageCreated = docCreated('conversations/{cid}/messages/{mid}', ({ params }, s) => s.messaging.onMessageCreated.onCreated(params.cid, params.mid));
+export const onMessageCreated = docCreated('conversations/{cid}/messages/{mid}', ({ params }, s) =>
+  s.messaging.onMessageCreated.onCreated(params.cid, params.mid),
+);
 
 /**
  * Edits and tombstones (clients write most of them directly): the audit entry (`message.edited` / `message.deleted`,
@@ -66,7 +134,10 @@ export const onMessageCreated = docCreated('conversations/{cid}/messages/{mid}',
  * preview when the changed message is the last one.
  */
 export const onMessageUpdated = docUpdated('conversations/{cid}/messages/{mid}', ({ params, before, after }, s) =>
-  s.messaging.onMessageUpdated.handle(params.cid, params.mid, before, after));
+  s.messaging.onMessageUpdated.handle(params.cid, params.mid, before, after),
+);
 
 /** A renamed user (or a new photo): their member documents, which carry the public profile, follow. */
-export const onUserProfileUpdated = docUpdated('users/{uid}', ({ params, before, after }, s) => s.messaging.memberProfiles.onProfileUpdated(params.uid, before, after));
+export const onUserProfileUpdated = docUpdated('users/{uid}', ({ params, before, after }, s) =>
+  s.messaging.memberProfiles.onProfileUpdated(params.uid, before, after),
+);

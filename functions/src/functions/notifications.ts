@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { listNotificationsInput, notificationIdsInput, ownDataInput, preferencesUpdateInput } from '../app/notifications/userRequests.js';
+import {
+  listNotificationsInput,
+  notificationIdsInput,
+  ownDataInput,
+  preferencesUpdateInput,
+} from '../app/notifications/userRequests.js';
 import { TOPICS } from '../domain/channels.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
@@ -14,46 +19,81 @@ import { docCreated, pubsubTrigger, scheduled } from './triggers.js';
 // ── events in ──
 
 export const onNotificationEventCreated = docCreated('events/{eventId}', ({ params, data, eventId }, s) =>
-  s.notifications.pipeline.onDocument(params.eventId, data, eventId));
+  s.notifications.pipeline.onDocument(params.eventId, data, eventId),
+);
 
 /** For backend services (service role): the envelope is validated by the pipeline, which records a rejection. */
-export const publishEvent = callable(z.unknown(), (data, { caller, services: s }) => s.notifications.requests.publishEvent(caller, data));
+export const publishEvent = callable(z.unknown(), (data, { caller, services: s }) =>
+  s.notifications.requests.publishEvent(caller, data),
+);
 
 export const notificationsDomainEvents = pubsubTrigger(TOPICS.domainEvents);
 export const notificationsFanout = pubsubTrigger(TOPICS.fanout, { timeoutSeconds: 300, memory: '512MiB' });
 
-export const releaseNotificationDigests = scheduled('every 5 minutes', (s) => s.notifications.digests.releaseDue(), { timeoutSeconds: 300 });
+export const releaseNotificationDigests = scheduled('every 5 minutes', (s) => s.notifications.digests.releaseDue(), {
+  timeoutSeconds: 300,
+});
 
 // ── preferences ──
 
-export const getPreferences = callable(ownDataInput, (data, { caller, services: s }) => s.notifications.requests.getPreferences(caller, data));
+export const getPreferences = callable(ownDataInput, (data, { caller, services: s }) =>
+  s.notifications.requests.getPreferences(caller, data),
+);
 
-export const updatePreferences = callable(preferencesUpdateInput, (data, { caller, services: s }) => s.notifications.requests.updatePreferences(caller, data), {
-  limit: CALL_LIMITS.preferences,
-});
+export const updatePreferences = callable(
+  preferencesUpdateInput,
+  (data, { caller, services: s }) => s.notifications.requests.updatePreferences(caller, data),
+  {
+    limit: CALL_LIMITS.preferences,
+  },
+);
 
-export const resetPreferences = callable(ownDataInput, (data, { caller, services: s }) => s.notifications.requests.resetPreferences(caller, data), {
-  limit: CALL_LIMITS.preferences,
-});
+export const resetPreferences = callable(
+  ownDataInput,
+  (data, { caller, services: s }) => s.notifications.requests.resetPreferences(caller, data),
+  {
+    limit: CALL_LIMITS.preferences,
+  },
+);
 
 // ── notification center ──
 
-export const listNotifications = callable(listNotificationsInput, (data, { caller, services: s }) => s.notifications.requests.list(caller, data));
+export const listNotifications = callable(listNotificationsInput, (data, { caller, services: s }) =>
+  s.notifications.requests.list(caller, data),
+);
 
-export const getUnreadCount = callable(ownDataInput, (data, { caller, services: s }) => s.notifications.requests.unreadCount(caller, data));
+export const getUnreadCount = callable(ownDataInput, (data, { caller, services: s }) =>
+  s.notifications.requests.unreadCount(caller, data),
+);
 
-export const markNotificationsRead = callable(notificationIdsInput, (data, { caller, services: s }) => s.notifications.requests.markRead(caller, data), {
-  limit: CALL_LIMITS.notificationCenter,
-});
+export const markNotificationsRead = callable(
+  notificationIdsInput,
+  (data, { caller, services: s }) => s.notifications.requests.markRead(caller, data),
+  {
+    limit: CALL_LIMITS.notificationCenter,
+  },
+);
 
-export const markAllNotificationsRead = callable(ownDataInput, (data, { caller, services: s }) => s.notifications.requests.markAllRead(caller, data), {
-  limit: CALL_LIMITS.notificationCenter,
-});
+export const markAllNotificationsRead = callable(
+  ownDataInput,
+  (data, { caller, services: s }) => s.notifications.requests.markAllRead(caller, data),
+  {
+    limit: CALL_LIMITS.notificationCenter,
+  },
+);
 
-export const archiveNotifications = callable(notificationIdsInput, (data, { caller, services: s }) => s.notifications.requests.archive(caller, data), {
-  limit: CALL_LIMITS.notificationCenter,
-});
+export const archiveNotifications = callable(
+  notificationIdsInput,
+  (data, { caller, services: s }) => s.notifications.requests.archive(caller, data),
+  {
+    limit: CALL_LIMITS.notificationCenter,
+  },
+);
 
-export const deleteNotifications = callable(notificationIdsInput, (data, { caller, services: s }) => s.notifications.requests.remove(caller, data), {
-  limit: CALL_LIMITS.notificationCenter,
-});
+export const deleteNotifications = callable(
+  notificationIdsInput,
+  (data, { caller, services: s }) => s.notifications.requests.remove(caller, data),
+  {
+    limit: CALL_LIMITS.notificationCenter,
+  },
+);

@@ -84,15 +84,23 @@ function skip(document: string, eventId: string, reason: string): void {
 }
 
 /** A document was created: its data, its path params and the event id. */
-export function docCreated<D extends string>(document: D, handler: Handler<DocCreated<ParamsOf<D>>>, options: TriggerOptions = {}) {
+export function docCreated<D extends string>(
+  document: D,
+  handler: Handler<DocCreated<ParamsOf<D>>>,
+  options: TriggerOptions = {},
+) {
   return onDocumentCreated({ document, ...eventOptions(options) }, async (event) => {
     const parsed = parseDocument(event.data?.data(), 'document');
-    if (!parsed.ok || !parsed.data) return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
+    if (!parsed.ok || !parsed.data)
+      return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
     await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, services());
   });
 }
 
-function changed<D extends string>(document: D, event: { id: string; params: unknown; data?: { before?: { data(): unknown }; after?: { data(): unknown } } }) {
+function changed<D extends string>(
+  document: D,
+  event: { id: string; params: unknown; data?: { before?: { data(): unknown }; after?: { data(): unknown } } },
+) {
   const before = parseDocument(event.data?.before?.data(), 'before');
   const after = parseDocument(event.data?.after?.data(), 'after');
   if (!before.ok) return { skipped: before.reason };
@@ -101,7 +109,11 @@ function changed<D extends string>(document: D, event: { id: string; params: unk
 }
 
 /** An existing document changed: both versions. */
-export function docUpdated<D extends string>(document: D, handler: Handler<DocChanged<ParamsOf<D>>>, options: TriggerOptions = {}) {
+export function docUpdated<D extends string>(
+  document: D,
+  handler: Handler<DocChanged<ParamsOf<D>>>,
+  options: TriggerOptions = {},
+) {
   return onDocumentUpdated({ document, ...eventOptions(options) }, async (event) => {
     const { change, skipped } = changed(document, event);
     if (!change) return skip(document, event.id, skipped);
@@ -110,7 +122,11 @@ export function docUpdated<D extends string>(document: D, handler: Handler<DocCh
 }
 
 /** Created, updated or deleted: `before`/`after` undefined where the document did not exist. */
-export function docWritten<D extends string>(document: D, handler: Handler<DocChanged<ParamsOf<D>>>, options: TriggerOptions = {}) {
+export function docWritten<D extends string>(
+  document: D,
+  handler: Handler<DocChanged<ParamsOf<D>>>,
+  options: TriggerOptions = {},
+) {
   return onDocumentWritten({ document, ...eventOptions(options) }, async (event) => {
     const { change, skipped } = changed(document, event);
     if (!change) return skip(document, event.id, skipped);
@@ -145,7 +161,11 @@ export function pubsubTrigger(topic: string, options: TriggerOptions = {}) {
  * A scheduled job (Cloud Scheduler). Times are UTC unless `timeZone` says otherwise. No retry: the next run picks up
  * what this one left, so every scheduled use case works from what is still to do.
  */
-export function scheduled(schedule: string, handler: (s: UseCases) => Promise<unknown>, options: TriggerOptions & { timeZone?: string } = {}) {
+export function scheduled(
+  schedule: string,
+  handler: (s: UseCases) => Promise<unknown>,
+  options: TriggerOptions & { timeZone?: string } = {},
+) {
   const { timeZone = 'UTC', ...rest } = options;
   const { retry: _retry, ...shared } = eventOptions(rest);
   return onSchedule({ schedule, timeZone, ...shared }, async () => {
@@ -156,9 +176,18 @@ export function scheduled(schedule: string, handler: (s: UseCases) => Promise<un
 /** What the Auth user-deleted event says about the person, as plain data. */
 const authUserSchema = z.object({
   uid: z.string().min(1),
-  displayName: z.string().nullish().transform((v) => v ?? undefined),
-  email: z.string().nullish().transform((v) => v ?? undefined),
-  phoneNumber: z.string().nullish().transform((v) => v ?? undefined),
+  displayName: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  email: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  phoneNumber: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type DeletedAuthUser = z.output<typeof authUserSchema>;
 
@@ -175,7 +204,12 @@ export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit
     .region(REGION)
     .auth.user()
     .onDelete(async (user) => {
-      const parsed = authUserSchema.safeParse({ uid: user.uid, displayName: user.displayName, email: user.email, phoneNumber: user.phoneNumber });
+      const parsed = authUserSchema.safeParse({
+        uid: user.uid,
+        displayName: user.displayName,
+        email: user.email,
+        phoneNumber: user.phoneNumber,
+      });
       if (!parsed.success) return skip('auth user', user.uid, describeIssues('user', parsed.error));
       await handler(parsed.data, services());
     });
@@ -220,7 +254,11 @@ function reply(res: ServerResponse, answer: HttpAnswer): void {
  * naming the field (a retry would not help); anything else is logged and answered 500, which makes Twilio and SendGrid
  * retry later (the handlers are idempotent). Never a path or a stack in the answer.
  */
-export function httpEndpoint(name: string, handler: (request: HttpRequest, s: UseCases) => Promise<HttpAnswer>, options: TriggerOptions = {}) {
+export function httpEndpoint(
+  name: string,
+  handler: (request: HttpRequest, s: UseCases) => Promise<HttpAnswer>,
+  options: TriggerOptions = {},
+) {
   return onRequest({ region: REGION, secrets: secretParams(options.secrets) }, async (req, res) => {
     const response = res as unknown as ServerResponse;
     const s = services();

@@ -12,9 +12,16 @@ import type { UseCases } from './runtime.js';
 const publicUrl = (s: UseCases, name: string, request: HttpRequest) =>
   `${s.delivery.settings.publicBaseUrl().replace(/\/$/, '')}/${name}${new URL(request.url, 'http://localhost').search}`;
 
-/** A provider's webhook: its folder authenticates and translates the post, delivery policy applies it, the answer goes back in the provider's format. */
+/**
+ * A provider's webhook: its folder authenticates and translates the post, delivery policy applies it, and the answer
+ * goes back in the provider's format (TwiML, JSON).
+ */
 const providerWebhook = (name: string, secret: 'TWILIO_AUTH_TOKEN' | 'SENDGRID_WEBHOOK_PUBLIC_KEY') =>
-  httpEndpoint(name, (request, s) => s.delivery.events.receive(name, { ...request, url: publicUrl(s, name, request) }), { secrets: [secret] });
+  httpEndpoint(
+    name,
+    (request, s) => s.delivery.events.receive(name, { ...request, url: publicUrl(s, name, request) }),
+    { secrets: [secret] },
+  );
 
 /** Twilio message status callback: `…/twilioStatus?deliveryId=…` (set per message when sending). */
 export const twilioStatus = providerWebhook('twilioStatus', 'TWILIO_AUTH_TOKEN');

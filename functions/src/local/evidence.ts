@@ -29,7 +29,9 @@ export class Evidence {
 
   async deliveries(eventId: string): Promise<DeliveryRecord[]> {
     const snaps = await this.system.store.query(paths.deliveries(), { where: [['eventId', '==', eventId]] });
-    return snaps.map((s) => s.data as DeliveryRecord).sort((a, b) => a.uid.localeCompare(b.uid) || a.channel.localeCompare(b.channel));
+    return snaps
+      .map((s) => s.data as DeliveryRecord)
+      .sort((a, b) => a.uid.localeCompare(b.uid) || a.channel.localeCompare(b.channel));
   }
 
   /** What each provider received for one delivery (push: one message per device token). */
@@ -61,7 +63,8 @@ export class Evidence {
     for (const [uid, deliveries] of byUser) {
       const who = await this.user(uid);
       out.push(`→ ${who.name} (${localTime(this.system.clock.now(), who.zone)})`);
-      for (const note of await this.inApp(uid, eventId)) out.push(`   in-app  ✓ "${String(note.title)}" (${String(note.type)})`);
+      for (const note of await this.inApp(uid, eventId))
+        out.push(`   in-app  ✓ "${String(note.title)}" (${String(note.type)})`);
       for (const d of deliveries) out.push(`   ${await this.describeDelivery(d, who.zone)}`);
     }
     if (out.length === 0) out.push('(no deliveries recorded for this event)');
@@ -92,11 +95,15 @@ export class Evidence {
     const c = this.captured(d.deliveryId);
     if (d.channel === 'push') {
       const first = c.push[0];
-      return first ? `${c.push.length} device(s), "${first.notification.title}" — ${first.notification.body}  [out/push/${d.deliveryId}.json]` : 'nothing captured';
+      return first
+        ? `${c.push.length} device(s), "${first.notification.title}" — ${first.notification.body}  [out/push/${d.deliveryId}.json]`
+        : 'nothing captured';
     }
     if (d.channel === 'sms') {
       const first = c.sms[0];
-      return first ? `to ${first.to}: "${first.body.replace(/\s*\n\s*/g, ' ⏎ ')}"  [out/sms/${d.deliveryId}.json]` : 'nothing captured';
+      return first
+        ? `to ${first.to}: "${first.body.replace(/\s*\n\s*/g, ' ⏎ ')}"  [out/sms/${d.deliveryId}.json]`
+        : 'nothing captured';
     }
     const first = c.email[0];
     return first ? `to ${first.to}: "${first.subject}"  [out/email/${d.deliveryId}.html]` : 'nothing captured';

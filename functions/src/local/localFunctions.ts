@@ -11,7 +11,11 @@ import { errorText } from '../domain/errors.js';
  */
 
 interface Endpoint {
-  eventTrigger?: { eventType: string; eventFilters?: Record<string, string>; eventFilterPathPatterns?: { document?: string } };
+  eventTrigger?: {
+    eventType: string;
+    eventFilters?: Record<string, string>;
+    eventFilterPathPatterns?: { document?: string };
+  };
   scheduleTrigger?: { schedule: string };
   callableTrigger?: object;
 }
@@ -45,7 +49,9 @@ export interface Identity {
 }
 
 const isDeployed = (value: unknown): value is DeployedFunction =>
-  typeof value === 'function' && typeof (value as Partial<DeployedFunction>).run === 'function' && '__endpoint' in value;
+  typeof value === 'function' &&
+  typeof (value as Partial<DeployedFunction>).run === 'function' &&
+  '__endpoint' in value;
 
 export class LocalFunctions {
   readonly triggerRuns: TriggerRun[] = [];
@@ -68,7 +74,11 @@ export class LocalFunctions {
       const endpoint = endpointOf(fn);
       if (!endpoint) continue;
       const document = endpoint.eventTrigger?.eventFilterPathPatterns?.document;
-      if (endpoint.eventTrigger && document && endpoint.eventTrigger.eventType.startsWith('google.cloud.firestore.document.v1.')) {
+      if (
+        endpoint.eventTrigger &&
+        document &&
+        endpoint.eventTrigger.eventType.startsWith('google.cloud.firestore.document.v1.')
+      ) {
         const on = endpoint.eventTrigger.eventType.split('.').at(-1)!;
         this.triggers.push({ name, pattern: document.split('/'), on, run: fn.run });
       } else if (endpoint.scheduleTrigger) {
@@ -172,7 +182,13 @@ export class LocalFunctions {
     return fired;
   }
 
-  private event(on: string, path: string, params: Record<string, string>, before: DocData | undefined, after: DocData | undefined) {
+  private event(
+    on: string,
+    path: string,
+    params: Record<string, string>,
+    before: DocData | undefined,
+    after: DocData | undefined,
+  ) {
     const snap = (data: DocData | undefined) => ({
       exists: data !== undefined,
       id: path.split('/').at(-1),
@@ -186,7 +202,8 @@ export class LocalFunctions {
       time: this.clock.now().toISOString(),
       document: path,
       params,
-      data: on === 'created' ? snap(after) : on === 'deleted' ? snap(before) : { before: snap(before), after: snap(after) },
+      data:
+        on === 'created' ? snap(after) : on === 'deleted' ? snap(before) : { before: snap(before), after: snap(after) },
     };
   }
 }

@@ -26,7 +26,12 @@ export async function startLocalSystem(options: { now: Date | string; seed?: See
   const services: Services = buildServices(infra);
   useServices(services);
   connectMemoryBus(services, base.publisher);
-  const functions = new LocalFunctions(store, base.publisher, base.clock, deployed as unknown as Record<string, unknown>);
+  const functions = new LocalFunctions(
+    store,
+    base.publisher,
+    base.clock,
+    deployed as unknown as Record<string, unknown>,
+  );
 
   const seed = options.seed ?? (await readSeed());
   const seeded = await applySeed(store, seedDocuments(seed, { now: base.clock.now() }));

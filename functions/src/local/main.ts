@@ -13,7 +13,9 @@ import { errorText } from '../domain/errors.js';
 async function main(): Promise<number> {
   const started = performance.now();
   const outDir = resolve(REPO_ROOT, 'out');
-  console.log('craft-comms: the system in-process (in-memory Firestore, Pub/Sub, search, storage; sandbox FCM, Twilio, SendGrid)');
+  console.log(
+    'craft-comms: the system in-process (in-memory Firestore, Pub/Sub, search, storage; sandbox FCM, Twilio, SendGrid)',
+  );
   const system = await startLocalSystem({ now: SCENARIO_START });
   console.log(
     `seeded ${system.seeded.documents} documents from emulator-seed/ (${system.seed.users.length} users, ${system.seed.conversations.length} conversations); ` +
@@ -24,8 +26,12 @@ async function main(): Promise<number> {
     const written = await writeOutputs(system, outDir, result.transcript, result.files);
     const { push, sms, email } = system.senders;
     console.log(`\n━━ Done in ${Math.round(performance.now() - started)} ms`);
-    console.log(`   providers captured: ${push.sent.length} push, ${sms.sent.length} SMS, ${email.sent.length} email; ${written} files in ${outDir}`);
-    console.log(`   triggers run: ${system.functions.triggerRuns.length}; Pub/Sub messages: ${system.publisher.published.length}`);
+    console.log(
+      `   providers captured: ${push.sent.length} push, ${sms.sent.length} SMS, ${email.sent.length} email; ${written} files in ${outDir}`,
+    );
+    console.log(
+      `   triggers run: ${system.functions.triggerRuns.length}; Pub/Sub messages: ${system.publisher.published.length}`,
+    );
     if (result.problems.length > 0) {
       console.error(`\n✖ ${result.problems.length} problem(s):`);
       for (const problem of result.problems) console.error(`  - ${problem}`);

@@ -11,7 +11,12 @@ export type OutputFiles = Map<string, Buffer | string>;
  * .json), each SMS and push as the JSON request body, named by delivery id (the transcript cites these names); then
  * the files steps produced (exports) and the transcript itself. Returns the number of files written.
  */
-export async function writeOutputs(system: LocalSystem, dir: string, transcript: Transcript, extra: OutputFiles): Promise<number> {
+export async function writeOutputs(
+  system: LocalSystem,
+  dir: string,
+  transcript: Transcript,
+  extra: OutputFiles,
+): Promise<number> {
   for (const sub of ['email', 'sms', 'push', 'exports']) await rm(join(dir, sub), { recursive: true, force: true });
   const files = new Map<string, Buffer | string>(extra);
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

@@ -31,8 +31,17 @@ export interface Step {
 }
 
 export const STEP_IDS = [
-  'outbid', 'auctionWon', 'paymentFailed', 'commission', 'digest',
-  'direct', 'group', 'richMessages', 'moderation', 'search', 'exports',
+  'outbid',
+  'auctionWon',
+  'paymentFailed',
+  'commission',
+  'digest',
+  'direct',
+  'group',
+  'richMessages',
+  'moderation',
+  'search',
+  'exports',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -43,7 +52,10 @@ const commerce = (ctx: ScenarioContext) => ctx.system.as('svc_commerce');
 
 /** The commerce service writes an event document through the Admin SDK; the events/{eventId} trigger does the rest. */
 async function writeEvent(ctx: ScenarioContext, eventId: string, event: Record<string, unknown>): Promise<string> {
-  await ctx.system.infra.store.create(paths.event(eventId), { ...event, occurredAt: ctx.system.clock.now().toISOString() });
+  await ctx.system.infra.store.create(paths.event(eventId), {
+    ...event,
+    occurredAt: ctx.system.clock.now().toISOString(),
+  });
   await ctx.system.functions.settle();
   return eventId;
 }
@@ -51,7 +63,9 @@ async function writeEvent(ctx: ScenarioContext, eventId: string, event: Record<s
 /** The commerce service calls publishEvent (service role); returns the event id the pipeline assigned. */
 async function publishEvent(ctx: ScenarioContext, event: Record<string, unknown>): Promise<string> {
   const result = await ctx.system.functions.call<{ eventId: string; status: string }>(
-    'publishEvent', { ...event, occurredAt: ctx.system.clock.now().toISOString() }, commerce(ctx),
+    'publishEvent',
+    { ...event, occurredAt: ctx.system.clock.now().toISOString() },
+    commerce(ctx),
   );
   return result.eventId;
 }
@@ -68,13 +82,21 @@ export const STEPS: readonly Step[] = [
     title: '1. A bid outbids someone',
     at: SCENARIO_START,
     async run(ctx) {
-      ctx.transcript.line('Ben bids USD 195 on "Walnut bowl, hand-turned" over Jonas\'s USD 180 (commerce service writes events/)');
+      ctx.transcript.line(
+        'Ben bids USD 195 on "Walnut bowl, hand-turned" over Jonas\'s USD 180 (commerce service writes events/)',
+      );
       const eventId = await writeEvent(ctx, 'bid_auc_walnut_bowl_0004', {
         type: 'auction.bid_placed',
         idempotencyKey: 'auction:auc_walnut_bowl:bid:4',
         payload: {
-          auctionId: 'auc_walnut_bowl', auctionTitle: 'Walnut bowl, hand-turned', sellerId: 'u_maya',
-          bidderId: 'u_ben', bidderName: 'Ben Carter', amount: 195, currency: 'USD', previousBidderId: 'u_jonas',
+          auctionId: 'auc_walnut_bowl',
+          auctionTitle: 'Walnut bowl, hand-turned',
+          sellerId: 'u_maya',
+          bidderId: 'u_ben',
+          bidderName: 'Ben Carter',
+          amount: 195,
+          currency: 'USD',
+          previousBidderId: 'u_jonas',
         },
       });
       await reportEvent(ctx, eventId);
@@ -85,11 +107,20 @@ export const STEPS: readonly Step[] = [
     title: '2. An auction is won',
     at: '2026-11-23T12:00:00Z',
     async run(ctx) {
-      ctx.transcript.line('"Indigo block-print shawl" closes; Priya wins at USD 95 (commerce service calls publishEvent)');
+      ctx.transcript.line(
+        '"Indigo block-print shawl" closes; Priya wins at USD 95 (commerce service calls publishEvent)',
+      );
       const eventId = await publishEvent(ctx, {
         type: 'auction.won',
         idempotencyKey: 'auction:auc_indigo_shawl:won',
-        payload: { auctionId: 'auc_indigo_shawl', auctionTitle: 'Indigo block-print shawl', winnerId: 'u_priya', sellerId: 'u_arjun', amount: 95, currency: 'USD' },
+        payload: {
+          auctionId: 'auc_indigo_shawl',
+          auctionTitle: 'Indigo block-print shawl',
+          winnerId: 'u_priya',
+          sellerId: 'u_arjun',
+          amount: 95,
+          currency: 'USD',
+        },
       });
       await reportEvent(ctx, eventId);
     },
@@ -102,11 +133,20 @@ export const STEPS: readonly Step[] = [
       // Diego's only phone was reinstalled: FCM no longer knows its token (the sandbox answers as FCM would).
       const devices = await ctx.system.store.query(paths.devices('u_diego'));
       for (const d of devices) ctx.system.senders.push.deadTokens.add(String(d.data?.token));
-      ctx.transcript.line(`Diego's card is declined for order ord_1004; FCM will answer "not registered" for his ${devices.length} device token(s)`);
+      ctx.transcript.line(
+        `Diego's card is declined for order ord_1004; FCM will answer "not registered" for his ${devices.length} device token(s)`,
+      );
       const eventId = await publishEvent(ctx, {
         type: 'order.payment_failed',
         idempotencyKey: 'order:ord_1004:payment_failed:1',
-        payload: { orderId: 'ord_1004', itemTitle: 'Silver filigree earrings', buyerId: 'u_diego', amount: 150, currency: 'USD', reason: 'card_declined' },
+        payload: {
+          orderId: 'ord_1004',
+          itemTitle: 'Silver filigree earrings',
+          buyerId: 'u_diego',
+          amount: 150,
+          currency: 'USD',
+          reason: 'card_declined',
+        },
       });
       await reportEvent(ctx, eventId);
       const push = (await ctx.evidence.deliveries(eventId)).find((d) => d.channel === 'push');
@@ -114,12 +154,14 @@ export const STEPS: readonly Step[] = [
         `critical: sent at once on the channels Diego chose (working hours and digests do not hold it); the push job carried fallback [${push?.fallback?.join(', ') ?? ''}]${push?.fallbackTo ? `, fell back to ${push.fallbackTo}` : ''}`,
       );
       const left = await ctx.system.store.query(paths.devices('u_diego'));
-      ctx.transcript.line(`users/u_diego/devices: ${devices.length} before, ${left.length} after (dead tokens are pruned)`);
+      ctx.transcript.line(
+        `users/u_diego/devices: ${devices.length} before, ${left.length} after (dead tokens are pruned)`,
+      );
     },
   },
   {
     id: 'commission',
-    title: '4. A $2,500 commission request, after the creator\'s working hours',
+    title: "4. A $2,500 commission request, after the creator's working hours",
     at: '2026-11-23T23:30:00Z',
     async run(ctx) {
       const maya = await ctx.evidence.user('u_maya');
@@ -128,8 +170,13 @@ export const STEPS: readonly Step[] = [
         type: 'commerce.commission_request',
         idempotencyKey: 'commission:req_2500',
         payload: {
-          requestId: 'req_2500', creatorId: 'u_maya', collectorId: 'u_liam', collectorName: 'Liam Walsh',
-          description: 'A set of six nesting walnut bowls for a restaurant opening', amount: 2500, currency: 'USD',
+          requestId: 'req_2500',
+          creatorId: 'u_maya',
+          collectorId: 'u_liam',
+          collectorName: 'Liam Walsh',
+          description: 'A set of six nesting walnut bowls for a restaurant opening',
+          amount: 2500,
+          currency: 'USD',
         },
       });
       await reportEvent(ctx, eventId);
@@ -137,11 +184,23 @@ export const STEPS: readonly Step[] = [
       ctx.transcript.line('Then a non-critical burst for Maya: three craft inquiries and two new followers');
       const burst: Array<Record<string, unknown>> = [
         ...['Ana', 'Kofi', 'Mei'].map((name, i) => ({
-          type: 'commerce.craft_inquiry', idempotencyKey: `inquiry:inq_${i + 1}`,
-          payload: { inquiryId: `inq_${i + 1}`, creatorId: 'u_maya', collectorId: 'u_zoe', collectorName: name, craftTitle: 'Walnut serving board', message: 'Do you ship to Canada?' },
+          type: 'commerce.craft_inquiry',
+          idempotencyKey: `inquiry:inq_${i + 1}`,
+          payload: {
+            inquiryId: `inq_${i + 1}`,
+            creatorId: 'u_maya',
+            collectorId: 'u_zoe',
+            collectorName: name,
+            craftTitle: 'Walnut serving board',
+            message: 'Do you ship to Canada?',
+          },
         })),
-        ...[['u_kenji', 'Kenji Watanabe'], ['u_grace', 'Grace Liu']].map(([id, name]) => ({
-          type: 'social.new_follower', idempotencyKey: `follow:u_maya:${id}`,
+        ...[
+          ['u_kenji', 'Kenji Watanabe'],
+          ['u_grace', 'Grace Liu'],
+        ].map(([id, name]) => ({
+          type: 'social.new_follower',
+          idempotencyKey: `follow:u_maya:${id}`,
           payload: { creatorId: 'u_maya', followerId: id, followerName: name },
         })),
       ];
@@ -154,12 +213,23 @@ export const STEPS: readonly Step[] = [
           `${String(event.type)}: ${held.map((d) => `${d.channel} held (${d.reason}) until ${d.releaseAt ? localTime(d.releaseAt, maya.zone) : '?'}`).join(', ') || 'nothing held'}`,
         );
       }
-      const center = await ctx.system.store.query(paths.notifications('u_maya'), { where: [['updatedAt', '>', burstStart]] });
-      ctx.transcript.detail(`in-app center (silent, immediate): ${center.map((n) => `"${String(n.data?.title)}"${Number(n.data?.count) > 1 ? ` ×${String(n.data?.count)}` : ''}`).join(', ')}`);
-      const pending = await ctx.system.store.query('digests', { where: [['uid', '==', 'u_maya'], ['status', '==', 'pending']] });
+      const center = await ctx.system.store.query(paths.notifications('u_maya'), {
+        where: [['updatedAt', '>', burstStart]],
+      });
+      ctx.transcript.detail(
+        `in-app center (silent, immediate): ${center.map((n) => `"${String(n.data?.title)}"${Number(n.data?.count) > 1 ? ` ×${String(n.data?.count)}` : ''}`).join(', ')}`,
+      );
+      const pending = await ctx.system.store.query('digests', {
+        where: [
+          ['uid', '==', 'u_maya'],
+          ['status', '==', 'pending'],
+        ],
+      });
       for (const d of pending) {
         const items = Object.values((d.data?.items ?? {}) as Record<string, { channel: string; count: number }>);
-        ctx.transcript.detail(`digests/${d.id}: pending, ${items.length} item(s) (${items.map((i) => `${i.channel}×${i.count}`).join(', ')}), releases ${localTime(d.data!.releaseAt as Date, maya.zone)}`);
+        ctx.transcript.detail(
+          `digests/${d.id}: pending, ${items.length} item(s) (${items.map((i) => `${i.channel}×${i.count}`).join(', ')}), releases ${localTime(d.data!.releaseAt as Date, maya.zone)}`,
+        );
       }
     },
   },
@@ -169,14 +239,25 @@ export const STEPS: readonly Step[] = [
     at: '2026-11-24T14:00:00Z',
     async run(ctx) {
       const maya = await ctx.evidence.user('u_maya');
-      ctx.transcript.line(`Clock moved to ${localTime(ctx.system.clock.now(), maya.zone)}; the scheduled digest release ran`);
-      const released = await ctx.system.store.query('digests', { where: [['uid', '==', 'u_maya'], ['status', '==', 'released']] });
+      ctx.transcript.line(
+        `Clock moved to ${localTime(ctx.system.clock.now(), maya.zone)}; the scheduled digest release ran`,
+      );
+      const released = await ctx.system.store.query('digests', {
+        where: [
+          ['uid', '==', 'u_maya'],
+          ['status', '==', 'released'],
+        ],
+      });
       for (const digest of released) {
         const eventId = `digest_${digest.id}`;
         const deliveries = await ctx.evidence.deliveries(eventId);
-        ctx.transcript.detail(`digests/${digest.id}: released ${localTime(digest.data!.releasedAt as Date, maya.zone)}`);
+        ctx.transcript.detail(
+          `digests/${digest.id}: released ${localTime(digest.data!.releasedAt as Date, maya.zone)}`,
+        );
         for (const d of deliveries) {
-          ctx.transcript.detail(`   ${await ctx.evidence.describeDelivery(d, maya.zone)}  (stands for ${d.batchedDeliveryIds?.length ?? 0} held deliveries)`);
+          ctx.transcript.detail(
+            `   ${await ctx.evidence.describeDelivery(d, maya.zone)}  (stands for ${d.batchedDeliveryIds?.length ?? 0} held deliveries)`,
+          );
         }
       }
     },
@@ -189,22 +270,45 @@ export const STEPS: readonly Step[] = [
       const { functions, store, clock } = ctx.system;
       const ben = ctx.system.as('u_ben');
       const maya = ctx.system.as('u_maya');
-      const { conversationId: cid } = await functions.call<{ conversationId: string; created: boolean }>('createDirectConversation', { otherUid: 'u_maya' }, ben);
-      ctx.transcript.line(`Ben opens a direct conversation with Maya: conversations/${cid} (${(await store.get(paths.conversation(cid))).data?.type as string})`);
+      const { conversationId: cid } = await functions.call<{ conversationId: string; created: boolean }>(
+        'createDirectConversation',
+        { otherUid: 'u_maya' },
+        ben,
+      );
+      ctx.transcript.line(
+        `Ben opens a direct conversation with Maya: conversations/${cid} (${(await store.get(paths.conversation(cid))).data?.type as string})`,
+      );
       // Apps write their own typing indicator straight to Firestore (firestore.rules: self only, at most 10 s ahead).
-      await ctx.system.infra.store.set(paths.typing(cid, 'u_ben'), { expiresAt: new Date(clock.now().getTime() + 8_000) });
+      await ctx.system.infra.store.set(paths.typing(cid, 'u_ben'), {
+        expiresAt: new Date(clock.now().getTime() + 8_000),
+      });
       // As apps do: read the typing documents and drop the expired ones (expiresAt is a TTL field, not indexed).
-      const typing = (await store.query(`${paths.conversation(cid)}/typing`)).filter((t) => (t.data?.expiresAt as Date) > clock.now());
-      ctx.transcript.detail(`typing now: ${typing.map((t) => t.id).join(', ')} (expires ${(typing[0]?.data?.expiresAt as Date | undefined)?.toISOString().slice(11, 19)} UTC)`);
+      const typing = (await store.query(`${paths.conversation(cid)}/typing`)).filter(
+        (t) => (t.data?.expiresAt as Date) > clock.now(),
+      );
+      ctx.transcript.detail(
+        `typing now: ${typing.map((t) => t.id).join(', ')} (expires ${(typing[0]?.data?.expiresAt as Date | undefined)?.toISOString().slice(11, 19)} UTC)`,
+      );
       clock.advance(6_000);
-      const sent = await functions.call<{ messageId: string }>('sendMessage', {
-        conversationId: cid, type: 'text', clientMessageId: 'c-ben-001', text: 'Hi Maya! Could the walnut bowl come with a matching lid?',
-      }, ben);
+      const sent = await functions.call<{ messageId: string }>(
+        'sendMessage',
+        {
+          conversationId: cid,
+          type: 'text',
+          clientMessageId: 'c-ben-001',
+          text: 'Hi Maya! Could the walnut bowl come with a matching lid?',
+        },
+        ben,
+      );
       await store.delete(paths.typing(cid, 'u_ben'));
       const mayaMember = (await store.get(paths.member(cid, 'u_maya'))).data;
       const summary = (await store.get(paths.conversation(cid))).data?.lastMessage as { preview?: string } | undefined;
-      ctx.transcript.detail(`message ${sent.messageId} stored; summary "${summary?.preview}"; Maya's unreadCount ${String(mayaMember?.unreadCount)}`);
-      const pushEvent = (await store.query(paths.events(), { where: [['type', '==', 'messaging.new_message']] })).find((e) => e.data?.idempotencyKey === `message:${cid}/${sent.messageId}`);
+      ctx.transcript.detail(
+        `message ${sent.messageId} stored; summary "${summary?.preview}"; Maya's unreadCount ${String(mayaMember?.unreadCount)}`,
+      );
+      const pushEvent = (await store.query(paths.events(), { where: [['type', '==', 'messaging.new_message']] })).find(
+        (e) => e.data?.idempotencyKey === `message:${cid}/${sent.messageId}`,
+      );
       if (pushEvent) for (const line of await ctx.evidence.describeEvent(pushEvent.id)) ctx.transcript.detail(line);
       else ctx.transcript.detail('no new-message notification recorded');
 
@@ -213,7 +317,9 @@ export const STEPS: readonly Step[] = [
       const after = (await store.get(paths.member(cid, 'u_maya'))).data;
       const readMessage = (await store.get(paths.message(cid, sent.messageId))).data;
       const seen = (after?.lastReadAt as Date) >= (readMessage?.createdAt as Date);
-      ctx.transcript.detail(`Maya opens it: lastReadAt ${read.lastReadAt.slice(11, 19)} UTC, unreadCount ${String(after?.unreadCount)} → Ben's app shows "Seen" (${seen ? 'lastReadAt ≥ message createdAt' : 'not yet'})`);
+      ctx.transcript.detail(
+        `Maya opens it: lastReadAt ${read.lastReadAt.slice(11, 19)} UTC, unreadCount ${String(after?.unreadCount)} → Ben's app shows "Seen" (${seen ? 'lastReadAt ≥ message createdAt' : 'not yet'})`,
+      );
     },
   },
   {
@@ -223,13 +329,32 @@ export const STEPS: readonly Step[] = [
     async run(ctx) {
       const { functions, store } = ctx.system;
       const cid = 'grp_indigo_collective';
-      const roles = (await store.query(`${paths.conversation(cid)}/members`)).map((m) => `${m.id}:${String(m.data?.role)}`);
+      const roles = (await store.query(`${paths.conversation(cid)}/members`)).map(
+        (m) => `${m.id}:${String(m.data?.role)}`,
+      );
       ctx.transcript.line(`Indigo Collective members: ${roles.join(', ')}`);
       await functions.call('setRole', { conversationId: cid, uid: 'u_sofia', role: 'admin' }, ctx.system.as('u_arjun'));
-      ctx.transcript.detail(`owner Arjun makes Sofia an admin → her member doc says ${String((await store.get(paths.member(cid, 'u_sofia'))).data?.role)}`);
+      ctx.transcript.detail(
+        `owner Arjun makes Sofia an admin → her member doc says ${String((await store.get(paths.member(cid, 'u_sofia'))).data?.role)}`,
+      );
       for (const [who, action, data, label] of [
-        ['u_omar', 'updateGroup', { conversationId: cid, title: 'Omar\'s indigo club' }, 'member Omar renames the group'],
-        ['u_zoe', 'sendMessage', { conversationId: 'grp_glass_guild', type: 'text', clientMessageId: 'c-zoe-001', text: 'Can I book the kiln?' }, 'member Zoe posts in the announcement-only Glass Guild'],
+        [
+          'u_omar',
+          'updateGroup',
+          { conversationId: cid, title: "Omar's indigo club" },
+          'member Omar renames the group',
+        ],
+        [
+          'u_zoe',
+          'sendMessage',
+          {
+            conversationId: 'grp_glass_guild',
+            type: 'text',
+            clientMessageId: 'c-zoe-001',
+            text: 'Can I book the kiln?',
+          },
+          'member Zoe posts in the announcement-only Glass Guild',
+        ],
       ] as const) {
         try {
           await functions.call(action, data, ctx.system.as(who));
@@ -241,8 +366,12 @@ export const STEPS: readonly Step[] = [
         }
       }
       const title = (await store.get(paths.conversation(cid))).data?.title;
-      const zoeMessages = (await store.query(paths.messages('grp_glass_guild'), { where: [['senderId', '==', 'u_zoe']] })).length;
-      ctx.transcript.detail(`stored afterwards: title still "${String(title)}", Zoe's messages in Glass Guild: ${zoeMessages}`);
+      const zoeMessages = (
+        await store.query(paths.messages('grp_glass_guild'), { where: [['senderId', '==', 'u_zoe']] })
+      ).length;
+      ctx.transcript.detail(
+        `stored afterwards: title still "${String(title)}", Zoe's messages in Glass Guild: ${zoeMessages}`,
+      );
     },
   },
   {
@@ -251,22 +380,55 @@ export const STEPS: readonly Step[] = [
     at: '2026-11-24T15:20:00Z',
     async run(ctx) {
       const { functions, store } = ctx.system;
-      const spec = await functions.call<{ conversationId: string; messageId: string }>('sendMessage', {
-        conversationId: 'grp_indigo_collective', type: 'material_spec', clientMessageId: 'c-arjun-spec-2',
-        materialSpec: { material: 'Organic cotton khadi', quantity: 12, unit: 'm', colour: 'undyed', supplier: 'Ahmedabad weavers', notes: 'Scour before the vat' },
-      }, ctx.system.as('u_arjun'));
-      const media = await functions.call<{ conversationId: string; messageId: string }>('sendMessage', {
-        conversationId: 'dm_u_ben_u_maya', type: 'image', clientMessageId: 'c-maya-img-1', text: 'Lid prototype, oiled',
-        attachments: [{ kind: 'image', path: 'conversations/dm_u_ben_u_maya/u_maya/lid-prototype.jpg', contentType: 'image/jpeg', size: 734_221, name: 'lid-prototype.jpg' }],
-      }, ctx.system.as('u_maya'));
+      const spec = await functions.call<{ conversationId: string; messageId: string }>(
+        'sendMessage',
+        {
+          conversationId: 'grp_indigo_collective',
+          type: 'material_spec',
+          clientMessageId: 'c-arjun-spec-2',
+          materialSpec: {
+            material: 'Organic cotton khadi',
+            quantity: 12,
+            unit: 'm',
+            colour: 'undyed',
+            supplier: 'Ahmedabad weavers',
+            notes: 'Scour before the vat',
+          },
+        },
+        ctx.system.as('u_arjun'),
+      );
+      const media = await functions.call<{ conversationId: string; messageId: string }>(
+        'sendMessage',
+        {
+          conversationId: 'dm_u_ben_u_maya',
+          type: 'image',
+          clientMessageId: 'c-maya-img-1',
+          text: 'Lid prototype, oiled',
+          attachments: [
+            {
+              kind: 'image',
+              path: 'conversations/dm_u_ben_u_maya/u_maya/lid-prototype.jpg',
+              contentType: 'image/jpeg',
+              size: 734_221,
+              name: 'lid-prototype.jpg',
+            },
+          ],
+        },
+        ctx.system.as('u_maya'),
+      );
       for (const ref of [spec, media]) {
         const m = (await store.get(paths.message(ref.conversationId, ref.messageId))).data;
-        const summary = (await store.get(paths.conversation(ref.conversationId))).data?.lastMessage as { preview?: string } | undefined;
+        const summary = (await store.get(paths.conversation(ref.conversationId))).data?.lastMessage as
+          { preview?: string } | undefined;
         const indexed = ctx.system.messageIndex.records.get(ref.messageId);
-        ctx.transcript.line(`${ref.conversationId}/${ref.messageId}: ${String(m?.type)} stored; summary "${summary?.preview}"; search index ${indexed ? `✓ (${indexed.type}, visible to ${indexed.visibleTo.length})` : '✗'}`);
+        ctx.transcript.line(
+          `${ref.conversationId}/${ref.messageId}: ${String(m?.type)} stored; summary "${summary?.preview}"; search index ${indexed ? `✓ (${indexed.type}, visible to ${indexed.visibleTo.length})` : '✗'}`,
+        );
       }
       const unread = await store.query(`${paths.conversation('grp_indigo_collective')}/members`);
-      ctx.transcript.detail(`Indigo unread counts: ${unread.map((m) => `${m.id} ${String(m.data?.unreadCount)}`).join(', ')}`);
+      ctx.transcript.detail(
+        `Indigo unread counts: ${unread.map((m) => `${m.id} ${String(m.data?.unreadCount)}`).join(', ')}`,
+      );
     },
   },
   {
@@ -275,17 +437,34 @@ export const STEPS: readonly Step[] = [
     at: '2026-11-24T15:30:00Z',
     async run(ctx) {
       const { functions, store } = ctx.system;
-      const sent = await functions.call<{ conversationId: string; messageId: string }>('sendMessage', {
-        conversationId: 'dm_u_ben_u_maya', type: 'text', clientMessageId: 'c-ben-002', text: 'Can I just pay you on PayPal directly and skip the fees?',
-      }, ctx.system.as('u_ben'));
+      const sent = await functions.call<{ conversationId: string; messageId: string }>(
+        'sendMessage',
+        {
+          conversationId: 'dm_u_ben_u_maya',
+          type: 'text',
+          clientMessageId: 'c-ben-002',
+          text: 'Can I just pay you on PayPal directly and skip the fees?',
+        },
+        ctx.system.as('u_ben'),
+      );
       const items = await store.query(paths.moderationQueue(), { where: [['messageId', '==', sent.messageId]] });
       const item = items[0];
-      ctx.transcript.line(`Ben: "Can I just pay you on PayPal directly and skip the fees?" → moderationQueue/${item?.id ?? '—'}: ${item ? `${String(item.data?.status)}, reasons [${(item.data?.reasons as string[]).join(', ')}]` : 'not flagged'}`);
+      ctx.transcript.line(
+        `Ben: "Can I just pay you on PayPal directly and skip the fees?" → moderationQueue/${item?.id ?? '—'}: ${item ? `${String(item.data?.status)}, reasons [${(item.data?.reasons as string[]).join(', ')}]` : 'not flagged'}`,
+      );
       if (item) {
-        await functions.call('decideModeration', { itemId: item.id, action: 'warn', note: 'Reminded about on-platform payments' }, ctx.system.as('u_admin'));
+        await functions.call(
+          'decideModeration',
+          { itemId: item.id, action: 'warn', note: 'Reminded about on-platform payments' },
+          ctx.system.as('u_admin'),
+        );
         const decided = (await store.get(`${paths.moderationQueue()}/${item.id}`)).data;
-        const audit = await store.query(paths.auditLog(), { where: [['target.id', '==', `${sent.conversationId}/${sent.messageId}`]] });
-        ctx.transcript.detail(`admin Rita decides "warn" → status ${String(decided?.status)}; auditLog: ${audit.map((a) => `${String(a.data?.action)} by ${String(a.data?.actorUid)}`).join(', ')}`);
+        const audit = await store.query(paths.auditLog(), {
+          where: [['target.id', '==', `${sent.conversationId}/${sent.messageId}`]],
+        });
+        ctx.transcript.detail(
+          `admin Rita decides "warn" → status ${String(decided?.status)}; auditLog: ${audit.map((a) => `${String(a.data?.action)} by ${String(a.data?.actorUid)}`).join(', ')}`,
+        );
       }
     },
   },
@@ -294,12 +473,23 @@ export const STEPS: readonly Step[] = [
     title: '10. Message search, limited to what each user may read',
     at: '2026-11-24T15:40:00Z',
     async run(ctx) {
-      for (const [uid, query] of [['u_priya', 'indigo'], ['u_maya', 'walnut'], ['u_omar', 'walnut']] as const) {
-        const result = await ctx.system.functions.call<{ hits: Array<{ conversationId: string; senderName: string; text: string }>; nbHits: number; degraded?: boolean }>(
-          'searchMessages', { query }, ctx.system.as(uid),
+      for (const [uid, query] of [
+        ['u_priya', 'indigo'],
+        ['u_maya', 'walnut'],
+        ['u_omar', 'walnut'],
+      ] as const) {
+        const result = await ctx.system.functions.call<{
+          hits: Array<{ conversationId: string; senderName: string; text: string }>;
+          nbHits: number;
+          degraded?: boolean;
+        }>('searchMessages', { query }, ctx.system.as(uid));
+        ctx.transcript.line(
+          `${uid} searches "${query}": ${result.nbHits} hit(s)${result.degraded ? ' (degraded)' : ''}`,
         );
-        ctx.transcript.line(`${uid} searches "${query}": ${result.nbHits} hit(s)${result.degraded ? ' (degraded)' : ''}`);
-        for (const hit of result.hits.slice(0, 3)) ctx.transcript.detail(`${hit.conversationId} · ${hit.senderName}: ${hit.text.replace(/\s+/g, ' ').slice(0, 70)}`);
+        for (const hit of result.hits.slice(0, 3))
+          ctx.transcript.detail(
+            `${hit.conversationId} · ${hit.senderName}: ${hit.text.replace(/\s+/g, ' ').slice(0, 70)}`,
+          );
       }
     },
   },
@@ -317,15 +507,25 @@ export const STEPS: readonly Step[] = [
       const exportCall = (name: 'exportConversation' | 'exportMyData', data: Record<string, unknown>, uid: string) =>
         functions.call<{ exportId: string; path: string; bytes: number }>(name, data, ctx.system.as(uid));
       for (const format of ['json', 'csv', 'pdf'] as const) {
-        const result = await exportCall('exportConversation', { conversationId: 'dm_u_ben_u_maya', format }, 'u_compliance');
+        const result = await exportCall(
+          'exportConversation',
+          { conversationId: 'dm_u_ben_u_maya', format },
+          'u_compliance',
+        );
         const object = save(result, `dm_u_ben_u_maya.${format}`);
         const job = (await ctx.system.store.get(paths.exportJob(result.exportId))).data;
-        ctx.transcript.line(`compliance exports dm_u_ben_u_maya as ${format}: exports/${result.exportId} ${String(job?.status)}, ${object?.bytes.length ?? 0} bytes stored (${object?.contentType ?? 'missing'}) [out/exports/dm_u_ben_u_maya.${format}]`);
+        ctx.transcript.line(
+          `compliance exports dm_u_ben_u_maya as ${format}: exports/${result.exportId} ${String(job?.status)}, ${object?.bytes.length ?? 0} bytes stored (${object?.contentType ?? 'missing'}) [out/exports/dm_u_ben_u_maya.${format}]`,
+        );
       }
       const mine = await exportCall('exportMyData', {}, 'u_ben');
       const object = save(mine, `gdpr-u_ben${mine.path.slice(mine.path.lastIndexOf('.'))}`);
-      ctx.transcript.line(`Ben exports his data (GDPR): ${object?.bytes.length ?? 0} bytes (${object?.contentType ?? 'missing'}) [out/exports/gdpr-u_ben${mine.path.slice(mine.path.lastIndexOf('.'))}]`);
-      const audit = await ctx.system.store.query(paths.auditLog(), { where: [['action', 'in', ['compliance.export', 'export.conversation', 'export.myData', 'gdpr.export']]] });
+      ctx.transcript.line(
+        `Ben exports his data (GDPR): ${object?.bytes.length ?? 0} bytes (${object?.contentType ?? 'missing'}) [out/exports/gdpr-u_ben${mine.path.slice(mine.path.lastIndexOf('.'))}]`,
+      );
+      const audit = await ctx.system.store.query(paths.auditLog(), {
+        where: [['action', 'in', ['compliance.export', 'export.conversation', 'export.myData', 'gdpr.export']]],
+      });
       ctx.transcript.detail(`audit entries for exports: ${audit.length}`);
     },
   },
@@ -338,7 +538,11 @@ export const STEPS: readonly Step[] = [
 export async function advanceTo(system: LocalSystem, target: Date): Promise<void> {
   const tick = 5 * 60_000;
   for (;;) {
-    const [next] = await system.store.query('digests', { where: [['status', '==', 'pending']], orderBy: [{ field: 'releaseAt' }], limit: 1 });
+    const [next] = await system.store.query('digests', {
+      where: [['status', '==', 'pending']],
+      orderBy: [{ field: 'releaseAt' }],
+      limit: 1,
+    });
     const due = next?.data?.releaseAt as Date | undefined;
     if (!due || due.getTime() >= target.getTime() || due.getTime() < system.clock.now().getTime()) break;
     system.clock.set(new Date(Math.ceil(due.getTime() / tick) * tick));
@@ -356,7 +560,10 @@ export interface ScenarioResult {
 }
 
 /** Plays the steps in order (all, or `only`), moving the clock to each step's time and running due schedules first. */
-export async function runScenario(system: LocalSystem, options: { only?: readonly StepId[]; echo?: (line: string) => void } = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  system: LocalSystem,
+  options: { only?: readonly StepId[]; echo?: (line: string) => void } = {},
+): Promise<ScenarioResult> {
   const transcript = new Transcript(system.clock);
   const ctx: ScenarioContext = { system, transcript, evidence: new Evidence(system), problems: [], files: new Map() };
   const results: ScenarioResult['steps'] = [];

@@ -46,9 +46,14 @@ export async function seedEmulators(dir = DEFAULT_SEED_DIR): Promise<void> {
   if (!projectId.startsWith('demo-')) {
     throw new Error(`refusing to seed project "${projectId}": the seed is for demo- projects in the emulators only`);
   }
-  for (const [name, host] of [['Firestore', process.env.FIRESTORE_EMULATOR_HOST], ['Auth', process.env.FIREBASE_AUTH_EMULATOR_HOST]] as const) {
+  for (const [name, host] of [
+    ['Firestore', process.env.FIRESTORE_EMULATOR_HOST],
+    ['Auth', process.env.FIREBASE_AUTH_EMULATOR_HOST],
+  ] as const) {
     if (!(await reachable(host))) {
-      throw new Error(`the ${name} emulator is not reachable at ${host}. Start the suite with \`npm run emulators\` (it seeds too), or run the system without Java: \`npm start\`.`);
+      throw new Error(
+        `the ${name} emulator is not reachable at ${host}. Start the suite with \`npm run emulators\` (it seeds too), or run the system without Java: \`npm start\`.`,
+      );
     }
   }
 

@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ROLES } from '../domain/caller.js';
 import { preferencesPatchSchema } from '../domain/notifications/preferences.js';
-import { MESSAGE_TYPES, attachmentSchema, materialSpecSchema, techniqueSchema, workshopSchema } from '../domain/messaging/message.js';
+import {
+  MESSAGE_TYPES,
+  attachmentSchema,
+  materialSpecSchema,
+  techniqueSchema,
+  workshopSchema,
+} from '../domain/messaging/message.js';
 
 /**
  * The shape of emulator-seed/*.json: what a person writes by hand. Validated with zod so a typo in the seed fails
@@ -37,7 +43,10 @@ export const seedUserSchema = z.object({
   preferences: preferencesPatchSchema.optional(),
   email: z.email().optional(),
   emailVerified: z.boolean().default(false),
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164').optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be E.164')
+    .optional(),
   phoneVerified: z.boolean().default(false),
 });
 
@@ -144,7 +153,12 @@ export async function readSeed(dir: string = DEFAULT_SEED_DIR): Promise<Seed> {
 export function parseSeed(raw: unknown): Seed {
   const parsed = seedSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new SeedError(parsed.error.issues.slice(0, 10).map((i) => `${fieldName(i.path)}: ${i.message}`).join('\n'));
+    throw new SeedError(
+      parsed.error.issues
+        .slice(0, 10)
+        .map((i) => `${fieldName(i.path)}: ${i.message}`)
+        .join('\n'),
+    );
   }
   const problems = crossReferenceProblems(parsed.data);
   if (problems.length > 0) throw new SeedError(problems.join('\n'));
@@ -183,13 +197,17 @@ function crossReferenceProblems(seed: Seed): string[] {
   seed.conversations.forEach((c, i) => {
     const where = `conversations.json[${i}]`;
     c.memberIds.forEach((id, j) => known(`${where}.memberIds[${j}]`, id));
-    for (const id of Object.keys(c.roles)) if (!c.memberIds.includes(id)) problems.push(`${where}.roles.${id}: not a member`);
+    for (const id of Object.keys(c.roles))
+      if (!c.memberIds.includes(id)) problems.push(`${where}.roles.${id}: not a member`);
     for (const id of c.memberIds) if (!c.roles[id]) problems.push(`${where}.roles: no role for member ${id}`);
-    if (c.type === 'direct' && c.memberIds.length !== 2) problems.push(`${where}.memberIds: a direct conversation has exactly 2 members`);
+    if (c.type === 'direct' && c.memberIds.length !== 2)
+      problems.push(`${where}.memberIds: a direct conversation has exactly 2 members`);
     const ids = new Set<string>();
     c.messages.forEach((m, j) => {
-      if (!c.memberIds.includes(m.senderId)) problems.push(`${where}.messages[${j}].senderId: ${m.senderId} is not a member`);
-      if (m.replyTo && !ids.has(m.replyTo)) problems.push(`${where}.messages[${j}].replyTo: no earlier message ${m.replyTo}`);
+      if (!c.memberIds.includes(m.senderId))
+        problems.push(`${where}.messages[${j}].senderId: ${m.senderId} is not a member`);
+      if (m.replyTo && !ids.has(m.replyTo))
+        problems.push(`${where}.messages[${j}].replyTo: no earlier message ${m.replyTo}`);
       if (ids.has(m.id)) problems.push(`${where}.messages[${j}].id: duplicate message id ${m.id}`);
       ids.add(m.id);
     });

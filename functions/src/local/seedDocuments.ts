@@ -46,12 +46,23 @@ export function seedDocuments(seed: Seed, options: { now: Date }): SeedWrite[] {
     ...seed.users.flatMap((u) => userDocuments(u, now)),
     ...seed.devices.map((d) => ({
       path: paths.device(d.uid, d.deviceId),
-      data: { deviceId: d.deviceId, token: d.token, platform: d.platform, appVersion: d.appVersion, locale: d.locale, lastSeenAt: now, createdAt: now },
+      data: {
+        deviceId: d.deviceId,
+        token: d.token,
+        platform: d.platform,
+        appVersion: d.appVersion,
+        locale: d.locale,
+        lastSeenAt: now,
+        createdAt: now,
+      },
     })),
     ...seed.follows.flatMap((f) =>
       f.followerIds.flatMap((followerId) => [
         // Audience pages are ordered by `uid` (app/notifications/audience.ts).
-        { path: audiencePaths.follower(f.creatorId, followerId), data: { uid: followerId, creatorId: f.creatorId, createdAt: now } },
+        {
+          path: audiencePaths.follower(f.creatorId, followerId),
+          data: { uid: followerId, creatorId: f.creatorId, createdAt: now },
+        },
         { path: seedPaths.following(followerId, f.creatorId), data: { uid: f.creatorId, followerId, createdAt: now } },
       ]),
     ),
@@ -59,8 +70,14 @@ export function seedDocuments(seed: Seed, options: { now: Date }): SeedWrite[] {
     ...seed.orders.map((o) => ({
       path: seedPaths.order(o.orderId),
       data: {
-        buyerId: o.buyerId, sellerId: o.sellerId, itemTitle: o.item, amount: o.amount, currency: o.currency, status: o.status,
-        ...(o.carrier ? { carrier: o.carrier } : {}), ...(o.trackingNumber ? { trackingNumber: o.trackingNumber } : {}),
+        buyerId: o.buyerId,
+        sellerId: o.sellerId,
+        itemTitle: o.item,
+        amount: o.amount,
+        currency: o.currency,
+        status: o.status,
+        ...(o.carrier ? { carrier: o.carrier } : {}),
+        ...(o.trackingNumber ? { trackingNumber: o.trackingNumber } : {}),
         updatedAt: now,
       },
     })),
@@ -106,8 +123,14 @@ function auctionDocuments(a: Seed['auctions'][number]): SeedWrite[] {
     {
       path: seedPaths.auction(a.auctionId),
       data: withoutUndefined({
-        sellerId: a.sellerId, title: a.title, currency: a.currency, startPrice: a.startPrice, endsAt: a.endsAt,
-        status: 'open', watcherIds: a.watcherIds, bidCount: bids.length,
+        sellerId: a.sellerId,
+        title: a.title,
+        currency: a.currency,
+        startPrice: a.startPrice,
+        endsAt: a.endsAt,
+        status: 'open',
+        watcherIds: a.watcherIds,
+        bidCount: bids.length,
         highBid: top ? { bidderId: top.bidderId, amount: top.amount, at: top.at } : undefined,
       }),
     },
@@ -115,7 +138,10 @@ function auctionDocuments(a: Seed['auctions'][number]): SeedWrite[] {
       path: seedPaths.bid(a.auctionId, `bid_${String(i + 1).padStart(3, '0')}`),
       data: { bidderId: b.bidderId, amount: b.amount, currency: a.currency, at: b.at },
     })),
-    ...a.watcherIds.map((uid) => ({ path: audiencePaths.watcher(a.auctionId, uid), data: { uid, since: bids[0]?.at ?? a.endsAt } })),
+    ...a.watcherIds.map((uid) => ({
+      path: audiencePaths.watcher(a.auctionId, uid),
+      data: { uid, since: bids[0]?.at ?? a.endsAt },
+    })),
   ];
 }
 
@@ -145,7 +171,12 @@ function conversationDocuments(c: SeedConversation, users: readonly SeedUser[]):
         createdAt: m.at,
       }),
     );
-    return { path: paths.message(c.conversationId, ids.get(m.id)!), data: withoutUndefined(data), message: data, at: m.at };
+    return {
+      path: paths.message(c.conversationId, ids.get(m.id)!),
+      data: withoutUndefined(data),
+      message: data,
+      at: m.at,
+    };
   });
   const lastMessage = last ? messages.at(-1)! : undefined;
 
@@ -184,8 +215,11 @@ function conversationDocuments(c: SeedConversation, users: readonly SeedUser[]):
   const markers = sorted.map((m) => ({
     path: processedMarker(c.conversationId, ids.get(m.id)!),
     data: {
-      countedFor: c.memberIds.filter((uid) => uid !== m.senderId), published: true, recipientIds: [],
-      at: m.at, expireAt: new Date(m.at.getTime() + 7 * 24 * 60 * 60 * 1000),
+      countedFor: c.memberIds.filter((uid) => uid !== m.senderId),
+      published: true,
+      recipientIds: [],
+      at: m.at,
+      expireAt: new Date(m.at.getTime() + 7 * 24 * 60 * 60 * 1000),
     },
   }));
 

@@ -56,7 +56,13 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       for (const r of busy) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DeliveryBusyError);
       for (const _ of busy) await services.delivery.channels.handle('sms', j);
       expect(providers.sms.sent).toHaveLength(1);
-      expect(await read(j.deliveryId)).toMatchObject({ status: 'sent', provider: 'twilio', attempts: 1, fallbackFrom: 'push', providerMessageId: providers.sms.sent[0]!.sid });
+      expect(await read(j.deliveryId)).toMatchObject({
+        status: 'sent',
+        provider: 'twilio',
+        attempts: 1,
+        fallbackFrom: 'push',
+        providerMessageId: providers.sms.sent[0]!.sid,
+      });
     });
 
     it('a claim whose holder died before calling the provider: redelivered inside the lease it goes back to Pub/Sub, after it the job is sent once', async () => {
@@ -89,9 +95,19 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       await services.delivery.channels.handle('sms', j);
       expect(providers.sms.sent).toHaveLength(0);
       const d = await read(j.deliveryId);
-      expect(d).toMatchObject({ status: 'failed', reason: 'outcome-unknown', attempts: 1, fallbackTo: 'email', fallbackPublished: true });
-      expect(d.errors).toEqual([expect.objectContaining({ code: 'outcome-unknown', provider: 'twilio', transient: false })]);
-      expect(infra.publisher.on(TOPICS.email).map((m) => (m.data as { deliveryId: string }).deliveryId)).toEqual([`${eventId}_${uid}_email`]);
+      expect(d).toMatchObject({
+        status: 'failed',
+        reason: 'outcome-unknown',
+        attempts: 1,
+        fallbackTo: 'email',
+        fallbackPublished: true,
+      });
+      expect(d.errors).toEqual([
+        expect.objectContaining({ code: 'outcome-unknown', provider: 'twilio', transient: false }),
+      ]);
+      expect(infra.publisher.on(TOPICS.email).map((m) => (m.data as { deliveryId: string }).deliveryId)).toEqual([
+        `${eventId}_${uid}_email`,
+      ]);
       // Twilio had in fact accepted it: its late callback still records the truth.
       await twilioStatus(services, j.deliveryId, { MessageSid: 'SM1', MessageStatus: 'delivered' });
       expect(await read(j.deliveryId)).toMatchObject({ status: 'delivered' });
@@ -120,19 +136,25 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       expect(providers.push.sent).toHaveLength(1);
       const d = await read(j.deliveryId);
       expect(d).toMatchObject({ status: 'sent', attempts: 2 });
-      expect(d.errors).toEqual([expect.objectContaining({ code: 'outcome-unknown', provider: 'fcm', transient: true })]);
+      expect(d.errors).toEqual([
+        expect.objectContaining({ code: 'outcome-unknown', provider: 'fcm', transient: true }),
+      ]);
     });
 
     it('a fallback SMS takes one unit of the daily limit however often it is delivered', async () => {
       const { infra, services, providers, store, uid, eventId, read } = await world();
       providers.settings.resilience.breakerThreshold = 100;
       let calls = 0;
-      providers.sms.fail = () => (++calls <= 3 ? new ProviderError('twilio', true, '503', 'Service Unavailable') : undefined);
+      providers.sms.fail = () =>
+        ++calls <= 3 ? new ProviderError('twilio', true, '503', 'Service Unavailable') : undefined;
       const j = job('sms', { uid, eventId, critical: true, fallbackFrom: 'push' });
       // First delivery: three 503s, back to Pub/Sub; redelivered (also once more after it was sent, and once at the same time).
       await expect(services.delivery.channels.handle('sms', j)).rejects.toThrow('Service Unavailable');
       infra.clock.advance(10_000);
-      await Promise.allSettled([services.delivery.channels.handle('sms', j), services.delivery.channels.handle('sms', j)]);
+      await Promise.allSettled([
+        services.delivery.channels.handle('sms', j),
+        services.delivery.channels.handle('sms', j),
+      ]);
       infra.clock.advance(LEASE_MS);
       await services.delivery.channels.handle('sms', j);
       expect(providers.sms.sent).toHaveLength(1);
@@ -149,17 +171,31 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       const sentAt = infra.clock.now();
       infra.clock.advance(5_000);
       const deliveredAt = infra.clock.now();
-      expect(await twilioStatus(services, j.deliveryId, { MessageSid: sid, MessageStatus: 'delivered', Price: '-0.00790', PriceUnit: 'USD' })).toBe('updated');
+      expect(
+        await twilioStatus(services, j.deliveryId, {
+          MessageSid: sid,
+          MessageStatus: 'delivered',
+          Price: '-0.00790',
+          PriceUnit: 'USD',
+        }),
+      ).toBe('updated');
       infra.clock.advance(5_000);
       // out of order: Twilio's earlier statuses arrive after delivered, and delivered comes again
       for (const status of ['sent', 'queued', 'delivered']) {
-        await twilioStatus(services, j.deliveryId, { MessageSid: sid, MessageStatus: status, Price: '-0.00790', PriceUnit: 'USD' });
+        await twilioStatus(services, j.deliveryId, {
+          MessageSid: sid,
+          MessageStatus: status,
+          Price: '-0.00790',
+          PriceUnit: 'USD',
+        });
         expect((await read(j.deliveryId)).status).toBe('delivered');
       }
       const d = await read(j.deliveryId);
       expect(d).toMatchObject({ status: 'delivered', price: 0.0079, priceUnit: 'USD' });
       expect(d.timestamps).toMatchObject({ sentAt, deliveredAt });
-      expect((await store.get(`${paths.user(uid)}/deliveryCosts/${NOW.slice(0, 10)}`)).data).toMatchObject({ sms: { count: 1, cost: 0.0079 } });
+      expect((await store.get(`${paths.user(uid)}/deliveryCosts/${NOW.slice(0, 10)}`)).data).toMatchObject({
+        sms: { count: 1, cost: 0.0079 },
+      });
     });
 
     it('concurrent out-of-order callbacks end at the furthest status, with the price counted once', async () => {
@@ -172,7 +208,9 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
         twilioStatus(services, j.deliveryId, { MessageSid: sid, MessageStatus, Price: '-0.00790', PriceUnit: 'USD' });
       await Promise.all(['delivered', 'sent', 'queued', 'delivered', 'sent'].map(callback));
       expect(await read(j.deliveryId)).toMatchObject({ status: 'delivered', price: 0.0079 });
-      expect((await store.get(`${paths.user(uid)}/deliveryCosts/${NOW.slice(0, 10)}`)).data).toMatchObject({ sms: { count: 1, cost: 0.0079 } });
+      expect((await store.get(`${paths.user(uid)}/deliveryCosts/${NOW.slice(0, 10)}`)).data).toMatchObject({
+        sms: { count: 1, cost: 0.0079 },
+      });
     });
   });
 }

@@ -59,15 +59,29 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       const { store, root } = await fresh();
       const col = `${root}/q/items`;
       for (let i = 0; i < 6; i++) {
-        await store.set(`${col}/i${i}`, { n: i, even: i % 2 === 0, tags: [`t${i % 3}`], at: new Date(Date.UTC(2026, 0, 1 + i)) });
+        await store.set(`${col}/i${i}`, {
+          n: i,
+          even: i % 2 === 0,
+          tags: [`t${i % 3}`],
+          at: new Date(Date.UTC(2026, 0, 1 + i)),
+        });
       }
-      const evens = await store.query(col, { where: [['even', '==', true]], orderBy: [{ field: 'n', direction: 'desc' }] });
+      const evens = await store.query(col, {
+        where: [['even', '==', true]],
+        orderBy: [{ field: 'n', direction: 'desc' }],
+      });
       expect(evens.map((d) => d.id)).toEqual(['i4', 'i2', 'i0']);
       const page1 = await store.query(col, { orderBy: [{ field: 'at' }], limit: 2 });
       expect(page1.map((d) => d.id)).toEqual(['i0', 'i1']);
       const page2 = await store.query(col, { orderBy: [{ field: 'at' }], limit: 2, startAfter: [page1[1]!.data!.at] });
       expect(page2.map((d) => d.id)).toEqual(['i2', 'i3']);
-      const ranged = await store.query(col, { where: [['n', '>=', 2], ['n', '<', 4]], orderBy: [{ field: 'n' }] });
+      const ranged = await store.query(col, {
+        where: [
+          ['n', '>=', 2],
+          ['n', '<', 4],
+        ],
+        orderBy: [{ field: 'n' }],
+      });
       expect(ranged.map((d) => d.data?.n)).toEqual([2, 3]);
       const tagged = await store.query(col, { where: [['tags', 'array-contains', 't1']], orderBy: [{ field: 'n' }] });
       expect(tagged.map((d) => d.id)).toEqual(['i1', 'i4']);
@@ -88,7 +102,8 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
     it('orders by document id without orderBy, through creates, deletes and re-creates in any id order', async () => {
       const { store, root } = await fresh();
       const col = `${root}/ids/items`;
-      for (const [i, id] of ['m', 'b', 'Z', 'a', 'k', '10', '9'].entries()) await store.set(`${col}/${id}`, { n: i % 3 });
+      for (const [i, id] of ['m', 'b', 'Z', 'a', 'k', '10', '9'].entries())
+        await store.set(`${col}/${id}`, { n: i % 3 });
       await store.delete(`${col}/b`);
       await store.delete(`${col}/Z`);
       await store.create(`${col}/b`, { n: 9 });
@@ -110,7 +125,9 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       await store.set(`${root}/p1/${group}/b`, { v: 1 });
       await store.set(`${root}/p1/${group}/a`, { v: 2 });
       await store.delete(`${root}/p1/${group}/a`);
-      const paths = (await store.queryGroup(group, { where: [['v', '==', 1]] })).map((d) => d.path.slice(root.length + 1));
+      const paths = (await store.queryGroup(group, { where: [['v', '==', 1]] })).map((d) =>
+        d.path.slice(root.length + 1),
+      );
       expect(paths).toEqual([`p1/${group}/b`, `p1/sub/q/${group}/c`, `p2/${group}/a`]);
       expect((await store.queryGroup(group, { limit: 2 })).map((d) => d.id)).toEqual(['b', 'c']);
     });
@@ -237,7 +254,13 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       const { store, root } = await fresh();
       await refused(store.set(`${root}/d`, { list: [1, undefined, 2] }));
       await refused(store.transaction(async (tx) => tx.set(`${root}/d`, { list: [undefined] })));
-      await store.set(`${root}/d`, { t: [], a: 1, gone: undefined, m: { keep: 1, drop: undefined }, rows: [{ b: 1, c: undefined }] });
+      await store.set(`${root}/d`, {
+        t: [],
+        a: 1,
+        gone: undefined,
+        m: { keep: 1, drop: undefined },
+        rows: [{ b: 1, c: undefined }],
+      });
       expect((await store.get(`${root}/d`)).data).toEqual({ t: [], a: 1, m: { keep: 1 }, rows: [{ b: 1 }] });
       expect(Object.keys((await store.get(`${root}/d`)).data!).sort()).toEqual(['a', 'm', 'rows', 't']);
       await refused(store.update(`${root}/d`, { t: fieldOps.arrayUnion(undefined) }));
@@ -261,7 +284,14 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       await refused(store.query(col, { where: [['t', 'array-contains-any', numbers(31)]] }));
       expect(await store.query(col, { where: [['n', 'not-in', numbers(10)]] })).toHaveLength(0);
       await refused(store.query(col, { where: [['n', 'not-in', numbers(11)]] }));
-      await refused(store.query(col, { where: [['n', 'in', numbers(20)], ['t', 'array-contains-any', [1, 2]]] }));
+      await refused(
+        store.query(col, {
+          where: [
+            ['n', 'in', numbers(20)],
+            ['t', 'array-contains-any', [1, 2]],
+          ],
+        }),
+      );
       await refused(store.transaction((tx) => tx.query(col, { where: [['n', 'in', numbers(31)]] })));
       await refused(store.queryGroup(`grp${root.replace(/[^a-z0-9]/gi, '')}`, { where: [['n', 'in', numbers(31)]] }));
     });
@@ -269,9 +299,30 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
     it('refuses query shapes Firestore refuses: two array-contains, not-in with in or !=, a negative limit', async () => {
       const { store, root } = await fresh();
       const col = `${root}/c/items`;
-      await refused(store.query(col, { where: [['a', 'array-contains', 1], ['b', 'array-contains', 1]] }));
-      await refused(store.query(col, { where: [['a', 'in', [1]], ['b', 'not-in', [1]]] }));
-      await refused(store.query(col, { where: [['a', '!=', 1], ['b', 'not-in', [1]]] }));
+      await refused(
+        store.query(col, {
+          where: [
+            ['a', 'array-contains', 1],
+            ['b', 'array-contains', 1],
+          ],
+        }),
+      );
+      await refused(
+        store.query(col, {
+          where: [
+            ['a', 'in', [1]],
+            ['b', 'not-in', [1]],
+          ],
+        }),
+      );
+      await refused(
+        store.query(col, {
+          where: [
+            ['a', '!=', 1],
+            ['b', 'not-in', [1]],
+          ],
+        }),
+      );
       await refused(store.query(col, { limit: -1 }));
     });
 
@@ -289,7 +340,13 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
     it('null and NaN match only == and !=; inequality filters order by their field', async () => {
       const { store, root } = await fresh();
       const col = `${root}/c/items`;
-      const docs: Record<string, Record<string, unknown>> = { a: { n: 1 }, b: { n: null }, c: { n: Number.NaN }, d: { n: 'x' }, e: {} };
+      const docs: Record<string, Record<string, unknown>> = {
+        a: { n: 1 },
+        b: { n: null },
+        c: { n: Number.NaN },
+        d: { n: 'x' },
+        e: {},
+      };
       for (const [id, data] of Object.entries(docs)) await store.set(`${col}/${id}`, data);
       const ids = async (spec: QuerySpec) => (await store.query(col, spec)).map((d) => d.id);
       expect(await ids({ where: [['n', '!=', 2]] })).toEqual(['c', 'a', 'd']);
@@ -341,7 +398,13 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       await refused(store.set(`${root}/n`, { l: [fieldOps.arrayUnion('a')] }));
       await refused(store.update(`${root}/d`, {}));
       await refused(store.update(`${root}/d`, { m: { a: 1 }, 'm.b': 2 }));
-      await refused(store.set(`${root}/n`, { p: new (class Point { x = 1; })() }));
+      await refused(
+        store.set(`${root}/n`, {
+          p: new (class Point {
+            x = 1;
+          })(),
+        }),
+      );
       await refused(store.get(root)); // a collection path where a document path belongs
       await refused(store.query(`${root}/d`));
       expect((await store.get(`${root}/n`)).exists).toBe(false);
@@ -353,10 +416,38 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
     it('orders values as Firestore does: strings by code point, arrays element by element, maps key by key', async () => {
       const { store, root } = await fresh();
       const col = `${root}/c/ordered`;
-      const values: unknown[] = [[10], [9], [9, 1], { a: 1, b: 2 }, { a: 1 }, { b: 0 }, { a: 2 }, '\uFFFD', '😀', 'z', 'é', [1, 'a'], [1, 2]];
+      const values: unknown[] = [
+        [10],
+        [9],
+        [9, 1],
+        { a: 1, b: 2 },
+        { a: 1 },
+        { b: 0 },
+        { a: 2 },
+        '\uFFFD',
+        '😀',
+        'z',
+        'é',
+        [1, 'a'],
+        [1, 2],
+      ];
       for (const [i, v] of values.entries()) await store.set(`${col}/v${String(i).padStart(2, '0')}`, { v });
       const ordered = await store.query(col, { orderBy: [{ field: 'v' }] });
-      expect(ordered.map((d) => d.data?.v)).toEqual(['z', 'é', '\uFFFD', '😀', [1, 2], [1, 'a'], [9], [9, 1], [10], { a: 1 }, { a: 1, b: 2 }, { a: 2 }, { b: 0 }]);
+      expect(ordered.map((d) => d.data?.v)).toEqual([
+        'z',
+        'é',
+        '\uFFFD',
+        '😀',
+        [1, 2],
+        [1, 'a'],
+        [9],
+        [9, 1],
+        [10],
+        { a: 1 },
+        { a: 1, b: 2 },
+        { a: 2 },
+        { b: 0 },
+      ]);
       const atLeast = await store.query(col, { where: [['v', '>=', { a: 1 }]], orderBy: [{ field: 'v' }] });
       expect(atLeast.map((d) => d.data?.v)).toEqual([{ a: 1 }, { a: 1, b: 2 }, { a: 2 }, { b: 0 }]);
     });

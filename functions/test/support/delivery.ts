@@ -12,7 +12,13 @@ export const NOW = '2026-11-21T12:00:00.000Z';
 
 /** The delivery tests' recipient: every contact point verified, in New York (quiet hours and local days are hers). */
 export const MAYA = {
-  uid: 'u1', displayName: 'Maya', email: 'maya@studio.example', emailVerified: true, phone: '+12125550101', phoneVerified: true, timeZone: 'America/New_York',
+  uid: 'u1',
+  displayName: 'Maya',
+  email: 'maya@studio.example',
+  emailVerified: true,
+  phone: '+12125550101',
+  phoneVerified: true,
+  timeZone: 'America/New_York',
 };
 
 /**
@@ -50,7 +56,11 @@ export function job(channel: ProviderChannel, overrides: Partial<DeliveryJob> = 
     content: {
       push: { title: 'Your order shipped', body: 'Walnut bowl is on its way' },
       sms: { body: 'Craft: your Walnut bowl shipped. Reply STOP to opt out.' },
-      email: { subject: 'Your order shipped', html: '<p>Walnut bowl is on its way</p>', text: 'Walnut bowl is on its way' },
+      email: {
+        subject: 'Your order shipped',
+        html: '<p>Walnut bowl is on its way</p>',
+        text: 'Walnut bowl is on its way',
+      },
     },
     data: { deepLink: '/orders/o1', orderId: 'o1' },
     fallback: [],
@@ -62,7 +72,14 @@ export function job(channel: ProviderChannel, overrides: Partial<DeliveryJob> = 
 /** Seeds the pipeline's side: the queued delivery document it writes before publishing (written by the pipeline's own code). */
 export async function queued(store: DocumentStore, j: DeliveryJob, now = new Date(NOW)) {
   const { deliveryId: id, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey } = j;
-  await store.create(paths.delivery(id), deliveryDoc({ deliveryId: id, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey }, 'queued', now));
+  await store.create(
+    paths.delivery(id),
+    deliveryDoc(
+      { deliveryId: id, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey },
+      'queued',
+      now,
+    ),
+  );
 }
 
 /** A device registered at NOW; returns its token. */

@@ -76,12 +76,26 @@ export type ScanWorld<S extends DocumentStore = MemoryDocumentStore> = ReturnTyp
 
 export async function seedWorld(infra: WorldInfra, services: Services) {
   const { store } = infra;
-  await seedUser(store, { uid: UID, displayName: NAME, email: EMAIL, emailVerified: true, phone: PHONE, phoneVerified: true });
-  for (const uid of ['u_bob', 'u_carol', 'u_dave']) await seedUser(store, { uid, displayName: `Name of ${uid}`, email: `${uid}@example.com`, emailVerified: true });
-  await seedUser(store, { uid: 'u_officer', displayName: 'Compliance Officer', email: 'officer@example.com', emailVerified: true });
+  await seedUser(store, {
+    uid: UID,
+    displayName: NAME,
+    email: EMAIL,
+    emailVerified: true,
+    phone: PHONE,
+    phoneVerified: true,
+  });
+  for (const uid of ['u_bob', 'u_carol', 'u_dave'])
+    await seedUser(store, { uid, displayName: `Name of ${uid}`, email: `${uid}@example.com`, emailVerified: true });
+  await seedUser(store, {
+    uid: 'u_officer',
+    displayName: 'Compliance Officer',
+    email: 'officer@example.com',
+    emailVerified: true,
+  });
   // Her own data.
   await store.set(paths.preferences(UID), { channels: { sms: true } });
-  for (const uid of [UID, 'u_bob', 'u_carol']) await store.set(paths.device(uid, 'd1'), { token: `fcm-token-${uid}`, platform: 'android' });
+  for (const uid of [UID, 'u_bob', 'u_carol'])
+    await store.set(paths.device(uid, 'd1'), { token: `fcm-token-${uid}`, platform: 'android' });
   await store.set(paths.key(UID, 'd1'), { publicKey: 'BASE64KEY', alg: 'X25519' });
   await store.set(paths.block(UID, 'u_dave'), { createdAt: new Date(NOW) });
   await store.set(`phoneVerifications/${UID}`, { phone: PHONE, starts: [new Date(NOW)] });
@@ -91,51 +105,145 @@ export async function seedWorld(infra: WorldInfra, services: Services) {
   await store.set(audiencePaths.follower(UID, 'u_bob'), { uid: 'u_bob', creatorId: UID, createdAt: new Date(NOW) });
   await store.set(`users/u_bob/following/${UID}`, { uid: UID, followerId: 'u_bob', createdAt: new Date(NOW) });
   // An auction she watches and an order she paid (the marketplace's financial record keeps her uid).
-  await store.set('auctions/a1', { sellerId: 'u_carol', title: 'Walnut bowl', watcherIds: [UID, 'u_bob'], highBid: { bidderId: UID, amount: 140 } });
+  await store.set('auctions/a1', {
+    sellerId: 'u_carol',
+    title: 'Walnut bowl',
+    watcherIds: [UID, 'u_bob'],
+    highBid: { bidderId: UID, amount: 140 },
+  });
   await store.set(audiencePaths.watcher('a1', UID), { uid: UID, since: new Date(NOW) });
   await store.set('auctions/a1/bids/b1', { bidderId: UID, amount: 140 });
   await store.set('orders/o1', { buyerId: UID, sellerId: 'u_carol', itemTitle: 'Walnut bowl', amount: 140 });
 
   // A direct conversation with Bob and a group with Bob and Dave whose title names her.
-  await seedConversation(store, 'dm', [UID, 'u_bob'], { title: '', lastMessage: { senderId: 'u_bob', preview: `mail ${EMAIL}` }, createdBy: UID });
+  await seedConversation(store, 'dm', [UID, 'u_bob'], {
+    title: '',
+    lastMessage: { senderId: 'u_bob', preview: `mail ${EMAIL}` },
+    createdBy: UID,
+  });
   await seedConversation(store, 'g1', [UID, 'u_bob', 'u_dave'], { title: `${NAME}'s weaving circle`, createdBy: UID });
-  for (const [cid, uid] of [['dm', UID], ['dm', 'u_bob'], ['g1', UID], ['g1', 'u_bob'], ['g1', 'u_dave']] as const) {
+  for (const [cid, uid] of [
+    ['dm', UID],
+    ['dm', 'u_bob'],
+    ['g1', UID],
+    ['g1', 'u_bob'],
+    ['g1', 'u_dave'],
+  ] as const) {
     await store.update(paths.member(cid, uid), { displayName: uid === UID ? NAME : `Name of ${uid}` });
     // Her read position (markConversationRead's reads/{uid}): a document keyed by her uid.
     await store.set(paths.readPosition(cid, uid), { lastReadAt: new Date(NOW) });
   }
-  await seedMessage(store, 'dm', `${UID}_m1`, { senderId: UID, clientMessageId: 'm1', text: `Call me on ${PHONE} or mail ${EMAIL}`, createdAt: new Date('2024-05-02T00:00:00Z') });
+  await seedMessage(store, 'dm', `${UID}_m1`, {
+    senderId: UID,
+    clientMessageId: 'm1',
+    text: `Call me on ${PHONE} or mail ${EMAIL}`,
+    createdAt: new Date('2024-05-02T00:00:00Z'),
+  });
   await seedMessage(store, 'dm', `${UID}_m2`, {
-    senderId: UID, clientMessageId: 'm2', type: 'image', text: 'The bowl',
-    attachments: [{ kind: 'image', path: `conversations/dm/${UID}/bowl.jpg`, contentType: 'image/jpeg', size: 40, name: `${NAME} bowl.jpg` }],
+    senderId: UID,
+    clientMessageId: 'm2',
+    type: 'image',
+    text: 'The bowl',
+    attachments: [
+      {
+        kind: 'image',
+        path: `conversations/dm/${UID}/bowl.jpg`,
+        contentType: 'image/jpeg',
+        size: 40,
+        name: `${NAME} bowl.jpg`,
+      },
+    ],
     createdAt: new Date('2024-05-03T00:00:00Z'),
   });
-  await seedMessage(store, 'dm', 'u_bob_m3', { senderId: 'u_bob', clientMessageId: 'm3', text: `Thanks ${NAME}, I saved ${EMAIL}`, createdAt: new Date('2024-05-04T00:00:00Z') });
-  await seedMessage(store, 'g1', 'system_1', { senderId: 'system', type: 'system', text: `${NAME} created the group`, createdAt: new Date('2024-05-01T00:00:00Z') });
-  await seedMessage(store, 'g1', `${UID}_g2`, { senderId: UID, clientMessageId: 'g2', text: 'Meet at the guild hall', createdAt: new Date('2024-05-05T00:00:00Z') });
-  await seedMessage(store, 'g1', 'u_dave_g3', { senderId: 'u_dave', clientMessageId: 'g3', text: 'Pay me off-platform at dave@example.com', createdAt: new Date('2024-05-06T00:00:00Z') });
+  await seedMessage(store, 'dm', 'u_bob_m3', {
+    senderId: 'u_bob',
+    clientMessageId: 'm3',
+    text: `Thanks ${NAME}, I saved ${EMAIL}`,
+    createdAt: new Date('2024-05-04T00:00:00Z'),
+  });
+  await seedMessage(store, 'g1', 'system_1', {
+    senderId: 'system',
+    type: 'system',
+    text: `${NAME} created the group`,
+    createdAt: new Date('2024-05-01T00:00:00Z'),
+  });
+  await seedMessage(store, 'g1', `${UID}_g2`, {
+    senderId: UID,
+    clientMessageId: 'g2',
+    text: 'Meet at the guild hall',
+    createdAt: new Date('2024-05-05T00:00:00Z'),
+  });
+  await seedMessage(store, 'g1', 'u_dave_g3', {
+    senderId: 'u_dave',
+    clientMessageId: 'g3',
+    text: 'Pay me off-platform at dave@example.com',
+    createdAt: new Date('2024-05-06T00:00:00Z'),
+  });
   // A conversation without her, which must stay as it is.
   await seedConversation(store, 'other', ['u_bob', 'u_dave'], { title: 'Bob & Dave' });
-  await seedMessage(store, 'other', 'u_bob_o1', { senderId: 'u_bob', clientMessageId: 'o1', text: 'Hi Dave', createdAt: new Date('2024-05-07T00:00:00Z') });
+  await seedMessage(store, 'other', 'u_bob_o1', {
+    senderId: 'u_bob',
+    clientMessageId: 'o1',
+    text: 'Hi Dave',
+    createdAt: new Date('2024-05-07T00:00:00Z'),
+  });
   for (const cid of ['dm', 'g1', 'other']) await services.search.indexer.reindexConversation(cid);
   // Media she uploaded, and Bob's, in the media bucket.
   await infra.mediaStorage.write(`conversations/dm/${UID}/bowl.jpg`, 'image/jpeg', readable(`JPEG of ${NAME}`));
   await infra.mediaStorage.write('conversations/dm/u_bob/reply.jpg', 'image/jpeg', readable('JPEG of a bowl'));
 
   // Moderation: the filter flags her message; she reports Dave's message with a note naming herself.
-  await services.messaging.moderation.flagAutomated({ conversationId: 'dm', messageId: `${UID}_m1`, senderId: UID, excerpt: `Call me on ${PHONE} or mail ${EMAIL}` }, [{ reason: 'contact_details', match: PHONE } as never]);
-  await services.messaging.moderation.report({ uid: UID, roles: new Set() }, { conversationId: 'g1', messageId: 'u_dave_g3', reason: 'off_platform', note: `I am ${NAME}, he wants payment outside` });
+  await services.messaging.moderation.flagAutomated(
+    { conversationId: 'dm', messageId: `${UID}_m1`, senderId: UID, excerpt: `Call me on ${PHONE} or mail ${EMAIL}` },
+    [{ reason: 'contact_details', match: PHONE } as never],
+  );
+  await services.messaging.moderation.report(
+    { uid: UID, roles: new Set() },
+    {
+      conversationId: 'g1',
+      messageId: 'u_dave_g3',
+      reason: 'off_platform',
+      note: `I am ${NAME}, he wants payment outside`,
+    },
+  );
 
   // Events through the real pipeline: she follows Carol and bids on Carol's auction; Bob is told of her message;
   // she is told her order shipped. It is night for everyone, so pushes wait in digests.
   const submit = (type: string, payload: Record<string, unknown>, key: string) =>
     services.notifications.pipeline.submit({ type, idempotencyKey: key, occurredAt: NOW, payload }, 'callable', key);
   await submit('social.new_follower', { creatorId: 'u_carol', followerId: UID, followerName: NAME }, 'follow-1');
-  await submit('auction.bid_placed', { auctionId: 'a1', auctionTitle: 'Walnut bowl', sellerId: 'u_carol', bidderId: UID, bidderName: NAME, amount: 140, currency: 'USD' }, 'bid-1');
-  await submit('messaging.new_message', {
-    conversationId: 'dm', messageId: `${UID}_m1`, senderId: UID, senderName: NAME, recipientIds: ['u_bob'], preview: `Call me on ${PHONE}`, messageType: 'text', encrypted: false,
-  }, 'msg-1');
-  await submit('order.shipped', { orderId: 'o1', itemTitle: 'Walnut bowl', buyerId: UID, carrier: 'DHL', trackingNumber: 'JD0001' }, 'ship-1');
+  await submit(
+    'auction.bid_placed',
+    {
+      auctionId: 'a1',
+      auctionTitle: 'Walnut bowl',
+      sellerId: 'u_carol',
+      bidderId: UID,
+      bidderName: NAME,
+      amount: 140,
+      currency: 'USD',
+    },
+    'bid-1',
+  );
+  await submit(
+    'messaging.new_message',
+    {
+      conversationId: 'dm',
+      messageId: `${UID}_m1`,
+      senderId: UID,
+      senderName: NAME,
+      recipientIds: ['u_bob'],
+      preview: `Call me on ${PHONE}`,
+      messageType: 'text',
+      encrypted: false,
+    },
+    'msg-1',
+  );
+  await submit(
+    'order.shipped',
+    { orderId: 'o1', itemTitle: 'Walnut bowl', buyerId: UID, carrier: 'DHL', trackingNumber: 'JD0001' },
+    'ship-1',
+  );
   await infra.publisher.drain();
 
   // Exports made before the erasure: hers, Bob's of their conversation, Carol's notifications, a compliance export
@@ -148,7 +256,11 @@ export async function seedWorld(infra: WorldInfra, services: Services) {
 }
 
 /** Walks everything: all documents at every depth, all search records, all stored objects (zips and PDFs opened). */
-export async function scanEverything(infra: WorldInfra, fake: FakeAlgolia, documents: Iterable<[string, unknown]>): Promise<Hit[]> {
+export async function scanEverything(
+  infra: WorldInfra,
+  fake: FakeAlgolia,
+  documents: Iterable<[string, unknown]>,
+): Promise<Hit[]> {
   const hits: Hit[] = [];
   for (const [path, data] of documents) {
     const segments = path.split('/');
@@ -156,14 +268,18 @@ export async function scanEverything(infra: WorldInfra, fake: FakeAlgolia, docum
       const found = identifierIn(segment);
       if (found) hits.push({ where: path, field: '(path)', found });
       const isId = i === segments.length - 1;
-      if (uidPattern.test(segment) && !(isId && isPseudonym(path, undefined))) hits.push({ where: path, field: '(path)', found: UID });
+      if (uidPattern.test(segment) && !(isId && isPseudonym(path, undefined)))
+        hits.push({ where: path, field: '(path)', found: UID });
     }
     hits.push(...scanRecord(path, data, (field) => isPseudonym(path, field)));
   }
   for (const [objectID, record] of fake.index('messages')) {
     hits.push(...scanRecord(`index:messages/${objectID}`, record, (field) => INDEX_PSEUDONYM_FIELDS.includes(field)));
   }
-  for (const [bucket, storage] of [['exports', infra.exportStorage], ['media', infra.mediaStorage]] as const) {
+  for (const [bucket, storage] of [
+    ['exports', infra.exportStorage],
+    ['media', infra.mediaStorage],
+  ] as const) {
     for (const [path, object] of storage.objects) {
       for (const text of [path, ...(await readableTexts(path, object.bytes))]) {
         const found = identifierIn(text);
@@ -181,7 +297,8 @@ function readable(text: string) {
 
 /** An object's text as a reader would get it: ZIP entries unpacked, PDF text extracted, anything else as UTF-8. */
 async function readableTexts(path: string, bytes: Buffer): Promise<string[]> {
-  if (path.endsWith('.zip')) return [...(await unzip(bytes)).entries()].flatMap(([name, content]) => [name, content.toString('utf8')]);
+  if (path.endsWith('.zip'))
+    return [...(await unzip(bytes)).entries()].flatMap(([name, content]) => [name, content.toString('utf8')]);
   if (path.endsWith('.pdf')) return [(await pdfText(bytes)).text, bytes.toString('latin1')];
   return [bytes.toString('utf8')];
 }

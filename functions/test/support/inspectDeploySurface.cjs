@@ -4,8 +4,14 @@ const net = require('node:net');
 const path = require('node:path');
 
 const SECRET_NAMES = [
-  'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'SENDGRID_API_KEY', 'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  'ALGOLIA_APP_ID', 'ALGOLIA_ADMIN_KEY', 'ALGOLIA_SEARCH_KEY', 'UNSUBSCRIBE_SIGNING_KEY',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'SENDGRID_API_KEY',
+  'SENDGRID_WEBHOOK_PUBLIC_KEY',
+  'ALGOLIA_APP_ID',
+  'ALGOLIA_ADMIN_KEY',
+  'ALGOLIA_SEARCH_KEY',
+  'UNSUBSCRIBE_SIGNING_KEY',
 ];
 const secretsRead = new Set();
 const realEnv = process.env;
@@ -41,21 +47,35 @@ function kindOf(endpoint) {
   if (type.startsWith('google.cloud.firestore.document.v1.')) {
     return `firestore:${type.split('.').pop()}:${endpoint.eventTrigger.eventFilterPathPatterns?.document ?? ''}`;
   }
-  if (type === 'google.cloud.pubsub.topic.v1.messagePublished') return `pubsub:${endpoint.eventTrigger.eventFilters.topic}`;
+  if (type === 'google.cloud.pubsub.topic.v1.messagePublished')
+    return `pubsub:${endpoint.eventTrigger.eventFilters.topic}`;
   if (type.startsWith('providers/firebase.auth/eventTypes/')) return `auth:${type.split('/').pop()}`;
   return type;
 }
 
-const loadedSdks = ['twilio', 'algoliasearch', '@sendgrid/mail', '@sendgrid/client', '@google-cloud/pubsub', 'pdfkit', 'archiver']
-  .filter((name) => Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)));
+const loadedSdks = [
+  'twilio',
+  'algoliasearch',
+  '@sendgrid/mail',
+  '@sendgrid/client',
+  '@google-cloud/pubsub',
+  'pdfkit',
+  'archiver',
+].filter((name) =>
+  Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)),
+);
 
 setTimeout(() => {
-  const exportsByKind = Object.fromEntries(Object.entries(surface).map(([name, fn]) => [name, kindOf(fn && fn.__endpoint)]));
-  process.stdout.write(JSON.stringify({
-    exports: exportsByKind,
-    firebaseApps: getApps().length,
-    secretsRead: [...secretsRead],
-    connections,
-    loadedSdks,
-  }));
+  const exportsByKind = Object.fromEntries(
+    Object.entries(surface).map(([name, fn]) => [name, kindOf(fn && fn.__endpoint)]),
+  );
+  process.stdout.write(
+    JSON.stringify({
+      exports: exportsByKind,
+      firebaseApps: getApps().length,
+      secretsRead: [...secretsRead],
+      connections,
+      loadedSdks,
+    }),
+  );
 }, 200);

@@ -41,7 +41,9 @@ export function issuerOf(stack: string): { origin: Origin; site: string } | unde
   for (const line of stack.split('\n').slice(1)) {
     const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):\d+\)?\s*$/.exec(line);
     if (!match) continue;
-    const file = relative(FUNCTIONS_DIR, match[1]!.replace(/^file:\/\//, '')).split(sep).join('/');
+    const file = relative(FUNCTIONS_DIR, match[1]!.replace(/^file:\/\//, ''))
+      .split(sep)
+      .join('/');
     if (file.startsWith('..') || file.includes('node_modules/')) continue;
     if (PASS_THROUGH.some((p) => file.startsWith(p))) continue;
     frames.push(`${file}:${match[2]}`);
@@ -77,12 +79,21 @@ observeQueries(({ collection, group, spec }) => {
 afterAll(() => {
   observeQueries(undefined);
   const file = JSON.parse(readFileSync(INDEX_FILE, 'utf8')) as IndexFile;
-  const results = [...recorded.values()].map((q) => ({ ...q, description: describeShape(q.shape), verdict: checkQuery(q.shape, file) }));
+  const results = [...recorded.values()].map((q) => ({
+    ...q,
+    description: describeShape(q.shape),
+    verdict: checkQuery(q.shape, file),
+  }));
   const dir = process.env.QUERY_SHAPES_DIR;
   if (dir) {
-    const testPath = relative(FUNCTIONS_DIR, expect.getState().testPath ?? 'unknown').split(sep).join('/');
+    const testPath = relative(FUNCTIONS_DIR, expect.getState().testPath ?? 'unknown')
+      .split(sep)
+      .join('/');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(resolve(dir, `${testPath.replace(/[/\\]/g, '__')}.json`), JSON.stringify({ testPath, queries: results }, null, 2));
+    writeFileSync(
+      resolve(dir, `${testPath.replace(/[/\\]/g, '__')}.json`),
+      JSON.stringify({ testPath, queries: results }, null, 2),
+    );
   }
   recorded.clear();
   const failures = results.filter((r) => r.origin === 'product' && !r.verdict.served);
@@ -97,5 +108,7 @@ afterAll(() => {
       ...(v.add.fieldOverrides ?? []).map((o) => `    add to (or replace in) "fieldOverrides": ${JSON.stringify(o)}`),
     ].join('\n');
   });
-  throw new Error(`${failures.length} quer${failures.length === 1 ? 'y' : 'ies'} that Firestore cannot serve with firestore.indexes.json:\n${text.join('\n')}`);
+  throw new Error(
+    `${failures.length} quer${failures.length === 1 ? 'y' : 'ies'} that Firestore cannot serve with firestore.indexes.json:\n${text.join('\n')}`,
+  );
 });

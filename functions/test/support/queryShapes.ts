@@ -25,7 +25,11 @@ for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
 }
 for (const [description, { origin, sites, verdict }] of [...shapes].sort(([a], [b]) => a.localeCompare(b))) {
   const how = verdict.served ? verdict.by.join(' + ') : `NOT SERVED: ${verdict.reason}`;
-  console.log(`${verdict.served ? 'ok  ' : 'FAIL'} ${origin === 'local' ? '[local run] ' : ''}${description}\n     ${[...sites].join(', ')}\n     ${how}`);
+  console.log(
+    `${verdict.served ? 'ok  ' : 'FAIL'} ${origin === 'local' ? '[local run] ' : ''}${description}\n     ${[...sites].join(', ')}\n     ${how}`,
+  );
 }
 const product = [...shapes.values()].filter((s) => s.origin === 'product');
-console.log(`\n${shapes.size} distinct query shapes (${product.length} from product code, ${shapes.size - product.length} from the local run); ${[...shapes.values()].filter((s) => !s.verdict.served).length} not served`);
+console.log(
+  `\n${shapes.size} distinct query shapes (${product.length} from product code, ${shapes.size - product.length} from the local run); ${[...shapes.values()].filter((s) => !s.verdict.served).length} not served`,
+);

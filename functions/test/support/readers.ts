@@ -4,7 +4,9 @@ import unzipper from 'unzipper';
 
 /** Reads exports back the way a recipient would: real parsers, not string matching on what we wrote. */
 export function parseCsv(bytes: Buffer): Array<Record<string, string>> {
-  return parse(bytes, { bom: true, columns: true, skip_empty_lines: false, relax_column_count: false }) as Array<Record<string, string>>;
+  return parse(bytes, { bom: true, columns: true, skip_empty_lines: false, relax_column_count: false }) as Array<
+    Record<string, string>
+  >;
 }
 
 /** The text as a reader extracts it, and the names of the embedded fonts (without the subset prefix pdfkit adds). */
@@ -19,7 +21,8 @@ export async function pdfText(bytes: Buffer): Promise<{ pages: number; text: str
     parts.push(content.items.map((item) => ('str' in item ? item.str : '')).join(' '));
   }
   // The font names are in the file itself: /BaseFont /ABCDEF+DejaVuSans.
-  for (const match of bytes.toString('latin1').matchAll(/\/BaseFont \/(?:[A-Z]{6}\+)?([A-Za-z0-9-]+)/g)) fonts.add(match[1]!);
+  for (const match of bytes.toString('latin1').matchAll(/\/BaseFont \/(?:[A-Z]{6}\+)?([A-Za-z0-9-]+)/g))
+    fonts.add(match[1]!);
   return { pages: doc.numPages, text: parts.join('\n'), fonts: [...fonts] };
 }
 

@@ -80,7 +80,10 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
   const lateness = prng(options.seed * 7919 + 1);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   // The schedule: sends and reads in time order, reads at random places among the sends.
-  const ops: Array<{ kind: 'send'; i: number } | { kind: 'read' }> = Array.from({ length: options.messages }, (_, i) => ({ kind: 'send' as const, i }));
+  const ops: Array<{ kind: 'send'; i: number } | { kind: 'read' }> = Array.from(
+    { length: options.messages },
+    (_, i) => ({ kind: 'send' as const, i }),
+  );
   for (let r = 0; r < options.reads; r++) ops.splice(1 + Math.floor(random() * ops.length), 0, { kind: 'read' });
 
   const readPositions = new Map<string, Date | null>();
@@ -125,7 +128,11 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
         work.push(clientRead(world.store, world.cid, reader, at).then(() => noteRead(reader, at)));
       } else {
         readsMade.callable++;
-        work.push(world.messaging.conversations.markRead(as(reader), { conversationId: world.cid }).then((r) => noteRead(reader, new Date(r.lastReadAt))));
+        work.push(
+          world.messaging.conversations
+            .markRead(as(reader), { conversationId: world.cid })
+            .then((r) => noteRead(reader, new Date(r.lastReadAt))),
+        );
       }
     }
     // Let the world move a little between two user actions, so sends, reads and triggers overlap.
@@ -138,11 +145,18 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
 
 /** What every member's count must be: messages by others created after the member's last read. */
 export async function expectedUnread(world: ScenarioWorld, result: ScenarioResult): Promise<Map<string, number>> {
-  const messages = (await world.store.getAll(result.messageIds.map((mid) => paths.message(world.cid, mid)))).map((s) => s.data!);
+  const messages = (await world.store.getAll(result.messageIds.map((mid) => paths.message(world.cid, mid)))).map(
+    (s) => s.data!,
+  );
   const expected = new Map<string, number>();
   for (const uid of world.members) {
     const readAt = result.readPositions.get(uid) ?? null;
-    expected.set(uid, messages.filter((m) => m.senderId !== uid && (readAt === null || (m.createdAt as Date).getTime() > readAt.getTime())).length);
+    expected.set(
+      uid,
+      messages.filter(
+        (m) => m.senderId !== uid && (readAt === null || (m.createdAt as Date).getTime() > readAt.getTime()),
+      ).length,
+    );
   }
   return expected;
 }
@@ -155,7 +169,11 @@ export async function actualUnread(world: ScenarioWorld): Promise<Map<string, nu
 /** The newest message of the conversation (system messages included), by createdAt then id, as the summary must hold. */
 export async function newestMessageId(world: ScenarioWorld): Promise<string> {
   const all = await world.store.query(paths.messages(world.cid));
-  const sorted = all.sort((a, b) => (a.data!.createdAt as Date).getTime() - (b.data!.createdAt as Date).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = all.sort(
+    (a, b) =>
+      (a.data!.createdAt as Date).getTime() - (b.data!.createdAt as Date).getTime() ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   return sorted.at(-1)!.id;
 }
 

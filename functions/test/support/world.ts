@@ -27,7 +27,14 @@ export type UserSeed = { uid: string } & Record<string, unknown>;
  * `VERIFIED_PHONE` where SMS matters).
  */
 export function userDefaults(uid: string) {
-  return { displayName: `User ${uid}`, kind: 'collector', email: `${uid}@example.com`, emailVerified: true, timeZone: 'UTC', locale: 'en' };
+  return {
+    displayName: `User ${uid}`,
+    kind: 'collector',
+    email: `${uid}@example.com`,
+    emailVerified: true,
+    timeZone: 'UTC',
+    locale: 'en',
+  };
 }
 
 /** A verified phone, for users who should be reachable by SMS. */
@@ -45,9 +52,26 @@ export async function seedUser(store: DocumentStore, user: string | UserSeed): P
  * A conversation in the shapes the messaging feature writes (the conversation and a member document each), for tests
  * that need one without going through createGroup: a group from three members up.
  */
-export async function seedConversation(store: DocumentStore, cid: string, memberIds: string[], extra: Record<string, unknown> = {}) {
-  await store.set(paths.conversation(cid), { type: memberIds.length > 2 ? 'group' : 'direct', title: `Conversation ${cid}`, memberIds, createdAt: new Date('2024-01-01T00:00:00Z'), ...extra });
-  for (const uid of memberIds) await store.set(paths.member(cid, uid), { uid, role: 'member', joinedAt: new Date('2024-01-01T00:00:00Z'), unreadCount: 0 });
+export async function seedConversation(
+  store: DocumentStore,
+  cid: string,
+  memberIds: string[],
+  extra: Record<string, unknown> = {},
+) {
+  await store.set(paths.conversation(cid), {
+    type: memberIds.length > 2 ? 'group' : 'direct',
+    title: `Conversation ${cid}`,
+    memberIds,
+    createdAt: new Date('2024-01-01T00:00:00Z'),
+    ...extra,
+  });
+  for (const uid of memberIds)
+    await store.set(paths.member(cid, uid), {
+      uid,
+      role: 'member',
+      joinedAt: new Date('2024-01-01T00:00:00Z'),
+      unreadCount: 0,
+    });
 }
 
 let messageSeq = 0;
@@ -66,8 +90,23 @@ export async function seedMessage(store: DocumentStore, cid: string, mid: string
 export const deviceToken = (deviceId: string) => `token-${deviceId}-${'x'.repeat(20)}`;
 
 /** A registered device (users/{uid}/devices/{deviceId}) as registerDevice writes it; returns its token. */
-export async function seedDevice(store: DocumentStore, uid: string, deviceId: string, at: Date, fields: Record<string, unknown> = {}): Promise<string> {
-  const device = { deviceId, token: deviceToken(deviceId), platform: 'ios', appVersion: '3.4.1', locale: 'en', lastSeenAt: at, createdAt: at, ...fields };
+export async function seedDevice(
+  store: DocumentStore,
+  uid: string,
+  deviceId: string,
+  at: Date,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
+  const device = {
+    deviceId,
+    token: deviceToken(deviceId),
+    platform: 'ios',
+    appVersion: '3.4.1',
+    locale: 'en',
+    lastSeenAt: at,
+    createdAt: at,
+    ...fields,
+  };
   await store.set(paths.device(uid, deviceId), device);
   return device.token;
 }
@@ -98,7 +137,11 @@ export interface WorldOptions<S extends DocumentStore, A extends Adapters> {
   install?: boolean;
 }
 
-export type WorldInfra<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>> = Omit<MemoryInfra, 'store' | keyof A> & A & { store: S };
+export type WorldInfra<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>> = Omit<
+  MemoryInfra,
+  'store' | keyof A
+> &
+  A & { store: S };
 
 export interface TestWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>> {
   /** The adapters: in-memory ones (concrete types, for assertions) except those the test replaced. */
@@ -121,7 +164,9 @@ export interface TestWorld<S extends DocumentStore = MemoryDocumentStore, A exte
  * The world without users, synchronously (for fixtures that are built outside an async context); `testWorld` is
  * this plus `users`.
  */
-export function bareWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>>(options: Omit<WorldOptions<S, A>, 'users'> = {}): TestWorld<S, A> {
+export function bareWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>>(
+  options: Omit<WorldOptions<S, A>, 'users'> = {},
+): TestWorld<S, A> {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const memory = memoryInfra({ ...(options.now === undefined ? {} : { now: options.now }), settings });
   const wired: Infra = { ...memory, ...(options.adapters ?? {}), ...(options.store ? { store: options.store } : {}) };
@@ -143,14 +188,19 @@ export function bareWorld<S extends DocumentStore = MemoryDocumentStore, A exten
     async addUsers(users: ReadonlyArray<string | UserSeed>) {
       for (const user of users) await seedUser(store, user);
     },
-    addConversation: (cid: string, memberIds: string[], extra: Record<string, unknown> = {}) => seedConversation(store, cid, memberIds, extra),
+    addConversation: (cid: string, memberIds: string[], extra: Record<string, unknown> = {}) =>
+      seedConversation(store, cid, memberIds, extra),
     addMessage: (cid: string, mid: string, message: Record<string, unknown>) => seedMessage(store, cid, mid, message),
-    addDevice: (uid: string, deviceId: string, fields: Record<string, unknown> = {}) => seedDevice(store, uid, deviceId, clock.now(), fields),
+    addDevice: (uid: string, deviceId: string, fields: Record<string, unknown> = {}) =>
+      seedDevice(store, uid, deviceId, clock.now(), fields),
   };
 }
 
 /** The one world builder: services from the composition root over the in-memory adapters, with `users` seeded. */
-export async function testWorld<S extends DocumentStore = MemoryDocumentStore, A extends Adapters = Record<never, never>>(options: WorldOptions<S, A> = {}): Promise<TestWorld<S, A>> {
+export async function testWorld<
+  S extends DocumentStore = MemoryDocumentStore,
+  A extends Adapters = Record<never, never>,
+>(options: WorldOptions<S, A> = {}): Promise<TestWorld<S, A>> {
   const world = bareWorld<S, A>(options);
   await world.addUsers(options.users ?? []);
   return world;
@@ -163,7 +213,11 @@ function connectTopics(services: Services, publisher: MemoryInfra['publisher'], 
     const handler = handlers[topic];
     if (!handler) throw new Error(`no consumer for topic ${topic}`);
     publisher.subscribe(topic, (message) =>
-      handler(message.data, { messageId: message.id, attributes: message.attributes, publishedAt: services.infra.clock.now().toISOString() }),
+      handler(message.data, {
+        messageId: message.id,
+        attributes: message.attributes,
+        publishedAt: services.infra.clock.now().toISOString(),
+      }),
     );
   }
 }

@@ -28,12 +28,19 @@ describe('requireSecret', () => {
 });
 
 describe('readSettings (every param, one set of defaults)', () => {
-  const unset = () => { for (const name of Object.keys(params)) vi.stubEnv(name, undefined); };
+  const unset = () => {
+    for (const name of Object.keys(params)) vi.stubEnv(name, undefined);
+  };
 
   it('gives the defaults where the environment sets nothing (outside the Functions runtime .value() would give 0 and "")', () => {
     unset();
     expect(readSettings()).toEqual(DEFAULT_SETTINGS);
-    expect(DEFAULT_SETTINGS.notifications).toMatchObject({ criticalCommissionUsd: 2000, smsDailyLimit: 10, emailDailyLimit: 50, inAppDailyLimit: 500 });
+    expect(DEFAULT_SETTINGS.notifications).toMatchObject({
+      criticalCommissionUsd: 2000,
+      smsDailyLimit: 10,
+      emailDailyLimit: 50,
+      inAppDailyLimit: 500,
+    });
   });
 
   it('reads each set param, ints as numbers', () => {
@@ -50,7 +57,7 @@ describe('readSettings (every param, one set of defaults)', () => {
     expect(settings.twilio.messagingServiceSid).toBe('MG123');
   });
 
-  it('WEB_APP_URL is one value, without trailing slash, for the pipeline\'s email links and channel delivery\'s web push links', () => {
+  it("WEB_APP_URL is one value, without trailing slash, for the pipeline's email links and channel delivery's web push links", () => {
     unset();
     vi.stubEnv('WEB_APP_URL', 'https://shop.example//');
     const settings = readSettings();

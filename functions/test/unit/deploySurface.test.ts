@@ -85,7 +85,8 @@ describe('deploy surface (lib/index.js)', () => {
   let seen: Inspection;
 
   beforeAll(() => {
-    if (!existsSync(LIB)) throw new Error('lib/index.js is missing: `npm test` builds it first (or run `npm run build`)');
+    if (!existsSync(LIB))
+      throw new Error('lib/index.js is missing: `npm test` builds it first (or run `npm run build`)');
     seen = JSON.parse(execFileSync(process.execPath, [INSPECT, LIB], { encoding: 'utf8' })) as Inspection;
   });
 

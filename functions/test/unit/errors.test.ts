@@ -16,7 +16,9 @@ describe('errorText', () => {
   });
 
   it('gives the message of an error-like object (an SDK rejecting with a plain object)', () => {
-    expect(errorText({ status: 400, code: 21211, message: "The 'To' number is not valid" })).toBe("The 'To' number is not valid");
+    expect(errorText({ status: 400, code: 21211, message: "The 'To' number is not valid" })).toBe(
+      "The 'To' number is not valid",
+    );
     expect(errorText({ code: 'messaging/internal-error', message: 42 })).toBe('[object Object]');
   });
 

@@ -13,7 +13,9 @@ import { collapseId } from '../../src/domain/delivery/pushMessage.js';
 describe('hashedId', () => {
   it('keeps ids already stored, at every call site', () => {
     expect(eventIdFor('order-42:confirmed')).toBe('evt_9e8f4d260480fe8d477fff645410dbd2');
-    expect(recipientPaths.group('u_ana', 'auction.outbid:a_1')).toBe('users/u_ana/notificationGroups/da12617f67d85f5f07ec7f20');
+    expect(recipientPaths.group('u_ana', 'auction.outbid:a_1')).toBe(
+      'users/u_ana/notificationGroups/da12617f67d85f5f07ec7f20',
+    );
     expect(numberLimitPath('+14155550100')).toBe('phoneVerificationNumbers/28a75e324f944f7bfd76d695853c90b288ca8f63');
     expect(moderationItemId('c_1', 'm_1')).toBe('ecd32669e8b03bcacf01555260a68034');
     expect(collapseId('x'.repeat(80))).toBe('d929cdeea7e6a0f46b59448d36a6fd491df8647cf292040508162ee5f6435ab8');

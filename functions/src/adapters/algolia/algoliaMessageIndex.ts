@@ -1,5 +1,11 @@
 import type { Algoliasearch } from 'algoliasearch';
-import type { MessageIndex, MessageIndexSettings, MessageRecord, MessageSearchQuery, MessageSearchResult } from '../../ports.js';
+import type {
+  MessageIndex,
+  MessageIndexSettings,
+  MessageRecord,
+  MessageSearchQuery,
+  MessageSearchResult,
+} from '../../ports.js';
 import { buildSearchFilters } from '../../domain/search/record.js';
 
 export interface AlgoliaHost {
@@ -45,7 +51,12 @@ export class AlgoliaMessageIndex implements MessageIndex {
     return this.client;
   }
 
-  private async batch(requests: Array<{ action: 'addObject' | 'deleteObject' | 'partialUpdateObjectNoCreate'; body: Record<string, unknown> }>) {
+  private async batch(
+    requests: Array<{
+      action: 'addObject' | 'deleteObject' | 'partialUpdateObjectNoCreate';
+      body: Record<string, unknown>;
+    }>,
+  ) {
     const { client, indexName } = await this.connect();
     for (let i = 0; i < requests.length; i += BATCH) {
       await client.batch({ indexName, batchWriteParams: { requests: requests.slice(i, i + BATCH) } });
@@ -88,7 +99,11 @@ export class AlgoliaMessageIndex implements MessageIndex {
     const { client, indexName, appId, searchKey } = await this.connect();
     const apiKey = client.generateSecuredApiKey({
       parentApiKey: searchKey,
-      restrictions: { filters: restrictions.filters, validUntil: Math.floor(restrictions.validUntil.getTime() / 1000), restrictIndices: [indexName] },
+      restrictions: {
+        filters: restrictions.filters,
+        validUntil: Math.floor(restrictions.validUntil.getTime() / 1000),
+        restrictIndices: [indexName],
+      },
     });
     return { apiKey, appId, indexName };
   }
@@ -96,6 +111,17 @@ export class AlgoliaMessageIndex implements MessageIndex {
 
 /** Algolia adds _highlightResult and friends; keep only the record's own attributes. */
 function pickRecord(hit: Record<string, unknown>): MessageRecord {
-  const keys: Array<keyof MessageRecord> = ['objectID', 'conversationId', 'senderId', 'senderName', 'type', 'text', 'createdAt', 'attachmentKinds', 'attachmentNames', 'visibleTo'];
+  const keys: Array<keyof MessageRecord> = [
+    'objectID',
+    'conversationId',
+    'senderId',
+    'senderName',
+    'type',
+    'text',
+    'createdAt',
+    'attachmentKinds',
+    'attachmentNames',
+    'visibleTo',
+  ];
   return Object.fromEntries(keys.filter((k) => k in hit).map((k) => [k, hit[k]])) as unknown as MessageRecord;
 }

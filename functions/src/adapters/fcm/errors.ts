@@ -23,7 +23,10 @@ const TARGET_RATE_CODES = new Set([
 ]);
 
 /** The token will never work again (app uninstalled, token rotated or malformed): the device is forgotten at once. */
-const DEAD_TOKEN_CODES = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token']);
+const DEAD_TOKEN_CODES = new Set([
+  'messaging/registration-token-not-registered',
+  'messaging/invalid-registration-token',
+]);
 
 /** firebase-admin's FirebaseMessagingError (code on `errorInfo` or `code`) → ProviderError. */
 export function fcmError(error: unknown): ProviderError {

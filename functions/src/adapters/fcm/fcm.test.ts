@@ -13,11 +13,14 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
   let app: App;
   beforeAll(async () => {
     await server.start();
-    app = initializeApp({
-      projectId: FCM_PROJECT,
-      credential: { getAccessToken: async () => ({ access_token: 'test-access-token', expires_in: 3600 }) },
-      httpAgent: new LoopbackAgent(server.port),
-    }, 'fcm-provider-test');
+    app = initializeApp(
+      {
+        projectId: FCM_PROJECT,
+        credential: { getAccessToken: async () => ({ access_token: 'test-access-token', expires_in: 3600 }) },
+        httpAgent: new LoopbackAgent(server.port),
+      },
+      'fcm-provider-test',
+    );
   });
   afterAll(async () => {
     await deleteApp(app);
@@ -26,15 +29,30 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
 
   it('sends one v1 request per token with the platform blocks; a dead token comes back permanent and unreachable', async () => {
     unregistered.add('dead-token-aaaaaaaaaaaaaaaaaaaa');
-    const j = job('push', { type: 'auction.outbid', groupKey: 'auction:a1:outbid', data: { deepLink: '/auctions/a1', auctionId: 'a1' } });
+    const j = job('push', {
+      type: 'auction.outbid',
+      groupKey: 'auction:a1:outbid',
+      data: { deepLink: '/auctions/a1', auctionId: 'a1' },
+    });
     const { push } = fcmProvider(() => app);
     const results = await push.send([
       buildPushMessage(j, 'live-token-aaaaaaaaaaaaaaaaaaaa', { badge: 3, webAppUrl: 'https://craft.example' }),
       buildPushMessage(j, 'dead-token-aaaaaaaaaaaaaaaaaaaa', { badge: 3, webAppUrl: 'https://craft.example' }),
     ]);
-    expect(results[0]).toEqual({ token: 'live-token-aaaaaaaaaaaaaaaaaaaa', ok: true, messageId: `projects/${FCM_PROJECT}/messages/1` });
+    expect(results[0]).toEqual({
+      token: 'live-token-aaaaaaaaaaaaaaaaaaaa',
+      ok: true,
+      messageId: `projects/${FCM_PROJECT}/messages/1`,
+    });
     expect(results[1]).toMatchObject({
-      token: 'dead-token-aaaaaaaaaaaaaaaaaaaa', ok: false, error: { provider: 'fcm', code: 'messaging/registration-token-not-registered', transient: false, recipient: 'unreachable' },
+      token: 'dead-token-aaaaaaaaaaaaaaaaaaaa',
+      ok: false,
+      error: {
+        provider: 'fcm',
+        code: 'messaging/registration-token-not-registered',
+        transient: false,
+        recipient: 'unreachable',
+      },
     });
 
     const live = server.requests.find((r) => r.raw.includes('live-token'))!;
@@ -43,20 +61,35 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
     const { message } = JSON.parse(live.raw);
     expect(message.token).toBe('live-token-aaaaaaaaaaaaaaaaaaaa');
     expect(message.notification).toEqual({ title: 'Your order shipped', body: 'Walnut bowl is on its way' });
-    expect(message.android).toEqual({ priority: 'high', collapse_key: 'auction:a1:outbid', notification: { channel_id: 'commerce_alerts', tag: 'auction:a1:outbid' } });
+    expect(message.android).toEqual({
+      priority: 'high',
+      collapse_key: 'auction:a1:outbid',
+      notification: { channel_id: 'commerce_alerts', tag: 'auction:a1:outbid' },
+    });
     expect(message.apns).toEqual({
       headers: { 'apns-collapse-id': 'auction:a1:outbid', 'apns-priority': '10' },
       payload: { aps: { sound: 'default', badge: 3, 'thread-id': 'auction:a1:outbid' } },
     });
     // firebase-admin sends webpush options in lowerCamel, which FCM's proto3 JSON accepts.
-    expect(message.webpush).toEqual({ headers: { Urgency: 'high' }, fcmOptions: { link: 'https://craft.example/auctions/a1' } });
-    expect(message.data).toMatchObject({ deepLink: '/auctions/a1', auctionId: 'a1', notificationId: 'n1', type: 'auction.outbid', deliveryId: j.deliveryId });
+    expect(message.webpush).toEqual({
+      headers: { Urgency: 'high' },
+      fcmOptions: { link: 'https://craft.example/auctions/a1' },
+    });
+    expect(message.data).toMatchObject({
+      deepLink: '/auctions/a1',
+      auctionId: 'a1',
+      notificationId: 'n1',
+      type: 'auction.outbid',
+      deliveryId: j.deliveryId,
+    });
   });
 
   // (firebase-admin itself retries 503s with its own backoff before answering; a 500 comes straight back.)
   it('reports an FCM internal error (500) as transient', async () => {
     server.script.push({ status: 500, body: fcmErrorBody(500, 'INTERNAL', 'INTERNAL', 'Internal error encountered.') });
-    const [result] = await fcmProvider(() => app).push.send([buildPushMessage(job('push'), 'another-token-aaaaaaaaaaaaaaa', { badge: 0, webAppUrl: 'https://craft.example' })]);
+    const [result] = await fcmProvider(() => app).push.send([
+      buildPushMessage(job('push'), 'another-token-aaaaaaaaaaaaaaa', { badge: 0, webAppUrl: 'https://craft.example' }),
+    ]);
     expect(result).toMatchObject({ ok: false, error: { transient: true, throttle: undefined, recipient: undefined } });
   });
 });
@@ -67,17 +100,41 @@ describe('FCM error codes in delivery terms', () => {
     return { transient, throttle, recipient };
   };
 
-  it('rate codes are one device\'s or topic\'s limit: transient, throttle target (never the provider\'s breaker)', () => {
-    for (const code of ['messaging/message-rate-exceeded', 'messaging/device-message-rate-exceeded', 'messaging/topics-message-rate-exceeded', 'messaging/quota-exceeded']) {
+  it("rate codes are one device's or topic's limit: transient, throttle target (never the provider's breaker)", () => {
+    for (const code of [
+      'messaging/message-rate-exceeded',
+      'messaging/device-message-rate-exceeded',
+      'messaging/topics-message-rate-exceeded',
+      'messaging/quota-exceeded',
+    ]) {
       expect(classify(code), code).toEqual({ transient: true, throttle: 'target', recipient: undefined });
     }
   });
 
   it('dead tokens are permanent and unreachable; a bad payload is permanent only; outages are transient', () => {
-    expect(classify('messaging/registration-token-not-registered')).toEqual({ transient: false, throttle: undefined, recipient: 'unreachable' });
-    expect(classify('messaging/invalid-registration-token')).toEqual({ transient: false, throttle: undefined, recipient: 'unreachable' });
-    expect(classify('messaging/invalid-argument')).toEqual({ transient: false, throttle: undefined, recipient: undefined });
-    expect(classify('messaging/server-unavailable')).toEqual({ transient: true, throttle: undefined, recipient: undefined });
-    expect(fcmError({ code: 'app/network-timeout', message: 'timeout' })).toMatchObject({ transient: true, code: 'app/network-timeout' });
+    expect(classify('messaging/registration-token-not-registered')).toEqual({
+      transient: false,
+      throttle: undefined,
+      recipient: 'unreachable',
+    });
+    expect(classify('messaging/invalid-registration-token')).toEqual({
+      transient: false,
+      throttle: undefined,
+      recipient: 'unreachable',
+    });
+    expect(classify('messaging/invalid-argument')).toEqual({
+      transient: false,
+      throttle: undefined,
+      recipient: undefined,
+    });
+    expect(classify('messaging/server-unavailable')).toEqual({
+      transient: true,
+      throttle: undefined,
+      recipient: undefined,
+    });
+    expect(fcmError({ code: 'app/network-timeout', message: 'timeout' })).toMatchObject({
+      transient: true,
+      code: 'app/network-timeout',
+    });
   });
 });

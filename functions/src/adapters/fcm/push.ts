@@ -15,7 +15,9 @@ export class FcmPushSender implements PushSender {
     const results = await Promise.allSettled(messages.map((message) => messaging.send(message)));
     return results.map((result, i): PushResult => {
       const token = messages[i]!.token;
-      return result.status === 'fulfilled' ? { token, ok: true, messageId: result.value } : { token, ok: false, error: fcmError(result.reason) };
+      return result.status === 'fulfilled'
+        ? { token, ok: true, messageId: result.value }
+        : { token, ok: false, error: fcmError(result.reason) };
     });
   }
 }

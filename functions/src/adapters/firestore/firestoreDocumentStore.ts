@@ -8,14 +8,7 @@ import type {
 } from '@google-cloud/firestore';
 import { FieldValue, Timestamp } from '@google-cloud/firestore';
 import { AlreadyExistsError, AppError, DocNotFoundError, errorText, invalidArgument } from '../../domain/errors.js';
-import type {
-  DocData,
-  DocSnapshot,
-  DocumentStore,
-  QuerySpec,
-  Transaction,
-  WriteOp,
-} from '../../ports.js';
+import type { DocData, DocSnapshot, DocumentStore, QuerySpec, Transaction, WriteOp } from '../../ports.js';
 import { isFieldOp } from '../../ports.js';
 import { checkQuery } from '../documentRules.js';
 
@@ -50,12 +43,20 @@ export class FirestoreDocumentStore implements DocumentStore {
 
   async query(collectionPath: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
     checkQuery(spec);
-    return runQuery(refusing(() => buildQuery(this.db.collection(collectionPath), spec)), spec, (q) => q.get());
+    return runQuery(
+      refusing(() => buildQuery(this.db.collection(collectionPath), spec)),
+      spec,
+      (q) => q.get(),
+    );
   }
 
   async queryGroup(collectionId: string, spec: QuerySpec = {}): Promise<DocSnapshot[]> {
     checkQuery(spec);
-    return runQuery(refusing(() => buildQuery(this.db.collectionGroup(collectionId), spec)), spec, (q) => q.get());
+    return runQuery(
+      refusing(() => buildQuery(this.db.collectionGroup(collectionId), spec)),
+      spec,
+      (q) => q.get(),
+    );
   }
 
   async create(path: string, data: DocData): Promise<boolean> {
@@ -237,7 +238,9 @@ class FirestoreTransaction implements Transaction {
   }
 
   set(path: string, data: DocData, options?: { merge?: boolean }): void {
-    refusing(() => this.t.set(this.db.doc(path), toFirestore(data) as DocumentData, { merge: options?.merge ?? false }));
+    refusing(() =>
+      this.t.set(this.db.doc(path), toFirestore(data) as DocumentData, { merge: options?.merge ?? false }),
+    );
     this.ops.push({ kind: 'set', path, data });
   }
 
@@ -266,7 +269,11 @@ function refusing<T>(build: () => T): T {
 }
 
 /** `limit: 0` reads nothing (the SDK would drop a zero limit and read everything); the server's refusals map too. */
-async function runQuery(query: Query, spec: QuerySpec, get: (q: Query) => Promise<QuerySnapshot>): Promise<DocSnapshot[]> {
+async function runQuery(
+  query: Query,
+  spec: QuerySpec,
+  get: (q: Query) => Promise<QuerySnapshot>,
+): Promise<DocSnapshot[]> {
   if (spec.limit === 0) return [];
   try {
     return (await get(query)).docs.map(toSnapshot);
@@ -311,7 +318,11 @@ export function toFirestore(value: unknown): unknown {
   if (value instanceof Date) return Timestamp.fromDate(value);
   if (Array.isArray(value)) return value.map(toFirestore);
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toFirestore(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, toFirestore(v)]),
+    );
   }
   return value;
 }
@@ -327,20 +338,28 @@ export function fromFirestore(value: unknown): unknown {
 }
 
 function grpcCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number' ? error.code : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number'
+    ? error.code
+    : undefined;
 }
 
 function mapReadError(error: unknown): unknown {
-  return grpcCode(error) === GRPC_INVALID_ARGUMENT ? invalidArgument(`Firestore refuses this: ${errorText(error)}`) : error;
+  return grpcCode(error) === GRPC_INVALID_ARGUMENT
+    ? invalidArgument(`Firestore refuses this: ${errorText(error)}`)
+    : error;
 }
 
 function mapWriteError(error: unknown, ops: readonly WriteOp[], attempts?: number): unknown {
   const code = grpcCode(error);
   if (code === GRPC_INVALID_ARGUMENT) return mapReadError(error);
   if (code === GRPC_ABORTED && attempts !== undefined) {
-    return new AppError('unavailable', `transaction gave up after ${attempts} attempts under contention: ${errorText(error)}`);
+    return new AppError(
+      'unavailable',
+      `transaction gave up after ${attempts} attempts under contention: ${errorText(error)}`,
+    );
   }
-  if (code === GRPC_ALREADY_EXISTS) return new AlreadyExistsError(ops.find((op) => op.kind === 'create')?.path ?? 'unknown');
+  if (code === GRPC_ALREADY_EXISTS)
+    return new AlreadyExistsError(ops.find((op) => op.kind === 'create')?.path ?? 'unknown');
   if (code === GRPC_NOT_FOUND) return new DocNotFoundError(ops.find((op) => op.kind === 'update')?.path ?? 'unknown');
   return error;
 }

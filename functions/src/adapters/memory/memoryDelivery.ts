@@ -1,5 +1,15 @@
 import type {
-  DeliveryInfra, DeliverySettings, EmailMessage, EmailSender, PushMessage, PushResult, PushSender, SmsMessage, SmsReceipt, SmsSender, SmsVerifier,
+  DeliveryInfra,
+  DeliverySettings,
+  EmailMessage,
+  EmailSender,
+  PushMessage,
+  PushResult,
+  PushSender,
+  SmsMessage,
+  SmsReceipt,
+  SmsSender,
+  SmsVerifier,
 } from '../../ports.js';
 import type { ProviderError } from '../../domain/delivery/providerError.js';
 import { fcmError } from '../fcm/errors.js';
@@ -21,7 +31,14 @@ export class MemoryPushSender implements PushSender {
     return messages.map((message) => {
       if (this.deadTokens.has(message.token)) {
         // As FCM answers it, classified by FCM's own folder (a dead token: the device is forgotten).
-        return { token: message.token, ok: false, error: fcmError({ code: 'messaging/registration-token-not-registered', message: 'Requested entity was not found.' }) };
+        return {
+          token: message.token,
+          ok: false,
+          error: fcmError({
+            code: 'messaging/registration-token-not-registered',
+            message: 'Requested entity was not found.',
+          }),
+        };
       }
       const error = this.fail?.(message);
       if (error) return { token: message.token, ok: false, error: error as ProviderError };
@@ -83,13 +100,26 @@ export class MemorySmsVerifier implements SmsVerifier {
 export const memoryWebhookSecrets = () => ({ twilioAuthToken: 'local-twilio-auth-token', sendgridPublicKey: '' });
 
 /** The plain settings come from the composition root (src/config.ts defaults); the secrets are the sandbox's own. */
-export const memoryDeliverySettings = (values: { publicBaseUrl: string; webAppUrl: string; fromEmail: string }): DeliverySettings => ({
+export const memoryDeliverySettings = (values: {
+  publicBaseUrl: string;
+  webAppUrl: string;
+  fromEmail: string;
+}): DeliverySettings => ({
   publicBaseUrl: () => values.publicBaseUrl,
   webAppUrl: () => values.webAppUrl,
   fromEmail: () => values.fromEmail,
   unsubscribeKey: () => 'local-unsubscribe-signing-key',
   // Real backoff shape, millisecond delays: tests and the local run do not wait.
-  resilience: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000, timeoutMs: 2_000, breakerThreshold: 5, halfOpenAfterMs: 50, giveUpAfterAttempts: 9 },
+  resilience: {
+    maxAttempts: 3,
+    initialDelayMs: 1,
+    maxDelayMs: 5,
+    maxRetryAfterMs: 1_000,
+    timeoutMs: 2_000,
+    breakerThreshold: 5,
+    halfOpenAfterMs: 50,
+    giveUpAfterAttempts: 9,
+  },
 });
 
 export function memoryDelivery(values: Parameters<typeof memoryDeliverySettings>[0]) {

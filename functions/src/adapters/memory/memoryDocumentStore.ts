@@ -1,13 +1,5 @@
 import { AlreadyExistsError, AppError, DocNotFoundError, invalidArgument } from '../../domain/errors.js';
-import type {
-  DocData,
-  DocSnapshot,
-  DocumentStore,
-  QuerySpec,
-  Transaction,
-  WhereOp,
-  WriteOp,
-} from '../../ports.js';
+import type { DocData, DocSnapshot, DocumentStore, QuerySpec, Transaction, WhereOp, WriteOp } from '../../ports.js';
 import { isFieldOp } from '../../ports.js';
 import { checkQuery } from '../documentRules.js';
 
@@ -159,7 +151,11 @@ export class MemoryDocumentStore implements DocumentStore {
       } catch (error) {
         if (!(error instanceof ContentionError)) throw error;
         // As the Firestore adapter reports contention that outlasts its attempts.
-        if (attempt >= MAX_ATTEMPTS) throw new AppError('unavailable', `transaction gave up after ${attempt} attempts under contention on ${error.message}`);
+        if (attempt >= MAX_ATTEMPTS)
+          throw new AppError(
+            'unavailable',
+            `transaction gave up after ${attempt} attempts under contention on ${error.message}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt));
       }
     }
@@ -167,7 +163,9 @@ export class MemoryDocumentStore implements DocumentStore {
 
   /** Every document, for tests and the local run's output. */
   dump(): Record<string, DocData> {
-    return Object.fromEntries([...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, copyData(s.stored!.data)]));
+    return Object.fromEntries(
+      [...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, copyData(s.stored!.data)]),
+    );
   }
 
   // ── internals shared with MemoryTransaction ──
@@ -213,11 +211,14 @@ export class MemoryDocumentStore implements DocumentStore {
       }
       for (const slot of slots) consider(slot);
     } else {
-      for (const collection of this.groups.get(scope) ?? []) for (const slot of this.slotsOf(collection)) consider(slot);
+      for (const collection of this.groups.get(scope) ?? [])
+        for (const slot of this.slotsOf(collection)) consider(slot);
     }
     // Ties go by document path, segment by segment (Firestore's __name__ order), in the last order's direction.
     const tieDirection = order.at(-1)?.direction === 'desc' ? -1 : 1;
-    const tie = group ? (a: Row, b: Row) => comparePaths(a.path, b.path) : (a: Row, b: Row) => compareStrings(a.id, b.id);
+    const tie = group
+      ? (a: Row, b: Row) => comparePaths(a.path, b.path)
+      : (a: Row, b: Row) => compareStrings(a.id, b.id);
     return firstInOrder(rows, (a, b) => compareKeys(a.keys, b.keys, directions) || tieDirection * tie(a, b), limit);
   }
 
@@ -238,7 +239,8 @@ export class MemoryDocumentStore implements DocumentStore {
   apply(ops: readonly WriteOp[], checked = false): void {
     const next = new Map<string, Stored | undefined>();
     const current = (path: string) => (next.has(path) ? next.get(path) : this.docs.get(path)?.stored);
-    const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) => (checked ? op.data : checkedData(op.data, mode));
+    const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) =>
+      checked ? op.data : checkedData(op.data, mode);
     for (const op of ops) {
       const existing = current(op.path);
       const version = ++this.version;
@@ -419,7 +421,8 @@ function normalPath(raw: string, documents: boolean): string {
     path = parts.join('/');
   }
   // A document path has an even number of segments, so an odd number of slashes.
-  if (documents !== (slashes % 2 === 1)) throw invalidArgument(`not a ${documents ? 'document' : 'collection'} path: ${raw}`);
+  if (documents !== (slashes % 2 === 1))
+    throw invalidArgument(`not a ${documents ? 'document' : 'collection'} path: ${raw}`);
   return path;
 }
 
@@ -487,7 +490,13 @@ function copyValue(value: unknown): unknown {
 }
 
 function isPlainObject(value: unknown): value is DocData {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !isFieldOp(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !isFieldOp(value)
+  );
 }
 
 /** A shallow copy of a stored map, to write into: what it holds is shared with the stored version, never mutated. */
@@ -599,13 +608,16 @@ function checkedData(data: DocData, mode: WriteMode): DocData {
     const value = data[key];
     if (value === undefined) continue;
     if (mode === 'update' && key.split('.').some((part) => part === '')) refuse(`"${key}" is not a valid field path`);
-    out[key] = isScalar(value) ? value : checkedValue(value, { mode, field: key, topLevel: true, inArray: false, directlyInArray: false });
+    out[key] = isScalar(value)
+      ? value
+      : checkedValue(value, { mode, field: key, topLevel: true, inArray: false, directlyInArray: false });
   }
   if (mode === 'update') {
     const keys = Object.keys(out).sort();
     if (keys.length === 0) refuse('an update needs at least one field');
     for (let i = 1; i < keys.length; i++) {
-      if (keys[i]!.startsWith(`${keys[i - 1]}.`)) refuse(`field "${keys[i - 1]}" is written twice (also as "${keys[i]}")`);
+      if (keys[i]!.startsWith(`${keys[i - 1]}.`))
+        refuse(`field "${keys[i - 1]}" is written twice (also as "${keys[i]}")`);
     }
   }
   return out;
@@ -626,7 +638,8 @@ interface ValueContext {
 
 function checkedValue(value: unknown, at: ValueContext): unknown {
   if (value === undefined) refuse(`undefined is not a Firestore value (in "${at.field}")`);
-  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string')
+    return value;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) refuse(`invalid Date (in "${at.field}")`);
     return new Date(value.getTime());
@@ -646,7 +659,12 @@ function checkedValue(value: unknown, at: ValueContext): unknown {
       case 'arrayUnion':
       case 'arrayRemove':
         if (value.values.length === 0) refuse(`${value.__fieldOp}() needs at least one value (in "${at.field}")`);
-        return { ...value, values: value.values.map((v) => checkedValue(v, { ...at, topLevel: false, inArray: true, directlyInArray: true })) };
+        return {
+          ...value,
+          values: value.values.map((v) =>
+            checkedValue(v, { ...at, topLevel: false, inArray: true, directlyInArray: true }),
+          ),
+        };
     }
   }
   if (Array.isArray(value)) {
@@ -659,7 +677,9 @@ function checkedValue(value: unknown, at: ValueContext): unknown {
     for (const k of Object.keys(value)) {
       const v = value[k];
       if (v === undefined) continue;
-      out[k] = isScalar(v) ? v : checkedValue(v, { ...at, field: `${at.field}.${k}`, topLevel: false, directlyInArray: false });
+      out[k] = isScalar(v)
+        ? v
+        : checkedValue(v, { ...at, field: `${at.field}.${k}`, topLevel: false, directlyInArray: false });
     }
     return out;
   }
@@ -706,7 +726,11 @@ function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function compareLists(a: readonly unknown[], b: readonly unknown[], compare: (x: unknown, y: unknown) => number): number {
+function compareLists(
+  a: readonly unknown[],
+  b: readonly unknown[],
+  compare: (x: unknown, y: unknown) => number,
+): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const c = compare(a[i], b[i]);
     if (c !== 0) return c;
@@ -766,7 +790,8 @@ function withImplicitOrder(spec: QuerySpec): ReadonlyArray<{ field: string; dire
   const explicit = spec.orderBy ?? [];
   const inequalities = new Set<string>();
   for (const [field, op] of spec.where ?? []) {
-    if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '!=' || op === 'not-in') inequalities.add(field);
+    if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '!=' || op === 'not-in')
+      inequalities.add(field);
   }
   const direction = explicit.at(-1)?.direction ?? 'asc';
   const implicit = [...inequalities].filter((field) => !explicit.some((o) => o.field === field)).sort(compareStrings);
@@ -779,7 +804,10 @@ const isNullish = (v: unknown) => v === null || (typeof v === 'number' && Number
 function matches(actual: unknown, op: WhereOp, expected: unknown): boolean {
   const list = (v: unknown) => (Array.isArray(v) ? v : []);
   const range = (test: (c: number) => boolean) =>
-    actual !== undefined && !isNullish(actual) && typeRank(actual) === typeRank(expected) && test(compareValues(actual, expected));
+    actual !== undefined &&
+    !isNullish(actual) &&
+    typeRank(actual) === typeRank(expected) &&
+    test(compareValues(actual, expected));
   switch (op) {
     case '==':
       return actual !== undefined && equal(actual, expected);

@@ -1,4 +1,10 @@
-import type { MessageIndex, MessageIndexSettings, MessageRecord, MessageSearchQuery, MessageSearchResult } from '../../ports.js';
+import type {
+  MessageIndex,
+  MessageIndexSettings,
+  MessageRecord,
+  MessageSearchQuery,
+  MessageSearchResult,
+} from '../../ports.js';
 import { paginate, recordMatches } from '../../domain/search/match.js';
 
 /**
@@ -21,7 +27,13 @@ export class MemoryMessageIndex implements MessageIndex {
     for (const update of updates) {
       const existing = this.records.get(update.objectID);
       // A partial update changes attributes of that one record; it never moves it to another conversation.
-      if (existing) this.records.set(update.objectID, { ...existing, ...structuredClone(update), objectID: existing.objectID, conversationId: existing.conversationId });
+      if (existing)
+        this.records.set(update.objectID, {
+          ...existing,
+          ...structuredClone(update),
+          objectID: existing.objectID,
+          conversationId: existing.conversationId,
+        });
     }
   }
 
@@ -35,7 +47,10 @@ export class MemoryMessageIndex implements MessageIndex {
   }
 
   async securedSearchKey(restrictions: { filters: string; validUntil: Date }) {
-    const encoded = new URLSearchParams({ filters: restrictions.filters, validUntil: String(Math.floor(restrictions.validUntil.getTime() / 1000)) });
+    const encoded = new URLSearchParams({
+      filters: restrictions.filters,
+      validUntil: String(Math.floor(restrictions.validUntil.getTime() / 1000)),
+    });
     return { apiKey: `memory-secured:${encoded.toString()}`, appId: 'memory', indexName: 'messages' };
   }
 }

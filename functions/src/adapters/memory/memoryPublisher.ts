@@ -22,7 +22,12 @@ export class MemoryPublisher implements Publisher {
 
   async publish(topic: string, data: unknown, attributes: Record<string, string> = {}): Promise<string> {
     // A JSON round-trip, like the wire: Dates become strings, undefined disappears.
-    const message = { id: `msg-${++this.counter}`, topic, data: JSON.parse(JSON.stringify(data)) as unknown, attributes };
+    const message = {
+      id: `msg-${++this.counter}`,
+      topic,
+      data: JSON.parse(JSON.stringify(data)) as unknown,
+      attributes,
+    };
     this.published.push(message);
     this.queue.push(message);
     return message.id;

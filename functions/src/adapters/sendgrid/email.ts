@@ -24,7 +24,9 @@ export class SendgridEmailSender implements EmailSender {
     this.mail ??= (async () => {
       // Both packages export a singleton with the class hung on it (`export =`), hence the casts.
       const { Client: ClientClass } = (await import('@sendgrid/client')) as unknown as { Client: new () => Client };
-      const { MailService: MailServiceClass } = (await import('@sendgrid/mail')) as unknown as { MailService: new () => MailService };
+      const { MailService: MailServiceClass } = (await import('@sendgrid/mail')) as unknown as {
+        MailService: new () => MailService;
+      };
       const client = new ClientClass();
       client.setApiKey(this.options.apiKey());
       if (this.options.baseUrl) client.setDefaultRequest('baseUrl', this.options.baseUrl);

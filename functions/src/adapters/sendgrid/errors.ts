@@ -1,4 +1,9 @@
-import { ProviderError, isNetworkError, isTransientStatus, parseRetryAfter } from '../../domain/delivery/providerError.js';
+import {
+  ProviderError,
+  isNetworkError,
+  isTransientStatus,
+  parseRetryAfter,
+} from '../../domain/delivery/providerError.js';
 import { errorText } from '../../domain/errors.js';
 
 /**
@@ -6,7 +11,11 @@ import { errorText } from '../../domain/errors.js';
  * (Retry-After on 429, which the ProviderError reads as the provider's rate); 5xx transient, other 4xx permanent.
  */
 export function sendgridError(error: unknown): ProviderError {
-  const e = error as { code?: unknown; message?: string; response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } } };
+  const e = error as {
+    code?: unknown;
+    message?: string;
+    response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } };
+  };
   if (typeof e.code === 'number') {
     const detail = e.response?.body?.errors?.map((x) => x.message).join('; ');
     return new ProviderError(

@@ -51,11 +51,18 @@ export function deliveryEvents(event: SendgridEvent): ProviderEvent[] {
   const at = new Date(event.timestamp * 1000);
   const out: ProviderEvent[] = [];
   if (SUPPRESSING_EMAIL_EVENTS.has(event.event)) {
-    out.push({ kind: 'email-suppressed', email: event.email, reason: event.event, ...(event.deliveryId !== undefined ? { deliveryId: event.deliveryId } : {}) });
+    out.push({
+      kind: 'email-suppressed',
+      email: event.email,
+      reason: event.event,
+      ...(event.deliveryId !== undefined ? { deliveryId: event.deliveryId } : {}),
+    });
   }
-  if (event.event === 'unsubscribe' && event.uid !== undefined) out.push({ kind: 'unsubscribed', uid: event.uid, category: event.notificationCategory ?? 'all' });
+  if (event.event === 'unsubscribe' && event.uid !== undefined)
+    out.push({ kind: 'unsubscribed', uid: event.uid, category: event.notificationCategory ?? 'all' });
   const status = statusFromSendgrid(event.event);
-  const timestampField = event.event === 'spamreport' ? 'spamReportedAt' : event.event === 'unsubscribe' ? 'unsubscribedAt' : undefined;
+  const timestampField =
+    event.event === 'spamreport' ? 'spamReportedAt' : event.event === 'unsubscribe' ? 'unsubscribedAt' : undefined;
   // Bounces and drops end the delivery; a deferral is SendGrid retrying a slow receiving server.
   const failure = event.event === 'bounce' || event.event === 'dropped' || event.event === 'deferred';
   out.push({
@@ -66,11 +73,20 @@ export function deliveryEvents(event: SendgridEvent): ProviderEvent[] {
     at,
     ...(timestampField ? { timestampField } : {}),
     ...(failure
-      ? { failure: { code: event.event, message: event.reason ?? event.event, transient: event.event === 'deferred', ...(event.sg_event_id ? { providerEventId: event.sg_event_id } : {}) } }
+      ? {
+          failure: {
+            code: event.event,
+            message: event.reason ?? event.event,
+            transient: event.event === 'deferred',
+            ...(event.sg_event_id ? { providerEventId: event.sg_event_id } : {}),
+          },
+        }
       : {}),
     fields: {
       lastProviderEvent: event.event,
-      ...(event.event === 'bounce' || event.event === 'dropped' ? { reason: `sendgrid-${event.event}${event.reason ? `: ${event.reason}` : ''}` } : {}),
+      ...(event.event === 'bounce' || event.event === 'dropped'
+        ? { reason: `sendgrid-${event.event}${event.reason ? `: ${event.reason}` : ''}` }
+        : {}),
     },
   });
   return out;
@@ -102,7 +118,10 @@ export function sendgridEventsWebhook(options: { publicKey: () => string }): Pro
     },
     respond: (outcome) => {
       const applied = outcome.deliveries.filter((r) => r === 'updated').length;
-      return { contentType: 'application/json', body: JSON.stringify({ applied, ignored: outcome.deliveries.length - applied }) };
+      return {
+        contentType: 'application/json',
+        body: JSON.stringify({ applied, ignored: outcome.deliveries.length - applied }),
+      };
     },
   };
 }

@@ -35,11 +35,18 @@ const mail = {
   subject: 'You were outbid',
   html: '<p>Someone bid more on <b>Walnut bowl</b></p>',
   text: 'Someone bid more on Walnut bowl',
-  headers: { 'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  headers: {
+    'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>',
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  },
   customArgs: { deliveryId: 'evt1_u1_email', uid: 'u1', notificationCategory: 'commerce', eventId: 'evt1' },
   categories: ['commerce', 'auction.outbid'],
 };
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('SendGrid mail/send through @sendgrid/mail', () => {
   it('posts mail/send with both parts, the unsubscribe headers and the custom args', async () => {
@@ -52,19 +59,44 @@ describe('SendGrid mail/send through @sendgrid/mail', () => {
     expect(body.from).toEqual({ email: 'notifications@craft.example' });
     expect(body.subject).toBe('You were outbid');
     expect(body.personalizations).toEqual([{ to: [{ email: 'maya@studio.example' }] }]);
-    expect(body.content).toEqual([{ type: 'text/plain', value: mail.text }, { type: 'text/html', value: mail.html }]);
+    expect(body.content).toEqual([
+      { type: 'text/plain', value: mail.text },
+      { type: 'text/html', value: mail.html },
+    ]);
     expect(body.headers).toEqual(mail.headers);
     expect(body.custom_args).toEqual(mail.customArgs);
     expect(body.categories).toEqual(['commerce', 'auction.outbid']);
   });
 
-  it('a 429 is the account\'s rate with its Retry-After; a 500 is transient; a 400 permanent with SendGrid\'s message', async () => {
-    server.script.push({ status: 429, headers: { 'retry-after': '2' }, body: { errors: [{ message: 'too many requests' }] } });
-    expect(await rejection(provider.email.send(mail))).toMatchObject({ provider: 'sendgrid', transient: true, code: '429', throttle: 'provider', retryAfterMs: 2_000 });
+  it("a 429 is the account's rate with its Retry-After; a 500 is transient; a 400 permanent with SendGrid's message", async () => {
+    server.script.push({
+      status: 429,
+      headers: { 'retry-after': '2' },
+      body: { errors: [{ message: 'too many requests' }] },
+    });
+    expect(await rejection(provider.email.send(mail))).toMatchObject({
+      provider: 'sendgrid',
+      transient: true,
+      code: '429',
+      throttle: 'provider',
+      retryAfterMs: 2_000,
+    });
     server.script.push({ status: 500, body: { errors: [{ message: 'oops' }] } });
-    expect(await rejection(provider.email.send(mail))).toMatchObject({ transient: true, code: '500', throttle: undefined });
-    server.script.push({ status: 400, body: { errors: [{ message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email' }] } });
-    expect(await rejection(provider.email.send(mail))).toMatchObject({ transient: false, code: '400', message: 'Does not contain a valid address.', throttle: undefined });
+    expect(await rejection(provider.email.send(mail))).toMatchObject({
+      transient: true,
+      code: '500',
+      throttle: undefined,
+    });
+    server.script.push({
+      status: 400,
+      body: { errors: [{ message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email' }] },
+    });
+    expect(await rejection(provider.email.send(mail))).toMatchObject({
+      transient: false,
+      code: '400',
+      message: 'Does not contain a valid address.',
+      throttle: undefined,
+    });
   });
 });
 
@@ -78,27 +110,61 @@ describe('SendGrid Event Webhook', () => {
       method: 'POST',
       url: 'https://fn.example/sendgridEvents',
       headers: {
-        'x-twilio-email-event-webhook-signature': sign('sha256', Buffer.from(timestamp + body), keys.privateKey).toString('base64'),
+        'x-twilio-email-event-webhook-signature': sign(
+          'sha256',
+          Buffer.from(timestamp + body),
+          keys.privateKey,
+        ).toString('base64'),
         'x-twilio-email-event-webhook-timestamp': timestamp,
       },
       rawBody: Buffer.from(body),
     };
   };
-  const event = (name: string, extra: Partial<SendgridEvent> = {}): SendgridEvent => ({ event: name, email: 'maya@studio.example', timestamp: nowS - 10, sg_event_id: `${name}-1`, deliveryId: 'evt1_u1_email', uid: 'u1', notificationCategory: 'commerce', ...extra });
-
-  it('maps SendGrid events to delivery statuses (engagement moves it on, deferral and spam reports move nothing)', () => {
-    const table = Object.fromEntries(['processed', 'delivered', 'open', 'click', 'bounce', 'dropped', 'deferred', 'spamreport', 'unsubscribe'].map((e) => [e, statusFromSendgrid(e)]));
-    expect(table).toEqual({ processed: 'sent', delivered: 'delivered', open: 'opened', click: 'clicked', bounce: 'failed', dropped: 'failed', deferred: undefined, spamreport: undefined, unsubscribe: undefined });
+  const event = (name: string, extra: Partial<SendgridEvent> = {}): SendgridEvent => ({
+    event: name,
+    email: 'maya@studio.example',
+    timestamp: nowS - 10,
+    sg_event_id: `${name}-1`,
+    deliveryId: 'evt1_u1_email',
+    uid: 'u1',
+    notificationCategory: 'commerce',
+    ...extra,
   });
 
-  it('a bounce suppresses the address and fails the delivery with SendGrid\'s reason, keyed by its event id', async () => {
-    const parsed = await provider.webhooks.sendgridEvents.parse(post([event('bounce', { reason: '550 5.1.1 no such user' })]), NOW);
+  it('maps SendGrid events to delivery statuses (engagement moves it on, deferral and spam reports move nothing)', () => {
+    const table = Object.fromEntries(
+      ['processed', 'delivered', 'open', 'click', 'bounce', 'dropped', 'deferred', 'spamreport', 'unsubscribe'].map(
+        (e) => [e, statusFromSendgrid(e)],
+      ),
+    );
+    expect(table).toEqual({
+      processed: 'sent',
+      delivered: 'delivered',
+      open: 'opened',
+      click: 'clicked',
+      bounce: 'failed',
+      dropped: 'failed',
+      deferred: undefined,
+      spamreport: undefined,
+      unsubscribe: undefined,
+    });
+  });
+
+  it("a bounce suppresses the address and fails the delivery with SendGrid's reason, keyed by its event id", async () => {
+    const parsed = await provider.webhooks.sendgridEvents.parse(
+      post([event('bounce', { reason: '550 5.1.1 no such user' })]),
+      NOW,
+    );
     expect(parsed).toEqual({
       ok: true,
       events: [
         { kind: 'email-suppressed', email: 'maya@studio.example', reason: 'bounce', deliveryId: 'evt1_u1_email' },
         {
-          kind: 'delivery', provider: 'sendgrid', deliveryId: 'evt1_u1_email', status: 'failed', at: new Date((nowS - 10) * 1000),
+          kind: 'delivery',
+          provider: 'sendgrid',
+          deliveryId: 'evt1_u1_email',
+          status: 'failed',
+          at: new Date((nowS - 10) * 1000),
           failure: { code: 'bounce', message: '550 5.1.1 no such user', transient: false, providerEventId: 'bounce-1' },
           fields: { lastProviderEvent: 'bounce', reason: 'sendgrid-bounce: 550 5.1.1 no such user' },
         },
@@ -107,27 +173,44 @@ describe('SendGrid Event Webhook', () => {
   });
 
   it('a deferral is a transient failure; a spam report suppresses and is stamped; an unsubscribe names its category', () => {
-    expect(deliveryEvents(event('deferred'))).toEqual([expect.objectContaining({ kind: 'delivery', failure: expect.objectContaining({ code: 'deferred', transient: true }) })]);
+    expect(deliveryEvents(event('deferred'))).toEqual([
+      expect.objectContaining({
+        kind: 'delivery',
+        failure: expect.objectContaining({ code: 'deferred', transient: true }),
+      }),
+    ]);
     expect(deliveryEvents(event('spamreport'))).toEqual([
       expect.objectContaining({ kind: 'email-suppressed', reason: 'spamreport' }),
       expect.objectContaining({ kind: 'delivery', timestampField: 'spamReportedAt' }),
     ]);
     expect(deliveryEvents(event('unsubscribe'))[0]).toEqual({ kind: 'unsubscribed', uid: 'u1', category: 'commerce' });
-    expect(deliveryEvents(event('unsubscribe', { notificationCategory: undefined }))[0]).toEqual({ kind: 'unsubscribed', uid: 'u1', category: 'all' });
+    expect(deliveryEvents(event('unsubscribe', { notificationCategory: undefined }))[0]).toEqual({
+      kind: 'unsubscribed',
+      uid: 'u1',
+      category: 'all',
+    });
   });
 
   it('refuses a tampered body, a missing signature and a replayed (old) post (403); not JSON or a bad event (400 naming it)', async () => {
     const parse = (request: WebhookRequest) => provider.webhooks.sendgridEvents.parse(request, NOW);
     const forbidden = { ok: false, status: 403, message: 'forbidden' };
     const signed = post([event('delivered')]);
-    expect(await parse({ ...signed, rawBody: Buffer.from(signed.rawBody.toString().replace('delivered', 'bounce')) })).toEqual(forbidden);
+    expect(
+      await parse({ ...signed, rawBody: Buffer.from(signed.rawBody.toString().replace('delivered', 'bounce')) }),
+    ).toEqual(forbidden);
     expect(await parse({ ...signed, headers: {} })).toEqual(forbidden);
     expect(await parse(post([event('delivered')], { timestamp: nowS - 600 }))).toEqual(forbidden);
     expect(await parse(post(undefined, { body: '[{' }))).toEqual({ ok: false, status: 400, message: 'body: not JSON' });
-    expect(await parse(post([{ event: 'delivered', timestamp: nowS }]))).toMatchObject({ ok: false, status: 400, message: expect.stringMatching(/body\[0\]\.email/) });
+    expect(await parse(post([{ event: 'delivered', timestamp: nowS }]))).toMatchObject({
+      ok: false,
+      status: 400,
+      message: expect.stringMatching(/body\[0\]\.email/),
+    });
   });
 
   it('answers with how many events moved a delivery', () => {
-    expect(provider.webhooks.sendgridEvents.respond({ deliveries: ['updated', 'missing', 'ignored', 'updated'] })).toEqual({ contentType: 'application/json', body: '{"applied":2,"ignored":2}' });
+    expect(
+      provider.webhooks.sendgridEvents.respond({ deliveries: ['updated', 'missing', 'ignored', 'updated'] }),
+    ).toEqual({ contentType: 'application/json', body: '{"applied":2,"ignored":2}' });
   });
 });

@@ -21,7 +21,12 @@ export async function isValidSendgridSignature(input: {
   const { EventWebhook } = await import('@sendgrid/eventwebhook');
   const webhook = new EventWebhook();
   try {
-    return webhook.verifySignature(webhook.convertPublicKeyToECDSA(input.publicKey), input.rawBody, signature, timestamp);
+    return webhook.verifySignature(
+      webhook.convertPublicKeyToECDSA(input.publicKey),
+      input.rawBody,
+      signature,
+      timestamp,
+    );
   } catch {
     return false; // malformed signature or key
   }

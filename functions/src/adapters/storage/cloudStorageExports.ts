@@ -37,7 +37,11 @@ export class CloudStorageExports implements ObjectStorage {
         done(null, chunk);
       },
     });
-    await pipeline(source, count, file.createWriteStream({ contentType, resumable: true, metadata: { cacheControl: 'private, max-age=0' } }));
+    await pipeline(
+      source,
+      count,
+      file.createWriteStream({ contentType, resumable: true, metadata: { cacheControl: 'private, max-age=0' } }),
+    );
     return { bytes };
   }
 

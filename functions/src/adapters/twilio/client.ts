@@ -46,18 +46,32 @@ export class TwilioClientFactory {
           let sent = opts;
           if (origin) {
             const target = new URL(opts.uri);
-            sent = { ...opts, uri: `${origin}${target.pathname}${target.search}`, headers: { ...opts.headers, 'x-twilio-host': target.host } };
+            sent = {
+              ...opts,
+              uri: `${origin}${target.pathname}${target.search}`,
+              headers: { ...opts.headers, 'x-twilio-host': target.host },
+            };
           }
           const response = await super.request<T>(sent);
           if (isTransientStatus(response.statusCode)) {
             const headers = (response.headers ?? {}) as Record<string, string | undefined>;
-            throw new ProviderError('twilio', true, String(response.statusCode), `Twilio answered HTTP ${response.statusCode}`, parseRetryAfter(headers['retry-after'], new Date()));
+            throw new ProviderError(
+              'twilio',
+              true,
+              String(response.statusCode),
+              `Twilio answered HTTP ${response.statusCode}`,
+              parseRetryAfter(headers['retry-after'], new Date()),
+            );
           }
           return response;
         }
       }
       const { accountSid, authToken } = this.options.credentials();
-      const httpClient = new ProviderAwareRequestClient({ timeout: this.options.timeoutMs ?? 10_000, autoRetry: false, keepAlive: true });
+      const httpClient = new ProviderAwareRequestClient({
+        timeout: this.options.timeoutMs ?? 10_000,
+        autoRetry: false,
+        keepAlive: true,
+      });
       return twilio(accountSid, authToken, { httpClient, autoRetry: false });
     })();
     // A failed build (missing secret) is not cached: the next call tries again.

@@ -19,7 +19,11 @@ export function twilioError(error: unknown): ProviderError {
   const e = error as { status?: number; code?: number | string; message?: string };
   if (typeof e.status === 'number') {
     const code = String(e.code ?? e.status);
-    const throttle = TARGET_RATE.has(code) ? 'target' : ACCOUNT_RATE.has(code) || e.status === 429 ? 'provider' : undefined;
+    const throttle = TARGET_RATE.has(code)
+      ? 'target'
+      : ACCOUNT_RATE.has(code) || e.status === 429
+        ? 'provider'
+        : undefined;
     return new ProviderError('twilio', isTransientStatus(e.status), code, e.message ?? `HTTP ${e.status}`, undefined, {
       ...(throttle ? { throttle } : {}),
       ...(OPTED_OUT.has(code) ? { recipient: 'opted-out' as const } : {}),

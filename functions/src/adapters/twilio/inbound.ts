@@ -20,7 +20,9 @@ export function twilioInboundWebhook(options: { authToken: () => string }): Prov
       const params = await verifiedForm(request, options.authToken);
       if (!params) return FORBIDDEN;
       const body = formFields(twilioInboundSchema, params);
-      return body.ok ? { ok: true, events: [{ kind: 'inbound-sms', from: body.data.From, body: body.data.Body }] } : body;
+      return body.ok
+        ? { ok: true, events: [{ kind: 'inbound-sms', from: body.data.From, body: body.data.Body }] }
+        : body;
     },
     respond: (outcome) => ({ contentType: 'text/xml', body: twimlReply(outcome.reply) }),
   };

@@ -22,7 +22,10 @@ export function twilioProvider(
     },
 ) {
   const { accountSid, authToken, sender, verifyServiceSid, ...client } = options;
-  const clients = new TwilioClientFactory({ ...client, credentials: () => ({ accountSid: accountSid(), authToken: authToken() }) });
+  const clients = new TwilioClientFactory({
+    ...client,
+    credentials: () => ({ accountSid: accountSid(), authToken: authToken() }),
+  });
   return {
     sms: new TwilioSmsSender(clients, { sender }),
     smsVerifier: new TwilioVerifier(clients, verifyServiceSid),

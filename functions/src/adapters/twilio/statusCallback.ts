@@ -51,9 +51,19 @@ export function statusEvent(deliveryId: string, body: z.infer<typeof twilioStatu
     deliveryId,
     providerMessageId: body.MessageSid,
     ...(status ? { status } : {}),
-    ...(failed ? { failure: { code: body.ErrorCode ?? body.MessageStatus, message: `message ${body.MessageStatus}`, transient: false } } : {}),
+    ...(failed
+      ? {
+          failure: {
+            code: body.ErrorCode ?? body.MessageStatus,
+            message: `message ${body.MessageStatus}`,
+            transient: false,
+          },
+        }
+      : {}),
     fields: { providerStatus: body.MessageStatus, ...(body.ErrorCode ? { providerErrorCode: body.ErrorCode } : {}) },
-    ...(price !== undefined && !Number.isNaN(price) ? { cost: { amount: price, currency: body.PriceUnit ?? 'USD' } } : {}),
+    ...(price !== undefined && !Number.isNaN(price)
+      ? { cost: { amount: price, currency: body.PriceUnit ?? 'USD' } }
+      : {}),
   };
 }
 
@@ -66,7 +76,8 @@ export function twilioStatusWebhook(options: { authToken: () => string }): Provi
       const deliveryId = new URL(request.url).searchParams.get('deliveryId');
       if (!deliveryId) return { ok: false, status: 400, message: 'query.deliveryId: required' };
       // A signed URL can still carry an id we never issued (a/b, ..): refused, never used as a path.
-      if (!isDocId(deliveryId, 300)) return { ok: false, status: 400, message: 'query.deliveryId: must be a delivery id' };
+      if (!isDocId(deliveryId, 300))
+        return { ok: false, status: 400, message: 'query.deliveryId: must be a delivery id' };
       const body = formFields(twilioStatusSchema, params);
       return body.ok ? { ok: true, events: [statusEvent(deliveryId, body.data)] } : body;
     },

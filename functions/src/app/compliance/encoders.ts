@@ -30,7 +30,10 @@ export function jsonStream(header: Record<string, unknown>, itemsKey: string, it
 }
 
 /** RFC 4180 CSV with a header row; csv-stringify quotes commas, quotes and newlines. UTF-8 with a BOM so Excel reads emoji. */
-export async function csvStream(columns: readonly string[], records: AsyncIterable<Record<string, unknown>>): Promise<Readable> {
+export async function csvStream(
+  columns: readonly string[],
+  records: AsyncIterable<Record<string, unknown>>,
+): Promise<Readable> {
   const { stringify } = await import('csv-stringify');
   const out = stringify({ header: true, columns: [...columns], bom: true, record_delimiter: 'windows' });
   const rows = Readable.from(mapAsync(records, (r) => csvRow(r, columns)));
@@ -46,9 +49,18 @@ const PDF_BUFFER_LIMIT = 1024 * 1024;
  * script is printed in a font that has it (see pdfFonts.ts), so Japanese, Hindi, Russian, Arabic and emoji read as
  * written.
  */
-export async function pdfTranscript(title: string, subtitle: string, messages: AsyncIterable<ExportedMessage>): Promise<Readable> {
+export async function pdfTranscript(
+  title: string,
+  subtitle: string,
+  messages: AsyncIterable<ExportedMessage>,
+): Promise<Readable> {
   const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({ size: 'A4', margin: 50, bufferPages: false, info: { Title: title, Producer: 'craft-comms export' } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    bufferPages: false,
+    info: { Title: title, Producer: 'craft-comms export' },
+  });
   const fonts = new TranscriptFonts();
   const layouts = new Map<string, TranscriptLayoutStats>();
   const primary = new Set([fonts.primaryFont('regular'), fonts.primaryFont('bold')]);
@@ -93,7 +105,14 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
     const lineWidth = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
     if (runs.length === 1) {
       const widths = use(runs[0]!.font).fastWidths(runs[0]!.text);
-      return widths && { text: runs[0]!.text, widths, inside: undefined, segments: [{ font: runs[0]!.font, start: 0, end: runs[0]!.text.length }] };
+      return (
+        widths && {
+          text: runs[0]!.text,
+          widths,
+          inside: undefined,
+          segments: [{ font: runs[0]!.font, start: 0, end: runs[0]!.text.length }],
+        }
+      );
     }
     const widths: number[] = [];
     const inside: boolean[] = [];
@@ -133,7 +152,8 @@ export async function pdfTranscript(title: string, subtitle: string, messages: A
         await write(body, 'regular', 10, '#000000');
         doc.moveDown(0.6);
         // pdfkit pushes without backpressure: wait while the upload has not taken what was written.
-        while (doc.readableLength > PDF_BUFFER_LIMIT && !doc.destroyed) await new Promise((resolve) => setTimeout(resolve, 2));
+        while (doc.readableLength > PDF_BUFFER_LIMIT && !doc.destroyed)
+          await new Promise((resolve) => setTimeout(resolve, 2));
         // Laying out is synchronous work: let the instance's other requests (and timers) run now and then.
         if (++count % YIELD_EVERY_MESSAGES === 0) await new Promise((resolve) => setImmediate(resolve));
       }
@@ -161,13 +181,20 @@ interface Wrapped {
  * bottom margin: what pdfkit's line wrapper does for such text, without its per-word Unicode line-break analysis and
  * layout.
  */
-function writeWrapped(doc: PDFKit.PDFDocument, use: (font: string) => unknown, line: Wrapped, size: number, baseline: number): void {
+function writeWrapped(
+  doc: PDFKit.PDFDocument,
+  use: (font: string) => unknown,
+  line: Wrapped,
+  size: number,
+  baseline: number,
+): void {
   const { text, widths, inside, segments } = line;
   const left = doc.page.margins.left;
   const max = ((doc.page.width - left - doc.page.margins.right) * 1000) / size;
   const lineHeight = doc.currentLineHeight(true);
   // pdfkit's text() would only add option merging and a second measure before this, its one-line drawing step.
-  const fragment = (doc as unknown as { _fragment?: (text: string, x: number, y: number, options: object) => void })._fragment;
+  const fragment = (doc as unknown as { _fragment?: (text: string, x: number, y: number, options: object) => void })
+    ._fragment;
   const options = { baseline };
   const draw = (piece: string, x: number) => {
     if (fragment) fragment.call(doc, piece, x, doc.y, options);

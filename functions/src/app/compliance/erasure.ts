@@ -1,4 +1,14 @@
-import type { Clock, DocData, DocSnapshot, DocumentStore, Logger, MessageIndex, ObjectStorage, UserAccounts, WriteOp } from '../../ports.js';
+import type {
+  Clock,
+  DocData,
+  DocSnapshot,
+  DocumentStore,
+  Logger,
+  MessageIndex,
+  ObjectStorage,
+  UserAccounts,
+  WriteOp,
+} from '../../ports.js';
 import type { Caller } from '../../domain/caller.js';
 import { markAccountDeleted } from '../accounts.js';
 import { fieldOps } from '../../ports.js';
@@ -6,8 +16,15 @@ import type { AuditLog } from '../audit.js';
 import { paths } from '../../domain/paths.js';
 import type { Identifiers, OwnedQuery } from '../../domain/compliance/personalData.js';
 import {
-  DELETED_USER_NAME, EVENT_PARTICIPANT_FIELDS, identifiersOf, LISTED_IN, OWNED_DOCUMENTS, PERSONAL_DOCUMENTS, PERSONAL_SUBCOLLECTIONS,
-  personalObjects, scrubDocument,
+  DELETED_USER_NAME,
+  EVENT_PARTICIPANT_FIELDS,
+  identifiersOf,
+  LISTED_IN,
+  OWNED_DOCUMENTS,
+  PERSONAL_DOCUMENTS,
+  PERSONAL_SUBCOLLECTIONS,
+  personalObjects,
+  scrubDocument,
 } from '../../domain/compliance/personalData.js';
 import type { MessageIndexer } from '../search/messageIndexer.js';
 import { memberIdsOf } from '../search/messageIndexer.js';
@@ -74,7 +91,12 @@ export class Erasure {
    * record may name her where the profile did not (an unverified phone, a provider's display name), so those are
    * scrubbed too.
    */
-  async onAuthUserDeleted(user: { uid: string; displayName?: string | undefined; email?: string | undefined; phoneNumber?: string | undefined }): Promise<ErasureReport> {
+  async onAuthUserDeleted(user: {
+    uid: string;
+    displayName?: string | undefined;
+    email?: string | undefined;
+    phoneNumber?: string | undefined;
+  }): Promise<ErasureReport> {
     const known = identifiersOf({ displayName: user.displayName, email: user.email, phone: user.phoneNumber });
     return this.eraseUser(user.uid, { uid: 'system:auth', reason: 'auth-deleted' }, known);
   }
@@ -83,13 +105,24 @@ export class Erasure {
    * `known`: identifiers known from outside the profile (the Auth record the user-deleted trigger receives), so a
    * name, email or phone that never reached the profile is scrubbed too.
    */
-  async eraseUser(uid: string, actor: { uid: string; reason: 'self' | 'auth-deleted' | 'admin' }, known: Identifiers = {}): Promise<ErasureReport> {
+  async eraseUser(
+    uid: string,
+    actor: { uid: string; reason: 'self' | 'auth-deleted' | 'admin' },
+    known: Identifiers = {},
+  ): Promise<ErasureReport> {
     const log = this.logger.child({ uid });
     // First: from here on every callable refuses this uid, so a still-valid ID token cannot re-create what is erased.
     await markAccountDeleted(this.store, uid, actor.uid, this.clock.now());
     const profile = await this.store.get(paths.user(uid));
     const ids: Identifiers = { ...identifiersOf(profile.data), also: [known] };
-    const report: ErasureReport = { uid, deletedDocuments: 0, pseudonymisedMessages: 0, conversationsLeft: 0, scrubbedDocuments: 0, deletedObjects: 0 };
+    const report: ErasureReport = {
+      uid,
+      deletedDocuments: 0,
+      pseudonymisedMessages: 0,
+      conversationsLeft: 0,
+      scrubbedDocuments: 0,
+      deletedObjects: 0,
+    };
     /** Other users whose copies (notifications, digests, exports) may name her. */
     const affected = new Set<string>();
 
@@ -108,7 +141,8 @@ export class Erasure {
     }
     for (const owned of OWNED_DOCUMENTS) report.deletedDocuments += await this.deleteOwned(owned, uid, report);
     report.deletedObjects += await this.exportStorage.deletePrefix(personalObjects.exports(uid));
-    for (const sub of PERSONAL_SUBCOLLECTIONS) report.deletedDocuments += await this.deleteCollection(`users/${uid}/${sub}`);
+    for (const sub of PERSONAL_SUBCOLLECTIONS)
+      report.deletedDocuments += await this.deleteCollection(`users/${uid}/${sub}`);
     for (const path of PERSONAL_DOCUMENTS(uid)) {
       if ((await this.store.get(path)).exists) {
         await this.store.delete(path);
@@ -121,7 +155,12 @@ export class Erasure {
     }
     // One entry however often erasure runs for this user; it names no personal data, only the (now dangling) uid.
     await this.audit.record(
-      { actorUid: actor.uid, action: 'user.erase', target: { type: 'user', id: uid }, details: { reason: actor.reason } },
+      {
+        actorUid: actor.uid,
+        action: 'user.erase',
+        target: { type: 'user', id: uid },
+        details: { reason: actor.reason },
+      },
       `user.erase:${uid}`,
     );
     log.info('user erased', { ...report });
@@ -131,9 +170,15 @@ export class Erasure {
   /** Conversations she is or was in: as a member, with a member document left behind, or where she sent messages. */
   private async conversationsOf(uid: string): Promise<string[]> {
     const cids = new Set<string>();
-    for (const c of await this.store.query(paths.conversations(), { where: [['memberIds', 'array-contains', uid]] })) cids.add(c.id);
-    for (const m of await this.store.queryGroup('members', { where: [['uid', '==', uid]] })) cids.add(m.path.split('/')[1]!);
-    for await (const page of pagesByTime(this.store, 'messages', { group: true, where: [['senderId', '==', uid]], pageSize: BATCH })) {
+    for (const c of await this.store.query(paths.conversations(), { where: [['memberIds', 'array-contains', uid]] }))
+      cids.add(c.id);
+    for (const m of await this.store.queryGroup('members', { where: [['uid', '==', uid]] }))
+      cids.add(m.path.split('/')[1]!);
+    for await (const page of pagesByTime(this.store, 'messages', {
+      group: true,
+      where: [['senderId', '==', uid]],
+      pageSize: BATCH,
+    })) {
       for (const doc of page) cids.add(doc.path.split('/')[1]!);
     }
     return [...cids].sort();
@@ -144,7 +189,13 @@ export class Erasure {
    * deleted, the conversation left, its search records rebuilt from what is now stored, and her member document (how
    * a re-run finds a conversation she already left) deleted last.
    */
-  private async eraseFromConversation(cid: string, uid: string, ids: Identifiers, report: ErasureReport, affected: Set<string>) {
+  private async eraseFromConversation(
+    cid: string,
+    uid: string,
+    ids: Identifiers,
+    report: ErasureReport,
+    affected: Set<string>,
+  ) {
     for await (const page of pagesByTime(this.store, paths.messages(cid), { pageSize: BATCH })) {
       const ops: WriteOp[] = [];
       for (const doc of page) {
@@ -153,19 +204,26 @@ export class Erasure {
         if (data.senderId === uid) {
           report.pseudonymisedMessages += 1;
           if (data.senderDeleted !== true) patch.senderDeleted = true;
-          if (typeof data.senderName === 'string' && data.senderName !== DELETED_USER_NAME) patch.senderName = DELETED_USER_NAME;
+          if (typeof data.senderName === 'string' && data.senderName !== DELETED_USER_NAME)
+            patch.senderName = DELETED_USER_NAME;
           // Her media is deleted below: the attachments keep kind, type, size and (scrubbed) name, marked erased.
           const attachments = (patch.attachments ?? data.attachments) as unknown;
           if (Array.isArray(attachments) && attachments.some((a) => isObject(a) && 'path' in a)) {
-            patch.attachments = attachments.map((a) => (isObject(a) && 'path' in a ? { ...withoutKey(a, 'path'), erased: true } : a));
+            patch.attachments = attachments.map((a) =>
+              isObject(a) && 'path' in a ? { ...withoutKey(a, 'path'), erased: true } : a,
+            );
           }
         }
         if (Object.keys(patch).length > 0) ops.push({ kind: 'update', path: doc.path, data: patch });
       }
       if (ops.length > 0) await this.store.commit(ops);
     }
-    if (this.mediaStorage) report.deletedObjects += await this.mediaStorage.deletePrefix(personalObjects.media(cid, uid));
-    report.deletedObjects += await this.eraseExports(await this.store.query(paths.exports(), { where: [['target.id', '==', cid]] }), report);
+    if (this.mediaStorage)
+      report.deletedObjects += await this.mediaStorage.deletePrefix(personalObjects.media(cid, uid));
+    report.deletedObjects += await this.eraseExports(
+      await this.store.query(paths.exports(), { where: [['target.id', '==', cid]] }),
+      report,
+    );
 
     const conversation = await this.store.get(paths.conversation(cid));
     if (conversation.exists) {
@@ -194,22 +252,37 @@ export class Erasure {
    * payload; so does everything rendered from them for their recipients. The event and each recipient's receipt and
    * in-app notification are scrubbed here; the recipients' digests in scrubAffectedUsers.
    */
-  private async scrubEvents(uid: string, conversations: readonly string[], ids: Identifiers, report: ErasureReport, affected: Set<string>) {
+  private async scrubEvents(
+    uid: string,
+    conversations: readonly string[],
+    ids: Identifiers,
+    report: ErasureReport,
+    affected: Set<string>,
+  ) {
     const events = new Map<string, DocSnapshot>();
     for (const field of EVENT_PARTICIPANT_FIELDS) {
-      for (const e of await this.store.query(paths.events(), { where: [[`payload.${field}`, '==', uid]] })) events.set(e.path, e);
+      for (const e of await this.store.query(paths.events(), { where: [[`payload.${field}`, '==', uid]] }))
+        events.set(e.path, e);
     }
     for (const cid of conversations) {
-      for (const e of await this.store.query(paths.events(), { where: [['payload.conversationId', '==', cid]] })) events.set(e.path, e);
+      for (const e of await this.store.query(paths.events(), { where: [['payload.conversationId', '==', cid]] }))
+        events.set(e.path, e);
     }
     for (const event of events.values()) {
       report.scrubbedDocuments += await this.scrubDocs([event], ids);
       const receiptIds = await this.store.listIds(`${event.path}/recipients`);
       for (let i = 0; i < receiptIds.length; i += BATCH) {
-        const receipts = (await this.store.getAll(receiptIds.slice(i, i + BATCH).map((id) => `${event.path}/recipients/${id}`))).filter((r) => r.exists && r.id !== uid);
+        const receipts = (
+          await this.store.getAll(receiptIds.slice(i, i + BATCH).map((id) => `${event.path}/recipients/${id}`))
+        ).filter((r) => r.exists && r.id !== uid);
         report.scrubbedDocuments += await this.scrubDocs(receipts, ids);
-        const notifications = receipts.flatMap((r) => (typeof r.data?.notificationId === 'string' ? [paths.notification(r.id, r.data.notificationId)] : []));
-        report.scrubbedDocuments += await this.scrubDocs((await this.store.getAll(notifications)).filter((n) => n.exists), ids);
+        const notifications = receipts.flatMap((r) =>
+          typeof r.data?.notificationId === 'string' ? [paths.notification(r.id, r.data.notificationId)] : [],
+        );
+        report.scrubbedDocuments += await this.scrubDocs(
+          (await this.store.getAll(notifications)).filter((n) => n.exists),
+          ids,
+        );
         receipts.forEach((r) => affected.add(r.id));
       }
     }
@@ -225,10 +298,17 @@ export class Erasure {
     const worker = async () => {
       for (let i = next++; i < users.length; i = next++) {
         const other = users[i]!;
-        for await (const page of pagesByTime(this.store, paths.notifications(other), { pageSize: BATCH })) report.scrubbedDocuments += await this.scrubDocs(page, ids);
-        report.scrubbedDocuments += await this.scrubDocs(await this.store.query('digests', { where: [['uid', '==', other]] }), ids);
+        for await (const page of pagesByTime(this.store, paths.notifications(other), { pageSize: BATCH }))
+          report.scrubbedDocuments += await this.scrubDocs(page, ids);
+        report.scrubbedDocuments += await this.scrubDocs(
+          await this.store.query('digests', { where: [['uid', '==', other]] }),
+          ids,
+        );
         const exports = await this.store.query(paths.exports(), { where: [['target.id', '==', other]] });
-        report.deletedObjects += await this.eraseExports(exports.filter((e) => e.data?.kind !== 'conversation' && e.data?.ownerUid !== uid), report);
+        report.deletedObjects += await this.eraseExports(
+          exports.filter((e) => e.data?.kind !== 'conversation' && e.data?.ownerUid !== uid),
+          report,
+        );
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, users.length) }, worker));
@@ -236,10 +316,17 @@ export class Erasure {
 
   /** Moderation items of her messages keep the message's ids but lose her identifiers; her reports lose her uid and notes. */
   private async scrubModeration(uid: string, ids: Identifiers, report: ErasureReport) {
-    report.scrubbedDocuments += await this.scrubDocs(await this.store.query(paths.moderationQueue(), { where: [['senderId', '==', uid]] }), ids);
-    for (const item of await this.store.query(paths.moderationQueue(), { where: [['reporterIds', 'array-contains', uid]] })) {
+    report.scrubbedDocuments += await this.scrubDocs(
+      await this.store.query(paths.moderationQueue(), { where: [['senderId', '==', uid]] }),
+      ids,
+    );
+    for (const item of await this.store.query(paths.moderationQueue(), {
+      where: [['reporterIds', 'array-contains', uid]],
+    })) {
       const data = item.data ?? {};
-      const notes = Array.isArray(data.notes) ? data.notes.filter((n) => (n as { by?: unknown } | null)?.by !== uid) : undefined;
+      const notes = Array.isArray(data.notes)
+        ? data.notes.filter((n) => (n as { by?: unknown } | null)?.by !== uid)
+        : undefined;
       await this.store.update(item.path, {
         ...scrubDocument(data, ids),
         reporterIds: fieldOps.arrayRemove(uid),
@@ -252,7 +339,10 @@ export class Erasure {
   /** Exports staff made of her data (target: her uid) are deleted; her own go with OWNED_DOCUMENTS. */
   private async eraseExportsAbout(uid: string, report: ErasureReport) {
     const about = await this.store.query(paths.exports(), { where: [['target.id', '==', uid]] });
-    report.deletedObjects += await this.eraseExports(about.filter((e) => e.data?.ownerUid !== uid), report);
+    report.deletedObjects += await this.eraseExports(
+      about.filter((e) => e.data?.ownerUid !== uid),
+      report,
+    );
   }
 
   /** Deletes the objects of these export jobs; each job stays, marked erased, without its path or download URL. */
@@ -261,7 +351,12 @@ export class Erasure {
     for (const job of jobs) {
       if (job.data?.status === 'erased') continue;
       if (typeof job.data?.path === 'string') deleted += await this.exportStorage.deletePrefix(job.data.path);
-      await this.store.update(job.path, { status: 'erased', erasedAt: this.clock.now(), path: fieldOps.delete(), url: fieldOps.delete() });
+      await this.store.update(job.path, {
+        status: 'erased',
+        erasedAt: this.clock.now(),
+        path: fieldOps.delete(),
+        url: fieldOps.delete(),
+      });
       report.scrubbedDocuments += 1;
     }
     return deleted;
@@ -271,10 +366,14 @@ export class Erasure {
     let deleted = 0;
     for (;;) {
       const spec = { where: [[owned.field, '==', uid] as const], limit: BATCH };
-      const page = owned.group ? await this.store.queryGroup(owned.collection, spec) : await this.store.query(owned.collection, spec);
+      const page = owned.group
+        ? await this.store.queryGroup(owned.collection, spec)
+        : await this.store.query(owned.collection, spec);
       if (page.length === 0) return deleted;
       if (owned.collection === paths.exports()) {
-        for (const job of page) if (typeof job.data?.path === 'string') report.deletedObjects += await this.exportStorage.deletePrefix(job.data.path);
+        for (const job of page)
+          if (typeof job.data?.path === 'string')
+            report.deletedObjects += await this.exportStorage.deletePrefix(job.data.path);
       }
       await this.store.commit(page.map((doc) => ({ kind: 'delete' as const, path: doc.path })));
       deleted += page.length;
@@ -294,13 +393,16 @@ export class Erasure {
   private async deleteCollection(collection: string): Promise<number> {
     const ids = await this.store.listIds(collection);
     for (let i = 0; i < ids.length; i += BATCH) {
-      await this.store.commit(ids.slice(i, i + BATCH).map((id) => ({ kind: 'delete' as const, path: `${collection}/${id}` })));
+      await this.store.commit(
+        ids.slice(i, i + BATCH).map((id) => ({ kind: 'delete' as const, path: `${collection}/${id}` })),
+      );
     }
     return ids.length;
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function withoutKey(value: Record<string, unknown>, key: string): Record<string, unknown> {
   const { [key]: _removed, ...rest } = value;

@@ -7,7 +7,11 @@ import type { Caller } from '../../domain/caller.js';
 import { hasRole, requireSelfOr } from '../../domain/caller.js';
 import { errorText, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
-import type { ExportConversationInput, ExportFormat, ExportNotificationsInput } from '../../domain/compliance/exportRequest.js';
+import type {
+  ExportConversationInput,
+  ExportFormat,
+  ExportNotificationsInput,
+} from '../../domain/compliance/exportRequest.js';
 import { CONTENT_TYPES, EXPORT_URL_TTL_MS } from '../../domain/compliance/exportRequest.js';
 import type { ExportedMessage } from '../../domain/compliance/exportRows.js';
 import { MESSAGE_COLUMNS, plain, toExportedMessage } from '../../domain/compliance/exportRows.js';
@@ -26,7 +30,17 @@ export interface ExportResult {
   path: string;
 }
 
-export const NOTIFICATION_COLUMNS = ['id', 'createdAt', 'category', 'type', 'title', 'body', 'read', 'readAt', 'link'] as const;
+export const NOTIFICATION_COLUMNS = [
+  'id',
+  'createdAt',
+  'category',
+  'type',
+  'title',
+  'body',
+  'read',
+  'readAt',
+  'link',
+] as const;
 
 /**
  * Compliance exports. Each runs as a job (`exports/{id}`, status running → done | failed) that streams its records
@@ -46,9 +60,15 @@ export class Exports {
     const conversation = await this.store.get(paths.conversation(input.conversationId));
     if (!conversation.exists) throw notFound(`conversation ${input.conversationId} does not exist`);
     const isMember = memberIdsOf(conversation.data).includes(caller.uid);
-    if (!isMember && !hasRole(caller, 'compliance', 'admin')) throw permissionDenied('you are not a member of this conversation');
+    if (!isMember && !hasRole(caller, 'compliance', 'admin'))
+      throw permissionDenied('you are not a member of this conversation');
     const header = {
-      conversation: { id: input.conversationId, title: conversation.data?.title ?? '', type: conversation.data?.type ?? '', memberIds: memberIdsOf(conversation.data) },
+      conversation: {
+        id: input.conversationId,
+        title: conversation.data?.title ?? '',
+        type: conversation.data?.type ?? '',
+        memberIds: memberIdsOf(conversation.data),
+      },
       range: { from: input.from ?? null, to: input.to ?? null },
     };
     const messages = () => this.conversationMessages(input.conversationId, input.from, input.to);
@@ -58,21 +78,41 @@ export class Exports {
       format: input.format,
       onBehalf: !isMember,
       range: input,
-      source: () => this.encode(input.format, header, 'messages', messages(), MESSAGE_COLUMNS, `Conversation: ${String(header.conversation.title || input.conversationId)}`),
+      source: () =>
+        this.encode(
+          input.format,
+          header,
+          'messages',
+          messages(),
+          MESSAGE_COLUMNS,
+          `Conversation: ${String(header.conversation.title || input.conversationId)}`,
+        ),
     });
   }
 
   async exportNotifications(caller: Caller, input: ExportNotificationsInput): Promise<ExportResult> {
     const uid = input.uid ?? caller.uid;
     requireSelfOr(caller, uid, 'compliance');
-    const rows = () => mapAsync(this.pages(paths.notifications(uid), input.from, input.to), (doc) => ({ id: doc.id, ...(plain(doc.data) as DocData) }));
+    const rows = () =>
+      mapAsync(this.pages(paths.notifications(uid), input.from, input.to), (doc) => ({
+        id: doc.id,
+        ...(plain(doc.data) as DocData),
+      }));
     return this.run(caller, {
       kind: 'notifications',
       target: { type: 'user', id: uid },
       format: input.format,
       onBehalf: uid !== caller.uid,
       range: input,
-      source: () => this.encode(input.format, { uid, range: { from: input.from ?? null, to: input.to ?? null } }, 'notifications', rows(), NOTIFICATION_COLUMNS, `Notifications of ${uid}`),
+      source: () =>
+        this.encode(
+          input.format,
+          { uid, range: { from: input.from ?? null, to: input.to ?? null } },
+          'notifications',
+          rows(),
+          NOTIFICATION_COLUMNS,
+          `Notifications of ${uid}`,
+        ),
     });
   }
 
@@ -82,11 +122,27 @@ export class Exports {
    */
   async exportMyData(caller: Caller): Promise<ExportResult> {
     const uid = caller.uid;
-    const docs = (collection: string) => mapAsync(this.pagesById(collection), (doc) => ({ id: doc.id, ...(plain(doc.data) as DocData) }));
-    const single = async (path: string) => jsonStream({ path }, 'documents', toAsync([await this.store.get(path)].filter((s) => s.exists).map((s) => ({ id: s.id, ...(plain(s.data) as DocData) }))));
+    const docs = (collection: string) =>
+      mapAsync(this.pagesById(collection), (doc) => ({ id: doc.id, ...(plain(doc.data) as DocData) }));
+    const single = async (path: string) =>
+      jsonStream(
+        { path },
+        'documents',
+        toAsync(
+          [await this.store.get(path)]
+            .filter((s) => s.exists)
+            .map((s) => ({ id: s.id, ...(plain(s.data) as DocData) })),
+        ),
+      );
     const conversations = async () => {
       const found = await this.store.query(paths.conversations(), { where: [['memberIds', 'array-contains', uid]] });
-      return found.map((c) => ({ id: c.id, title: c.data?.title ?? '', type: c.data?.type ?? '', memberIds: memberIdsOf(c.data), createdAt: plain(c.data?.createdAt) }));
+      return found.map((c) => ({
+        id: c.id,
+        title: c.data?.title ?? '',
+        type: c.data?.type ?? '',
+        memberIds: memberIdsOf(c.data),
+        createdAt: plain(c.data?.createdAt),
+      }));
     };
     const sent = () => this.sentMessages(uid);
     const entries = [
@@ -94,12 +150,41 @@ export class Exports {
       { name: 'preferences.json', content: () => single(paths.preferences(uid)) },
       { name: 'devices.json', content: () => jsonStream({ uid }, 'devices', docs(paths.devices(uid))) },
       { name: 'keys.json', content: () => jsonStream({ uid }, 'keys', docs(`users/${uid}/keys`)) },
-      { name: 'notifications.json', content: () => jsonStream({ uid }, 'notifications', mapAsync(this.pages(paths.notifications(uid)), (d) => ({ id: d.id, ...(plain(d.data) as DocData) }))) },
-      { name: 'notifications.csv', content: () => csvStream(NOTIFICATION_COLUMNS, mapAsync(this.pages(paths.notifications(uid)), (d) => ({ id: d.id, ...(plain(d.data) as DocData) }))) },
-      { name: 'conversations.json', content: async () => jsonStream({ uid }, 'conversations', toAsync(await conversations())) },
-      { name: 'conversations.csv', content: async () => csvStream(['id', 'title', 'type', 'memberIds', 'createdAt'], toAsync(await conversations())) },
+      {
+        name: 'notifications.json',
+        content: () =>
+          jsonStream(
+            { uid },
+            'notifications',
+            mapAsync(this.pages(paths.notifications(uid)), (d) => ({ id: d.id, ...(plain(d.data) as DocData) })),
+          ),
+      },
+      {
+        name: 'notifications.csv',
+        content: () =>
+          csvStream(
+            NOTIFICATION_COLUMNS,
+            mapAsync(this.pages(paths.notifications(uid)), (d) => ({ id: d.id, ...(plain(d.data) as DocData) })),
+          ),
+      },
+      {
+        name: 'conversations.json',
+        content: async () => jsonStream({ uid }, 'conversations', toAsync(await conversations())),
+      },
+      {
+        name: 'conversations.csv',
+        content: async () =>
+          csvStream(['id', 'title', 'type', 'memberIds', 'createdAt'], toAsync(await conversations())),
+      },
       { name: 'messages-sent.json', content: () => jsonStream({ uid }, 'messages', sent()) },
-      { name: 'messages-sent.csv', content: () => csvStream(MESSAGE_COLUMNS, mapAsync(sent(), (m) => ({ ...m }))) },
+      {
+        name: 'messages-sent.csv',
+        content: () =>
+          csvStream(
+            MESSAGE_COLUMNS,
+            mapAsync(sent(), (m) => ({ ...m })),
+          ),
+      },
     ];
     return this.run(caller, {
       kind: 'myData',
@@ -115,7 +200,14 @@ export class Exports {
 
   private async run(
     caller: Caller,
-    job: { kind: string; target: { type: string; id: string }; format: ExportFormat | 'zip'; onBehalf: boolean; range: { from?: Date; to?: Date }; source: () => Promise<Readable> },
+    job: {
+      kind: string;
+      target: { type: string; id: string };
+      format: ExportFormat | 'zip';
+      onBehalf: boolean;
+      range: { from?: Date; to?: Date };
+      source: () => Promise<Readable>;
+    },
   ): Promise<ExportResult> {
     const exportId = randomUUID();
     const path = `exports/${caller.uid}/${exportId}.${job.format}`;
@@ -138,7 +230,12 @@ export class Exports {
       actorUid: caller.uid,
       action: `export.${job.kind}`,
       target: job.target,
-      details: { exportId, format: job.format, onBehalfOf: job.onBehalf ? 'compliance' : 'self', roles: [...caller.roles] },
+      details: {
+        exportId,
+        format: job.format,
+        onBehalfOf: job.onBehalf ? 'compliance' : 'self',
+        roles: [...caller.roles],
+      },
     });
     try {
       const { bytes } = await this.storage.write(path, CONTENT_TYPES[job.format], await job.source());
@@ -162,11 +259,24 @@ export class Exports {
    * fails, the job still says failed and the bucket's 7-day lifecycle rule removes the object.
    */
   private async fail(jobPath: string, path: string, reason: string, log: Logger): Promise<void> {
-    await this.storage.deletePrefix(path).catch((error: unknown) => log.error('partial export not deleted', { path, error: String(error) }));
-    await this.store.set(jobPath, { status: 'failed', error: reason.slice(0, 500), url: fieldOps.delete(), finishedAt: this.clock.now() }, { merge: true });
+    await this.storage
+      .deletePrefix(path)
+      .catch((error: unknown) => log.error('partial export not deleted', { path, error: String(error) }));
+    await this.store.set(
+      jobPath,
+      { status: 'failed', error: reason.slice(0, 500), url: fieldOps.delete(), finishedAt: this.clock.now() },
+      { merge: true },
+    );
   }
 
-  private async encode(format: ExportFormat, header: Record<string, unknown>, itemsKey: string, items: AsyncIterable<Record<string, unknown>>, columns: readonly string[], title: string): Promise<Readable> {
+  private async encode(
+    format: ExportFormat,
+    header: Record<string, unknown>,
+    itemsKey: string,
+    items: AsyncIterable<Record<string, unknown>>,
+    columns: readonly string[],
+    title: string,
+  ): Promise<Readable> {
     if (format === 'json') return jsonStream(header, itemsKey, items);
     if (format === 'csv') return csvStream(columns, items);
     const subtitle = `Exported ${this.clock.now().toISOString()}`;
@@ -176,7 +286,8 @@ export class Exports {
   // ── reading, a page at a time ──
 
   private async *pages(collection: string, from?: Date, to?: Date) {
-    for await (const page of pagesByTime(this.store, collection, { ...(from ? { from } : {}), ...(to ? { to } : {}) })) yield* page;
+    for await (const page of pagesByTime(this.store, collection, { ...(from ? { from } : {}), ...(to ? { to } : {}) }))
+      yield* page;
   }
 
   /** Collections without a time field (devices, keys): by id, a page at a time. */
@@ -188,7 +299,11 @@ export class Exports {
     }
   }
 
-  private async *conversationMessages(cid: string, from?: Date, to?: Date): AsyncGenerator<ExportedMessage & Record<string, unknown>> {
+  private async *conversationMessages(
+    cid: string,
+    from?: Date,
+    to?: Date,
+  ): AsyncGenerator<ExportedMessage & Record<string, unknown>> {
     const names = new Map<string, string>();
     for await (const doc of this.pages(paths.messages(cid), from, to)) {
       const data = doc.data ?? {};

@@ -14,8 +14,25 @@ export function complianceServices(
 ) {
   return {
     exports: new Exports(infra.store, infra.exportStorage, deps.audit, infra.clock, infra.logger),
-    erasure: new Erasure(infra.store, infra.messageIndex, infra.exportStorage, deps.indexer, deps.audit, infra.logger, infra.clock, infra.accounts, infra.mediaStorage),
+    erasure: new Erasure(
+      infra.store,
+      infra.messageIndex,
+      infra.exportStorage,
+      deps.indexer,
+      deps.audit,
+      infra.logger,
+      infra.clock,
+      infra.accounts,
+      infra.mediaStorage,
+    ),
     staff: new StaffProfiles(infra.store, deps.audit),
-    retention: new Retention(infra.store, infra.messageIndex, infra.clock, infra.logger, undefined, infra.exportStorage),
+    retention: new Retention(
+      infra.store,
+      infra.messageIndex,
+      infra.clock,
+      infra.logger,
+      undefined,
+      infra.exportStorage,
+    ),
   };
 }

@@ -19,7 +19,11 @@ export interface TimePageOptions {
  * documents that share a timestamp across a page boundary are neither lost nor repeated, and the same code works on
  * Firestore and the in-memory store (cursors on the document id differ between the two).
  */
-export async function* pagesByTime(store: DocumentStore, collection: string, options: TimePageOptions = {}): AsyncGenerator<DocSnapshot[]> {
+export async function* pagesByTime(
+  store: DocumentStore,
+  collection: string,
+  options: TimePageOptions = {},
+): AsyncGenerator<DocSnapshot[]> {
   const field = options.field ?? 'createdAt';
   const pageSize = options.pageSize ?? 500;
   let lowerBound = options.from;
@@ -39,7 +43,8 @@ export async function* pagesByTime(store: DocumentStore, collection: string, opt
     if (rows.length < (spec.limit ?? 0)) return;
     const last = rows.at(-1)!.data![field] as Date;
     const atLast = rows.filter((row) => (row.data![field] as Date).getTime() === last.getTime()).map((row) => row.path);
-    seenAtBound = lowerBound && lowerBound.getTime() === last.getTime() ? new Set([...seenAtBound, ...atLast]) : new Set(atLast);
+    seenAtBound =
+      lowerBound && lowerBound.getTime() === last.getTime() ? new Set([...seenAtBound, ...atLast]) : new Set(atLast);
     lowerBound = last;
   }
 }

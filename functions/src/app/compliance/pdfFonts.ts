@@ -34,7 +34,8 @@ const FACES: readonly Face[] = [
     pkg: '@expo-google-fonts/noto-sans-jp',
     files: { regular: '400Regular/NotoSansJP_400Regular.ttf', bold: '700Bold/NotoSansJP_700Bold.ttf' },
     // Han, kana, CJK punctuation and symbols, full-width forms.
-    serves: /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\u3000-\u303f\u3200-\u33ff\uff00-\uffef]/u,
+    serves:
+      /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\u3000-\u303f\u3200-\u33ff\uff00-\uffef]/u,
   },
   {
     key: 'devanagari',
@@ -112,7 +113,8 @@ export class TranscriptFonts {
     // Most messages are Latin text the primary font has in full: one run, no per-character work.
     if (PRIMARY_IN_FULL.test(text)) return text ? [{ font: fontName(PRIMARY, weight), text }] : [];
     for (const face of FACES) {
-      if (face.serves && !this.fonts.has(fontName(face, weight)) && face.serves.test(text)) await this.load(face, weight);
+      if (face.serves && !this.fonts.has(fontName(face, weight)) && face.serves.test(text))
+        await this.load(face, weight);
     }
     return this.split(text, weight);
   }

@@ -44,7 +44,11 @@ interface PdfkitEmbeddedFont {
   font: Font;
   scale: number;
   layoutCache?: Record<string, Run>;
-  layout(text: string, features?: unknown, onlyWidth?: boolean): Run | { glyphs: null; positions: null; advanceWidth: number };
+  layout(
+    text: string,
+    features?: unknown,
+    onlyWidth?: boolean,
+  ): Run | { glyphs: null; positions: null; advanceWidth: number };
   encode(text: string, features?: unknown): [string[], Position[]];
   subset: { includeGlyph(id: number): number };
   widths: number[];
@@ -77,7 +81,13 @@ export interface TranscriptLayoutStats {
  */
 export function adjustCurrentFont(doc: PDFKit.PDFDocument, primary: boolean): TranscriptLayoutStats {
   const font = (doc as unknown as { _font?: PdfkitEmbeddedFont })._font;
-  if (!font || typeof font.layoutRun !== 'function' || typeof font.layoutCached !== 'function' || !font.font || typeof font.scale !== 'number') {
+  if (
+    !font ||
+    typeof font.layoutRun !== 'function' ||
+    typeof font.layoutCached !== 'function' ||
+    !font.font ||
+    typeof font.scale !== 'number'
+  ) {
     throw new Error('pdfkit font internals changed: the transcript layout cannot adjust them (see pdfLayout.ts)');
   }
   if (font.transcriptLayout) return font.transcriptLayout;

@@ -10,9 +10,9 @@ export const STALE_EXPORT_MS = 15 * 60_000;
 
 /**
  * The daily retention sweep: deletes what is older than its rule allows (notifications, deliveries and moderation
- * items after a year, messages after seven, events, receipts and digests after 90 days), in batches, and removes deleted messages from the search index. Firestore TTL policies on
- * `expiresAt` do the same where writers set it; the sweep also covers documents written without one. Running it
- * twice deletes nothing more.
+ * items after a year, messages after seven, events, receipts and digests after 90 days), in batches, and removes
+ * deleted messages from the search index. Firestore TTL policies on `expiresAt` do the same where writers set it;
+ * the sweep also covers documents written without one. Running it twice deletes nothing more.
  */
 export class Retention {
   constructor(
@@ -53,7 +53,11 @@ export class Retention {
       const createdAt = job.data?.createdAt;
       if (!(createdAt instanceof Date) || createdAt.getTime() > cutoff) continue;
       if (typeof job.data?.path === 'string') await storage.deletePrefix(job.data.path);
-      await this.store.update(job.path, { status: 'failed', error: 'the export did not finish (its function instance stopped)', finishedAt: now });
+      await this.store.update(job.path, {
+        status: 'failed',
+        error: 'the export did not finish (its function instance stopped)',
+        finishedAt: now,
+      });
       failed += 1;
     }
     return failed;
@@ -64,12 +68,18 @@ export class Retention {
     // Timestamps, and ISO strings for writers that store times as text (they sort correctly as strings).
     for (const bound of [cutoff, cutoff.toISOString()] as const) {
       for (;;) {
-        const where = [[rule.field, '<', bound] as const, ...(typeof bound === 'string' ? [[rule.field, '>=', ''] as const] : [])];
+        const where = [
+          [rule.field, '<', bound] as const,
+          ...(typeof bound === 'string' ? [[rule.field, '>=', ''] as const] : []),
+        ];
         const spec = { where, orderBy: [{ field: rule.field }], limit: BATCH };
-        const page = rule.group ? await this.store.queryGroup(rule.collection, spec) : await this.store.query(rule.collection, spec);
+        const page = rule.group
+          ? await this.store.queryGroup(rule.collection, spec)
+          : await this.store.query(rule.collection, spec);
         if (page.length === 0) break;
         await this.store.commit(page.map((doc) => ({ kind: 'delete' as const, path: doc.path })));
-        if (rule.collection === 'messages') await this.index.deleteRecords(page.map((doc) => searchRecordIdOfPath(doc.path)));
+        if (rule.collection === 'messages')
+          await this.index.deleteRecords(page.map((doc) => searchRecordIdOfPath(doc.path)));
         total += page.length;
       }
     }

@@ -98,7 +98,8 @@ export function zipStream(entries: readonly ZipEntry[], options: ZipOptions = {}
     let offset = 0;
     try {
       for (const [i, entry] of entries.entries()) {
-        while (started.length < Math.min(entries.length, i + 1 + lookahead)) started.push(compress(entries[started.length]!));
+        while (started.length < Math.min(entries.length, i + 1 + lookahead))
+          started.push(compress(entries[started.length]!));
         const current = started[i]!;
         const name = Buffer.from(entry.name, 'utf8');
         const headerOffset = offset;
@@ -136,7 +137,9 @@ function gatherBlocks(seen: (block: Buffer) => void): Transform {
   let length = 0;
   const flush = (stream: Transform) => {
     if (parts.length === 0) return;
-    const block = parts.every((p) => typeof p === 'string') ? Buffer.from(parts.join(''), 'utf8') : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    const block = parts.every((p) => typeof p === 'string')
+      ? Buffer.from(parts.join(''), 'utf8')
+      : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
     parts = [];
     length = 0;
     seen(block);
@@ -187,7 +190,14 @@ function dataDescriptor(crc: number, size: number, compressedSize: number): Buff
   return b;
 }
 
-function centralHeader(name: Buffer, [time, date]: [number, number], crc: number, size: number, compressedSize: number, offset: number): Buffer {
+function centralHeader(
+  name: Buffer,
+  [time, date]: [number, number],
+  crc: number,
+  size: number,
+  compressedSize: number,
+  offset: number,
+): Buffer {
   const zip64 = offset >= MAX32;
   const extra = Buffer.alloc(zip64 ? 12 : 0);
   if (zip64) {

@@ -28,8 +28,13 @@ export interface ChannelDeliveryDeps {
  * sending, or it died before calling the provider; once the lease is over a redelivery takes over.
  */
 export class DeliveryBusyError extends Error {
-  constructor(readonly deliveryId: string, readonly leaseUntil: Date) {
-    super(`delivery ${deliveryId} is being sent by another invocation until ${leaseUntil.toISOString()}; Pub/Sub will redeliver`);
+  constructor(
+    readonly deliveryId: string,
+    readonly leaseUntil: Date,
+  ) {
+    super(
+      `delivery ${deliveryId} is being sent by another invocation until ${leaseUntil.toISOString()}; Pub/Sub will redeliver`,
+    );
     this.name = 'DeliveryBusyError';
   }
 }
@@ -70,7 +75,12 @@ export class ChannelDelivery {
   readonly sweeper: DeliverySweeper;
 
   constructor(private readonly deps: ChannelDeliveryDeps) {
-    this.sweeper = new DeliverySweeper({ repo: deps.repo, publisher: deps.publisher, clock: deps.clock, logger: deps.logger });
+    this.sweeper = new DeliverySweeper({
+      repo: deps.repo,
+      publisher: deps.publisher,
+      clock: deps.clock,
+      logger: deps.logger,
+    });
   }
 
   /** Resolves when the job is done with (sent, failed, dropped); rejects only to have Pub/Sub redeliver it later. */
@@ -78,8 +88,13 @@ export class ChannelDelivery {
     const { repo, logger } = this.deps;
     const parsed = deliveryJobSchema.safeParse(data);
     if (!parsed.success || parsed.data.channel !== channel) {
-      const reason = parsed.success ? `job.channel: ${parsed.data.channel} published to the ${channel} topic` : describeIssues('job', parsed.error);
-      const id = typeof (data as { deliveryId?: unknown })?.deliveryId === 'string' ? (data as { deliveryId: string }).deliveryId : undefined;
+      const reason = parsed.success
+        ? `job.channel: ${parsed.data.channel} published to the ${channel} topic`
+        : describeIssues('job', parsed.error);
+      const id =
+        typeof (data as { deliveryId?: unknown })?.deliveryId === 'string'
+          ? (data as { deliveryId: string }).deliveryId
+          : undefined;
       logger.error('unparseable delivery job dropped', { deliveryId: id, channel, reason });
       if (id) await repo.recordUnparseable(id, channel, reason);
       return; // acknowledged: a malformed job never becomes valid by retrying
@@ -89,7 +104,9 @@ export class ChannelDelivery {
     const claim = await repo.claim(job);
     if (claim.kind === 'busy') {
       // Not acknowledged: if the lease holder died before calling the provider, this redelivery is the job's only copy.
-      log.info('delivery leased by another invocation, handing back to Pub/Sub', { leaseUntil: claim.leaseUntil.toISOString() });
+      log.info('delivery leased by another invocation, handing back to Pub/Sub', {
+        leaseUntil: claim.leaseUntil.toISOString(),
+      });
       throw new DeliveryBusyError(job.deliveryId, claim.leaseUntil);
     }
     if (claim.kind === 'skip') {
@@ -103,7 +120,12 @@ export class ChannelDelivery {
 
     const provider = providerOf(channel);
     const next = fallbackJob(job);
-    const attempts = new IntentAttemptLog(this.deps.policies, () => this.deps.clock.now(), claim.attempts, () => repo.markProviderCall(job.deliveryId));
+    const attempts = new IntentAttemptLog(
+      this.deps.policies,
+      () => this.deps.clock.now(),
+      claim.attempts,
+      () => repo.markProviderCall(job.deliveryId),
+    );
     let outcome: Outcome;
     if (claim.unknownOutcome) {
       // The previous holder started a provider call and never wrote its outcome; no provider callback came either.
@@ -111,14 +133,22 @@ export class ChannelDelivery {
       // the first one on the device). SMS and email: never a second copy on the same channel; end `failed` with
       // reason `outcome-unknown` (a later Twilio/SendGrid callback still moves it to sent/delivered), and a critical
       // job goes on to its fallback channel, so it reaches the user either way.
-      const entry = unknownOutcomeEntry(provider, claim.attempts, claim.unknownOutcome.callStartedAt, this.deps.clock.now(), channel === 'push');
+      const entry = unknownOutcomeEntry(
+        provider,
+        claim.attempts,
+        claim.unknownOutcome.callStartedAt,
+        this.deps.clock.now(),
+        channel === 'push',
+      );
       attempts.attempts++;
       attempts.errors.push(entry);
       if (channel !== 'push') {
         await this.fail(job, next, { kind: 'failed', reason: 'outcome-unknown', provider }, attempts, log);
         return;
       }
-      log.warn('previous push attempt died mid-call; sending again', { callStartedAt: claim.unknownOutcome.callStartedAt.toISOString() });
+      log.warn('previous push attempt died mid-call; sending again', {
+        callStartedAt: claim.unknownOutcome.callStartedAt.toISOString(),
+      });
     }
 
     try {
@@ -130,8 +160,12 @@ export class ChannelDelivery {
         // limit (and a critical job never falls back) while the provider is down.
         attempts.attempts++;
         attempts.errors.push({
-          at: this.deps.clock.now(), attempt: claim.attempts + attempts.attempts, provider, code: 'circuit-open',
-          message: `${provider} circuit breaker is open: the provider failed repeatedly, calls are refused for now`, transient: true,
+          at: this.deps.clock.now(),
+          attempt: claim.attempts + attempts.attempts,
+          provider,
+          code: 'circuit-open',
+          message: `${provider} circuit breaker is open: the provider failed repeatedly, calls are refused for now`,
+          transient: true,
         });
       }
       const total = claim.attempts + attempts.attempts;
@@ -161,7 +195,13 @@ export class ChannelDelivery {
     await this.fail(job, next, outcome, attempts, log);
   }
 
-  private async fail(job: DeliveryJob, next: DeliveryJob | undefined, outcome: Exclude<Outcome, { kind: 'sent' }>, attempts: AttemptLog, log: Logger) {
+  private async fail(
+    job: DeliveryJob,
+    next: DeliveryJob | undefined,
+    outcome: Exclude<Outcome, { kind: 'sent' }>,
+    attempts: AttemptLog,
+    log: Logger,
+  ) {
     await this.deps.repo.recordFailed(job.deliveryId, outcome.kind, {
       reason: outcome.reason,
       ...('provider' in outcome && outcome.provider ? { provider: outcome.provider } : {}),
@@ -182,16 +222,30 @@ export class ChannelDelivery {
     const next = fallbackJob(job);
     if (!next) return;
     // Publishing twice is harmless: the next channel's claim lets one through.
-    await this.deps.publisher.publish(TOPICS[next.channel], next, { deliveryId: next.deliveryId, fallbackFrom: job.channel });
+    await this.deps.publisher.publish(TOPICS[next.channel], next, {
+      deliveryId: next.deliveryId,
+      fallbackFrom: job.channel,
+    });
     await this.deps.repo.markFallbackPublished(job.deliveryId);
   }
 }
 
-function unknownOutcomeEntry(provider: Provider, attempt: number, startedAt: Date, at: Date, resent: boolean): AttemptError {
+function unknownOutcomeEntry(
+  provider: Provider,
+  attempt: number,
+  startedAt: Date,
+  at: Date,
+  resent: boolean,
+): AttemptError {
   return {
-    at, attempt: attempt + 1, provider, code: 'outcome-unknown', transient: resent,
+    at,
+    attempt: attempt + 1,
+    provider,
+    code: 'outcome-unknown',
+    transient: resent,
     message: `the attempt that started calling ${provider} at ${startedAt.toISOString()} never recorded an outcome and no provider callback came; ${resent ? 'sent again' : 'not sent again'}`,
   };
 }
 
-const providerOf = (channel: ProviderChannel): Provider => (channel === 'push' ? 'fcm' : channel === 'sms' ? 'twilio' : 'sendgrid');
+const providerOf = (channel: ProviderChannel): Provider =>
+  channel === 'push' ? 'fcm' : channel === 'sms' ? 'twilio' : 'sendgrid';

@@ -18,7 +18,9 @@ export type Outcome =
   | { kind: 'suppressed'; reason: string };
 
 /** A rate-limit reservation inside a transaction (RateLimiter.reserveIn): read first, `commit()` to take the unit. */
-export type Reserve = (tx: Transaction) => Promise<{ allowed: boolean; count: number; limit: number; commit: () => void }>;
+export type Reserve = (
+  tx: Transaction,
+) => Promise<{ allowed: boolean; count: number; limit: number; commit: () => void }>;
 
 /** What a channel may do on its delivery's ledger record (channel delivery passes one per job). */
 export interface DeliveryContext {
@@ -48,7 +50,9 @@ export class PushChannel implements ChannelSender {
     let pruned = 0;
     // Retries go only to the devices that have not received it yet.
     await log.call('fcm', async () => {
-      const results = await this.sender.send(pending.map((token) => buildPushMessage(job, token, { badge, webAppUrl })));
+      const results = await this.sender.send(
+        pending.map((token) => buildPushMessage(job, token, { badge, webAppUrl })),
+      );
       let transient: ProviderError | undefined;
       for (const result of results) {
         if (result.ok) {
@@ -67,9 +71,19 @@ export class PushChannel implements ChannelSender {
       // Retry only while nobody has it yet: one device received it, the user has been told.
       if (transient && delivered.size === 0) throw transient;
     });
-    if (delivered.size === 0) return { kind: 'failed', reason: pruned === devices.length ? 'all-tokens-dead' : 'push-rejected', provider: 'fcm' };
+    if (delivered.size === 0)
+      return {
+        kind: 'failed',
+        reason: pruned === devices.length ? 'all-tokens-dead' : 'push-rejected',
+        provider: 'fcm',
+      };
     const ids = [...delivered.values()];
-    return { kind: 'sent', provider: 'fcm', providerMessageId: ids[0]!, extra: { providerMessageIds: ids, devices: devices.length, tokensPruned: pruned } };
+    return {
+      kind: 'sent',
+      provider: 'fcm',
+      providerMessageId: ids[0]!,
+      extra: { providerMessageIds: ids, devices: devices.length, tokensPruned: pruned },
+    };
   }
 }
 
@@ -108,8 +122,15 @@ export class SmsChannel implements ChannelSender {
     // The delivery id rides in the callback URL (covered by Twilio's signature) so callbacks find their delivery.
     const statusCallback = `${this.settings.publicBaseUrl().replace(/\/$/, '')}/twilioStatus?deliveryId=${encodeURIComponent(job.deliveryId)}`;
     try {
-      const receipt = await log.call('twilio', () => this.sender.send({ to: contact.phone!, body: content.body, statusCallback }));
-      return { kind: 'sent', provider: 'twilio', providerMessageId: receipt.sid, extra: { providerStatus: receipt.status, to: contact.phone } };
+      const receipt = await log.call('twilio', () =>
+        this.sender.send({ to: contact.phone!, body: content.body, statusCallback }),
+      );
+      return {
+        kind: 'sent',
+        provider: 'twilio',
+        providerMessageId: receipt.sid,
+        extra: { providerStatus: receipt.status, to: contact.phone },
+      };
     } catch (error) {
       if (error instanceof ProviderError && !error.transient) {
         // The number opted out at the carrier or provider (Twilio 21610): remember it so we stop trying.
@@ -138,7 +159,11 @@ export class EmailChannel implements ChannelSender {
     const contact = await this.contacts.contact(job.uid);
     if (!contact?.email || !contact.emailVerified) return { kind: 'failed', reason: 'no-verified-email' };
     if (await this.contacts.isEmailSuppressed(contact.email)) return { kind: 'suppressed', reason: 'email-suppressed' };
-    const token = createUnsubscribeToken({ uid: job.uid, category: job.category }, this.settings.unsubscribeKey(), this.now());
+    const token = createUnsubscribeToken(
+      { uid: job.uid, category: job.category },
+      this.settings.unsubscribeKey(),
+      this.now(),
+    );
     const unsubscribeUrl = `${this.settings.publicBaseUrl().replace(/\/$/, '')}/unsubscribe?token=${encodeURIComponent(token)}`;
     try {
       const { messageId } = await log.call('sendgrid', () =>
@@ -152,13 +177,19 @@ export class EmailChannel implements ChannelSender {
           // RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs to the URL, no page visit needed.
           headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
           // Not 'category': SendGrid uses that name for its own categories on events.
-          customArgs: { deliveryId: job.deliveryId, uid: job.uid, notificationCategory: job.category, eventId: job.eventId },
+          customArgs: {
+            deliveryId: job.deliveryId,
+            uid: job.uid,
+            notificationCategory: job.category,
+            eventId: job.eventId,
+          },
           categories: [job.category, job.type],
         }),
       );
       return { kind: 'sent', provider: 'sendgrid', providerMessageId: messageId };
     } catch (error) {
-      if (error instanceof ProviderError && !error.transient) return { kind: 'failed', reason: `${error.provider}-${error.code}`, provider: error.provider };
+      if (error instanceof ProviderError && !error.transient)
+        return { kind: 'failed', reason: `${error.provider}-${error.code}`, provider: error.provider };
       throw error;
     }
   }

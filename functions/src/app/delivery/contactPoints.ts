@@ -50,7 +50,11 @@ export class ContactPoints {
   }
 
   async setSmsOptOut(e164: string, optedOut: boolean, source: string): Promise<void> {
-    await this.store.set(smsOptOutPath(e164), { phone: e164, optedOut, source, updatedAt: this.clock.now() }, { merge: true });
+    await this.store.set(
+      smsOptOutPath(e164),
+      { phone: e164, optedOut, source, updatedAt: this.clock.now() },
+      { merge: true },
+    );
   }
 
   async isEmailSuppressed(email: string): Promise<boolean> {
@@ -58,9 +62,16 @@ export class ContactPoints {
   }
 
   async suppressEmail(email: string, reason: string, deliveryId?: string): Promise<void> {
-    await this.store.set(emailSuppressionPath(email), {
-      email: email.trim().toLowerCase(), reason, ...(deliveryId ? { deliveryId } : {}), at: this.clock.now(),
-    }, { merge: true });
+    await this.store.set(
+      emailSuppressionPath(email),
+      {
+        email: email.trim().toLowerCase(),
+        reason,
+        ...(deliveryId ? { deliveryId } : {}),
+        at: this.clock.now(),
+      },
+      { merge: true },
+    );
   }
 
   /** The in-app unread count, shown as the APNs badge (the pipeline keeps it exact in users/{uid}/counters/notifications). */

@@ -89,10 +89,21 @@ export class DeliveryRepo {
         // No document from routing: a fallback job (or one whose routing write was lost). Same record shape as routing's.
         const status: DeliveryStatus = stale ? 'stale' : 'sending';
         const { deliveryId, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey } = job;
-        tx.create(path, deliveryRecord({ deliveryId, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey }, status, now, {
-          ...(stale ? { reason: 'stale' } : { leaseUntil: new Date(now.getTime() + LEASE_MS), job: storedJob(job) }),
-          ...(job.fallbackFrom ? { fallbackFrom: job.fallbackFrom } : {}),
-        }, ['queued']));
+        tx.create(
+          path,
+          deliveryRecord(
+            { deliveryId, eventId, uid, channel, type, category, priority, critical, notificationId, groupKey },
+            status,
+            now,
+            {
+              ...(stale
+                ? { reason: 'stale' }
+                : { leaseUntil: new Date(now.getTime() + LEASE_MS), job: storedJob(job) }),
+              ...(job.fallbackFrom ? { fallbackFrom: job.fallbackFrom } : {}),
+            },
+            ['queued'],
+          ),
+        );
         return stale ? { kind: 'skip', status: 'stale' } : { kind: 'claimed', attempts: 0 };
       }
       const leaseOver = doc.status === 'sending' && (!doc.leaseUntil || doc.leaseUntil.getTime() <= now.getTime());
@@ -110,36 +121,59 @@ export class DeliveryRepo {
       }
       // sendingAt is the first try; later tries (after a released claim) show in errors[].at.
       tx.update(path, {
-        status: 'sending', leaseUntil: new Date(now.getTime() + LEASE_MS), updatedAt: now, job: storedJob(job),
+        status: 'sending',
+        leaseUntil: new Date(now.getTime() + LEASE_MS),
+        updatedAt: now,
+        job: storedJob(job),
         ...(doc.timestamps?.sendingAt ? {} : { 'timestamps.sendingAt': now }),
         ...(doc.providerCallStartedAt ? { providerCallStartedAt: fieldOps.delete() } : {}),
       });
       // A provider callback (Twilio status, SendGrid processed) would have moved the status past `sending`: none came.
-      const unknownOutcome = leaseOver && doc.providerCallStartedAt ? { callStartedAt: doc.providerCallStartedAt } : undefined;
+      const unknownOutcome =
+        leaseOver && doc.providerCallStartedAt ? { callStartedAt: doc.providerCallStartedAt } : undefined;
       return { kind: 'claimed', attempts: doc.attempts ?? 0, ...(unknownOutcome ? { unknownOutcome } : {}) };
     });
   }
 
   /** The provider accepted the message. */
-  recordSent(deliveryId: string, result: { provider: string; providerMessageId: string; attempts: number; errors: AttemptError[]; extra?: DocData }): Promise<void> {
-    return this.finish(deliveryId, 'sent', {
-      provider: result.provider,
-      providerMessageId: result.providerMessageId,
-      ...result.extra,
-    }, result);
+  recordSent(
+    deliveryId: string,
+    result: { provider: string; providerMessageId: string; attempts: number; errors: AttemptError[]; extra?: DocData },
+  ): Promise<void> {
+    return this.finish(
+      deliveryId,
+      'sent',
+      {
+        provider: result.provider,
+        providerMessageId: result.providerMessageId,
+        ...result.extra,
+      },
+      result,
+    );
   }
 
   /** Could not deliver on this channel (permanent error, no device, opted out, over the limit, gave up retrying). */
   recordFailed(
     deliveryId: string,
     status: 'failed' | 'suppressed',
-    result: { reason: string; provider?: string; attempts: number; errors: AttemptError[]; fallbackTo?: ProviderChannel },
+    result: {
+      reason: string;
+      provider?: string;
+      attempts: number;
+      errors: AttemptError[];
+      fallbackTo?: ProviderChannel;
+    },
   ): Promise<void> {
-    return this.finish(deliveryId, status, {
-      reason: result.reason,
-      ...(result.provider ? { provider: result.provider } : {}),
-      ...(result.fallbackTo ? { fallbackTo: result.fallbackTo, fallbackPublished: false } : {}),
-    }, result);
+    return this.finish(
+      deliveryId,
+      status,
+      {
+        reason: result.reason,
+        ...(result.provider ? { provider: result.provider } : {}),
+        ...(result.fallbackTo ? { fallbackTo: result.fallbackTo, fallbackPublished: false } : {}),
+      },
+      result,
+    );
   }
 
   /** A transient failure: keep the errors, release the claim so Pub/Sub's redelivery can try again. */
@@ -161,7 +195,11 @@ export class DeliveryRepo {
 
   /** The fallback job is on its topic: the job payload is no longer needed. */
   async markFallbackPublished(deliveryId: string): Promise<void> {
-    await this.store.update(paths.delivery(deliveryId), { fallbackPublished: true, job: fieldOps.delete(), updatedAt: this.clock.now() });
+    await this.store.update(paths.delivery(deliveryId), {
+      fallbackPublished: true,
+      job: fieldOps.delete(),
+      updatedAt: this.clock.now(),
+    });
   }
 
   /** Written just before the first provider call of a claim: a takeover that finds it knows a call may have gone out. */
@@ -187,7 +225,9 @@ export class DeliveryRepo {
       reservation.commit();
       // An unlimited channel has an infinite limit, which Firestore cannot store: only finite units are marked.
       if (doc && Number.isFinite(reservation.limit)) {
-        tx.update(path, { rateUnit: { takenAt: this.clock.now(), count: reservation.count, limit: reservation.limit } });
+        tx.update(path, {
+          rateUnit: { takenAt: this.clock.now(), count: reservation.count, limit: reservation.limit },
+        });
       }
       return { allowed: true, count: reservation.count, limit: reservation.limit };
     });
@@ -195,7 +235,14 @@ export class DeliveryRepo {
 
   /** Deliveries in `status` not touched since `before`, oldest first (index: deliveries status + updatedAt). */
   untouchedSince(status: 'sending' | 'queued', before: Date, limit: number): Promise<DocSnapshot[]> {
-    return this.store.query(paths.deliveries(), { where: [['status', '==', status], ['updatedAt', '<=', before]], orderBy: [{ field: 'updatedAt' }], limit });
+    return this.store.query(paths.deliveries(), {
+      where: [
+        ['status', '==', status],
+        ['updatedAt', '<=', before],
+      ],
+      orderBy: [{ field: 'updatedAt' }],
+      limit,
+    });
   }
 
   /** Failed or suppressed deliveries whose fallback job has not been published yet. */
@@ -213,7 +260,8 @@ export class DeliveryRepo {
     return this.store.transaction(async (tx) => {
       const now = this.clock.now();
       const doc = (await tx.get(path)).data as DeliveryDoc | undefined;
-      if (!doc || doc.status !== expected || (doc.updatedAt && doc.updatedAt.getTime() > before.getTime())) return { action: 'none' };
+      if (!doc || doc.status !== expected || (doc.updatedAt && doc.updatedAt.getTime() > before.getTime()))
+        return { action: 'none' };
       if (doc.leaseUntil && doc.leaseUntil.getTime() > now.getTime()) return { action: 'none' };
       const parsed = deliveryJobSchema.safeParse(doc.job);
       const job = parsed.success ? parsed.data : undefined;
@@ -228,8 +276,23 @@ export class DeliveryRepo {
         : `still ${expected} after ${MAX_SWEEPS} republished jobs`;
       const next = job ? fallbackJob(job) : undefined;
       tx.update(path, {
-        status: 'failed', reason, 'timestamps.failedAt': doc.timestamps?.failedAt ?? now, updatedAt: now, leaseUntil: null, sweeps,
-        errors: [...(doc.errors ?? []), { at: now, attempt: doc.attempts ?? 0, provider: CHANNEL_PROVIDER[doc.channel] ?? 'none', code: reason, message, transient: false }],
+        status: 'failed',
+        reason,
+        'timestamps.failedAt': doc.timestamps?.failedAt ?? now,
+        updatedAt: now,
+        leaseUntil: null,
+        sweeps,
+        errors: [
+          ...(doc.errors ?? []),
+          {
+            at: now,
+            attempt: doc.attempts ?? 0,
+            provider: CHANNEL_PROVIDER[doc.channel] ?? 'none',
+            code: reason,
+            message,
+            transient: false,
+          },
+        ],
         ...(doc.providerCallStartedAt ? { providerCallStartedAt: fieldOps.delete() } : {}),
         ...(next ? { fallbackTo: next.channel, fallbackPublished: false } : { job: fieldOps.delete() }),
       });
@@ -253,10 +316,20 @@ export class DeliveryRepo {
       const doc = (await tx.get(path)).data as DeliveryDoc | undefined;
       const entry = { at: now, attempt: 0, provider: 'none', code: 'invalid-job', message: error, transient: false };
       if (!doc) {
-        const known = (PROVIDER_CHANNELS as readonly string[]).includes(channel ?? '') ? (channel as ProviderChannel) : undefined;
+        const known = (PROVIDER_CHANNELS as readonly string[]).includes(channel ?? '')
+          ? (channel as ProviderChannel)
+          : undefined;
         tx.create(path, {
-          deliveryId, ...(known ? { channel: known, provider: CHANNEL_PROVIDER[known] } : {}), status: 'failed', reason: 'invalid-job', attempts: 0, errors: [entry],
-          timestamps: { failedAt: now }, createdAt: now, updatedAt: now, expiresAt: deliveryExpiresAt(now),
+          deliveryId,
+          ...(known ? { channel: known, provider: CHANNEL_PROVIDER[known] } : {}),
+          status: 'failed',
+          reason: 'invalid-job',
+          attempts: 0,
+          errors: [entry],
+          timestamps: { failedAt: now },
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: deliveryExpiresAt(now),
         });
         return;
       }
@@ -292,7 +365,9 @@ export class DeliveryRepo {
       const update: DocData = { ...event.fields, ...extra?.fields, updatedAt: this.clock.now() };
       const error = event.error;
       const same = (e: AttemptError & { providerEventId?: string }) =>
-        error?.providerEventId ? e.providerEventId === error.providerEventId : e.provider === error?.provider && e.code === error.code && e.message === error.message;
+        error?.providerEventId
+          ? e.providerEventId === error.providerEventId
+          : e.provider === error?.provider && e.code === error.code && e.message === error.message;
       if (error && !(doc.errors ?? []).some(same)) {
         update.errors = [...(doc.errors ?? []), { ...error, attempt: doc.attempts ?? 0 }];
       }

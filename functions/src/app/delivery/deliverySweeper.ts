@@ -2,7 +2,12 @@ import type { Clock, Logger, Publisher } from '../../ports.js';
 import { TOPICS } from '../../domain/channels.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
 import { fallbackJob } from '../../domain/delivery.js';
-import { FALLBACK_PENDING_AFTER_MS, QUEUED_STUCK_AFTER_MS, SENDING_STUCK_AFTER_MS, SWEEP_BATCH } from '../../domain/delivery/sweep.js';
+import {
+  FALLBACK_PENDING_AFTER_MS,
+  QUEUED_STUCK_AFTER_MS,
+  SENDING_STUCK_AFTER_MS,
+  SWEEP_BATCH,
+} from '../../domain/delivery/sweep.js';
 import type { DeliveryDoc, DeliveryRepo } from './deliveryRepo.js';
 
 export interface DeliverySweeperDeps {
@@ -33,7 +38,10 @@ export class DeliverySweeper {
     const { repo, clock } = this.deps;
     const now = clock.now().getTime();
     const report: SweepReport = { republished: 0, failed: 0, fallbacks: 0 };
-    for (const [status, after] of [['sending', SENDING_STUCK_AFTER_MS], ['queued', QUEUED_STUCK_AFTER_MS]] as const) {
+    for (const [status, after] of [
+      ['sending', SENDING_STUCK_AFTER_MS],
+      ['queued', QUEUED_STUCK_AFTER_MS],
+    ] as const) {
       const before = new Date(now - after);
       for (const snap of await repo.untouchedSince(status, before, SWEEP_BATCH)) {
         const id = (snap.data as DeliveryDoc).deliveryId;
@@ -55,7 +63,8 @@ export class DeliverySweeper {
       const job = await repo.pendingFallbackJob(doc.deliveryId);
       if (job && (await this.publishFallback(job))) report.fallbacks++;
     }
-    if (report.republished + report.failed + report.fallbacks > 0) this.deps.logger.info('delivery sweep', { ...report });
+    if (report.republished + report.failed + report.fallbacks > 0)
+      this.deps.logger.info('delivery sweep', { ...report });
     return report;
   }
 

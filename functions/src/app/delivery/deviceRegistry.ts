@@ -11,9 +11,17 @@ export const PLATFORMS = ['ios', 'android', 'web'] as const;
 
 export const registerDeviceSchema = z.strictObject({
   /** The FCM registration token (FCM tokens are ~150–250 characters, no spaces or control characters). */
-  token: z.string().min(20).max(4096).regex(/^[\x21-\x7e]+$/, 'must be an FCM registration token'),
+  token: z
+    .string()
+    .min(20)
+    .max(4096)
+    .regex(/^[\x21-\x7e]+$/, 'must be an FCM registration token'),
   platform: z.enum(PLATFORMS),
-  appVersion: z.string().min(1).max(40).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII'),
+  appVersion: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII'),
   locale: localeTag(),
   /** The app's own installation id; defaults to one derived from the token. */
   deviceId: docId('a device id').optional(),
@@ -21,7 +29,10 @@ export const registerDeviceSchema = z.strictObject({
    * Proof that the caller holds this device: the secret the server returned (once) when the token was first
    * registered. Needed only to move a token that another account registered (see DeviceRegistry).
    */
-  deviceSecret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the deviceSecret this app received').optional(),
+  deviceSecret: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be the deviceSecret this app received')
+    .optional(),
 });
 export type RegisterDevice = z.infer<typeof registerDeviceSchema>;
 
@@ -42,7 +53,8 @@ export interface Device {
 
 const tokenDeviceId = (token: string) => hashedId(token, { length: 32, prefix: 't_' });
 const secretHashOf = (secret: string) => createHash('sha256').update(`device-secret:${secret}`).digest('hex');
-const sameHash = (a: unknown, b: string) => typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const sameHash = (a: unknown, b: string) =>
+  typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 const ownerOf = (devicePath: string) => devicePath.split('/')[1];
 
 /**
@@ -71,7 +83,10 @@ export class DeviceRegistry {
    * The caller's device: a user registers and unregisters only her own (the device documents live under her uid);
    * moving a token another account holds needs the proof above.
    */
-  async register(caller: Pick<Caller, 'uid'>, input: RegisterDevice): Promise<{ deviceId: string; deviceSecret?: string }> {
+  async register(
+    caller: Pick<Caller, 'uid'>,
+    input: RegisterDevice,
+  ): Promise<{ deviceId: string; deviceSecret?: string }> {
     const { uid } = caller;
     const deviceId = input.deviceId ?? tokenDeviceId(input.token);
     const now = this.clock.now();
@@ -80,12 +95,19 @@ export class DeviceRegistry {
     const others = holders.filter((snap) => ownerOf(snap.path) !== uid);
     const presented = input.deviceSecret ? secretHashOf(input.deviceSecret) : undefined;
     if (others.length > 0) {
-      if (!presented) throw permissionDenied('data.deviceSecret: this device token is registered to another account; send the deviceSecret this app received when it registered the token');
-      if (!others.every((snap) => sameHash(snap.data?.secretHash, presented))) throw permissionDenied('data.deviceSecret: does not prove this device');
+      if (!presented)
+        throw permissionDenied(
+          'data.deviceSecret: this device token is registered to another account; send the deviceSecret this app received when it registered the token',
+        );
+      if (!others.every((snap) => sameHash(snap.data?.secretHash, presented)))
+        throw permissionDenied('data.deviceSecret: does not prove this device');
     }
     // Elsewhere the same token is registered: those registrations are stale (proven above when they are another account's).
-    const stale: WriteOp[] = holders.filter((snap) => snap.path !== path).map((snap) => ({ kind: 'delete', path: snap.path }));
-    const ownHash = holders.find((snap) => ownerOf(snap.path) === uid && typeof snap.data?.secretHash === 'string')?.data?.secretHash as string | undefined;
+    const stale: WriteOp[] = holders
+      .filter((snap) => snap.path !== path)
+      .map((snap) => ({ kind: 'delete', path: snap.path }));
+    const ownHash = holders.find((snap) => ownerOf(snap.path) === uid && typeof snap.data?.secretHash === 'string')
+      ?.data?.secretHash as string | undefined;
     const minted = presented || ownHash ? undefined : randomBytes(32).toString('base64url');
     const secretHash = presented ?? ownHash ?? secretHashOf(minted!);
     await this.store.transaction(async (tx) => {
@@ -105,7 +127,10 @@ export class DeviceRegistry {
     return { deviceId, ...(minted ? { deviceSecret: minted } : {}) };
   }
 
-  async unregister(caller: Pick<Caller, 'uid'>, target: { deviceId: string } | { token: string }): Promise<{ removed: number }> {
+  async unregister(
+    caller: Pick<Caller, 'uid'>,
+    target: { deviceId: string } | { token: string },
+  ): Promise<{ removed: number }> {
     const { uid } = caller;
     if ('deviceId' in target) {
       const snap = await this.store.get(paths.device(uid, target.deviceId));

@@ -64,7 +64,12 @@ export function deliveryServices(
     policies,
     channels,
     events,
-    unsubscribe: new UnsubscribeEndpoint({ events, key: () => delivery.settings.unsubscribeKey(), clock, logger: infra.logger }),
+    unsubscribe: new UnsubscribeEndpoint({
+      events,
+      key: () => delivery.settings.unsubscribeKey(),
+      clock,
+      logger: infra.logger,
+    }),
     phone: new PhoneVerification(store, delivery.smsVerifier, clock),
     settings: delivery.settings,
   };

@@ -9,16 +9,26 @@ import { toE164 } from '../../domain/delivery/phone.js';
 import { hashedId } from '../../domain/ids.js';
 
 export const startPhoneVerificationSchema = z.strictObject({
-  phone: z.string().min(3).max(32).regex(/^[0-9+()./ -]+$/, 'must be a phone number (digits, spaces, + ( ) . / -)'),
+  phone: z
+    .string()
+    .min(3)
+    .max(32)
+    .regex(/^[0-9+()./ -]+$/, 'must be a phone number (digits, spaces, + ( ) . / -)'),
   /** ISO 3166 country for numbers typed without +country code. */
-  country: z.string().regex(/^[A-Z]{2}$/).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
 });
-export const checkPhoneVerificationSchema = z.strictObject({ code: z.string().regex(/^\d{4,10}$/, 'must be the 4-10 digit code') });
+export const checkPhoneVerificationSchema = z.strictObject({
+  code: z.string().regex(/^\d{4,10}$/, 'must be the 4-10 digit code'),
+});
 
 /** Server-only: the number a user is proving they own, between start and check, and the user's recent starts. */
 export const pendingPath = (uid: string) => `phoneVerifications/${uid}`;
 /** Server-only: recent starts for one number, whoever asked (keyed by a hash: the number itself is not the id). */
-export const numberLimitPath = (phone: string) => `phoneVerificationNumbers/${hashedId(`phone:${phone}`, { length: 40 })}`;
+export const numberLimitPath = (phone: string) =>
+  `phoneVerificationNumbers/${hashedId(`phone:${phone}`, { length: 40 })}`;
 const PENDING_TTL_MS = 10 * 60_000;
 
 /**
@@ -30,7 +40,9 @@ export const PHONE_VERIFICATION_LIMITS = { cooldownMs: 60_000, perDay: 5, window
 
 function recentStarts(value: unknown, now: Date): Date[] {
   const list = Array.isArray(value) ? value : [];
-  return list.filter((d): d is Date => d instanceof Date && now.getTime() - d.getTime() < PHONE_VERIFICATION_LIMITS.windowMs);
+  return list.filter(
+    (d): d is Date => d instanceof Date && now.getTime() - d.getTime() < PHONE_VERIFICATION_LIMITS.windowMs,
+  );
 }
 
 /** How long until another start is allowed (0: now). */
@@ -55,7 +67,10 @@ export class PhoneVerification {
   ) {}
 
   /** The caller proves a number of her own: nobody starts or checks a verification for someone else. */
-  async start(caller: Pick<Caller, 'uid'>, input: z.infer<typeof startPhoneVerificationSchema>): Promise<{ phone: string; status: string }> {
+  async start(
+    caller: Pick<Caller, 'uid'>,
+    input: z.infer<typeof startPhoneVerificationSchema>,
+  ): Promise<{ phone: string; status: string }> {
     const { uid } = caller;
     const phone = toE164(input.phone, input.country as never);
     const now = this.clock.now();
@@ -66,7 +81,9 @@ export class PhoneVerification {
       const wait = Math.max(waitFor(myStarts, now), waitFor(numberStarts, now));
       if (wait > 0) {
         const seconds = Math.ceil(wait / 1000);
-        throw new AppError('resource-exhausted', `too many verification codes requested: try again in ${seconds} s`, { retryAfterSeconds: seconds });
+        throw new AppError('resource-exhausted', `too many verification codes requested: try again in ${seconds} s`, {
+          retryAfterSeconds: seconds,
+        });
       }
       tx.set(pendingPath(uid), { uid, phone, startedAt: now, starts: [...myStarts, now] });
       tx.set(numberLimitPath(phone), { starts: [...numberStarts, now] });
@@ -75,7 +92,10 @@ export class PhoneVerification {
     return { phone, status };
   }
 
-  async check(caller: Pick<Caller, 'uid'>, input: z.infer<typeof checkPhoneVerificationSchema>): Promise<{ verified: boolean; phone?: string }> {
+  async check(
+    caller: Pick<Caller, 'uid'>,
+    input: z.infer<typeof checkPhoneVerificationSchema>,
+  ): Promise<{ verified: boolean; phone?: string }> {
     const { uid } = caller;
     const pending = (await this.store.get(pendingPath(uid))).data;
     const phone = pending?.phone as string | undefined;

@@ -10,10 +10,16 @@ import type { ContactPoints } from './contactPoints.js';
 
 /** Turning a channel off for a category: the pipeline's PreferencesRepo.setChannel. */
 export interface PreferenceSwitch {
-  setChannel(uid: string, categoryOrType: string, channel: 'email' | 'sms' | 'push' | 'inApp', enabled: boolean): Promise<unknown>;
+  setChannel(
+    uid: string,
+    categoryOrType: string,
+    channel: 'email' | 'sms' | 'push' | 'inApp',
+    enabled: boolean,
+  ): Promise<unknown>;
 }
 
-export const HELP_REPLY = 'Craft alerts: outbid, order and payment notices. Msg&data rates may apply. Reply STOP to opt out, START to opt back in.';
+export const HELP_REPLY =
+  'Craft alerts: outbid, order and payment notices. Msg&data rates may apply. Reply STOP to opt out, START to opt back in.';
 
 /** The HTTP answer to a webhook post. */
 export interface WebhookAnswer {
@@ -76,7 +82,9 @@ export class ProviderEvents {
     return { deliveries, ...(reply ? { reply } : {}) };
   }
 
-  private async delivery(event: Extract<ProviderEvent, { kind: 'delivery' }>): Promise<'updated' | 'missing' | 'ignored'> {
+  private async delivery(
+    event: Extract<ProviderEvent, { kind: 'delivery' }>,
+  ): Promise<'updated' | 'missing' | 'ignored'> {
     const { deliveryId } = event;
     // The id comes back from the provider (custom arg, callback URL): only one we could have issued is used as a path.
     if (!isDocId(deliveryId, 300)) return 'ignored';
@@ -94,7 +102,10 @@ export class ProviderEvents {
       },
       (doc) => {
         if (event.providerMessageId && doc.providerMessageId && doc.providerMessageId !== event.providerMessageId) {
-          this.logger.warn('provider event for another message', { deliveryId, providerMessageId: event.providerMessageId });
+          this.logger.warn('provider event for another message', {
+            deliveryId,
+            providerMessageId: event.providerMessageId,
+          });
           return { fields: {} };
         }
         if (!cost || doc.price !== undefined) return undefined;
@@ -105,7 +116,11 @@ export class ProviderEvents {
           also: (tx) =>
             tx.set(
               `${paths.user(doc.uid)}/deliveryCosts/${day}`,
-              { day, sms: { count: fieldOps.increment(1), cost: fieldOps.increment(cost.amount) }, unit: cost.currency },
+              {
+                day,
+                sms: { count: fieldOps.increment(1), cost: fieldOps.increment(cost.amount) },
+                unit: cost.currency,
+              },
               { merge: true },
             ),
         };
@@ -115,6 +130,7 @@ export class ProviderEvents {
 
   /** Email off for one category, or for every category. */
   async unsubscribe(uid: string, scope: Category | 'all'): Promise<void> {
-    for (const category of scope === 'all' ? CATEGORIES : [scope]) await this.preferences.setChannel(uid, category, 'email', false);
+    for (const category of scope === 'all' ? CATEGORIES : [scope])
+      await this.preferences.setChannel(uid, category, 'email', false);
   }
 }

@@ -38,10 +38,15 @@ export function isTransient(error: unknown): boolean {
 }
 
 const retryAfterOf = (context: IRetryBackoffContext<unknown>): number | undefined =>
-  'error' in context.result && context.result.error instanceof ProviderError ? context.result.error.retryAfterMs : undefined;
+  'error' in context.result && context.result.error instanceof ProviderError
+    ? context.result.error.retryAfterMs
+    : undefined;
 
 /** Exponential backoff with jitter (cockatiel's decorrelated jitter), except that a provider's Retry-After wins. */
-function honourRetryAfter(inner: IBackoffFactory<unknown>, context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+function honourRetryAfter(
+  inner: IBackoffFactory<unknown>,
+  context: IRetryBackoffContext<unknown>,
+): IBackoff<IRetryBackoffContext<unknown>> {
   const step = inner.next(context);
   return {
     duration: retryAfterOf(context) ?? step.duration,
@@ -137,7 +142,8 @@ export class ProviderPacer {
   /** The provider answered a call released at `releasedAt` (anything but a throttle): it counts toward the rate. */
   answered(releasedAt: number, now = Date.now()): void {
     this.accepted.push({ releasedAt, answeredAt: now });
-    while (this.accepted.length > 0 && this.accepted[0]!.answeredAt < now - 2 * WINDOW_MS - this.settings.maxWaitMs) this.accepted.shift();
+    while (this.accepted.length > 0 && this.accepted[0]!.answeredAt < now - 2 * WINDOW_MS - this.settings.maxWaitMs)
+      this.accepted.shift();
   }
 
   /** The provider throttled a call released at `releasedAt`: pause for Retry-After, then slow down. */
@@ -197,7 +203,15 @@ export class ProviderPacer {
       const turn = first + position * interval;
       if (turn > waiter.deadline) {
         this.waiting.splice(this.waiting.indexOf(waiter), 1);
-        waiter.reject(new ProviderError(this.provider, true, 'paced', `${this.provider} is throttling: no turn within the wait allowed`, turn - now));
+        waiter.reject(
+          new ProviderError(
+            this.provider,
+            true,
+            'paced',
+            `${this.provider} is throttling: no turn within the wait allowed`,
+            turn - now,
+          ),
+        );
       } else {
         position++;
       }
@@ -239,18 +253,32 @@ export class ProviderPolicies {
       const s = this.settings;
       const exponential = new ExponentialBackoff({ initialDelay: s.initialDelayMs, maxDelay: s.maxDelayMs });
       // Throttles were paced already; a Retry-After longer than we may wait inside one invocation goes back to Pub/Sub.
-      const retryable = handleWhen((e) =>
-        isTransient(e) && !isBrokenCircuitError(e) && throttleScope(e) !== 'provider' && !isPaced(e) && !((e as ProviderError).retryAfterMs! > s.maxRetryAfterMs));
+      const retryable = handleWhen(
+        (e) =>
+          isTransient(e) &&
+          !isBrokenCircuitError(e) &&
+          throttleScope(e) !== 'provider' &&
+          !isPaced(e) &&
+          !((e as ProviderError).retryAfterMs! > s.maxRetryAfterMs),
+      );
       const retryPolicy = retry(retryable, {
         maxAttempts: s.maxAttempts - 1,
         backoff: { next: (context: IRetryBackoffContext<unknown>) => honourRetryAfter(exponential, context) },
       });
       // Only failures open the breaker: a throttled call was answered by a working provider.
-      const breaker = circuitBreaker(handleWhen((e) => isTransient(e) && throttleScope(e) === undefined), {
-        halfOpenAfter: s.halfOpenAfterMs,
-        breaker: new ConsecutiveBreaker(s.breakerThreshold),
-      });
-      entry = { retry: retryPolicy, guarded: wrap(breaker, timeout(s.timeoutMs, TimeoutStrategy.Aggressive)), breaker, pacer: new ProviderPacer(provider, this.pacing) };
+      const breaker = circuitBreaker(
+        handleWhen((e) => isTransient(e) && throttleScope(e) === undefined),
+        {
+          halfOpenAfter: s.halfOpenAfterMs,
+          breaker: new ConsecutiveBreaker(s.breakerThreshold),
+        },
+      );
+      entry = {
+        retry: retryPolicy,
+        guarded: wrap(breaker, timeout(s.timeoutMs, TimeoutStrategy.Aggressive)),
+        breaker,
+        pacer: new ProviderPacer(provider, this.pacing),
+      };
       this.policies.set(provider, entry);
     }
     return entry;
@@ -295,7 +323,13 @@ export class ProviderPolicies {
   /** For health checks and tests. */
   breakerState(provider: Provider): 'closed' | 'open' | 'half-open' | 'isolated' {
     const state = this.policyFor(provider).breaker.state;
-    return state === CircuitState.Closed ? 'closed' : state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : 'isolated';
+    return state === CircuitState.Closed
+      ? 'closed'
+      : state === CircuitState.Open
+        ? 'open'
+        : state === CircuitState.HalfOpen
+          ? 'half-open'
+          : 'isolated';
   }
 
   /** For health checks and tests: the calls per second allowed now (Infinity: unpaced) and the pause, if any. */
@@ -346,7 +380,12 @@ export class AttemptLog {
       at: this.now(),
       attempt: this.previous + this.attempts,
       provider,
-      code: error instanceof ProviderError ? error.code : isTimeout(error) ? 'timeout' : ((error as { code?: string }).code ?? 'error'),
+      code:
+        error instanceof ProviderError
+          ? error.code
+          : isTimeout(error)
+            ? 'timeout'
+            : ((error as { code?: string }).code ?? 'error'),
       message: errorText(error),
       transient: isTransient(error),
     });

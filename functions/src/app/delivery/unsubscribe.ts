@@ -28,20 +28,36 @@ const html = (status: number, body: string): WebAnswer => ({ status, body, conte
  */
 export class UnsubscribeEndpoint {
   constructor(
-    private readonly deps: { events: Pick<ProviderEvents, 'unsubscribe'>; key: () => string; clock: Clock; logger: Logger },
+    private readonly deps: {
+      events: Pick<ProviderEvents, 'unsubscribe'>;
+      key: () => string;
+      clock: Clock;
+      logger: Logger;
+    },
   ) {}
 
   async handle(request: WebRequest): Promise<WebAnswer> {
     const token = request.queryToken ?? request.form.token ?? '';
     const check = verifyUnsubscribeToken(token, this.deps.key(), this.deps.clock.now());
-    if (!check.ok) return html(check.reason === 'expired' ? 410 : 403, unsubscribePages.invalid(check.reason === 'expired'));
+    if (!check.ok)
+      return html(check.reason === 'expired' ? 410 : 403, unsubscribePages.invalid(check.reason === 'expired'));
     const { uid, category } = check.claims;
     if (request.method === 'GET') return html(200, unsubscribePages.confirm(token, category));
-    if (request.method !== 'POST') return { status: 405, body: 'method not allowed', contentType: 'text/plain; charset=utf-8' };
+    if (request.method !== 'POST')
+      return { status: 405, body: 'method not allowed', contentType: 'text/plain; charset=utf-8' };
     const asked = request.form.scope;
-    const scope: Category | 'all' = asked === 'all' ? 'all' : (CATEGORIES as readonly string[]).includes(asked ?? '') ? (asked as Category) : category;
+    const scope: Category | 'all' =
+      asked === 'all'
+        ? 'all'
+        : (CATEGORIES as readonly string[]).includes(asked ?? '')
+          ? (asked as Category)
+          : category;
     await this.deps.events.unsubscribe(uid, scope);
-    this.deps.logger.info('email unsubscribe', { uid, scope, oneClick: request.form['List-Unsubscribe'] === 'One-Click' });
+    this.deps.logger.info('email unsubscribe', {
+      uid,
+      scope,
+      oneClick: request.form['List-Unsubscribe'] === 'One-Click',
+    });
     return html(200, unsubscribePages.done(scope));
   }
 }

@@ -8,7 +8,13 @@ import { failedPrecondition, invalidArgument, notFound, permissionDenied } from 
 import { paths } from '../../domain/paths.js';
 import { hashedId } from '../../domain/ids.js';
 import type { Conversation, Member, MemberRole } from '../../domain/messaging/conversation.js';
-import { GROUP_LIMITS, directConversationId, newMember, nextOwner, publicProfileOf } from '../../domain/messaging/conversation.js';
+import {
+  GROUP_LIMITS,
+  directConversationId,
+  newMember,
+  nextOwner,
+  publicProfileOf,
+} from '../../domain/messaging/conversation.js';
 import type { Action } from '../../domain/messaging/permissions.js';
 import { decide } from '../../domain/messaging/permissions.js';
 import type {
@@ -33,7 +39,12 @@ export interface MessagingDeps {
 }
 
 /** PERMISSION_DENIED with the matrix's reason unless the role allows the action. */
-export function authorize(action: Action, conversation: Conversation, member: Member | undefined, targetRole?: MemberRole): void {
+export function authorize(
+  action: Action,
+  conversation: Conversation,
+  member: Member | undefined,
+  targetRole?: MemberRole,
+): void {
   const decision = decide(action, {
     type: conversation.type,
     role: member?.role,
@@ -63,7 +74,13 @@ export class Conversations {
     const now = this.deps.clock.now();
     return this.store.transaction(async (tx) => {
       // One message for both directions of a block: the blocked user does not learn who blocked whom.
-      const [otherUser] = await guardReach(tx, caller, [other], () => 'data.otherUid', 'you cannot start a conversation with this user');
+      const [otherUser] = await guardReach(
+        tx,
+        caller,
+        [other],
+        () => 'data.otherUid',
+        'you cannot start a conversation with this user',
+      );
       const [conversation, me] = await tx.getAll([paths.conversation(cid), paths.user(caller.uid)]);
       if (conversation?.exists) {
         const existing = toConversation(conversation.data ?? {});
@@ -85,9 +102,17 @@ export class Conversations {
         createdBy: caller.uid,
       };
       tx.create(paths.conversation(cid), doc);
-      tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'member', now, publicProfileOf(me?.data))));
+      tx.create(
+        paths.member(cid, caller.uid),
+        memberDoc(newMember(caller.uid, 'member', now, publicProfileOf(me?.data))),
+      );
       tx.create(paths.member(cid, other), memberDoc(newMember(other, 'member', now, publicProfileOf(otherUser?.data))));
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'conversation.direct_created', target: { type: 'conversation', id: cid }, details: { memberIds: [caller.uid, other] } });
+      this.deps.audit.recordIn(tx, {
+        actorUid: caller.uid,
+        action: 'conversation.direct_created',
+        target: { type: 'conversation', id: cid },
+        details: { memberIds: [caller.uid, other] },
+      });
       return { conversationId: cid, created: true };
     });
   }
@@ -96,7 +121,9 @@ export class Conversations {
     const memberField = (i: number) => `data.memberIds[${i}]`;
     refuseSelf(caller, input.memberIds, memberField, 'list the other members; you join as the owner');
     if (input.memberIds.length + 1 > GROUP_LIMITS.maxMembers) {
-      throw invalidArgument(`data.memberIds: a group has at most ${GROUP_LIMITS.maxMembers} members`, { fields: ['data.memberIds'] });
+      throw invalidArgument(`data.memberIds: a group has at most ${GROUP_LIMITS.maxMembers} members`, {
+        fields: ['data.memberIds'],
+      });
     }
     const cid = input.requestId
       ? hashedId(`${caller.uid}\n${input.requestId}`, { length: 24, prefix: 'grp_' })
@@ -120,9 +147,25 @@ export class Conversations {
         createdAt: now,
         createdBy: caller.uid,
       });
-      tx.create(paths.member(cid, caller.uid), memberDoc(newMember(caller.uid, 'owner', now, publicProfileOf(owner?.data))));
-      input.memberIds.forEach((uid, i) => tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))));
-      this.recordGroupChange(tx, cid, caller, { action: 'group.created', text: `created the group “${input.title}”`, targetUids: input.memberIds, details: { memberIds } }, now);
+      tx.create(
+        paths.member(cid, caller.uid),
+        memberDoc(newMember(caller.uid, 'owner', now, publicProfileOf(owner?.data))),
+      );
+      input.memberIds.forEach((uid, i) =>
+        tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))),
+      );
+      this.recordGroupChange(
+        tx,
+        cid,
+        caller,
+        {
+          action: 'group.created',
+          text: `created the group “${input.title}”`,
+          targetUids: input.memberIds,
+          details: { memberIds },
+        },
+        now,
+      );
       return { conversationId: cid, created: true };
     });
   }
@@ -140,13 +183,22 @@ export class Conversations {
         if (conversation.settings.e2ee && input.settings.e2ee === false) {
           throw failedPrecondition('end-to-end encryption cannot be switched off once on');
         }
-        if (input.settings.announcementOnly !== undefined) changes['settings.announcementOnly'] = input.settings.announcementOnly;
+        if (input.settings.announcementOnly !== undefined)
+          changes['settings.announcementOnly'] = input.settings.announcementOnly;
         if (input.settings.e2ee !== undefined) changes['settings.e2ee'] = input.settings.e2ee;
       }
       const now = this.deps.clock.now();
       tx.update(paths.conversation(cid), changes);
-      const what = Object.keys(changes).map((k) => k.replace('settings.', '')).join(', ');
-      this.recordGroupChange(tx, cid, caller, { action: 'group.updated', text: `changed the group's ${what}`, targetUids: [], details: { changes } }, now);
+      const what = Object.keys(changes)
+        .map((k) => k.replace('settings.', ''))
+        .join(', ');
+      this.recordGroupChange(
+        tx,
+        cid,
+        caller,
+        { action: 'group.updated', text: `changed the group's ${what}`, targetUids: [], details: { changes } },
+        now,
+      );
       return { conversationId: cid };
     });
   }
@@ -158,28 +210,56 @@ export class Conversations {
       const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       authorize('addMembers', conversation, me);
       const already = input.memberIds.findIndex((uid) => conversation.memberIds.includes(uid));
-      if (already >= 0) throw invalidArgument(`${memberField(already)}: already a member`, { fields: [memberField(already)] });
+      if (already >= 0)
+        throw invalidArgument(`${memberField(already)}: already a member`, { fields: [memberField(already)] });
       if (conversation.memberIds.length + input.memberIds.length > GROUP_LIMITS.maxMembers) {
-        throw failedPrecondition(`a group has at most ${GROUP_LIMITS.maxMembers} members; it has ${conversation.memberIds.length}`);
+        throw failedPrecondition(
+          `a group has at most ${GROUP_LIMITS.maxMembers} members; it has ${conversation.memberIds.length}`,
+        );
       }
       const users = await guardReach(tx, caller, input.memberIds, memberField);
       const now = this.deps.clock.now();
       tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayUnion(...input.memberIds) });
-      input.memberIds.forEach((uid, i) => tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))));
-      this.recordGroupChange(tx, cid, caller, { action: 'group.members_added', text: `added ${input.memberIds.length} member(s)`, targetUids: input.memberIds, details: { memberIds: input.memberIds } }, now);
+      input.memberIds.forEach((uid, i) =>
+        tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))),
+      );
+      this.recordGroupChange(
+        tx,
+        cid,
+        caller,
+        {
+          action: 'group.members_added',
+          text: `added ${input.memberIds.length} member(s)`,
+          targetUids: input.memberIds,
+          details: { memberIds: input.memberIds },
+        },
+        now,
+      );
       return { conversationId: cid, memberCount: conversation.memberIds.length + input.memberIds.length };
     });
   }
 
   async removeMember(caller: Caller, input: z.output<typeof memberInput>) {
     const cid = input.conversationId;
-    if (input.uid === caller.uid) throw invalidArgument('data.uid: to remove yourself, leave the group', { fields: ['data.uid'] });
+    if (input.uid === caller.uid)
+      throw invalidArgument('data.uid: to remove yourself, leave the group', { fields: ['data.uid'] });
     return this.store.transaction(async (tx) => {
       const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       authorize('removeMember', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       this.dropMember(tx, cid, input.uid);
-      this.recordGroupChange(tx, cid, caller, { action: 'group.member_removed', text: 'removed a member', targetUids: [input.uid], details: { uid: input.uid } }, now);
+      this.recordGroupChange(
+        tx,
+        cid,
+        caller,
+        {
+          action: 'group.member_removed',
+          text: 'removed a member',
+          targetUids: [input.uid],
+          details: { uid: input.uid },
+        },
+        now,
+      );
       return { conversationId: cid };
     });
   }
@@ -191,14 +271,26 @@ export class Conversations {
       authorize('changeRole', conversation, me, (await this.loadTarget(tx, cid, input.uid)).role);
       const now = this.deps.clock.now();
       tx.update(paths.member(cid, input.uid), { role: input.role });
-      this.recordGroupChange(tx, cid, caller, { action: 'group.role_changed', text: `made a member ${input.role === 'admin' ? 'an admin' : 'a member'}`, targetUids: [input.uid], details: { uid: input.uid, role: input.role } }, now);
+      this.recordGroupChange(
+        tx,
+        cid,
+        caller,
+        {
+          action: 'group.role_changed',
+          text: `made a member ${input.role === 'admin' ? 'an admin' : 'a member'}`,
+          targetUids: [input.uid],
+          details: { uid: input.uid, role: input.role },
+        },
+        now,
+      );
       return { conversationId: cid, uid: input.uid, role: input.role };
     });
   }
 
   async transferOwnership(caller: Caller, input: z.output<typeof memberInput>) {
     const cid = input.conversationId;
-    if (input.uid === caller.uid) throw invalidArgument('data.uid: you already own this group', { fields: ['data.uid'] });
+    if (input.uid === caller.uid)
+      throw invalidArgument('data.uid: you already own this group', { fields: ['data.uid'] });
     return this.store.transaction(async (tx) => {
       const { conversation, me } = await this.loadGroup(tx, caller, cid, 'manage');
       authorize('transferOwnership', conversation, me);
@@ -206,7 +298,18 @@ export class Conversations {
       const now = this.deps.clock.now();
       tx.update(paths.member(cid, input.uid), { role: 'owner' });
       tx.update(paths.member(cid, caller.uid), { role: 'admin' });
-      this.recordGroupChange(tx, cid, caller, { action: 'group.ownership_transferred', text: 'handed ownership on', targetUids: [input.uid], details: { from: caller.uid, to: input.uid } }, now);
+      this.recordGroupChange(
+        tx,
+        cid,
+        caller,
+        {
+          action: 'group.ownership_transferred',
+          text: 'handed ownership on',
+          targetUids: [input.uid],
+          details: { from: caller.uid, to: input.uid },
+        },
+        now,
+      );
       return { conversationId: cid, ownerId: input.uid };
     });
   }
@@ -224,7 +327,18 @@ export class Conversations {
         if (newOwner) tx.update(paths.member(cid, newOwner), { role: 'owner' });
       }
       this.dropMember(tx, cid, caller.uid);
-      this.recordGroupChange(tx, cid, caller, { action: 'group.member_left', text: newOwner ? 'left the group and handed ownership on' : 'left the group', targetUids: newOwner ? [newOwner] : [], details: { newOwner: newOwner ?? null } }, now);
+      this.recordGroupChange(
+        tx,
+        cid,
+        caller,
+        {
+          action: 'group.member_left',
+          text: newOwner ? 'left the group and handed ownership on' : 'left the group',
+          targetUids: newOwner ? [newOwner] : [],
+          details: { newOwner: newOwner ?? null },
+        },
+        now,
+      );
       return { conversationId: cid, newOwner: newOwner ?? null };
     });
   }
@@ -236,21 +350,35 @@ export class Conversations {
       authorize('pin', conversation, me);
       const message = await tx.get(paths.message(cid, input.messageId));
       if (!message.exists || message.data?.deleted) throw notFound(`message ${input.messageId} does not exist`);
-      if (input.pinned && !conversation.pinnedMessageIds.includes(input.messageId) && conversation.pinnedMessageIds.length >= GROUP_LIMITS.pinnedMax) {
+      if (
+        input.pinned &&
+        !conversation.pinnedMessageIds.includes(input.messageId) &&
+        conversation.pinnedMessageIds.length >= GROUP_LIMITS.pinnedMax
+      ) {
         throw failedPrecondition(`at most ${GROUP_LIMITS.pinnedMax} messages can be pinned`);
       }
       tx.update(paths.conversation(cid), {
         pinnedMessageIds: input.pinned ? fieldOps.arrayUnion(input.messageId) : fieldOps.arrayRemove(input.messageId),
       });
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: input.pinned ? 'message.pinned' : 'message.unpinned', target: { type: 'message', id: `${cid}/${input.messageId}` } });
+      this.deps.audit.recordIn(tx, {
+        actorUid: caller.uid,
+        action: input.pinned ? 'message.pinned' : 'message.unpinned',
+        target: { type: 'message', id: `${cid}/${input.messageId}` },
+      });
       return { conversationId: cid, messageId: input.messageId, pinned: input.pinned };
     });
   }
 
   async block(caller: Caller, input: z.output<typeof blockInput>) {
-    if (input.uid === caller.uid) throw invalidArgument('data.uid: you cannot block yourself', { fields: ['data.uid'] });
+    if (input.uid === caller.uid)
+      throw invalidArgument('data.uid: you cannot block yourself', { fields: ['data.uid'] });
     const created = await this.store.create(paths.block(caller.uid, input.uid), { createdAt: this.deps.clock.now() });
-    if (created) await this.deps.audit.record({ actorUid: caller.uid, action: 'user.blocked', target: { type: 'user', id: input.uid } });
+    if (created)
+      await this.deps.audit.record({
+        actorUid: caller.uid,
+        action: 'user.blocked',
+        target: { type: 'user', id: input.uid },
+      });
     return { blocked: true };
   }
 
@@ -258,7 +386,11 @@ export class Conversations {
     const existing = await this.store.get(paths.block(caller.uid, input.uid));
     if (existing.exists) {
       await this.store.delete(paths.block(caller.uid, input.uid));
-      await this.deps.audit.record({ actorUid: caller.uid, action: 'user.unblocked', target: { type: 'user', id: input.uid } });
+      await this.deps.audit.record({
+        actorUid: caller.uid,
+        action: 'user.unblocked',
+        target: { type: 'user', id: input.uid },
+      });
     }
     return { blocked: false };
   }

@@ -49,8 +49,17 @@ export interface Guarded {
   user: DocData | undefined;
 }
 
-export async function guardConversation(reader: Reader, caller: Caller, cid: string, act: ConversationAct): Promise<Guarded> {
-  const [conversationSnap, meSnap, userSnap] = await reader.getAll([paths.conversation(cid), paths.member(cid, caller.uid), paths.user(caller.uid)]);
+export async function guardConversation(
+  reader: Reader,
+  caller: Caller,
+  cid: string,
+  act: ConversationAct,
+): Promise<Guarded> {
+  const [conversationSnap, meSnap, userSnap] = await reader.getAll([
+    paths.conversation(cid),
+    paths.member(cid, caller.uid),
+    paths.user(caller.uid),
+  ]);
   if (!conversationSnap?.exists || !conversationSnap.data) throw notFound(`conversation ${cid} does not exist`);
   // A removed or departed member has no member document: they act in the conversation no more.
   if (!meSnap?.exists) throw permissionDenied('you are not a member of this conversation');
@@ -59,7 +68,8 @@ export async function guardConversation(reader: Reader, caller: Caller, cid: str
   if (BANNED_FROM.has(act) && isBanned(userSnap?.data)) throw permissionDenied(BANNED_MESSAGE);
   if (BLOCKED_FROM.has(act) && conversation.type === 'direct') {
     const other = conversation.memberIds.find((uid) => uid !== caller.uid);
-    if (other && (await blockedBetween(reader, caller.uid, other))) throw permissionDenied('you cannot message this user');
+    if (other && (await blockedBetween(reader, caller.uid, other)))
+      throw permissionDenied('you cannot message this user');
   }
   return { conversation, conversationData: conversationSnap.data, me: toMember(meSnap), user: userSnap?.data };
 }
@@ -83,7 +93,15 @@ export async function guardReach(
   fieldAt: (index: number) => string,
   blockedMessage = 'you cannot add this user',
 ): Promise<DocSnapshot[]> {
-  const reads = [paths.user(caller.uid), ...uids.flatMap((uid) => [paths.user(uid), paths.accountState(uid), paths.block(caller.uid, uid), paths.block(uid, caller.uid)])];
+  const reads = [
+    paths.user(caller.uid),
+    ...uids.flatMap((uid) => [
+      paths.user(uid),
+      paths.accountState(uid),
+      paths.block(caller.uid, uid),
+      paths.block(uid, caller.uid),
+    ]),
+  ];
   const [me, ...snaps] = await reader.getAll(reads);
   if (isBanned(me?.data)) throw permissionDenied(BANNED_MESSAGE);
   return uids.map((_, i) => {
@@ -95,7 +113,12 @@ export async function guardReach(
 }
 
 /** The caller's own uid among `uids` is refused (INVALID_ARGUMENT naming the entry). */
-export function refuseSelf(caller: Caller, uids: readonly string[], fieldAt: (index: number) => string, message: string): void {
+export function refuseSelf(
+  caller: Caller,
+  uids: readonly string[],
+  fieldAt: (index: number) => string,
+  message: string,
+): void {
   const i = uids.indexOf(caller.uid);
   if (i >= 0) throw invalidArgument(`${fieldAt(i)}: ${message}`, { fields: [fieldAt(i)] });
 }

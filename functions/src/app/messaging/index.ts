@@ -8,7 +8,11 @@ import { OnMessageUpdated } from './onMessageUpdated.js';
 import { MemberProfiles } from './memberProfiles.js';
 
 /** The messaging use cases, built once in the composition root (`services.messaging`). No settings of its own. */
-export function messagingServices(infra: Pick<Infra, 'store' | 'clock' | 'publisher' | 'logger' | 'mediaStorage'>, _settings: Record<string, never>, shared: { audit: AuditLog }) {
+export function messagingServices(
+  infra: Pick<Infra, 'store' | 'clock' | 'publisher' | 'logger' | 'mediaStorage'>,
+  _settings: Record<string, never>,
+  shared: { audit: AuditLog },
+) {
   const deps = { store: infra.store, clock: infra.clock, audit: shared.audit };
   const moderation = new Moderation(deps);
   return {

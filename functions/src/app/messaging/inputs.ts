@@ -34,7 +34,9 @@ const photoUrl = httpsUrl(1000);
 const groupSettings = z
   .strictObject({ announcementOnly: z.boolean().optional(), e2ee: z.boolean().optional() })
   // An empty settings object changes nothing (and Firestore refuses an empty update).
-  .refine((s) => s.announcementOnly !== undefined || s.e2ee !== undefined, { message: 'give announcementOnly or e2ee' });
+  .refine((s) => s.announcementOnly !== undefined || s.e2ee !== undefined, {
+    message: 'give announcementOnly or e2ee',
+  });
 
 export const directInput = z.strictObject({ otherUid: uidSchema, e2ee: z.boolean().optional() });
 
@@ -45,7 +47,10 @@ export const createGroupInput = z.strictObject({
   memberIds: uniqueUids(1, GROUP_LIMITS.maxAddPerCall),
   settings: groupSettings.optional(),
   /** Makes a retried call land on the same group instead of creating a second one. */
-  requestId: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8-128 letters, digits, _ or -').optional(),
+  requestId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8-128 letters, digits, _ or -')
+    .optional(),
 });
 
 export const updateGroupInput = z
@@ -60,9 +65,16 @@ export const updateGroupInput = z
     path: ['title'],
   });
 
-export const addMembersInput = z.strictObject({ conversationId: conversationIdSchema, memberIds: uniqueUids(1, GROUP_LIMITS.maxAddPerCall) });
+export const addMembersInput = z.strictObject({
+  conversationId: conversationIdSchema,
+  memberIds: uniqueUids(1, GROUP_LIMITS.maxAddPerCall),
+});
 export const memberInput = z.strictObject({ conversationId: conversationIdSchema, uid: uidSchema });
-export const setRoleInput = z.strictObject({ conversationId: conversationIdSchema, uid: uidSchema, role: z.enum(['admin', 'member']) });
+export const setRoleInput = z.strictObject({
+  conversationId: conversationIdSchema,
+  uid: uidSchema,
+  role: z.enum(['admin', 'member']),
+});
 export const conversationInput = z.strictObject({ conversationId: conversationIdSchema });
 export const blockInput = z.strictObject({ uid: uidSchema });
 
@@ -76,14 +88,27 @@ const workshopDates = z.looseObject({
 
 /** `schema`, after the raw input passed the workshop date check (issues name data.workshop.start / .end). */
 const withRealDates = <S extends z.ZodType>(schema: S) =>
-  z.unknown().superRefine((raw, ctx) => {
-    if (typeof raw !== 'object' || raw === null || !('workshop' in raw) || (raw as { workshop?: unknown }).workshop === undefined) return;
-    const result = workshopDates.safeParse(raw);
-    if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
-  }).pipe(schema);
+  z
+    .unknown()
+    .superRefine((raw, ctx) => {
+      if (
+        typeof raw !== 'object' ||
+        raw === null ||
+        !('workshop' in raw) ||
+        (raw as { workshop?: unknown }).workshop === undefined
+      )
+        return;
+      const result = workshopDates.safeParse(raw);
+      if (!result.success)
+        for (const issue of result.error.issues)
+          ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
+    })
+    .pipe(schema);
 
 export const sendMessageInput = withRealDates(
-  z.strictObject({ conversationId: conversationIdSchema, ...messageContentShape }).superRefine((m, ctx) => checkContent(m, ctx)),
+  z
+    .strictObject({ conversationId: conversationIdSchema, ...messageContentShape })
+    .superRefine((m, ctx) => checkContent(m, ctx)),
 );
 
 export const editMessageInput = withRealDates(
@@ -104,7 +129,11 @@ export const editMessageInput = withRealDates(
 );
 
 export const messageRefInput = z.strictObject({ conversationId: conversationIdSchema, messageId: messageIdSchema });
-export const pinInput = z.strictObject({ conversationId: conversationIdSchema, messageId: messageIdSchema, pinned: z.boolean() });
+export const pinInput = z.strictObject({
+  conversationId: conversationIdSchema,
+  messageId: messageIdSchema,
+  pinned: z.boolean(),
+});
 
 export const REPORT_REASONS = ['spam', 'harassment', 'off_platform', 'inappropriate', 'other'] as const;
 export const reportInput = z.strictObject({

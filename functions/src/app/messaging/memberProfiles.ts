@@ -7,7 +7,8 @@ import { publicProfileOf } from '../../domain/messaging/conversation.js';
 /** Firestore batches hold at most 500 writes. */
 const BATCH = 450;
 
-const sameProfile = (a: PublicProfile, b: PublicProfile) => a.displayName === b.displayName && a.photoUrl === b.photoUrl;
+const sameProfile = (a: PublicProfile, b: PublicProfile) =>
+  a.displayName === b.displayName && a.photoUrl === b.photoUrl;
 
 /**
  * Keeps the public profile copied onto a user's member documents (displayName, photoUrl) in step with users/{uid},
@@ -18,7 +19,11 @@ export class MemberProfiles {
   constructor(private readonly deps: { store: DocumentStore; logger: Logger }) {}
 
   /** Called with the event's before/after profile: anything but a change of the public fields is ignored. */
-  async onProfileUpdated(uid: string, before: DocData | undefined, after: DocData | undefined): Promise<{ updated: number }> {
+  async onProfileUpdated(
+    uid: string,
+    before: DocData | undefined,
+    after: DocData | undefined,
+  ): Promise<{ updated: number }> {
     if (sameProfile(publicProfileOf(before), publicProfileOf(after))) return { updated: 0 };
     return this.sync(uid);
   }

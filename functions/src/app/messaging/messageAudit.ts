@@ -25,7 +25,12 @@ export const messageAudit = {
 
   edited(cid: string, mid: string, senderId: string, edit: number, editedAt: Date | undefined): KeyedEntry {
     return {
-      entry: { actorUid: senderId, action: 'message.edited', target: target(cid, mid), details: { edit, editedAt: editedAt ?? null } },
+      entry: {
+        actorUid: senderId,
+        action: 'message.edited',
+        target: target(cid, mid),
+        details: { edit, editedAt: editedAt ?? null },
+      },
       key: messageAuditKeys.edited(cid, mid, edit),
     };
   },

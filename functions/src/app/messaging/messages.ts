@@ -55,14 +55,20 @@ export class Messages {
     }
     content.attachments?.forEach((a, i) => {
       if (!a.path.startsWith(`conversations/${cid}/${caller.uid}/`)) {
-        throw invalidArgument(`data.attachments[${i}].path: must be an upload of yours in this conversation (conversations/${cid}/${caller.uid}/…)`, {
-          fields: [`data.attachments[${i}].path`],
-        });
+        throw invalidArgument(
+          `data.attachments[${i}].path: must be an upload of yours in this conversation (conversations/${cid}/${caller.uid}/…)`,
+          {
+            fields: [`data.attachments[${i}].path`],
+          },
+        );
       }
     });
     if (content.replyTo) {
       const original = await this.deps.store.get(paths.message(cid, content.replyTo));
-      if (!original.exists) throw invalidArgument(`data.replyTo: no message ${content.replyTo} in this conversation`, { fields: ['data.replyTo'] });
+      if (!original.exists)
+        throw invalidArgument(`data.replyTo: no message ${content.replyTo} in this conversation`, {
+          fields: ['data.replyTo'],
+        });
     }
     const messageId = messageIdFor(caller.uid, content.clientMessageId);
     const doc = dropUndefined({ ...content, senderId: caller.uid, createdAt: this.deps.clock.now() });
@@ -79,23 +85,34 @@ export class Messages {
       const { conversation, me } = await guardConversation(tx, caller, cid, 'edit');
       authorize('post', conversation, me);
       const snapshot = await tx.get(paths.message(cid, messageId));
-      if (!snapshot.exists || !snapshot.data) throw notFound(`data.messageId: no message ${messageId} in this conversation`);
+      if (!snapshot.exists || !snapshot.data)
+        throw notFound(`data.messageId: no message ${messageId} in this conversation`);
       const message = parseInput(messageSchema, snapshot.data, 'message');
       if (message.senderId !== caller.uid) throw permissionDenied('only the sender edits a message');
       if (message.deleted) throw failedPrecondition('a deleted message cannot be edited');
       if (message.type === 'system') throw failedPrecondition('system messages cannot be edited');
       const now = this.deps.clock.now();
       if (now.getTime() - message.createdAt.getTime() > MESSAGE_LIMITS.editWindowMs) {
-        throw failedPrecondition(`messages can be edited for ${MESSAGE_LIMITS.editWindowMs / 60000} minutes after sending`);
+        throw failedPrecondition(
+          `messages can be edited for ${MESSAGE_LIMITS.editWindowMs / 60000} minutes after sending`,
+        );
       }
       const changes = dropUndefined(patch);
-      const previous = dropUndefined(Object.fromEntries(Object.keys(changes).map((k) => [k, (message as Record<string, unknown>)[k]])));
+      const previous = dropUndefined(
+        Object.fromEntries(Object.keys(changes).map((k) => [k, (message as Record<string, unknown>)[k]])),
+      );
       // The edited message must still be a valid message of its type (an image message cannot become a workshop).
       parseInput(messageSchema, { ...message, ...changes, editedAt: now }, 'data');
-      if ((message.editHistory?.length ?? 0) >= MAX_EDITS) throw failedPrecondition(`a message can be edited at most ${MAX_EDITS} times`);
-      const editHistory = [...(message.editHistory ?? []), { ...previous, editedAt: message.editedAt ?? message.createdAt }];
+      if ((message.editHistory?.length ?? 0) >= MAX_EDITS)
+        throw failedPrecondition(`a message can be edited at most ${MAX_EDITS} times`);
+      const editHistory = [
+        ...(message.editHistory ?? []),
+        { ...previous, editedAt: message.editedAt ?? message.createdAt },
+      ];
       if (Buffer.byteLength(JSON.stringify(editHistory)) > MAX_EDIT_HISTORY_BYTES) {
-        throw failedPrecondition(`this message's edit history is full (${MAX_EDIT_HISTORY_BYTES / 1024} KiB): send a new message instead`);
+        throw failedPrecondition(
+          `this message's edit history is full (${MAX_EDIT_HISTORY_BYTES / 1024} KiB): send a new message instead`,
+        );
       }
       tx.update(paths.message(cid, messageId), { ...changes, editedAt: now, editHistory });
       // Same key as the update trigger's entry for this edit, so the edit is audited once.
@@ -117,19 +134,27 @@ export class Messages {
       const guarded = isPlatformAdmin ? undefined : await guardConversation(tx, caller, cid, 'delete');
       const [conversationSnap, messageSnap] = await tx.getAll([paths.conversation(cid), paths.message(cid, messageId)]);
       if (!conversationSnap?.exists) throw notFound(`conversation ${cid} does not exist`);
-      if (!messageSnap?.exists || !messageSnap.data) throw notFound(`data.messageId: no message ${messageId} in this conversation`);
+      if (!messageSnap?.exists || !messageSnap.data)
+        throw notFound(`data.messageId: no message ${messageId} in this conversation`);
       const senderId = String(messageSnap.data.senderId);
       if (messageSnap.data.deleted === true) return { conversationId: cid, messageId, deleted: true };
-      if (messageSnap.data.type === 'system' && !isPlatformAdmin) throw failedPrecondition('system messages cannot be deleted');
+      if (messageSnap.data.type === 'system' && !isPlatformAdmin)
+        throw failedPrecondition('system messages cannot be deleted');
       if (guarded && senderId !== caller.uid) {
         const senderSnap = await tx.get(paths.member(cid, senderId));
         // A sender who has left counts as a plain member.
-        authorize('deleteOthersMessage', guarded.conversation, guarded.me, senderSnap.exists ? toMember(senderSnap).role : 'member');
+        authorize(
+          'deleteOthersMessage',
+          guarded.conversation,
+          guarded.me,
+          senderSnap.exists ? toMember(senderSnap).role : 'member',
+        );
       }
       const now = this.deps.clock.now();
       tx.update(paths.message(cid, messageId), tombstone(caller.uid, now));
       const last = conversationSnap.data?.lastMessage as { messageId?: string } | null | undefined;
-      if (last?.messageId === messageId) tx.update(paths.conversation(cid), { 'lastMessage.preview': previewOf({ type: 'text', deleted: true }) });
+      if (last?.messageId === messageId)
+        tx.update(paths.conversation(cid), { 'lastMessage.preview': previewOf({ type: 'text', deleted: true }) });
       // Keyed by the message: the update trigger that sees this tombstone finds the entry and adds none.
       const audit = messageAudit.deleted(cid, messageId, caller.uid, senderId);
       this.deps.audit.recordIn(tx, audit.entry, audit.key);

@@ -44,13 +44,26 @@ export class Moderation {
       const existing = await tx.get(moderationItemPath(id));
       const reasons = flags.map((f) => f.reason);
       if (existing.exists) {
-        tx.update(moderationItemPath(id), { sources: fieldOps.arrayUnion('automated'), reasons: fieldOps.arrayUnion(...reasons), flags: [...flags], updatedAt: now });
+        tx.update(moderationItemPath(id), {
+          sources: fieldOps.arrayUnion('automated'),
+          reasons: fieldOps.arrayUnion(...reasons),
+          flags: [...flags],
+          updatedAt: now,
+        });
       } else {
-        tx.create(moderationItemPath(id), newItem(message, now, { sources: ['automated'], reasons, flags: [...flags] }));
+        tx.create(
+          moderationItemPath(id),
+          newItem(message, now, { sources: ['automated'], reasons, flags: [...flags] }),
+        );
       }
       this.deps.audit.recordIn(
         tx,
-        { actorUid: 'system:moderation-filter', action: 'moderation.flagged', target: { type: 'message', id: `${message.conversationId}/${message.messageId}` }, details: { itemId: id, reasons } },
+        {
+          actorUid: 'system:moderation-filter',
+          action: 'moderation.flagged',
+          target: { type: 'message', id: `${message.conversationId}/${message.messageId}` },
+          details: { itemId: id, reasons },
+        },
         `moderation.flagged:${id}`,
       );
     });
@@ -65,13 +78,23 @@ export class Moderation {
     return this.deps.store.transaction(async (tx) => {
       await guardConversation(tx, caller, cid, 'report');
       const [message, existing] = await tx.getAll([paths.message(cid, mid), moderationItemPath(id)]);
-      if (!message?.exists || !message.data || message.data.deleted === true) throw notFound(`data.messageId: no message ${mid} in this conversation`);
+      if (!message?.exists || !message.data || message.data.deleted === true)
+        throw notFound(`data.messageId: no message ${mid} in this conversation`);
       const senderId = String(message.data.senderId);
-      if (senderId === caller.uid) throw invalidArgument('data.messageId: you cannot report your own message', { fields: ['data.messageId'] });
-      const report = { reporterIds: fieldOps.arrayUnion(caller.uid), reasons: fieldOps.arrayUnion(`reported:${input.reason}`), updatedAt: now };
+      if (senderId === caller.uid)
+        throw invalidArgument('data.messageId: you cannot report your own message', { fields: ['data.messageId'] });
+      const report = {
+        reporterIds: fieldOps.arrayUnion(caller.uid),
+        reasons: fieldOps.arrayUnion(`reported:${input.reason}`),
+        updatedAt: now,
+      };
       if (!existing?.exists) {
         tx.create(moderationItemPath(id), {
-          ...newItem({ conversationId: cid, messageId: mid, senderId, excerpt: excerptOf(message.data) }, now, { sources: ['report'], reasons: [`reported:${input.reason}`], flags: [] }),
+          ...newItem({ conversationId: cid, messageId: mid, senderId, excerpt: excerptOf(message.data) }, now, {
+            sources: ['report'],
+            reasons: [`reported:${input.reason}`],
+            flags: [],
+          }),
           reporterIds: [caller.uid],
           notes: input.note ? [{ by: caller.uid, note: input.note }] : [],
         });
@@ -87,7 +110,12 @@ export class Moderation {
       }
       this.deps.audit.recordIn(
         tx,
-        { actorUid: caller.uid, action: 'moderation.reported', target: { type: 'message', id: `${cid}/${mid}` }, details: { itemId: id, reason: input.reason } },
+        {
+          actorUid: caller.uid,
+          action: 'moderation.reported',
+          target: { type: 'message', id: `${cid}/${mid}` },
+          details: { itemId: id, reason: input.reason },
+        },
         `moderation.reported:${id}:${caller.uid}`,
       );
       return { itemId: id };
@@ -109,8 +137,10 @@ export class Moderation {
       const mid = String(item.data.messageId);
       const senderId = String(item.data.senderId);
       const reporters = Array.isArray(item.data.reporterIds) ? (item.data.reporterIds as unknown[]) : [];
-      if (senderId === caller.uid) throw permissionDenied('you cannot decide on a message you sent; another admin must');
-      if (reporters.includes(caller.uid)) throw permissionDenied('you cannot decide on a report you filed; another admin must');
+      if (senderId === caller.uid)
+        throw permissionDenied('you cannot decide on a message you sent; another admin must');
+      if (reporters.includes(caller.uid))
+        throw permissionDenied('you cannot decide on a report you filed; another admin must');
       const [message, sender] = await tx.getAll([paths.message(cid, mid), paths.user(senderId)]);
       const target = { type: 'message', id: `${cid}/${mid}` };
       tx.update(moderationItemPath(input.itemId), {
@@ -118,28 +148,67 @@ export class Moderation {
         decision: { action: input.action, by: caller.uid, at: now, note: input.note ?? null },
         updatedAt: now,
       });
-      this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'moderation.decided', target, details: { itemId: input.itemId, decision: input.action, note: input.note ?? null } });
+      this.deps.audit.recordIn(tx, {
+        actorUid: caller.uid,
+        action: 'moderation.decided',
+        target,
+        details: { itemId: input.itemId, decision: input.action, note: input.note ?? null },
+      });
       if ((input.action === 'remove' || input.action === 'ban') && message?.exists && message.data?.deleted !== true) {
         tx.update(paths.message(cid, mid), tombstone(`moderation:${caller.uid}`, now));
         // Keyed like every tombstone's entry (messageAuditKeys.deleted), so the update trigger does not audit it again.
-        this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'message.removed', target, details: { itemId: input.itemId, senderId } }, messageAuditKeys.deleted(cid, mid));
+        this.deps.audit.recordIn(
+          tx,
+          { actorUid: caller.uid, action: 'message.removed', target, details: { itemId: input.itemId, senderId } },
+          messageAuditKeys.deleted(cid, mid),
+        );
       }
       // Recorded on the sender's profile only while it exists: a set-merge would re-create an erased user's profile.
       if (input.action === 'warn' && sender?.exists) {
-        tx.set(paths.user(senderId), { moderation: { warnings: fieldOps.increment(1), lastWarnedAt: now } }, { merge: true });
-        this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'user.warned', target: { type: 'user', id: senderId }, details: { itemId: input.itemId } });
+        tx.set(
+          paths.user(senderId),
+          { moderation: { warnings: fieldOps.increment(1), lastWarnedAt: now } },
+          { merge: true },
+        );
+        this.deps.audit.recordIn(tx, {
+          actorUid: caller.uid,
+          action: 'user.warned',
+          target: { type: 'user', id: senderId },
+          details: { itemId: input.itemId },
+        });
       }
       if (input.action === 'ban' && sender?.exists) {
-        tx.set(paths.user(senderId), { moderation: { banned: true, bannedAt: now, bannedBy: caller.uid } }, { merge: true });
-        this.deps.audit.recordIn(tx, { actorUid: caller.uid, action: 'user.banned', target: { type: 'user', id: senderId }, details: { itemId: input.itemId } });
+        tx.set(
+          paths.user(senderId),
+          { moderation: { banned: true, bannedAt: now, bannedBy: caller.uid } },
+          { merge: true },
+        );
+        this.deps.audit.recordIn(tx, {
+          actorUid: caller.uid,
+          action: 'user.banned',
+          target: { type: 'user', id: senderId },
+          details: { itemId: input.itemId },
+        });
       }
       return { itemId: input.itemId, action: input.action };
     });
   }
 }
 
-function newItem(message: FlaggedMessage, now: Date, extra: { sources: string[]; reasons: string[]; flags: Flag[] }): DocData {
-  return { ...message, ...extra, status: 'open', reporterIds: [], createdAt: now, updatedAt: now, expiresAt: expiresAtFor('moderationQueue', now) };
+function newItem(
+  message: FlaggedMessage,
+  now: Date,
+  extra: { sources: string[]; reasons: string[]; flags: Flag[] },
+): DocData {
+  return {
+    ...message,
+    ...extra,
+    status: 'open',
+    reporterIds: [],
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: expiresAtFor('moderationQueue', now),
+  };
 }
 
 /** A short excerpt for moderators: never the plaintext of an encrypted message (there is none on the server). */

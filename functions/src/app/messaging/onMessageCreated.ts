@@ -67,7 +67,11 @@ export class OnMessageCreated {
       // The rules should make this impossible; if one slips through, a moderator sees it rather than members' phones.
       const reason = describeIssues('message', parsed.error);
       log.warn('malformed message skipped', { reason });
-      await this.auditSent(cid, mid, { senderId: String(raw.senderId ?? 'unknown'), type: String(raw.type ?? 'unknown'), system: raw.system });
+      await this.auditSent(cid, mid, {
+        senderId: String(raw.senderId ?? 'unknown'),
+        type: String(raw.type ?? 'unknown'),
+        system: raw.system,
+      });
       await this.deps.moderation.flagAutomated(
         { conversationId: cid, messageId: mid, senderId: String(raw.senderId ?? ''), excerpt: excerptOf(raw) },
         [{ reason: 'malformed', match: reason.slice(0, 200) }],
@@ -82,7 +86,12 @@ export class OnMessageCreated {
     }
     const conversation = toConversation(conversationSnap.data ?? {});
     const counts = message.type !== 'system';
-    await this.auditSent(cid, mid, { senderId: message.senderId, type: message.type, encrypted: !!message.encrypted, system: message.system });
+    await this.auditSent(cid, mid, {
+      senderId: message.senderId,
+      type: message.type,
+      encrypted: !!message.encrypted,
+      system: message.system,
+    });
 
     const marker = await this.countUnread(cid, mid, message, counts);
     const summary = await this.updateSummary(cid, mid, message, conversation);
@@ -91,7 +100,10 @@ export class OnMessageCreated {
     if (counts && !marker.published) {
       // Only members it was counted for: one who had already read past it when the trigger ran needs no push.
       const unreadBy = new Set(marker.countedFor);
-      pushedTo = await this.recipients(marker.members.filter((m) => unreadBy.has(m.uid)), message.senderId);
+      pushedTo = await this.recipients(
+        marker.members.filter((m) => unreadBy.has(m.uid)),
+        message.senderId,
+      );
       if (pushedTo.length > 0) {
         const sender = await this.deps.store.get(paths.user(message.senderId));
         const event: NewMessageEvent = {
@@ -121,10 +133,19 @@ export class OnMessageCreated {
       const flags = screenText(screenableText(message));
       if (flags.length > 0) {
         flagged = true;
-        await this.deps.moderation.flagAutomated({ conversationId: cid, messageId: mid, senderId: message.senderId, excerpt: excerptOf(raw) }, flags);
+        await this.deps.moderation.flagAutomated(
+          { conversationId: cid, messageId: mid, senderId: message.senderId, excerpt: excerptOf(raw) },
+          flags,
+        );
       }
     }
-    log.info('message processed', { counted: marker.counted, countedFor: marker.countedFor.length, summary, pushedTo: pushedTo.length, flagged });
+    log.info('message processed', {
+      counted: marker.counted,
+      countedFor: marker.countedFor.length,
+      summary,
+      pushedTo: pushedTo.length,
+      flagged,
+    });
     return { status: 'processed', counted: marker.counted, pushedTo, flagged };
   }
 
@@ -133,7 +154,11 @@ export class OnMessageCreated {
    * the one place every message passes. System messages of group changes are not: the callable that made the change
    * audited it (group.created, group.members_added, …) in the same transaction.
    */
-  private async auditSent(cid: string, mid: string, message: { senderId: string; type: string; encrypted?: boolean; system?: unknown }): Promise<void> {
+  private async auditSent(
+    cid: string,
+    mid: string,
+    message: { senderId: string; type: string; encrypted?: boolean; system?: unknown },
+  ): Promise<void> {
     if (message.system !== undefined) return;
     const { entry, key } = messageAudit.sent(cid, mid, message);
     await this.deps.audit.record(entry, key);
@@ -206,9 +231,15 @@ export class OnMessageCreated {
    * - Otherwise a transaction re-checks against the stored summary (newest wins) and re-reads the message as stored:
    *   an edit or tombstone that committed after the trigger read it must not be undone by an older preview.
    */
-  private async updateSummary(cid: string, mid: string, message: Message, current: Conversation): Promise<'written' | 'current' | 'superseded' | 'overtaken'> {
+  private async updateSummary(
+    cid: string,
+    mid: string,
+    message: Message,
+    current: Conversation,
+  ): Promise<'written' | 'current' | 'superseded' | 'overtaken'> {
     const position = { at: message.createdAt, messageId: mid };
-    const stored = (c: Conversation) => (c.lastMessageAt && c.lastMessage ? { at: c.lastMessageAt, messageId: c.lastMessage.messageId } : null);
+    const stored = (c: Conversation) =>
+      c.lastMessageAt && c.lastMessage ? { at: c.lastMessageAt, messageId: c.lastMessage.messageId } : null;
     if (!isAfter(position, stored(current))) return 'current';
     const [newer] = await this.deps.store.query(paths.messages(cid), {
       where: [['createdAt', '>', message.createdAt]],
@@ -228,7 +259,13 @@ export class OnMessageCreated {
       const now = again?.exists ? messageSchema.safeParse(again.data) : undefined;
       const latest = now?.success ? now.data : message;
       tx.update(paths.conversation(cid), {
-        lastMessage: { messageId: mid, senderId: message.senderId, type: message.type, preview: previewOf(latest), createdAt: message.createdAt },
+        lastMessage: {
+          messageId: mid,
+          senderId: message.senderId,
+          type: message.type,
+          preview: previewOf(latest),
+          createdAt: message.createdAt,
+        },
         lastMessageAt: message.createdAt,
       });
       return 'written';
@@ -243,4 +280,3 @@ export class OnMessageCreated {
     return candidates.filter((_, i) => !blocks[i]?.exists);
   }
 }
-

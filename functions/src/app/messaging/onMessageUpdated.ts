@@ -35,13 +35,23 @@ export type SummaryOutcome = 'updated' | 'unchanged' | 'not-last';
 export class OnMessageUpdated {
   constructor(private readonly deps: OnMessageUpdatedDeps) {}
 
-  async handle(cid: string, mid: string, before: DocData | undefined, after: DocData | undefined): Promise<UpdateOutcome> {
+  async handle(
+    cid: string,
+    mid: string,
+    before: DocData | undefined,
+    after: DocData | undefined,
+  ): Promise<UpdateOutcome> {
     const log = this.deps.logger.child({ conversationId: cid, messageId: mid });
     const b = messageStateSchema.safeParse(before);
     const a = messageStateSchema.safeParse(after);
     if (!b.success || !a.success) {
       // The rules keep senderId and type fixed; a document without them was not written by a client or a callable.
-      const reason = [b.success ? '' : describeIssues('before', b.error), a.success ? '' : describeIssues('after', a.error)].filter(Boolean).join('; ');
+      const reason = [
+        b.success ? '' : describeIssues('before', b.error),
+        a.success ? '' : describeIssues('after', a.error),
+      ]
+        .filter(Boolean)
+        .join('; ');
       log.warn('update of a malformed message: not audited', { reason });
       return { status: 'invalid', reason, summary: await this.refreshSummary(cid, mid) };
     }
@@ -62,9 +72,12 @@ export class OnMessageUpdated {
   private async deleteMedia(cid: string, senderId: string, before: DocData | undefined): Promise<void> {
     if (!this.deps.media) return;
     const own = `conversations/${cid}/${senderId}/`;
-    const paths = (attachmentPaths.safeParse(before).data?.attachments ?? []).map((a) => a.path).filter((path) => path.startsWith(own) && !path.slice(own.length).includes('/'));
+    const paths = (attachmentPaths.safeParse(before).data?.attachments ?? [])
+      .map((a) => a.path)
+      .filter((path) => path.startsWith(own) && !path.slice(own.length).includes('/'));
     await Promise.all(paths.map((path) => this.deps.media!.delete(path)));
-    if (paths.length > 0) this.deps.logger.info('tombstoned message media deleted', { conversationId: cid, objects: paths.length });
+    if (paths.length > 0)
+      this.deps.logger.info('tombstoned message media deleted', { conversationId: cid, objects: paths.length });
   }
 
   private auditOf(cid: string, mid: string, change: MessageChange, senderId: string): KeyedEntry | undefined {

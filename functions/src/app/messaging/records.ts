@@ -58,7 +58,10 @@ export async function loadMembership(reader: Reader, cid: string, uid: string): 
   return toMember(snapshot);
 }
 
-export async function loadMembers(reader: Pick<DocumentStore, 'query'> | Pick<Transaction, 'query'>, cid: string): Promise<Member[]> {
+export async function loadMembers(
+  reader: Pick<DocumentStore, 'query'> | Pick<Transaction, 'query'>,
+  cid: string,
+): Promise<Member[]> {
   const snapshots = await reader.query(`${paths.conversation(cid)}/members`);
   return snapshots.map(toMember);
 }

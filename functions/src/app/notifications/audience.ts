@@ -13,10 +13,17 @@ export const audiencePaths = {
 };
 
 const collectionOf = (audience: Audience) =>
-  audience.kind === 'followers' ? audiencePaths.followers(audience.creatorId) : audiencePaths.watchers(audience.auctionId);
+  audience.kind === 'followers'
+    ? audiencePaths.followers(audience.creatorId)
+    : audiencePaths.watchers(audience.auctionId);
 
 /** One page of member ids, ordered by uid, after `cursor` (the last uid of the previous page). */
-export async function audiencePage(store: DocumentStore, audience: Audience, size: number, cursor?: string): Promise<string[]> {
+export async function audiencePage(
+  store: DocumentStore,
+  audience: Audience,
+  size: number,
+  cursor?: string,
+): Promise<string[]> {
   const snaps = await store.query(collectionOf(audience), {
     orderBy: [{ field: 'uid' }],
     limit: size,

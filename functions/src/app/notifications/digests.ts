@@ -54,7 +54,11 @@ export class DigestWriter {
       const released = snap.exists && snap.data?.status !== 'pending';
       const at = released ? new Date(releaseAt.getTime() + 60_000) : releaseAt;
       const target = released ? await tx.get(digestPaths.digest(this.uid, at)) : snap;
-      this.docs.set(path, { releaseAt: at, items: (target.data?.items as Record<string, DigestItem>) ?? {}, exists: target.exists });
+      this.docs.set(path, {
+        releaseAt: at,
+        items: (target.data?.items as Record<string, DigestItem>) ?? {},
+        exists: target.exists,
+      });
     }
   }
 
@@ -65,16 +69,28 @@ export class DigestWriter {
     const previous = doc.items[key];
     const { deliveryId: id, ...rest } = item;
     // The newest event's variables win ("Latest: Ana bid $120"); the count says how many there were.
-    doc.items[key] = { ...rest, count: (previous?.count ?? 0) + 1, deliveryIds: [...(previous?.deliveryIds ?? []), id] };
+    doc.items[key] = {
+      ...rest,
+      count: (previous?.count ?? 0) + 1,
+      deliveryIds: [...(previous?.deliveryIds ?? []), id],
+    };
   }
 
   write(tx: Transaction, now: Date): void {
     for (const doc of this.docs.values()) {
       if (Object.keys(doc.items).length === 0) continue;
-      tx.set(digestPaths.digest(this.uid, doc.releaseAt), {
-        uid: this.uid, releaseAt: doc.releaseAt, status: 'pending', items: doc.items, updatedAt: now,
-        ...(doc.exists ? {} : { createdAt: now, expiresAt: expiresAtFor('digests', now) }),
-      }, { merge: true });
+      tx.set(
+        digestPaths.digest(this.uid, doc.releaseAt),
+        {
+          uid: this.uid,
+          releaseAt: doc.releaseAt,
+          status: 'pending',
+          items: doc.items,
+          updatedAt: now,
+          ...(doc.exists ? {} : { createdAt: now, expiresAt: expiresAtFor('digests', now) }),
+        },
+        { merge: true },
+      );
     }
   }
 }
@@ -97,13 +113,19 @@ export class DigestReleaser {
   async releaseDue(): Promise<number> {
     const now = this.o.clock.now();
     const due = await this.o.store.query(digestPaths.digests(), {
-      where: [['status', '==', 'pending'], ['releaseAt', '<=', now]],
+      where: [
+        ['status', '==', 'pending'],
+        ['releaseAt', '<=', now],
+      ],
       orderBy: [{ field: 'releaseAt' }],
       limit: this.o.batchSize ?? 200,
     });
     // A run that crashed between committing and publishing left `releasing` behind: publish those again.
     const stuck = await this.o.store.query(digestPaths.digests(), {
-      where: [['status', '==', 'releasing'], ['releasedAt', '<=', new Date(now.getTime() - 10 * 60_000)]],
+      where: [
+        ['status', '==', 'releasing'],
+        ['releasedAt', '<=', new Date(now.getTime() - 10 * 60_000)],
+      ],
       limit: this.o.batchSize ?? 200,
     });
     let released = 0;
@@ -123,7 +145,9 @@ export class DigestReleaser {
       if (data.status !== 'pending' && !stale) return undefined;
       const uid = String(data.uid);
       const held = Object.values(data.items as Record<string, DigestItem>);
-      const links = held.flatMap((item) => item.deliveryIds.map((id) => ({ id, digestDeliveryId: deliveryId(eventId, uid, item.channel) })));
+      const links = held.flatMap((item) =>
+        item.deliveryIds.map((id) => ({ id, digestDeliveryId: deliveryId(eventId, uid, item.channel) })),
+      );
       if (stale) return { jobs: (data.jobs as DeliveryJob[]) ?? [], links, at: data.releasedAt as Date };
       const profile = userProfileSchema.safeParse((await tx.get(paths.user(uid))).data ?? {});
       const locale = profile.success ? profile.data.locale : 'en';
@@ -142,21 +166,37 @@ export class DigestReleaser {
         const single = items.length === 1 ? items[0] : undefined;
         const first = items[0]!;
         const base = {
-          deliveryId: deliveryId(eventId, uid, channel), eventId, uid, channel,
-          type: single?.type ?? 'digest', category: first.category, priority: first.priority, critical: false,
+          deliveryId: deliveryId(eventId, uid, channel),
+          eventId,
+          uid,
+          channel,
+          type: single?.type ?? 'digest',
+          category: first.category,
+          priority: first.priority,
+          critical: false,
           notificationId: single?.notificationId ?? first.notificationId,
           groupKey: single?.groupKey ?? `digest:${uid}`,
         };
         const batchedDeliveryIds = items.flatMap((i) => i.deliveryIds);
         if (!reservation.allowed) {
-          tx.set(paths.delivery(base.deliveryId), deliveryDoc(base, 'suppressed', now, 'rate_limited', { batchedDeliveryIds }));
+          tx.set(
+            paths.delivery(base.deliveryId),
+            deliveryDoc(base, 'suppressed', now, 'rate_limited', { batchedDeliveryIds }),
+          );
           continue;
         }
         reservation.commit();
-        const rendered = renderDigest(items, { locale, url: `${this.o.webAppUrl}${single?.data.link ?? '/notifications'}` });
+        const rendered = renderDigest(items, {
+          locale,
+          url: `${this.o.webAppUrl}${single?.data.link ?? '/notifications'}`,
+        });
         const job: DeliveryJob = {
-          ...base, locale, content: { [channel]: rendered[channel] }, fallback: [],
-          data: { ...(single?.data ?? {}), notificationId: base.notificationId, digestId }, createdAt: now.toISOString(),
+          ...base,
+          locale,
+          content: { [channel]: rendered[channel] },
+          fallback: [],
+          data: { ...(single?.data ?? {}), notificationId: base.notificationId, digestId },
+          createdAt: now.toISOString(),
         };
         tx.set(paths.delivery(base.deliveryId), deliveryDoc(base, 'queued', now, undefined, { batchedDeliveryIds }));
         out.push(job);
@@ -178,12 +218,20 @@ export class DigestReleaser {
    * outcome. Outside the release transaction: a digest may hold more deliveries than one transaction may write, and
    * the merge is idempotent (a stuck release that is published again writes the same links).
    */
-  private async linkHeldDeliveries(links: readonly { id: string; digestDeliveryId: string }[], releasedAt: Date): Promise<void> {
+  private async linkHeldDeliveries(
+    links: readonly { id: string; digestDeliveryId: string }[],
+    releasedAt: Date,
+  ): Promise<void> {
     const updatedAt = this.o.clock.now();
     for (let i = 0; i < links.length; i += 400) {
-      await this.o.store.commit(links.slice(i, i + 400).map(({ id, digestDeliveryId }) => ({
-        kind: 'set' as const, path: paths.delivery(id), data: { digestDeliveryId, timestamps: { releasedAt }, updatedAt }, merge: true,
-      })));
+      await this.o.store.commit(
+        links.slice(i, i + 400).map(({ id, digestDeliveryId }) => ({
+          kind: 'set' as const,
+          path: paths.delivery(id),
+          data: { digestDeliveryId, timestamps: { releasedAt }, updatedAt },
+          merge: true,
+        })),
+      );
     }
   }
 }

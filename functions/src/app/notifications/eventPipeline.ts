@@ -62,15 +62,26 @@ export class EventPipeline {
       event = parseEvent(raw);
     } catch (error) {
       if (!(error instanceof EventRejected)) throw error;
-      await this.d.store.set(paths.event(eventId), { ...rejectionFields(error, this.d.clock.now()), source, received: summarize(raw) }, { merge: true });
+      await this.d.store.set(
+        paths.event(eventId),
+        { ...rejectionFields(error, this.d.clock.now()), source, received: summarize(raw) },
+        { merge: true },
+      );
       this.d.logger.warn('event rejected', { eventId, source, error: error.message });
       return { eventId, status: 'rejected', error: error.message };
     }
-    const record = { ...eventFields(event), source, status: 'received', receivedAt: this.d.clock.now(), expiresAt: expiresAtFor('events', this.d.clock.now()) };
+    const record = {
+      ...eventFields(event),
+      source,
+      status: 'received',
+      receivedAt: this.d.clock.now(),
+      expiresAt: expiresAtFor('events', this.d.clock.now()),
+    };
     if (!(await this.d.store.create(paths.event(eventId), record))) {
       // Seen before. If that attempt was rejected, this corrected one replaces it; otherwise processing resumes.
       const previous = await this.d.store.get(paths.event(eventId));
-      if (previous.data?.status === 'rejected') await this.d.store.set(paths.event(eventId), { ...record, error: null, errorField: null }, { merge: true });
+      if (previous.data?.status === 'rejected')
+        await this.d.store.set(paths.event(eventId), { ...record, error: null, errorField: null }, { merge: true });
     }
     return this.process(eventId, event, attemptId);
   }
@@ -100,7 +111,13 @@ export class EventPipeline {
         if (current.exists) tx.update(paths.event(eventId), { status: 'duplicate', duplicateOf: claim.data!.eventId });
         return String(claim.data!.eventId);
       }
-      if (!claim.exists) tx.create(eventKeyPath(event.idempotencyKey), { eventId, idempotencyKey: event.idempotencyKey, at: this.d.clock.now(), expiresAt: expiresAtFor('eventKeys', this.d.clock.now()) });
+      if (!claim.exists)
+        tx.create(eventKeyPath(event.idempotencyKey), {
+          eventId,
+          idempotencyKey: event.idempotencyKey,
+          at: this.d.clock.now(),
+          expiresAt: expiresAtFor('eventKeys', this.d.clock.now()),
+        });
       return eventId;
     });
     if (owner !== eventId) {
@@ -113,12 +130,21 @@ export class EventPipeline {
     try {
       const plan = planEvent(event, this.d.routing);
       const outcomes = await this.deliverAll(eventId, attemptId, plan.direct);
-      if (plan.audience) await this.d.publisher.publish(TOPICS.fanout, { kind: 'page', eventId } satisfies FanoutMessage, { eventId });
-      await this.d.store.set(paths.event(eventId), {
-        status: 'processed', processedAt: this.d.clock.now(), directRecipients: plan.direct.length, fanout: !!plan.audience,
-        // Events written straight into events/ by a backend carry no expiry of their own (TTL, issue 12).
-        error: null, ...(snap.data?.expiresAt ? {} : { expiresAt: expiresAtFor('events', this.d.clock.now()) }),
-      }, { merge: true });
+      if (plan.audience)
+        await this.d.publisher.publish(TOPICS.fanout, { kind: 'page', eventId } satisfies FanoutMessage, { eventId });
+      await this.d.store.set(
+        paths.event(eventId),
+        {
+          status: 'processed',
+          processedAt: this.d.clock.now(),
+          directRecipients: plan.direct.length,
+          fanout: !!plan.audience,
+          // Events written straight into events/ by a backend carry no expiry of their own (TTL, issue 12).
+          error: null,
+          ...(snap.data?.expiresAt ? {} : { expiresAt: expiresAtFor('events', this.d.clock.now()) }),
+        },
+        { merge: true },
+      );
       log.info('event processed', { recipients: plan.direct.length, outcomes, fanout: !!plan.audience });
       return { eventId, status: 'processed' };
     } catch (error) {
@@ -144,16 +170,28 @@ export class EventPipeline {
     if (message.kind === 'page') {
       const uids = await audiencePage(this.d.store, plan.audience.audience, this.d.fanoutChunkSize, message.cursor);
       if (uids.length === 0) return;
-      await this.d.publisher.publish(TOPICS.fanout, { kind: 'chunk', eventId: message.eventId, uids } satisfies FanoutMessage, { eventId: message.eventId });
+      await this.d.publisher.publish(
+        TOPICS.fanout,
+        { kind: 'chunk', eventId: message.eventId, uids } satisfies FanoutMessage,
+        { eventId: message.eventId },
+      );
       if (uids.length === this.d.fanoutChunkSize) {
-        await this.d.publisher.publish(TOPICS.fanout, { kind: 'page', eventId: message.eventId, cursor: uids.at(-1)! } satisfies FanoutMessage, { eventId: message.eventId });
+        await this.d.publisher.publish(
+          TOPICS.fanout,
+          { kind: 'page', eventId: message.eventId, cursor: uids.at(-1)! } satisfies FanoutMessage,
+          { eventId: message.eventId },
+        );
       }
       return;
     }
     // Direct recipients were told already (and the actor is not told about their own action).
     const skip = new Set([...plan.audience.exclude, ...plan.direct.map((r) => r.uid)]);
     const notification = plan.audience.notification;
-    await this.deliverAll(message.eventId, attemptId, message.uids.filter((uid) => !skip.has(uid)).map((uid) => ({ uid, notification })));
+    await this.deliverAll(
+      message.eventId,
+      attemptId,
+      message.uids.filter((uid) => !skip.has(uid)).map((uid) => ({ uid, notification })),
+    );
   }
 
   private async deliverAll(
@@ -161,7 +199,12 @@ export class EventPipeline {
     attemptId: string,
     recipients: ReadonlyArray<{ uid: string; notification: PlannedNotification }>,
   ): Promise<Record<RecipientOutcome | 'skipped', number>> {
-    const outcomes: Record<RecipientOutcome | 'skipped', number> = { delivered: 0, duplicate: 0, republished: 0, skipped: 0 };
+    const outcomes: Record<RecipientOutcome | 'skipped', number> = {
+      delivered: 0,
+      duplicate: 0,
+      republished: 0,
+      skipped: 0,
+    };
     if (recipients.length === 0) return outcomes;
     const uids = recipients.map((r) => r.uid);
     const [profiles, prefs] = await Promise.all([
@@ -178,7 +221,13 @@ export class EventPipeline {
           outcomes.skipped++;
           continue;
         }
-        const outcome = await deliverToRecipient(this.d, eventId, attemptId, { uid, profile: profile.data, prefs: prefs.get(uid)! }, notification);
+        const outcome = await deliverToRecipient(
+          this.d,
+          eventId,
+          attemptId,
+          { uid, profile: profile.data, prefs: prefs.get(uid)! },
+          notification,
+        );
         outcomes[outcome]++;
       }
     };
@@ -195,13 +244,22 @@ function idempotencyKeyOf(raw: unknown): string | undefined {
 
 function eventFields(event: DomainEvent): DocData {
   return {
-    type: event.type, idempotencyKey: event.idempotencyKey, occurredAt: event.occurredAt, payload: event.payload,
+    type: event.type,
+    idempotencyKey: event.idempotencyKey,
+    occurredAt: event.occurredAt,
+    payload: event.payload,
     ...(event.audience ? { audience: audienceSchema.parse(event.audience) } : {}),
   };
 }
 
 function rejectionFields(error: EventRejected, now: Date): DocData {
-  return { status: 'rejected', error: error.message, errorField: error.field, rejectedAt: now, expiresAt: expiresAtFor('events', now) };
+  return {
+    status: 'rejected',
+    error: error.message,
+    errorField: error.field,
+    rejectedAt: now,
+    expiresAt: expiresAtFor('events', now),
+  };
 }
 
 /** What a rejected event looked like, bounded (the payload may be the reason it was rejected). */

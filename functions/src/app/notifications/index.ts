@@ -31,12 +31,23 @@ export function notificationServices(
 ) {
   const { store, publisher, clock, logger } = infra;
   const preferences = new PreferencesRepo(store, shared.audit, clock);
-  const rateLimiter = new RateLimiter(store, { sms: settings.smsDailyLimit, email: settings.emailDailyLimit, inApp: settings.inAppDailyLimit });
+  const rateLimiter = new RateLimiter(store, {
+    sms: settings.smsDailyLimit,
+    email: settings.emailDailyLimit,
+    inApp: settings.inAppDailyLimit,
+  });
   const center = new NotificationCenter(store, clock);
   const pipeline = new EventPipeline({
-    store, publisher, clock, logger, preferences, rateLimiter, webAppUrl: settings.webAppUrl,
+    store,
+    publisher,
+    clock,
+    logger,
+    preferences,
+    rateLimiter,
+    webAppUrl: settings.webAppUrl,
     routing: { criticalCommissionUsd: settings.criticalCommissionUsd },
-    fanoutChunkSize: settings.fanoutChunkSize, concurrency: settings.concurrency,
+    fanoutChunkSize: settings.fanoutChunkSize,
+    concurrency: settings.concurrency,
   });
   const digests = new DigestReleaser({ store, publisher, clock, logger, rateLimiter, webAppUrl: settings.webAppUrl });
   const requests = new NotificationRequests({ audit: shared.audit, preferences, center, pipeline });

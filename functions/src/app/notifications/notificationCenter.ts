@@ -48,7 +48,12 @@ export const listQuerySchema = z.strictObject({
 export type ListQuery = z.input<typeof listQuerySchema>;
 
 /** Notification ids: document ids only (`a/b` would address another document, `..` and blanks nothing real). */
-export const idsSchema = z.strictObject({ ids: z.array(docId('a notification id', 300, { dots: true })).min(1).max(MAX_BULK) });
+export const idsSchema = z.strictObject({
+  ids: z
+    .array(docId('a notification id', 300, { dots: true }))
+    .min(1)
+    .max(MAX_BULK),
+});
 
 export const sortKeyOf = (createdAt: Date, id: string) => `${createdAt.toISOString()}_${id}`;
 
@@ -82,16 +87,27 @@ export class NotificationCenter {
     if (q.from) where.push(['sortKey', '>=', new Date(q.from).toISOString()]);
     if (q.to) where.push(['sortKey', '<', new Date(q.to).toISOString()]);
     const orderBy: QuerySpec['orderBy'] =
-      q.order === 'oldest' ? [{ field: 'sortKey', direction: 'asc' }]
-      : q.order === 'unreadFirst' ? [{ field: 'read', direction: 'asc' }, { field: 'sortKey', direction: 'desc' }]
-      : [{ field: 'sortKey', direction: 'desc' }];
+      q.order === 'oldest'
+        ? [{ field: 'sortKey', direction: 'asc' }]
+        : q.order === 'unreadFirst'
+          ? [
+              { field: 'read', direction: 'asc' },
+              { field: 'sortKey', direction: 'desc' },
+            ]
+          : [{ field: 'sortKey', direction: 'desc' }];
     const startAfter = q.cursor ? decodeCursor(q.cursor, orderBy.length) : undefined;
-    const snaps = await this.store.query(paths.notifications(uid), { where, orderBy, limit: q.limit + 1, ...(startAfter ? { startAfter } : {}) });
+    const snaps = await this.store.query(paths.notifications(uid), {
+      where,
+      orderBy,
+      limit: q.limit + 1,
+      ...(startAfter ? { startAfter } : {}),
+    });
     const items = snaps.slice(0, q.limit).map(toNotification);
     const last = items.at(-1);
-    const nextCursor = snaps.length > q.limit && last
-      ? encodeCursor(q.order === 'unreadFirst' ? [last.read, last.sortKey] : [last.sortKey])
-      : null;
+    const nextCursor =
+      snaps.length > q.limit && last
+        ? encodeCursor(q.order === 'unreadFirst' ? [last.read, last.sortKey] : [last.sortKey])
+        : null;
     return { items, nextCursor };
   }
 
@@ -101,7 +117,9 @@ export class NotificationCenter {
 
   /** Archiving also marks read: an archived notification does not keep the badge up. */
   async archive(uid: string, ids: readonly string[]): Promise<{ updated: number }> {
-    return this.change(uid, ids, (n, now) => (n.archived ? undefined : { archived: true, read: true, readAt: n.readAt ?? now }));
+    return this.change(uid, ids, (n, now) =>
+      n.archived ? undefined : { archived: true, read: true, readAt: n.readAt ?? now },
+    );
   }
 
   async remove(uid: string, ids: readonly string[]): Promise<{ updated: number }> {
@@ -111,9 +129,17 @@ export class NotificationCenter {
   async markAllRead(uid: string): Promise<{ updated: number }> {
     let updated = 0;
     for (;;) {
-      const page = await this.store.query(paths.notifications(uid), { where: [['read', '==', false]], limit: TX_CHUNK });
+      const page = await this.store.query(paths.notifications(uid), {
+        where: [['read', '==', false]],
+        limit: TX_CHUNK,
+      });
       if (page.length === 0) return { updated };
-      updated += (await this.markRead(uid, page.map((s) => s.id))).updated;
+      updated += (
+        await this.markRead(
+          uid,
+          page.map((s) => s.id),
+        )
+      ).updated;
     }
   }
 
@@ -147,7 +173,8 @@ export class NotificationCenter {
             if (!n.read && next.read === true) unreadDelta--;
           }
         }
-        if (unreadDelta !== 0) tx.set(paths.counter(uid, UNREAD), { unread: fieldOps.increment(unreadDelta) }, { merge: true });
+        if (unreadDelta !== 0)
+          tx.set(paths.counter(uid, UNREAD), { unread: fieldOps.increment(unreadDelta) }, { merge: true });
         return count;
       });
     }
@@ -168,5 +195,7 @@ function decodeCursor(cursor: string, length: number): unknown[] {
   } catch {
     // fall through
   }
-  throw invalidArgument('data.cursor: not a cursor from this listing (use nextCursor as returned, with the same order)');
+  throw invalidArgument(
+    'data.cursor: not a cursor from this listing (use nextCursor as returned, with the same order)',
+  );
 }

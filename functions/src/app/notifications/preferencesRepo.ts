@@ -2,7 +2,12 @@ import type { Channel } from '../../domain/channels.js';
 import type { Category } from '../../domain/channels.js';
 import { paths } from '../../domain/paths.js';
 import type { NotificationType } from '../../domain/notifications/plans.js';
-import { channelPatch, effectivePreferences, mergePatch, preferencesPatchSchema } from '../../domain/notifications/preferences.js';
+import {
+  channelPatch,
+  effectivePreferences,
+  mergePatch,
+  preferencesPatchSchema,
+} from '../../domain/notifications/preferences.js';
 import type { EffectivePreferences, PreferencesPatch } from '../../domain/notifications/preferences.js';
 import type { Clock, DocSnapshot, DocumentStore } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
@@ -39,9 +44,17 @@ export class PreferencesRepo {
   }
 
   /** One channel on or off for a category or a type (email unsubscribe links use this). */
-  async setChannel(uid: string, target: Category | NotificationType, channel: Channel, enabled: boolean, actorUid: string = uid): Promise<EffectivePreferences> {
+  async setChannel(
+    uid: string,
+    target: Category | NotificationType,
+    channel: Channel,
+    enabled: boolean,
+    actorUid: string = uid,
+  ): Promise<EffectivePreferences> {
     const patch = channelPatch(target, channel, enabled);
-    return this.write(uid, actorUid, 'notifications.preferences.setChannel', { target, channel, enabled }, (stored) => mergePatch(stored, patch));
+    return this.write(uid, actorUid, 'notifications.preferences.setChannel', { target, channel, enabled }, (stored) =>
+      mergePatch(stored, patch),
+    );
   }
 
   private async write(

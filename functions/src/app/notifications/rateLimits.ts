@@ -48,7 +48,10 @@ export class RateLimiter {
    * Reads the counter inside `tx` (call it with the transaction's other reads, before any write). `commit()` adds
    * the increment; call it only if you go ahead. An unlimited channel reads and writes nothing.
    */
-  async reserveIn(tx: Transaction, { uid, channel, timeZone, now }: ConsumeRequest): Promise<ConsumeResult & { commit: () => void }> {
+  async reserveIn(
+    tx: Transaction,
+    { uid, channel, timeZone, now }: ConsumeRequest,
+  ): Promise<ConsumeResult & { commit: () => void }> {
     const limit = this.limitFor(channel);
     if (!Number.isFinite(limit)) return { allowed: true, count: 0, limit, commit: () => undefined };
     const day = localDay(now, safeZone(timeZone));

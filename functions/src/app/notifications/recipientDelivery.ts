@@ -76,8 +76,16 @@ export async function deliverToRecipient(
     const decisions = withinRateLimits(routed, (channel) => limits.get(channel)!.allowed);
     const digests = await readDigests(tx, uid, decisions);
     const plan = planRecipient({
-      eventId, uid, locale: profile.locale, notification, decisions, inAppAllowed: limits.get('inApp')?.allowed ?? false,
-      contact, burst: burst?.burst, webAppUrl: deps.webAppUrl, now,
+      eventId,
+      uid,
+      locale: profile.locale,
+      notification,
+      decisions,
+      inAppAllowed: limits.get('inApp')?.allowed ?? false,
+      contact,
+      burst: burst?.burst,
+      webAppUrl: deps.webAppUrl,
+      now,
     });
 
     writeInApp(tx, { uid, eventId, notification, plan, existing: burst?.notification, limits, now });
@@ -104,7 +112,8 @@ type StepResult = { outcome: RecipientOutcome; jobs: DeliveryJob[] };
  */
 function resumeReceipt(tx: Transaction, receipt: DocSnapshot, attemptId: string, now: Date): StepResult {
   const r = receipt.data!;
-  const orphaned = !r.published && (r.owner === attemptId || (r.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS);
+  const orphaned =
+    !r.published && (r.owner === attemptId || (r.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS);
   if (!orphaned) return { outcome: 'duplicate', jobs: [] };
   tx.update(receipt.path, { owner: attemptId, claimedAt: now });
   return { outcome: 'republished', jobs: r.jobs as DeliveryJob[] };
@@ -135,7 +144,8 @@ async function reserveRateLimits(
 ): Promise<Map<Channel, Reservation>> {
   const reservations = new Map<Channel, Reservation>();
   for (const d of decisions) {
-    if (d.action === 'send') reservations.set(d.channel, await rateLimiter.reserveIn(tx, { uid, channel: d.channel, timeZone, now }));
+    if (d.action === 'send')
+      reservations.set(d.channel, await rateLimiter.reserveIn(tx, { uid, channel: d.channel, timeZone, now }));
   }
   return reservations;
 }
@@ -143,16 +153,32 @@ async function reserveRateLimits(
 /** The pending digests the batched channels go into. */
 async function readDigests(tx: Transaction, uid: string, decisions: readonly ChannelDecision[]): Promise<DigestWriter> {
   const digests = new DigestWriter(uid);
-  await digests.read(tx, decisions.flatMap((d) => (d.action === 'batch' ? [d.releaseAt] : [])));
+  await digests.read(
+    tx,
+    decisions.flatMap((d) => (d.action === 'batch' ? [d.releaseAt] : [])),
+  );
   return digests;
 }
 
 /** The in-app notification, new or the burst's one updated, and the unread count when it turns unread. */
 function writeInApp(
   tx: Transaction,
-  { uid, eventId, notification, plan, existing, limits, now }: {
-    uid: string; eventId: string; notification: PlannedNotification; plan: RecipientPlan; existing: DocSnapshot | undefined;
-    limits: Map<Channel, Reservation>; now: Date;
+  {
+    uid,
+    eventId,
+    notification,
+    plan,
+    existing,
+    limits,
+    now,
+  }: {
+    uid: string;
+    eventId: string;
+    notification: PlannedNotification;
+    plan: RecipientPlan;
+    existing: DocSnapshot | undefined;
+    limits: Map<Channel, Reservation>;
+    now: Date;
   },
 ): void {
   if (!plan.inApp) return;
@@ -161,16 +187,36 @@ function writeInApp(
   if (existing?.exists) {
     const before = toNotification(existing);
     tx.update(existing.path, {
-      title: rendered.title, body: rendered.body, data: notification.data, count, read: false, readAt: null, updatedAt: now,
+      title: rendered.title,
+      body: rendered.body,
+      data: notification.data,
+      count,
+      read: false,
+      readAt: null,
+      updatedAt: now,
     });
-    if (before.read) tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
+    if (before.read)
+      tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
     return;
   }
   tx.create(paths.notification(uid, notificationId), {
-    type: notification.type, category: notification.category, priority: notification.priority, critical: notification.critical,
-    title: rendered.title, body: rendered.body, data: notification.data, groupKey: notification.groupKey, count,
-    read: false, readAt: null, archived: false, createdAt: now, updatedAt: now,
-    expiresAt: expiresAtFor('notifications', now), sortKey: sortKeyOf(now, notificationId), eventId,
+    type: notification.type,
+    category: notification.category,
+    priority: notification.priority,
+    critical: notification.critical,
+    title: rendered.title,
+    body: rendered.body,
+    data: notification.data,
+    groupKey: notification.groupKey,
+    count,
+    read: false,
+    readAt: null,
+    archived: false,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: expiresAtFor('notifications', now),
+    sortKey: sortKeyOf(now, notificationId),
+    eventId,
   });
   tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
 }
@@ -178,19 +224,45 @@ function writeInApp(
 /** The group's burst window: counted into while open, opened by the first notification of a burst. */
 function writeGroup(
   tx: Transaction,
-  { uid, notification, plan, burst, now }: { uid: string; notification: PlannedNotification; plan: RecipientPlan; burst: Burst | undefined; now: Date },
+  {
+    uid,
+    notification,
+    plan,
+    burst,
+    now,
+  }: { uid: string; notification: PlannedNotification; plan: RecipientPlan; burst: Burst | undefined; now: Date },
 ): void {
-  tx.set(recipientPaths.group(uid, notification.groupKey), burst
-    ? { count: fieldOps.increment(1), lastAt: now }
-    : { groupKey: notification.groupKey, notificationId: plan.notificationId, count: 1, startedAt: now, lastAt: now, windowEndsAt: new Date(now.getTime() + BURST_WINDOW_MS) },
-  { merge: true });
+  tx.set(
+    recipientPaths.group(uid, notification.groupKey),
+    burst
+      ? { count: fieldOps.increment(1), lastAt: now }
+      : {
+          groupKey: notification.groupKey,
+          notificationId: plan.notificationId,
+          count: 1,
+          startedAt: now,
+          lastAt: now,
+          windowEndsAt: new Date(now.getTime() + BURST_WINDOW_MS),
+        },
+    { merge: true },
+  );
 }
 
 /** One delivery record per provider channel; batched ones join their digest, queued ones take their rate-limit unit. */
 function writeDeliveries(
   tx: Transaction,
-  { notification, plan, digests, limits, now }: {
-    notification: PlannedNotification; plan: RecipientPlan; digests: DigestWriter; limits: Map<Channel, Reservation>; now: Date;
+  {
+    notification,
+    plan,
+    digests,
+    limits,
+    now,
+  }: {
+    notification: PlannedNotification;
+    plan: RecipientPlan;
+    digests: DigestWriter;
+    limits: Map<Channel, Reservation>;
+    now: Date;
   },
 ): void {
   for (const d of plan.deliveries) {
@@ -200,8 +272,14 @@ function writeDeliveries(
     } else if (d.status === 'batched') {
       tx.set(path, deliveryDoc(d.base, 'batched', now, d.reason, { releaseAt: d.releaseAt }));
       digests.add(d.releaseAt, {
-        channel: d.base.channel, type: notification.type, category: notification.category, priority: notification.priority,
-        groupKey: notification.groupKey, notificationId: plan.notificationId, vars: notification.vars, data: notification.data,
+        channel: d.base.channel,
+        type: notification.type,
+        category: notification.category,
+        priority: notification.priority,
+        groupKey: notification.groupKey,
+        notificationId: plan.notificationId,
+        vars: notification.vars,
+        data: notification.data,
         deliveryId: d.base.deliveryId,
       });
     } else {
@@ -215,11 +293,22 @@ function writeDeliveries(
 function writeReceipt(
   tx: Transaction,
   receiptPath: string,
-  { uid, attemptId, plan, decisions, now }: { uid: string; attemptId: string; plan: RecipientPlan; decisions: readonly ChannelDecision[]; now: Date },
+  {
+    uid,
+    attemptId,
+    plan,
+    decisions,
+    now,
+  }: { uid: string; attemptId: string; plan: RecipientPlan; decisions: readonly ChannelDecision[]; now: Date },
 ): void {
   tx.create(receiptPath, {
-    uid, notificationId: plan.notificationId, owner: attemptId, claimedAt: now, published: plan.jobs.length === 0,
+    uid,
+    notificationId: plan.notificationId,
+    owner: attemptId,
+    claimedAt: now,
+    published: plan.jobs.length === 0,
     expiresAt: expiresAtFor('recipients', now),
-    jobs: plan.jobs as unknown as DocData[], channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
+    jobs: plan.jobs as unknown as DocData[],
+    channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
   });
 }

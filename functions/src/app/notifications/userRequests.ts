@@ -30,7 +30,12 @@ type ForUser = z.output<typeof ownDataInput>;
  */
 export class NotificationRequests {
   constructor(
-    private readonly d: { audit: AuditLog; preferences: PreferencesRepo; center: NotificationCenter; pipeline: EventPipeline },
+    private readonly d: {
+      audit: AuditLog;
+      preferences: PreferencesRepo;
+      center: NotificationCenter;
+      pipeline: EventPipeline;
+    },
   ) {}
 
   /** For backend services: the envelope is validated by the pipeline, which records a rejection (INVALID_ARGUMENT here). */
@@ -45,16 +50,26 @@ export class NotificationRequests {
     return this.d.preferences.get(await this.target(caller, input, 'preferences_read'));
   }
 
-  async updatePreferences(caller: Caller, input: z.output<typeof preferencesUpdateInput>): Promise<EffectivePreferences> {
+  async updatePreferences(
+    caller: Caller,
+    input: z.output<typeof preferencesUpdateInput>,
+  ): Promise<EffectivePreferences> {
     const { uid, reason, ...patch } = input;
-    return this.d.preferences.update(await this.target(caller, { uid, reason }, 'preferences_update'), patch, caller.uid);
+    return this.d.preferences.update(
+      await this.target(caller, { uid, reason }, 'preferences_update'),
+      patch,
+      caller.uid,
+    );
   }
 
   async resetPreferences(caller: Caller, input: ForUser): Promise<EffectivePreferences> {
     return this.d.preferences.reset(await this.target(caller, input, 'preferences_reset'), caller.uid);
   }
 
-  async list(caller: Caller, input: z.output<typeof listNotificationsInput>): Promise<{ items: InAppNotification[]; nextCursor: string | null }> {
+  async list(
+    caller: Caller,
+    input: z.output<typeof listNotificationsInput>,
+  ): Promise<{ items: InAppNotification[]; nextCursor: string | null }> {
     const { uid, reason, ...query } = input;
     return this.d.center.list(await this.target(caller, { uid, reason }, 'notifications_list'), query);
   }

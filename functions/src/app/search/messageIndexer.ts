@@ -1,6 +1,12 @@
 import type { DocData, DocumentStore, Logger, MessageIndex, MessageRecord } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
-import { indexableMessageSchema, MESSAGE_INDEX_SETTINGS, searchRecordId, shouldIndex, toMessageRecord } from '../../domain/search/record.js';
+import {
+  indexableMessageSchema,
+  MESSAGE_INDEX_SETTINGS,
+  searchRecordId,
+  shouldIndex,
+  toMessageRecord,
+} from '../../domain/search/record.js';
 import type { TimePageOptions } from '../compliance/pages.js';
 import { pagesByTime } from '../compliance/pages.js';
 
@@ -23,10 +29,14 @@ export class MessageIndexer {
   /** A message was created, edited, tombstoned or deleted: index it, or remove it when it must not be searchable. */
   async syncMessage(conversationId: string, messageId: string): Promise<'indexed' | 'removed'> {
     const log = this.logger.child({ conversationId, messageId });
-    const [messageSnap, conversationSnap] = await this.store.getAll([paths.message(conversationId, messageId), paths.conversation(conversationId)]);
+    const [messageSnap, conversationSnap] = await this.store.getAll([
+      paths.message(conversationId, messageId),
+      paths.conversation(conversationId),
+    ]);
     const parsed = indexableMessageSchema.safeParse(messageSnap?.data);
     if (!messageSnap?.exists || !parsed.success || !shouldIndex(parsed.data) || !conversationSnap?.exists) {
-      if (messageSnap?.exists && !parsed.success) log.warn('message not indexable', { issues: parsed.error.issues.map((i) => i.path.join('.')) });
+      if (messageSnap?.exists && !parsed.success)
+        log.warn('message not indexable', { issues: parsed.error.issues.map((i) => i.path.join('.')) });
       await this.index.deleteRecords([searchRecordId(conversationId, messageId)]);
       return 'removed';
     }
@@ -42,7 +52,11 @@ export class MessageIndexer {
   }
 
   /** A conversation document changed (the trigger's two versions): its members' `visibleTo` follows, if they changed. */
-  async onConversationUpdated(conversationId: string, before: DocData | undefined, after: DocData | undefined): Promise<number> {
+  async onConversationUpdated(
+    conversationId: string,
+    before: DocData | undefined,
+    after: DocData | undefined,
+  ): Promise<number> {
     return this.syncMembers(conversationId, memberIdsOf(before), memberIdsOf(after));
   }
 
@@ -55,7 +69,9 @@ export class MessageIndexer {
     if (sameMembers(before, next)) return 0;
     let updated = 0;
     for await (const page of pagesByTime(this.store, paths.messages(conversationId), { pageSize: INDEX_BATCH })) {
-      await this.index.partialUpdate(page.map((doc) => ({ objectID: searchRecordId(conversationId, doc.id), visibleTo: next })));
+      await this.index.partialUpdate(
+        page.map((doc) => ({ objectID: searchRecordId(conversationId, doc.id), visibleTo: next })),
+      );
       updated += page.length;
     }
     this.logger.info('search visibility updated', { conversationId, messages: updated, members: next.length });
@@ -64,11 +80,17 @@ export class MessageIndexer {
 
   /** Records for one conversation's messages, page by page (for the reindex script and erasure). */
   /** `skipped` holds the record ids (conversation-scoped) of messages that must not be in the index. */
-  async *recordsOf(conversationId: string, where?: TimePageOptions['where']): AsyncGenerator<{ records: MessageRecord[]; skipped: string[] }> {
+  async *recordsOf(
+    conversationId: string,
+    where?: TimePageOptions['where'],
+  ): AsyncGenerator<{ records: MessageRecord[]; skipped: string[] }> {
     const conversation = await this.store.get(paths.conversation(conversationId));
     const memberIds = memberIdsOf(conversation.data);
     const names = new SenderNames(this.store);
-    for await (const page of pagesByTime(this.store, paths.messages(conversationId), { pageSize: INDEX_BATCH, where })) {
+    for await (const page of pagesByTime(this.store, paths.messages(conversationId), {
+      pageSize: INDEX_BATCH,
+      where,
+    })) {
       const records: MessageRecord[] = [];
       const skipped: string[] = [];
       for (const doc of page) {
@@ -78,7 +100,9 @@ export class MessageIndexer {
           continue;
         }
         const senderName = await names.get(parsed.data.senderId);
-        records.push(toMessageRecord({ conversationId, messageId: doc.id, message: parsed.data, senderName, memberIds }));
+        records.push(
+          toMessageRecord({ conversationId, messageId: doc.id, message: parsed.data, senderName, memberIds }),
+        );
       }
       yield { records, skipped };
     }

@@ -4,7 +4,13 @@ import type { Clock, DocumentStore, Logger, MessageIndex, MessageRecord } from '
 import type { Caller } from '../../domain/caller.js';
 import { AppError, errorText, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
-import { indexableMessageSchema, messageIdOfRecord, shouldIndex, toMessageRecord, visibleToFilter } from '../../domain/search/record.js';
+import {
+  indexableMessageSchema,
+  messageIdOfRecord,
+  shouldIndex,
+  toMessageRecord,
+  visibleToFilter,
+} from '../../domain/search/record.js';
 import { paginate, recordMatches } from '../../domain/search/match.js';
 import type { SearchMessagesInput } from '../../domain/search/searchRequest.js';
 import { SEARCH_KEY_TTL_MS } from '../../domain/search/searchRequest.js';
@@ -71,7 +77,10 @@ export class MessageSearch {
         error: errorText(error),
       });
       if (!input.conversationId) {
-        throw new AppError('unavailable', 'search is temporarily unavailable; pass conversationId to search inside one conversation');
+        throw new AppError(
+          'unavailable',
+          'search is temporarily unavailable; pass conversationId to search inside one conversation',
+        );
       }
       const hits = await this.degradedSearch(caller, input.conversationId, query);
       const page = paginate(hits, input.page, input.hitsPerPage);
@@ -80,11 +89,19 @@ export class MessageSearch {
   }
 
   /** Reads the conversation's newest messages (members only) and filters them like the index would. */
-  private async degradedSearch(caller: Caller, conversationId: string, query: Parameters<MessageIndex['search']>[0]): Promise<MessageRecord[]> {
+  private async degradedSearch(
+    caller: Caller,
+    conversationId: string,
+    query: Parameters<MessageIndex['search']>[0],
+  ): Promise<MessageRecord[]> {
     const conversation = await this.store.get(paths.conversation(conversationId));
     const memberIds = memberIdsOf(conversation.data);
-    if (!conversation.exists || !memberIds.includes(caller.uid)) throw permissionDenied('you are not a member of this conversation');
-    const docs = await this.store.query(paths.messages(conversationId), { orderBy: [{ field: 'createdAt', direction: 'desc' }], limit: DEGRADED_SCAN_LIMIT });
+    if (!conversation.exists || !memberIds.includes(caller.uid))
+      throw permissionDenied('you are not a member of this conversation');
+    const docs = await this.store.query(paths.messages(conversationId), {
+      orderBy: [{ field: 'createdAt', direction: 'desc' }],
+      limit: DEGRADED_SCAN_LIMIT,
+    });
     const names = new Map<string, string>();
     const records: MessageRecord[] = [];
     for (const doc of docs) {
@@ -95,7 +112,13 @@ export class MessageSearch {
         const profile = await this.store.get(paths.user(senderId));
         names.set(senderId, typeof profile.data?.displayName === 'string' ? profile.data.displayName : UNKNOWN_SENDER);
       }
-      const record = toMessageRecord({ conversationId, messageId: doc.id, message: parsed.data, senderName: names.get(senderId)!, memberIds });
+      const record = toMessageRecord({
+        conversationId,
+        messageId: doc.id,
+        message: parsed.data,
+        senderName: names.get(senderId)!,
+        memberIds,
+      });
       if (recordMatches(record, query)) records.push(record);
     }
     return records;

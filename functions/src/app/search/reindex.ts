@@ -15,11 +15,15 @@ export interface ReindexResult {
  * Rebuilds the whole index from Firestore: settings first, then conversation after conversation (in id order), each
  * in batches. The checkpoint is written after every conversation; `restart` ignores it.
  */
-export async function reindexAll(deps: { store: DocumentStore; indexer: MessageIndexer; clock: Clock; logger: Logger }, options: { restart?: boolean } = {}): Promise<ReindexResult> {
+export async function reindexAll(
+  deps: { store: DocumentStore; indexer: MessageIndexer; clock: Clock; logger: Logger },
+  options: { restart?: boolean } = {},
+): Promise<ReindexResult> {
   const { store, indexer, clock, logger } = deps;
   await indexer.applySettings();
   const checkpoint = options.restart ? undefined : await store.get(REINDEX_CHECKPOINT);
-  const after = typeof checkpoint?.data?.after === 'string' && checkpoint.data.done !== true ? checkpoint.data.after : undefined;
+  const after =
+    typeof checkpoint?.data?.after === 'string' && checkpoint.data.done !== true ? checkpoint.data.after : undefined;
   const ids = (await store.listIds(paths.conversations())).filter((id) => after === undefined || id > after);
   const result: ReindexResult = { conversations: 0, records: 0, ...(after ? { resumedAfter: after } : {}) };
   for (const cid of ids) {

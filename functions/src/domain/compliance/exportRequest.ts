@@ -9,7 +9,8 @@ export const EXPORT_URL_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Real dates in range only: one outside JavaScript's range used to crash the encoder after the job had started. */
 const range = { from: instantInput().optional(), to: instantInput().optional() };
-const ordered = (r: { from?: Date | undefined; to?: Date | undefined }) => !r.from || !r.to || r.from.getTime() <= r.to.getTime();
+const ordered = (r: { from?: Date | undefined; to?: Date | undefined }) =>
+  !r.from || !r.to || r.from.getTime() <= r.to.getTime();
 const rangeMessage = { message: 'from must not be after to (inverted date range)', path: ['from'] };
 
 export const exportConversationSchema = z
@@ -25,7 +26,10 @@ export type ExportConversationInput = z.output<typeof exportConversationSchema>;
 export const exportNotificationsSchema = z
   .object({
     /** Whose notifications; defaults to the caller's. Someone else's needs the compliance (or admin) role. */
-    uid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id').optional(),
+    uid: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id')
+      .optional(),
     format: z.enum(EXPORT_FORMATS),
     ...range,
   })

@@ -29,19 +29,39 @@ export interface ExportedMessage {
   details?: Record<string, unknown>;
 }
 
-export const MESSAGE_COLUMNS = ['id', 'conversationId', 'createdAt', 'senderId', 'senderName', 'type', 'text', 'attachments', 'editedAt', 'deleted', 'encrypted', 'replyTo', 'details'] as const;
+export const MESSAGE_COLUMNS = [
+  'id',
+  'conversationId',
+  'createdAt',
+  'senderId',
+  'senderName',
+  'type',
+  'text',
+  'attachments',
+  'editedAt',
+  'deleted',
+  'encrypted',
+  'replyTo',
+  'details',
+] as const;
 
 /** Dates to ISO strings, recursively (Firestore documents come out of the store with JS Dates). */
 export function plain(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
 }
 
 const STRUCTURED = ['materialSpec', 'technique', 'workshop', 'system'] as const;
 
-export function toExportedMessage(conversationId: string, id: string, data: Record<string, unknown>, senderName: string): ExportedMessage {
+export function toExportedMessage(
+  conversationId: string,
+  id: string,
+  data: Record<string, unknown>,
+  senderName: string,
+): ExportedMessage {
   const attachments = Array.isArray(data.attachments) ? (data.attachments as Array<Record<string, unknown>>) : [];
   const details = Object.fromEntries(STRUCTURED.filter((k) => data[k] !== undefined).map((k) => [k, plain(data[k])]));
   return {
@@ -62,7 +82,11 @@ export function toExportedMessage(conversationId: string, id: string, data: Reco
     ...(data.editedAt instanceof Date ? { editedAt: data.editedAt.toISOString() } : {}),
     ...(data.deleted === true ? { deleted: true } : {}),
     ...(data.encrypted !== undefined ? { encrypted: true } : {}),
-    ...(typeof data.replyTo === 'string' ? { replyTo: data.replyTo } : typeof data.replyTo === 'object' && data.replyTo ? { replyTo: JSON.stringify(plain(data.replyTo)) } : {}),
+    ...(typeof data.replyTo === 'string'
+      ? { replyTo: data.replyTo }
+      : typeof data.replyTo === 'object' && data.replyTo
+        ? { replyTo: JSON.stringify(plain(data.replyTo)) }
+        : {}),
     ...(Object.keys(details).length > 0 ? { details } : {}),
   };
 }
@@ -78,7 +102,8 @@ export function csvRow(record: Record<string, unknown>, columns: readonly string
       if (value === undefined || value === null) return [column, ''];
       // A JS number is data, never a formula: -3 stays a number the spreadsheet can sum.
       if (typeof value === 'number') return [column, String(value)];
-      if (column === 'attachments' && Array.isArray(value)) return [column, neutraliseFormula(value.map((a: ExportedAttachment) => `${a.kind}:${a.name}`).join('; '))];
+      if (column === 'attachments' && Array.isArray(value))
+        return [column, neutraliseFormula(value.map((a: ExportedAttachment) => `${a.kind}:${a.name}`).join('; '))];
       return [column, neutraliseFormula(typeof value === 'object' ? JSON.stringify(value) : String(value))];
     }),
   );
@@ -102,10 +127,18 @@ export function neutraliseFormula(cell: string): string {
 
 /** A transcript entry for the PDF: who, when, what kind, what was said, which files. */
 export function transcriptEntry(m: ExportedMessage): { heading: string; body: string } {
-  const flags = [m.editedAt ? 'edited' : '', m.deleted ? 'deleted' : '', m.encrypted ? 'end-to-end encrypted' : ''].filter(Boolean);
+  const flags = [
+    m.editedAt ? 'edited' : '',
+    m.deleted ? 'deleted' : '',
+    m.encrypted ? 'end-to-end encrypted' : '',
+  ].filter(Boolean);
   const heading = `${m.senderName} · ${m.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${m.type}${flags.length ? ` (${flags.join(', ')})` : ''}`;
   const lines = [
-    m.deleted ? '[message deleted]' : m.encrypted ? '[end-to-end encrypted: content not readable by the server]' : m.text,
+    m.deleted
+      ? '[message deleted]'
+      : m.encrypted
+        ? '[end-to-end encrypted: content not readable by the server]'
+        : m.text,
     ...m.attachments.map((a) => `Attachment (${a.kind}): ${a.name}`),
     ...(m.details ? Object.entries(m.details).map(([k, v]) => `${k}: ${JSON.stringify(v)}`) : []),
   ].filter((line) => line !== '');

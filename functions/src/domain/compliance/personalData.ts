@@ -15,9 +15,16 @@ export const REDACTED = '[redacted]';
 
 /** Subcollections of users/{uid} that hold only that user's personal data: deleted outright. */
 export const PERSONAL_SUBCOLLECTIONS = [
-  'devices', 'keys', 'settings', 'notifications', 'counters', 'blocks',
+  'devices',
+  'keys',
+  'settings',
+  'notifications',
+  'counters',
+  'blocks',
   // Burst windows of her notifications (group keys), whom she follows and who follows her (audiences).
-  'notificationGroups', 'following', 'followers',
+  'notificationGroups',
+  'following',
+  'followers',
 ] as const;
 
 /** Documents elsewhere keyed by the user's uid: deleted. */
@@ -41,9 +48,24 @@ export interface OwnedQuery {
 export const OWNED_DOCUMENTS: readonly OwnedQuery[] = [
   { collection: 'deliveries', group: false, field: 'uid', why: 'her delivery records: address, provider ids, errors' },
   { collection: 'digests', group: false, field: 'uid', why: 'notifications held for her, with their rendered jobs' },
-  { collection: 'recipients', group: true, field: 'uid', why: 'events/{id}/recipients/{uid}: the jobs rendered for her' },
-  { collection: 'followers', group: true, field: 'uid', why: "users/{creator}/followers/{uid}: her entry in a creator's audience" },
-  { collection: 'following', group: true, field: 'uid', why: "users/{follower}/following/{uid}: a follower's entry for her" },
+  {
+    collection: 'recipients',
+    group: true,
+    field: 'uid',
+    why: 'events/{id}/recipients/{uid}: the jobs rendered for her',
+  },
+  {
+    collection: 'followers',
+    group: true,
+    field: 'uid',
+    why: "users/{creator}/followers/{uid}: her entry in a creator's audience",
+  },
+  {
+    collection: 'following',
+    group: true,
+    field: 'uid',
+    why: "users/{follower}/following/{uid}: a follower's entry for her",
+  },
   { collection: 'watchers', group: true, field: 'uid', why: 'auctions/{id}/watchers/{uid}: auctions she watches' },
   { collection: 'exports', group: false, field: 'ownerUid', why: 'her export jobs (the objects are deleted too)' },
 ];
@@ -60,8 +82,18 @@ export const LISTED_IN: readonly { collection: string; field: string }[] = [
  * and digests (pending ones too, so a digest released after the erasure does not name her).
  */
 export const EVENT_PARTICIPANT_FIELDS = [
-  'bidderId', 'previousBidderId', 'followerId', 'commenterId', 'collectorId', 'creatorId', 'senderId', 'hostId', 'authorId',
-  'winnerId', 'buyerId', 'sellerId',
+  'bidderId',
+  'previousBidderId',
+  'followerId',
+  'commenterId',
+  'collectorId',
+  'creatorId',
+  'senderId',
+  'hostId',
+  'authorId',
+  'winnerId',
+  'buyerId',
+  'sellerId',
 ] as const;
 
 /** Stored objects: her past exports, and the media she uploaded to each conversation. */
@@ -83,18 +115,66 @@ export interface Pseudonym {
 }
 
 export const PSEUDONYMS: readonly Pseudonym[] = [
-  { path: 'accountStates/*', fields: ['**'], id: true, why: 'marks the uid as erased, so a still-valid token acts as no one' },
-  { path: 'auditLog/*', fields: ['actorUid', 'target.id', 'key', 'details.**'], id: true, why: 'the append-only audit trail (who did what), names no one' },
-  { path: 'conversations/*/messages/*', fields: ['senderId', 'deletedBy', 'replyTo', 'replyTo.**', 'clientMessageId'], id: true, why: 'messages kept for disputes, shown as "Deleted user" (senderDeleted)' },
-  { path: 'conversations/*', fields: ['lastMessage.senderId', 'lastMessage.messageId', 'createdBy', 'pinnedMessageIds.*'], why: "the summary of a kept message, the conversation's creator" },
-  { path: 'conversations/*/processed/*', fields: [], id: true, why: 'the new-message trigger marker of a kept message' },
-  { path: 'moderationQueue/*', fields: ['senderId', 'messageId'], why: 'moderation items of her kept messages, excerpts scrubbed' },
+  {
+    path: 'accountStates/*',
+    fields: ['**'],
+    id: true,
+    why: 'marks the uid as erased, so a still-valid token acts as no one',
+  },
+  {
+    path: 'auditLog/*',
+    fields: ['actorUid', 'target.id', 'key', 'details.**'],
+    id: true,
+    why: 'the append-only audit trail (who did what), names no one',
+  },
+  {
+    path: 'conversations/*/messages/*',
+    fields: ['senderId', 'deletedBy', 'replyTo', 'replyTo.**', 'clientMessageId'],
+    id: true,
+    why: 'messages kept for disputes, shown as "Deleted user" (senderDeleted)',
+  },
+  {
+    path: 'conversations/*',
+    fields: ['lastMessage.senderId', 'lastMessage.messageId', 'createdBy', 'pinnedMessageIds.*'],
+    why: "the summary of a kept message, the conversation's creator",
+  },
+  {
+    path: 'conversations/*/processed/*',
+    fields: [],
+    id: true,
+    why: 'the new-message trigger marker of a kept message',
+  },
+  {
+    path: 'moderationQueue/*',
+    fields: ['senderId', 'messageId'],
+    why: 'moderation items of her kept messages, excerpts scrubbed',
+  },
   // What other people were told about her keeps its navigation ids (`data`: followerId, messageId, link), never her name.
-  { path: 'users/*/notifications/*', fields: ['data.*'], why: "other users' notifications about her: ids and links of an erased account" },
-  { path: 'digests/*', fields: ['items.*.data.*', 'jobs.*.data.*'], why: 'the same ids in notifications held for other users' },
-  { path: 'events/*/recipients/*', fields: ['jobs.*.data.*'], why: 'the same ids in the jobs rendered for other users; deleted after 90 days' },
-  { path: 'exports/*', fields: ['target.id'], why: 'a staff export of her data: the job, marked erased, without its object' },
-  { path: 'events/*', fields: ['payload.*', 'payload.*.*', 'idempotencyKey', 'duplicateOf'], why: 'events she took part in, names scrubbed; deleted after 90 days' },
+  {
+    path: 'users/*/notifications/*',
+    fields: ['data.*'],
+    why: "other users' notifications about her: ids and links of an erased account",
+  },
+  {
+    path: 'digests/*',
+    fields: ['items.*.data.*', 'jobs.*.data.*'],
+    why: 'the same ids in notifications held for other users',
+  },
+  {
+    path: 'events/*/recipients/*',
+    fields: ['jobs.*.data.*'],
+    why: 'the same ids in the jobs rendered for other users; deleted after 90 days',
+  },
+  {
+    path: 'exports/*',
+    fields: ['target.id'],
+    why: 'a staff export of her data: the job, marked erased, without its object',
+  },
+  {
+    path: 'events/*',
+    fields: ['payload.*', 'payload.*.*', 'idempotencyKey', 'duplicateOf'],
+    why: 'events she took part in, names scrubbed; deleted after 90 days',
+  },
   { path: 'eventKeys/*', fields: ['idempotencyKey'], why: 'idempotency claims of those events; deleted after 90 days' },
   { path: 'orders/*', fields: ['buyerId', 'sellerId'], why: "the marketplace's financial records" },
   { path: 'auctions/*', fields: ['sellerId', 'highBid.bidderId'], why: "the marketplace's financial records" },
@@ -106,7 +186,11 @@ export const INDEX_PSEUDONYM_FIELDS: readonly string[] = ['objectID', 'senderId'
 
 /** Whether the erased user's uid may remain at this document path and field (see PSEUDONYMS). */
 export function isPseudonym(docPath: string, field: string | undefined): boolean {
-  return PSEUDONYMS.some((p) => globMatch(p.path, docPath) && (field === undefined ? p.id === true : p.fields.some((f) => globMatch(f, field, '.'))));
+  return PSEUDONYMS.some(
+    (p) =>
+      globMatch(p.path, docPath) &&
+      (field === undefined ? p.id === true : p.fields.some((f) => globMatch(f, field, '.'))),
+  );
 }
 
 function globMatch(pattern: string, value: string, sep = '/'): boolean {
@@ -130,7 +214,8 @@ export interface Identifiers {
 const hasAny = (ids: Identifiers): boolean => !!(ids.name || ids.email || ids.phone || ids.also?.some(hasAny));
 
 export function identifiersOf(profile: Record<string, unknown> | undefined): Identifiers {
-  const pick = (key: string) => (typeof profile?.[key] === 'string' && (profile[key] as string).length > 0 ? (profile[key] as string) : undefined);
+  const pick = (key: string) =>
+    typeof profile?.[key] === 'string' && (profile[key] as string).length > 0 ? (profile[key] as string) : undefined;
   const name = pick('displayName');
   const email = pick('email');
   const phone = pick('phone');
@@ -145,7 +230,8 @@ export function scrubText(text: string, ids: Identifiers): string {
   for (const more of ids.also ?? []) out = scrubText(out, more);
   if (ids.email) out = out.replace(new RegExp(escape(ids.email), 'gi'), REDACTED);
   if (ids.phone) out = out.replace(new RegExp(escape(ids.phone), 'g'), REDACTED);
-  if (ids.name) out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escape(ids.name)}(?![\\p{L}\\p{N}])`, 'giu'), DELETED_USER_NAME);
+  if (ids.name)
+    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escape(ids.name)}(?![\\p{L}\\p{N}])`, 'giu'), DELETED_USER_NAME);
   return out;
 }
 

@@ -41,11 +41,21 @@ export const cutoffFor = (rule: RetentionRule, now: Date) => new Date(now.getTim
  * What writers put in `expiresAt` so Firestore's TTL policy (firestore.indexes.json) deletes the document without the
  * sweep's help: `createdAt` plus the collection's limit.
  */
-export const expiresAtFor = (collection: TtlCollection, createdAt: Date): Date => new Date(createdAt.getTime() + maxAgeOf(collection));
+export const expiresAtFor = (collection: TtlCollection, createdAt: Date): Date =>
+  new Date(createdAt.getTime() + maxAgeOf(collection));
 
 /** How long a collection's documents are kept (every TTL collection has a rule: the retention test holds it). */
-export const maxAgeOf = (collection: TtlCollection): number => RETENTION_RULES.find((r) => r.collection === collection)!.maxAgeMs;
+export const maxAgeOf = (collection: TtlCollection): number =>
+  RETENTION_RULES.find((r) => r.collection === collection)!.maxAgeMs;
 
 /** Collections whose documents carry `expiresAt` under a TTL policy (the test holds firestore.indexes.json to it). */
-export const TTL_COLLECTIONS = ['notifications', 'deliveries', 'events', 'recipients', 'eventKeys', 'digests', 'moderationQueue'] as const;
+export const TTL_COLLECTIONS = [
+  'notifications',
+  'deliveries',
+  'events',
+  'recipients',
+  'eventKeys',
+  'digests',
+  'moderationQueue',
+] as const;
 export type TtlCollection = (typeof TTL_COLLECTIONS)[number];

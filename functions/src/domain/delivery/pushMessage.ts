@@ -57,7 +57,11 @@ export function buildPushMessage(
   const link = webLink(job.data, context.webAppUrl);
   return {
     token,
-    notification: { title: content.title, body: content.body, ...(content.imageUrl ? { imageUrl: content.imageUrl } : {}) },
+    notification: {
+      title: content.title,
+      body: content.body,
+      ...(content.imageUrl ? { imageUrl: content.imageUrl } : {}),
+    },
     data: {
       ...job.data,
       notificationId: job.notificationId,

@@ -21,7 +21,11 @@ import { expiresAtFor, maxAgeOf } from '../compliance/retention.js';
 export const DELIVERY_RETENTION_MS = maxAgeOf('deliveries');
 
 /** Each channel has exactly one provider, so analytics can group by either. */
-export const CHANNEL_PROVIDER: Readonly<Record<ProviderChannel, Provider>> = { push: 'fcm', sms: 'twilio', email: 'sendgrid' };
+export const CHANNEL_PROVIDER: Readonly<Record<ProviderChannel, Provider>> = {
+  push: 'fcm',
+  sms: 'twilio',
+  email: 'sendgrid',
+};
 
 /** What every delivery knows from the job it belongs to. */
 export interface DeliveryBase {
@@ -50,7 +54,9 @@ export function deliveryRecord(
   extra: Record<string, unknown> = {},
   alsoStamped: readonly DeliveryStatus[] = [],
 ): Record<string, unknown> {
-  const timestamps = Object.fromEntries([...alsoStamped, status].flatMap((s) => (STATUS_TIMESTAMP[s] ? [[STATUS_TIMESTAMP[s], now]] : [])));
+  const timestamps = Object.fromEntries(
+    [...alsoStamped, status].flatMap((s) => (STATUS_TIMESTAMP[s] ? [[STATUS_TIMESTAMP[s], now]] : [])),
+  );
   return {
     ...base,
     provider: CHANNEL_PROVIDER[base.channel],

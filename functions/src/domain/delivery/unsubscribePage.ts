@@ -28,5 +28,8 @@ export const unsubscribePages = {
     );
   },
   done: (scope: Category | 'all') =>
-    page('Unsubscribed', `<p>You will no longer receive ${scope === 'all' ? 'any' : escapeHtml(scope)} emails from us.</p>`),
+    page(
+      'Unsubscribed',
+      `<p>You will no longer receive ${scope === 'all' ? 'any' : escapeHtml(scope)} emails from us.</p>`,
+    ),
 };

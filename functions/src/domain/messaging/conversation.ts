@@ -35,12 +35,21 @@ export const CLOCK_SKEW_MS = 30 * 1000;
  * request.time): expiring after `now - CLOCK_SKEW_MS` and at most TYPING_AHEAD_MS + CLOCK_SKEW_MS ahead.
  */
 export const typingSchema = (now: Date) =>
-  z.strictObject({ expiresAt: z.date() }).refine(
-    ({ expiresAt }) => expiresAt.getTime() > now.getTime() - CLOCK_SKEW_MS && expiresAt.getTime() <= now.getTime() + TYPING_AHEAD_MS + CLOCK_SKEW_MS,
-    { path: ['expiresAt'], message: `must be within ${(TYPING_AHEAD_MS + CLOCK_SKEW_MS) / 1000} s ahead (clock skew allowed)` },
-  );
+  z
+    .strictObject({ expiresAt: z.date() })
+    .refine(
+      ({ expiresAt }) =>
+        expiresAt.getTime() > now.getTime() - CLOCK_SKEW_MS &&
+        expiresAt.getTime() <= now.getTime() + TYPING_AHEAD_MS + CLOCK_SKEW_MS,
+      {
+        path: ['expiresAt'],
+        message: `must be within ${(TYPING_AHEAD_MS + CLOCK_SKEW_MS) / 1000} s ahead (clock skew allowed)`,
+      },
+    );
 
-export const uidSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id (1-128 letters, digits, _ or -)');
+export const uidSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id (1-128 letters, digits, _ or -)');
 export const conversationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,160}$/, 'must be a conversation id');
 
 export const settingsSchema = z.object({

@@ -7,7 +7,16 @@ import { httpsUrl } from '../links.js';
  * keep the two in step (test/emulator/rules exercises the rules side, test/unit/messaging this side).
  */
 
-export const MESSAGE_TYPES = ['text', 'image', 'file', 'voice', 'material_spec', 'technique', 'workshop', 'system'] as const;
+export const MESSAGE_TYPES = [
+  'text',
+  'image',
+  'file',
+  'voice',
+  'material_spec',
+  'technique',
+  'workshop',
+  'system',
+] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export const ATTACHMENT_KINDS = ['image', 'file', 'voice'] as const;
@@ -92,7 +101,12 @@ export function nullAsAbsent<T extends z.ZodType>(keys: readonly string[], schem
 
 /** A moment: a Date (stored documents) or an ISO 8601 date-time with a zone (callable input), never null or a number. */
 const instant = z
-  .union([z.date(), z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' }).transform((s) => new Date(s))])
+  .union([
+    z.date(),
+    z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' })
+      .transform((s) => new Date(s)),
+  ])
   .refine((d) => Number.isFinite(d.getTime()), 'must be a real date');
 
 export const attachmentSchema = z
@@ -108,7 +122,11 @@ export const attachmentSchema = z
       ctx.addIssue({ code: 'custom', path: ['contentType'], message: `${a.contentType} is not allowed for ${a.kind}` });
     }
     if (a.size > MESSAGE_LIMITS.attachmentBytes[a.kind]) {
-      ctx.addIssue({ code: 'custom', path: ['size'], message: `${a.kind} attachments are at most ${MESSAGE_LIMITS.attachmentBytes[a.kind]} bytes` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['size'],
+        message: `${a.kind} attachments are at most ${MESSAGE_LIMITS.attachmentBytes[a.kind]} bytes`,
+      });
     }
   });
 export type Attachment = z.infer<typeof attachmentSchema>;
@@ -134,7 +152,10 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** One step: a single line of 1-1000 characters (code points), no control characters, not blank. */
 const stepText = z
   .string()
-  .refine((s) => [...s].length <= MESSAGE_LIMITS.techniqueStepMax, `must be at most ${MESSAGE_LIMITS.techniqueStepMax} characters`)
+  .refine(
+    (s) => [...s].length <= MESSAGE_LIMITS.techniqueStepMax,
+    `must be at most ${MESSAGE_LIMITS.techniqueStepMax} characters`,
+  )
   .refine((s) => !CONTROL.test(s), 'must be one line without control characters')
   .refine((s) => !BLANK.test(s), 'must not be blank');
 
@@ -161,8 +182,10 @@ const workshopOf = (date: typeof instant | typeof storedDate) =>
         capacity: z.number().int().positive().max(10_000),
       })
       .superRefine((w, ctx) => {
-        if (w.end.getTime() <= w.start.getTime()) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
-        if (w.place === undefined && w.link === undefined) ctx.addIssue({ code: 'custom', path: ['place'], message: 'a workshop needs a place or a link' });
+        if (w.end.getTime() <= w.start.getTime())
+          ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
+        if (w.place === undefined && w.link === undefined)
+          ctx.addIssue({ code: 'custom', path: ['place'], message: 'a workshop needs a place or a link' });
       }),
   );
 
@@ -175,7 +198,12 @@ export type Workshop = z.infer<typeof workshopSchema>;
 /** Algorithms a client may use for the E2EE envelope (README "End-to-end encryption envelope"). */
 export const E2EE_ALGS = ['X25519-HKDF-SHA256+A256GCM', 'P256-HKDF-SHA256+A256GCM'] as const;
 
-const base64 = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64');
+const base64 = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64');
 /** `{uid}:{deviceId}` of a key published at users/{uid}/keys/{deviceId}. */
 export const keyIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}:[A-Za-z0-9_-]{1,128}$/, 'must be {uid}:{deviceId}');
 
@@ -196,7 +224,8 @@ export const encryptedSchema = nullAsAbsent(
     })
     .superRefine((e, ctx) => {
       for (const keyId of Object.keys(e.wrappedKeys ?? {})) {
-        if (!e.keyIds.includes(keyId)) ctx.addIssue({ code: 'custom', path: ['wrappedKeys', keyId], message: 'must be one of keyIds' });
+        if (!e.keyIds.includes(keyId))
+          ctx.addIssue({ code: 'custom', path: ['wrappedKeys', keyId], message: 'must be one of keyIds' });
       }
     }),
 );
@@ -256,7 +285,8 @@ export function checkContent(
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   if (m.encrypted) {
     // E2EE: the content is inside the ciphertext; plaintext next to it would leak it.
-    for (const field of CONTENT_FIELDS) if (m[field] !== undefined) issue(field, 'must be absent on an encrypted message');
+    for (const field of CONTENT_FIELDS)
+      if (m[field] !== undefined) issue(field, 'must be absent on an encrypted message');
     if (m.type === 'system') issue('type', 'system messages are not encrypted');
     return;
   }
@@ -270,7 +300,8 @@ export function checkContent(
     case 'voice':
       if (!m.attachments) issue('attachments', `is required for a ${m.type} message`);
       m.attachments?.forEach((a, i) => {
-        if (a.kind !== m.type) ctx.addIssue({ code: 'custom', path: ['attachments', i, 'kind'], message: `must be ${m.type}` });
+        if (a.kind !== m.type)
+          ctx.addIssue({ code: 'custom', path: ['attachments', i, 'kind'], message: `must be ${m.type}` });
       });
       break;
     case 'material_spec':
@@ -295,7 +326,8 @@ export function checkContent(
     workshop: ['workshop', 'text'],
   };
   for (const field of CONTENT_FIELDS) {
-    if (m[field] !== undefined && !allowed[m.type].includes(field)) issue(field, `is not allowed on a ${m.type} message`);
+    if (m[field] !== undefined && !allowed[m.type].includes(field))
+      issue(field, `is not allowed on a ${m.type} message`);
   }
 }
 
@@ -330,7 +362,8 @@ type MessageFields = z.infer<z.ZodObject<typeof messageShape>>;
 function checkMessage(m: MessageFields, ctx: z.RefinementCtx): void {
   if (m.deleted) {
     for (const field of [...CONTENT_FIELDS, 'encrypted', 'editHistory'] as const) {
-      if (m[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'must be absent on a deleted message' });
+      if (m[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'must be absent on a deleted message' });
     }
     return;
   }
@@ -340,7 +373,11 @@ function checkMessage(m: MessageFields, ctx: z.RefinementCtx): void {
   m.editHistory?.forEach((entry, i) => {
     for (const field of EDITABLE_FIELDS) {
       if (entry[field] !== undefined && (field === 'encrypted') !== !!m.encrypted) {
-        ctx.addIssue({ code: 'custom', path: ['editHistory', i, field], message: m.encrypted ? 'must be absent in an encrypted message' : 'must be absent in a plaintext message' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['editHistory', i, field],
+          message: m.encrypted ? 'must be absent in an encrypted message' : 'must be absent in a plaintext message',
+        });
       }
     }
   });
@@ -363,7 +400,8 @@ export type Message = z.infer<typeof messageSchema>;
 export const clientMessageSchema = nullAsAbsent(
   OPTIONAL_MESSAGE_FIELDS,
   z.strictObject(messageShape).superRefine((m, ctx) => {
-    if (m.type === 'system') ctx.addIssue({ code: 'custom', path: ['type'], message: 'system messages are written by the server' });
+    if (m.type === 'system')
+      ctx.addIssue({ code: 'custom', path: ['type'], message: 'system messages are written by the server' });
     if (m.system !== undefined) ctx.addIssue({ code: 'custom', path: ['system'], message: 'is written by the server' });
     checkMessage(m, ctx);
   }),
@@ -371,7 +409,8 @@ export const clientMessageSchema = nullAsAbsent(
 
 /** Whether a message's content suits its conversation: only an envelope in an E2EE one, never one elsewhere. */
 export function e2eeMismatch(e2ee: boolean, m: { encrypted?: unknown }): string | undefined {
-  if (e2ee && m.encrypted === undefined) return 'this conversation is end-to-end encrypted; send only the ciphertext envelope';
+  if (e2ee && m.encrypted === undefined)
+    return 'this conversation is end-to-end encrypted; send only the ciphertext envelope';
   if (!e2ee && m.encrypted !== undefined) return 'this conversation is not end-to-end encrypted';
   return undefined;
 }
@@ -379,7 +418,8 @@ export function e2eeMismatch(e2ee: boolean, m: { encrypted?: unknown }): string 
 /** A new message as a client creates it: no edit or delete state yet. */
 export const newClientMessageSchema = clientMessageSchema.superRefine((m, ctx) => {
   for (const field of ['editedAt', 'editHistory', 'deleted', 'deletedBy', 'deletedAt'] as const) {
-    if (m[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'must be absent on a new message' });
+    if (m[field] !== undefined)
+      ctx.addIssue({ code: 'custom', path: [field], message: 'must be absent on a new message' });
   }
 });
 
@@ -388,7 +428,12 @@ export const PREVIEW_MAX = 120;
 export const ENCRYPTED_PREVIEW = 'New encrypted message';
 
 /** A short human line for a message: summary and push preview. Never reads an encrypted message's content. */
-export function previewOf(m: Pick<Message, 'type' | 'text' | 'materialSpec' | 'technique' | 'workshop' | 'attachments' | 'encrypted' | 'deleted'>): string {
+export function previewOf(
+  m: Pick<
+    Message,
+    'type' | 'text' | 'materialSpec' | 'technique' | 'workshop' | 'attachments' | 'encrypted' | 'deleted'
+  >,
+): string {
   if (m.deleted) return 'Message deleted';
   if (m.encrypted) return ENCRYPTED_PREVIEW;
   const cut = (s: string) => (s.length > PREVIEW_MAX ? `${s.slice(0, PREVIEW_MAX - 1)}…` : s);
@@ -401,7 +446,9 @@ export function previewOf(m: Pick<Message, 'type' | 'text' | 'materialSpec' | 't
     case 'voice':
       return '🎤 Voice message';
     case 'material_spec':
-      return cut(`Material: ${m.materialSpec?.material ?? ''} ${m.materialSpec?.quantity ?? ''} ${m.materialSpec?.unit ?? ''}`.trim());
+      return cut(
+        `Material: ${m.materialSpec?.material ?? ''} ${m.materialSpec?.quantity ?? ''} ${m.materialSpec?.unit ?? ''}`.trim(),
+      );
     case 'technique':
       return cut(`Technique: ${m.technique?.title ?? ''}`);
     case 'workshop':

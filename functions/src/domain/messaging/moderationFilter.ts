@@ -28,7 +28,10 @@ const PAYMENT_SERVICES =
 
 const PAYMENT_PATTERNS: RegExp[] = [
   // "pay me on paypal", "send the money via zelle", "transfer it to my IBAN"
-  new RegExp(`\\b(pay|paid|send|sending|transfer|wire|payment|money|deposit)\\b[^.!?\\n]{0,40}\\b(${PAYMENT_SERVICES})\\b`, 'i'),
+  new RegExp(
+    `\\b(pay|paid|send|sending|transfer|wire|payment|money|deposit)\\b[^.!?\\n]{0,40}\\b(${PAYMENT_SERVICES})\\b`,
+    'i',
+  ),
   // "paypal me", "my venmo is", "venmo works better"
   new RegExp(`\\b(${PAYMENT_SERVICES})\\b[^.!?\\n]{0,20}\\b(me|my|is|works|instead|directly|friends)\\b`, 'i'),
   // "let's do it outside the platform", "skip the fees", "off the app"
@@ -60,7 +63,10 @@ export function screenText(text: string): Flag[] {
   const payment = firstMatch(text, PAYMENT_PATTERNS);
   if (payment) flags.push({ reason: 'off_platform_payment', match: payment });
   // Dates and times are digit runs too; they are not phone numbers.
-  const contact = firstMatch(text.replace(/\b\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?\b|\b\d{1,2}:\d{2}\b/g, ' '), CONTACT_PATTERNS);
+  const contact = firstMatch(
+    text.replace(/\b\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?\b|\b\d{1,2}:\d{2}\b/g, ' '),
+    CONTACT_PATTERNS,
+  );
   if (contact) flags.push({ reason: 'contact_details', match: contact });
   return flags;
 }
@@ -68,7 +74,9 @@ export function screenText(text: string): Flag[] {
 /** Every plaintext field of a message a human could read, joined for screening. */
 export function screenableText(m: {
   text?: string | undefined;
-  materialSpec?: { material: string; colour?: string | undefined; supplier?: string | undefined; notes?: string | undefined } | undefined;
+  materialSpec?:
+    | { material: string; colour?: string | undefined; supplier?: string | undefined; notes?: string | undefined }
+    | undefined;
   technique?: { title: string; steps: string[] } | undefined;
   workshop?: { title: string; place?: string | undefined; link?: string | undefined } | undefined;
   attachments?: ReadonlyArray<{ name: string }> | undefined;

@@ -58,9 +58,13 @@ export function decide(action: Action, ctx: PermissionContext): Decision {
   }
   if ((action === 'removeMember' || action === 'deleteOthersMessage') && ctx.targetRole) {
     // An admin acts on members only; nobody acts on the owner.
-    if (rank[ctx.targetRole] >= rank[ctx.role]) return deny(`a group ${ctx.role} may not ${describe(action)} of ${ctx.targetRole === 'admin' ? 'an admin' : 'the owner'}`);
+    if (rank[ctx.targetRole] >= rank[ctx.role])
+      return deny(
+        `a group ${ctx.role} may not ${describe(action)} of ${ctx.targetRole === 'admin' ? 'an admin' : 'the owner'}`,
+      );
   }
-  if (action === 'changeRole' && ctx.targetRole === 'owner') return deny('the owner changes hands only through transferOwnership');
+  if (action === 'changeRole' && ctx.targetRole === 'owner')
+    return deny('the owner changes hands only through transferOwnership');
   return allow;
 }
 

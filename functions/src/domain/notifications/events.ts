@@ -15,7 +15,10 @@ const title = displayText(200);
 const name = displayText(100);
 /** Real dates in range (ISO 8601 with a zone), kept as strings. */
 const when = isoDateTime;
-const money = { amount: z.number().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD') };
+const money = {
+  amount: z.number().nonnegative(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD'),
+};
 
 /** Who hears about an event beyond the ids it names: resolved page by page (large audiences fan out in chunks). */
 export const audienceSchema = z.discriminatedUnion('kind', [
@@ -26,42 +29,85 @@ export type Audience = z.infer<typeof audienceSchema>;
 
 export const eventPayloadSchemas = {
   'auction.bid_placed': z.object({
-    auctionId: id, auctionTitle: title, sellerId: id, bidderId: id, bidderName: name, ...money,
+    auctionId: id,
+    auctionTitle: title,
+    sellerId: id,
+    bidderId: id,
+    bidderName: name,
+    ...money,
     previousBidderId: id.optional(),
   }),
   'auction.ending_soon': z.object({
-    auctionId: id, auctionTitle: title, endsAt: when(), minutesLeft: z.number().int().positive(),
+    auctionId: id,
+    auctionTitle: title,
+    endsAt: when(),
+    minutesLeft: z.number().int().positive(),
     watcherIds: z.array(id).max(500).optional(),
   }),
   'auction.won': z.object({ auctionId: id, auctionTitle: title, winnerId: id, sellerId: id, ...money }),
   'order.purchase_confirmed': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id, ...money }),
   'order.shipped': z.object({
-    orderId: id, itemTitle: title, buyerId: id, carrier: z.string().min(1).max(60), trackingNumber: z.string().min(1).max(60),
+    orderId: id,
+    itemTitle: title,
+    buyerId: id,
+    carrier: z.string().min(1).max(60),
+    trackingNumber: z.string().min(1).max(60),
     /** Rendered as a link in apps and emails: https only (src/domain/links.ts). */
     trackingUrl: httpsUrl().optional(),
   }),
   'order.delivered': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id }),
-  'order.payment_failed': z.object({ orderId: id, itemTitle: title, buyerId: id, ...money, reason: z.string().max(200).optional() }),
+  'order.payment_failed': z.object({
+    orderId: id,
+    itemTitle: title,
+    buyerId: id,
+    ...money,
+    reason: z.string().max(200).optional(),
+  }),
   'order.refunded': z.object({ orderId: id, itemTitle: title, buyerId: id, ...money }),
   'social.new_follower': z.object({ creatorId: id, followerId: id, followerName: name }),
   'social.story_comment': z.object({
-    storyId: id, storyTitle: title, authorId: id, commenterId: id, commenterName: name, comment: z.string().min(1).max(500),
+    storyId: id,
+    storyTitle: title,
+    authorId: id,
+    commenterId: id,
+    commenterName: name,
+    comment: z.string().min(1).max(500),
   }),
   'commerce.craft_inquiry': z.object({
-    inquiryId: id, creatorId: id, collectorId: id, collectorName: name, craftTitle: title, message: z.string().min(1).max(1000),
+    inquiryId: id,
+    creatorId: id,
+    collectorId: id,
+    collectorName: name,
+    craftTitle: title,
+    message: z.string().min(1).max(1000),
   }),
   'commerce.commission_request': z.object({
-    requestId: id, creatorId: id, collectorId: id, collectorName: name, description: z.string().min(1).max(1000), ...money,
+    requestId: id,
+    creatorId: id,
+    collectorId: id,
+    collectorName: name,
+    description: z.string().min(1).max(1000),
+    ...money,
   }),
   'community.creator_spotlight': z.object({ spotlightId: id, creatorId: id, creatorName: name, headline: title }),
   'community.craft_challenge': z.object({ challengeId: id, challengeTitle: title, endsAt: when() }),
   'community.event': z.object({
-    eventRef: id, eventTitle: title, kind: z.enum(['workshop', 'meetup']), startsAt: when(), location: displayText(200),
+    eventRef: id,
+    eventTitle: title,
+    kind: z.enum(['workshop', 'meetup']),
+    startsAt: when(),
+    location: displayText(200),
     hostId: id,
   }),
   'messaging.new_message': z.object({
-    conversationId: id, messageId: id, senderId: id, senderName: name, recipientIds: z.array(id).max(500),
-    conversationTitle: z.string().max(200).transform(singleLine).optional(), preview: z.string().max(500), messageType: z.string().min(1).max(40),
+    conversationId: id,
+    messageId: id,
+    senderId: id,
+    senderName: name,
+    recipientIds: z.array(id).max(500),
+    conversationTitle: z.string().max(200).transform(singleLine).optional(),
+    preview: z.string().max(500),
+    messageType: z.string().min(1).max(40),
     encrypted: z.boolean(),
   }),
 } as const;
@@ -97,11 +143,20 @@ export type EventMessage<T extends EventType> = {
 };
 
 export type DomainEvent = {
-  [T in EventType]: { type: T; idempotencyKey: string; occurredAt: Date; payload: EventPayload<T>; audience?: Audience };
+  [T in EventType]: {
+    type: T;
+    idempotencyKey: string;
+    occurredAt: Date;
+    payload: EventPayload<T>;
+    audience?: Audience;
+  };
 }[EventType];
 
 export class EventRejected extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = 'EventRejected';
   }
@@ -114,7 +169,8 @@ export function parseEvent(input: unknown): DomainEvent {
   const { type, payload } = envelope.data;
   if (!(type in eventPayloadSchemas)) throw new EventRejected('type', `unknown event type "${type}"`);
   const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
-  if (size > MAX_PAYLOAD_BYTES) throw new EventRejected('payload', `payload is ${size} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit`);
+  if (size > MAX_PAYLOAD_BYTES)
+    throw new EventRejected('payload', `payload is ${size} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit`);
   const parsed = eventPayloadSchemas[type as EventType].safeParse(payload);
   if (!parsed.success) throw rejected(parsed.error, 'payload');
   return { ...envelope.data, type, payload: parsed.data } as DomainEvent;

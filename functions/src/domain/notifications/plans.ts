@@ -9,28 +9,58 @@ import type { Audience, DomainEvent } from './events.js';
  */
 
 export const NOTIFICATION_TYPES = [
-  'auction.bid_placed', 'auction.outbid', 'auction.ending_soon', 'auction.won', 'auction.sold',
-  'order.purchase_confirmed', 'order.new_sale', 'order.shipped', 'order.delivered', 'order.payment_failed', 'order.refunded',
-  'social.new_follower', 'social.story_comment',
-  'commerce.craft_inquiry', 'commerce.commission_request',
-  'community.creator_spotlight', 'community.craft_challenge', 'community.event',
+  'auction.bid_placed',
+  'auction.outbid',
+  'auction.ending_soon',
+  'auction.won',
+  'auction.sold',
+  'order.purchase_confirmed',
+  'order.new_sale',
+  'order.shipped',
+  'order.delivered',
+  'order.payment_failed',
+  'order.refunded',
+  'social.new_follower',
+  'social.story_comment',
+  'commerce.craft_inquiry',
+  'commerce.commission_request',
+  'community.creator_spotlight',
+  'community.craft_challenge',
+  'community.event',
   'messaging.new_message',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** Category of each notification type (preferences and email unsubscribe work per category). */
 export const NOTIFICATION_CATEGORY: Record<NotificationType, Category> = {
-  'auction.bid_placed': 'commerce', 'auction.outbid': 'commerce', 'auction.ending_soon': 'commerce', 'auction.won': 'commerce',
-  'auction.sold': 'commerce', 'order.purchase_confirmed': 'commerce', 'order.new_sale': 'commerce', 'order.shipped': 'commerce',
-  'order.delivered': 'commerce', 'order.payment_failed': 'commerce', 'order.refunded': 'commerce',
-  'commerce.craft_inquiry': 'commerce', 'commerce.commission_request': 'commerce',
-  'social.new_follower': 'social', 'social.story_comment': 'social',
-  'community.creator_spotlight': 'community', 'community.craft_challenge': 'community', 'community.event': 'community',
+  'auction.bid_placed': 'commerce',
+  'auction.outbid': 'commerce',
+  'auction.ending_soon': 'commerce',
+  'auction.won': 'commerce',
+  'auction.sold': 'commerce',
+  'order.purchase_confirmed': 'commerce',
+  'order.new_sale': 'commerce',
+  'order.shipped': 'commerce',
+  'order.delivered': 'commerce',
+  'order.payment_failed': 'commerce',
+  'order.refunded': 'commerce',
+  'commerce.craft_inquiry': 'commerce',
+  'commerce.commission_request': 'commerce',
+  'social.new_follower': 'social',
+  'social.story_comment': 'social',
+  'community.creator_spotlight': 'community',
+  'community.craft_challenge': 'community',
+  'community.event': 'community',
   'messaging.new_message': 'messaging',
 };
 
 /** Commerce high, community medium, social low; a direct message is as urgent as commerce. */
-export const CATEGORY_PRIORITY: Record<Category, Priority> = { commerce: 'high', messaging: 'high', community: 'medium', social: 'low' };
+export const CATEGORY_PRIORITY: Record<Category, Priority> = {
+  commerce: 'high',
+  messaging: 'high',
+  community: 'medium',
+  social: 'low',
+};
 
 /** One notification for one person, before preferences decide where and when it goes. */
 export interface PlannedNotification {
@@ -84,13 +114,18 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       const vars = { auctionTitle: p.auctionTitle, bidderName: p.bidderName, amount: fmtMoney(p.amount, p.currency) };
       const data = { auctionId: p.auctionId, link: `/auctions/${p.auctionId}` };
       to(p.sellerId, note('auction.bid_placed', vars, data, `auction.bid_placed:${p.auctionId}`));
-      if (p.previousBidderId !== p.bidderId) to(p.previousBidderId, note('auction.outbid', vars, data, `auction.outbid:${p.auctionId}`, true));
+      if (p.previousBidderId !== p.bidderId)
+        to(p.previousBidderId, note('auction.outbid', vars, data, `auction.outbid:${p.auctionId}`, true));
       break;
     }
     case 'auction.ending_soon': {
       const p = event.payload;
-      const n = note('auction.ending_soon', { auctionTitle: p.auctionTitle, minutesLeft: String(p.minutesLeft) },
-        { auctionId: p.auctionId, link: `/auctions/${p.auctionId}` }, `auction.ending_soon:${p.auctionId}`);
+      const n = note(
+        'auction.ending_soon',
+        { auctionTitle: p.auctionTitle, minutesLeft: String(p.minutesLeft) },
+        { auctionId: p.auctionId, link: `/auctions/${p.auctionId}` },
+        `auction.ending_soon:${p.auctionId}`,
+      );
       for (const uid of p.watcherIds ?? []) to(uid, n);
       if (event.audience) audience = { audience: event.audience, notification: n, exclude: [] };
       break;
@@ -115,7 +150,15 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       const p = event.payload;
       const data: Record<string, string> = { orderId: p.orderId, link: `/orders/${p.orderId}` };
       if (p.trackingUrl) data.trackingUrl = p.trackingUrl;
-      to(p.buyerId, note('order.shipped', { itemTitle: p.itemTitle, carrier: p.carrier, trackingNumber: p.trackingNumber }, data, `${event.type}:${p.orderId}`));
+      to(
+        p.buyerId,
+        note(
+          'order.shipped',
+          { itemTitle: p.itemTitle, carrier: p.carrier, trackingNumber: p.trackingNumber },
+          data,
+          `${event.type}:${p.orderId}`,
+        ),
+      );
       break;
     }
     case 'order.delivered': {
@@ -126,34 +169,70 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
     }
     case 'order.payment_failed': {
       const p = event.payload;
-      to(p.buyerId, note('order.payment_failed', { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
-        { orderId: p.orderId, link: `/orders/${p.orderId}/payment` }, `${event.type}:${p.orderId}`, true));
+      to(
+        p.buyerId,
+        note(
+          'order.payment_failed',
+          { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
+          { orderId: p.orderId, link: `/orders/${p.orderId}/payment` },
+          `${event.type}:${p.orderId}`,
+          true,
+        ),
+      );
       break;
     }
     case 'order.refunded': {
       const p = event.payload;
-      to(p.buyerId, note('order.refunded', { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
-        { orderId: p.orderId, link: `/orders/${p.orderId}` }, `${event.type}:${p.orderId}`));
+      to(
+        p.buyerId,
+        note(
+          'order.refunded',
+          { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
+          { orderId: p.orderId, link: `/orders/${p.orderId}` },
+          `${event.type}:${p.orderId}`,
+        ),
+      );
       break;
     }
     case 'social.new_follower': {
       const p = event.payload;
-      to(p.creatorId, note('social.new_follower', { followerName: p.followerName },
-        { followerId: p.followerId, link: `/users/${p.followerId}` }, `social.new_follower:${p.creatorId}`));
+      to(
+        p.creatorId,
+        note(
+          'social.new_follower',
+          { followerName: p.followerName },
+          { followerId: p.followerId, link: `/users/${p.followerId}` },
+          `social.new_follower:${p.creatorId}`,
+        ),
+      );
       break;
     }
     case 'social.story_comment': {
       const p = event.payload;
       if (p.commenterId !== p.authorId) {
-        to(p.authorId, note('social.story_comment', { commenterName: p.commenterName, storyTitle: p.storyTitle },
-          { storyId: p.storyId, link: `/stories/${p.storyId}` }, `social.story_comment:${p.storyId}`));
+        to(
+          p.authorId,
+          note(
+            'social.story_comment',
+            { commenterName: p.commenterName, storyTitle: p.storyTitle },
+            { storyId: p.storyId, link: `/stories/${p.storyId}` },
+            `social.story_comment:${p.storyId}`,
+          ),
+        );
       }
       break;
     }
     case 'commerce.craft_inquiry': {
       const p = event.payload;
-      to(p.creatorId, note('commerce.craft_inquiry', { collectorName: p.collectorName, craftTitle: p.craftTitle },
-        { inquiryId: p.inquiryId, link: `/inquiries/${p.inquiryId}` }, `commerce.craft_inquiry:${p.inquiryId}`));
+      to(
+        p.creatorId,
+        note(
+          'commerce.craft_inquiry',
+          { collectorName: p.collectorName, craftTitle: p.craftTitle },
+          { inquiryId: p.inquiryId, link: `/inquiries/${p.inquiryId}` },
+          `commerce.craft_inquiry:${p.inquiryId}`,
+        ),
+      );
       break;
     }
     case 'commerce.commission_request': {
@@ -161,37 +240,66 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       // Only USD amounts compare with the threshold; other currencies are critical only via a converted USD amount,
       // which the commerce service does not send yet, so they stay non-critical rather than guess a rate.
       const critical = p.currency === 'USD' && p.amount >= options.criticalCommissionUsd;
-      to(p.creatorId, note('commerce.commission_request', { collectorName: p.collectorName, amount: fmtMoney(p.amount, p.currency) },
-        { requestId: p.requestId, link: `/commissions/${p.requestId}` }, `commerce.commission_request:${p.requestId}`, critical));
+      to(
+        p.creatorId,
+        note(
+          'commerce.commission_request',
+          { collectorName: p.collectorName, amount: fmtMoney(p.amount, p.currency) },
+          { requestId: p.requestId, link: `/commissions/${p.requestId}` },
+          `commerce.commission_request:${p.requestId}`,
+          critical,
+        ),
+      );
       break;
     }
     case 'community.creator_spotlight': {
       const p = event.payload;
-      const n = note('community.creator_spotlight', { creatorName: p.creatorName, headline: p.headline },
-        { spotlightId: p.spotlightId, creatorId: p.creatorId, link: `/spotlights/${p.spotlightId}` }, `community.creator_spotlight:${p.spotlightId}`);
+      const n = note(
+        'community.creator_spotlight',
+        { creatorName: p.creatorName, headline: p.headline },
+        { spotlightId: p.spotlightId, creatorId: p.creatorId, link: `/spotlights/${p.spotlightId}` },
+        `community.creator_spotlight:${p.spotlightId}`,
+      );
       to(p.creatorId, n);
       if (event.audience) audience = { audience: event.audience, notification: n, exclude: [p.creatorId] };
       break;
     }
     case 'community.craft_challenge': {
       const p = event.payload;
-      const n = note('community.craft_challenge', { challengeTitle: p.challengeTitle },
-        { challengeId: p.challengeId, link: `/challenges/${p.challengeId}` }, `community.craft_challenge:${p.challengeId}`);
+      const n = note(
+        'community.craft_challenge',
+        { challengeTitle: p.challengeTitle },
+        { challengeId: p.challengeId, link: `/challenges/${p.challengeId}` },
+        `community.craft_challenge:${p.challengeId}`,
+      );
       if (event.audience) audience = { audience: event.audience, notification: n, exclude: [] };
       break;
     }
     case 'community.event': {
       const p = event.payload;
-      const n = note('community.event', { eventTitle: p.eventTitle, location: p.location, kind: p.kind },
-        { eventRef: p.eventRef, link: `/events/${p.eventRef}` }, `community.event:${p.eventRef}`);
+      const n = note(
+        'community.event',
+        { eventTitle: p.eventTitle, location: p.location, kind: p.kind },
+        { eventRef: p.eventRef, link: `/events/${p.eventRef}` },
+        `community.event:${p.eventRef}`,
+      );
       if (event.audience) audience = { audience: event.audience, notification: n, exclude: [p.hostId] };
       break;
     }
     case 'messaging.new_message': {
       const p = event.payload;
-      const vars = { senderName: p.senderName, preview: p.preview, conversationTitle: p.conversationTitle ?? p.senderName };
-      const data = { conversationId: p.conversationId, messageId: p.messageId, link: `/conversations/${p.conversationId}` };
-      for (const uid of p.recipientIds) if (uid !== p.senderId) to(uid, note('messaging.new_message', vars, data, `messaging:${p.conversationId}`));
+      const vars = {
+        senderName: p.senderName,
+        preview: p.preview,
+        conversationTitle: p.conversationTitle ?? p.senderName,
+      };
+      const data = {
+        conversationId: p.conversationId,
+        messageId: p.messageId,
+        link: `/conversations/${p.conversationId}`,
+      };
+      for (const uid of p.recipientIds)
+        if (uid !== p.senderId) to(uid, note('messaging.new_message', vars, data, `messaging:${p.conversationId}`));
       break;
     }
   }

@@ -48,7 +48,11 @@ export interface EffectivePreferences {
 }
 
 const allOn = (on: Partial<Record<Channel, boolean>>): Record<Channel, boolean> => ({
-  push: false, sms: false, email: false, inApp: false, ...on,
+  push: false,
+  sms: false,
+  email: false,
+  inApp: false,
+  ...on,
 });
 
 const CATEGORY_DEFAULTS: Record<Category, TypePreference> = {
@@ -70,32 +74,69 @@ const TYPE_DEFAULTS: Partial<Record<NotificationType, Partial<TypePreference>>> 
 };
 
 export const DEFAULT_QUIET_HOURS: QuietHours = {
-  enabled: true, start: '22:00', end: '07:00', breakThrough: { 'auction.outbid': true, 'order.payment_failed': true },
+  enabled: true,
+  start: '22:00',
+  end: '07:00',
+  breakThrough: { 'auction.outbid': true, 'order.payment_failed': true },
 };
-export const DEFAULT_WORKING_HOURS: WorkingHours = { enabled: false, days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
+export const DEFAULT_WORKING_HOURS: WorkingHours = {
+  enabled: false,
+  days: [1, 2, 3, 4, 5],
+  start: '09:00',
+  end: '17:00',
+};
 
 // ───────────────────────────── the stored document / the update a user sends ─────────────────────────────
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:mm (00:00–23:59)');
-export const timeZoneSchema = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone like Europe/Berlin');
-const channelsPatch = z.strictObject(Object.fromEntries(CHANNELS.map((c) => [c, z.boolean().optional()])) as Record<Channel, z.ZodOptional<z.ZodBoolean>>);
+export const timeZoneSchema = z
+  .string()
+  .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone like Europe/Berlin');
+const channelsPatch = z.strictObject(
+  Object.fromEntries(CHANNELS.map((c) => [c, z.boolean().optional()])) as Record<Channel, z.ZodOptional<z.ZodBoolean>>,
+);
 const typePatch = z.strictObject({ channels: channelsPatch.optional(), frequency: z.enum(FREQUENCIES).optional() });
 
 export const preferencesPatchSchema = z.strictObject({
-  categories: z.strictObject(Object.fromEntries(CATEGORIES.map((c) => [c, typePatch.optional()])) as Record<Category, z.ZodOptional<typeof typePatch>>).optional(),
-  types: z.strictObject(Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, typePatch.optional()])) as Record<NotificationType, z.ZodOptional<typeof typePatch>>).optional(),
-  quietHours: z.strictObject({
-    enabled: z.boolean().optional(),
-    start: hhmm.optional(),
-    end: hhmm.optional(),
-    breakThrough: z.strictObject(Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, z.boolean().optional()])) as Record<NotificationType, z.ZodOptional<z.ZodBoolean>>).optional(),
-  }).optional(),
-  workingHours: z.strictObject({
-    enabled: z.boolean().optional(),
-    days: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
-    start: hhmm.optional(),
-    end: hhmm.optional(),
-  }).optional(),
+  categories: z
+    .strictObject(
+      Object.fromEntries(CATEGORIES.map((c) => [c, typePatch.optional()])) as Record<
+        Category,
+        z.ZodOptional<typeof typePatch>
+      >,
+    )
+    .optional(),
+  types: z
+    .strictObject(
+      Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, typePatch.optional()])) as Record<
+        NotificationType,
+        z.ZodOptional<typeof typePatch>
+      >,
+    )
+    .optional(),
+  quietHours: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      start: hhmm.optional(),
+      end: hhmm.optional(),
+      breakThrough: z
+        .strictObject(
+          Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, z.boolean().optional()])) as Record<
+            NotificationType,
+            z.ZodOptional<z.ZodBoolean>
+          >,
+        )
+        .optional(),
+    })
+    .optional(),
+  workingHours: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      days: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
+      start: hhmm.optional(),
+      end: hhmm.optional(),
+    })
+    .optional(),
   timeZone: timeZoneSchema.optional(),
   digestAt: hhmm.optional(),
 });
@@ -156,17 +197,25 @@ function deepMerge(a: unknown, b: unknown): unknown {
   return b === undefined ? a : b;
 }
 
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 function stripUndefined<T extends Record<string, unknown>>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The patch that turns one channel on or off for a category or a type (email unsubscribe, one-tap settings). */
-export function channelPatch(target: Category | NotificationType, channel: Channel, enabled: boolean): PreferencesPatch {
+export function channelPatch(
+  target: Category | NotificationType,
+  channel: Channel,
+  enabled: boolean,
+): PreferencesPatch {
   const entry = { channels: { [channel]: enabled } };
-  return (CATEGORIES as readonly string[]).includes(target) ? { categories: { [target]: entry } } : { types: { [target]: entry } };
+  return (CATEGORIES as readonly string[]).includes(target)
+    ? { categories: { [target]: entry } }
+    : { types: { [target]: entry } };
 }
 
 export const isCategory = (v: string): v is Category => (CATEGORIES as readonly string[]).includes(v);
-export const isNotificationType = (v: string): v is NotificationType => (NOTIFICATION_TYPES as readonly string[]).includes(v);
+export const isNotificationType = (v: string): v is NotificationType =>
+  (NOTIFICATION_TYPES as readonly string[]).includes(v);

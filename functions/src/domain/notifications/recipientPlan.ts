@@ -22,7 +22,12 @@ export interface Contact {
   phoneVerified: boolean;
 }
 
-export const contactOf = (profile: { email?: string | null; emailVerified: boolean; phone?: string | null; phoneVerified: boolean }): Contact => ({
+export const contactOf = (profile: {
+  email?: string | null;
+  emailVerified: boolean;
+  phone?: string | null;
+  phoneVerified: boolean;
+}): Contact => ({
   emailVerified: profile.emailVerified && !!profile.email,
   phoneVerified: profile.phoneVerified && !!profile.phone,
 });
@@ -44,7 +49,10 @@ export interface RoutingInput {
 }
 
 /** Channels before rate limits. Critical notifications never wait for a burst. */
-export function routeChannels(notification: PlannedNotification, { prefs, timeZone, contact, burst, now }: RoutingInput): ChannelDecision[] {
+export function routeChannels(
+  notification: PlannedNotification,
+  { prefs, timeZone, contact, burst, now }: RoutingInput,
+): ChannelDecision[] {
   const burstUntil = burst && !notification.critical ? burst.windowEndsAt : undefined;
   return decideChannels(notification, { prefs, timeZone, now, ...contact, ...(burstUntil ? { burstUntil } : {}) });
 }
@@ -53,9 +61,14 @@ export function routeChannels(notification: PlannedNotification, { prefs, timeZo
  * Outbound channels over their daily limit are suppressed. The in-app center keeps its `send` decision (the receipt
  * says so) and is skipped at write time when over its limit.
  */
-export function withinRateLimits(decisions: readonly ChannelDecision[], allowed: (channel: Channel) => boolean): ChannelDecision[] {
+export function withinRateLimits(
+  decisions: readonly ChannelDecision[],
+  allowed: (channel: Channel) => boolean,
+): ChannelDecision[] {
   return decisions.map((d): ChannelDecision =>
-    d.action === 'send' && d.channel !== 'inApp' && !allowed(d.channel) ? { channel: d.channel, action: 'suppress', reason: 'rate_limited' } : d,
+    d.action === 'send' && d.channel !== 'inApp' && !allowed(d.channel)
+      ? { channel: d.channel, action: 'suppress', reason: 'rate_limited' }
+      : d,
   );
 }
 
@@ -95,19 +108,31 @@ export function planRecipient(input: PlanInput): RecipientPlan {
   const notificationId = burst?.notificationId ?? `${eventId}_${notification.type}`;
   const count = burst ? burst.count + 1 : 1;
   const rendered = renderNotification(notification.type, notification.vars, {
-    locale: input.locale, count, url: `${input.webAppUrl}${notification.data.link ?? '/notifications'}`,
+    locale: input.locale,
+    count,
+    url: `${input.webAppUrl}${notification.data.link ?? '/notifications'}`,
   });
   const base = (channel: ProviderChannel): DeliveryBase => ({
-    deliveryId: deliveryId(eventId, uid, channel), eventId, uid, channel, type: notification.type, category: notification.category,
-    priority: notification.priority, critical: notification.critical, notificationId, groupKey: notification.groupKey,
+    deliveryId: deliveryId(eventId, uid, channel),
+    eventId,
+    uid,
+    channel,
+    type: notification.type,
+    category: notification.category,
+    priority: notification.priority,
+    critical: notification.critical,
+    notificationId,
+    groupKey: notification.groupKey,
   });
-  const primary = decisions.find((d) => d.action === 'send' && d.channel !== 'inApp')?.channel as ProviderChannel | undefined;
+  const primary = decisions.find((d) => d.action === 'send' && d.channel !== 'inApp')?.channel as
+    ProviderChannel | undefined;
   const deliveries: PlannedDelivery[] = [];
   for (const d of decisions) {
     if (d.channel === 'inApp') continue;
     const b = base(d.channel);
     if (d.action === 'suppress') deliveries.push({ base: b, status: 'suppressed', reason: d.reason });
-    else if (d.action === 'batch') deliveries.push({ base: b, status: 'batched', reason: d.reason, releaseAt: d.releaseAt });
+    else if (d.action === 'batch')
+      deliveries.push({ base: b, status: 'batched', reason: d.reason, releaseAt: d.releaseAt });
     else {
       // A critical notification's primary job carries every channel's content, so delivery can fall back.
       const carriesFallback = notification.critical && d.channel === primary;
@@ -116,14 +141,20 @@ export function planRecipient(input: PlanInput): RecipientPlan {
         ? { [d.channel]: rendered[d.channel], ...Object.fromEntries(fallback.map((c) => [c, rendered[c]])) }
         : { [d.channel]: rendered[d.channel] };
       const job: DeliveryJob = {
-        ...b, locale: input.locale, content, fallback,
-        data: { ...notification.data, notificationId, type: notification.type }, createdAt: now.toISOString(),
+        ...b,
+        locale: input.locale,
+        content,
+        fallback,
+        data: { ...notification.data, notificationId, type: notification.type },
+        createdAt: now.toISOString(),
       };
       deliveries.push({ base: b, status: 'queued', fallback, job });
     }
   }
   return {
-    notificationId, count, rendered,
+    notificationId,
+    count,
+    rendered,
     inApp: input.inAppAllowed && decisions.some((d) => d.channel === 'inApp'),
     deliveries,
     jobs: deliveries.flatMap((d) => (d.status === 'queued' ? [d.job] : [])),

@@ -57,13 +57,17 @@ export function decideChannels(notification: PlannedNotification, ctx: Recipient
 }
 
 /** When (and why) an outbound notification must wait; undefined when it may leave now. */
-export function holdUntil(notification: PlannedNotification, ctx: RecipientContext): { reason: HoldReason; releaseAt: Date } | undefined {
+export function holdUntil(
+  notification: PlannedNotification,
+  ctx: RecipientContext,
+): { reason: HoldReason; releaseAt: Date } | undefined {
   const { prefs, timeZone: zone, now } = ctx;
   const quiet = prefs.quietHours;
   const inQuiet = quiet.enabled && inWindow(now, zone, quiet.start, quiet.end);
   if (notification.critical) {
     // Critical ones ignore working hours, digests and bursts; quiet hours only if the user did not let them through.
-    if (inQuiet && !quiet.breakThrough[notification.type]) return { reason: 'quiet_hours', releaseAt: nextLocalTime(now, zone, quiet.end) };
+    if (inQuiet && !quiet.breakThrough[notification.type])
+      return { reason: 'quiet_hours', releaseAt: nextLocalTime(now, zone, quiet.end) };
     return undefined;
   }
   // Several rules may hold it; it leaves when all of them allow, i.e. at the latest release.
@@ -95,7 +99,13 @@ export function fallbackChannels(
   primary: ProviderChannel,
   contact: { phoneVerified: boolean; emailVerified: boolean },
 ): ProviderChannel[] {
-  const taken = new Set(decisions.filter((d) => d.action !== 'suppress' || d.reason === 'rate_limited').map((d) => d.channel));
-  const usable: Record<ProviderChannel, boolean> = { push: true, sms: contact.phoneVerified, email: contact.emailVerified };
+  const taken = new Set(
+    decisions.filter((d) => d.action !== 'suppress' || d.reason === 'rate_limited').map((d) => d.channel),
+  );
+  const usable: Record<ProviderChannel, boolean> = {
+    push: true,
+    sms: contact.phoneVerified,
+    email: contact.emailVerified,
+  };
   return PROVIDER_CHANNELS.filter((c) => c !== primary && !taken.has(c) && usable[c]);
 }

@@ -38,14 +38,22 @@ export function nextLocalTime(at: Date, zone: string, hhmm: string, days?: reado
   const t = local(at, zone);
   const m = minutesOf(hhmm);
   for (let d = 0; d <= 8; d++) {
-    const candidate = t.startOf('day').plus({ days: d }).set({ hour: Math.floor(m / 60), minute: m % 60 });
+    const candidate = t
+      .startOf('day')
+      .plus({ days: d })
+      .set({ hour: Math.floor(m / 60), minute: m % 60 });
     if (candidate.toMillis() > at.getTime() && (!days || days.includes(candidate.weekday))) return candidate.toJSDate();
   }
   throw new Error(`no ${hhmm} on days ${days?.join(',')} within a week`);
 }
 
 /** When a digest of this frequency leaves: the next local hour, the next `dailyAt`, or Monday at `dailyAt`. */
-export function nextDigestTime(at: Date, zone: string, frequency: Exclude<Frequency, 'instant' | 'off'>, dailyAt: string): Date {
+export function nextDigestTime(
+  at: Date,
+  zone: string,
+  frequency: Exclude<Frequency, 'instant' | 'off'>,
+  dailyAt: string,
+): Date {
   switch (frequency) {
     case 'hourly':
       return local(at, zone).startOf('hour').plus({ hours: 1 }).toJSDate();

@@ -68,7 +68,8 @@ export const LIMITS = {
   ucs2TwoSegments: 134,
 } as const;
 
-const GSM7_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM7_EXTENDED = '^{}\\[~]|€\f';
 
 /** Septets the text takes in GSM-7, or undefined if it needs UCS-2. */
@@ -84,7 +85,12 @@ export function gsm7Length(text: string): number | undefined {
 
 function truncate(text: string, max: number, ellipsis = '…'): string {
   const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - [...ellipsis].length).join('').trimEnd()}${ellipsis}`;
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - [...ellipsis].length)
+        .join('')
+        .trimEnd()}${ellipsis}`;
 }
 
 /** `message` plus the opt-out line, shortened to one GSM-7 segment (or two UCS-2 ones when GSM-7 cannot carry it). */
@@ -124,7 +130,9 @@ export interface RenderOptions {
 function forChannels(text: TextTemplate, locale: Locale, options: RenderOptions, lines?: string[]): Rendered {
   const t = LOCALES[locale];
   const url = options.url;
-  const htmlLines = lines ? `<ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : `<p>${escapeHtml(text.body)}</p>`;
+  const htmlLines = lines
+    ? `<ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`
+    : `<p>${escapeHtml(text.body)}</p>`;
   // A title is one line on every channel (an email subject above all: a CR/LF there would add headers).
   text = { title: singleLine(text.title), body: text.body };
   return {
@@ -152,7 +160,11 @@ export function renderNotification(
   const chosen = count > 1 && template.grouped ? template.grouped : template;
   const where = `${locale}/${type}${chosen === template ? '' : '/grouped'}`;
   const all = { ...vars, count: String(count) };
-  return forChannels({ title: fill(chosen.title, all, `${where}.title`), body: fill(chosen.body, all, `${where}.body`) }, locale, options);
+  return forChannels(
+    { title: fill(chosen.title, all, `${where}.title`), body: fill(chosen.body, all, `${where}.body`) },
+    locale,
+    options,
+  );
 }
 
 export interface DigestItem {
@@ -173,5 +185,13 @@ export function renderDigest(items: readonly DigestItem[], options: RenderOption
   const total = items.reduce((sum, item) => sum + item.count, 0);
   const digest = LOCALES[locale].digest;
   const vars = { count: String(total), summary: lines.join(' · ') };
-  return forChannels({ title: fill(digest.title, vars, `${locale}/digest.title`), body: fill(digest.body, vars, `${locale}/digest.body`) }, locale, options, lines);
+  return forChannels(
+    {
+      title: fill(digest.title, vars, `${locale}/digest.title`),
+      body: fill(digest.body, vars, `${locale}/digest.body`),
+    },
+    locale,
+    options,
+    lines,
+  );
 }

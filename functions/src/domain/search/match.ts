@@ -14,7 +14,10 @@ export function words(text: string): string[] {
  * The simple text match used where Algolia is not (the in-memory index, the degraded Firestore search): every query
  * word must be a prefix of a word in the searchable attributes. An empty query matches everything.
  */
-export function textMatches(record: Pick<MessageRecord, 'text' | 'senderName' | 'attachmentNames'>, query: string): boolean {
+export function textMatches(
+  record: Pick<MessageRecord, 'text' | 'senderName' | 'attachmentNames'>,
+  query: string,
+): boolean {
   const wanted = words(query);
   if (wanted.length === 0) return true;
   const have = words([record.text, record.senderName, ...record.attachmentNames].join(' '));

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { MESSAGE_TYPES } from '../messaging/message.js';
 import { docId, instantInput } from '../validation.js';
 
-
 /**
  * `searchMessages` callable input. Dates are ISO strings or epoch milliseconds, real and in range (a date outside
  * JavaScript's range would become NaN and drop the filter). Strict: an unknown field is an error.

@@ -97,8 +97,10 @@ export class AlgoliaSandbox {
     if (!match) return send(404, { message: `not implemented in the sandbox: ${req.method} ${req.path}`, status: 404 });
     const indexName = decodeURIComponent(match[1]!);
     const op = match[2]!;
-    if (key.restrictIndices && !key.restrictIndices.includes(indexName)) return send(403, { message: 'Index not allowed with this API key', status: 403 });
-    if (op !== 'query' && !key.admin) return send(403, { message: 'Method not allowed with this API key', status: 403 });
+    if (key.restrictIndices && !key.restrictIndices.includes(indexName))
+      return send(403, { message: 'Index not allowed with this API key', status: 403 });
+    if (op !== 'query' && !key.admin)
+      return send(403, { message: 'Method not allowed with this API key', status: 403 });
 
     if (op === 'batch' && req.method === 'POST') {
       const index = this.index(indexName);
@@ -109,7 +111,8 @@ export class AlgoliaSandbox {
         else if (action === 'partialUpdateObjectNoCreate') {
           const existing = index.get(record.objectID);
           if (existing) index.set(record.objectID, { ...existing, ...structuredClone(record) });
-        } else if (action === 'partialUpdateObject') index.set(record.objectID, { ...index.get(record.objectID), ...structuredClone(record) });
+        } else if (action === 'partialUpdateObject')
+          index.set(record.objectID, { ...index.get(record.objectID), ...structuredClone(record) });
         else return send(400, { message: `unsupported action ${action}`, status: 400 });
       }
       return send(200, { taskID: this.taskId++, objectIDs: requests.map((r) => r.body.objectID) });
@@ -131,7 +134,9 @@ export class AlgoliaSandbox {
       const hits = [...this.index(indexName).values()]
         .filter((rec) => predicates.every((p) => p(rec)))
         .filter((rec) => {
-          const text = [rec.text, rec.senderName, ...((rec.attachmentNames as string[] | undefined) ?? [])].join(' ').toLowerCase();
+          const text = [rec.text, rec.senderName, ...((rec.attachmentNames as string[] | undefined) ?? [])]
+            .join(' ')
+            .toLowerCase();
           return words.every((w) => text.includes(w));
         })
         .sort((a, b) => Number(b.createdAt) - Number(a.createdAt));
@@ -153,7 +158,9 @@ export class AlgoliaSandbox {
   }
 
   /** The admin key, the search key, or a secured key derived from the search key. */
-  private authorize(apiKey: string): { admin: boolean; filters?: string; restrictIndices?: string[] } | { error: string } {
+  private authorize(
+    apiKey: string,
+  ): { admin: boolean; filters?: string; restrictIndices?: string[] } | { error: string } {
     if (apiKey === this.adminKey) return { admin: true };
     if (apiKey === this.searchKey) return { admin: false };
     const decoded = decodeSecuredKey(apiKey);
@@ -163,9 +170,14 @@ export class AlgoliaSandbox {
       return { error: 'Invalid Application-ID or API key' };
     }
     const validUntil = decoded.params.get('validUntil');
-    if (validUntil && Number(validUntil) < this.nowSeconds()) return { error: 'The validity of the secured API key has expired' };
+    if (validUntil && Number(validUntil) < this.nowSeconds())
+      return { error: 'The validity of the secured API key has expired' };
     const restrictIndices = decoded.params.get('restrictIndices')?.split(',');
-    return { admin: false, filters: decoded.params.get('filters') ?? undefined, ...(restrictIndices ? { restrictIndices } : {}) };
+    return {
+      admin: false,
+      filters: decoded.params.get('filters') ?? undefined,
+      ...(restrictIndices ? { restrictIndices } : {}),
+    };
   }
 }
 
@@ -173,7 +185,9 @@ export class AlgoliaSandbox {
 export const isAlgoliaPath = (path: string) => path.startsWith('/1/');
 
 /** A secured API key is base64(hex HMAC-SHA256 of the query string, then the query string). */
-export function decodeSecuredKey(key: string): { hmac: string; queryString: string; params: URLSearchParams } | undefined {
+export function decodeSecuredKey(
+  key: string,
+): { hmac: string; queryString: string; params: URLSearchParams } | undefined {
   const text = Buffer.from(key, 'base64').toString('utf8');
   if (!/^[0-9a-f]{64}/.test(text)) return undefined;
   const queryString = text.slice(64);
@@ -203,7 +217,7 @@ export function parseFilters(input: string): Predicate {
   let i = 0;
   const peek = () => tokens[i];
   const next = () => tokens[i++];
-  const value = (tok: string) => (tok.startsWith('"') ? JSON.parse(tok) as string : tok);
+  const value = (tok: string) => (tok.startsWith('"') ? (JSON.parse(tok) as string) : tok);
   const atom = (): Predicate => {
     if (peek() === '(') {
       next();
@@ -221,7 +235,13 @@ export function parseFilters(input: string): Predicate {
       };
     }
     const n = Number(raw);
-    const cmp: Record<string, (a: number) => boolean> = { '>=': (a) => a >= n, '<=': (a) => a <= n, '>': (a) => a > n, '<': (a) => a < n, '=': (a) => a === n };
+    const cmp: Record<string, (a: number) => boolean> = {
+      '>=': (a) => a >= n,
+      '<=': (a) => a <= n,
+      '>': (a) => a > n,
+      '<': (a) => a < n,
+      '=': (a) => a === n,
+    };
     const test = cmp[op];
     if (!test) throw new Error(`bad filter operator ${op} in ${input}`);
     return (rec) => test(Number(rec[attr]));

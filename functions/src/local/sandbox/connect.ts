@@ -23,7 +23,8 @@ export function sandboxProviders(env: NodeJS.ProcessEnv = process.env): SandboxC
   const raw = env[SANDBOX_URL_ENV];
   if (!raw) return undefined;
   const url = new URL(raw);
-  if (url.protocol !== 'http:') throw new Error(`${SANDBOX_URL_ENV} must be an http:// URL of the sandbox providers, not ${raw}`);
+  if (url.protocol !== 'http:')
+    throw new Error(`${SANDBOX_URL_ENV} must be an http:// URL of the sandbox providers, not ${raw}`);
   return { origin: url.origin, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) };
 }
 
@@ -51,5 +52,9 @@ export const sandboxFcmCredential = {
 
 /** algoliasearch `hosts` for the sandbox. */
 export const sandboxAlgoliaHosts = (sandbox: SandboxConnection) => [
-  { url: sandbox.port ? `${sandbox.host}:${sandbox.port}` : sandbox.host, protocol: 'http' as const, accept: 'readWrite' as const },
+  {
+    url: sandbox.port ? `${sandbox.host}:${sandbox.port}` : sandbox.host,
+    protocol: 'http' as const,
+    accept: 'readWrite' as const,
+  },
 ];

@@ -2,7 +2,12 @@ import type { Answer, Recorded, Route } from './http.js';
 
 /** FCM v1 error body, as Google returns it (firebase-admin maps `details[].errorCode` to messaging/* codes). */
 export const fcmErrorBody = (httpCode: number, status: string, errorCode: string, message: string) => ({
-  error: { code: httpCode, message, status, details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }] },
+  error: {
+    code: httpCode,
+    message,
+    status,
+    details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }],
+  },
 });
 
 /** Tokens starting with this answer UNREGISTERED in the sandbox, so a developer can watch a dead token being pruned. */
@@ -24,19 +29,38 @@ export function fcmProvider(options: { project?: string } = {}) {
       return { status: 404, body: fcmErrorBody(404, 'NOT_FOUND', 'UNSPECIFIED_ERROR', 'no such method') };
     }
     if (!String(req.headers.authorization ?? '').startsWith('Bearer ')) {
-      return { status: 401, body: fcmErrorBody(401, 'UNAUTHENTICATED', 'THIRD_PARTY_AUTH_ERROR', 'Request is missing required authentication credential.') };
+      return {
+        status: 401,
+        body: fcmErrorBody(
+          401,
+          'UNAUTHENTICATED',
+          'THIRD_PARTY_AUTH_ERROR',
+          'Request is missing required authentication credential.',
+        ),
+      };
     }
     let token: string;
     try {
       token = String((JSON.parse(req.raw) as { message: { token?: unknown } }).message.token ?? '');
     } catch {
-      return { status: 400, body: fcmErrorBody(400, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'Invalid JSON payload received.') };
+      return {
+        status: 400,
+        body: fcmErrorBody(400, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'Invalid JSON payload received.'),
+      };
     }
     if (unregistered.has(token) || token.startsWith(SANDBOX_DEAD_TOKEN_PREFIX)) {
       return { status: 404, body: fcmErrorBody(404, 'NOT_FOUND', 'UNREGISTERED', 'Requested entity was not found.') };
     }
     if (!token || token.startsWith('invalid-')) {
-      return { status: 400, body: fcmErrorBody(400, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token') };
+      return {
+        status: 400,
+        body: fcmErrorBody(
+          400,
+          'INVALID_ARGUMENT',
+          'INVALID_ARGUMENT',
+          'The registration token is not a valid FCM registration token',
+        ),
+      };
     }
     return { status: 200, body: { name: `projects/${match[1]}/messages/${++counter}` } };
   };

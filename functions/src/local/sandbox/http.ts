@@ -27,7 +27,13 @@ export async function readRecorded(req: IncomingMessage): Promise<Recorded> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  return { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') };
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    raw: Buffer.concat(chunks).toString('utf8'),
+  };
 }
 
 export async function writeAnswer(res: ServerResponse, answer: Answer): Promise<void> {

@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.send?.({ ready: sandbox.url });
-  if (!process.send) console.log(`sandbox providers (FCM, Twilio, SendGrid, Algolia) at ${sandbox.url}; outbox ${sandbox.url}/outbox`);
+  if (!process.send)
+    console.log(`sandbox providers (FCM, Twilio, SendGrid, Algolia) at ${sandbox.url}; outbox ${sandbox.url}/outbox`);
   const stop = () => void sandbox.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

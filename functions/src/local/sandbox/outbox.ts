@@ -57,9 +57,11 @@ export class Outbox {
     if (ofKind.length > KEEP) this.entries.splice(this.entries.indexOf(ofKind[0]!), 1);
     if (this.dir && captured.status < 400) {
       const dir = this.dir;
-      this.writing = this.writing.then(() => this.writeFiles(dir, captured)).catch((error: unknown) => {
-        console.error(`sandbox: could not write the outbox file for capture ${captured.seq}: ${String(error)}`);
-      });
+      this.writing = this.writing
+        .then(() => this.writeFiles(dir, captured))
+        .catch((error: unknown) => {
+          console.error(`sandbox: could not write the outbox file for capture ${captured.seq}: ${String(error)}`);
+        });
     }
     return captured;
   }
@@ -82,7 +84,9 @@ export class Outbox {
   }
 
   counts(): Record<OutboxKind, number> {
-    return Object.fromEntries(OUTBOX_KINDS.map((kind) => [kind, this.entries.filter((e) => e.kind === kind).length])) as Record<OutboxKind, number>;
+    return Object.fromEntries(
+      OUTBOX_KINDS.map((kind) => [kind, this.entries.filter((e) => e.kind === kind).length]),
+    ) as Record<OutboxKind, number>;
   }
 
   /** Resolves when every file written so far is on disk. */
@@ -103,13 +107,19 @@ export class Outbox {
       this.pushFiles.set(name, all);
       await put(`push/${name}.json`, json(all));
     } else if (c.kind === 'sms') {
-      await put(`sms/${name}.json`, json({ ...(c.request as object), sid: (c.response as { sid?: string } | undefined)?.sid }));
+      await put(
+        `sms/${name}.json`,
+        json({ ...(c.request as object), sid: (c.response as { sid?: string } | undefined)?.sid }),
+      );
     } else if (c.kind === 'email') {
       const mail = c.request as { content?: Array<{ type: string; value: string }> } & Record<string, unknown>;
       const html = mail.content?.find((part) => part.type === 'text/html')?.value;
       const { content, ...envelope } = mail;
       if (html) await put(`email/${name}.html`, html);
-      await put(`email/${name}.json`, json({ ...envelope, text: content?.find((part) => part.type === 'text/plain')?.value }));
+      await put(
+        `email/${name}.json`,
+        json({ ...envelope, text: content?.find((part) => part.type === 'text/plain')?.value }),
+      );
     } else if (c.kind === 'verify' && c.code) {
       await put(`verify/${name}.json`, json({ to: c.to, code: c.code, at: c.at }));
     }

@@ -18,7 +18,9 @@ async function main(names: string[]): Promise<number> {
     const run = await runScheduledFunction(name);
     const ok = run.status >= 200 && run.status < 300;
     if (!ok) failed++;
-    console.log(`${ok ? '✔' : '✖'} ${run.name} (${run.region}, "${run.schedule}") ${ok ? 'ran' : `failed: HTTP ${run.status}, see the emulator log`} in ${run.ms} ms`);
+    console.log(
+      `${ok ? '✔' : '✖'} ${run.name} (${run.region}, "${run.schedule}") ${ok ? 'ran' : `failed: HTTP ${run.status}, see the emulator log`} in ${run.ms} ms`,
+    );
   }
   return failed ? 1 : 0;
 }

@@ -34,7 +34,9 @@ async function getJson(url: string, what: string): Promise<unknown> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   } catch {
-    throw new Error(`no ${what} at ${url}: start the suite with \`npm run emulators\` (EMULATOR_PORT_OFFSET=<n> if it runs shifted)`);
+    throw new Error(
+      `no ${what} at ${url}: start the suite with \`npm run emulators\` (EMULATOR_PORT_OFFSET=<n> if it runs shifted)`,
+    );
   }
   if (!response.ok) throw new Error(`${what} at ${url} answered HTTP ${response.status}`);
   return response.json();
@@ -42,9 +44,15 @@ async function getJson(url: string, what: string): Promise<unknown> {
 
 /** The running Functions emulator's origin, e.g. http://127.0.0.1:5001, found through the hub. */
 export async function functionsEmulatorOrigin(hub = emulatorHub()): Promise<string> {
-  const running = (await getJson(`http://${hub}/emulators`, 'emulator hub')) as Record<string, { host: string; port: number } | undefined>;
+  const running = (await getJson(`http://${hub}/emulators`, 'emulator hub')) as Record<
+    string,
+    { host: string; port: number } | undefined
+  >;
   const functions = running.functions;
-  if (!functions) throw new Error(`the emulator suite at ${hub} runs no Functions emulator (running: ${Object.keys(running).join(', ')})`);
+  if (!functions)
+    throw new Error(
+      `the emulator suite at ${hub} runs no Functions emulator (running: ${Object.keys(running).join(', ')})`,
+    );
   const host = functions.host.includes(':') ? `[${functions.host}]` : functions.host;
   return `http://${host}:${functions.port}`;
 }
@@ -54,21 +62,33 @@ export async function scheduledFunctions(origin: string): Promise<ScheduledFunct
   const { backends } = (await getJson(`${origin}/backends`, 'Functions emulator')) as {
     backends: Array<{ functionTriggers: Array<{ name: string; region: string; schedule?: unknown }> }>;
   };
-  const all = backends.flatMap((b) => b.functionTriggers).filter((t) => t.schedule).map((t) => ({
-    name: t.name,
-    region: t.region,
-    schedule: typeof t.schedule === 'object' && t.schedule ? String((t.schedule as { schedule?: unknown }).schedule) : String(t.schedule),
-  }));
+  const all = backends
+    .flatMap((b) => b.functionTriggers)
+    .filter((t) => t.schedule)
+    .map((t) => ({
+      name: t.name,
+      region: t.region,
+      schedule:
+        typeof t.schedule === 'object' && t.schedule
+          ? String((t.schedule as { schedule?: unknown }).schedule)
+          : String(t.schedule),
+    }));
   // A reload (enableBackgroundTriggers) keeps the earlier generation's records beside the new ones: one per function.
   return [...new Map(all.map((f) => [`${f.region}/${f.name}`, f])).values()];
 }
 
 /** Runs one scheduled function now, as Cloud Scheduler would, and resolves when it finished. */
-export async function runScheduledFunction(name: string, options: { hub?: string; projectId?: string; now?: Date } = {}): Promise<ScheduleRun> {
+export async function runScheduledFunction(
+  name: string,
+  options: { hub?: string; projectId?: string; now?: Date } = {},
+): Promise<ScheduleRun> {
   const origin = await functionsEmulatorOrigin(options.hub);
   const all = await scheduledFunctions(origin);
   const fn = all.find((f) => f.name === name);
-  if (!fn) throw new Error(`no scheduled function "${name}" in the Functions emulator; there are: ${all.map((f) => f.name).join(', ') || 'none'}`);
+  if (!fn)
+    throw new Error(
+      `no scheduled function "${name}" in the Functions emulator; there are: ${all.map((f) => f.name).join(', ') || 'none'}`,
+    );
   const projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? emulatorConfig().projectId;
   const key = await triggerKey(origin, projectId, `${fn.region}-${fn.name}`);
   const started = Date.now();
@@ -88,11 +108,19 @@ export async function runScheduledFunction(name: string, options: { hub?: string
 
 /** The emulator's key for a trigger id: `<id>-<generation>`, the newest generation it lists. */
 async function triggerKey(origin: string, projectId: string, id: string): Promise<string> {
-  const probe = await fetch(`${origin}/functions/projects/${projectId}/triggers/${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const probe = await fetch(`${origin}/functions/projects/${projectId}/triggers/${id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const text = await probe.text();
-  if (probe.ok) throw new Error(`the Functions emulator ran ${id} under its bare id; expected it keyed by generation (firebase-tools changed?)`);
+  if (probe.ok)
+    throw new Error(
+      `the Functions emulator ran ${id} under its bare id; expected it keyed by generation (firebase-tools changed?)`,
+    );
   const keys = (/valid functions are: (.*)$/s.exec(text)?.[1] ?? '').split(',').map((k) => k.trim());
   const generations = keys.filter((k) => k.startsWith(`${id}-`) && /^\d+$/.test(k.slice(id.length + 1)));
-  if (generations.length === 0) throw new Error(`the Functions emulator lists no trigger for ${id} (HTTP ${probe.status}: ${text.slice(0, 300)})`);
+  if (generations.length === 0)
+    throw new Error(`the Functions emulator lists no trigger for ${id} (HTTP ${probe.status}: ${text.slice(0, 300)})`);
   return generations.sort((a, b) => Number(b.slice(id.length + 1)) - Number(a.slice(id.length + 1)))[0]!;
 }

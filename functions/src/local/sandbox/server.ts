@@ -97,7 +97,8 @@ export class SandboxServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       // Objects stream (exports are binary and may be large); everything else is small JSON or a form.
-      if (req.url === '/storage' || req.url?.startsWith('/storage?') || req.url?.startsWith('/storage/o/')) return await this.storage.handle(req, res);
+      if (req.url === '/storage' || req.url?.startsWith('/storage?') || req.url?.startsWith('/storage/o/'))
+        return await this.storage.handle(req, res);
       const recorded = await readRecorded(req);
       await writeAnswer(res, this.answer(recorded));
     } catch (error) {
@@ -110,13 +111,21 @@ export class SandboxServer {
     if (req.path === '/' && req.method === 'GET') return { status: 200, body: this.index() };
     if (req.path === '/outbox' || req.path.startsWith('/outbox/')) return this.outboxApi(req);
     const search = /^\/search\/([^/]+)$/.exec(req.path);
-    if (search && req.method === 'GET') return { status: 200, body: [...this.algolia.index(decodeURIComponent(search[1]!)).values()] };
+    if (search && req.method === 'GET')
+      return { status: 200, body: [...this.algolia.index(decodeURIComponent(search[1]!)).values()] };
     const provider = this.classify(req.path);
     if (!provider) return { status: 404, body: { error: `the sandbox serves no ${req.method} ${req.path}` } };
     const answer = provider.route(req);
-    const captured = this.outbox.add({ kind: provider.kind, method: req.method, path: req.path, status: answer.status, ...describe(provider.kind, req, answer) });
+    const captured = this.outbox.add({
+      kind: provider.kind,
+      method: req.method,
+      path: req.path,
+      status: answer.status,
+      ...describe(provider.kind, req, answer),
+    });
     this.options.log?.(logLine(captured));
-    if (captured.kind === 'sms' && answer.status === 201 && this.options.functionsOrigin) void this.statusCallbacks(captured);
+    if (captured.kind === 'sms' && answer.status === 201 && this.options.functionsOrigin)
+      void this.statusCallbacks(captured);
     return answer;
   }
 
@@ -135,30 +144,46 @@ export class SandboxServer {
     for (const status of ['sent', 'delivered']) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       const params: Record<string, string> = {
-        AccountSid: SANDBOX_CREDENTIALS.twilio.accountSid, ApiVersion: '2010-04-01', MessageSid: sid, MessageStatus: status, SmsSid: sid, SmsStatus: status, To: form.To ?? '',
-        ...(form.MessagingServiceSid ? { MessagingServiceSid: form.MessagingServiceSid } : {}), ...(form.From ? { From: form.From } : {}),
+        AccountSid: SANDBOX_CREDENTIALS.twilio.accountSid,
+        ApiVersion: '2010-04-01',
+        MessageSid: sid,
+        MessageStatus: status,
+        SmsSid: sid,
+        SmsStatus: status,
+        To: form.To ?? '',
+        ...(form.MessagingServiceSid ? { MessagingServiceSid: form.MessagingServiceSid } : {}),
+        ...(form.From ? { From: form.From } : {}),
       };
       try {
         const response = await fetch(target, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(SANDBOX_CREDENTIALS.twilio.authToken, form.StatusCallback, params) },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': twilioSignature(SANDBOX_CREDENTIALS.twilio.authToken, form.StatusCallback, params),
+          },
           body: new URLSearchParams(params).toString(),
           signal: AbortSignal.timeout(60_000),
         });
-        this.options.log?.(`sandbox twilio → status callback ${status} for ${sms.deliveryId ?? sid}: HTTP ${response.status}`);
+        this.options.log?.(
+          `sandbox twilio → status callback ${status} for ${sms.deliveryId ?? sid}: HTTP ${response.status}`,
+        );
         if (!response.ok) return;
       } catch (error) {
-        this.options.log?.(`sandbox twilio → status callback ${status} for ${sms.deliveryId ?? sid} failed: ${String(error)}`);
+        this.options.log?.(
+          `sandbox twilio → status callback ${status} for ${sms.deliveryId ?? sid} failed: ${String(error)}`,
+        );
         return;
       }
     }
   }
 
   private outboxApi(req: Recorded): Answer {
-    if (req.method === 'DELETE' && req.path === '/outbox') return { status: 200, body: { cleared: this.outbox.clear() } };
+    if (req.method === 'DELETE' && req.path === '/outbox')
+      return { status: 200, body: { cleared: this.outbox.clear() } };
     if (req.method !== 'GET') return { status: 405, body: { error: 'GET or DELETE /outbox' } };
     const kind = req.path.split('/')[2];
-    if (kind !== undefined && !OUTBOX_KINDS.includes(kind as OutboxKind)) return { status: 404, body: { error: `no outbox ${kind}; one of ${OUTBOX_KINDS.join(', ')}` } };
+    if (kind !== undefined && !OUTBOX_KINDS.includes(kind as OutboxKind))
+      return { status: 404, body: { error: `no outbox ${kind}; one of ${OUTBOX_KINDS.join(', ')}` } };
     const since = req.query.get('since');
     const filter = {
       deliveryId: req.query.get('deliveryId') ?? undefined,
@@ -166,7 +191,10 @@ export class SandboxServer {
       since: since === null ? undefined : Number(since),
     };
     if (kind) return { status: 200, body: this.outbox.list({ ...filter, kind: kind as OutboxKind }) };
-    return { status: 200, body: Object.fromEntries(OUTBOX_KINDS.map((k) => [k, this.outbox.list({ ...filter, kind: k })])) };
+    return {
+      status: 200,
+      body: Object.fromEntries(OUTBOX_KINDS.map((k) => [k, this.outbox.list({ ...filter, kind: k })])),
+    };
   }
 
   private index() {
@@ -174,7 +202,8 @@ export class SandboxServer {
       service: SANDBOX_SERVICE,
       providers: {
         fcm: 'POST /v1/projects/{project}/messages:send',
-        twilio: 'POST /2010-04-01/Accounts/{sid}/Messages.json, /v2/Services/{sid}/Verifications, /v2/Services/{sid}/VerificationCheck',
+        twilio:
+          'POST /2010-04-01/Accounts/{sid}/Messages.json, /v2/Services/{sid}/Verifications, /v2/Services/{sid}/VerificationCheck',
         sendgrid: 'POST /v3/mail/send',
         algolia: '/1/indexes/{index}/batch|settings|query',
       },
@@ -185,7 +214,11 @@ export class SandboxServer {
   }
 }
 
-function describe(kind: OutboxKind, req: Recorded, answer: Answer): Pick<Captured, 'deliveryId' | 'to' | 'request' | 'response' | 'code'> {
+function describe(
+  kind: OutboxKind,
+  req: Recorded,
+  answer: Answer,
+): Pick<Captured, 'deliveryId' | 'to' | 'request' | 'response' | 'code'> {
   const request = parsedBody(req);
   const base = { request, ...(answer.body === undefined ? {} : { response: answer.body }) };
   if (kind === 'push') {
@@ -196,30 +229,52 @@ function describe(kind: OutboxKind, req: Recorded, answer: Answer): Pick<Capture
     const form = (request ?? {}) as Record<string, string>;
     let deliveryId: string | undefined;
     try {
-      deliveryId = form.StatusCallback ? (new URL(form.StatusCallback).searchParams.get('deliveryId') ?? undefined) : undefined;
+      deliveryId = form.StatusCallback
+        ? (new URL(form.StatusCallback).searchParams.get('deliveryId') ?? undefined)
+        : undefined;
     } catch {
       deliveryId = undefined;
     }
-    const code = kind === 'verify' && req.path.endsWith('/Verifications') && answer.status < 400 ? SANDBOX_CREDENTIALS.twilio.verifyCode : undefined;
+    const code =
+      kind === 'verify' && req.path.endsWith('/Verifications') && answer.status < 400
+        ? SANDBOX_CREDENTIALS.twilio.verifyCode
+        : undefined;
     return { ...base, to: str(form.To), ...(deliveryId ? { deliveryId } : {}), ...(code ? { code } : {}) };
   }
   if (kind === 'email') {
-    const mail = (request ?? {}) as { personalizations?: Array<{ to?: Array<{ email?: string }>; custom_args?: Record<string, unknown> }>; custom_args?: Record<string, unknown> };
+    const mail = (request ?? {}) as {
+      personalizations?: Array<{ to?: Array<{ email?: string }>; custom_args?: Record<string, unknown> }>;
+      custom_args?: Record<string, unknown>;
+    };
     const personal = mail.personalizations?.[0];
-    return { ...base, to: str(personal?.to?.[0]?.email), deliveryId: str(mail.custom_args?.deliveryId) ?? str(personal?.custom_args?.deliveryId) };
+    return {
+      ...base,
+      to: str(personal?.to?.[0]?.email),
+      deliveryId: str(mail.custom_args?.deliveryId) ?? str(personal?.custom_args?.deliveryId),
+    };
   }
   return base;
 }
 
 /** Twilio's request signature: HMAC-SHA1 over the URL and the POST params sorted by name, base64. */
 export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
-  const data = url + Object.keys(params).sort().map((key) => `${key}${params[key]}`).join('');
+  const data =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((key) => `${key}${params[key]}`)
+      .join('');
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
 }
 
 function logLine(c: Captured): string {
   const outcome = c.status < 400 ? '' : ` ✖ ${c.status}`;
   if (c.kind === 'search') return `sandbox algolia  ${c.method} ${c.path}${outcome}`;
-  const what = c.kind === 'email' ? `subject "${(c.request as { subject?: string }).subject ?? ''}"` : c.kind === 'verify' && c.code ? `code ${c.code}` : '';
+  const what =
+    c.kind === 'email'
+      ? `subject "${(c.request as { subject?: string }).subject ?? ''}"`
+      : c.kind === 'verify' && c.code
+        ? `code ${c.code}`
+        : '';
   return `sandbox ${c.kind.padEnd(6)} → ${c.to ?? '?'}${c.deliveryId ? ` (${c.deliveryId})` : ''} ${what}${outcome}`.trimEnd();
 }

@@ -24,7 +24,9 @@ export class SandboxObjectStore {
   constructor(private readonly dir?: string) {}
 
   private async base(): Promise<string> {
-    this.root ??= this.dir ? (await mkdir(this.dir, { recursive: true }), this.dir) : await mkdtemp(join(tmpdir(), 'sandbox-storage-'));
+    this.root ??= this.dir
+      ? (await mkdir(this.dir, { recursive: true }), this.dir)
+      : await mkdtemp(join(tmpdir(), 'sandbox-storage-'));
     return this.root;
   }
 
@@ -47,7 +49,11 @@ export class SandboxObjectStore {
     if (url.pathname === '/storage') {
       const prefix = url.searchParams.get('prefix') ?? '';
       const names = [...this.types.keys()].filter((name) => name.startsWith(prefix)).sort();
-      if (req.method === 'GET') return json(200, names.map((name) => ({ name, ...this.types.get(name) })));
+      if (req.method === 'GET')
+        return json(
+          200,
+          names.map((name) => ({ name, ...this.types.get(name) })),
+        );
       if (req.method === 'DELETE') {
         if (!prefix) return json(400, { error: 'DELETE /storage needs a prefix' });
         for (const name of names) {
@@ -109,7 +115,8 @@ export class SandboxExportStorage implements ObjectStorage {
       body: NodeReadable.toWeb(source) as unknown as ReadableStream,
       duplex: 'half',
     } as RequestInit & { duplex: 'half' });
-    if (!response.ok) throw new Error(`sandbox storage refused ${path}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`sandbox storage refused ${path}: HTTP ${response.status} ${await response.text()}`);
     return { bytes: ((await response.json()) as { bytes: number }).bytes };
   }
 

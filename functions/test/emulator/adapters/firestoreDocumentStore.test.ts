@@ -54,7 +54,9 @@ describe('Firestore itself refuses the query shapes the adapters check', () => {
       cursorTooLong: () => col.orderBy('n').startAfter(1, 'x'),
       cursorWithoutOrder: () => col.startAfter(1),
     };
-    const results = Object.fromEntries(await Promise.all(Object.entries(cases).map(async ([name, build]) => [name, await outcome(build)])));
+    const results = Object.fromEntries(
+      await Promise.all(Object.entries(cases).map(async ([name, build]) => [name, await outcome(build)])),
+    );
     expect(results).toEqual({
       inAtLimit: 'ok',
       inOver: 'server 3',

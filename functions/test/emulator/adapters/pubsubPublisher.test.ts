@@ -22,7 +22,10 @@ function observedClient(): Observed {
   client.topic = ((name: string, options?: Parameters<PubSub['topic']>[1]) => {
     observed.topicsMade.set(name, (observed.topicsMade.get(name) ?? 0) + 1);
     const t: Topic = topic(name, options);
-    const request = t.request.bind(t) as (config: { method: string; reqOpts: { messages?: unknown[] } }, ...rest: unknown[]) => unknown;
+    const request = t.request.bind(t) as (
+      config: { method: string; reqOpts: { messages?: unknown[] } },
+      ...rest: unknown[]
+    ) => unknown;
     t.request = ((config: { method: string; reqOpts: { messages?: unknown[] } }, ...rest: unknown[]) => {
       if (config.method === 'publish') observed.rpcs.push(config.reqOpts.messages?.length ?? 0);
       return request(config, ...rest);
@@ -48,7 +51,11 @@ async function receive(subscription: Subscription, count: number) {
     subscription.on('error', reject);
     subscription.on('message', (m: Message) => {
       m.ack();
-      received.push({ data: JSON.parse(m.data.toString('utf8')) as unknown, attributes: { ...m.attributes }, id: m.id });
+      received.push({
+        data: JSON.parse(m.data.toString('utf8')) as unknown,
+        attributes: { ...m.attributes },
+        id: m.id,
+      });
       if (received.length === count) {
         clearTimeout(timer);
         resolve();
@@ -73,7 +80,9 @@ describe('PubSubPublisher on the Pub/Sub emulator', () => {
     });
 
     const ids = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => publisher.publish(name, { n: i, at: '2026-06-10T14:00:00.000Z' }, { deliveryId: `d${i}` })),
+      Array.from({ length: 200 }, (_, i) =>
+        publisher.publish(name, { n: i, at: '2026-06-10T14:00:00.000Z' }, { deliveryId: `d${i}` }),
+      ),
     );
     const received = await receive(subscription, 200);
 
@@ -83,7 +92,11 @@ describe('PubSubPublisher on the Pub/Sub emulator', () => {
     expect(new Set(ids).size).toBe(200);
     expect(received).toHaveLength(200);
     const byN = new Map(received.map((m) => [(m.data as { n: number }).n, m]));
-    expect(byN.get(7)).toEqual({ data: { n: 7, at: '2026-06-10T14:00:00.000Z' }, attributes: { deliveryId: 'd7' }, id: ids[7] });
+    expect(byN.get(7)).toEqual({
+      data: { n: 7, at: '2026-06-10T14:00:00.000Z' },
+      attributes: { deliveryId: 'd7' },
+      id: ids[7],
+    });
   });
 
   it('sends each awaited publish by itself, over the one Topic it keeps', async () => {
@@ -100,7 +113,10 @@ describe('PubSubPublisher on the Pub/Sub emulator', () => {
   it('rejects every publish of a batch the server refuses (no such topic)', async () => {
     const observed = observedClient();
     const publisher = new PubSubPublisher(async () => observed.client);
-    const outcomes = await Promise.allSettled([publisher.publish(unique(), { n: 1 }), publisher.publish(unique(), { n: 2 })]);
+    const outcomes = await Promise.allSettled([
+      publisher.publish(unique(), { n: 1 }),
+      publisher.publish(unique(), { n: 2 }),
+    ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/NOT_FOUND|not found/i);
   });

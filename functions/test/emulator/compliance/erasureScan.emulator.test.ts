@@ -35,7 +35,8 @@ async function walk(db: Firestore): Promise<Array<[string, unknown]>> {
 function plain(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate();
   if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
 }
 
@@ -53,22 +54,42 @@ describe('erasure scan on the Firestore emulator', () => {
     await fake.stop();
   });
 
-  it('0 documents, index records or objects name her after the erasure; before, the walk finds her in every kind of place', { timeout: 180_000 }, async () => {
-    // The unit tier's world (same clock, NOW = 2024-06-01T23:00:00Z) on the Firestore adapter.
-    const { infra, services } = erasureScanWorld(fake, new FirestoreDocumentStore(() => db));
-    await seedWorld(infra, services);
+  it(
+    '0 documents, index records or objects name her after the erasure; before, the walk finds her in every kind of place',
+    { timeout: 180_000 },
+    async () => {
+      // The unit tier's world (same clock, NOW = 2024-06-01T23:00:00Z) on the Firestore adapter.
+      const { infra, services } = erasureScanWorld(fake, new FirestoreDocumentStore(() => db));
+      await seedWorld(infra, services);
 
-    const before = await scanEverything(infra, fake, await walk(db));
-    const places = new Set(before.map((h) => h.where.replace(/^(exports|media|index:messages)[:/].*/, '$1').replace(/^([^:]*)\/[^/]+$/, '$1/*')));
-    for (const place of ['users/*', 'events/*', 'digests/*', 'moderationQueue/*', 'users/u_carol/notifications/*', 'users/u_bob/following/*', 'auctions/a1/watchers/*', 'conversations/dm/messages/*', 'exports', 'media', 'index:messages']) {
-      expect(places, place).toContain(place);
-    }
+      const before = await scanEverything(infra, fake, await walk(db));
+      const places = new Set(
+        before.map((h) =>
+          h.where.replace(/^(exports|media|index:messages)[:/].*/, '$1').replace(/^([^:]*)\/[^/]+$/, '$1/*'),
+        ),
+      );
+      for (const place of [
+        'users/*',
+        'events/*',
+        'digests/*',
+        'moderationQueue/*',
+        'users/u_carol/notifications/*',
+        'users/u_bob/following/*',
+        'auctions/a1/watchers/*',
+        'conversations/dm/messages/*',
+        'exports',
+        'media',
+        'index:messages',
+      ]) {
+        expect(places, place).toContain(place);
+      }
 
-    await call(deleteMyAccount as Fn, { confirm: true }, { uid: UID });
-    expect(await scanEverything(infra, fake, await walk(db))).toEqual([]);
+      await call(deleteMyAccount as Fn, { confirm: true }, { uid: UID });
+      expect(await scanEverything(infra, fake, await walk(db))).toEqual([]);
 
-    const once = await walk(db);
-    await services.compliance.erasure.eraseUser(UID, { uid: 'system:auth', reason: 'auth-deleted' });
-    expect(await walk(db)).toEqual(once);
-  });
+      const once = await walk(db);
+      await services.compliance.erasure.eraseUser(UID, { uid: 'system:auth', reason: 'auth-deleted' });
+      expect(await walk(db)).toEqual(once);
+    },
+  );
 });

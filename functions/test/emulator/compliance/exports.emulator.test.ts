@@ -24,7 +24,8 @@ const store = new FirestoreDocumentStore(() => getFirestore(adminApp()));
 const storage = new CloudStorageExports({
   app: adminApp,
   bucket: () => BUCKET,
-  sign: async (file, expiresAt) => `http://${process.env.FIREBASE_STORAGE_EMULATOR_HOST}/v0/b/${file.bucket}/o/${encodeURIComponent(file.name)}?alt=media&expires=${expiresAt.getTime()}`,
+  sign: async (file, expiresAt) =>
+    `http://${process.env.FIREBASE_STORAGE_EMULATOR_HOST}/v0/b/${file.bucket}/o/${encodeURIComponent(file.name)}?alt=media&expires=${expiresAt.getTime()}`,
 });
 const exports = new Exports(store, storage, new AuditLog(store, systemClock), systemClock, new MemoryLogger());
 const run = `${process.pid}-${Date.now()}`;
@@ -42,11 +43,18 @@ describe.skipIf(storageSkipReason)('exports on the Firestore and Storage emulato
     await seedUser(store, { uid: alice, displayName: 'Alice Weaver' });
     await seedUser(store, { uid: bob, displayName: 'Bob Potter' });
     await seedConversation(store, cid, [alice, bob], { title: 'Emulator export' });
-    for (const [i, text] of texts.entries()) await seedMessage(store, cid, `m${i}`, { senderId: i % 2 ? bob : alice, text, createdAt: new Date(Date.UTC(2024, 4, 1 + i)) });
+    for (const [i, text] of texts.entries())
+      await seedMessage(store, cid, `m${i}`, {
+        senderId: i % 2 ? bob : alice,
+        text,
+        createdAt: new Date(Date.UTC(2024, 4, 1 + i)),
+      });
     const caller = { uid: alice, roles: new Set<never>() };
 
     const json = await exports.exportConversation(caller, { conversationId: cid, format: 'json' });
-    expect(JSON.parse((await download(json.path)).toString('utf8')).messages.map((m: { text: string }) => m.text)).toEqual(texts);
+    expect(
+      JSON.parse((await download(json.path)).toString('utf8')).messages.map((m: { text: string }) => m.text),
+    ).toEqual(texts);
     const job = await store.get(paths.exportJob(json.exportId));
     expect(job.data).toMatchObject({ ownerUid: alice, status: 'done', path: json.path, bytes: json.bytes });
 

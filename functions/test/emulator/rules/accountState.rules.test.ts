@@ -46,62 +46,111 @@ interface Persona {
   reach: boolean;
 }
 
-const provider = (sign_in_provider: string, identities: Record<string, unknown> = {}) => ({ firebase: { sign_in_provider, identities } });
-const VERIFIED = { ...provider('password', { email: ['carol@example.com'] }), email: 'carol@example.com', email_verified: true };
+const provider = (sign_in_provider: string, identities: Record<string, unknown> = {}) => ({
+  firebase: { sign_in_provider, identities },
+});
+const VERIFIED = {
+  ...provider('password', { email: ['carol@example.com'] }),
+  email: 'carol@example.com',
+  email_verified: true,
+};
 const PHONE = { ...provider('phone', { phone: ['+4915112345678'] }), phone_number: '+4915112345678' };
 const ANONYMOUS = provider('anonymous');
-const UNVERIFIED = { ...provider('password', { email: ['carol@example.com'] }), email: 'carol@example.com', email_verified: false };
+const UNVERIFIED = {
+  ...provider('password', { email: ['carol@example.com'] }),
+  email: 'carol@example.com',
+  email_verified: false,
+};
 
 const PERSONAS: Persona[] = [
   { name: 'an email-verified account', claims: VERIFIED, own: true, reach: true },
   { name: 'a phone sign-in (no email: the sign-in verified the number)', claims: PHONE, own: true, reach: true },
   { name: 'an anonymous account', claims: ANONYMOUS, own: true, reach: false },
   { name: 'an email-unverified account', claims: UNVERIFIED, own: true, reach: false },
-  { name: 'a deleted account (verified token still valid)', claims: VERIFIED, state: 'deleted', own: false, reach: false },
+  {
+    name: 'a deleted account (verified token still valid)',
+    claims: VERIFIED,
+    state: 'deleted',
+    own: false,
+    reach: false,
+  },
   { name: 'a disabled account (verified token)', claims: VERIFIED, state: 'disabled', own: false, reach: false },
   { name: 'a disabled phone sign-in', claims: PHONE, state: 'disabled', own: false, reach: false },
 ];
 
 /** Writes accountStates/{uid} the way erasure (markAccountDeleted) or an admin (markAccount) does. */
 async function markAccount(uid: string, state: State): Promise<void> {
-  await env.withSecurityRulesDisabled((ctx) => setDoc(doc(firestoreOf(ctx), `accountStates/${uid}`), { state, by: state === 'deleted' ? uid : 'mod', at: Timestamp.now() }));
+  await env.withSecurityRulesDisabled((ctx) =>
+    setDoc(doc(firestoreOf(ctx), `accountStates/${uid}`), {
+      state,
+      by: state === 'deleted' ? uid : 'mod',
+      at: Timestamp.now(),
+    }),
+  );
 }
-const seed = (p: string, data: DocumentData) => env.withSecurityRulesDisabled((ctx) => setDoc(doc(firestoreOf(ctx), p), data));
+const seed = (p: string, data: DocumentData) =>
+  env.withSecurityRulesDisabled((ctx) => setDoc(doc(firestoreOf(ctx), p), data));
 const remove = (p: string) => env.withSecurityRulesDisabled((ctx) => deleteDoc(doc(firestoreOf(ctx), p)));
 
 /** A valid edit of carol_m2 (as editMessage writes it): new text, editedAt now, one history entry. */
 async function editOfM2(): Promise<DocumentData> {
   const createdAt = await createdAtOf(env, 'conversations/g/messages/carol_m2');
-  return { text: 'Edited', editedAt: serverTimestamp(), editHistory: [{ editedAt: createdAt, text: 'Is the walnut bowl food-safe?' }] };
+  return {
+    text: 'Edited',
+    editedAt: serverTimestamp(),
+    editHistory: [{ editedAt: createdAt, text: 'Is the walnut bowl food-safe?' }],
+  };
 }
 
 type Op = (f: Firestore) => Promise<unknown>;
 /** Writes that reach other people: refused unless the account is active and trusted. */
 const REACH_WRITES: Array<[string, Op]> = [
   ['sends a message in a group', (f) => setDoc(doc(f, 'conversations/g/messages/carol_c1'), text('carol', 'c1'))],
-  ['sends a message in a direct conversation', (f) => setDoc(doc(f, 'conversations/dm_alice_carol/messages/carol_c1'), text('carol', 'c1'))],
+  [
+    'sends a message in a direct conversation',
+    (f) => setDoc(doc(f, 'conversations/dm_alice_carol/messages/carol_c1'), text('carol', 'c1')),
+  ],
   ['edits their message', async (f) => updateDoc(doc(f, 'conversations/g/messages/carol_m2'), await editOfM2())],
   [
     'tombstones their message',
-    (f) => updateDoc(doc(f, 'conversations/g/messages/carol_m2'), { text: deleteField(), deleted: true, deletedBy: 'carol', deletedAt: serverTimestamp() }),
+    (f) =>
+      updateDoc(doc(f, 'conversations/g/messages/carol_m2'), {
+        text: deleteField(),
+        deleted: true,
+        deletedBy: 'carol',
+        deletedAt: serverTimestamp(),
+      }),
   ],
   ['signals typing', (f) => setDoc(doc(f, 'conversations/g/typing/carol'), { expiresAt: inMs(5_000) })],
-  ['signals typing in a direct conversation', (f) => setDoc(doc(f, 'conversations/dm_alice_carol/typing/carol'), { expiresAt: inMs(5_000) })],
+  [
+    'signals typing in a direct conversation',
+    (f) => setDoc(doc(f, 'conversations/dm_alice_carol/typing/carol'), { expiresAt: inMs(5_000) }),
+  ],
 ];
 /** Own-data writes: refused for deleted and disabled accounts only. */
 const OWN_WRITES: Array<[string, Op]> = [
   ['marks a conversation read (reads/{uid} and lastReadAt)', (f) => readReceipt(f, 'g', 'carol')],
   ['mutes a conversation', (f) => updateDoc(doc(f, 'conversations/g/members/carol'), { mutedUntil: inMs(3_600_000) })],
-  ['sets "looking at it" (activeUntil)', (f) => updateDoc(doc(f, 'conversations/g/members/carol'), { activeUntil: inMs(60_000) })],
+  [
+    'sets "looking at it" (activeUntil)',
+    (f) => updateDoc(doc(f, 'conversations/g/members/carol'), { activeUntil: inMs(60_000) }),
+  ],
   ['renames their profile', (f) => updateDoc(doc(f, 'users/carol'), { displayName: 'Carol M.' })],
-  ['publishes a device key', (f) => setDoc(doc(f, 'users/carol/keys/d9'), { alg: 'X25519', publicKey: 'B'.repeat(44), createdAt: serverTimestamp() })],
+  [
+    'publishes a device key',
+    (f) =>
+      setDoc(doc(f, 'users/carol/keys/d9'), { alg: 'X25519', publicKey: 'B'.repeat(44), createdAt: serverTimestamp() }),
+  ],
   ['removes a device key', (f) => deleteDoc(doc(f, 'users/carol/keys/d8'))],
   ['removes their typing indicator', (f) => deleteDoc(doc(f, 'conversations/g/typing/carol'))],
 ];
 /** Reads: refused for deleted and disabled accounts only. */
 const READS: Array<[string, Op]> = [
   ['reads a conversation', (f) => getDoc(doc(f, 'conversations/g'))],
-  ['lists their conversations', (f) => getDocs(query(collection(f, 'conversations'), where('memberIds', 'array-contains', 'carol')))],
+  [
+    'lists their conversations',
+    (f) => getDocs(query(collection(f, 'conversations'), where('memberIds', 'array-contains', 'carol'))),
+  ],
   ['reads the messages of a conversation', (f) => getDocs(collection(f, 'conversations/g/messages'))],
   ['reads a direct message', (f) => getDoc(doc(f, 'conversations/dm_alice_carol/messages/alice_d0'))],
   ['reads the member list', (f) => getDocs(collection(f, 'conversations/g/members'))],
@@ -139,19 +188,24 @@ for (const persona of PERSONAS) {
       if (persona.state) await markAccount('carol', persona.state);
     });
     for (const [what, op] of REACH_WRITES) {
-      it(`${persona.reach ? 'may' : 'may not'}: ${what}`, () => (persona.reach ? assertSucceeds(op(as())) : assertFails(op(as()))));
+      it(`${persona.reach ? 'may' : 'may not'}: ${what}`, () =>
+        persona.reach ? assertSucceeds(op(as())) : assertFails(op(as())));
     }
     for (const [what, op] of [...OWN_WRITES, ...READS]) {
-      it(`${persona.own ? 'may' : 'may not'}: ${what}`, () => (persona.own ? assertSucceeds(op(as())) : assertFails(op(as()))));
+      it(`${persona.own ? 'may' : 'may not'}: ${what}`, () =>
+        persona.own ? assertSucceeds(op(as())) : assertFails(op(as())));
     }
     it(`${persona.own ? 'may' : 'may not'}: creates their profile (none yet, or erasure removed it)`, async () => {
       await remove('users/carol');
-      const create = () => setDoc(doc(as(), 'users/carol'), { displayName: 'Carol', kind: 'collector', createdAt: serverTimestamp() });
+      const create = () =>
+        setDoc(doc(as(), 'users/carol'), { displayName: 'Carol', kind: 'collector', createdAt: serverTimestamp() });
       await (persona.own ? assertSucceeds(create()) : assertFails(create()));
     });
     it('may not: reads or writes accountStates, their own included', async () => {
       await assertFails(getDoc(doc(as(), 'accountStates/carol')));
-      await assertFails(setDoc(doc(as(), 'accountStates/carol'), { state: 'disabled', by: 'carol', at: serverTimestamp() }));
+      await assertFails(
+        setDoc(doc(as(), 'accountStates/carol'), { state: 'disabled', by: 'carol', at: serverTimestamp() }),
+      );
       await assertFails(deleteDoc(doc(as(), 'accountStates/carol')));
     });
   });
@@ -189,35 +243,57 @@ describe('deleted and disabled accounts: no way around the state', () => {
   });
   it('the other members are unaffected by carol’s state', async () => {
     await markAccount('carol', 'deleted');
-    await assertSucceeds(setDoc(doc(clientOf(env).db('alice', VERIFIED), 'conversations/g/messages/alice_c1'), text('alice', 'c1')));
+    await assertSucceeds(
+      setDoc(doc(clientOf(env).db('alice', VERIFIED), 'conversations/g/messages/alice_c1'), text('alice', 'c1')),
+    );
     await assertSucceeds(getDocs(collection(clientOf(env).db('bob'), 'conversations/g/messages')));
   });
 });
 
 describe('accountStates/{uid}: server-only', () => {
   beforeEach(() => markAccount('dave', 'disabled'));
-  it('nobody reads another user’s state', () => assertFails(getDoc(doc(clientOf(env).db('carol', VERIFIED), 'accountStates/dave'))));
+  it('nobody reads another user’s state', () =>
+    assertFails(getDoc(doc(clientOf(env).db('carol', VERIFIED), 'accountStates/dave'))));
   it('not staff either', () => assertFails(getDoc(doc(clientOf(env).db('mod', ADMIN), 'accountStates/dave'))));
   it('nobody lists them', () => assertFails(getDocs(collection(clientOf(env).db('mod', ADMIN), 'accountStates'))));
   it('nobody locks another user out by writing their state', () =>
-    assertFails(setDoc(doc(clientOf(env).db('carol', VERIFIED), 'accountStates/alice'), { state: 'deleted', by: 'carol', at: serverTimestamp() })));
+    assertFails(
+      setDoc(doc(clientOf(env).db('carol', VERIFIED), 'accountStates/alice'), {
+        state: 'deleted',
+        by: 'carol',
+        at: serverTimestamp(),
+      }),
+    ));
   it('nor does an admin claim write one (disabling goes through the audited callable)', () =>
-    assertFails(setDoc(doc(clientOf(env).db('mod', ADMIN), 'accountStates/alice'), { state: 'disabled', by: 'mod', at: serverTimestamp() })));
+    assertFails(
+      setDoc(doc(clientOf(env).db('mod', ADMIN), 'accountStates/alice'), {
+        state: 'disabled',
+        by: 'mod',
+        at: serverTimestamp(),
+      }),
+    ));
   it('signed-out clients neither', () => assertFails(getDoc(doc(clientOf(env).anon(), 'accountStates/dave'))));
 });
 
 describe('which tokens count as trusted (as requireTrustedIdentity decides)', () => {
-  const send = (claims: Record<string, unknown>) => setDoc(doc(clientOf(env).db('carol', claims), 'conversations/g/messages/carol_c1'), text('carol', 'c1'));
-  it('an email without an email_verified claim is unverified', () => assertFails(send({ ...provider('password'), email: 'carol@example.com' })));
-  it('email_verified as the string "true" is not verified', () => assertFails(send({ ...provider('password'), email: 'carol@example.com', email_verified: 'true' })));
+  const send = (claims: Record<string, unknown>) =>
+    setDoc(doc(clientOf(env).db('carol', claims), 'conversations/g/messages/carol_c1'), text('carol', 'c1'));
+  it('an email without an email_verified claim is unverified', () =>
+    assertFails(send({ ...provider('password'), email: 'carol@example.com' })));
+  it('email_verified as the string "true" is not verified', () =>
+    assertFails(send({ ...provider('password'), email: 'carol@example.com', email_verified: 'true' })));
   it('a phone sign-in that carries an unverified email is unverified (the email decides, as in caller.ts)', () =>
     assertFails(send({ ...PHONE, email: 'carol@example.com', email_verified: false })));
   it('an anonymous account with a verified-looking email claim is still anonymous', () =>
     assertFails(send({ ...ANONYMOUS, email: 'carol@example.com', email_verified: true })));
-  it('an empty email is no email (a custom token, like the backends mint)', () => assertSucceeds(send({ ...provider('custom'), email: '' })));
-  it('a Google sign-in with a verified email', () => assertSucceeds(send({ ...provider('google.com'), email: 'carol@example.com', email_verified: true })));
+  it('an empty email is no email (a custom token, like the backends mint)', () =>
+    assertSucceeds(send({ ...provider('custom'), email: '' })));
+  it('a Google sign-in with a verified email', () =>
+    assertSucceeds(send({ ...provider('google.com'), email: 'carol@example.com', email_verified: true })));
   it('the service role is exempt (backend identities), as in the callables', () =>
-    assertSucceeds(send({ ...provider('custom'), roles: ['service'], email: 'svc@example.com', email_verified: false })));
+    assertSucceeds(
+      send({ ...provider('custom'), roles: ['service'], email: 'svc@example.com', email_verified: false }),
+    ));
   it('the admin role is not exempt', () => assertFails(send({ ...ANONYMOUS, admin: true })));
 });
 
@@ -225,9 +301,12 @@ describe('the largest messages still fit the expression and document-access limi
   // The shared table's maxima (test/support/clientWriteCases.ts), sent by an email-verified account: the costliest
   // identity that passes trusted() (a token without email stops earlier). The cast holds no reply target in the
   // direct conversation; it is added here.
-  const largest = CLIENT_WRITE_CASES.filter((c): c is CreateCase => c.op === 'create' && c.expected === 'allow' && c.name.startsWith('10 '));
+  const largest = CLIENT_WRITE_CASES.filter(
+    (c): c is CreateCase => c.op === 'create' && c.expected === 'allow' && c.name.startsWith('10 '),
+  );
   beforeEach(async () => {
-    for (const { cid } of Object.values(CONVERSATIONS)) await seed(`conversations/${cid}/messages/${REPLY_TARGET}`, stored('alice', 'm1', 5));
+    for (const { cid } of Object.values(CONVERSATIONS))
+      await seed(`conversations/${cid}/messages/${REPLY_TARGET}`, stored('alice', 'm1', 5));
   });
   it('covers the table’s maxima', () => {
     if (largest.length < 4) throw new Error(`expected the 10-attachment cases, found ${largest.length}`);
@@ -235,12 +314,18 @@ describe('the largest messages still fit the expression and document-access limi
   for (const c of largest) {
     it(`${c.name} [${c.conversation}]`, () =>
       assertSucceeds(
-        setDoc(doc(clientOf(env).db(SENDER, VERIFIED), `conversations/${CONVERSATIONS[c.conversation].cid}/messages/${SENDER}_big`), {
-          ...c.doc,
-          senderId: SENDER,
-          clientMessageId: 'big',
-          createdAt: serverTimestamp(),
-        }),
+        setDoc(
+          doc(
+            clientOf(env).db(SENDER, VERIFIED),
+            `conversations/${CONVERSATIONS[c.conversation].cid}/messages/${SENDER}_big`,
+          ),
+          {
+            ...c.doc,
+            senderId: SENDER,
+            clientMessageId: 'big',
+            createdAt: serverTimestamp(),
+          },
+        ),
       ));
   }
 });

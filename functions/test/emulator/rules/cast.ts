@@ -31,14 +31,24 @@ export const text = (senderId: string, clientMessageId: string, extra: DocumentD
  * A read receipt as clients write it (README "Messaging data model"): one batch that moves the read position in
  * reads/{uid} and the member document's lastReadAt to request.time and resets the count.
  */
-export function readReceipt(f: Firestore, cid: string, uid: string, member: DocumentData = { lastReadAt: serverTimestamp(), unreadCount: 0 }) {
+export function readReceipt(
+  f: Firestore,
+  cid: string,
+  uid: string,
+  member: DocumentData = { lastReadAt: serverTimestamp(), unreadCount: 0 },
+) {
   const batch = writeBatch(f);
   batch.set(doc(f, `conversations/${cid}/reads/${uid}`), { lastReadAt: serverTimestamp() });
   batch.update(doc(f, `conversations/${cid}/members/${uid}`), member);
   return batch.commit();
 }
 
-export const envelope = { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'Y2lwaGVydGV4dA==', iv: 'aXZpdml2aXZpdml2', keyIds: ['alice:d1', 'carol:d2'] };
+export const envelope = {
+  alg: 'X25519-HKDF-SHA256+A256GCM',
+  ciphertext: 'Y2lwaGVydGV4dA==',
+  iv: 'aXZpdml2aXZpdml2',
+  keyIds: ['alice:d1', 'carol:d2'],
+};
 
 const member = (uid: string, role: string) => ({
   uid,
@@ -52,7 +62,12 @@ const member = (uid: string, role: string) => ({
   photoUrl: null,
 });
 /** A message as stored (createdAt in the past). */
-export const stored = (senderId: string, clientMessageId: string, minutes: number, extra: DocumentData = {}): DocumentData => ({
+export const stored = (
+  senderId: string,
+  clientMessageId: string,
+  minutes: number,
+  extra: DocumentData = {},
+): DocumentData => ({
   ...text(senderId, clientMessageId),
   createdAt: minutesAgo(minutes),
   ...extra,
@@ -65,7 +80,14 @@ export async function seedCast(env: RulesTestEnvironment): Promise<void> {
     const batch = writeBatch(f);
     const put = (path: string, data: DocumentData) => batch.set(doc(f, path), data);
     for (const uid of ['alice', 'bob', 'carol', 'dave']) {
-      put(`users/${uid}`, { displayName: uid, kind: 'creator', email: `${uid}@example.com`, emailVerified: true, phone: '+4915112345678', phoneVerified: true });
+      put(`users/${uid}`, {
+        displayName: uid,
+        kind: 'creator',
+        email: `${uid}@example.com`,
+        emailVerified: true,
+        phone: '+4915112345678',
+        phoneVerified: true,
+      });
     }
     put('users/alice/settings/notifications', { channels: { push: true } });
     put('users/alice/notifications/n1', { title: 'Outbid', read: false });
@@ -76,14 +98,38 @@ export async function seedCast(env: RulesTestEnvironment): Promise<void> {
     put('users/bob/blocks/carol', { createdAt: minutesAgo(60) });
 
     const group = (cid: string, roles: Record<string, string>, settings: DocumentData) => {
-      put(`conversations/${cid}`, { type: 'group', title: cid, photo: null, memberIds: Object.keys(roles), lastMessage: null, lastMessageAt: null, settings, createdAt: minutesAgo(60), createdBy: 'alice' });
+      put(`conversations/${cid}`, {
+        type: 'group',
+        title: cid,
+        photo: null,
+        memberIds: Object.keys(roles),
+        lastMessage: null,
+        lastMessageAt: null,
+        settings,
+        createdAt: minutesAgo(60),
+        createdBy: 'alice',
+      });
       for (const [uid, role] of Object.entries(roles)) put(`conversations/${cid}/members/${uid}`, member(uid, role));
     };
-    group('g', { alice: 'owner', bob: 'admin', carol: 'member', frank: 'member' }, { announcementOnly: false, e2ee: false });
+    group(
+      'g',
+      { alice: 'owner', bob: 'admin', carol: 'member', frank: 'member' },
+      { announcementOnly: false, e2ee: false },
+    );
     group('ann', { alice: 'owner', carol: 'member' }, { announcementOnly: true, e2ee: false });
     group('enc', { alice: 'owner', carol: 'member' }, { announcementOnly: false, e2ee: true });
-    for (const [cid, pair] of [['dm_alice_carol', ['alice', 'carol']], ['dm_bob_carol', ['bob', 'carol']]] as const) {
-      put(`conversations/${cid}`, { type: 'direct', title: null, memberIds: [...pair], settings: { announcementOnly: false, e2ee: false }, createdAt: minutesAgo(60), createdBy: pair[0] });
+    for (const [cid, pair] of [
+      ['dm_alice_carol', ['alice', 'carol']],
+      ['dm_bob_carol', ['bob', 'carol']],
+    ] as const) {
+      put(`conversations/${cid}`, {
+        type: 'direct',
+        title: null,
+        memberIds: [...pair],
+        settings: { announcementOnly: false, e2ee: false },
+        createdAt: minutesAgo(60),
+        createdBy: pair[0],
+      });
       for (const uid of pair) put(`conversations/${cid}/members/${uid}`, member(uid, 'member'));
     }
     put('conversations/g/messages/alice_m1', stored('alice', 'm1', 1));
@@ -103,7 +149,13 @@ export async function seedCast(env: RulesTestEnvironment): Promise<void> {
     put('conversations/g/processed/alice_m1', { published: true });
     put('conversations/g/typing/bob', { expiresAt: inMs(5_000) });
     put('conversations/ann/messages/carol_a1', stored('carol', 'a1', 1));
-    put('conversations/enc/messages/carol_e0', { senderId: 'carol', type: 'text', encrypted: envelope, clientMessageId: 'e0', createdAt: minutesAgo(1) });
+    put('conversations/enc/messages/carol_e0', {
+      senderId: 'carol',
+      type: 'text',
+      encrypted: envelope,
+      clientMessageId: 'e0',
+      createdAt: minutesAgo(1),
+    });
     put('conversations/dm_alice_carol/messages/alice_d0', stored('alice', 'd0', 1));
     put('conversations/dm_alice_carol/messages/carol_dm1', stored('carol', 'dm1', 1));
     put('conversations/dm_bob_carol/messages/carol_b1', stored('carol', 'b1', 1));
@@ -112,7 +164,12 @@ export async function seedCast(env: RulesTestEnvironment): Promise<void> {
     put('deliveries/d1', { uid: 'alice', status: 'sent' });
     put('digests/alice_1', { uid: 'alice', status: 'pending' });
     put('moderationQueue/q1', { conversationId: 'g', messageId: 'carol_m2', status: 'open' });
-    put('auditLog/a1', { actorUid: 'mod', action: 'moderation.decided', target: { type: 'message', id: 'g/carol_m2' }, at: minutesAgo(1) });
+    put('auditLog/a1', {
+      actorUid: 'mod',
+      action: 'moderation.decided',
+      target: { type: 'message', id: 'g/carol_m2' },
+      at: minutesAgo(1),
+    });
     put('exports/x1', { ownerUid: 'alice', status: 'done' });
     await batch.commit();
   });
@@ -123,7 +180,11 @@ export async function ban(env: RulesTestEnvironment, uid: string): Promise<void>
   await env.withSecurityRulesDisabled(async (ctx) => {
     const f = firestoreOf(ctx);
     const batch = writeBatch(f);
-    batch.set(doc(f, `users/${uid}`), { moderation: { banned: true, bannedAt: Timestamp.now(), bannedBy: 'mod' } }, { merge: true });
+    batch.set(
+      doc(f, `users/${uid}`),
+      { moderation: { banned: true, bannedAt: Timestamp.now(), bannedBy: 'mod' } },
+      { merge: true },
+    );
     await batch.commit();
   });
 }
@@ -139,7 +200,8 @@ export async function createdAtOf(env: RulesTestEnvironment, path: string): Prom
 }
 
 export const clientOf = (env: RulesTestEnvironment) => {
-  const as = (uid: string, claims: Record<string, unknown> = {}): RulesTestContext => env.authenticatedContext(uid, claims);
+  const as = (uid: string, claims: Record<string, unknown> = {}): RulesTestContext =>
+    env.authenticatedContext(uid, claims);
   return {
     db: (uid: string, claims: Record<string, unknown> = {}) => firestoreOf(as(uid, claims)),
     anon: () => firestoreOf(env.unauthenticatedContext()),

@@ -39,7 +39,10 @@ export function storageRulesEnvironment(): Promise<RulesTestEnvironment> {
   return initializeTestEnvironment({
     projectId: PROJECT_ID,
     firestore: firestoreConfig(),
-    storage: { rules: readFileSync(resolve(ROOT, 'storage.rules'), 'utf8'), ...hostPort('FIREBASE_STORAGE_EMULATOR_HOST', '127.0.0.1:9199') },
+    storage: {
+      rules: readFileSync(resolve(ROOT, 'storage.rules'), 'utf8'),
+      ...hostPort('FIREBASE_STORAGE_EMULATOR_HOST', '127.0.0.1:9199'),
+    },
   });
 }
 

@@ -1,5 +1,10 @@
 import { SendgridEmailSender } from '../../../src/adapters/sendgrid/email.js';
-import { AttemptLog, DEFAULT_PACING, DEFAULT_RESILIENCE, ProviderPolicies } from '../../../src/app/delivery/resilience.js';
+import {
+  AttemptLog,
+  DEFAULT_PACING,
+  DEFAULT_RESILIENCE,
+  ProviderPolicies,
+} from '../../../src/app/delivery/resilience.js';
 import type { PacingSettings } from '../../../src/app/delivery/resilience.js';
 import type { ResilienceSettings } from '../../../src/ports.js';
 import { fakeSendgridRateLimited } from './rateLimited.js';
@@ -41,7 +46,11 @@ export async function emailBurst(options: EmailBurstOptions): Promise<EmailBurst
   const resilience = options.resilience ?? DEFAULT_RESILIENCE;
   const { server, accepted, throttled } = fakeSendgridRateLimited(options.perSecond);
   await server.start();
-  const sender = new SendgridEmailSender({ apiKey: () => SENDGRID_KEY, baseUrl: server.url, timeoutMs: resilience.timeoutMs });
+  const sender = new SendgridEmailSender({
+    apiKey: () => SENDGRID_KEY,
+    baseUrl: server.url,
+    timeoutMs: resilience.timeoutMs,
+  });
   const policies = new ProviderPolicies(resilience, options.pacing ?? DEFAULT_PACING);
   const concurrency = options.concurrency ?? 80;
   const redeliveryDelayMs = options.redeliveryDelayMs ?? 10_000;
@@ -62,9 +71,18 @@ export async function emailBurst(options: EmailBurstOptions): Promise<EmailBurst
     const run = async (i: number) => {
       const log = new AttemptLog(policies, () => new Date(), attempts.get(i) ?? 0);
       try {
-        await log.call('sendgrid', () => sender.send({
-          to: `user${i}@example.com`, from: 'notifications@craft.example', subject: 'Payment failed', html: '<p>Payment failed</p>', text: 'Payment failed', headers: {}, customArgs: { deliveryId: `evt${i}_u${i}_email` }, categories: ['commerce'],
-        }));
+        await log.call('sendgrid', () =>
+          sender.send({
+            to: `user${i}@example.com`,
+            from: 'notifications@craft.example',
+            subject: 'Payment failed',
+            html: '<p>Payment failed</p>',
+            text: 'Payment failed',
+            headers: {},
+            customArgs: { deliveryId: `evt${i}_u${i}_email` },
+            categories: ['commerce'],
+          }),
+        );
         sent++;
         lastSentAt = Date.now();
       } catch {
@@ -103,7 +121,8 @@ export async function emailBurst(options: EmailBurstOptions): Promise<EmailBurst
 
   const perRecipient = new Map<string, number>();
   for (const req of accepted) {
-    const to = (JSON.parse(req.raw) as { personalizations: Array<{ to: Array<{ email: string }> }> }).personalizations[0]!.to[0]!.email;
+    const to = (JSON.parse(req.raw) as { personalizations: Array<{ to: Array<{ email: string }> }> })
+      .personalizations[0]!.to[0]!.email;
     perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
   }
   return {

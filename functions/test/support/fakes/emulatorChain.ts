@@ -10,12 +10,22 @@ import { REGION } from '../../../src/functions/options.js';
  */
 export function sandboxUrl(): string {
   const url = process.env[SANDBOX_URL_ENV];
-  if (!url) throw new Error(`${SANDBOX_URL_ENV} is not set: run the emulator tier with \`npm run test:emulators\`, which starts the sandbox providers`);
+  if (!url)
+    throw new Error(
+      `${SANDBOX_URL_ENV} is not set: run the emulator tier with \`npm run test:emulators\`, which starts the sandbox providers`,
+    );
   return url;
 }
 
-export async function outbox(kind: OutboxKind, filter: { deliveryId?: string; to?: string; since?: number } = {}): Promise<Captured[]> {
-  const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+export async function outbox(
+  kind: OutboxKind,
+  filter: { deliveryId?: string; to?: string; since?: number } = {},
+): Promise<Captured[]> {
+  const query = new URLSearchParams(
+    Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]): [string, string] => [k, String(v)]),
+  );
   const response = await fetch(`${sandboxUrl()}/outbox/${kind}?${query}`);
   if (!response.ok) throw new Error(`sandbox outbox answered HTTP ${response.status}`);
   return (await response.json()) as Captured[];
@@ -27,16 +37,25 @@ export async function searchRecords(index = 'messages'): Promise<Array<Record<st
 }
 
 /** Polls `read` until `done` holds; on timeout fails naming `what` and the last value read. */
-export async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 45_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 45_000,
+): Promise<T> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) {
-      if (Date.now() - started > 10_000) console.log(`(waited ${Math.round((Date.now() - started) / 1000)} s for ${what})`);
+      if (Date.now() - started > 10_000)
+        console.log(`(waited ${Math.round((Date.now() - started) / 1000)} s for ${what})`);
       return value;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 800)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 800)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
@@ -44,15 +63,35 @@ export async function eventually<T>(what: string, read: () => Promise<T>, done: 
 /** Runs a scheduled function in the Functions emulator now and expects it to succeed. */
 export async function runSchedule(name: string): Promise<void> {
   const run = await runScheduledFunction(name);
-  if (run.status !== 200) throw new Error(`scheduled function ${name} failed: HTTP ${run.status} (see the emulator log)`);
+  if (run.status !== 200)
+    throw new Error(`scheduled function ${name} failed: HTTP ${run.status} (see the emulator log)`);
 }
 
 /** Calls a deployed callable in the Functions emulator as `uid`, signed in through the Auth emulator with the JS SDK. */
-export async function callAs<R>(uid: string, name: string, data: unknown, claims: Record<string, unknown> = {}): Promise<R> {
-  const [{ initializeApp, deleteApp }, { connectAuthEmulator, getAuth, signInWithCustomToken }, { connectFunctionsEmulator, getFunctions, httpsCallable }, { getAuth: getAdminAuth }, { adminApp }] =
-    await Promise.all([import('firebase/app'), import('firebase/auth'), import('firebase/functions'), import('firebase-admin/auth'), import('../../../src/composition/cloud.js')]);
+export async function callAs<R>(
+  uid: string,
+  name: string,
+  data: unknown,
+  claims: Record<string, unknown> = {},
+): Promise<R> {
+  const [
+    { initializeApp, deleteApp },
+    { connectAuthEmulator, getAuth, signInWithCustomToken },
+    { connectFunctionsEmulator, getFunctions, httpsCallable },
+    { getAuth: getAdminAuth },
+    { adminApp },
+  ] = await Promise.all([
+    import('firebase/app'),
+    import('firebase/auth'),
+    import('firebase/functions'),
+    import('firebase-admin/auth'),
+    import('../../../src/composition/cloud.js'),
+  ]);
   const origin = new URL(await functionsEmulatorOrigin());
-  const app = initializeApp({ projectId: process.env.GCLOUD_PROJECT, apiKey: 'demo-api-key' }, `as-${uid}-${Date.now()}-${Math.random()}`);
+  const app = initializeApp(
+    { projectId: process.env.GCLOUD_PROJECT, apiKey: 'demo-api-key' },
+    `as-${uid}-${Date.now()}-${Math.random()}`,
+  );
   try {
     const auth = getAuth(app);
     connectAuthEmulator(auth, `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}`, { disableWarnings: true });
@@ -75,14 +114,21 @@ export async function callAs<R>(uid: string, name: string, data: unknown, claims
 // and ends with the triggers off, so the files after it do not pile up a new one.
 
 async function hubPut(path: string): Promise<void> {
-  const response = await fetch(`http://${emulatorHub()}${path}`, { method: 'PUT', signal: AbortSignal.timeout(120_000) });
+  const response = await fetch(`http://${emulatorHub()}${path}`, {
+    method: 'PUT',
+    signal: AbortSignal.timeout(120_000),
+  });
   if (!response.ok) throw new Error(`emulator hub ${path}: HTTP ${response.status} ${await response.text()}`);
 }
 
 /** The newest trigger generation the Functions emulator lists (its keys are `<region>-<name>-<generation>`). */
 async function triggerGeneration(): Promise<number> {
   const origin = await functionsEmulatorOrigin();
-  const response = await fetch(`${origin}/functions/projects/${process.env.GCLOUD_PROJECT}/triggers/-probe-`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const response = await fetch(`${origin}/functions/projects/${process.env.GCLOUD_PROJECT}/triggers/-probe-`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const keys = (/valid functions are: (.*)$/s.exec(await response.text())?.[1] ?? '').split(',');
   return Math.max(-1, ...keys.map((key) => Number(/-(\d+)$/.exec(key.trim())?.[1] ?? -1)));
 }
@@ -95,7 +141,9 @@ export async function freshTriggers(): Promise<void> {
     // A reload whose definition discovery timed out (a busy machine) registers nothing: try again.
     if ((await triggerGeneration()) > before) return;
   }
-  throw new Error('the Functions emulator did not register its triggers again (see "Failed to load function definition" in its log)');
+  throw new Error(
+    'the Functions emulator did not register its triggers again (see "Failed to load function definition" in its log)',
+  );
 }
 
 export const pauseTriggers = () => hubPut('/functions/disableBackgroundTriggers');

@@ -27,7 +27,11 @@ export function rateLimited(route: Route, limit: RateLimit) {
       const waitMs = window[0]! + 1_000 - now;
       return {
         status: 429,
-        headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1_000))), 'x-ratelimit-limit': String(limit.perSecond), 'x-ratelimit-remaining': '0' },
+        headers: {
+          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1_000))),
+          'x-ratelimit-limit': String(limit.perSecond),
+          'x-ratelimit-remaining': '0',
+        },
         body: limit.body ?? { errors: [{ message: 'too many requests', field: null, help: null }] },
       };
     }

@@ -15,7 +15,14 @@ export const VERIFY_CODE = '482913';
  * status} for errors; +15005550001 invalid, +15005550004 opted out).
  */
 export function fakeTwilio(): Loopback {
-  return new Loopback(twilioProvider({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, verifyServiceSid: VERIFY_SID, verifyCode: VERIFY_CODE }));
+  return new Loopback(
+    twilioProvider({
+      accountSid: TWILIO_SID,
+      authToken: TWILIO_TOKEN,
+      verifyServiceSid: VERIFY_SID,
+      verifyCode: VERIFY_CODE,
+    }),
+  );
 }
 
 /**
@@ -26,7 +33,11 @@ export function loopbackRequestClient(server: Loopback): typeof TwilioRequestCli
   return class LoopbackRequestClient extends twilio.RequestClient {
     override request<T>(opts: TwilioRequestClient.RequestOptions<T>) {
       const target = new URL(opts.uri);
-      return super.request<T>({ ...opts, uri: `${server.url}${target.pathname}${target.search}`, headers: { ...opts.headers, 'x-twilio-host': target.host } });
+      return super.request<T>({
+        ...opts,
+        uri: `${server.url}${target.pathname}${target.search}`,
+        headers: { ...opts.headers, 'x-twilio-host': target.host },
+      });
     }
   };
 }

@@ -46,14 +46,24 @@ describe('an export that fails midway', () => {
     ({ infra } = await testWorld({
       now: '2024-06-01T00:00:00Z',
       adapters: { exportStorage: storage },
-      users: [{ uid: 'alice', displayName: 'Alice Weaver', email: 'alice@example.com', emailVerified: true }, { uid: 'bob', displayName: 'Bob Potter' }],
+      users: [
+        { uid: 'alice', displayName: 'Alice Weaver', email: 'alice@example.com', emailVerified: true },
+        { uid: 'bob', displayName: 'Bob Potter' },
+      ],
       install: true,
     }));
     await seedConversation(infra.store, 'c1', ['alice', 'bob']);
     // Two pages of messages (the exporter reads 500 at a time), so a failure can strike after the first page is out.
     const ops: WriteOp[] = Array.from({ length: 700 }, (_, i) => ({
-      kind: 'set', path: paths.message('c1', `m${String(i).padStart(4, '0')}`),
-      data: { senderId: i % 2 ? 'bob' : 'alice', type: 'text', text: `message ${i}`, clientMessageId: `c${i}`, createdAt: new Date(Date.UTC(2024, 4, 1, 0, 0, i)) },
+      kind: 'set',
+      path: paths.message('c1', `m${String(i).padStart(4, '0')}`),
+      data: {
+        senderId: i % 2 ? 'bob' : 'alice',
+        type: 'text',
+        text: `message ${i}`,
+        clientMessageId: `c${i}`,
+        createdAt: new Date(Date.UTC(2024, 4, 1, 0, 0, i)),
+      },
     }));
     for (let i = 0; i < ops.length; i += 400) await infra.store.commit(ops.slice(i, i + 400));
   });
@@ -75,7 +85,9 @@ describe('an export that fails midway', () => {
   for (const format of ['json', 'csv', 'pdf'] as const) {
     it(`${format}: the job is failed with the reason, and no partial object is left to serve`, async () => {
       failSecondMessagesPage();
-      await expect(call(exportConversation as Fn, { conversationId: 'c1', format }, { uid: 'alice' })).rejects.toMatchObject({ code: expect.any(String) });
+      await expect(
+        call(exportConversation as Fn, { conversationId: 'c1', format }, { uid: 'alice' }),
+      ).rejects.toMatchObject({ code: expect.any(String) });
       const [[, job]] = jobs() as [[string, Record<string, unknown>]];
       expect(job).toMatchObject({ status: 'failed', error: expect.stringContaining('DEADLINE_EXCEEDED') });
       expect(job.url).toBeUndefined();
@@ -98,7 +110,9 @@ describe('an export that fails midway', () => {
     storage.signedUrl = async () => {
       throw new Error('iam.serviceAccounts.signBlob denied');
     };
-    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'alice' })).rejects.toBeDefined();
+    await expect(
+      call(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'alice' }),
+    ).rejects.toBeDefined();
     expect(jobs().map(([, job]) => [job.status, job.error])).toEqual([['failed', expect.stringContaining('signBlob')]]);
     expect([...storage.objects.keys()]).toEqual([]);
   });

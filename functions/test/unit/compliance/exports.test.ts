@@ -43,13 +43,25 @@ describe('compliance exports (callables over in-memory adapters)', () => {
     storage = infra.exportStorage;
     await seedConversation(infra.store, 'c1', ['alice', 'bob'], { title: 'Indigo commission' });
     for (const [i, text] of TRICKY.entries()) {
-      await seedMessage(infra.store, 'c1', `m${i}`, { senderId: i % 2 ? 'bob' : 'alice', text, createdAt: new Date(Date.UTC(2024, 4, 1 + i, 9)) });
+      await seedMessage(infra.store, 'c1', `m${i}`, {
+        senderId: i % 2 ? 'bob' : 'alice',
+        text,
+        createdAt: new Date(Date.UTC(2024, 4, 1 + i, 9)),
+      });
     }
     await seedMessage(infra.store, 'c1', 'm9', {
       senderId: 'bob',
       type: 'file',
       text: 'The pattern',
-      attachments: [{ kind: 'file', path: 'conversations/c1/bob/pattern.pdf', contentType: 'application/pdf', size: 2048, name: 'pattern, v2.pdf' }],
+      attachments: [
+        {
+          kind: 'file',
+          path: 'conversations/c1/bob/pattern.pdf',
+          contentType: 'application/pdf',
+          size: 2048,
+          name: 'pattern, v2.pdf',
+        },
+      ],
       createdAt: new Date(Date.UTC(2024, 4, 20, 9)),
     });
   });
@@ -59,65 +71,155 @@ describe('compliance exports (callables over in-memory adapters)', () => {
   const objectAt = (path: string) => storage.objects.get(path)!.bytes;
 
   it('JSON round-trips every message, with commas, quotes, newlines and emoji', async () => {
-    const result = await call<{ exportId: string; url: string; path: string; expiresAt: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'alice' });
+    const result = await call<{ exportId: string; url: string; path: string; expiresAt: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'json' },
+      { uid: 'alice' },
+    );
     expect(result.expiresAt).toBe('2024-06-02T00:00:00.000Z');
     expect(result.url).toContain(result.path);
-    const parsed = JSON.parse(objectAt(result.path).toString('utf8')) as { conversation: { id: string; title: string }; messages: Array<{ id: string; text: string; senderName: string; attachments: unknown[] }> };
+    const parsed = JSON.parse(objectAt(result.path).toString('utf8')) as {
+      conversation: { id: string; title: string };
+      messages: Array<{ id: string; text: string; senderName: string; attachments: unknown[] }>;
+    };
     expect(parsed.conversation).toMatchObject({ id: 'c1', title: 'Indigo commission' });
     expect(parsed.messages.map((m) => m.text)).toEqual([...TRICKY, 'The pattern']);
     expect(parsed.messages[1]!.senderName).toBe('Bob Potter');
-    expect(parsed.messages[6]!.attachments).toEqual([{ kind: 'file', name: 'pattern, v2.pdf', contentType: 'application/pdf', size: 2048, path: 'conversations/c1/bob/pattern.pdf' }]);
+    expect(parsed.messages[6]!.attachments).toEqual([
+      {
+        kind: 'file',
+        name: 'pattern, v2.pdf',
+        contentType: 'application/pdf',
+        size: 2048,
+        path: 'conversations/c1/bob/pattern.pdf',
+      },
+    ]);
 
     const job = await infra.store.get(paths.exportJob(result.exportId));
-    expect(job.data).toMatchObject({ ownerUid: 'alice', status: 'done', format: 'json', path: result.path, expiresAt: new Date('2024-06-02T00:00:00Z') });
+    expect(job.data).toMatchObject({
+      ownerUid: 'alice',
+      status: 'done',
+      format: 'json',
+      path: result.path,
+      expiresAt: new Date('2024-06-02T00:00:00Z'),
+    });
   });
 
   it('CSV parses back to the same texts and attachment names', async () => {
-    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'csv' }, { uid: 'bob' });
+    const result = await call<{ path: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'csv' },
+      { uid: 'bob' },
+    );
     const rows = parseCsv(objectAt(result.path));
     // Every text exactly, except the one starting with "=": a spreadsheet would run it, so it is quoted (see below).
     expect(rows.map((r) => r.text)).toEqual([...TRICKY.map((t) => (t.startsWith('=') ? `'${t}` : t)), 'The pattern']);
     expect(rows[5]!.text).toBe("'=SUM(A1) leading equals");
     expect(rows.map((r) => r.id)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm9']);
-    expect(rows[6]).toMatchObject({ senderName: 'Bob Potter', type: 'file', attachments: 'file:pattern, v2.pdf', createdAt: '2024-05-20T09:00:00.000Z' });
+    expect(rows[6]).toMatchObject({
+      senderName: 'Bob Potter',
+      type: 'file',
+      attachments: 'file:pattern, v2.pdf',
+      createdAt: '2024-05-20T09:00:00.000Z',
+    });
   });
 
   it('CSV neutralises formula injection (OWASP): cells starting with = + - @ tab or CR get a leading quote; JSON stays exact', async () => {
     // Also behind leading space, NUL or zero-width characters (spreadsheets skip them), and full-width triggers.
-    const formulas = ['=HYPERLINK("http://evil","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1', ' =leading space', '\u0000=cmd|\' /C calc\'!A0', '\u200b@SUM(A1)', '＝1+1'];
+    const formulas = [
+      '=HYPERLINK("http://evil","x")',
+      "+1+cmd|' /C calc'!A0",
+      '-2+3',
+      '@SUM(A1:A9)',
+      '\t=1+1',
+      '\r=1+1',
+      ' =leading space',
+      "\u0000=cmd|' /C calc'!A0",
+      '\u200b@SUM(A1)',
+      '＝1+1',
+    ];
     const ordinary = ['Commas, "quotes", and\nnewlines 🧶', 'Price: 5 - 3 = 2', "'already quoted", '€10 + shipping'];
-    await seedUser(infra.store, { uid: 'mallory', displayName: '=cmd|\' /C calc\'!A0' });
+    await seedUser(infra.store, { uid: 'mallory', displayName: "=cmd|' /C calc'!A0" });
     await seedConversation(infra.store, 'c2', ['alice', 'mallory'], { title: '@evil title' });
     for (const [i, text] of [...formulas, ...ordinary].entries()) {
-      await seedMessage(infra.store, 'c2', `f${i}`, { senderId: 'mallory', text, createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)), attachments: [{ kind: 'file', name: '=evil.pdf', path: 'x/y' }] });
+      await seedMessage(infra.store, 'c2', `f${i}`, {
+        senderId: 'mallory',
+        text,
+        createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)),
+        attachments: [{ kind: 'file', name: '=evil.pdf', path: 'x/y' }],
+      });
     }
 
-    const csv = parseCsv(objectAt((await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c2', format: 'csv' }, { uid: 'alice' })).path));
+    const csv = parseCsv(
+      objectAt(
+        (
+          await call<{ path: string }>(
+            exportConversation as Fn,
+            { conversationId: 'c2', format: 'csv' },
+            { uid: 'alice' },
+          )
+        ).path,
+      ),
+    );
     expect(csv.map((r) => r.text)).toEqual([...formulas.map((t) => `'${t}`), ...ordinary]);
     expect(csv[0]!.text).toBe('\'=HYPERLINK("http://evil","x")');
     expect(new Set(csv.map((r) => r.senderName))).toEqual(new Set(["'=cmd|' /C calc'!A0"]));
     expect(csv[0]!.attachments).toBe('file:=evil.pdf');
 
-    const json = JSON.parse(objectAt((await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c2', format: 'json' }, { uid: 'alice' })).path).toString('utf8')) as { conversation: { title: string }; messages: Array<{ text: string; senderName: string }> };
+    const json = JSON.parse(
+      objectAt(
+        (
+          await call<{ path: string }>(
+            exportConversation as Fn,
+            { conversationId: 'c2', format: 'json' },
+            { uid: 'alice' },
+          )
+        ).path,
+      ).toString('utf8'),
+    ) as { conversation: { title: string }; messages: Array<{ text: string; senderName: string }> };
     expect(json.messages.map((m) => m.text)).toEqual([...formulas, ...ordinary]);
     expect(json.messages[0]!.senderName).toBe("=cmd|' /C calc'!A0");
     expect(json.conversation.title).toBe('@evil title');
 
     // The GDPR ZIP's CSVs go through the same encoder.
-    const files = await unzip(objectAt((await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'mallory' })).path));
-    expect(parseCsv(files.get('conversations.csv')!)).toEqual([expect.objectContaining({ id: 'c2', title: "'@evil title" })]);
-    expect(parseCsv(files.get('messages-sent.csv')!).map((r) => r.text)).toEqual([...formulas.map((t) => `'${t}`), ...ordinary]);
+    const files = await unzip(
+      objectAt((await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'mallory' })).path),
+    );
+    expect(parseCsv(files.get('conversations.csv')!)).toEqual([
+      expect.objectContaining({ id: 'c2', title: "'@evil title" }),
+    ]);
+    expect(parseCsv(files.get('messages-sent.csv')!).map((r) => r.text)).toEqual([
+      ...formulas.map((t) => `'${t}`),
+      ...ordinary,
+    ]);
   });
 
   it('the PDF prints every script the messages contain: German, Japanese, Hindi, Russian, Arabic, emoji (no "?")', async () => {
-    const WORLD = ['Hello from Brooklyn', 'Grüße aus München: Größe XL, Maße ändern', '日本語の漆器', 'नमस्ते', 'Привет, как дела?', 'مرحبا', 'Yarn 🧶 and needles 🪡', '輪島塗の椀を3つ、お願いします。'];
+    const WORLD = [
+      'Hello from Brooklyn',
+      'Grüße aus München: Größe XL, Maße ändern',
+      '日本語の漆器',
+      'नमस्ते',
+      'Привет, как дела?',
+      'مرحبا',
+      'Yarn 🧶 and needles 🪡',
+      '輪島塗の椀を3つ、お願いします。',
+    ];
     await seedUser(infra.store, { uid: 'yuki', displayName: '山田 由紀' });
     await seedUser(infra.store, { uid: 'priya', displayName: 'प्रिया शर्मा' });
     await seedConversation(infra.store, 'world', ['yuki', 'priya'], { title: '漆器 commission' });
     for (const [i, text] of WORLD.entries()) {
-      await seedMessage(infra.store, 'world', `w${i}`, { senderId: i % 2 ? 'priya' : 'yuki', text, createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)) });
+      await seedMessage(infra.store, 'world', `w${i}`, {
+        senderId: i % 2 ? 'priya' : 'yuki',
+        text,
+        createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)),
+      });
     }
-    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'world', format: 'pdf' }, { uid: 'yuki' });
+    const result = await call<{ path: string }>(
+      exportConversation as Fn,
+      { conversationId: 'world', format: 'pdf' },
+      { uid: 'yuki' },
+    );
     const bytes = objectAt(result.path);
     if (process.env.EXPORT_PDF_OUT) writeFileSync(process.env.EXPORT_PDF_OUT, bytes);
     const { text, fonts } = await pdfText(bytes);
@@ -126,21 +228,53 @@ describe('compliance exports (callables over in-memory adapters)', () => {
     // reph (र्) after the syllable it sits on, so a text extractor (which reads glyphs in drawing order) gives
     // "िप्रया शमार्" for "प्रिया शर्मा". Seeing that order proves the name was shaped, not printed letter by letter.
     expect(flat).toContain('िप्रया शमार्');
-    for (const expected of ['漆器 commission', '山田 由紀', 'Hello from Brooklyn', 'Grüße aus München: Größe XL, Maße ändern', '日本語の漆器', 'नमस्ते', 'Привет, как дела?', 'مرحبا', '🧶', '🪡', '輪島塗の椀を3つ、お願いします。']) {
+    for (const expected of [
+      '漆器 commission',
+      '山田 由紀',
+      'Hello from Brooklyn',
+      'Grüße aus München: Größe XL, Maße ändern',
+      '日本語の漆器',
+      'नमस्ते',
+      'Привет, как дела?',
+      'مرحبا',
+      '🧶',
+      '🪡',
+      '輪島塗の椀を3つ、お願いします。',
+    ]) {
       expect(flat.replace(/ /g, '')).toContain(expected.replace(/ /g, ''));
     }
     expect(flat).not.toContain('?????');
     // The emoji come from an embedded monochrome emoji font, and each script from its own embedded font.
-    expect(fonts).toEqual(expect.arrayContaining([expect.stringMatching(/DejaVuSans$/), expect.stringMatching(/DejaVuSans-Bold$/), expect.stringMatching(/NotoSansJP-Regular$/), expect.stringMatching(/NotoSansDevanagari-Regular$/), expect.stringMatching(/NotoEmoji-Regular$/)]));
+    expect(fonts).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/DejaVuSans$/),
+        expect.stringMatching(/DejaVuSans-Bold$/),
+        expect.stringMatching(/NotoSansJP-Regular$/),
+        expect.stringMatching(/NotoSansDevanagari-Regular$/),
+        expect.stringMatching(/NotoEmoji-Regular$/),
+      ]),
+    );
     // Subsetting: only the glyphs used are embedded, so a transcript with Japanese stays small (the font is 5.5 MB).
     expect(bytes.length).toBeLessThan(400_000);
   });
 
   it('an English-only PDF embeds only the text font, and characters no font has are named by code point', async () => {
     await seedConversation(infra.store, 'en', ['alice', 'bob'], { title: 'Plain' });
-    await seedMessage(infra.store, 'en', 'e1', { senderId: 'alice', text: 'Only English here, 5 — 3 … “quoted” €', createdAt: new Date(Date.UTC(2024, 4, 1, 9)) });
-    await seedMessage(infra.store, 'en', 'e2', { senderId: 'bob', text: 'Korean: 한', createdAt: new Date(Date.UTC(2024, 4, 1, 10)) });
-    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'en', format: 'pdf' }, { uid: 'alice' });
+    await seedMessage(infra.store, 'en', 'e1', {
+      senderId: 'alice',
+      text: 'Only English here, 5 — 3 … “quoted” €',
+      createdAt: new Date(Date.UTC(2024, 4, 1, 9)),
+    });
+    await seedMessage(infra.store, 'en', 'e2', {
+      senderId: 'bob',
+      text: 'Korean: 한',
+      createdAt: new Date(Date.UTC(2024, 4, 1, 10)),
+    });
+    const result = await call<{ path: string }>(
+      exportConversation as Fn,
+      { conversationId: 'en', format: 'pdf' },
+      { uid: 'alice' },
+    );
     const { text, fonts } = await pdfText(objectAt(result.path));
     expect(text.replace(/\s+/g, ' ')).toContain('Only English here, 5 — 3 … “quoted” €');
     expect(text.replace(/\s+/g, ' ')).toContain('Korean: [U+D55C]');
@@ -148,74 +282,175 @@ describe('compliance exports (callables over in-memory adapters)', () => {
   });
 
   it('the PDF parses and holds each message: sender, time, type, text, attachment names', async () => {
-    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'pdf' }, { uid: 'alice' });
+    const result = await call<{ path: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'pdf' },
+      { uid: 'alice' },
+    );
     const { text } = await pdfText(objectAt(result.path));
-    for (const expected of ['Indigo commission', 'Alice Weaver', 'Bob Potter', 'Plain hello', 'Commas, everywhere, really', '"hand-dyed"', 'Line two', 'café', 'Attachment (file): pattern, v2.pdf', '2024-05-20 09:00:00 UTC']) {
+    for (const expected of [
+      'Indigo commission',
+      'Alice Weaver',
+      'Bob Potter',
+      'Plain hello',
+      'Commas, everywhere, really',
+      '"hand-dyed"',
+      'Line two',
+      'café',
+      'Attachment (file): pattern, v2.pdf',
+      '2024-05-20 09:00:00 UTC',
+    ]) {
       expect(text.replace(/\s+/g, ' ')).toContain(expected);
     }
   });
 
   it('honours the date range', async () => {
-    const result = await call<{ path: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'csv', from: '2024-05-02T00:00:00Z', to: '2024-05-04T23:59:59Z' }, { uid: 'alice' });
+    const result = await call<{ path: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'csv', from: '2024-05-02T00:00:00Z', to: '2024-05-04T23:59:59Z' },
+      { uid: 'alice' },
+    );
     expect(parseCsv(objectAt(result.path)).map((r) => r.id)).toEqual(['m1', 'm2', 'm3']);
   });
 
   it('rejects bad input with clear errors: unknown format, not a member, inverted range, no auth', async () => {
-    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'xlsx' }, { uid: 'alice' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/data\.format/) });
-    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'carol' })).rejects.toMatchObject({ code: 'permission-denied', message: 'you are not a member of this conversation' });
-    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json', from: '2024-05-05T00:00:00Z', to: '2024-05-01T00:00:00Z' }, { uid: 'alice' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/data\.from: from must not be after to/) });
-    await expect(call(exportConversation as Fn, { conversationId: 'nope', format: 'json' }, { uid: 'alice' })).rejects.toMatchObject({ code: 'not-found' });
-    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(
+      call(exportConversation as Fn, { conversationId: 'c1', format: 'xlsx' }, { uid: 'alice' }),
+    ).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/data\.format/) });
+    await expect(
+      call(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'carol' }),
+    ).rejects.toMatchObject({ code: 'permission-denied', message: 'you are not a member of this conversation' });
+    await expect(
+      call(
+        exportConversation as Fn,
+        { conversationId: 'c1', format: 'json', from: '2024-05-05T00:00:00Z', to: '2024-05-01T00:00:00Z' },
+        { uid: 'alice' },
+      ),
+    ).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringMatching(/data\.from: from must not be after to/),
+    });
+    await expect(
+      call(exportConversation as Fn, { conversationId: 'nope', format: 'json' }, { uid: 'alice' }),
+    ).rejects.toMatchObject({ code: 'not-found' });
+    await expect(call(exportConversation as Fn, { conversationId: 'c1', format: 'json' })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
     // Nothing was written for the refused requests.
     expect(storage.objects.size).toBe(0);
     expect(Object.keys(infra.store.dump()).filter((p) => p.startsWith('exports/'))).toEqual([]);
   });
 
   it('the compliance role exports any conversation, and the export is audited as on behalf of compliance', async () => {
-    const result = await call<{ exportId: string }>(exportConversation as Fn, { conversationId: 'c1', format: 'json' }, { uid: 'officer', roles: ['compliance'] });
+    const result = await call<{ exportId: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'json' },
+      { uid: 'officer', roles: ['compliance'] },
+    );
     const audit = Object.values(infra.store.dump()).filter((d) => d.action === 'export.conversation');
-    expect(audit).toEqual([expect.objectContaining({ actorUid: 'officer', target: { type: 'conversation', id: 'c1' }, details: expect.objectContaining({ exportId: result.exportId, onBehalfOf: 'compliance', format: 'json' }) })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actorUid: 'officer',
+        target: { type: 'conversation', id: 'c1' },
+        details: expect.objectContaining({ exportId: result.exportId, onBehalfOf: 'compliance', format: 'json' }),
+      }),
+    ]);
   });
 
   it('exportNotifications: own by default, someone else only with the compliance role', async () => {
-    await infra.store.set(paths.notification('alice', 'n1'), { type: 'message.new', category: 'messaging', title: 'New message', body: 'Bob: "hi", there', read: false, createdAt: new Date('2024-05-03T00:00:00Z') });
+    await infra.store.set(paths.notification('alice', 'n1'), {
+      type: 'message.new',
+      category: 'messaging',
+      title: 'New message',
+      body: 'Bob: "hi", there',
+      read: false,
+      createdAt: new Date('2024-05-03T00:00:00Z'),
+    });
     const own = await call<{ path: string }>(exportNotifications as Fn, { format: 'csv' }, { uid: 'alice' });
-    expect(parseCsv(objectAt(own.path))).toEqual([expect.objectContaining({ id: 'n1', body: 'Bob: "hi", there', createdAt: '2024-05-03T00:00:00.000Z' })]);
-    await expect(call(exportNotifications as Fn, { uid: 'alice', format: 'json' }, { uid: 'bob' })).rejects.toMatchObject({ code: 'permission-denied' });
-    const asOfficer = await call<{ path: string }>(exportNotifications as Fn, { uid: 'alice', format: 'json' }, { uid: 'officer', roles: ['compliance'] });
+    expect(parseCsv(objectAt(own.path))).toEqual([
+      expect.objectContaining({ id: 'n1', body: 'Bob: "hi", there', createdAt: '2024-05-03T00:00:00.000Z' }),
+    ]);
+    await expect(
+      call(exportNotifications as Fn, { uid: 'alice', format: 'json' }, { uid: 'bob' }),
+    ).rejects.toMatchObject({ code: 'permission-denied' });
+    const asOfficer = await call<{ path: string }>(
+      exportNotifications as Fn,
+      { uid: 'alice', format: 'json' },
+      { uid: 'officer', roles: ['compliance'] },
+    );
     expect(JSON.parse(objectAt(asOfficer.path).toString()).notifications).toHaveLength(1);
   });
 
   it('exportMyData: a ZIP of JSON and CSV with profile, preferences, devices, notifications, conversations and sent messages', async () => {
     await infra.store.set(paths.preferences('alice'), { channels: { email: true } });
     await infra.store.set(paths.device('alice', 'd1'), { token: 'tok', platform: 'ios' });
-    await infra.store.set(paths.notification('alice', 'n1'), { title: 'Outbid', body: 'x', createdAt: new Date('2024-05-03T00:00:00Z') });
+    await infra.store.set(paths.notification('alice', 'n1'), {
+      title: 'Outbid',
+      body: 'x',
+      createdAt: new Date('2024-05-03T00:00:00Z'),
+    });
     const result = await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'alice' });
     expect(storage.objects.get(result.path)?.contentType).toBe('application/zip');
     const files = await unzip(objectAt(result.path));
-    expect([...files.keys()].sort()).toEqual(['conversations.csv', 'conversations.json', 'devices.json', 'keys.json', 'messages-sent.csv', 'messages-sent.json', 'notifications.csv', 'notifications.json', 'preferences.json', 'profile.json']);
-    expect(JSON.parse(files.get('profile.json')!.toString()).documents[0]).toMatchObject({ id: 'alice', email: 'alice@example.com' });
-    expect(JSON.parse(files.get('devices.json')!.toString()).devices).toEqual([{ id: 'd1', token: 'tok', platform: 'ios' }]);
+    expect([...files.keys()].sort()).toEqual([
+      'conversations.csv',
+      'conversations.json',
+      'devices.json',
+      'keys.json',
+      'messages-sent.csv',
+      'messages-sent.json',
+      'notifications.csv',
+      'notifications.json',
+      'preferences.json',
+      'profile.json',
+    ]);
+    expect(JSON.parse(files.get('profile.json')!.toString()).documents[0]).toMatchObject({
+      id: 'alice',
+      email: 'alice@example.com',
+    });
+    expect(JSON.parse(files.get('devices.json')!.toString()).devices).toEqual([
+      { id: 'd1', token: 'tok', platform: 'ios' },
+    ]);
     const sent = parseCsv(files.get('messages-sent.csv')!);
     expect(sent.map((r) => r.text)).toEqual([TRICKY[0], TRICKY[2], TRICKY[4]]);
     expect(JSON.parse(files.get('messages-sent.json')!.toString()).messages).toHaveLength(3);
-    expect(parseCsv(files.get('conversations.csv')!)).toEqual([expect.objectContaining({ id: 'c1', title: 'Indigo commission' })]);
+    expect(parseCsv(files.get('conversations.csv')!)).toEqual([
+      expect.objectContaining({ id: 'c1', title: 'Indigo commission' }),
+    ]);
   });
 });
 
 describe('the PDF transcript wraps plain text itself', () => {
   it('long lines and long words stay inside the margins, every word extracted in order', async () => {
-    const paragraph = 'A long paragraph of ordinary text that wraps across several lines at its spaces, never past the right margin. '.repeat(3).trim();
+    const paragraph =
+      'A long paragraph of ordinary text that wraps across several lines at its spaces, never past the right margin. '
+        .repeat(3)
+        .trim();
     const word = 'Averylongwordwithoutanyspaces'.repeat(5);
     async function* messages() {
-      for (const [i, text] of [paragraph, word, 'Yarn 🧶 and needles, then a long tail of words that must also wrap across the end of the line here'].entries()) {
-        yield { conversationId: 'c', id: `m${i}`, senderId: 'a', senderName: 'Alice Weaver', type: 'text', text, createdAt: `2024-05-0${i + 1}T09:00:00.000Z`, attachments: [] };
+      for (const [i, text] of [
+        paragraph,
+        word,
+        'Yarn 🧶 and needles, then a long tail of words that must also wrap across the end of the line here',
+      ].entries()) {
+        yield {
+          conversationId: 'c',
+          id: `m${i}`,
+          senderId: 'a',
+          senderName: 'Alice Weaver',
+          type: 'text',
+          text,
+          createdAt: `2024-05-0${i + 1}T09:00:00.000Z`,
+          attachments: [],
+        };
       }
     }
     const bytes = Buffer.concat(await (await pdfTranscript('Wrapping', 'sub', messages())).toArray());
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
     const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0 }).promise;
-    const items = (await (await doc.getPage(1)).getTextContent()).items.flatMap((item) => ('str' in item && item.str.trim() ? [item] : []));
+    const items = (await (await doc.getPage(1)).getTextContent()).items.flatMap((item) =>
+      'str' in item && item.str.trim() ? [item] : [],
+    );
     for (const item of items) {
       expect(item.transform[4]).toBeGreaterThanOrEqual(50 - 0.01);
       expect(item.transform[4] + item.width).toBeLessThanOrEqual(595.28 - 50 + 0.01);
@@ -230,9 +465,12 @@ describe('the PDF transcript wraps plain text itself', () => {
 });
 
 describe('zipStream: entries compressed in parallel, memory bounded', () => {
-  const text = (n: number) => Readable.from((function* () {
-    for (let i = 0; i < n; i++) yield `{"id":"m${i}","text":"record ${i} ünïcode 🧶"},\n`;
-  })());
+  const text = (n: number) =>
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < n; i++) yield `{"id":"m${i}","text":"record ${i} ünïcode 🧶"},\n`;
+      })(),
+    );
 
   it('reads and deflates the next entries while one is written, and the archive unzips to the same bytes', async () => {
     const opened: string[] = [];
@@ -244,15 +482,20 @@ describe('zipStream: entries compressed in parallel, memory bounded', () => {
         // Finishes only once the writer has opened the next entry: a writer that works entry after entry never ends.
         content: () => {
           opened.push('first');
-          return Readable.from((async function* () {
-            yield 'first ';
-            await second;
-            yield 'done';
-          })());
+          return Readable.from(
+            (async function* () {
+              yield 'first ';
+              await second;
+              yield 'done';
+            })(),
+          );
         },
       },
       { name: 'messages-sent.json', content: () => (opened.push('second'), secondOpened(), text(20_000)) },
-      { name: 'ünïcode name.csv', content: () => (opened.push('third'), Readable.from([Buffer.from('a,b\r\n1,2\r\n')])) },
+      {
+        name: 'ünïcode name.csv',
+        content: () => (opened.push('third'), Readable.from([Buffer.from('a,b\r\n1,2\r\n')])),
+      },
       { name: 'empty.json', content: () => Readable.from([]) },
     ];
     const bytes = Buffer.concat(await zipStream(entries, { modified: new Date('2024-06-01T00:00:00Z') }).toArray());
@@ -260,7 +503,15 @@ describe('zipStream: entries compressed in parallel, memory bounded', () => {
     const files = await unzip(bytes);
     expect([...files.keys()]).toEqual(['first.json', 'messages-sent.json', 'ünïcode name.csv', 'empty.json']);
     expect(files.get('first.json')!.toString()).toBe('first done');
-    expect(files.get('messages-sent.json')!.equals(Buffer.concat(await text(20_000).map((s: string) => Buffer.from(s)).toArray()))).toBe(true);
+    expect(
+      files.get('messages-sent.json')!.equals(
+        Buffer.concat(
+          await text(20_000)
+            .map((s: string) => Buffer.from(s))
+            .toArray(),
+        ),
+      ),
+    ).toBe(true);
     expect(files.get('ünïcode name.csv')!.toString()).toBe('a,b\r\n1,2\r\n');
     expect(files.get('empty.json')!.length).toBe(0);
     // Compressed: 20,000 similar records deflate to a fraction.
@@ -271,19 +522,34 @@ describe('zipStream: entries compressed in parallel, memory bounded', () => {
     let produced = 0;
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const incompressible = () => Readable.from((function* () {
-      for (let i = 0; i < 1000; i++) {
-        produced++;
-        yield randomBytes(16 * 1024);
-      }
-    })());
-    const archive = zipStream([
-      { name: 'slow.json', content: () => Readable.from((async function* () { await held; yield 'x'; })()) },
-      { name: 'big.bin', content: incompressible },
-    ], { aheadBytes: 256 * 1024 });
+    const incompressible = () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 1000; i++) {
+            produced++;
+            yield randomBytes(16 * 1024);
+          }
+        })(),
+      );
+    const archive = zipStream(
+      [
+        {
+          name: 'slow.json',
+          content: () =>
+            Readable.from(
+              (async function* () {
+                await held;
+                yield 'x';
+              })(),
+            ),
+        },
+        { name: 'big.bin', content: incompressible },
+      ],
+      { aheadBytes: 256 * 1024 },
+    );
     const reading = archive.toArray();
     // Until the entry ahead stops producing (it has filled its buffer) or has produced everything.
-    for (let last = -1; produced !== last && produced < 1000; ) {
+    for (let last = -1; produced !== last && produced < 1000;) {
       last = produced;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -9,7 +9,9 @@ async function runs(text: string, weight: 'regular' | 'bold' = 'regular') {
 
 describe('TranscriptFonts: text split into runs by the font that has each character', () => {
   it('Latin text is one run in the primary font', async () => {
-    expect(await runs('Grüße aus München — “Maße” ändern, 5 € …')).toEqual(['sans-regular:Grüße aus München — “Maße” ändern, 5 € …']);
+    expect(await runs('Grüße aus München — “Maße” ändern, 5 € …')).toEqual([
+      'sans-regular:Grüße aus München — “Maße” ändern, 5 € …',
+    ]);
     expect(await runs('Привет, как дела? مرحبا', 'bold')).toEqual(['sans-bold:Привет, как дела? مرحبا']);
     expect(await runs('')).toEqual([]);
   });
@@ -52,7 +54,16 @@ describe('pdfLayout: the fast path for plain text and the bounded cache of shape
     doc.registerFont(font, fonts.fontFile(font));
     doc.font(font);
     const stats = adjustCurrentFont(doc, primary);
-    const embedded = (doc as unknown as { _font: { layoutCached(t: string): { glyphs: Array<{ id: number }>; advanceWidth: number }; font: { layout(t: string): { glyphs: Array<{ id: number }>; advanceWidth: number } }; scale: number; encode(t: string): [string[], unknown[]] } })._font;
+    const embedded = (
+      doc as unknown as {
+        _font: {
+          layoutCached(t: string): { glyphs: Array<{ id: number }>; advanceWidth: number };
+          font: { layout(t: string): { glyphs: Array<{ id: number }>; advanceWidth: number } };
+          scale: number;
+          encode(t: string): [string[], unknown[]];
+        };
+      }
+    )._font;
     return { doc, stats, embedded };
   }
 

@@ -17,15 +17,27 @@ describe('retention sweep', () => {
     await store.set(paths.delivery('d-old'), { uid: 'alice', createdAt: new Date('2024-05-31T00:00:00Z') });
     await store.set(paths.delivery('d-old-iso'), { uid: 'alice', createdAt: '2024-05-30T00:00:00.000Z' });
     await store.set(paths.delivery('d-new'), { uid: 'alice', createdAt: new Date('2024-06-02T00:00:00Z') });
-    await seedMessage(store, 'c1', 'ancient', { senderId: 'alice', text: 'old deal', createdAt: new Date('2018-05-01T00:00:00Z') });
-    await seedMessage(store, 'c1', 'recent', { senderId: 'alice', text: 'newer deal', createdAt: new Date('2019-06-01T00:00:00Z') });
+    await seedMessage(store, 'c1', 'ancient', {
+      senderId: 'alice',
+      text: 'old deal',
+      createdAt: new Date('2018-05-01T00:00:00Z'),
+    });
+    await seedMessage(store, 'c1', 'recent', {
+      senderId: 'alice',
+      text: 'newer deal',
+      createdAt: new Date('2019-06-01T00:00:00Z'),
+    });
     await store.set('analytics/daily-2017-01-01', { sent: 10, createdAt: new Date('2017-01-01T00:00:00Z') });
     await services.search.indexer.reindexConversation('c1');
     expect(infra.messageIndex.records.has('c1/ancient')).toBe(true);
 
     expect(await services.compliance.retention.sweep()).toMatchObject({ notifications: 1, deliveries: 2, messages: 1 });
     const dump = infra.store.dump();
-    expect(Object.keys(dump).filter((p) => /notifications|deliveries|messages|analytics/.test(p)).sort()).toEqual([
+    expect(
+      Object.keys(dump)
+        .filter((p) => /notifications|deliveries|messages|analytics/.test(p))
+        .sort(),
+    ).toEqual([
       'analytics/daily-2017-01-01',
       'conversations/c1/messages/recent',
       'deliveries/d-new',
@@ -41,9 +53,17 @@ describe('retention sweep', () => {
     const { store } = infra;
     const old = new Date('2025-02-01T00:00:00Z'); // 120 days
     const recent = new Date('2025-05-01T00:00:00Z'); // 31 days
-    await store.set('events/e-old', { type: 'social.new_follower', occurredAt: old, payload: { followerName: 'Alice' } });
+    await store.set('events/e-old', {
+      type: 'social.new_follower',
+      occurredAt: old,
+      payload: { followerName: 'Alice' },
+    });
     await store.set('events/e-old/recipients/bob', { uid: 'bob', claimedAt: old, jobs: [] });
-    await store.set('events/e-rejected', { status: 'rejected', rejectedAt: old, received: { json: '{"name":"Alice"}' } });
+    await store.set('events/e-rejected', {
+      status: 'rejected',
+      rejectedAt: old,
+      received: { json: '{"name":"Alice"}' },
+    });
     await store.set('events/e-new', { type: 'social.new_follower', occurredAt: recent, payload: {} });
     await store.set('events/e-new/recipients/bob', { uid: 'bob', claimedAt: recent, jobs: [] });
     await store.set('eventKeys/k-old', { eventId: 'e-old', at: old });
@@ -53,37 +73,79 @@ describe('retention sweep', () => {
     await store.set('moderationQueue/m-old', { excerpt: 'x', createdAt: new Date('2024-05-01T00:00:00Z') });
     await store.set('moderationQueue/m-new', { excerpt: 'y', createdAt: old });
 
-    expect(await services.compliance.retention.sweep()).toMatchObject({ events: 2, recipients: 1, eventKeys: 1, digests: 1, moderationQueue: 1 });
+    expect(await services.compliance.retention.sweep()).toMatchObject({
+      events: 2,
+      recipients: 1,
+      eventKeys: 1,
+      digests: 1,
+      moderationQueue: 1,
+    });
     expect(Object.keys(store.dump()).sort()).toEqual([
-      'digests/bob_2', 'eventKeys/k-new', 'events/e-new', 'events/e-new/recipients/bob', 'moderationQueue/m-new',
+      'digests/bob_2',
+      'eventKeys/k-new',
+      'events/e-new',
+      'events/e-new/recipients/bob',
+      'moderationQueue/m-new',
     ]);
-    expect(await services.compliance.retention.sweep()).toMatchObject({ events: 0, recipients: 0, eventKeys: 0, digests: 0, moderationQueue: 0 });
+    expect(await services.compliance.retention.sweep()).toMatchObject({
+      events: 0,
+      recipients: 0,
+      eventKeys: 0,
+      digests: 0,
+      moderationQueue: 0,
+    });
   });
 
   it('fails an export whose instance died mid-upload and deletes its partial object; running and finished jobs stay', async () => {
     const { infra, services } = bareWorld({ now: '2025-06-01T12:00:00Z' });
     const { store, exportStorage } = infra;
-    const write = (path: string) => exportStorage.write(path, 'application/json', Readable.from([Buffer.from('{"messages": [')]));
-    await store.set('exports/dead', { ownerUid: 'alice', status: 'running', path: 'exports/alice/dead.json', createdAt: new Date('2025-06-01T11:40:00Z') });
+    const write = (path: string) =>
+      exportStorage.write(path, 'application/json', Readable.from([Buffer.from('{"messages": [')]));
+    await store.set('exports/dead', {
+      ownerUid: 'alice',
+      status: 'running',
+      path: 'exports/alice/dead.json',
+      createdAt: new Date('2025-06-01T11:40:00Z'),
+    });
     await write('exports/alice/dead.json');
-    await store.set('exports/busy', { ownerUid: 'alice', status: 'running', path: 'exports/alice/busy.json', createdAt: new Date('2025-06-01T11:55:00Z') });
+    await store.set('exports/busy', {
+      ownerUid: 'alice',
+      status: 'running',
+      path: 'exports/alice/busy.json',
+      createdAt: new Date('2025-06-01T11:55:00Z'),
+    });
     await write('exports/alice/busy.json');
-    await store.set('exports/done', { ownerUid: 'alice', status: 'done', path: 'exports/alice/done.json', createdAt: new Date('2025-06-01T10:00:00Z') });
+    await store.set('exports/done', {
+      ownerUid: 'alice',
+      status: 'done',
+      path: 'exports/alice/done.json',
+      createdAt: new Date('2025-06-01T10:00:00Z'),
+    });
     await write('exports/alice/done.json');
 
     expect(await services.compliance.retention.sweep()).toMatchObject({ staleExports: 1 });
-    expect(store.dump()['exports/dead']).toMatchObject({ status: 'failed', error: expect.stringContaining('did not finish') });
+    expect(store.dump()['exports/dead']).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('did not finish'),
+    });
     expect(store.dump()['exports/busy']!.status).toBe('running');
     expect([...exportStorage.objects.keys()].sort()).toEqual(['exports/alice/busy.json', 'exports/alice/done.json']);
     expect((await services.compliance.retention.sweep()).staleExports).toBeUndefined();
   });
 
   it('every collection whose writers set expiresAt has a TTL policy in firestore.indexes.json and a sweep rule', () => {
-    const file = JSON.parse(readFileSync(resolve('../firestore.indexes.json'), 'utf8')) as { fieldOverrides: Array<{ collectionGroup: string; fieldPath: string; ttl?: boolean }> };
-    const ttl = new Set(file.fieldOverrides.filter((o) => o.ttl && o.fieldPath === 'expiresAt').map((o) => o.collectionGroup));
+    const file = JSON.parse(readFileSync(resolve('../firestore.indexes.json'), 'utf8')) as {
+      fieldOverrides: Array<{ collectionGroup: string; fieldPath: string; ttl?: boolean }>;
+    };
+    const ttl = new Set(
+      file.fieldOverrides.filter((o) => o.ttl && o.fieldPath === 'expiresAt').map((o) => o.collectionGroup),
+    );
     for (const collection of TTL_COLLECTIONS) {
       expect(ttl, collection).toContain(collection);
-      expect(RETENTION_RULES.map((r) => r.collection), collection).toContain(collection);
+      expect(
+        RETENTION_RULES.map((r) => r.collection),
+        collection,
+      ).toContain(collection);
     }
   });
 });

@@ -8,7 +8,8 @@ import { verifyUnsubscribeToken } from '../../../src/domain/delivery/unsubscribe
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import { NOW, device, deliveryWorld, job, queued } from '../../support/delivery.js';
 
-const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) => (await store.get(paths.delivery(id))).data as DeliveryDoc;
+const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) =>
+  (await store.get(paths.delivery(id))).data as DeliveryDoc;
 
 describe('push delivery', () => {
   it('sends to every device with platform options, badge, collapse key and deep link, and records it', async () => {
@@ -24,11 +25,21 @@ describe('push delivery', () => {
     expect(providers.push.sent.map((m) => m.token).sort()).toEqual([ios, web].sort());
     const message = providers.push.sent[0]!;
     expect(message.notification).toEqual({ title: 'Your order shipped', body: 'Walnut bowl is on its way' });
-    expect(message.android).toEqual({ priority: 'high', collapseKey: 'order:o1', notification: { channelId: 'commerce_alerts', tag: 'order:o1' } });
+    expect(message.android).toEqual({
+      priority: 'high',
+      collapseKey: 'order:o1',
+      notification: { channelId: 'commerce_alerts', tag: 'order:o1' },
+    });
     expect(message.apns.payload.aps).toEqual({ sound: 'default', badge: 4, threadId: 'order:o1' });
     expect(message.apns.headers).toEqual({ 'apns-collapse-id': 'order:o1', 'apns-priority': '10' });
     expect(message.webpush.fcmOptions).toEqual({ link: 'https://craft.example/orders/o1' });
-    expect(message.data).toMatchObject({ deepLink: '/orders/o1', orderId: 'o1', notificationId: 'n1', eventId: 'evt1', deliveryId: j.deliveryId });
+    expect(message.data).toMatchObject({
+      deepLink: '/orders/o1',
+      orderId: 'o1',
+      notificationId: 'n1',
+      eventId: 'evt1',
+      deliveryId: j.deliveryId,
+    });
 
     const d = await doc(store, j.deliveryId);
     expect(d).toMatchObject({ status: 'sent', provider: 'fcm', attempts: 1, errors: [], devices: 2 });
@@ -51,7 +62,9 @@ describe('push delivery', () => {
     expect(await store.listIds(paths.devices('u1'))).toEqual(['new-phone']);
     const d = await doc(store, j.deliveryId);
     expect(d).toMatchObject({ status: 'sent', tokensPruned: 1 });
-    expect(d.errors).toEqual([expect.objectContaining({ code: 'messaging/registration-token-not-registered', transient: false })]);
+    expect(d.errors).toEqual([
+      expect.objectContaining({ code: 'messaging/registration-token-not-registered', transient: false }),
+    ]);
   });
 
   it('drops an outbid alert older than 15 minutes as stale without calling FCM', async () => {
@@ -63,7 +76,11 @@ describe('push delivery', () => {
     expect(providers.push.sent).toHaveLength(0);
     expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'stale' });
     infra.clock.set(NOW);
-    const fresh = job('push', { eventId: 'evt2', type: 'auction.outbid', createdAt: new Date(Date.parse(NOW) - 14 * 60_000).toISOString() });
+    const fresh = job('push', {
+      eventId: 'evt2',
+      type: 'auction.outbid',
+      createdAt: new Date(Date.parse(NOW) - 14 * 60_000).toISOString(),
+    });
     await services.delivery.channels.handle('push', fresh);
     expect(providers.push.sent).toHaveLength(1);
   });
@@ -82,10 +99,24 @@ describe('fallback for critical notifications', () => {
     expect(providers.sms.sent).toHaveLength(1);
     expect(providers.sms.sent[0]).toMatchObject({ to: '+12125550101', body: j.content.sms!.body });
     expect(providers.email.sent).toHaveLength(0);
-    expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'failed', reason: 'no-device', fallbackTo: 'sms', fallbackPublished: true });
-    expect(await doc(store, 'evt1_u1_sms')).toMatchObject({ status: 'sent', provider: 'twilio', fallbackFrom: 'push', channel: 'sms' });
+    expect(await doc(store, j.deliveryId)).toMatchObject({
+      status: 'failed',
+      reason: 'no-device',
+      fallbackTo: 'sms',
+      fallbackPublished: true,
+    });
+    expect(await doc(store, 'evt1_u1_sms')).toMatchObject({
+      status: 'sent',
+      provider: 'twilio',
+      fallbackFrom: 'push',
+      channel: 'sms',
+    });
     // the fallback SMS counted toward the user's daily SMS limit
-    expect(infra.publisher.on(TOPICS.sms)[0]!.data).toMatchObject({ deliveryId: 'evt1_u1_sms', fallback: ['email'], fallbackFrom: 'push' });
+    expect(infra.publisher.on(TOPICS.sms)[0]!.data).toMatchObject({
+      deliveryId: 'evt1_u1_sms',
+      fallback: ['email'],
+      fallbackFrom: 'push',
+    });
   });
 
   it('push fails for good → SMS over its daily limit is suppressed → email', async () => {
@@ -93,7 +124,8 @@ describe('fallback for critical notifications', () => {
     const token = await device(store, 'u1', 'iphone');
     providers.push.deadTokens.add(token);
     const limiter = new RateLimiter(store, { sms: 10 });
-    for (let i = 0; i < 10; i++) await limiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'America/New_York', now: new Date(NOW) });
+    for (let i = 0; i < 10; i++)
+      await limiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'America/New_York', now: new Date(NOW) });
     const j = job('push', critical);
     await queued(store, j);
     await infra.publisher.publish(TOPICS.push, j);
@@ -101,18 +133,35 @@ describe('fallback for critical notifications', () => {
 
     expect(providers.sms.sent).toHaveLength(0);
     expect(providers.email.sent).toHaveLength(1);
-    expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'failed', reason: 'all-tokens-dead', fallbackTo: 'sms' });
-    expect(await doc(store, 'evt1_u1_sms')).toMatchObject({ status: 'suppressed', reason: 'sms-daily-limit (10)', fallbackTo: 'email' });
-    expect(await doc(store, 'evt1_u1_email')).toMatchObject({ status: 'sent', provider: 'sendgrid', fallbackFrom: 'sms' });
+    expect(await doc(store, j.deliveryId)).toMatchObject({
+      status: 'failed',
+      reason: 'all-tokens-dead',
+      fallbackTo: 'sms',
+    });
+    expect(await doc(store, 'evt1_u1_sms')).toMatchObject({
+      status: 'suppressed',
+      reason: 'sms-daily-limit (10)',
+      fallbackTo: 'email',
+    });
+    expect(await doc(store, 'evt1_u1_email')).toMatchObject({
+      status: 'sent',
+      provider: 'sendgrid',
+      fallbackFrom: 'sms',
+    });
   });
 
-  it('a fallback SMS uses the pipeline\'s own rate limiter: one SMS_DAILY_LIMIT, one set of counters', async () => {
+  it("a fallback SMS uses the pipeline's own rate limiter: one SMS_DAILY_LIMIT, one set of counters", async () => {
     vi.stubEnv('SMS_DAILY_LIMIT', '2');
     try {
       const { infra, services, store, providers } = await deliveryWorld();
       expect(services.notifications.settings.smsDailyLimit).toBe(2);
       // The pipeline routes one SMS today; the first fallback SMS is the second and goes, the next one is over the limit.
-      await services.notifications.rateLimiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'America/New_York', now: new Date(NOW) });
+      await services.notifications.rateLimiter.tryConsume({
+        uid: 'u1',
+        channel: 'sms',
+        timeZone: 'America/New_York',
+        now: new Date(NOW),
+      });
       for (const eventId of ['evt1', 'evt2']) {
         const j = job('push', { ...critical, eventId });
         await queued(store, j);
@@ -121,7 +170,12 @@ describe('fallback for critical notifications', () => {
       await infra.publisher.drain();
       expect(providers.sms.sent).toHaveLength(1);
       expect(await doc(store, 'evt1_u1_sms')).toMatchObject({ status: 'sent', fallbackFrom: 'push' });
-      expect(await doc(store, 'evt2_u1_sms')).toMatchObject({ status: 'suppressed', reason: 'sms-daily-limit (2)', fallbackFrom: 'push', fallbackTo: 'email' });
+      expect(await doc(store, 'evt2_u1_sms')).toMatchObject({
+        status: 'suppressed',
+        reason: 'sms-daily-limit (2)',
+        fallbackFrom: 'push',
+        fallbackTo: 'email',
+      });
       expect((await store.get(paths.counter('u1', 'rate_sms_2026-11-21'))).data).toMatchObject({ count: 2, limit: 2 });
     } finally {
       vi.unstubAllEnvs();
@@ -159,7 +213,9 @@ describe('sms and email delivery', () => {
     const { services, providers } = await deliveryWorld();
     const j = job('sms');
     await services.delivery.channels.handle('sms', j);
-    expect(providers.sms.sent[0]!.statusCallback).toBe(`http://127.0.0.1:5001/demo-craft-comms/europe-west1/twilioStatus?deliveryId=${j.deliveryId}`);
+    expect(providers.sms.sent[0]!.statusCallback).toBe(
+      `http://127.0.0.1:5001/demo-craft-comms/europe-west1/twilioStatus?deliveryId=${j.deliveryId}`,
+    );
   });
 
   it('sends email with both parts and signed one-click unsubscribe headers', async () => {
@@ -167,14 +223,31 @@ describe('sms and email delivery', () => {
     const j = job('email');
     await services.delivery.channels.handle('email', j);
     const mail = providers.email.sent[0]!;
-    expect(mail).toMatchObject({ to: 'maya@studio.example', from: 'notifications@craft.example', subject: 'Your order shipped', text: 'Walnut bowl is on its way' });
+    expect(mail).toMatchObject({
+      to: 'maya@studio.example',
+      from: 'notifications@craft.example',
+      subject: 'Your order shipped',
+      text: 'Walnut bowl is on its way',
+    });
     expect(mail.html).toBe('<p>Walnut bowl is on its way</p>');
     expect(mail.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     const url = /^<(.+)>$/.exec(mail.headers['List-Unsubscribe']!)![1]!;
     const token = new URL(url).searchParams.get('token')!;
-    expect(verifyUnsubscribeToken(token, 'local-unsubscribe-signing-key', new Date(NOW))).toEqual({ ok: true, claims: expect.objectContaining({ uid: 'u1', category: 'commerce' }) });
-    expect(mail.customArgs).toEqual({ deliveryId: j.deliveryId, uid: 'u1', notificationCategory: 'commerce', eventId: 'evt1' });
-    expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'sent', provider: 'sendgrid', providerMessageId: 'sg-1' });
+    expect(verifyUnsubscribeToken(token, 'local-unsubscribe-signing-key', new Date(NOW))).toEqual({
+      ok: true,
+      claims: expect.objectContaining({ uid: 'u1', category: 'commerce' }),
+    });
+    expect(mail.customArgs).toEqual({
+      deliveryId: j.deliveryId,
+      uid: 'u1',
+      notificationCategory: 'commerce',
+      eventId: 'evt1',
+    });
+    expect(await doc(store, j.deliveryId)).toMatchObject({
+      status: 'sent',
+      provider: 'sendgrid',
+      providerMessageId: 'sg-1',
+    });
   });
 
   it('never mails an unverified or suppressed address', async () => {
@@ -193,14 +266,22 @@ describe('retries and bad jobs', () => {
   it('retries a transient failure and records each attempt; a permanent one is not retried', async () => {
     const { services, store, providers } = await deliveryWorld();
     let calls = 0;
-    providers.sms.fail = () => (++calls === 1 ? new ProviderError('twilio', true, '503', 'Service Unavailable') : undefined);
+    providers.sms.fail = () =>
+      ++calls === 1 ? new ProviderError('twilio', true, '503', 'Service Unavailable') : undefined;
     const j = job('sms');
     await services.delivery.channels.handle('sms', j);
     expect(providers.sms.sent).toHaveLength(1);
-    expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'sent', attempts: 2, errors: [expect.objectContaining({ code: '503', transient: true, attempt: 1 })] });
+    expect(await doc(store, j.deliveryId)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      errors: [expect.objectContaining({ code: '503', transient: true, attempt: 1 })],
+    });
 
     calls = 0;
-    providers.sms.fail = () => (++calls, new ProviderError('twilio', false, '21211', "The 'To' number is not a valid phone number."));
+    providers.sms.fail = () => (
+      ++calls,
+      new ProviderError('twilio', false, '21211', "The 'To' number is not a valid phone number.")
+    );
     const bad = job('sms', { eventId: 'evt2' });
     await services.delivery.channels.handle('sms', bad);
     expect(calls).toBe(1);
@@ -211,7 +292,10 @@ describe('retries and bad jobs', () => {
     const { services, store, providers } = await deliveryWorld();
     let calls = 0;
     // As Twilio's folder classifies the RestException (src/adapters/twilio/errors.ts): permanent, recipient opted out.
-    providers.sms.fail = () => (++calls, twilioError({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' }));
+    providers.sms.fail = () => (
+      ++calls,
+      twilioError({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' })
+    );
     const j = job('sms');
     await services.delivery.channels.handle('sms', j);
     expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'suppressed', reason: 'sms-opted-out' });
@@ -238,7 +322,9 @@ describe('retries and bad jobs', () => {
 
   it('records an unparseable job as failed and acknowledges it', async () => {
     const { services, store } = await deliveryWorld();
-    await expect(services.delivery.channels.handle('push', { deliveryId: 'evt9_u1_push', uid: 'u1' })).resolves.toBeUndefined();
+    await expect(
+      services.delivery.channels.handle('push', { deliveryId: 'evt9_u1_push', uid: 'u1' }),
+    ).resolves.toBeUndefined();
     const d = await doc(store, 'evt9_u1_push');
     expect(d).toMatchObject({ status: 'failed', reason: 'invalid-job' });
     expect(d.errors[0]!.message).toMatch(/job\.eventId/);

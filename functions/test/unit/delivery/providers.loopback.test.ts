@@ -14,7 +14,17 @@ import { HangingServer } from '../../support/fakes/hangingServer.js';
  */
 
 const policies = (overrides = {}) =>
-  new ProviderPolicies({ maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000, timeoutMs: 300, breakerThreshold: 100, halfOpenAfterMs: 50, giveUpAfterAttempts: 9, ...overrides });
+  new ProviderPolicies({
+    maxAttempts: 3,
+    initialDelayMs: 1,
+    maxDelayMs: 5,
+    maxRetryAfterMs: 2_000,
+    timeoutMs: 300,
+    breakerThreshold: 100,
+    halfOpenAfterMs: 50,
+    giveUpAfterAttempts: 9,
+    ...overrides,
+  });
 
 describe('Twilio through the real twilio SDK against a loopback Twilio', () => {
   const server = fakeTwilio();
@@ -23,7 +33,11 @@ describe('Twilio through the real twilio SDK against a loopback Twilio', () => {
     await server.start();
     // The SDK's own timeout is generous (a loaded CI box can take 200 ms for the first request); the policies' timeout
     // is what the hanging-request tests exercise.
-    clients = new TwilioClientFactory({ credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }), timeoutMs: 2_000, requestClientClass: loopbackRequestClient(server) });
+    clients = new TwilioClientFactory({
+      credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }),
+      timeoutMs: 2_000,
+      requestClientClass: loopbackRequestClient(server),
+    });
     // One call outside the policies first: loading the SDK and its first request can outlast the policies' timeout.
     await sms().send(message);
     server.requests.length = 0;
@@ -34,19 +48,30 @@ describe('Twilio through the real twilio SDK against a loopback Twilio', () => {
     server.script.length = 0;
   });
 
-  const sms = () => new TwilioSmsSender(clients, { sender: () => ({ messagingServiceSid: 'MG00000000000000000000000000000001' }) });
-  const message = { to: '+12125550101', body: 'Craft: you were outbid. Reply STOP to opt out.', statusCallback: 'https://fn.example/twilioStatus?deliveryId=d1' };
+  const sms = () =>
+    new TwilioSmsSender(clients, { sender: () => ({ messagingServiceSid: 'MG00000000000000000000000000000001' }) });
+  const message = {
+    to: '+12125550101',
+    body: 'Craft: you were outbid. Reply STOP to opt out.',
+    statusCallback: 'https://fn.example/twilioStatus?deliveryId=d1',
+  };
 
   it('maps an invalid number (21211) to a permanent error and is not retried', async () => {
     const p = policies();
-    const error = await p.execute('twilio', () => sms().send({ ...message, to: '+15005550001' })).catch((e: unknown) => e);
+    const error = await p
+      .execute('twilio', () => sms().send({ ...message, to: '+15005550001' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ transient: false, code: '21211' });
     expect(server.requests).toHaveLength(1);
   });
 
   it('retries a 429 after its Retry-After, and a 500, then succeeds', async () => {
-    server.script.push({ status: 429, headers: { 'retry-after': '1' }, body: { code: 20429, message: 'Too Many Requests', status: 429 } });
+    server.script.push({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { code: 20429, message: 'Too Many Requests', status: 429 },
+    });
     server.script.push({ status: 500, body: { code: 20500, message: 'Internal Server Error', status: 500 } });
     const started = Date.now();
     const receipt = await policies().execute('twilio', () => sms().send(message));
@@ -66,7 +91,10 @@ describe('Twilio through the real twilio SDK against a loopback Twilio', () => {
     const p = policies({ maxAttempts: 1, breakerThreshold: 2, halfOpenAfterMs: 50 });
     for (let i = 0; i < 2; i++) {
       server.script.push({ status: 503, body: { code: 20503, message: 'Service Unavailable', status: 503 } });
-      await expect(p.execute('twilio', () => sms().send(message))).rejects.toMatchObject({ transient: true, code: '503' });
+      await expect(p.execute('twilio', () => sms().send(message))).rejects.toMatchObject({
+        transient: true,
+        code: '503',
+      });
     }
     expect(p.breakerState('twilio')).toBe('open');
     await expect(p.execute('twilio', () => sms().send(message))).rejects.toThrow(/circuit breaker is open/);
@@ -75,7 +103,6 @@ describe('Twilio through the real twilio SDK against a loopback Twilio', () => {
     await expect(p.execute('twilio', () => sms().send(message))).resolves.toMatchObject({ status: 'queued' });
     expect(p.breakerState('twilio')).toBe('closed');
   });
-
 });
 
 describe('SendGrid through @sendgrid/mail against a loopback v3 API', () => {
@@ -97,22 +124,36 @@ describe('SendGrid through @sendgrid/mail against a loopback v3 API', () => {
     subject: 'You were outbid',
     html: '<p>Someone bid more on <b>Walnut bowl</b></p>',
     text: 'Someone bid more on Walnut bowl',
-    headers: { 'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    headers: {
+      'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
     customArgs: { deliveryId: 'evt1_u1_email', uid: 'u1', notificationCategory: 'commerce', eventId: 'evt1' },
     categories: ['commerce', 'auction.outbid'],
   };
 
   it('honours Retry-After on 429, retries 500, never retries 400', async () => {
-    server.script.push({ status: 429, headers: { 'retry-after': '1' }, body: { errors: [{ message: 'too many requests' }] } });
+    server.script.push({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { errors: [{ message: 'too many requests' }] },
+    });
     server.script.push({ status: 500, body: { errors: [{ message: 'oops' }] } });
     const started = Date.now();
-    await expect(policies().execute('sendgrid', () => sender.send(mail))).resolves.toEqual({ messageId: expect.stringMatching(/^sgmsg-/) });
+    await expect(policies().execute('sendgrid', () => sender.send(mail))).resolves.toEqual({
+      messageId: expect.stringMatching(/^sgmsg-/),
+    });
     expect(server.requests).toHaveLength(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
 
     server.requests.length = 0;
-    server.script.push({ status: 400, body: { errors: [{ message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email' }] } });
-    const error = await policies().execute('sendgrid', () => sender.send(mail)).catch((e: unknown) => e);
+    server.script.push({
+      status: 400,
+      body: { errors: [{ message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email' }] },
+    });
+    const error = await policies()
+      .execute('sendgrid', () => sender.send(mail))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ transient: false, code: '400', message: 'Does not contain a valid address.' });
     expect(server.requests).toHaveLength(1);
   });
@@ -128,7 +169,16 @@ describe('a hung provider is bounded by the timeout, aborted at the socket, and 
 
   // As src/composition/cloud.ts builds them: the SDK's own timeout is the policy's, so the socket closes when the policy gives up.
   const timeoutMs = 300;
-  const settings = { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000, timeoutMs, breakerThreshold: 2, halfOpenAfterMs: 60_000, giveUpAfterAttempts: 9 };
+  const settings = {
+    maxAttempts: 1,
+    initialDelayMs: 1,
+    maxDelayMs: 5,
+    maxRetryAfterMs: 2_000,
+    timeoutMs,
+    breakerThreshold: 2,
+    halfOpenAfterMs: 60_000,
+    giveUpAfterAttempts: 9,
+  };
 
   const expectBoundedAndAborted = async (provider: 'twilio' | 'sendgrid', send: () => Promise<unknown>) => {
     const p = new ProviderPolicies(settings);
@@ -154,13 +204,36 @@ describe('a hung provider is bounded by the timeout, aborted at the socket, and 
   };
 
   it('Twilio (twilio SDK, axios under it)', async () => {
-    const clients = new TwilioClientFactory({ credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }), timeoutMs, apiOrigin: hung.url });
-    const sms = new TwilioSmsSender(clients, { sender: () => ({ messagingServiceSid: 'MG00000000000000000000000000000001' }) });
-    await expectBoundedAndAborted('twilio', () => sms.send({ to: '+12125550101', body: 'Craft: payment failed', statusCallback: 'https://fn.example/twilioStatus?deliveryId=d1' }));
+    const clients = new TwilioClientFactory({
+      credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }),
+      timeoutMs,
+      apiOrigin: hung.url,
+    });
+    const sms = new TwilioSmsSender(clients, {
+      sender: () => ({ messagingServiceSid: 'MG00000000000000000000000000000001' }),
+    });
+    await expectBoundedAndAborted('twilio', () =>
+      sms.send({
+        to: '+12125550101',
+        body: 'Craft: payment failed',
+        statusCallback: 'https://fn.example/twilioStatus?deliveryId=d1',
+      }),
+    );
   });
 
   it('SendGrid (@sendgrid/client)', async () => {
     const sender = new SendgridEmailSender({ apiKey: () => SENDGRID_KEY, baseUrl: hung.url, timeoutMs });
-    await expectBoundedAndAborted('sendgrid', () => sender.send({ to: 'maya@studio.example', from: 'notifications@craft.example', subject: 'Payment failed', html: '<p>x</p>', text: 'x', headers: {}, customArgs: {}, categories: [] }));
+    await expectBoundedAndAborted('sendgrid', () =>
+      sender.send({
+        to: 'maya@studio.example',
+        from: 'notifications@craft.example',
+        subject: 'Payment failed',
+        html: '<p>x</p>',
+        text: 'x',
+        headers: {},
+        customArgs: {},
+        categories: [],
+      }),
+    );
   });
 });

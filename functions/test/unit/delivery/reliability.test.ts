@@ -19,7 +19,13 @@ import { MAX_SWEEPS, SENDING_STUCK_AFTER_MS, QUEUED_STUCK_AFTER_MS } from '../..
 import { paths } from '../../../src/domain/paths.js';
 import { FCM_PROJECT, LoopbackAgent, fcmErrorBody } from '../../support/fakes/fcmServer.js';
 import { SENDGRID_KEY } from '../../support/fakes/sendgridServer.js';
-import { TWILIO_SID, TWILIO_TOKEN, VERIFY_CODE, VERIFY_SID, loopbackRequestClient } from '../../support/fakes/twilioServer.js';
+import {
+  TWILIO_SID,
+  TWILIO_TOKEN,
+  VERIFY_CODE,
+  VERIFY_SID,
+  loopbackRequestClient,
+} from '../../support/fakes/twilioServer.js';
 import { device, deliveryWorld, job, queued } from '../../support/delivery.js';
 
 /**
@@ -32,12 +38,22 @@ import { device, deliveryWorld, job, queued } from '../../support/delivery.js';
 
 type World = Awaited<ReturnType<typeof deliveryWorld>>;
 const TERMINAL = new Set<string>(['sent', 'delivered', 'opened', 'clicked', ...TERMINAL_FAILURES]);
-const CHANNEL_OF: Record<string, ProviderChannel> = { [TOPICS.push]: 'push', [TOPICS.sms]: 'sms', [TOPICS.email]: 'email' };
+const CHANNEL_OF: Record<string, ProviderChannel> = {
+  [TOPICS.push]: 'push',
+  [TOPICS.sms]: 'sms',
+  [TOPICS.email]: 'email',
+};
 
 /** Pub/Sub for the delivery topics, at-least-once with redelivery; returns how many deliveries threw (were nacked). */
 async function pubsub(
   w: World,
-  options: { concurrency?: number; backoffMs?: number; realMsPerRound?: number; maxRounds?: number; lose?: (m: { data: unknown }) => boolean } = {},
+  options: {
+    concurrency?: number;
+    backoffMs?: number;
+    realMsPerRound?: number;
+    maxRounds?: number;
+    lose?: (m: { data: unknown }) => boolean;
+  } = {},
 ) {
   const { concurrency = 25, backoffMs = 10_000, realMsPerRound = 5, maxRounds = 200 } = options;
   let cursor = 0;
@@ -50,11 +66,14 @@ async function pubsub(
     pending = [];
     if (batch.length === 0) return { nacks, rounds: round };
     for (let i = 0; i < batch.length; i += concurrency) {
-      await Promise.all(batch.slice(i, i + concurrency).map((m) =>
-        w.services.delivery.channels.handle(CHANNEL_OF[m.topic]!, m.data).catch(() => {
-          nacks++;
-          pending.push(m);
-        })));
+      await Promise.all(
+        batch.slice(i, i + concurrency).map((m) =>
+          w.services.delivery.channels.handle(CHANNEL_OF[m.topic]!, m.data).catch(() => {
+            nacks++;
+            pending.push(m);
+          }),
+        ),
+      );
     }
     w.infra.clock.advance(backoffMs);
     // Real time for the breakers' half-open timer (cockatiel reads the system clock), in proportion to the backoff.
@@ -68,7 +87,13 @@ const phoneOf = (i: number) => `+1212555${String(1000 + i).padStart(4, '0')}`;
 async function users(w: World, n: number, { withDevice = true, prefix = 'r', offset = 0 } = {}): Promise<string[]> {
   const uids = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   for (const [i, uid] of uids.entries()) {
-    await w.addUser({ uid, email: `${uid}@studio.example`, phone: phoneOf(offset + i), phoneVerified: true, timeZone: 'America/New_York' });
+    await w.addUser({
+      uid,
+      email: `${uid}@studio.example`,
+      phone: phoneOf(offset + i),
+      phoneVerified: true,
+      timeZone: 'America/New_York',
+    });
     if (withDevice) await device(w.store, uid, `phone-${uid}`);
   }
   return uids;
@@ -76,7 +101,14 @@ async function users(w: World, n: number, { withDevice = true, prefix = 'r', off
 
 const deliveries = async (w: World) => (await w.store.query(paths.deliveries())).map((s) => s.data as DeliveryDoc);
 const critical = (uid: string, eventId = `pay-${uid}`): DeliveryJob =>
-  job('push', { uid, eventId, type: 'payment.failed', category: 'commerce', critical: true, fallback: ['sms', 'email'] });
+  job('push', {
+    uid,
+    eventId,
+    type: 'payment.failed',
+    category: 'commerce',
+    critical: true,
+    fallback: ['sms', 'email'],
+  });
 
 async function publishAll(w: World, jobs: DeliveryJob[]) {
   for (const j of jobs) {
@@ -120,25 +152,43 @@ describe('exactly once under redelivery', () => {
 
 describe('critical alerts when providers fail, through the real SDKs on the wire', () => {
   let app: App;
-  const fcm = new Loopback(() => ({ status: 500, body: fcmErrorBody(500, 'INTERNAL', 'INTERNAL', 'Internal error encountered.') }));
+  const fcm = new Loopback(() => ({
+    status: 500,
+    body: fcmErrorBody(500, 'INTERNAL', 'INTERNAL', 'Internal error encountered.'),
+  }));
   // Twilio accepts the connection and never answers.
-  const twilio = twilioProvider({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, verifyServiceSid: VERIFY_SID, verifyCode: VERIFY_CODE });
+  const twilio = twilioProvider({
+    accountSid: TWILIO_SID,
+    authToken: TWILIO_TOKEN,
+    verifyServiceSid: VERIFY_SID,
+    verifyCode: VERIFY_CODE,
+  });
   const twilioHanging = new Loopback((req) => ({ ...twilio(req), delayMs: 60_000 }));
-  const twilioDown = new Loopback(() => ({ status: 500, body: { code: 20500, message: 'Internal Server Error', status: 500 } }));
+  const twilioDown = new Loopback(() => ({
+    status: 500,
+    body: { code: 20500, message: 'Internal Server Error', status: 500 },
+  }));
   const sendgridRoute = sendgridProvider({ apiKey: SENDGRID_KEY });
   let throttles = 0;
   // SendGrid throttles the first few calls (429 + Retry-After), then accepts.
-  const sendgridThrottling = new Loopback((req) => (throttles-- > 0 ? { status: 429, headers: { 'retry-after': '1' }, body: { errors: [{ message: 'too many requests' }] } } : sendgridRoute(req)));
+  const sendgridThrottling = new Loopback((req) =>
+    throttles-- > 0
+      ? { status: 429, headers: { 'retry-after': '1' }, body: { errors: [{ message: 'too many requests' }] } }
+      : sendgridRoute(req),
+  );
   const sendgridDown = new Loopback(() => ({ status: 500, body: { errors: [{ message: 'Internal Server Error' }] } }));
   const servers = [fcm, twilioHanging, twilioDown, sendgridThrottling, sendgridDown];
 
   beforeAll(async () => {
     for (const s of servers) await s.start();
-    app = initializeApp({
-      projectId: FCM_PROJECT,
-      credential: { getAccessToken: async () => ({ access_token: 'test-access-token', expires_in: 3600 }) },
-      httpAgent: new LoopbackAgent(fcm.port),
-    }, 'reliability-fcm');
+    app = initializeApp(
+      {
+        projectId: FCM_PROJECT,
+        credential: { getAccessToken: async () => ({ access_token: 'test-access-token', expires_in: 3600 }) },
+        httpAgent: new LoopbackAgent(fcm.port),
+      },
+      'reliability-fcm',
+    );
   });
   afterAll(async () => {
     await deleteApp(app);
@@ -150,8 +200,14 @@ describe('critical alerts when providers fail, through the real SDKs on the wire
     const push = new FcmPushSender(() => app);
     w.providers.push.send = (messages) => push.send(messages);
     if (twilio) {
-      const clients = new TwilioClientFactory({ credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }), timeoutMs: 5_000, requestClientClass: loopbackRequestClient(twilio) });
-      const sms = new TwilioSmsSender(clients, { sender: () => ({ messagingServiceSid: 'MG00000000000000000000000000000001' }) });
+      const clients = new TwilioClientFactory({
+        credentials: () => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }),
+        timeoutMs: 5_000,
+        requestClientClass: loopbackRequestClient(twilio),
+      });
+      const sms = new TwilioSmsSender(clients, {
+        sender: () => ({ messagingServiceSid: 'MG00000000000000000000000000000001' }),
+      });
       w.providers.sms.send = (m) => sms.send(m);
     }
     if (sendgrid) {
@@ -167,7 +223,10 @@ describe('critical alerts when providers fail, through the real SDKs on the wire
     const w = await deliveryWorld();
     wire(w, undefined, undefined);
     const uids = await users(w, 200);
-    await publishAll(w, uids.map((uid) => critical(uid)));
+    await publishAll(
+      w,
+      uids.map((uid) => critical(uid)),
+    );
     await pubsub(w);
 
     const smsTo = new Set(w.providers.sms.sent.map((m) => m.to));
@@ -195,11 +254,19 @@ describe('critical alerts when providers fail, through the real SDKs on the wire
     // Production's ratio: Pub/Sub's backoff (10 s, doubling) against the breaker's half-open delay (30 s).
     w.providers.settings.resilience.halfOpenAfterMs = 300;
     const uids = await users(w, 200);
-    await publishAll(w, uids.map((uid) => critical(uid)));
+    await publishAll(
+      w,
+      uids.map((uid) => critical(uid)),
+    );
     await pubsub(w, { realMsPerRound: 100 });
 
     // Every user's address went over the wire to SendGrid and was accepted, once (5 answered 429 first).
-    const accepted = sendgridThrottling.requests.slice(5).map((r) => (JSON.parse(r.raw) as { personalizations: { to: { email: string }[] }[] }).personalizations[0]!.to[0]!.email);
+    const accepted = sendgridThrottling.requests
+      .slice(5)
+      .map(
+        (r) =>
+          (JSON.parse(r.raw) as { personalizations: { to: { email: string }[] }[] }).personalizations[0]!.to[0]!.email,
+      );
     expect(accepted).toHaveLength(200);
     expect(new Set(accepted)).toEqual(new Set(uids.map((uid) => `${uid}@studio.example`)));
     const all = await deliveries(w);
@@ -211,7 +278,11 @@ describe('critical alerts when providers fail, through the real SDKs on the wire
     }
     expect(all.filter((d) => d.channel === 'email' && d.status === 'sent')).toHaveLength(200);
     // A fallback SMS took its unit once, though Twilio never answered.
-    const counters = await Promise.all(uids.slice(0, 20).map(async (uid) => (await w.store.query(`${paths.user(uid)}/counters`)).map((s) => s.data?.count)));
+    const counters = await Promise.all(
+      uids
+        .slice(0, 20)
+        .map(async (uid) => (await w.store.query(`${paths.user(uid)}/counters`)).map((s) => s.data?.count)),
+    );
     for (const c of counters) expect(c.filter((x) => x !== undefined).every((x) => (x as number) <= 1)).toBe(true);
   }, 60_000);
 
@@ -219,7 +290,10 @@ describe('critical alerts when providers fail, through the real SDKs on the wire
     const w = await deliveryWorld();
     wire(w, twilioDown, sendgridDown);
     const uids = await users(w, 40);
-    await publishAll(w, [...uids.slice(0, 30).map((uid) => critical(uid)), ...uids.slice(30).map((uid) => job('push', { uid, eventId: `plain-${uid}` }))]);
+    await publishAll(w, [
+      ...uids.slice(0, 30).map((uid) => critical(uid)),
+      ...uids.slice(30).map((uid) => job('push', { uid, eventId: `plain-${uid}` })),
+    ]);
     const { nacks } = await pubsub(w);
     expect(nacks).toBeGreaterThan(0);
     const all = await deliveries(w);
@@ -258,7 +332,8 @@ describe('an open breaker counts toward giving up', () => {
     await expect(w.services.delivery.channels.handle('email', first)).rejects.toThrow();
     expect(w.services.delivery.policies.breakerState('sendgrid')).toBe('open');
     const j = job('email');
-    for (let i = 1; i < 9; i++) await expect(w.services.delivery.channels.handle('email', j)).rejects.toThrow(/circuit/);
+    for (let i = 1; i < 9; i++)
+      await expect(w.services.delivery.channels.handle('email', j)).rejects.toThrow(/circuit/);
     await w.services.delivery.channels.handle('email', j);
     const d = (await w.store.get(paths.delivery(j.deliveryId))).data as DeliveryDoc;
     expect(d).toMatchObject({ status: 'failed', reason: 'circuit-open', attempts: 9 });
@@ -271,10 +346,18 @@ describe('an open breaker counts toward giving up', () => {
     Object.assign(w.providers.settings.resilience, { breakerThreshold: 1, halfOpenAfterMs: 60_000 });
     await device(w.store, 'u1', 'iphone');
     w.providers.push.fail = () => new ProviderError('fcm', true, 'messaging/internal-error', 'Internal error');
-    await expect(w.services.delivery.channels.handle('push', job('push', { eventId: 'opens-breaker' }))).rejects.toThrow();
+    await expect(
+      w.services.delivery.channels.handle('push', job('push', { eventId: 'opens-breaker' })),
+    ).rejects.toThrow();
     const j = critical('u1', 'pay-1');
     await w.services.delivery.channels.handle('push', j);
-    expect((await w.store.get(paths.delivery(j.deliveryId))).data).toMatchObject({ status: 'failed', reason: 'circuit-open', attempts: 1, fallbackTo: 'sms', fallbackPublished: true });
+    expect((await w.store.get(paths.delivery(j.deliveryId))).data).toMatchObject({
+      status: 'failed',
+      reason: 'circuit-open',
+      attempts: 1,
+      fallbackTo: 'sms',
+      fallbackPublished: true,
+    });
     expect(w.infra.publisher.on(TOPICS.sms).map((m) => (m.data as DeliveryJob).deliveryId)).toEqual(['pay-1_u1_sms']);
   });
 });
@@ -300,7 +383,8 @@ describe('crashes after the claim', () => {
     expect(nacks).toBeGreaterThanOrEqual(20);
     expect(w.providers.push.sent).toHaveLength(20);
     expect(new Set(w.providers.push.sent.map((m) => m.data.deliveryId)).size).toBe(20);
-    for (const j of jobs) expect((await w.store.get(paths.delivery(j.deliveryId))).data).toMatchObject({ status: 'sent', attempts: 1 });
+    for (const j of jobs)
+      expect((await w.store.get(paths.delivery(j.deliveryId))).data).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('the same 20 with their redeliveries lost: the sweeper republishes them, all 20 sent exactly once', async () => {
@@ -315,7 +399,8 @@ describe('crashes after the claim', () => {
     expect(await w.services.delivery.channels.sweeper.sweep()).toMatchObject({ republished: 0 });
     await pubsub(w);
     expect(w.providers.push.sent).toHaveLength(20);
-    for (const j of jobs) expect((await w.store.get(paths.delivery(j.deliveryId))).data).toMatchObject({ status: 'sent', sweeps: 1 });
+    for (const j of jobs)
+      expect((await w.store.get(paths.delivery(j.deliveryId))).data).toMatchObject({ status: 'sent', sweeps: 1 });
   });
 
   it('a job the sweeper republished MAX_SWEEPS times ends failed and a critical one falls back; a queued one never claimed ends failed', async () => {
@@ -333,10 +418,20 @@ describe('crashes after the claim', () => {
     w.infra.clock.advance(Math.max(SENDING_STUCK_AFTER_MS, QUEUED_STUCK_AFTER_MS) + 1);
     expect(await w.services.delivery.channels.sweeper.sweep()).toEqual({ republished: 0, failed: 2, fallbacks: 1 });
     const d = (await w.store.get(paths.delivery(j.deliveryId))).data as DeliveryDoc;
-    expect(d).toMatchObject({ status: 'failed', reason: 'stuck', sweeps: MAX_SWEEPS + 1, fallbackTo: 'sms', fallbackPublished: true });
+    expect(d).toMatchObject({
+      status: 'failed',
+      reason: 'stuck',
+      sweeps: MAX_SWEEPS + 1,
+      fallbackTo: 'sms',
+      fallbackPublished: true,
+    });
     expect(d.errors).toEqual([expect.objectContaining({ code: 'stuck', transient: false })]);
     expect(d.job).toBeUndefined();
-    expect((await w.store.get(paths.delivery(lost.deliveryId))).data).toMatchObject({ status: 'failed', reason: 'never-claimed', errors: [expect.objectContaining({ code: 'never-claimed' })] });
+    expect((await w.store.get(paths.delivery(lost.deliveryId))).data).toMatchObject({
+      status: 'failed',
+      reason: 'never-claimed',
+      errors: [expect.objectContaining({ code: 'never-claimed' })],
+    });
     // The fallback goes out once its job arrives; the republished push jobs that finally arrive change nothing.
     await pubsub(w);
     expect(w.providers.sms.sent).toHaveLength(1);
@@ -348,7 +443,12 @@ describe('crashes after the claim', () => {
     const j = critical('u1', 'pay-half');
     await queued(w.store, j);
     await w.services.delivery.repo.claim(j);
-    await w.services.delivery.repo.recordFailed(j.deliveryId, 'failed', { reason: 'no-device', attempts: 0, errors: [], fallbackTo: 'sms' }); // then died
+    await w.services.delivery.repo.recordFailed(j.deliveryId, 'failed', {
+      reason: 'no-device',
+      attempts: 0,
+      errors: [],
+      fallbackTo: 'sms',
+    }); // then died
     expect(await w.services.delivery.channels.sweeper.sweep()).toMatchObject({ fallbacks: 0 }); // its handler may still be at it
     w.infra.clock.advance(5 * 60_000 + 1);
     expect(await w.services.delivery.channels.sweeper.sweep()).toMatchObject({ fallbacks: 1 });

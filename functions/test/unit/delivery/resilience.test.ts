@@ -5,10 +5,19 @@ import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import type { ResilienceSettings } from '../../../src/ports.js';
 
 const settings = (overrides: Partial<ResilienceSettings> = {}): ResilienceSettings => ({
-  maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000, timeoutMs: 200, breakerThreshold: 3, halfOpenAfterMs: 60, giveUpAfterAttempts: 9, ...overrides,
+  maxAttempts: 3,
+  initialDelayMs: 1,
+  maxDelayMs: 5,
+  maxRetryAfterMs: 1_000,
+  timeoutMs: 200,
+  breakerThreshold: 3,
+  halfOpenAfterMs: 60,
+  giveUpAfterAttempts: 9,
+  ...overrides,
 });
 
-const transient = (retryAfterMs?: number) => new ProviderError('twilio', true, '429', 'Too Many Requests', retryAfterMs);
+const transient = (retryAfterMs?: number) =>
+  new ProviderError('twilio', true, '429', 'Too Many Requests', retryAfterMs);
 
 describe('provider policies (cockatiel retry + breaker + timeout)', () => {
   it('waits as long as Retry-After asks before the next try', async () => {
@@ -26,26 +35,32 @@ describe('provider policies (cockatiel retry + breaker + timeout)', () => {
   it('does not wait in-process for a Retry-After longer than allowed: it fails for Pub/Sub to redeliver later', async () => {
     const policies = new ProviderPolicies(settings({ maxRetryAfterMs: 50 }));
     let calls = 0;
-    await expect(policies.execute('twilio', async () => {
-      calls++;
-      throw transient(60_000);
-    })).rejects.toBeInstanceOf(ProviderError);
+    await expect(
+      policies.execute('twilio', async () => {
+        calls++;
+        throw transient(60_000);
+      }),
+    ).rejects.toBeInstanceOf(ProviderError);
     expect(calls).toBe(1);
   });
 
   it('retries with backoff up to maxAttempts, and never retries a permanent error', async () => {
     const policies = new ProviderPolicies(settings({ breakerThreshold: 100 }));
     let calls = 0;
-    await expect(policies.execute('sendgrid', async () => {
-      calls++;
-      throw new ProviderError('sendgrid', true, '503', 'unavailable');
-    })).rejects.toThrow('unavailable');
+    await expect(
+      policies.execute('sendgrid', async () => {
+        calls++;
+        throw new ProviderError('sendgrid', true, '503', 'unavailable');
+      }),
+    ).rejects.toThrow('unavailable');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(policies.execute('sendgrid', async () => {
-      calls++;
-      throw new ProviderError('sendgrid', false, '400', 'bad request');
-    })).rejects.toThrow('bad request');
+    await expect(
+      policies.execute('sendgrid', async () => {
+        calls++;
+        throw new ProviderError('sendgrid', false, '400', 'bad request');
+      }),
+    ).rejects.toThrow('bad request');
     expect(calls).toBe(1);
   });
 
@@ -84,9 +99,11 @@ describe('provider policies (cockatiel retry + breaker + timeout)', () => {
   it('does not count permanent errors toward the breaker', async () => {
     const policies = new ProviderPolicies(settings({ maxAttempts: 1, breakerThreshold: 2 }));
     for (let i = 0; i < 5; i++) {
-      await expect(policies.execute('sendgrid', async () => {
-        throw new ProviderError('sendgrid', false, '400', 'bad address');
-      })).rejects.toThrow();
+      await expect(
+        policies.execute('sendgrid', async () => {
+          throw new ProviderError('sendgrid', false, '400', 'bad address');
+        }),
+      ).rejects.toThrow();
     }
     expect(policies.breakerState('sendgrid')).toBe('closed');
   });

@@ -6,10 +6,19 @@ import type { ResilienceSettings } from '../../../src/ports.js';
 import { emailBurst } from '../../support/fakes/emailBurst.js';
 
 const settings = (overrides: Partial<ResilienceSettings> = {}): ResilienceSettings => ({
-  maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000, timeoutMs: 200, breakerThreshold: 3, halfOpenAfterMs: 60_000, giveUpAfterAttempts: 9, ...overrides,
+  maxAttempts: 3,
+  initialDelayMs: 1,
+  maxDelayMs: 5,
+  maxRetryAfterMs: 1_000,
+  timeoutMs: 200,
+  breakerThreshold: 3,
+  halfOpenAfterMs: 60_000,
+  giveUpAfterAttempts: 9,
+  ...overrides,
 });
 
-const throttle = (provider: 'twilio' | 'sendgrid', retryAfterMs?: number) => new ProviderError(provider, true, '429', 'Too Many Requests', retryAfterMs);
+const throttle = (provider: 'twilio' | 'sendgrid', retryAfterMs?: number) =>
+  new ProviderError(provider, true, '429', 'Too Many Requests', retryAfterMs);
 
 describe('throttling is back-pressure, not failure', () => {
   it('a run of 429s never opens the breaker, uses up no retries, and every call gets through once the provider lets it', async () => {
@@ -35,13 +44,15 @@ describe('throttling is back-pressure, not failure', () => {
     await expect(policies.execute('twilio', fail)).rejects.toThrow('unavailable');
     await expect(policies.execute('twilio', fail)).rejects.toThrow('unavailable');
     let throttled = false;
-    await expect(policies.execute('twilio', async () => {
-      if (!throttled) {
-        throttled = true;
-        throw throttle('twilio', 10);
-      }
-      return 'ok';
-    })).resolves.toBe('ok');
+    await expect(
+      policies.execute('twilio', async () => {
+        if (!throttled) {
+          throttled = true;
+          throw throttle('twilio', 10);
+        }
+        return 'ok';
+      }),
+    ).resolves.toBe('ok');
     expect(policies.breakerState('twilio')).toBe('closed');
     await expect(policies.execute('twilio', fail)).rejects.toThrow('unavailable');
     await expect(policies.execute('twilio', fail)).rejects.toThrow('unavailable');
@@ -52,10 +63,15 @@ describe('throttling is back-pressure, not failure', () => {
   it("FCM's per-device rate limits are retried but neither open the breaker nor slow the other devices down", async () => {
     const policies = new ProviderPolicies(settings({ maxAttempts: 1 }));
     for (let i = 0; i < 5; i++) {
-      await expect(policies.execute('fcm', async () => {
-        // As FCM's folder classifies firebase-admin's error (src/adapters/fcm/errors.ts): throttle 'target'.
-        throw fcmError({ errorInfo: { code: 'messaging/message-rate-exceeded' }, message: 'rate exceeded for this device' });
-      })).rejects.toMatchObject({ transient: true });
+      await expect(
+        policies.execute('fcm', async () => {
+          // As FCM's folder classifies firebase-admin's error (src/adapters/fcm/errors.ts): throttle 'target'.
+          throw fcmError({
+            errorInfo: { code: 'messaging/message-rate-exceeded' },
+            message: 'rate exceeded for this device',
+          });
+        }),
+      ).rejects.toMatchObject({ transient: true });
     }
     expect(policies.breakerState('fcm')).toBe('closed');
     expect(policies.pacingState('fcm').ratePerSecond).toBe(Infinity);
@@ -89,17 +105,27 @@ describe('throttling is back-pressure, not failure', () => {
   });
 
   it('a call that cannot have its turn within the wait allowed goes back to Pub/Sub without calling the provider', async () => {
-    const policies = new ProviderPolicies(settings({ maxRetryAfterMs: 50 }), { maxWaitMs: 100, backoffFactor: 0.95, growthPerSecond: 0.02, minRatePerSecond: 1, forgetAfterMs: 60_000 });
+    const policies = new ProviderPolicies(settings({ maxRetryAfterMs: 50 }), {
+      maxWaitMs: 100,
+      backoffFactor: 0.95,
+      growthPerSecond: 0.02,
+      minRatePerSecond: 1,
+      forgetAfterMs: 60_000,
+    });
     let calls = 0;
     // Retry-After 5 s: longer than this invocation may wait; the call fails transient, the others do not even try.
-    await expect(policies.execute('twilio', async () => {
-      calls++;
-      throw throttle('twilio', 5_000);
-    })).rejects.toMatchObject({ code: '429', transient: true });
-    const waiting = await policies.execute('twilio', async () => {
-      calls++;
-      return 'ok';
-    }).catch((e: unknown) => e);
+    await expect(
+      policies.execute('twilio', async () => {
+        calls++;
+        throw throttle('twilio', 5_000);
+      }),
+    ).rejects.toMatchObject({ code: '429', transient: true });
+    const waiting = await policies
+      .execute('twilio', async () => {
+        calls++;
+        return 'ok';
+      })
+      .catch((e: unknown) => e);
     expect(waiting).toMatchObject({ code: 'paced', transient: true });
     expect(calls).toBe(1);
     expect(policies.breakerState('twilio')).toBe('closed');

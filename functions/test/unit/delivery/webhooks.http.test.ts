@@ -35,7 +35,10 @@ beforeAll(async () => {
     const [, name, ...rest] = (req.url ?? '/').split('/');
     const fn = handlers[(name ?? '').split('?')[0]!];
     if (!fn) return void res.writeHead(404).end();
-    Object.assign(req, { rawBody: Buffer.concat(chunks), url: `/${rest.join('/')}${(name ?? '').includes('?') ? `?${name!.split('?')[1]}` : ''}` });
+    Object.assign(req, {
+      rawBody: Buffer.concat(chunks),
+      url: `/${rest.join('/')}${(name ?? '').includes('?') ? `?${name!.split('?')[1]}` : ''}`,
+    });
     await fn(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,7 +54,12 @@ const SENDGRID_PUBLIC_KEY = keys.publicKey.export({ type: 'spki', format: 'der' 
 let infra: MemoryInfra;
 let services: Services;
 beforeEach(async () => {
-  ({ infra, services } = await testWorld({ now: NOW, settings: { ...DEFAULT_SETTINGS, publicBaseUrl: PUBLIC }, users: [{ ...MAYA, timeZone: 'UTC' }], install: true }));
+  ({ infra, services } = await testWorld({
+    now: NOW,
+    settings: { ...DEFAULT_SETTINGS, publicBaseUrl: PUBLIC },
+    users: [{ ...MAYA, timeZone: 'UTC' }],
+    install: true,
+  }));
   infra.delivery.webhookSecrets.twilioAuthToken = AUTH_TOKEN;
   infra.delivery.webhookSecrets.sendgridPublicKey = SENDGRID_PUBLIC_KEY;
 });
@@ -59,12 +67,23 @@ beforeEach(async () => {
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 /** Posts like Twilio: form body, X-Twilio-Signature computed for `signedUrl` (the public URL, unless a test forges it). */
-async function postTwilio(fn: string, query: string, params: Record<string, string>, options: { signature?: string | null; signedUrl?: string } = {}) {
+async function postTwilio(
+  fn: string,
+  query: string,
+  params: Record<string, string>,
+  options: { signature?: string | null; signedUrl?: string } = {},
+) {
   const signedUrl = options.signedUrl ?? `${PUBLIC}/${fn}${query}`;
-  const signature = options.signature === undefined ? twilio.getExpectedTwilioSignature(AUTH_TOKEN, signedUrl, params) : options.signature;
+  const signature =
+    options.signature === undefined
+      ? twilio.getExpectedTwilioSignature(AUTH_TOKEN, signedUrl, params)
+      : options.signature;
   return fetch(`${base}/${fn}${query}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(signature ? { 'x-twilio-signature': signature } : {}),
+    },
     body: form(params),
   });
 }
@@ -84,12 +103,22 @@ describe('Twilio status callback over HTTP', () => {
     const { id, sid } = await sentSms();
     const query = `?deliveryId=${id}`;
     infra.clock.advance(5_000);
-    let res = await postTwilio('twilioStatus', query, { MessageSid: sid, MessageStatus: 'delivered', Price: '-0.00790', PriceUnit: 'USD' });
+    let res = await postTwilio('twilioStatus', query, {
+      MessageSid: sid,
+      MessageStatus: 'delivered',
+      Price: '-0.00790',
+      PriceUnit: 'USD',
+    });
     expect(res.status).toBe(200);
     // out of order: "sent" after "delivered", and the same "delivered" again
     res = await postTwilio('twilioStatus', query, { MessageSid: sid, MessageStatus: 'sent' });
     expect(res.status).toBe(200);
-    await postTwilio('twilioStatus', query, { MessageSid: sid, MessageStatus: 'delivered', Price: '-0.00790', PriceUnit: 'USD' });
+    await postTwilio('twilioStatus', query, {
+      MessageSid: sid,
+      MessageStatus: 'delivered',
+      Price: '-0.00790',
+      PriceUnit: 'USD',
+    });
     const d = await delivery(id);
     expect(d).toMatchObject({ status: 'delivered', price: 0.0079, priceUnit: 'USD', providerStatus: 'delivered' });
     expect(d.timestamps.deliveredAt).toEqual(new Date(Date.parse(NOW) + 5_000));
@@ -99,7 +128,11 @@ describe('Twilio status callback over HTTP', () => {
 
   it('records undelivered with the error code', async () => {
     const { id, sid } = await sentSms();
-    await postTwilio('twilioStatus', `?deliveryId=${id}`, { MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30005' });
+    await postTwilio('twilioStatus', `?deliveryId=${id}`, {
+      MessageSid: sid,
+      MessageStatus: 'undelivered',
+      ErrorCode: '30005',
+    });
     expect(await delivery(id)).toMatchObject({ status: 'undelivered', providerErrorCode: '30005' });
   });
 
@@ -111,9 +144,15 @@ describe('Twilio status callback over HTTP', () => {
     const forged = twilio.getExpectedTwilioSignature('not-the-token', `${PUBLIC}/twilioStatus${query}`, params);
     expect((await postTwilio('twilioStatus', query, params, { signature: forged })).status).toBe(403);
     expect((await postTwilio('twilioStatus', query, params, { signature: null })).status).toBe(403);
-    expect((await postTwilio('twilioStatus', query, params, { signedUrl: `https://evil.example/twilioStatus${query}` })).status).toBe(403);
+    expect(
+      (await postTwilio('twilioStatus', query, params, { signedUrl: `https://evil.example/twilioStatus${query}` }))
+        .status,
+    ).toBe(403);
     // signed for another delivery id (the query is part of the signed URL)
-    expect((await postTwilio('twilioStatus', query, params, { signedUrl: `${PUBLIC}/twilioStatus?deliveryId=other` })).status).toBe(403);
+    expect(
+      (await postTwilio('twilioStatus', query, params, { signedUrl: `${PUBLIC}/twilioStatus?deliveryId=other` }))
+        .status,
+    ).toBe(403);
     expect(await delivery(id)).toEqual(before);
   });
 
@@ -152,7 +191,10 @@ describe('Twilio inbound STOP / START / HELP over HTTP', () => {
 });
 
 describe('SendGrid signed event webhook over HTTP', () => {
-  const postEvents = (events: unknown[], options: { timestamp?: number; tamper?: boolean; unsigned?: boolean } = {}) => {
+  const postEvents = (
+    events: unknown[],
+    options: { timestamp?: number; tamper?: boolean; unsigned?: boolean } = {},
+  ) => {
     const body = JSON.stringify(events);
     const timestamp = String(options.timestamp ?? Math.floor(infra.clock.now().getTime() / 1000));
     const signature = sign('sha256', Buffer.from(timestamp + body), keys.privateKey).toString('base64');
@@ -160,7 +202,12 @@ describe('SendGrid signed event webhook over HTTP', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...(options.unsigned ? {} : { 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp }),
+        ...(options.unsigned
+          ? {}
+          : {
+              'x-twilio-email-event-webhook-signature': signature,
+              'x-twilio-email-event-webhook-timestamp': timestamp,
+            }),
       },
       body: options.tamper ? body.replace('delivered', 'bounce') : body,
     });
@@ -175,17 +222,34 @@ describe('SendGrid signed event webhook over HTTP', () => {
 
   const at = (offsetS: number) => Math.floor(Date.parse(NOW) / 1000) + offsetS;
   const ev = (event: string, id: string, offsetS: number, extra: Record<string, unknown> = {}) => ({
-    email: 'maya@studio.example', timestamp: at(offsetS), event, sg_event_id: `${event}-${offsetS}`, sg_message_id: 'sg-1.filter', deliveryId: id, uid: 'u1', notificationCategory: 'commerce', category: ['commerce'], ...extra,
+    email: 'maya@studio.example',
+    timestamp: at(offsetS),
+    event,
+    sg_event_id: `${event}-${offsetS}`,
+    sg_message_id: 'sg-1.filter',
+    deliveryId: id,
+    uid: 'u1',
+    notificationCategory: 'commerce',
+    category: ['commerce'],
+    ...extra,
   });
 
   it('applies delivered, open and click (in any order) to the delivery', async () => {
     const id = await sentEmail();
-    const res = await postEvents([ev('click', id, 30, { url: 'https://craft.example/orders/o1' }), ev('delivered', id, 10), ev('open', id, 20)]);
+    const res = await postEvents([
+      ev('click', id, 30, { url: 'https://craft.example/orders/o1' }),
+      ev('delivered', id, 10),
+      ev('open', id, 20),
+    ]);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ applied: 3, ignored: 0 });
     const d = await delivery(id);
     expect(d.status).toBe('clicked');
-    expect(d.timestamps).toMatchObject({ deliveredAt: new Date(at(10) * 1000), openedAt: new Date(at(20) * 1000), clickedAt: new Date(at(30) * 1000) });
+    expect(d.timestamps).toMatchObject({
+      deliveredAt: new Date(at(10) * 1000),
+      openedAt: new Date(at(20) * 1000),
+      clickedAt: new Date(at(30) * 1000),
+    });
   });
 
   it('walks an email from the pipeline through queued → sent → delivered → opened → clicked, every field and timestamp recorded', async () => {
@@ -193,8 +257,14 @@ describe('SendGrid signed event webhook over HTTP', () => {
     const iso = (offsetS: number) => new Date(T0 + offsetS * 1000);
     // queued: the notification pipeline routes an order.shipped event and writes deliveries/{id}
     await services.notifications.pipeline.submit(
-      { type: 'order.shipped', idempotencyKey: 'ship-o1', occurredAt: NOW, payload: { orderId: 'o1', itemTitle: 'Walnut bowl', buyerId: 'u1', carrier: 'DHL', trackingNumber: 'T1' } },
-      'callable', 'attempt-1',
+      {
+        type: 'order.shipped',
+        idempotencyKey: 'ship-o1',
+        occurredAt: NOW,
+        payload: { orderId: 'o1', itemTitle: 'Walnut bowl', buyerId: 'u1', carrier: 'DHL', trackingNumber: 'T1' },
+      },
+      'callable',
+      'attempt-1',
     );
     const [emailJob] = infra.publisher.on(TOPICS.email).map((m) => deliveryJobSchema.parse(m.data));
     const id = emailJob!.deliveryId;
@@ -205,7 +275,10 @@ describe('SendGrid signed event webhook over HTTP', () => {
     const messageId = infra.delivery.email.sent[0]!.messageId;
     // SendGrid's events, each posted a little after it happened; the last post repeats one (webhooks are retried)
     infra.clock.set(iso(12));
-    expect(await (await postEvents([ev('processed', id, 3), ev('delivered', id, 10)])).json()).toEqual({ applied: 2, ignored: 0 });
+    expect(await (await postEvents([ev('processed', id, 3), ev('delivered', id, 10)])).json()).toEqual({
+      applied: 2,
+      ignored: 0,
+    });
     infra.clock.set(iso(25));
     await postEvents([ev('open', id, 20)]);
     infra.clock.set(iso(40));
@@ -230,7 +303,14 @@ describe('SendGrid signed event webhook over HTTP', () => {
       lastProviderEvent: 'delivered',
       leaseUntil: null,
       // each status once, when it happened (provider events at their own time, not when the webhook came)
-      timestamps: { queuedAt: iso(0), sendingAt: iso(2), sentAt: iso(2), deliveredAt: iso(10), openedAt: iso(20), clickedAt: iso(30) },
+      timestamps: {
+        queuedAt: iso(0),
+        sendingAt: iso(2),
+        sentAt: iso(2),
+        deliveredAt: iso(10),
+        openedAt: iso(20),
+        clickedAt: iso(30),
+      },
       createdAt: iso(0),
       updatedAt: iso(40),
       // a year, for the TTL policy on deliveries.expiresAt
@@ -241,7 +321,10 @@ describe('SendGrid signed event webhook over HTTP', () => {
   it('a bounce fails the delivery and suppresses the address: no more email to it', async () => {
     const id = await sentEmail();
     await postEvents([ev('bounce', id, 5, { reason: '550 5.1.1 mailbox does not exist' })]);
-    expect(await delivery(id)).toMatchObject({ status: 'failed', reason: 'sendgrid-bounce: 550 5.1.1 mailbox does not exist' });
+    expect(await delivery(id)).toMatchObject({
+      status: 'failed',
+      reason: 'sendgrid-bounce: 550 5.1.1 mailbox does not exist',
+    });
     await services.delivery.channels.handle('email', job('email', { eventId: 'evt2' }));
     expect(infra.delivery.email.sent).toHaveLength(1);
     expect(await delivery('evt2_u1_email')).toMatchObject({ status: 'suppressed', reason: 'email-suppressed' });
@@ -259,7 +342,8 @@ describe('SendGrid signed event webhook over HTTP', () => {
 });
 
 describe('unsubscribe endpoint over HTTP', () => {
-  const token = (ttlMs?: number) => createUnsubscribeToken({ uid: 'u1', category: 'commerce' }, 'local-unsubscribe-signing-key', new Date(NOW), ttlMs);
+  const token = (ttlMs?: number) =>
+    createUnsubscribeToken({ uid: 'u1', category: 'commerce' }, 'local-unsubscribe-signing-key', new Date(NOW), ttlMs);
   const prefs = () => new PreferencesRepo(infra.store, services.audit, infra.clock).get('u1');
 
   it('GET shows a confirmation page and changes nothing', async () => {
@@ -272,7 +356,11 @@ describe('unsubscribe endpoint over HTTP', () => {
 
   it('one-click POST (RFC 8058) turns email off for that category only', async () => {
     const before = await prefs();
-    const res = await fetch(`${base}/unsubscribe?token=${token()}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const res = await fetch(`${base}/unsubscribe?token=${token()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(res.status).toBe(200);
     const after = await prefs();
     expect(after.types['order.shipped'].channels.email).toBe(false);
@@ -281,17 +369,28 @@ describe('unsubscribe endpoint over HTTP', () => {
   });
 
   it('the page form can turn off all email', async () => {
-    await fetch(`${base}/unsubscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ token: token(), scope: 'all' }) });
+    await fetch(`${base}/unsubscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ token: token(), scope: 'all' }),
+    });
     const after = await prefs();
-    for (const type of ['order.shipped', 'social.new_follower', 'community.event'] as const) expect(after.types[type].channels.email).toBe(false);
+    for (const type of ['order.shipped', 'social.new_follower', 'community.event'] as const)
+      expect(after.types[type].channels.email).toBe(false);
   });
 
   it('refuses forged (403) and expired (410) tokens without changing anything', async () => {
     const before = await prefs();
     const forged = createUnsubscribeToken({ uid: 'u1', category: 'commerce' }, 'guessed-key', new Date(NOW));
-    expect((await fetch(`${base}/unsubscribe?token=${forged}`, { method: 'POST', body: 'List-Unsubscribe=One-Click' })).status).toBe(403);
+    expect(
+      (await fetch(`${base}/unsubscribe?token=${forged}`, { method: 'POST', body: 'List-Unsubscribe=One-Click' }))
+        .status,
+    ).toBe(403);
     infra.clock.advance(61 * 24 * 3600_000);
-    expect((await fetch(`${base}/unsubscribe?token=${token()}`, { method: 'POST', body: 'List-Unsubscribe=One-Click' })).status).toBe(410);
+    expect(
+      (await fetch(`${base}/unsubscribe?token=${token()}`, { method: 'POST', body: 'List-Unsubscribe=One-Click' }))
+        .status,
+    ).toBe(410);
     expect(await prefs()).toEqual(before);
   });
 });

@@ -7,12 +7,15 @@ import { call } from '../../support/callables.js';
 import { bareWorld, testWorld } from '../../support/world.js';
 
 // A callable defined here only to exercise the shared wrapper every real callable uses.
-const echo = callable(z.object({ name: z.string().min(1), count: z.number().int().positive() }), async (data, { caller }) => {
-  if (data.name === 'forbidden') throw permissionDenied('not for you');
-  if (data.name === 'admin-only') requireRole(caller, 'admin');
-  if (data.name === 'boom') throw new Error('secret internals');
-  return { uid: caller.uid, roles: [...caller.roles], name: data.name };
-});
+const echo = callable(
+  z.object({ name: z.string().min(1), count: z.number().int().positive() }),
+  async (data, { caller }) => {
+    if (data.name === 'forbidden') throw permissionDenied('not for you');
+    if (data.name === 'admin-only') requireRole(caller, 'admin');
+    if (data.name === 'boom') throw new Error('secret internals');
+    return { uid: caller.uid, roles: [...caller.roles], name: data.name };
+  },
+);
 
 /** Services whose store holds a profile for u1 (the account guard refuses callers without one). */
 async function withProfile() {
@@ -36,13 +39,20 @@ describe('callable wrapper', () => {
 
   it('passes the caller and its role claims to the use case', async () => {
     await expect(call(echo, { name: 'admin-only', count: 1 }, { uid: 'u1', roles: ['admin'] })).resolves.toEqual({
-      uid: 'u1', roles: ['admin'], name: 'admin-only',
+      uid: 'u1',
+      roles: ['admin'],
+      name: 'admin-only',
     });
-    await expect(call(echo, { name: 'admin-only', count: 1 }, { uid: 'u1' })).rejects.toMatchObject({ code: 'permission-denied' });
+    await expect(call(echo, { name: 'admin-only', count: 1 }, { uid: 'u1' })).rejects.toMatchObject({
+      code: 'permission-denied',
+    });
   });
 
   it('maps AppErrors to the same code and hides unexpected errors as INTERNAL', async () => {
-    await expect(call(echo, { name: 'forbidden', count: 1 }, { uid: 'u1' })).rejects.toMatchObject({ code: 'permission-denied', message: 'not for you' });
+    await expect(call(echo, { name: 'forbidden', count: 1 }, { uid: 'u1' })).rejects.toMatchObject({
+      code: 'permission-denied',
+      message: 'not for you',
+    });
     const error = await call(echo, { name: 'boom', count: 1 }, { uid: 'u1' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'internal' });
     expect((error as Error).message).not.toMatch(/secret internals/);

@@ -41,9 +41,16 @@ describe('Firestore trigger helpers', () => {
     const seen = vi.fn(async (_event: unknown) => undefined);
     const fn = docCreated('things/{thingId}/parts/{partId}', async (event) => seen(event));
     const at = new Date('2026-06-01T10:00:00Z');
-    const snapshot = fft.firestore.makeDocumentSnapshot({ name: 'bowl', at: Timestamp.fromDate(at), nested: { at: Timestamp.fromDate(at) } }, 'things/t1/parts/p1');
+    const snapshot = fft.firestore.makeDocumentSnapshot(
+      { name: 'bowl', at: Timestamp.fromDate(at), nested: { at: Timestamp.fromDate(at) } },
+      'things/t1/parts/p1',
+    );
     await fft.wrap(fn)({ data: snapshot, params: { thingId: 't1', partId: 'p1' }, id: 'event-1' } as never);
-    expect(seen).toHaveBeenCalledWith({ params: { thingId: 't1', partId: 'p1' }, data: { name: 'bowl', at, nested: { at } }, eventId: 'event-1' });
+    expect(seen).toHaveBeenCalledWith({
+      params: { thingId: 't1', partId: 'p1' },
+      data: { name: 'bowl', at, nested: { at } },
+      eventId: 'event-1',
+    });
   });
 
   it('docUpdated hands both versions', async () => {
@@ -52,7 +59,12 @@ describe('Firestore trigger helpers', () => {
     const before = fft.firestore.makeDocumentSnapshot({ displayName: 'Ana' }, 'users/u1');
     const after = fft.firestore.makeDocumentSnapshot({ displayName: 'Ana B' }, 'users/u1');
     await fft.wrap(fn)({ data: fft.makeChange(before, after), params: { uid: 'u1' }, id: 'event-2' } as never);
-    expect(seen).toHaveBeenCalledWith({ params: { uid: 'u1' }, before: { displayName: 'Ana' }, after: { displayName: 'Ana B' }, eventId: 'event-2' });
+    expect(seen).toHaveBeenCalledWith({
+      params: { uid: 'u1' },
+      before: { displayName: 'Ana' },
+      after: { displayName: 'Ana B' },
+      eventId: 'event-2',
+    });
   });
 });
 
@@ -65,16 +77,37 @@ describe('wrappers hand over; the use case decides', () => {
   afterAll(() => useServices(undefined));
 
   const runCreated = (cid: string, mid: string, data: Record<string, unknown>) =>
-    fft.wrap(onMessageCreated)({ data: fft.firestore.makeDocumentSnapshot(data, paths.message(cid, mid)), params: { cid, mid }, id: `created-${mid}` } as never);
+    fft.wrap(onMessageCreated)({
+      data: fft.firestore.makeDocumentSnapshot(data, paths.message(cid, mid)),
+      params: { cid, mid },
+      id: `created-${mid}`,
+    } as never);
 
   it('onMessageCreated works on the message as it is now, not as the (late) event carried it', async () => {
-    const { conversationId: cid } = await s.messaging.conversations.createGroup({ uid: 'alice', roles: new Set() }, { title: 'Weavers', memberIds: ['bob'], settings: {} });
-    const sent = { senderId: 'bob', type: 'text', text: 'first draft', clientMessageId: 'c1', createdAt: new Date('2026-06-10T14:00:01Z') };
+    const { conversationId: cid } = await s.messaging.conversations.createGroup(
+      { uid: 'alice', roles: new Set() },
+      { title: 'Weavers', memberIds: ['bob'], settings: {} },
+    );
+    const sent = {
+      senderId: 'bob',
+      type: 'text',
+      text: 'first draft',
+      clientMessageId: 'c1',
+      createdAt: new Date('2026-06-10T14:00:01Z'),
+    };
     // The sender edited it before the trigger ran: the summary must not show the old text.
     const editedAt = new Date('2026-06-10T14:00:30Z');
-    await s.infra.store.set(paths.message(cid, 'm1'), { ...sent, text: 'final', editedAt, editHistory: [{ text: 'first draft', editedAt: sent.createdAt }] });
+    await s.infra.store.set(paths.message(cid, 'm1'), {
+      ...sent,
+      text: 'final',
+      editedAt,
+      editHistory: [{ text: 'first draft', editedAt: sent.createdAt }],
+    });
     await runCreated(cid, 'm1', sent);
-    expect((await s.infra.store.get(paths.conversation(cid))).data?.lastMessage).toMatchObject({ messageId: 'm1', preview: 'final' });
+    expect((await s.infra.store.get(paths.conversation(cid))).data?.lastMessage).toMatchObject({
+      messageId: 'm1',
+      preview: 'final',
+    });
     // Gone before the trigger ran: nothing is counted, summarised or audited.
     const before = infra.store.dump();
     await runCreated(cid, 'm2', { ...sent, clientMessageId: 'c2' });

@@ -22,11 +22,15 @@ describe('firestore.indexes.json', () => {
   it('passes the validation firebase-tools runs before deploying it', () => {
     // firebase-tools (a root devDependency) validates offline in FirestoreApi.deploy: upgradeOldSpec, then validateSpec.
     const require = createRequire(__filename);
-    const { FirestoreApi } = require('firebase-tools/lib/firestore/api.js') as { FirestoreApi: new () => FirestoreApiLike };
+    const { FirestoreApi } = require('firebase-tools/lib/firestore/api.js') as {
+      FirestoreApi: new () => FirestoreApiLike;
+    };
     const api = new FirestoreApi();
     expect(() => api.validateSpec(api.upgradeOldSpec(raw))).not.toThrow();
     // And the validator does catch a broken override (so the line above proves something).
-    expect(() => api.validateSpec(api.upgradeOldSpec({ indexes: [], fieldOverrides: [{ collectionGroup: 'x', fieldPath: 'y' }] }))).toThrow(/indexes/);
+    expect(() =>
+      api.validateSpec(api.upgradeOldSpec({ indexes: [], fieldOverrides: [{ collectionGroup: 'x', fieldPath: 'y' }] })),
+    ).toThrow(/indexes/);
   });
 
   it('declares nothing twice and no composite index the Admin API would refuse', () => {
@@ -35,7 +39,11 @@ describe('firestore.indexes.json', () => {
 
   it('serves the client queries the README documents', () => {
     // A user's conversation list (README, "Typing indicators"/conversation list).
-    const conversationList = shapeOf('conversations', false, { where: [['memberIds', 'array-contains', 'uid']], orderBy: [{ field: 'lastMessageAt', direction: 'desc' }], limit: 30 });
+    const conversationList = shapeOf('conversations', false, {
+      where: [['memberIds', 'array-contains', 'uid']],
+      orderBy: [{ field: 'lastMessageAt', direction: 'desc' }],
+      limit: 30,
+    });
     expect(checkQuery(conversationList, file)).toMatchObject({ served: true });
   });
 });

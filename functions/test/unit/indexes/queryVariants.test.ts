@@ -22,8 +22,22 @@ describe('every query shape of inputs that change it', () => {
             for (const to of [undefined, '2026-06-30T00:00:00Z'])
               for (const order of ['newest', 'oldest', 'unreadFirst'] as const)
                 for (const withCursor of [false, true]) {
-                  const cursor = withCursor ? cursorOf(order === 'unreadFirst' ? [false, '2026-06-09T00:00:00.000Z_n1'] : ['2026-06-09T00:00:00.000Z_n1']) : undefined;
-                  const input: ListQuery = { archived, order, ...(category ? { category } : {}), ...(read !== undefined ? { read } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(cursor ? { cursor } : {}) };
+                  const cursor = withCursor
+                    ? cursorOf(
+                        order === 'unreadFirst'
+                          ? [false, '2026-06-09T00:00:00.000Z_n1']
+                          : ['2026-06-09T00:00:00.000Z_n1'],
+                      )
+                    : undefined;
+                  const input: ListQuery = {
+                    archived,
+                    order,
+                    ...(category ? { category } : {}),
+                    ...(read !== undefined ? { read } : {}),
+                    ...(from ? { from } : {}),
+                    ...(to ? { to } : {}),
+                    ...(cursor ? { cursor } : {}),
+                  };
                   await center.list('u1', input);
                   calls++;
                 }
@@ -32,7 +46,10 @@ describe('every query shape of inputs that change it', () => {
 
   it('audience pages: followers and watchers, first page and after a cursor', async () => {
     const store = new MemoryDocumentStore();
-    for (const audience of [{ kind: 'followers' as const, creatorId: 'c1' }, { kind: 'auctionWatchers' as const, auctionId: 'a1' }]) {
+    for (const audience of [
+      { kind: 'followers' as const, creatorId: 'c1' },
+      { kind: 'auctionWatchers' as const, auctionId: 'a1' },
+    ]) {
       await audiencePage(store, audience, 100);
       await audiencePage(store, audience, 100, 'u9');
     }

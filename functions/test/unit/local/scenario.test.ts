@@ -35,12 +35,18 @@ describe('local scenario (smaller)', () => {
   });
 
   it('outbid: Jonas gets push and SMS now; Maya, the seller, in her quiet hours, later', async () => {
-    const byKey = new Map((await deliveries('bid_auc_walnut_bowl_0004')).map((d) => [`${String(d.uid)}:${String(d.channel)}`, d]));
+    const byKey = new Map(
+      (await deliveries('bid_auc_walnut_bowl_0004')).map((d) => [`${String(d.uid)}:${String(d.channel)}`, d]),
+    );
     expect(byKey.get('u_jonas:push')?.status).toBe('sent');
     expect(byKey.get('u_jonas:sms')?.status).toBe('sent');
     const sms = system.senders.sms.sent.find((m) => m.statusCallback.includes('bid_auc_walnut_bowl_0004_u_jonas_sms'));
     expect(sms?.to).toBe('+46701234501');
-    expect(system.senders.push.sent.some((m) => m.data.deliveryId === 'bid_auc_walnut_bowl_0004_u_jonas_push' && m.token === 'fcm-token-jonas-iphone')).toBe(true);
+    expect(
+      system.senders.push.sent.some(
+        (m) => m.data.deliveryId === 'bid_auc_walnut_bowl_0004_u_jonas_push' && m.token === 'fcm-token-jonas-iphone',
+      ),
+    ).toBe(true);
     // 03:00 in New York: the seller's notice waited, and left once her window opened (released by the schedule).
     const seller = byKey.get('u_maya:push');
     expect(seller?.status).toBe('batched');
@@ -52,7 +58,11 @@ describe('local scenario (smaller)', () => {
     expect(lines.map((l) => l.message)).toContain('event processed');
     const delivered = lines.filter((l) => l.message === 'delivered to provider');
     expect(new Set(delivered.map((l) => l.deliveryId))).toEqual(
-      new Set(['bid_auc_walnut_bowl_0004_u_jonas_push', 'bid_auc_walnut_bowl_0004_u_jonas_sms', 'bid_auc_walnut_bowl_0004_u_jonas_email']),
+      new Set([
+        'bid_auc_walnut_bowl_0004_u_jonas_push',
+        'bid_auc_walnut_bowl_0004_u_jonas_sms',
+        'bid_auc_walnut_bowl_0004_u_jonas_email',
+      ]),
     );
   });
 
@@ -78,19 +88,33 @@ describe('local scenario (smaller)', () => {
     expect(messages.map((m) => m.data?.text)).toContain('Hi Maya! Could the walnut bowl come with a matching lid?');
     const maya = (await system.store.get(paths.member(cid, 'u_maya'))).data!;
     expect(maya.unreadCount).toBe(0);
-    expect((maya.lastReadAt as Date).getTime()).toBeGreaterThanOrEqual((messages[0]!.data!.createdAt as Date).getTime());
-    expect(system.senders.push.sent.some((m) => m.data.conversationId === cid && m.token.startsWith('fcm-token-maya'))).toBe(true);
+    expect((maya.lastReadAt as Date).getTime()).toBeGreaterThanOrEqual(
+      (messages[0]!.data!.createdAt as Date).getTime(),
+    );
+    expect(
+      system.senders.push.sent.some((m) => m.data.conversationId === cid && m.token.startsWith('fcm-token-maya')),
+    ).toBe(true);
   });
 
   it('group: the role change is stored, the denied actions change nothing', async () => {
     expect((await system.store.get(paths.member('grp_indigo_collective', 'u_sofia'))).data?.role).toBe('admin');
     expect((await system.store.get(paths.conversation('grp_indigo_collective'))).data?.title).toBe('Indigo Collective');
-    expect(await system.store.query(paths.messages('grp_glass_guild'), { where: [['senderId', '==', 'u_zoe']] })).toEqual([]);
+    expect(
+      await system.store.query(paths.messages('grp_glass_guild'), { where: [['senderId', '==', 'u_zoe']] }),
+    ).toEqual([]);
   });
 
   it('search: a user finds only messages of conversations they belong to', async () => {
-    const omar = await system.functions.call<{ nbHits: number }>('searchMessages', { query: 'walnut' }, system.as('u_omar'));
-    const maya = await system.functions.call<{ hits: Array<{ conversationId: string }> }>('searchMessages', { query: 'walnut' }, system.as('u_maya'));
+    const omar = await system.functions.call<{ nbHits: number }>(
+      'searchMessages',
+      { query: 'walnut' },
+      system.as('u_omar'),
+    );
+    const maya = await system.functions.call<{ hits: Array<{ conversationId: string }> }>(
+      'searchMessages',
+      { query: 'walnut' },
+      system.as('u_maya'),
+    );
     expect(omar.nbHits).toBe(0);
     expect(maya.hits.length).toBeGreaterThan(0);
     expect(maya.hits.every((h) => h.conversationId.includes('u_maya'))).toBe(true);

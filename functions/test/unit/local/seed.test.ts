@@ -28,7 +28,8 @@ describe('emulator-seed content', () => {
     expect(seed.users.length).toBeGreaterThanOrEqual(20);
     const kinds = new Set(seed.users.map((u) => u.kind));
     expect(kinds).toEqual(new Set(['creator', 'collector']));
-    for (const role of ['admin', 'compliance', 'service'] as const) expect(seed.users.some((u) => u.roles.includes(role))).toBe(true);
+    for (const role of ['admin', 'compliance', 'service'] as const)
+      expect(seed.users.some((u) => u.roles.includes(role))).toBe(true);
     expect(new Set(seed.users.map((u) => u.timeZone)).size).toBeGreaterThanOrEqual(10);
     expect(seed.users.some((u) => u.phone && u.phoneVerified)).toBe(true);
     expect(seed.users.some((u) => u.phone && !u.phoneVerified)).toBe(true);
@@ -74,7 +75,10 @@ describe('seedDocuments', () => {
     for (const c of seed.conversations) {
       expect(byPath.get(`conversations/${c.conversationId}`)).toMatchObject({ type: c.type, memberIds: c.memberIds });
       for (const uid of c.memberIds) {
-        expect(byPath.get(`conversations/${c.conversationId}/members/${uid}`)).toMatchObject({ uid, role: c.roles[uid] });
+        expect(byPath.get(`conversations/${c.conversationId}/members/${uid}`)).toMatchObject({
+          uid,
+          role: c.roles[uid],
+        });
       }
       const messages = writes.filter((w) => w.path.startsWith(`conversations/${c.conversationId}/messages/`));
       expect(messages).toHaveLength(c.messages.length);
@@ -82,7 +86,8 @@ describe('seedDocuments', () => {
         const parsed = messageSchema.parse(m.data);
         // Message ids follow the messaging feature's derivation, and replies point at a stored message.
         expect(m.path.endsWith(`/${parsed.senderId}_${parsed.clientMessageId}`)).toBe(true);
-        if (parsed.replyTo) expect(byPath.has(`conversations/${c.conversationId}/messages/${parsed.replyTo}`)).toBe(true);
+        if (parsed.replyTo)
+          expect(byPath.has(`conversations/${c.conversationId}/messages/${parsed.replyTo}`)).toBe(true);
       }
     }
   });
@@ -103,7 +108,8 @@ describe('seedDocuments', () => {
 
   it('contains no undefined values (Firestore rejects them)', () => {
     const hasUndefined = (v: unknown): boolean =>
-      v === undefined || (typeof v === 'object' && v !== null && !(v instanceof Date) && Object.values(v).some(hasUndefined));
+      v === undefined ||
+      (typeof v === 'object' && v !== null && !(v instanceof Date) && Object.values(v).some(hasUndefined));
     expect(writes.filter((w) => hasUndefined(w.data)).map((w) => w.path)).toEqual([]);
   });
 });
@@ -143,8 +149,14 @@ describe('applySeed', () => {
   });
 
   it('splits large seeds into batches of at most 500 writes', async () => {
-    const many: Seed = { ...seed, follows: [{ creatorId: 'u_maya', followerIds: seed.users.map((u) => u.uid).filter((id) => id !== 'u_maya') }] };
-    const big = [...seedDocuments(many, { now }), ...Array.from({ length: 600 }, (_, i) => ({ path: `scratch/d${i}`, data: { i } }))];
+    const many: Seed = {
+      ...seed,
+      follows: [{ creatorId: 'u_maya', followerIds: seed.users.map((u) => u.uid).filter((id) => id !== 'u_maya') }],
+    };
+    const big = [
+      ...seedDocuments(many, { now }),
+      ...Array.from({ length: 600 }, (_, i) => ({ path: `scratch/d${i}`, data: { i } })),
+    ];
     const result = await applySeed(new MemoryDocumentStore(), big);
     expect(result).toEqual({ documents: big.length, batches: Math.ceil(big.length / 500) });
   });

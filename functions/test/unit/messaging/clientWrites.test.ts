@@ -13,7 +13,14 @@ import {
   newClientMessageSchema,
 } from '../../../src/domain/messaging/message.js';
 import type { ClientWriteCase, Doc } from '../../support/clientWriteCases.js';
-import { CLIENT_WRITE_CASES, CONVERSATIONS, DELETE, NOW, SENDER, clientMessageIdOf } from '../../support/clientWriteCases.js';
+import {
+  CLIENT_WRITE_CASES,
+  CONVERSATIONS,
+  DELETE,
+  NOW,
+  SENDER,
+  clientMessageIdOf,
+} from '../../support/clientWriteCases.js';
 
 /**
  * The shared client-write case table (test/support/clientWriteCases.ts) through the zod schemas; the same table runs
@@ -45,9 +52,16 @@ function resultOf(c: ClientWriteCase): Doc {
 /** The schemas' verdict, with the reasons when they refuse. */
 function verdictOf(c: ClientWriteCase): { allowed: boolean; reasons: string } {
   const doc = resultOf(c);
-  const parsed = c.op === 'typing' ? typingSchema(now).safeParse(doc) : (c.op === 'create' ? newClientMessageSchema : clientMessageSchema).safeParse(doc);
-  if (!parsed.success) return { allowed: false, reasons: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
-  const mismatch = c.op === 'typing' ? undefined : e2eeMismatch(CONVERSATIONS[c.conversation].e2ee, parsed.data as { encrypted?: unknown });
+  const parsed =
+    c.op === 'typing'
+      ? typingSchema(now).safeParse(doc)
+      : (c.op === 'create' ? newClientMessageSchema : clientMessageSchema).safeParse(doc);
+  if (!parsed.success)
+    return { allowed: false, reasons: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  const mismatch =
+    c.op === 'typing'
+      ? undefined
+      : e2eeMismatch(CONVERSATIONS[c.conversation].e2ee, parsed.data as { encrypted?: unknown });
   return mismatch ? { allowed: false, reasons: mismatch } : { allowed: true, reasons: '' };
 }
 
@@ -55,13 +69,23 @@ describe('client writes through the zod schemas (shared case table)', () => {
   for (const c of CLIENT_WRITE_CASES) {
     it(`${c.op} ${c.expected}: ${c.name} [${c.conversation}] (${c.why})`, () => {
       const { allowed, reasons } = verdictOf(c);
-      expect({ allowed, reasons: allowed === (c.expected === 'allow') ? '' : reasons }).toEqual({ allowed: c.expected === 'allow', reasons: '' });
+      expect({ allowed, reasons: allowed === (c.expected === 'allow') ? '' : reasons }).toEqual({
+        allowed: c.expected === 'allow',
+        reasons: '',
+      });
     });
   }
 
   it('covers every side of the table: creates, updates and typing, allowed and denied, in each conversation kind', () => {
     const seen = new Set(CLIENT_WRITE_CASES.map((c) => `${c.op}:${c.expected}`));
-    expect([...seen].sort()).toEqual(['create:allow', 'create:deny', 'typing:allow', 'typing:deny', 'update:allow', 'update:deny']);
+    expect([...seen].sort()).toEqual([
+      'create:allow',
+      'create:deny',
+      'typing:allow',
+      'typing:deny',
+      'update:allow',
+      'update:deny',
+    ]);
     expect(new Set(CLIENT_WRITE_CASES.map((c) => c.conversation))).toEqual(new Set(['group', 'direct', 'e2ee']));
   });
 });
@@ -85,7 +109,17 @@ describe('firestore.rules and storage.rules spell the schemas’ patterns and li
   });
 
   it('limits: text, attachments, sizes, edit history, clock skew', () => {
-    const { textMax, attachmentsMax, attachmentBytes, editHistoryMax, editWindowMs, keyIdsMax, ciphertextMax, techniqueStepsMax, techniqueStepMax } = MESSAGE_LIMITS;
+    const {
+      textMax,
+      attachmentsMax,
+      attachmentBytes,
+      editHistoryMax,
+      editWindowMs,
+      keyIdsMax,
+      ciphertextMax,
+      techniqueStepsMax,
+      techniqueStepMax,
+    } = MESSAGE_LIMITS;
     expect(firestoreRules).toContain(`validText(d.text, ${textMax})`);
     expect(firestoreRules).toContain(`n <= ${attachmentsMax}`);
     expect(firestoreRules).toContain(`kind == 'file' ? ${attachmentBytes.file} : ${attachmentBytes.image}`);

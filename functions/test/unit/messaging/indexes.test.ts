@@ -17,7 +17,10 @@ interface Index {
   queryScope: string;
   fields: Array<{ fieldPath: string; order?: string; arrayConfig?: string }>;
 }
-const config = JSON.parse(readFileSync(resolve('..', 'firestore.indexes.json'), 'utf8')) as { indexes: Index[]; fieldOverrides: FieldOverride[] };
+const config = JSON.parse(readFileSync(resolve('..', 'firestore.indexes.json'), 'utf8')) as {
+  indexes: Index[];
+  fieldOverrides: FieldOverride[];
+};
 
 describe('firestore.indexes.json (messaging)', () => {
   it('TTL policies on the typing indicators and the trigger markers', () => {

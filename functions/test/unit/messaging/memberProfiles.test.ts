@@ -15,7 +15,12 @@ const PHOTO = 'https://cdn.example.com/u/member.jpg';
 /** Users with private fields next to the public ones: only the public ones may reach member documents. */
 async function world(): Promise<World> {
   const w = await messagingWorld();
-  await w.store.update(paths.user('member'), { displayName: 'Mira Weaver', photoUrl: PHOTO, email: 'mira@example.com', phone: '+4915112345678' });
+  await w.store.update(paths.user('member'), {
+    displayName: 'Mira Weaver',
+    photoUrl: PHOTO,
+    email: 'mira@example.com',
+    phone: '+4915112345678',
+  });
   await w.store.update(paths.user('other'), { displayName: 'Otto Potter', email: 'otto@example.com' });
   return w;
 }
@@ -26,8 +31,16 @@ describe('member documents carry the public profile', () => {
   it('createDirectConversation: both sides, read in the transaction; nothing private copied', async () => {
     const w = await world();
     const { conversationId } = await w.messaging.conversations.createDirect(as('member'), { otherUid: 'other' });
-    expect(await memberData(w, conversationId, 'member')).toMatchObject({ uid: 'member', displayName: 'Mira Weaver', photoUrl: PHOTO });
-    expect(await memberData(w, conversationId, 'other')).toMatchObject({ uid: 'other', displayName: 'Otto Potter', photoUrl: null });
+    expect(await memberData(w, conversationId, 'member')).toMatchObject({
+      uid: 'member',
+      displayName: 'Mira Weaver',
+      photoUrl: PHOTO,
+    });
+    expect(await memberData(w, conversationId, 'other')).toMatchObject({
+      uid: 'other',
+      displayName: 'Otto Potter',
+      photoUrl: null,
+    });
     const all = JSON.stringify(w.store.dump());
     for (const secret of ['mira@example.com', 'otto@example.com', '+4915112345678']) {
       expect(all.split(secret).length - 1, secret).toBe(1); // only in users/{uid}
@@ -36,17 +49,31 @@ describe('member documents carry the public profile', () => {
 
   it('createGroup and addMembers: the owner, the members and later additions', async () => {
     const w = await world();
-    const { conversationId } = await w.messaging.conversations.createGroup(as('owner'), { title: 'Indigo Collective', memberIds: ['member'] });
+    const { conversationId } = await w.messaging.conversations.createGroup(as('owner'), {
+      title: 'Indigo Collective',
+      memberIds: ['member'],
+    });
     await w.messaging.conversations.addMembers(as('owner'), { conversationId, memberIds: ['other'] });
-    expect(await memberData(w, conversationId, 'owner')).toMatchObject({ role: 'owner', displayName: 'User owner', photoUrl: null });
-    expect(await memberData(w, conversationId, 'member')).toMatchObject({ role: 'member', displayName: 'Mira Weaver', photoUrl: PHOTO });
+    expect(await memberData(w, conversationId, 'owner')).toMatchObject({
+      role: 'owner',
+      displayName: 'User owner',
+      photoUrl: null,
+    });
+    expect(await memberData(w, conversationId, 'member')).toMatchObject({
+      role: 'member',
+      displayName: 'Mira Weaver',
+      photoUrl: PHOTO,
+    });
     expect(await memberData(w, conversationId, 'other')).toMatchObject({ role: 'member', displayName: 'Otto Potter' });
-    for (const uid of ['owner', 'member', 'other']) expect(Object.keys((await memberData(w, conversationId, uid)) ?? {})).not.toContain('email');
+    for (const uid of ['owner', 'member', 'other'])
+      expect(Object.keys((await memberData(w, conversationId, uid)) ?? {})).not.toContain('email');
   });
 
   it('the seed loader writes member documents with the seed users’ names', async () => {
     const seed = await readSeed();
-    const members = seedDocuments(seed, { now: new Date('2026-11-21T12:00:00Z') }).filter((w) => /^conversations\/[^/]+\/members\/[^/]+$/.test(w.path));
+    const members = seedDocuments(seed, { now: new Date('2026-11-21T12:00:00Z') }).filter((w) =>
+      /^conversations\/[^/]+\/members\/[^/]+$/.test(w.path),
+    );
     expect(members.length).toBeGreaterThan(0);
     for (const { path, data } of members) {
       const user = seed.users.find((u) => u.uid === data.uid);
@@ -56,9 +83,17 @@ describe('member documents carry the public profile', () => {
   });
 
   it('publicProfileOf copies only a valid name and a web photo URL', () => {
-    expect(publicProfileOf({ displayName: 'Ada', photoUrl: 'https://x.example/a.png', email: 'a@example.com' })).toEqual({ displayName: 'Ada', photoUrl: 'https://x.example/a.png' });
-    expect(publicProfileOf({ displayName: '', photoUrl: 'javascript:alert(1)' })).toEqual({ displayName: null, photoUrl: null });
-    expect(publicProfileOf({ displayName: 'x'.repeat(101), photoUrl: 'data:image/png;base64,AAAA' })).toEqual({ displayName: null, photoUrl: null });
+    expect(
+      publicProfileOf({ displayName: 'Ada', photoUrl: 'https://x.example/a.png', email: 'a@example.com' }),
+    ).toEqual({ displayName: 'Ada', photoUrl: 'https://x.example/a.png' });
+    expect(publicProfileOf({ displayName: '', photoUrl: 'javascript:alert(1)' })).toEqual({
+      displayName: null,
+      photoUrl: null,
+    });
+    expect(publicProfileOf({ displayName: 'x'.repeat(101), photoUrl: 'data:image/png;base64,AAAA' })).toEqual({
+      displayName: null,
+      photoUrl: null,
+    });
     expect(publicProfileOf(undefined)).toEqual({ displayName: null, photoUrl: null });
   });
 });
@@ -66,7 +101,10 @@ describe('member documents carry the public profile', () => {
 describe('renames reach member documents (onUserProfileUpdated)', () => {
   async function twoConversations(w: World) {
     const direct = await w.messaging.conversations.createDirect(as('member'), { otherUid: 'other' });
-    const group = await w.messaging.conversations.createGroup(as('owner'), { title: 'Glass guild', memberIds: ['member', 'other'] });
+    const group = await w.messaging.conversations.createGroup(as('owner'), {
+      title: 'Glass guild',
+      memberIds: ['member', 'other'],
+    });
     return [direct.conversationId, group.conversationId];
   }
 
@@ -74,11 +112,18 @@ describe('renames reach member documents (onUserProfileUpdated)', () => {
     const w = await world();
     const cids = await twoConversations(w);
     const before = (await w.store.get(paths.user('member'))).data;
-    await w.store.update(paths.user('member'), { displayName: 'Mira Indigo', photoUrl: 'https://cdn.example.com/u/new.jpg' });
+    await w.store.update(paths.user('member'), {
+      displayName: 'Mira Indigo',
+      photoUrl: 'https://cdn.example.com/u/new.jpg',
+    });
     const after = (await w.store.get(paths.user('member'))).data;
     expect(await w.messaging.memberProfiles.onProfileUpdated('member', before, after)).toEqual({ updated: 2 });
     for (const cid of cids) {
-      expect(await memberData(w, cid, 'member')).toMatchObject({ displayName: 'Mira Indigo', photoUrl: 'https://cdn.example.com/u/new.jpg', role: expect.any(String) });
+      expect(await memberData(w, cid, 'member')).toMatchObject({
+        displayName: 'Mira Indigo',
+        photoUrl: 'https://cdn.example.com/u/new.jpg',
+        role: expect.any(String),
+      });
       expect(await memberData(w, cid, 'other')).toMatchObject({ displayName: 'Otto Potter' });
     }
     const once = w.store.dump();
@@ -92,7 +137,13 @@ describe('renames reach member documents (onUserProfileUpdated)', () => {
     // Stale on purpose: if the trigger synced on a phone change, this would be overwritten.
     await w.store.update(paths.member(cid!, 'member'), { displayName: 'stale' });
     const before = (await w.store.get(paths.user('member'))).data;
-    expect(await w.messaging.memberProfiles.onProfileUpdated('member', before, { ...before, phone: '+4915199999999', moderation: { warnings: 1 } })).toEqual({ updated: 0 });
+    expect(
+      await w.messaging.memberProfiles.onProfileUpdated('member', before, {
+        ...before,
+        phone: '+4915199999999',
+        moderation: { warnings: 1 },
+      }),
+    ).toEqual({ updated: 0 });
     expect(await memberData(w, cid!, 'member')).toMatchObject({ displayName: 'stale' });
   });
 

@@ -4,7 +4,7 @@ import { TOPICS } from '../../../src/domain/channels.js';
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import type { NewMessageEvent } from '../../../src/app/messaging/onMessageCreated.js';
 import { moderationItemId } from '../../../src/app/messaging/moderation.js';
-import type { messagingWorld} from './setup.js';
+import type { messagingWorld } from './setup.js';
 import { as, groupWorld as newGroup, textMessage, triggerFor } from './setup.js';
 
 /**
@@ -17,8 +17,11 @@ const groupWorld = async (settings?: Parameters<typeof newGroup>[0]) => {
   return world;
 };
 
-const unread = async (world: { store: { get(p: string): Promise<{ data?: Record<string, unknown> | undefined }> } }, cid: string, uid: string) =>
-  (await world.store.get(paths.member(cid, uid))).data?.unreadCount;
+const unread = async (
+  world: { store: { get(p: string): Promise<{ data?: Record<string, unknown> | undefined }> } },
+  cid: string,
+  uid: string,
+) => (await world.store.get(paths.member(cid, uid))).data?.unreadCount;
 
 const events = (world: Awaited<ReturnType<typeof messagingWorld>>) =>
   world.infra.publisher.on(TOPICS.domainEvents).map((m) => m.data as NewMessageEvent);
@@ -27,7 +30,9 @@ describe('onMessageCreated', () => {
   it('100 concurrent messages: unread exactly 100 for every other member, 0 for the sender', async () => {
     const world = await groupWorld();
     const sent = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage(`c${i}`) })),
+      Array.from({ length: 100 }, (_, i) =>
+        world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage(`c${i}`) }),
+      ),
     );
     // Every trigger at once, as Cloud Functions would run them, plus a duplicate run of the first ten.
     await Promise.all([...sent, ...sent.slice(0, 10)].map((s) => triggerFor(world, world.cid, s.messageId)));
@@ -42,7 +47,10 @@ describe('onMessageCreated', () => {
 
   it('running twice counts once, pushes once, flags once', async () => {
     const world = await groupWorld();
-    const { messageId } = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1', 'pay me on paypal instead') });
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1', 'pay me on paypal instead'),
+    });
     const first = await triggerFor(world, world.cid, messageId);
     const second = await triggerFor(world, world.cid, messageId);
     expect(first).toMatchObject({ status: 'processed', counted: true, flagged: true });
@@ -57,7 +65,10 @@ describe('onMessageCreated', () => {
 
   it('a crash after counting but before the push: the retry pushes without counting again', async () => {
     const world = await groupWorld();
-    const { messageId } = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1') });
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1'),
+    });
     const publish = world.infra.publisher.publish.bind(world.infra.publisher);
     world.infra.publisher.publish = async () => {
       throw new Error('pubsub unavailable');
@@ -78,7 +89,10 @@ describe('onMessageCreated', () => {
     await world.store.update(paths.member(world.cid, 'other'), { mutedUntil: new Date(now + 3_600_000) });
     // An expired mute no longer silences.
     await world.store.update(paths.member(world.cid, 'owner'), { mutedUntil: new Date(now - 1) });
-    const { messageId } = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1', 'x'.repeat(300)) });
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1', 'x'.repeat(300)),
+    });
     await triggerFor(world, world.cid, messageId);
     const [event] = events(world);
     expect(event).toEqual({
@@ -105,20 +119,33 @@ describe('onMessageCreated', () => {
   it('does not push to a member who blocked the sender', async () => {
     const world = await groupWorld();
     await world.messaging.conversations.block(as('other'), { uid: 'member' });
-    const { messageId } = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1') });
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1'),
+    });
     await triggerFor(world, world.cid, messageId);
     expect(events(world)[0]?.payload.recipientIds.sort()).toEqual(['admin', 'owner']);
   });
 
   it('summary: the newest message wins whatever order the triggers run in', async () => {
     const world = await groupWorld();
-    const first = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1', 'first') });
+    const first = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1', 'first'),
+    });
     world.clock.advance(1000);
-    const second = await world.messaging.messages.send(as('owner'), { conversationId: world.cid, ...textMessage('c2', 'second') });
+    const second = await world.messaging.messages.send(as('owner'), {
+      conversationId: world.cid,
+      ...textMessage('c2', 'second'),
+    });
     await triggerFor(world, world.cid, second.messageId);
     await triggerFor(world, world.cid, first.messageId);
     const conversation = (await world.store.get(paths.conversation(world.cid))).data;
-    expect(conversation?.lastMessage).toMatchObject({ messageId: second.messageId, preview: 'second', senderId: 'owner' });
+    expect(conversation?.lastMessage).toMatchObject({
+      messageId: second.messageId,
+      preview: 'second',
+      senderId: 'owner',
+    });
     expect(conversation?.lastMessageAt).toEqual(new Date('2026-11-21T10:00:02.000Z'));
   });
 
@@ -128,7 +155,12 @@ describe('onMessageCreated', () => {
       conversationId: world.cid,
       type: 'text',
       clientMessageId: 'c1',
-      encrypted: { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'cGF5IG1lIG9uIHBheXBhbA==', iv: 'AAAAAAAAAAAAAAAA', keyIds: ['owner:d1'] },
+      encrypted: {
+        alg: 'X25519-HKDF-SHA256+A256GCM',
+        ciphertext: 'cGF5IG1lIG9uIHBheXBhbA==',
+        iv: 'AAAAAAAAAAAAAAAA',
+        keyIds: ['owner:d1'],
+      },
     });
     const outcome = await triggerFor(world, world.cid, messageId);
     expect(outcome).toMatchObject({ flagged: false });
@@ -138,7 +170,9 @@ describe('onMessageCreated', () => {
 
   it('system messages update the summary but neither count nor push', async () => {
     const world = await groupWorld();
-    const systemMessages = (await world.store.query(paths.messages(world.cid))).filter((m) => m.data?.type === 'system');
+    const systemMessages = (await world.store.query(paths.messages(world.cid))).filter(
+      (m) => m.data?.type === 'system',
+    );
     expect(systemMessages.length).toBeGreaterThan(0);
     for (const m of systemMessages) await triggerFor(world, world.cid, m.id);
     expect(await unread(world, world.cid, 'owner')).toBe(0);
@@ -148,7 +182,12 @@ describe('onMessageCreated', () => {
 
   it('a malformed stored message goes to moderation and nowhere else', async () => {
     const world = await groupWorld();
-    await world.store.create(paths.message(world.cid, 'bad'), { senderId: 'member', type: 'poem', clientMessageId: 'bad', createdAt: new Date() });
+    await world.store.create(paths.message(world.cid, 'bad'), {
+      senderId: 'member',
+      type: 'poem',
+      clientMessageId: 'bad',
+      createdAt: new Date(),
+    });
     const outcome = await triggerFor(world, world.cid, 'bad');
     expect(outcome.status).toBe('invalid');
     expect(await unread(world, world.cid, 'owner')).toBe(0);
@@ -159,7 +198,10 @@ describe('onMessageCreated', () => {
 
   it('a member who left between read and commit is not counted and does not fail the trigger', async () => {
     const world = await groupWorld();
-    const { messageId } = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1') });
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1'),
+    });
     const leaving = world.messaging.conversations.leaveGroup(as('other'), { conversationId: world.cid });
     await Promise.all([leaving, triggerFor(world, world.cid, messageId)]);
     expect(await unread(world, world.cid, 'owner')).toBe(1);

@@ -22,25 +22,39 @@ async function clientEdit(world: World, mid: string, text: string) {
 }
 
 /** What a client writes for a tombstone (firestore.rules validTombstone). */
-const clientTombstone = (world: World, mid: string, by: string) => world.store.update(paths.message(world.cid, mid), tombstone(by, world.clock.now()));
+const clientTombstone = (world: World, mid: string, by: string) =>
+  world.store.update(paths.message(world.cid, mid), tombstone(by, world.clock.now()));
 
 async function sentAndProcessed(world: World, uid: string, clientMessageId: string, text: string) {
-  const { messageId } = await world.messaging.messages.send(as(uid), { conversationId: world.cid, ...textMessage(clientMessageId, text) });
+  const { messageId } = await world.messaging.messages.send(as(uid), {
+    conversationId: world.cid,
+    ...textMessage(clientMessageId, text),
+  });
   await triggerFor(world, world.cid, messageId);
   return messageId;
 }
 
-const lastMessage = async (world: World) => (await world.store.get(paths.conversation(world.cid))).data?.lastMessage as Record<string, unknown> | undefined;
+const lastMessage = async (world: World) =>
+  (await world.store.get(paths.conversation(world.cid))).data?.lastMessage as Record<string, unknown> | undefined;
 
 describe('audit trail of messages (issue 6: sent, edited, deleted)', () => {
   it('message.sent: one entry per message however often the created trigger runs; group-change system messages are audited by their callable', async () => {
     const world = await makeGroup();
-    const { messageId } = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1') });
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1'),
+    });
     await Promise.all([triggerFor(world, world.cid, messageId), triggerFor(world, world.cid, messageId)]);
     await triggerFor(world, world.cid, messageId);
     const sent = await auditEntries(world, 'message.sent');
     expect(sent).toEqual([
-      expect.objectContaining({ actorUid: 'member', action: 'message.sent', target: { type: 'message', id: `${world.cid}/${messageId}` }, details: { type: 'text', encrypted: false }, at: expect.any(Date) }),
+      expect.objectContaining({
+        actorUid: 'member',
+        action: 'message.sent',
+        target: { type: 'message', id: `${world.cid}/${messageId}` },
+        details: { type: 'text', encrypted: false },
+        at: expect.any(Date),
+      }),
     ]);
     const system = (await world.store.query(paths.messages(world.cid))).filter((m) => m.data?.type === 'system');
     expect(system.length).toBeGreaterThan(0);
@@ -55,10 +69,20 @@ describe('audit trail of messages (issue 6: sent, edited, deleted)', () => {
       conversationId: world.cid,
       type: 'text',
       clientMessageId: 'e1',
-      encrypted: { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'aGVsbG8=', iv: 'AAAAAAAAAAAAAAAA', keyIds: ['owner:d1'] },
+      encrypted: {
+        alg: 'X25519-HKDF-SHA256+A256GCM',
+        ciphertext: 'aGVsbG8=',
+        iv: 'AAAAAAAAAAAAAAAA',
+        keyIds: ['owner:d1'],
+      },
     });
     await triggerFor(world, world.cid, messageId);
-    await world.store.create(paths.message(world.cid, 'bad'), { senderId: 'other', type: 'poem', clientMessageId: 'bad', createdAt: new Date() });
+    await world.store.create(paths.message(world.cid, 'bad'), {
+      senderId: 'other',
+      type: 'poem',
+      clientMessageId: 'bad',
+      createdAt: new Date(),
+    });
     expect(await triggerFor(world, world.cid, 'bad')).toMatchObject({ status: 'invalid' });
     const sent = await auditEntries(world, 'message.sent');
     expect(sent.map((e) => [e.actorUid, e.details])).toEqual(
@@ -81,21 +105,35 @@ describe('audit trail of messages (issue 6: sent, edited, deleted)', () => {
     const second = await updateTriggerFor(world, world.cid, mid, () => clientEdit(world, mid, 'final'));
     expect(await second.run()).toMatchObject({ status: 'processed', change: 'edited' });
     // Entry ids are hashes of their keys (random order across runs): order by edit number.
-    const edits = (await auditEntries(world, 'message.edited')).sort((a, b) => Number((a.details as { edit: number }).edit) - Number((b.details as { edit: number }).edit));
+    const edits = (await auditEntries(world, 'message.edited')).sort(
+      (a, b) => Number((a.details as { edit: number }).edit) - Number((b.details as { edit: number }).edit),
+    );
     expect(edits.map((e) => [e.actorUid, e.target, e.details])).toEqual([
-      ['member', { type: 'message', id: `${world.cid}/${mid}` }, { edit: 1, editedAt: new Date('2026-11-21T10:01:00.000Z') }],
-      ['member', { type: 'message', id: `${world.cid}/${mid}` }, { edit: 2, editedAt: new Date('2026-11-21T10:02:00.000Z') }],
+      [
+        'member',
+        { type: 'message', id: `${world.cid}/${mid}` },
+        { edit: 1, editedAt: new Date('2026-11-21T10:01:00.000Z') },
+      ],
+      [
+        'member',
+        { type: 'message', id: `${world.cid}/${mid}` },
+        { edit: 2, editedAt: new Date('2026-11-21T10:02:00.000Z') },
+      ],
     ]);
   });
 
   it('editMessage (callable) audits in its transaction; the trigger that follows adds nothing', async () => {
     const world = await makeGroup();
     const mid = await sentAndProcessed(world, 'member', 'c1', 'first draft');
-    const update = await updateTriggerFor(world, world.cid, mid, () => world.messaging.messages.edit(as('member'), { conversationId: world.cid, messageId: mid, text: 'better' }));
+    const update = await updateTriggerFor(world, world.cid, mid, () =>
+      world.messaging.messages.edit(as('member'), { conversationId: world.cid, messageId: mid, text: 'better' }),
+    );
     expect(await auditEntries(world, 'message.edited')).toHaveLength(1);
     await update.run();
     await update.run();
-    expect(await auditEntries(world, 'message.edited')).toEqual([expect.objectContaining({ actorUid: 'member', details: { edit: 1, editedAt: world.clock.now() } })]);
+    expect(await auditEntries(world, 'message.edited')).toEqual([
+      expect.objectContaining({ actorUid: 'member', details: { edit: 1, editedAt: world.clock.now() } }),
+    ]);
   });
 
   it('message.deleted from a client’s own tombstone, actor = deletedBy (a group admin here), once', async () => {
@@ -105,14 +143,20 @@ describe('audit trail of messages (issue 6: sent, edited, deleted)', () => {
     expect(await update.run()).toMatchObject({ status: 'processed', change: 'deleted' });
     await update.run();
     expect(await auditEntries(world, 'message.deleted')).toEqual([
-      expect.objectContaining({ actorUid: 'admin', target: { type: 'message', id: `${world.cid}/${mid}` }, details: { senderId: 'member' } }),
+      expect.objectContaining({
+        actorUid: 'admin',
+        target: { type: 'message', id: `${world.cid}/${mid}` },
+        details: { senderId: 'member' },
+      }),
     ]);
   });
 
   it('deleteMessage (callable) is not audited twice: the trigger finds the callable’s entry', async () => {
     const world = await makeGroup();
     const mid = await sentAndProcessed(world, 'member', 'c1', 'oops');
-    const update = await updateTriggerFor(world, world.cid, mid, () => world.messaging.messages.delete(as('member'), { conversationId: world.cid, messageId: mid }));
+    const update = await updateTriggerFor(world, world.cid, mid, () =>
+      world.messaging.messages.delete(as('member'), { conversationId: world.cid, messageId: mid }),
+    );
     const callableEntry = await auditEntries(world, 'message.deleted');
     expect(callableEntry).toHaveLength(1);
     await update.run();
@@ -124,18 +168,29 @@ describe('audit trail of messages (issue 6: sent, edited, deleted)', () => {
     const world = await makeGroup();
     const mid = await sentAndProcessed(world, 'member', 'c1', 'pay me on paypal instead');
     const itemId = moderationItemId(world.cid, mid);
-    const update = await updateTriggerFor(world, world.cid, mid, () => world.messaging.moderation.decide(as('mod', 'admin'), { itemId, action: 'remove' }));
+    const update = await updateTriggerFor(world, world.cid, mid, () =>
+      world.messaging.moderation.decide(as('mod', 'admin'), { itemId, action: 'remove' }),
+    );
     await update.run();
-    expect(await auditEntries(world, 'message.removed')).toEqual([expect.objectContaining({ actorUid: 'mod', details: { itemId, senderId: 'member' } })]);
+    expect(await auditEntries(world, 'message.removed')).toEqual([
+      expect.objectContaining({ actorUid: 'mod', details: { itemId, senderId: 'member' } }),
+    ]);
     expect(await auditEntries(world, 'message.deleted')).toEqual([]);
   });
 
   it('other updates (erasure pseudonymising the sender) and malformed documents are not audited', async () => {
     const world = await makeGroup();
     const mid = await sentAndProcessed(world, 'member', 'c1', 'hello');
-    const pseudonymised = await updateTriggerFor(world, world.cid, mid, () => world.store.update(paths.message(world.cid, mid), { senderDeleted: true }));
+    const pseudonymised = await updateTriggerFor(world, world.cid, mid, () =>
+      world.store.update(paths.message(world.cid, mid), { senderDeleted: true }),
+    );
     expect(await pseudonymised.run()).toMatchObject({ status: 'processed', change: 'other' });
-    const malformed = await world.messaging.onMessageUpdated.handle(world.cid, mid, { type: 'text' }, { senderId: 'member', type: 'text', deleted: true });
+    const malformed = await world.messaging.onMessageUpdated.handle(
+      world.cid,
+      mid,
+      { type: 'text' },
+      { senderId: 'member', type: 'text', deleted: true },
+    );
     expect(malformed).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/before\.senderId/) });
     const actions = (await world.store.query('auditLog')).map((a) => a.data?.action);
     expect(actions).not.toContain('message.edited');
@@ -146,9 +201,18 @@ describe('audit trail of messages (issue 6: sent, edited, deleted)', () => {
 describe('messageChange', () => {
   const base = { senderId: 'a', type: 'text' };
   it('tells edits, tombstones and anything else apart', () => {
-    expect(messageChange(base, { ...base, editHistory: [{}] })).toEqual({ kind: 'edited', edit: 1, editedAt: undefined });
-    expect(messageChange({ ...base, editHistory: [{}] }, { ...base, deleted: true, deletedBy: 'b' })).toEqual({ kind: 'deleted', deletedBy: 'b' });
-    expect(messageChange({ ...base, deleted: true }, { ...base, deleted: true, senderDeleted: true })).toEqual({ kind: 'other' });
+    expect(messageChange(base, { ...base, editHistory: [{}] })).toEqual({
+      kind: 'edited',
+      edit: 1,
+      editedAt: undefined,
+    });
+    expect(messageChange({ ...base, editHistory: [{}] }, { ...base, deleted: true, deletedBy: 'b' })).toEqual({
+      kind: 'deleted',
+      deletedBy: 'b',
+    });
+    expect(messageChange({ ...base, deleted: true }, { ...base, deleted: true, senderDeleted: true })).toEqual({
+      kind: 'other',
+    });
     expect(messageChange({ ...base, editHistory: [{}] }, { ...base, editHistory: [{}] })).toEqual({ kind: 'other' });
   });
 });
@@ -192,7 +256,10 @@ describe('lastMessage follows edits and tombstones written by clients', () => {
 
   it('an edit whose update trigger ran before the created trigger: the created trigger writes the edited preview', async () => {
     const world = await makeGroup();
-    const { messageId } = await world.messaging.messages.send(as('member'), { conversationId: world.cid, ...textMessage('c1', 'typo') });
+    const { messageId } = await world.messaging.messages.send(as('member'), {
+      conversationId: world.cid,
+      ...textMessage('c1', 'typo'),
+    });
     const stale = (await world.store.get(paths.message(world.cid, messageId))).data!;
     const update = await updateTriggerFor(world, world.cid, messageId, () => clientEdit(world, messageId, 'fixed'));
     expect(await update.run()).toMatchObject({ summary: 'not-last' });
@@ -204,14 +271,17 @@ describe('lastMessage follows edits and tombstones written by clients', () => {
   it('deleteMessage already fixed the preview: the trigger finds nothing to change', async () => {
     const world = await makeGroup();
     const mid = await sentAndProcessed(world, 'member', 'c1', 'oops');
-    const update = await updateTriggerFor(world, world.cid, mid, () => world.messaging.messages.delete(as('member'), { conversationId: world.cid, messageId: mid }));
+    const update = await updateTriggerFor(world, world.cid, mid, () =>
+      world.messaging.messages.delete(as('member'), { conversationId: world.cid, messageId: mid }),
+    );
     expect(await update.run()).toMatchObject({ summary: 'unchanged' });
     expect(await lastMessage(world)).toMatchObject({ messageId: mid, preview: 'Message deleted' });
   });
 });
 
 describe("a tombstoned message's media (issue 11: tombstoned messages kept their media readable)", () => {
-  const put = (world: World, path: string) => world.infra.mediaStorage!.write(path, 'image/jpeg', Readable.from([Buffer.from('jpeg bytes')]));
+  const put = (world: World, path: string) =>
+    world.infra.mediaStorage!.write(path, 'image/jpeg', Readable.from([Buffer.from('jpeg bytes')]));
   const stored = (world: World) => (world.infra.mediaStorage as MemoryObjectStorage).paths().sort();
 
   it('is deleted by the update trigger, exactly the objects it named, and only the sender’s own in this conversation', async () => {
@@ -222,13 +292,22 @@ describe("a tombstoned message's media (issue 11: tombstoned messages kept their
     const elsewhere = `conversations/elsewhere/member/kept.jpg`;
     for (const path of [own, sameStem, others, elsewhere]) await put(world, path);
     const { messageId } = await world.messaging.messages.send(as('member'), {
-      conversationId: world.cid, type: 'image', clientMessageId: 'img', attachments: [{ kind: 'image', path: own, contentType: 'image/jpeg', size: 10, name: 'bowl.jpg' }],
+      conversationId: world.cid,
+      type: 'image',
+      clientMessageId: 'img',
+      attachments: [{ kind: 'image', path: own, contentType: 'image/jpeg', size: 10, name: 'bowl.jpg' }],
     });
     await triggerFor(world, world.cid, messageId);
     // A message written around the schema that names media it does not own (the rules and the callable refuse it).
     await world.store.create(paths.message(world.cid, 'forged'), {
-      senderId: 'member', type: 'image', clientMessageId: 'forged', createdAt: world.clock.now(),
-      attachments: [{ kind: 'image', path: others, contentType: 'image/jpeg', size: 10, name: 'x.jpg' }, { kind: 'image', path: elsewhere, contentType: 'image/jpeg', size: 10, name: 'y.jpg' }],
+      senderId: 'member',
+      type: 'image',
+      clientMessageId: 'forged',
+      createdAt: world.clock.now(),
+      attachments: [
+        { kind: 'image', path: others, contentType: 'image/jpeg', size: 10, name: 'x.jpg' },
+        { kind: 'image', path: elsewhere, contentType: 'image/jpeg', size: 10, name: 'y.jpg' },
+      ],
     });
 
     for (const mid of [messageId, 'forged']) {

@@ -6,15 +6,15 @@ import { ACTIONS, decide } from '../../../src/domain/messaging/permissions.js';
 // The whole matrix, written out by hand (not derived from the implementation's table): Y allowed, n denied.
 //                         owner admin member
 const GROUP: Record<Action, [string, string, string]> = {
-  addMembers:          ['Y', 'Y', 'n'],
-  removeMember:        ['Y', 'Y', 'n'],
-  changeRole:          ['Y', 'n', 'n'],
-  rename:              ['Y', 'Y', 'n'],
-  changeSettings:      ['Y', 'Y', 'n'],
-  post:                ['Y', 'Y', 'Y'],
-  pin:                 ['Y', 'Y', 'n'],
+  addMembers: ['Y', 'Y', 'n'],
+  removeMember: ['Y', 'Y', 'n'],
+  changeRole: ['Y', 'n', 'n'],
+  rename: ['Y', 'Y', 'n'],
+  changeSettings: ['Y', 'Y', 'n'],
+  post: ['Y', 'Y', 'Y'],
+  pin: ['Y', 'Y', 'n'],
   deleteOthersMessage: ['Y', 'Y', 'n'],
-  transferOwnership:   ['Y', 'n', 'n'],
+  transferOwnership: ['Y', 'n', 'n'],
 };
 const ROLES: MemberRole[] = ['owner', 'admin', 'member'];
 
@@ -33,7 +33,10 @@ describe('permission matrix', () => {
       });
     });
     it(`a non-member may not ${action}`, () => {
-      expect(decide(action, { type: 'group', role: undefined })).toEqual({ allowed: false, reason: 'you are not a member of this conversation' });
+      expect(decide(action, { type: 'group', role: undefined })).toEqual({
+        allowed: false,
+        reason: 'you are not a member of this conversation',
+      });
     });
   }
 
@@ -56,7 +59,9 @@ describe('permission matrix', () => {
     ];
     for (const action of ['removeMember', 'deleteOthersMessage'] as const) {
       for (const [role, targetRole, allowed] of cases) {
-        expect(decide(action, { type: 'group', role, targetRole }).allowed, `${role} ${action} ${targetRole}`).toBe(allowed);
+        expect(decide(action, { type: 'group', role, targetRole }).allowed, `${role} ${action} ${targetRole}`).toBe(
+          allowed,
+        );
       }
     }
     expect(decide('changeRole', { type: 'group', role: 'owner', targetRole: 'owner' }).allowed).toBe(false);

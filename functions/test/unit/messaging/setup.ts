@@ -38,7 +38,12 @@ export async function triggerFor(world: Awaited<ReturnType<typeof messagingWorld
  * Runs the message-update trigger the way Firestore would around `write` (a client's direct write or a callable):
  * the document before and after it, as the event carries them.
  */
-export async function updateTriggerFor(world: Awaited<ReturnType<typeof messagingWorld>>, cid: string, mid: string, write: () => Promise<unknown>) {
+export async function updateTriggerFor(
+  world: Awaited<ReturnType<typeof messagingWorld>>,
+  cid: string,
+  mid: string,
+  write: () => Promise<unknown>,
+) {
   const before = (await world.store.get(paths.message(cid, mid))).data;
   await write();
   const after = (await world.store.get(paths.message(cid, mid))).data;

@@ -3,7 +3,13 @@ import type { Services } from '../../../src/composition/services.js';
 import type { MemoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import {
-  getPreferences, getUnreadCount, listNotifications, markNotificationsRead, publishEvent, resetPreferences, updatePreferences,
+  getPreferences,
+  getUnreadCount,
+  listNotifications,
+  markNotificationsRead,
+  publishEvent,
+  resetPreferences,
+  updatePreferences,
 } from '../../../src/functions/notifications.js';
 import type { EffectivePreferences } from '../../../src/domain/notifications/preferences.js';
 import { paths } from '../../../src/domain/paths.js';
@@ -18,35 +24,71 @@ const service = { uid: 'auctions-service', roles: ['service' as const] };
 beforeEach(async () => {
   ({ services: s } = await testWorld({
     now: '2026-06-10T14:00:00Z',
-    users: [{ uid: 'bidder1', displayName: 'B', email: 'b@example.com' }, { uid: 'ops', displayName: 'Ops admin' }],
+    users: [
+      { uid: 'bidder1', displayName: 'B', email: 'b@example.com' },
+      { uid: 'ops', displayName: 'Ops admin' },
+    ],
     install: true,
   }));
 });
 afterAll(() => useServices(undefined));
 
-const outbid = () => envelope('auction.bid_placed', {
-  auctionId: 'a1', auctionTitle: 'Walnut bowl', sellerId: 'seller', bidderId: 'bidder2', bidderName: 'Ana', amount: 120, currency: 'USD', previousBidderId: 'bidder1',
-});
+const outbid = () =>
+  envelope('auction.bid_placed', {
+    auctionId: 'a1',
+    auctionTitle: 'Walnut bowl',
+    sellerId: 'seller',
+    bidderId: 'bidder2',
+    bidderName: 'Ana',
+    amount: 120,
+    currency: 'USD',
+    previousBidderId: 'bidder1',
+  });
 
 describe('preference callables', () => {
   it('require sign-in and act on the caller’s own preferences only', async () => {
     await expect(call(getPreferences, {})).rejects.toMatchObject({ code: 'unauthenticated' });
-    await expect(call(getPreferences, { uid: 'someone-else' }, bidder)).rejects.toMatchObject({ code: 'permission-denied' });
+    await expect(call(getPreferences, { uid: 'someone-else' }, bidder)).rejects.toMatchObject({
+      code: 'permission-denied',
+    });
     // Staff name the user and say why; the read is audited.
-    await expect(call(getPreferences, { uid: 'bidder1' }, { uid: 'ops', roles: ['admin'] })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/data\.reason/) });
-    const admin = await call<EffectivePreferences>(getPreferences, { uid: 'bidder1', reason: 'ticket 4411: missing alerts' }, { uid: 'ops', roles: ['admin'] });
+    await expect(call(getPreferences, { uid: 'bidder1' }, { uid: 'ops', roles: ['admin'] })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringMatching(/data\.reason/),
+    });
+    const admin = await call<EffectivePreferences>(
+      getPreferences,
+      { uid: 'bidder1', reason: 'ticket 4411: missing alerts' },
+      { uid: 'ops', roles: ['admin'] },
+    );
     expect(admin.quietHours.start).toBe('22:00');
-    const audits = (await s.infra.store.query('auditLog')).map((d) => d.data).filter((d) => d?.action === 'staff.preferences_read');
-    expect(audits).toEqual([expect.objectContaining({ actorUid: 'ops', target: { type: 'user', id: 'bidder1' }, details: { reason: 'ticket 4411: missing alerts', roles: ['admin'] } })]);
+    const audits = (await s.infra.store.query('auditLog'))
+      .map((d) => d.data)
+      .filter((d) => d?.action === 'staff.preferences_read');
+    expect(audits).toEqual([
+      expect.objectContaining({
+        actorUid: 'ops',
+        target: { type: 'user', id: 'bidder1' },
+        details: { reason: 'ticket 4411: missing alerts', roles: ['admin'] },
+      }),
+    ]);
   });
 
   it('a change takes effect for the very next event, and is audited', async () => {
     await call(updatePreferences, { types: { 'auction.outbid': { channels: { push: false } } } }, bidder);
     await call(publishEvent, outbid(), service);
-    const jobs = (s.infra.publisher as MemoryInfra['publisher']).published.filter((m) => (m.data as { uid?: string }).uid === 'bidder1');
+    const jobs = (s.infra.publisher as MemoryInfra['publisher']).published.filter(
+      (m) => (m.data as { uid?: string }).uid === 'bidder1',
+    );
     expect(jobs.map((m) => m.topic)).toEqual(['deliver-email']);
     const audit = await s.infra.store.query(paths.auditLog());
-    expect(audit.map((a) => a.data)).toEqual([expect.objectContaining({ actorUid: 'bidder1', action: 'notifications.preferences.update', target: { type: 'user', id: 'bidder1' } })]);
+    expect(audit.map((a) => a.data)).toEqual([
+      expect.objectContaining({
+        actorUid: 'bidder1',
+        action: 'notifications.preferences.update',
+        target: { type: 'user', id: 'bidder1' },
+      }),
+    ]);
 
     const reset = await call<EffectivePreferences>(resetPreferences, {}, bidder);
     expect(reset.types['auction.outbid'].channels.push).toBe(true);
@@ -91,9 +133,13 @@ describe('publishEvent and the center callables', () => {
     const { items } = await call<{ items: Array<{ id: string }> }>(listNotifications, { limit: 10 }, bidder);
     expect(items).toHaveLength(1);
     await expect(call(markNotificationsRead, { ids: [] }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
-    await expect(call(markNotificationsRead, { ids: Array.from({ length: 501 }, (_, i) => `n${i}`) }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(
+      call(markNotificationsRead, { ids: Array.from({ length: 501 }, (_, i) => `n${i}`) }, bidder),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
     expect(await call(markNotificationsRead, { ids: [items[0]!.id] }, bidder)).toEqual({ updated: 1 });
     expect(await call(getUnreadCount, {}, bidder)).toEqual({ unread: 0 });
-    await expect(call(listNotifications, { cursor: 'garbage' }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(call(listNotifications, { cursor: 'garbage' }, bidder)).rejects.toMatchObject({
+      code: 'invalid-argument',
+    });
   });
 });

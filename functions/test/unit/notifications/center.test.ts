@@ -8,9 +8,10 @@ async function withNotifications(count: number) {
   await f.user('buyer');
   for (let i = 0; i < count; i++) {
     const type = i % 2 === 0 ? 'order.refunded' : 'social.new_follower';
-    const payload = type === 'order.refunded'
-      ? { orderId: `o${i}`, itemTitle: `Item ${i}`, buyerId: 'buyer', amount: 10, currency: 'EUR' }
-      : { creatorId: 'buyer', followerId: `x${i}`, followerName: `Fan ${i}` };
+    const payload =
+      type === 'order.refunded'
+        ? { orderId: `o${i}`, itemTitle: `Item ${i}`, buyerId: 'buyer', amount: 10, currency: 'EUR' }
+        : { creatorId: 'buyer', followerId: `x${i}`, followerName: `Fan ${i}` };
     await f.n.pipeline.submit(envelope(type, payload), 'callable', `a${i}`);
     f.clock.advance(10 * 60_000); // past the burst window: each its own notification
   }
@@ -33,7 +34,9 @@ describe('notification center', () => {
     const oldest = await center.list('buyer', { order: 'oldest', limit: 1 });
     expect(oldest.items[0]!.id).toBe(ids.at(-1));
     expect((await center.list('buyer', { category: 'social' })).items).toHaveLength(3);
-    expect((await center.list('buyer', { from: '2026-06-10T14:15:00Z', to: '2026-06-10T14:45:00Z' })).items).toHaveLength(3);
+    expect(
+      (await center.list('buyer', { from: '2026-06-10T14:15:00Z', to: '2026-06-10T14:45:00Z' })).items,
+    ).toHaveLength(3);
 
     await center.markRead('buyer', [ids[0]!, ids[1]!]);
     expect((await center.list('buyer', { read: false })).items).toHaveLength(5);
@@ -64,7 +67,14 @@ describe('notification center', () => {
     const f = notificationFixture('2026-06-10T14:00:00Z');
     await f.user('buyer');
     const events = Array.from({ length: 30 }, (_, i) =>
-      envelope('order.refunded', { orderId: `o${i}`, itemTitle: `Item ${i}`, buyerId: 'buyer', amount: 10, currency: 'EUR' }));
+      envelope('order.refunded', {
+        orderId: `o${i}`,
+        itemTitle: `Item ${i}`,
+        buyerId: 'buyer',
+        amount: 10,
+        currency: 'EUR',
+      }),
+    );
     await Promise.all(events.slice(0, 10).map((e, i) => f.n.pipeline.submit(e, 'pubsub', `m${i}`)));
     const early = (await f.notifications('buyer')).map((n) => n.id);
     await Promise.all([
@@ -91,8 +101,16 @@ describe('notification center', () => {
     const f = await withNotifications(1);
     const [n] = (await f.n.center.list('buyer', {})).items;
     expect(n).toMatchObject({
-      type: 'order.refunded', category: 'commerce', priority: 'high', title: 'Refund issued', body: 'EUR 10.00 for Item 0 is on its way back to you.',
-      data: { orderId: 'o0', link: '/orders/o0' }, groupKey: 'order.refunded:o0', read: false, readAt: null, archived: false,
+      type: 'order.refunded',
+      category: 'commerce',
+      priority: 'high',
+      title: 'Refund issued',
+      body: 'EUR 10.00 for Item 0 is on its way back to you.',
+      data: { orderId: 'o0', link: '/orders/o0' },
+      groupKey: 'order.refunded:o0',
+      read: false,
+      readAt: null,
+      archived: false,
     });
     expect(n!.expiresAt.getTime() - n!.createdAt.getTime()).toBe(365 * 24 * 3600_000);
   });

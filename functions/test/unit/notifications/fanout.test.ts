@@ -10,15 +10,28 @@ describe('audience fan-out', () => {
     const followers = Array.from({ length: 10_000 }, (_, i) => `f${String(i).padStart(5, '0')}`);
     // Profiles for all followers (one batch of 500 at a time).
     for (let i = 0; i < followers.length; i += 500) {
-      await f.store.commit(followers.slice(i, i + 500).map((uid) => ({
-        kind: 'set' as const, path: paths.user(uid), data: { displayName: uid, timeZone: 'UTC', locale: 'en', emailVerified: false, phoneVerified: false },
-      })));
+      await f.store.commit(
+        followers.slice(i, i + 500).map((uid) => ({
+          kind: 'set' as const,
+          path: paths.user(uid),
+          data: { displayName: uid, timeZone: 'UTC', locale: 'en', emailVerified: false, phoneVerified: false },
+        })),
+      );
     }
     await f.followers('kai', followers);
     await f.user('kai');
-    const event = envelope('community.event', {
-      eventRef: 'w1', eventTitle: 'Raku night', kind: 'workshop', startsAt: '2026-06-20T18:00:00Z', location: 'Studio 4', hostId: 'kai',
-    }, { audience: { kind: 'followers', creatorId: 'kai' } });
+    const event = envelope(
+      'community.event',
+      {
+        eventRef: 'w1',
+        eventTitle: 'Raku night',
+        kind: 'workshop',
+        startsAt: '2026-06-20T18:00:00Z',
+        location: 'Studio 4',
+        hostId: 'kai',
+      },
+      { audience: { kind: 'followers', creatorId: 'kai' } },
+    );
     await f.publisher.publish(TOPICS.domainEvents, event);
     await f.publisher.drain();
 
@@ -41,7 +54,9 @@ describe('audience fan-out', () => {
     // A redelivered chunk changes nothing.
     const eventId = eventIdFor(event.idempotencyKey);
     const receipts = (await f.store.query(`events/${eventId}/recipients`)).length;
-    await f.publisher.redeliver(f.publisher.on(TOPICS.fanout).find((m) => (m.data as { kind: string }).kind === 'chunk')!);
+    await f.publisher.redeliver(
+      f.publisher.on(TOPICS.fanout).find((m) => (m.data as { kind: string }).kind === 'chunk')!,
+    );
     expect(await f.store.queryGroup('notifications')).toHaveLength(10_000);
     expect(f.jobs('push')).toHaveLength(10_000);
     expect((await f.store.query(`events/${eventId}/recipients`)).length).toBe(receipts);

@@ -29,7 +29,12 @@ function crashable(f: NotificationFixture) {
     const real = store[name].bind(f.store);
     store[name] = async (...args: unknown[]) => {
       if (dead) throw new Crash(`${name} on a dead instance`);
-      if (name === 'transaction' && countdown && (countdown.kind === 'transaction' || countdown.kind === 'commitThenDie') && --countdown.n === 0) {
+      if (
+        name === 'transaction' &&
+        countdown &&
+        (countdown.kind === 'transaction' || countdown.kind === 'commitThenDie') &&
+        --countdown.n === 0
+      ) {
         if (countdown.kind === 'transaction') {
           dead = true;
           throw new Crash('recipient transaction');
@@ -38,7 +43,12 @@ function crashable(f: NotificationFixture) {
         dead = true;
         return result;
       }
-      if (name === 'update' && countdown?.kind === 'markPublished' && String(args[0]).includes('/recipients/') && --countdown.n === 0) {
+      if (
+        name === 'update' &&
+        countdown?.kind === 'markPublished' &&
+        String(args[0]).includes('/recipients/') &&
+        --countdown.n === 0
+      ) {
         dead = true;
         throw new Crash('marking the receipt published');
       }
@@ -57,7 +67,13 @@ function crashable(f: NotificationFixture) {
     }
     const id = await publish(topic, data, attributes);
     // A page that published its chunk dies before publishing the next page.
-    if (pageCrash !== undefined && topic === TOPICS.fanout && (data as { kind: string }).kind === 'chunk' && --pageCrash === 0) dead = true;
+    if (
+      pageCrash !== undefined &&
+      topic === TOPICS.fanout &&
+      (data as { kind: string }).kind === 'chunk' &&
+      --pageCrash === 0
+    )
+      dead = true;
     return id;
   };
   // Which message the bus was handling when the instance died (Pub/Sub redelivers it, same message id).
@@ -95,15 +111,28 @@ async function world() {
   const f = notificationFixture('2026-06-10T14:00:00Z');
   const followers = Array.from({ length: FOLLOWERS }, (_, i) => `f${String(i).padStart(5, '0')}`);
   for (let i = 0; i < followers.length; i += 500) {
-    await f.store.commit(followers.slice(i, i + 500).map((uid) => ({
-      kind: 'set' as const, path: paths.user(uid), data: { displayName: uid, timeZone: 'UTC', locale: 'en', emailVerified: false, phoneVerified: false },
-    })));
+    await f.store.commit(
+      followers.slice(i, i + 500).map((uid) => ({
+        kind: 'set' as const,
+        path: paths.user(uid),
+        data: { displayName: uid, timeZone: 'UTC', locale: 'en', emailVerified: false, phoneVerified: false },
+      })),
+    );
   }
   await f.followers('kai', followers);
   await f.user('kai');
-  const event = envelope('community.event', {
-    eventRef: 'w1', eventTitle: 'Raku night', kind: 'workshop', startsAt: '2026-06-20T18:00:00Z', location: 'Studio 4', hostId: 'kai',
-  }, { audience: { kind: 'followers', creatorId: 'kai' } });
+  const event = envelope(
+    'community.event',
+    {
+      eventRef: 'w1',
+      eventTitle: 'Raku night',
+      kind: 'workshop',
+      startsAt: '2026-06-20T18:00:00Z',
+      location: 'Studio 4',
+      hostId: 'kai',
+    },
+    { audience: { kind: 'followers', creatorId: 'kai' } },
+  );
   return { f, followers, event, eventId: eventIdFor(event.idempotencyKey), crash: crashable(f) };
 }
 
@@ -159,7 +188,7 @@ describe('a fan-out to 2,000 followers that crashes midway, then redelivered: ev
     expect(jobMessages).toBe(FOLLOWERS);
   }, 120_000);
 
-  it('crash while publishing a recipient\'s jobs', async () => {
+  it("crash while publishing a recipient's jobs", async () => {
     const w = await world();
     w.crash.at('publish', 1_000);
     await w.f.publisher.publish(TOPICS.domainEvents, w.event);

@@ -17,22 +17,43 @@ export function notificationFixture(now = '2026-06-10T14:00:00Z', settings: Part
     settings: { ...DEFAULT_SETTINGS, notifications: { ...DEFAULT_SETTINGS.notifications, ...settings } },
     bus: [TOPICS.domainEvents, TOPICS.fanout],
   });
-  const { store, publisher, clock, infra: { logger }, services: { audit, notifications: n } } = world;
+  const {
+    store,
+    publisher,
+    clock,
+    infra: { logger },
+    services: { audit, notifications: n },
+  } = world;
 
-  const jobs = (topic: 'push' | 'sms' | 'email'): DeliveryJob[] => publisher.on(TOPICS[topic]).map((m) => deliveryJobSchema.parse(m.data));
+  const jobs = (topic: 'push' | 'sms' | 'email'): DeliveryJob[] =>
+    publisher.on(TOPICS[topic]).map((m) => deliveryJobSchema.parse(m.data));
 
   return {
-    store, publisher, clock, logger, audit, n, jobs,
+    store,
+    publisher,
+    clock,
+    logger,
+    audit,
+    n,
+    jobs,
     /** A user of the default profile, reachable by SMS too (these tests route every channel). */
     async user(uid: string, profile: Record<string, unknown> = {}) {
       await world.addUser({ uid, ...VERIFIED_PHONE, ...profile });
     },
     async followers(creatorId: string, uids: readonly string[]) {
       for (let i = 0; i < uids.length; i += 500) {
-        await store.commit(uids.slice(i, i + 500).map((uid) => ({ kind: 'set' as const, path: audiencePaths.follower(creatorId, uid), data: { uid } })));
+        await store.commit(
+          uids
+            .slice(i, i + 500)
+            .map((uid) => ({ kind: 'set' as const, path: audiencePaths.follower(creatorId, uid), data: { uid } })),
+        );
       }
     },
-    notifications: async (uid: string) => (await store.query(paths.notifications(uid))).map((s): Record<string, unknown> & { id: string } => ({ ...s.data, id: s.id })),
+    notifications: async (uid: string) =>
+      (await store.query(paths.notifications(uid))).map((s): Record<string, unknown> & { id: string } => ({
+        ...s.data,
+        id: s.id,
+      })),
     deliveries: async () => (await store.query(paths.deliveries())).map((s) => s.data!),
     event: async (eventId: string) => (await store.get(paths.event(eventId))).data,
   };
@@ -46,7 +67,15 @@ export function envelope(type: string, payload: Record<string, unknown>, extra: 
   return { type, idempotencyKey: `key-${++seq}`, occurredAt: '2026-06-10T13:59:00Z', payload, ...extra };
 }
 
-export const bid = (over: Record<string, unknown> = {}) => envelope('auction.bid_placed', {
-  auctionId: 'a1', auctionTitle: 'Walnut bowl', sellerId: 'seller', bidderId: 'bidder2', bidderName: 'Ana', amount: 120, currency: 'USD',
-  previousBidderId: 'bidder1', ...over,
-});
+export const bid = (over: Record<string, unknown> = {}) =>
+  envelope('auction.bid_placed', {
+    auctionId: 'a1',
+    auctionTitle: 'Walnut bowl',
+    sellerId: 'seller',
+    bidderId: 'bidder2',
+    bidderName: 'Ana',
+    amount: 120,
+    currency: 'USD',
+    previousBidderId: 'bidder1',
+    ...over,
+  });

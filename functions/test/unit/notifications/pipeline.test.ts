@@ -16,36 +16,144 @@ async function fixtureWithUsers(now?: string) {
 /** Channels each recipient got a job on, e.g. { seller: ['push'], bidder1: ['email', 'push', 'sms'] }. */
 function jobsByUser(f: ReturnType<typeof notificationFixture>) {
   const out: Record<string, string[]> = {};
-  for (const topic of ['push', 'sms', 'email'] as const) for (const job of f.jobs(topic)) (out[job.uid] ??= []).push(job.channel);
+  for (const topic of ['push', 'sms', 'email'] as const)
+    for (const job of f.jobs(topic)) (out[job.uid] ??= []).push(job.channel);
   for (const list of Object.values(out)) list.sort();
   return out;
 }
 
 describe('every event type routes to the right people and channels, with the default preferences (14:00 UTC, a weekday)', () => {
   const cases: Array<[string, Record<string, unknown>, Record<string, string[]>, Record<string, string>]> = [
-    ['auction.bid_placed', bid().payload, { seller: ['push'], bidder1: ['email', 'push', 'sms'] }, { seller: 'auction.bid_placed', bidder1: 'auction.outbid' }],
-    ['auction.ending_soon', { auctionId: 'a1', auctionTitle: 'Walnut bowl', endsAt: '2026-06-10T15:00:00Z', minutesLeft: 60, watcherIds: ['m1', 'm2'] },
-      { m1: ['email', 'push'], m2: ['email', 'push'] }, { m1: 'auction.ending_soon' }],
-    ['auction.won', { auctionId: 'a1', auctionTitle: 'Walnut bowl', winnerId: 'winner', sellerId: 'seller', amount: 300, currency: 'USD' },
-      { winner: ['email', 'push', 'sms'], seller: ['email', 'push'] }, { winner: 'auction.won', seller: 'auction.sold' }],
-    ['order.purchase_confirmed', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', sellerId: 'seller', amount: 80, currency: 'EUR' },
-      { buyer: ['email', 'push'], seller: ['email', 'push'] }, { buyer: 'order.purchase_confirmed', seller: 'order.new_sale' }],
-    ['order.shipped', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', carrier: 'DHL', trackingNumber: 'JD0001' }, { buyer: ['email', 'push'] }, { buyer: 'order.shipped' }],
-    ['order.delivered', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', sellerId: 'seller' }, { buyer: ['email', 'push'] }, { buyer: 'order.delivered' }],
-    ['order.payment_failed', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' }, { buyer: ['email', 'push'] }, { buyer: 'order.payment_failed' }],
-    ['order.refunded', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' }, { buyer: ['email', 'push'] }, { buyer: 'order.refunded' }],
+    [
+      'auction.bid_placed',
+      bid().payload,
+      { seller: ['push'], bidder1: ['email', 'push', 'sms'] },
+      { seller: 'auction.bid_placed', bidder1: 'auction.outbid' },
+    ],
+    [
+      'auction.ending_soon',
+      {
+        auctionId: 'a1',
+        auctionTitle: 'Walnut bowl',
+        endsAt: '2026-06-10T15:00:00Z',
+        minutesLeft: 60,
+        watcherIds: ['m1', 'm2'],
+      },
+      { m1: ['email', 'push'], m2: ['email', 'push'] },
+      { m1: 'auction.ending_soon' },
+    ],
+    [
+      'auction.won',
+      {
+        auctionId: 'a1',
+        auctionTitle: 'Walnut bowl',
+        winnerId: 'winner',
+        sellerId: 'seller',
+        amount: 300,
+        currency: 'USD',
+      },
+      { winner: ['email', 'push', 'sms'], seller: ['email', 'push'] },
+      { winner: 'auction.won', seller: 'auction.sold' },
+    ],
+    [
+      'order.purchase_confirmed',
+      { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', sellerId: 'seller', amount: 80, currency: 'EUR' },
+      { buyer: ['email', 'push'], seller: ['email', 'push'] },
+      { buyer: 'order.purchase_confirmed', seller: 'order.new_sale' },
+    ],
+    [
+      'order.shipped',
+      { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', carrier: 'DHL', trackingNumber: 'JD0001' },
+      { buyer: ['email', 'push'] },
+      { buyer: 'order.shipped' },
+    ],
+    [
+      'order.delivered',
+      { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', sellerId: 'seller' },
+      { buyer: ['email', 'push'] },
+      { buyer: 'order.delivered' },
+    ],
+    [
+      'order.payment_failed',
+      { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' },
+      { buyer: ['email', 'push'] },
+      { buyer: 'order.payment_failed' },
+    ],
+    [
+      'order.refunded',
+      { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' },
+      { buyer: ['email', 'push'] },
+      { buyer: 'order.refunded' },
+    ],
     // Hourly digest by default: in-app now, push held (no job yet).
-    ['social.new_follower', { creatorId: 'creator', followerId: 'collector', followerName: 'Cleo' }, {}, { creator: 'social.new_follower' }],
-    ['social.story_comment', { storyId: 's1', storyTitle: 'Glazing', authorId: 'author', commenterId: 'collector', commenterName: 'Cleo', comment: 'Love it' },
-      { author: ['push'] }, { author: 'social.story_comment' }],
-    ['commerce.craft_inquiry', { inquiryId: 'i1', creatorId: 'creator', collectorId: 'collector', collectorName: 'Cleo', craftTitle: 'Quilt', message: 'Sizes?' },
-      { creator: ['email', 'push'] }, { creator: 'commerce.craft_inquiry' }],
-    ['commerce.commission_request', { requestId: 'r1', creatorId: 'creator', collectorId: 'collector', collectorName: 'Cleo', description: 'A table', amount: 500, currency: 'USD' },
-      { creator: ['email', 'push'] }, { creator: 'commerce.commission_request' }],
+    [
+      'social.new_follower',
+      { creatorId: 'creator', followerId: 'collector', followerName: 'Cleo' },
+      {},
+      { creator: 'social.new_follower' },
+    ],
+    [
+      'social.story_comment',
+      {
+        storyId: 's1',
+        storyTitle: 'Glazing',
+        authorId: 'author',
+        commenterId: 'collector',
+        commenterName: 'Cleo',
+        comment: 'Love it',
+      },
+      { author: ['push'] },
+      { author: 'social.story_comment' },
+    ],
+    [
+      'commerce.craft_inquiry',
+      {
+        inquiryId: 'i1',
+        creatorId: 'creator',
+        collectorId: 'collector',
+        collectorName: 'Cleo',
+        craftTitle: 'Quilt',
+        message: 'Sizes?',
+      },
+      { creator: ['email', 'push'] },
+      { creator: 'commerce.craft_inquiry' },
+    ],
+    [
+      'commerce.commission_request',
+      {
+        requestId: 'r1',
+        creatorId: 'creator',
+        collectorId: 'collector',
+        collectorName: 'Cleo',
+        description: 'A table',
+        amount: 500,
+        currency: 'USD',
+      },
+      { creator: ['email', 'push'] },
+      { creator: 'commerce.commission_request' },
+    ],
     // Community is a daily digest by default: in-app only for now.
-    ['community.creator_spotlight', { spotlightId: 'sp1', creatorId: 'creator', creatorName: 'Kai', headline: 'Kai turns bowls' }, {}, { creator: 'community.creator_spotlight' }],
-    ['messaging.new_message', { conversationId: 'c1', messageId: 'msg1', senderId: 'm1', senderName: 'Mo', recipientIds: ['m2'], preview: 'Hi!', messageType: 'text', encrypted: false },
-      { m2: ['push'] }, { m2: 'messaging.new_message' }],
+    [
+      'community.creator_spotlight',
+      { spotlightId: 'sp1', creatorId: 'creator', creatorName: 'Kai', headline: 'Kai turns bowls' },
+      {},
+      { creator: 'community.creator_spotlight' },
+    ],
+    [
+      'messaging.new_message',
+      {
+        conversationId: 'c1',
+        messageId: 'msg1',
+        senderId: 'm1',
+        senderName: 'Mo',
+        recipientIds: ['m2'],
+        preview: 'Hi!',
+        messageType: 'text',
+        encrypted: false,
+      },
+      { m2: ['push'] },
+      { m2: 'messaging.new_message' },
+    ],
   ];
 
   it.each(cases)('%s', async (type, payload, expectedJobs, expectedInApp) => {
@@ -63,13 +171,36 @@ describe('every event type routes to the right people and channels, with the def
   it('community events and craft challenges go to an audience (followers), not to the host', async () => {
     const f = await fixtureWithUsers();
     await f.followers('creator', ['m1', 'm2', 'creator']);
-    await f.n.pipeline.submit(envelope('community.event', {
-      eventRef: 'w1', eventTitle: 'Raku night', kind: 'workshop', startsAt: '2026-06-20T18:00:00Z', location: 'Studio 4', hostId: 'creator',
-    }, { audience: { kind: 'followers', creatorId: 'creator' } }), 'callable', 'a');
-    await f.n.pipeline.submit(envelope('community.craft_challenge', { challengeId: 'ch1', challengeTitle: 'Tiny teapots', endsAt: '2026-07-01T00:00:00Z' },
-      { audience: { kind: 'followers', creatorId: 'creator' } }), 'callable', 'b');
+    await f.n.pipeline.submit(
+      envelope(
+        'community.event',
+        {
+          eventRef: 'w1',
+          eventTitle: 'Raku night',
+          kind: 'workshop',
+          startsAt: '2026-06-20T18:00:00Z',
+          location: 'Studio 4',
+          hostId: 'creator',
+        },
+        { audience: { kind: 'followers', creatorId: 'creator' } },
+      ),
+      'callable',
+      'a',
+    );
+    await f.n.pipeline.submit(
+      envelope(
+        'community.craft_challenge',
+        { challengeId: 'ch1', challengeTitle: 'Tiny teapots', endsAt: '2026-07-01T00:00:00Z' },
+        { audience: { kind: 'followers', creatorId: 'creator' } },
+      ),
+      'callable',
+      'b',
+    );
     await f.publisher.drain();
-    expect((await f.notifications('m1')).map((n) => n.type).sort()).toEqual(['community.craft_challenge', 'community.event']);
+    expect((await f.notifications('m1')).map((n) => n.type).sort()).toEqual([
+      'community.craft_challenge',
+      'community.event',
+    ]);
     expect((await f.notifications('creator')).map((n) => n.type)).toEqual(['community.craft_challenge']);
     // community.event is instant by default: push + email now.
     expect(jobsByUser(f)).toEqual({ m1: ['email', 'push'], m2: ['email', 'push'] });
@@ -77,9 +208,19 @@ describe('every event type routes to the right people and channels, with the def
 
   it('a commission request at or above the configured amount is critical and its push job carries the fallback', async () => {
     const f = await fixtureWithUsers();
-    await f.n.pipeline.submit(envelope('commerce.commission_request', {
-      requestId: 'r2', creatorId: 'creator', collectorId: 'collector', collectorName: 'Cleo', description: 'Dining table', amount: 2000, currency: 'USD',
-    }), 'callable', 'a');
+    await f.n.pipeline.submit(
+      envelope('commerce.commission_request', {
+        requestId: 'r2',
+        creatorId: 'creator',
+        collectorId: 'collector',
+        collectorName: 'Cleo',
+        description: 'Dining table',
+        amount: 2000,
+        currency: 'USD',
+      }),
+      'callable',
+      'a',
+    );
     const [push] = f.jobs('push');
     expect(push).toMatchObject({ critical: true, priority: 'high', category: 'commerce' });
     // email has its own job; sms is off by default for commissions but the creator's phone is verified, so a
@@ -103,7 +244,8 @@ describe('every event type routes to the right people and channels, with the def
     expect(f.jobs('email').filter((j) => j.uid === 'bidder1')).toHaveLength(0);
     // With SMS over its limit, the push job lists nothing it cannot use, and the SMS delivery is suppressed with the reason.
     const g = await fixtureWithUsers();
-    for (let i = 0; i < 10; i++) await g.n.rateLimiter.tryConsume({ uid: 'bidder1', channel: 'sms', timeZone: 'UTC', now: g.clock.now() });
+    for (let i = 0; i < 10; i++)
+      await g.n.rateLimiter.tryConsume({ uid: 'bidder1', channel: 'sms', timeZone: 'UTC', now: g.clock.now() });
     const event = bid();
     await g.n.pipeline.submit(event, 'callable', 'a');
     const eventId = eventIdFor(event.idempotencyKey);
@@ -121,8 +263,19 @@ describe('every event type routes to the right people and channels, with the def
     const eventId = eventIdFor(event.idempotencyKey);
     const push = (await f.store.get(paths.delivery(deliveryId(eventId, 'bidder1', 'push')))).data;
     expect(push).toMatchObject({
-      deliveryId: deliveryId(eventId, 'bidder1', 'push'), eventId, uid: 'bidder1', channel: 'push', type: 'auction.outbid', category: 'commerce',
-      priority: 'high', critical: true, notificationId: `${eventId}_auction.outbid`, groupKey: 'auction.outbid:a1', status: 'queued', attempts: 0, errors: [],
+      deliveryId: deliveryId(eventId, 'bidder1', 'push'),
+      eventId,
+      uid: 'bidder1',
+      channel: 'push',
+      type: 'auction.outbid',
+      category: 'commerce',
+      priority: 'high',
+      critical: true,
+      notificationId: `${eventId}_auction.outbid`,
+      groupKey: 'auction.outbid:a1',
+      status: 'queued',
+      attempts: 0,
+      errors: [],
     });
     expect((push!.timestamps as Record<string, unknown>).queuedAt).toBeInstanceOf(Date);
     // The critical push job carries push + sms + email content; sms and email have their own jobs, so no fallback.
@@ -137,7 +290,11 @@ describe('idempotency', () => {
     const f = await fixtureWithUsers();
     const event = bid();
     await f.n.pipeline.submit(event, 'callable', 'a1');
-    const after1 = { jobs: f.publisher.published.length, unread: await f.n.center.unreadCount('bidder1'), deliveries: (await f.deliveries()).length };
+    const after1 = {
+      jobs: f.publisher.published.length,
+      unread: await f.n.center.unreadCount('bidder1'),
+      deliveries: (await f.deliveries()).length,
+    };
     await f.n.pipeline.submit(event, 'pubsub', 'a2');
     // A third time as an events/ document under another id with the same idempotency key.
     await f.store.set(paths.event('doc-3'), { ...event, occurredAt: new Date(event.occurredAt) });
@@ -177,7 +334,12 @@ describe('idempotency', () => {
     await expect(f.n.pipeline.submit(event, 'pubsub', 'msg-1')).rejects.toThrow(/unavailable/);
     expect((await f.event(eventIdFor(event.idempotencyKey)))?.status).toBe('failed');
     await f.n.pipeline.submit(event, 'pubsub', 'msg-1');
-    expect(f.jobs('push').map((j) => j.uid).sort()).toEqual(['bidder1', 'seller']);
+    expect(
+      f
+        .jobs('push')
+        .map((j) => j.uid)
+        .sort(),
+    ).toEqual(['bidder1', 'seller']);
     expect(await f.notifications('bidder1')).toHaveLength(1);
   });
 });
@@ -186,12 +348,45 @@ describe('bad events are rejected: the event records status rejected and the fie
   const huge = 'x'.repeat(20_000);
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
     ['unknown type', envelope('auction.exploded', { auctionId: 'a1' }), /^type: unknown event type/],
-    ['missing field', envelope('order.shipped', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', carrier: 'DHL' }), /^payload\.trackingNumber:/],
+    [
+      'missing field',
+      envelope('order.shipped', { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', carrier: 'DHL' }),
+      /^payload\.trackingNumber:/,
+    ],
     ['mistyped field', bid({ amount: 'lots' }), /^payload\.amount:/],
-    ['mistyped nested field', envelope('messaging.new_message', { conversationId: 'c1', messageId: 'm', senderId: 'm1', senderName: 'Mo', recipientIds: ['m2', 7], preview: 'x', messageType: 'text', encrypted: false }), /^payload\.recipientIds\[1\]:/],
-    ['payload over the size limit', envelope('social.story_comment', { storyId: 's', storyTitle: 't', authorId: 'author', commenterId: 'c', commenterName: 'C', comment: 'ok', padding: huge }), /^payload: payload is \d+ bytes/],
+    [
+      'mistyped nested field',
+      envelope('messaging.new_message', {
+        conversationId: 'c1',
+        messageId: 'm',
+        senderId: 'm1',
+        senderName: 'Mo',
+        recipientIds: ['m2', 7],
+        preview: 'x',
+        messageType: 'text',
+        encrypted: false,
+      }),
+      /^payload\.recipientIds\[1\]:/,
+    ],
+    [
+      'payload over the size limit',
+      envelope('social.story_comment', {
+        storyId: 's',
+        storyTitle: 't',
+        authorId: 'author',
+        commenterId: 'c',
+        commenterName: 'C',
+        comment: 'ok',
+        padding: huge,
+      }),
+      /^payload: payload is \d+ bytes/,
+    ],
     ['bad occurredAt', { ...bid(), occurredAt: 'yesterday' }, /^occurredAt:/],
-    ['missing idempotency key', { type: 'order.delivered', occurredAt: '2026-06-10T13:59:00Z', payload: {} }, /^idempotencyKey:/],
+    [
+      'missing idempotency key',
+      { type: 'order.delivered', occurredAt: '2026-06-10T13:59:00Z', payload: {} },
+      /^idempotencyKey:/,
+    ],
   ];
 
   it.each(bad)('%s (events/ document)', async (_name, event, error) => {

@@ -10,7 +10,8 @@ describe('RateLimiter: SMS at most 10 per user per local day', () => {
   it('the 10th SMS goes, the 11th is refused', async () => {
     const limiter = new RateLimiter(new MemoryDocumentStore(), { sms: 10 });
     const results = [];
-    for (let i = 0; i < 11; i++) results.push(await limiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'UTC', now }));
+    for (let i = 0; i < 11; i++)
+      results.push(await limiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'UTC', now }));
     expect(results[9]).toEqual({ allowed: true, count: 10, limit: 10 });
     expect(results[10]).toEqual({ allowed: false, count: 10, limit: 10 });
   });
@@ -18,9 +19,16 @@ describe('RateLimiter: SMS at most 10 per user per local day', () => {
   it('exactly 10 of 25 concurrent attempts succeed, and the counter says 10', async () => {
     const store = new MemoryDocumentStore();
     const limiter = new RateLimiter(store, { sms: 10 });
-    const results = await Promise.all(Array.from({ length: 25 }, () => limiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'UTC', now })));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () => limiter.tryConsume({ uid: 'u1', channel: 'sms', timeZone: 'UTC', now })),
+    );
     expect(results.filter((r) => r.allowed)).toHaveLength(10);
-    expect(results.filter((r) => r.allowed).map((r) => r.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(
+      results
+        .filter((r) => r.allowed)
+        .map((r) => r.count)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect((await store.get(paths.counter('u1', 'rate_sms_2026-06-10'))).data?.count).toBe(10);
   });
 
@@ -43,7 +51,14 @@ describe('rate limits in the pipeline', () => {
     // SMS is a fallback for payment failures by default; this buyer asked for it on every one.
     await f.n.preferences.update('buyer', { types: { 'order.payment_failed': { channels: { sms: true } } } });
     const events = Array.from({ length: 11 }, (_, i) =>
-      envelope('order.payment_failed', { orderId: `o${i}`, itemTitle: 'Vase', buyerId: 'buyer', amount: 80, currency: 'EUR' }));
+      envelope('order.payment_failed', {
+        orderId: `o${i}`,
+        itemTitle: 'Vase',
+        buyerId: 'buyer',
+        amount: 80,
+        currency: 'EUR',
+      }),
+    );
     await Promise.all(events.map((e, i) => f.n.pipeline.submit(e, 'pubsub', `m${i}`)));
     expect(f.jobs('sms')).toHaveLength(10);
     expect(f.jobs('push')).toHaveLength(11);

@@ -5,26 +5,51 @@ import type { ChannelDecision } from '../../../src/domain/notifications/routing.
 
 const now = new Date('2026-03-02T10:00:00Z');
 const notification = {
-  type: 'auction.outbid', category: 'commerce', priority: 'high', critical: true,
+  type: 'auction.outbid',
+  category: 'commerce',
+  priority: 'high',
+  critical: true,
   vars: { auctionTitle: 'Walnut bowl', bidderName: 'Ben', amount: 'USD 120.00' },
-  data: { auctionId: 'a_1', link: '/auctions/a_1' }, groupKey: 'auction.outbid:a_1',
+  data: { auctionId: 'a_1', link: '/auctions/a_1' },
+  groupKey: 'auction.outbid:a_1',
 } as const satisfies PlanInput['notification'];
 const input = (over: Partial<PlanInput>): PlanInput => ({
-  eventId: 'evt_1', uid: 'u_ana', locale: 'en', notification: { ...notification, vars: { ...notification.vars }, data: { ...notification.data } },
-  decisions: [], inAppAllowed: true, contact: { emailVerified: true, phoneVerified: true }, burst: undefined,
-  webAppUrl: 'https://app.example', now, ...over,
+  eventId: 'evt_1',
+  uid: 'u_ana',
+  locale: 'en',
+  notification: { ...notification, vars: { ...notification.vars }, data: { ...notification.data } },
+  decisions: [],
+  inAppAllowed: true,
+  contact: { emailVerified: true, phoneVerified: true },
+  burst: undefined,
+  webAppUrl: 'https://app.example',
+  now,
+  ...over,
 });
 
 describe('recipient plan (pure)', () => {
   it('suppresses outbound channels over their limit, never the in-app send', () => {
-    const routed: ChannelDecision[] = [{ channel: 'inApp', action: 'send' }, { channel: 'push', action: 'send' }, { channel: 'sms', action: 'send' }];
+    const routed: ChannelDecision[] = [
+      { channel: 'inApp', action: 'send' },
+      { channel: 'push', action: 'send' },
+      { channel: 'sms', action: 'send' },
+    ];
     expect(withinRateLimits(routed, (c) => c === 'push')).toEqual([
-      { channel: 'inApp', action: 'send' }, { channel: 'push', action: 'send' }, { channel: 'sms', action: 'suppress', reason: 'rate_limited' },
+      { channel: 'inApp', action: 'send' },
+      { channel: 'push', action: 'send' },
+      { channel: 'sms', action: 'suppress', reason: 'rate_limited' },
     ]);
   });
 
   it("a critical notification's primary job carries its fallback channels' content; the rest get their own", () => {
-    const plan = planRecipient(input({ decisions: [{ channel: 'inApp', action: 'send' }, { channel: 'push', action: 'send' }] }));
+    const plan = planRecipient(
+      input({
+        decisions: [
+          { channel: 'inApp', action: 'send' },
+          { channel: 'push', action: 'send' },
+        ],
+      }),
+    );
     expect(plan.notificationId).toBe('evt_1_auction.outbid');
     expect(plan.inApp).toBe(true);
     expect(plan.jobs).toHaveLength(1);
@@ -34,12 +59,21 @@ describe('recipient plan (pure)', () => {
   });
 
   it('joins an open burst: its notification id, the count after it, the grouped text', () => {
-    const plan = planRecipient(input({
-      notification: { ...notification, critical: false, vars: { ...notification.vars }, data: { ...notification.data } },
-      decisions: [{ channel: 'push', action: 'batch', reason: 'grouped', releaseAt: new Date(now.getTime() + 60_000) }],
-      burst: { notificationId: 'evt_0_auction.outbid', count: 3, windowEndsAt: new Date(now.getTime() + 60_000) },
-      inAppAllowed: false,
-    }));
+    const plan = planRecipient(
+      input({
+        notification: {
+          ...notification,
+          critical: false,
+          vars: { ...notification.vars },
+          data: { ...notification.data },
+        },
+        decisions: [
+          { channel: 'push', action: 'batch', reason: 'grouped', releaseAt: new Date(now.getTime() + 60_000) },
+        ],
+        burst: { notificationId: 'evt_0_auction.outbid', count: 3, windowEndsAt: new Date(now.getTime() + 60_000) },
+        inAppAllowed: false,
+      }),
+    );
     expect(plan).toMatchObject({ notificationId: 'evt_0_auction.outbid', count: 4, inApp: false, jobs: [] });
     expect(plan.deliveries).toEqual([expect.objectContaining({ status: 'batched', reason: 'grouped' })]);
   });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { NOTIFICATION_TYPES } from '../../../src/domain/notifications/plans.js';
-import { LIMITS, LOCALES, TemplateError, fill, gsm7Length, renderDigest, renderNotification, smsText, variablesOf } from '../../../src/domain/notifications/templates.js';
+import {
+  LIMITS,
+  LOCALES,
+  TemplateError,
+  fill,
+  gsm7Length,
+  renderDigest,
+  renderNotification,
+  smsText,
+  variablesOf,
+} from '../../../src/domain/notifications/templates.js';
 
 /** Every variable any English template of the type uses, with a long-ish value. */
 function varsFor(type: (typeof NOTIFICATION_TYPES)[number]) {
@@ -11,10 +21,20 @@ function varsFor(type: (typeof NOTIFICATION_TYPES)[number]) {
 
 describe('templates', () => {
   it.each(NOTIFICATION_TYPES.flatMap((type) => Object.keys(LOCALES).map((locale) => [type, locale] as const)))(
-    '%s in %s renders every channel within its limits, without placeholders or "undefined"', (type, locale) => {
+    '%s in %s renders every channel within its limits, without placeholders or "undefined"',
+    (type, locale) => {
       for (const count of [1, 5]) {
         const r = renderNotification(type, varsFor(type), { locale, count, url: 'https://craft.example/x' });
-        const texts = [r.title, r.body, r.push.title, r.push.body, r.sms.body, r.email.subject, r.email.html, r.email.text];
+        const texts = [
+          r.title,
+          r.body,
+          r.push.title,
+          r.push.body,
+          r.sms.body,
+          r.email.subject,
+          r.email.html,
+          r.email.text,
+        ];
         for (const text of texts) {
           expect(text).not.toMatch(/undefined|\{\w+\}/);
         }
@@ -24,7 +44,8 @@ describe('templates', () => {
         expect(gsm7Length(r.sms.body)).toBeLessThanOrEqual(LIMITS.gsm7Segment);
         expect(r.email.html).toContain('<a href="https://craft.example/x">');
       }
-    });
+    },
+  );
 
   it('every locale uses only the variables English provides', () => {
     for (const type of NOTIFICATION_TYPES) {
@@ -37,8 +58,12 @@ describe('templates', () => {
   });
 
   it('a missing variable is an error naming it, never "undefined"', () => {
-    expect(() => renderNotification('auction.outbid', { amount: 'USD 5.00' }, { locale: 'en' })).toThrowError(TemplateError);
-    expect(() => renderNotification('auction.outbid', { amount: 'USD 5.00' }, { locale: 'en' })).toThrowError(/en\/auction\.outbid\.body: missing variable \{auctionTitle\}/);
+    expect(() => renderNotification('auction.outbid', { amount: 'USD 5.00' }, { locale: 'en' })).toThrowError(
+      TemplateError,
+    );
+    expect(() => renderNotification('auction.outbid', { amount: 'USD 5.00' }, { locale: 'en' })).toThrowError(
+      /en\/auction\.outbid\.body: missing variable \{auctionTitle\}/,
+    );
     expect(() => fill('{a} {b}', { a: 'x' }, 'here')).toThrowError('here: missing variable {b}');
   });
 
@@ -67,7 +92,11 @@ describe('templates', () => {
   });
 
   it('a digest of several groups summarises them; of one group, shows its grouped form', () => {
-    const bids = { type: 'auction.bid_placed' as const, vars: { auctionTitle: 'Bowl', bidderName: 'Ana', amount: 'USD 5.00' }, count: 3 };
+    const bids = {
+      type: 'auction.bid_placed' as const,
+      vars: { auctionTitle: 'Bowl', bidderName: 'Ana', amount: 'USD 5.00' },
+      count: 3,
+    };
     expect(renderDigest([bids], { locale: 'en' }).push.title).toBe('3 new bids on Bowl');
     const follows = { type: 'social.new_follower' as const, vars: { followerName: 'Cleo' }, count: 1 };
     const d = renderDigest([bids, follows], { locale: 'de' });

@@ -52,7 +52,15 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
       senderId: 'alice',
       type: 'file',
       text: 'Indigo yarn, 3 skeins',
-      attachments: [{ kind: 'file', path: 'conversations/c1/alice/spec.pdf', contentType: 'application/pdf', size: 10, name: 'spec.pdf' }],
+      attachments: [
+        {
+          kind: 'file',
+          path: 'conversations/c1/alice/spec.pdf',
+          contentType: 'application/pdf',
+          size: 10,
+          name: 'spec.pdf',
+        },
+      ],
       createdAt: new Date('2024-05-02T10:00:00Z'),
     });
     expect(await indexer.syncMessage('c1', 'm1')).toBe('indexed');
@@ -83,7 +91,13 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     await indexer.syncMessage('c1', 'm1');
     expect(fake.index('messages_test').get('c1/m1')?.text).toBe('edited text');
 
-    await infra.store.set(paths.message('c1', 'm1'), { senderId: 'alice', type: 'text', deleted: true, clientMessageId: 'x', createdAt: new Date() });
+    await infra.store.set(paths.message('c1', 'm1'), {
+      senderId: 'alice',
+      type: 'text',
+      deleted: true,
+      clientMessageId: 'x',
+      createdAt: new Date(),
+    });
     expect(await indexer.syncMessage('c1', 'm1')).toBe('removed');
     expect(fake.index('messages_test').has('c1/m1')).toBe(false);
 
@@ -92,7 +106,9 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
       encrypted: { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'AAAA', iv: 'BBBB', keyIds: ['alice:d1'] },
     });
     expect(await indexer.syncMessage('c1', 'secret')).toBe('removed');
-    const sentBodies = fake.requests.filter((r) => r.path.endsWith('/batch')).flatMap((r) => (r.body as { requests: Array<{ action: string; body: { objectID: string } }> }).requests);
+    const sentBodies = fake.requests
+      .filter((r) => r.path.endsWith('/batch'))
+      .flatMap((r) => (r.body as { requests: Array<{ action: string; body: { objectID: string } }> }).requests);
     expect(sentBodies.filter((r) => r.body.objectID === 'c1/secret').map((r) => r.action)).toEqual(['deleteObject']);
     expect(JSON.stringify(fake.requests)).not.toContain('AAAA');
 
@@ -113,8 +129,16 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
   });
 
   it('always sends the visibleTo filter for the caller, whatever the client asks', async () => {
-    await seedMessage(infra.store, 'c1', 'm1', { senderId: 'alice', text: 'indigo dye bath', createdAt: new Date('2024-05-01T00:00:00Z') });
-    await seedMessage(infra.store, 'c2', 'm2', { senderId: 'bob', text: 'indigo private note', createdAt: new Date('2024-05-03T00:00:00Z') });
+    await seedMessage(infra.store, 'c1', 'm1', {
+      senderId: 'alice',
+      text: 'indigo dye bath',
+      createdAt: new Date('2024-05-01T00:00:00Z'),
+    });
+    await seedMessage(infra.store, 'c2', 'm2', {
+      senderId: 'bob',
+      text: 'indigo private note',
+      createdAt: new Date('2024-05-03T00:00:00Z'),
+    });
     await indexer.reindexConversation('c1');
     await indexer.reindexConversation('c2');
 
@@ -124,7 +148,17 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     expect(asCarol.hits[0]).not.toHaveProperty('visibleTo');
 
     // Carol asks for a conversation she is not in: the server's filter still limits her to her own.
-    const probing = await search.search(carol, input({ query: 'indigo', conversationId: 'c2', senderId: 'bob', types: ['text'], from: '2024-01-01T00:00:00Z', to: '2024-12-31T00:00:00Z' }));
+    const probing = await search.search(
+      carol,
+      input({
+        query: 'indigo',
+        conversationId: 'c2',
+        senderId: 'bob',
+        types: ['text'],
+        from: '2024-01-01T00:00:00Z',
+        to: '2024-12-31T00:00:00Z',
+      }),
+    );
     expect(probing.hits).toEqual([]);
 
     const asAlice = await search.search(alice, input({ query: 'indigo', types: ['text', 'image'] }));
@@ -132,7 +166,10 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
 
     const queries = fake.requests.filter((r) => r.path.endsWith('/query'));
     expect(queries).toHaveLength(3);
-    for (const q of queries) expect((q.body as { filters: string }).filters).toMatch(/^visibleTo:(carol|alice) AND |^visibleTo:(carol|alice)$/);
+    for (const q of queries)
+      expect((q.body as { filters: string }).filters).toMatch(
+        /^visibleTo:(carol|alice) AND |^visibleTo:(carol|alice)$/,
+      );
     expect((queries[1]!.body as { filters: string }).filters).toBe(
       `visibleTo:carol AND conversationId:c2 AND senderId:bob AND (type:text) AND createdAt >= ${Date.parse('2024-01-01T00:00:00Z')} AND createdAt <= ${Date.parse('2024-12-31T00:00:00Z')}`,
     );
@@ -161,27 +198,46 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
   });
 
   it('re-indexes visibleTo in batches for a large conversation', async () => {
-    for (let i = 0; i < 1_200; i++) await seedMessage(infra.store, 'c2', `bulk${i}`, { senderId: 'alice', text: `message ${i}`, createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, i)) });
+    for (let i = 0; i < 1_200; i++)
+      await seedMessage(infra.store, 'c2', `bulk${i}`, {
+        senderId: 'alice',
+        text: `message ${i}`,
+        createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, i)),
+      });
     expect(await indexer.reindexConversation('c2')).toBe(1_200);
     await infra.store.update(paths.conversation('c2'), { memberIds: ['alice', 'bob', 'dave'] });
     await indexer.syncMembers('c2', ['alice', 'bob'], ['alice', 'bob', 'dave']);
-    const batches = fake.requests.filter((r) => r.path.endsWith('/batch')).map((r) => (r.body as { requests: unknown[] }).requests.length);
+    const batches = fake.requests
+      .filter((r) => r.path.endsWith('/batch'))
+      .map((r) => (r.body as { requests: unknown[] }).requests.length);
     expect(Math.max(...batches)).toBeLessThanOrEqual(500);
-    expect([...fake.index('messages_test').values()].every((r) => (r.visibleTo as string[]).includes('dave'))).toBe(true);
+    expect([...fake.index('messages_test').values()].every((r) => (r.visibleTo as string[]).includes('dave'))).toBe(
+      true,
+    );
   });
 
   it('falls back to a degraded Firestore search inside one conversation when Algolia fails, and the breaker opens', async () => {
     await seedMessage(infra.store, 'c1', 'm1', { senderId: 'alice', text: 'Walnut handle sizes' });
     await seedMessage(infra.store, 'c1', 'm2', { senderId: 'bob', text: 'unrelated' });
-    await seedMessage(infra.store, 'c1', 'enc', { senderId: 'bob', encrypted: { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'AAAA', iv: 'BBBB', keyIds: ['alice:d1'] } });
+    await seedMessage(infra.store, 'c1', 'enc', {
+      senderId: 'bob',
+      encrypted: { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'AAAA', iv: 'BBBB', keyIds: ['alice:d1'] },
+    });
     await seedMessage(infra.store, 'c2', 'm3', { senderId: 'bob', text: 'walnut in the other conversation' });
     fake.failWith(500);
 
     const degraded = await search.search(carol, input({ query: 'walnut', conversationId: 'c1' }));
     expect(degraded).toMatchObject({ degraded: true, nbHits: 1 });
-    expect(degraded.hits[0]).toMatchObject({ objectID: 'c1/m1', messageId: 'm1', senderName: 'Alice Weaver', text: 'Walnut handle sizes' });
+    expect(degraded.hits[0]).toMatchObject({
+      objectID: 'c1/m1',
+      messageId: 'm1',
+      senderName: 'Alice Weaver',
+      text: 'Walnut handle sizes',
+    });
 
-    await expect(search.search(carol, input({ query: 'walnut', conversationId: 'c2' }))).rejects.toMatchObject({ code: 'permission-denied' });
+    await expect(search.search(carol, input({ query: 'walnut', conversationId: 'c2' }))).rejects.toMatchObject({
+      code: 'permission-denied',
+    });
     await expect(search.search(carol, input({ query: 'walnut' }))).rejects.toMatchObject({ code: 'unavailable' });
 
     // Two consecutive failures opened the breaker: further searches do not even reach Algolia.
@@ -203,6 +259,8 @@ describe('message search on Algolia (real algoliasearch client, loopback Algolia
     // The loopback Algolia refuses it once expired.
     fake.nowSeconds = () => Date.parse('2024-06-01T01:00:01Z') / 1000;
     const direct = algoliasearch(fake.appId, key.apiKey, { hosts: fake.hosts });
-    await expect(direct.searchSingleIndex({ indexName: 'messages_test', searchParams: { query: '' } })).rejects.toThrow(/expired/);
+    await expect(direct.searchSingleIndex({ indexName: 'messages_test', searchParams: { query: '' } })).rejects.toThrow(
+      /expired/,
+    );
   });
 });

@@ -27,12 +27,22 @@ describe('npm run reindex (reindexAll)', () => {
     await seedUser(infra.store, 'alice');
     for (const cid of ['c1', 'c2', 'c3']) {
       await seedConversation(infra.store, cid, ['alice', 'bob']);
-      for (let i = 0; i < 700; i++) await seedMessage(infra.store, cid, `${cid}-m${i}`, { senderId: 'alice', text: `hello ${i}`, createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, i)) });
+      for (let i = 0; i < 700; i++)
+        await seedMessage(infra.store, cid, `${cid}-m${i}`, {
+          senderId: 'alice',
+          text: `hello ${i}`,
+          createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, i)),
+        });
     }
-    await seedMessage(infra.store, 'c3', 'enc', { senderId: 'alice', encrypted: { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'AA==', iv: 'AA==', keyIds: ['a:b'] } });
+    await seedMessage(infra.store, 'c3', 'enc', {
+      senderId: 'alice',
+      encrypted: { alg: 'X25519-HKDF-SHA256+A256GCM', ciphertext: 'AA==', iv: 'AA==', keyIds: ['a:b'] },
+    });
     await seedMessage(infra.store, 'c3', 'tomb', { senderId: 'alice', deleted: true });
 
-    await expect(reindexAll({ store: infra.store, indexer, clock: infra.clock, logger: infra.logger })).rejects.toThrow('connection reset');
+    await expect(reindexAll({ store: infra.store, indexer, clock: infra.clock, logger: infra.logger })).rejects.toThrow(
+      'connection reset',
+    );
     expect((await infra.store.get(REINDEX_CHECKPOINT)).data).toMatchObject({ after: 'c1', done: false });
 
     const resumed = await reindexAll({ store: infra.store, indexer, clock: infra.clock, logger: infra.logger });
@@ -44,6 +54,9 @@ describe('npm run reindex (reindexAll)', () => {
     expect((await infra.store.get(REINDEX_CHECKPOINT)).data).toMatchObject({ after: 'c3', done: true });
 
     // A finished run starts over next time.
-    expect(await reindexAll({ store: infra.store, indexer, clock: infra.clock, logger: infra.logger })).toEqual({ conversations: 3, records: 2_100 });
+    expect(await reindexAll({ store: infra.store, indexer, clock: infra.clock, logger: infra.logger })).toEqual({
+      conversations: 3,
+      records: 2_100,
+    });
   });
 });

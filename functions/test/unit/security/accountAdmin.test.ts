@@ -23,7 +23,11 @@ const accounts = () => w.infra.accounts as MemoryUserAccounts;
 const clock = () => w.infra.clock as ManualClock;
 const state = async (uid: string) => (await w.infra.store.get(paths.accountState(uid))).data;
 const auditActions = async () =>
-  (await w.infra.store.query('auditLog')).map((d) => d.data!).filter((d) => String(d.action).startsWith('account.')).map((d) => `${d.action}:${(d.target as { id: string }).id}:${d.actorUid}`).sort();
+  (await w.infra.store.query('auditLog'))
+    .map((d) => d.data!)
+    .filter((d) => String(d.action).startsWith('account.'))
+    .map((d) => `${d.action}:${(d.target as { id: string }).id}:${d.actorUid}`)
+    .sort();
 
 beforeEach(async () => {
   w = await world(['ada', 'bob', 'cy']);
@@ -35,17 +39,28 @@ describe('setAccountDisabled', () => {
   it('disables in accountStates and Auth (refresh tokens revoked), audited; the user is refused at once, then re-enabled', async () => {
     await expect(invoke(createDirectConversation, { otherUid: 'cy' }, bob)).resolves.toBeDefined();
 
-    await expect(invoke(setAccountDisabled, { uid: 'bob', disabled: true, reason: 'chargeback fraud ticket 812' }, admin)).resolves.toEqual({ uid: 'bob', disabled: true, changed: true });
+    await expect(
+      invoke(setAccountDisabled, { uid: 'bob', disabled: true, reason: 'chargeback fraud ticket 812' }, admin),
+    ).resolves.toEqual({ uid: 'bob', disabled: true, changed: true });
     expect(await state('bob')).toMatchObject({ state: 'disabled', by: 'ada' });
     expect(accounts().accounts.get('bob')).toEqual({ uid: 'bob', disabled: true });
     expect(accounts().revoked).toEqual(['bob']);
-    await expectRefused(w, () => invoke(createDirectConversation, { otherUid: 'ada' }, bob), 'permission-denied', 'disabled');
+    await expectRefused(
+      w,
+      () => invoke(createDirectConversation, { otherUid: 'ada' }, bob),
+      'permission-denied',
+      'disabled',
+    );
 
     // idempotent: the second call changes nothing and writes no second audit entry
-    await expect(invoke(setAccountDisabled, { uid: 'bob', disabled: true, reason: 'again' }, admin)).resolves.toMatchObject({ changed: false });
+    await expect(
+      invoke(setAccountDisabled, { uid: 'bob', disabled: true, reason: 'again' }, admin),
+    ).resolves.toMatchObject({ changed: false });
     expect(await auditActions()).toEqual(['account.disabled:bob:ada']);
 
-    await expect(invoke(setAccountDisabled, { uid: 'bob', disabled: false, reason: 'cleared by support' }, admin)).resolves.toMatchObject({ disabled: false, changed: true });
+    await expect(
+      invoke(setAccountDisabled, { uid: 'bob', disabled: false, reason: 'cleared by support' }, admin),
+    ).resolves.toMatchObject({ disabled: false, changed: true });
     expect(await state('bob')).toBeUndefined();
     expect(accounts().accounts.get('bob')?.disabled).toBe(false);
     await expect(invoke(createDirectConversation, { otherUid: 'ada' }, bob)).resolves.toBeDefined();
@@ -53,31 +68,77 @@ describe('setAccountDisabled', () => {
   });
 
   it('is for admins only, needs a reason, and refuses the admin themself, unknown and deleted accounts without changing anything', async () => {
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'cy', disabled: true, reason: 'x' }), 'unauthenticated');
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'cy', disabled: true, reason: 'x' }, bob), 'permission-denied');
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'bob', disabled: true, reason: 'x' }, { uid: 'cy', roles: ['compliance'] }), 'permission-denied');
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'cy', disabled: true, reason: '' }, admin), 'invalid-argument', 'data.reason');
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'cy', disabled: 'yes', reason: 'x' }, admin), 'invalid-argument', 'data.disabled');
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: '../cy', disabled: true, reason: 'x' }, admin), 'invalid-argument', 'data.uid');
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'ada', disabled: true, reason: 'x' }, admin), 'invalid-argument', 'data.uid');
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'nobody', disabled: true, reason: 'x' }, admin), 'not-found', 'data.uid');
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: 'cy', disabled: true, reason: 'x' }),
+      'unauthenticated',
+    );
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: 'cy', disabled: true, reason: 'x' }, bob),
+      'permission-denied',
+    );
+    await expectRefused(
+      w,
+      () =>
+        invoke(setAccountDisabled, { uid: 'bob', disabled: true, reason: 'x' }, { uid: 'cy', roles: ['compliance'] }),
+      'permission-denied',
+    );
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: 'cy', disabled: true, reason: '' }, admin),
+      'invalid-argument',
+      'data.reason',
+    );
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: 'cy', disabled: 'yes', reason: 'x' }, admin),
+      'invalid-argument',
+      'data.disabled',
+    );
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: '../cy', disabled: true, reason: 'x' }, admin),
+      'invalid-argument',
+      'data.uid',
+    );
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: 'ada', disabled: true, reason: 'x' }, admin),
+      'invalid-argument',
+      'data.uid',
+    );
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: 'nobody', disabled: true, reason: 'x' }, admin),
+      'not-found',
+      'data.uid',
+    );
 
     await invoke(deleteMyAccount, { confirm: true }, { uid: 'cy' });
-    await expectRefused(w, () => invoke(setAccountDisabled, { uid: 'cy', disabled: false, reason: 'undo' }, admin), 'failed-precondition', 'deleted');
+    await expectRefused(
+      w,
+      () => invoke(setAccountDisabled, { uid: 'cy', disabled: false, reason: 'undo' }, admin),
+      'failed-precondition',
+      'deleted',
+    );
     expect(await state('cy')).toMatchObject({ state: 'deleted' });
     expect(accounts().revoked).toEqual([]);
   });
 
   it('disables an Auth account that never got a profile', async () => {
     accounts().add('ghost');
-    await expect(invoke(setAccountDisabled, { uid: 'ghost', disabled: true, reason: 'spam sign-ups' }, admin)).resolves.toMatchObject({ changed: true });
+    await expect(
+      invoke(setAccountDisabled, { uid: 'ghost', disabled: true, reason: 'spam sign-ups' }, admin),
+    ).resolves.toMatchObject({ changed: true });
     expect(await state('ghost')).toMatchObject({ state: 'disabled' });
     expect(accounts().accounts.get('ghost')?.disabled).toBe(true);
   });
 });
 
 describe('reconcile with Firebase Auth', () => {
-  const adminOf = (auth: MemoryUserAccounts) => new AccountAdmin(w.infra.store, w.infra.clock, w.services.audit, auth, w.infra.logger);
+  const adminOf = (auth: MemoryUserAccounts) =>
+    new AccountAdmin(w.infra.store, w.infra.clock, w.services.audit, auth, w.infra.logger);
 
   it('copies Auth disabled flags across pages, clears states Auth re-enabled after the grace period, never touches deleted ones, and is idempotent', async () => {
     const auth = new MemoryUserAccounts(3); // small pages, so paging is exercised
@@ -85,13 +146,22 @@ describe('reconcile with Firebase Auth', () => {
     auth.add('back'); // re-enabled in the console after an admin disabled it
     auth.add('fresh'); // an admin disabled it a minute ago; Auth has not caught up (setDisabled writes the state first)
     auth.add('gone', true);
-    await w.infra.store.set(paths.accountState('back'), { state: 'disabled', by: 'ada', at: new Date(clock().now().getTime() - RECONCILE_GRACE_MS - 1) });
-    await w.infra.store.set(paths.accountState('fresh'), { state: 'disabled', by: 'ada', at: new Date(clock().now().getTime() - 60_000) });
+    await w.infra.store.set(paths.accountState('back'), {
+      state: 'disabled',
+      by: 'ada',
+      at: new Date(clock().now().getTime() - RECONCILE_GRACE_MS - 1),
+    });
+    await w.infra.store.set(paths.accountState('fresh'), {
+      state: 'disabled',
+      by: 'ada',
+      at: new Date(clock().now().getTime() - 60_000),
+    });
     await w.infra.store.set(paths.accountState('gone'), { state: 'deleted', by: 'gone', at: new Date(0) });
 
     const admin = adminOf(auth);
     await expect(admin.reconcile()).resolves.toEqual({ scanned: 13, disabled: 4, enabled: 1 });
-    for (const uid of ['u0', 'u3', 'u6', 'u9']) expect(await state(uid)).toMatchObject({ state: 'disabled', by: AUTH_SYNC });
+    for (const uid of ['u0', 'u3', 'u6', 'u9'])
+      expect(await state(uid)).toMatchObject({ state: 'disabled', by: AUTH_SYNC });
     for (const uid of ['u1', 'u2', 'u4', 'back']) expect(await state(uid)).toBeUndefined();
     expect(await state('fresh')).toMatchObject({ state: 'disabled', by: 'ada' });
     expect(await state('gone')).toMatchObject({ state: 'deleted' });

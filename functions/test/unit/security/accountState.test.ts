@@ -1,5 +1,12 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { addMembers, blockUser, createDirectConversation, createGroup, markConversationRead, sendMessage } from '../../../src/functions/messaging.js';
+import {
+  addMembers,
+  blockUser,
+  createDirectConversation,
+  createGroup,
+  markConversationRead,
+  sendMessage,
+} from '../../../src/functions/messaging.js';
 import { registerDevice, startPhoneVerification } from '../../../src/functions/delivery.js';
 import { updatePreferences, listNotifications, getPreferences } from '../../../src/functions/notifications.js';
 import { deleteMyAccount, exportConversation, exportMyData } from '../../../src/functions/compliance.js';
@@ -49,7 +56,12 @@ describe('deleted accounts', () => {
     await w.infra.store.set(paths.user('alice'), { displayName: 'Alice again' });
     for (const attempt of attempts({ uid: 'alice' })) await expectRefused(w, attempt, 'permission-denied', 'deleted');
     // and nobody can bring the deleted account into a conversation
-    await expectRefused(w, () => invoke(createDirectConversation, { otherUid: 'alice' }, { uid: 'bob' }), 'not-found', 'data.otherUid');
+    await expectRefused(
+      w,
+      () => invoke(createDirectConversation, { otherUid: 'alice' }, { uid: 'bob' }),
+      'not-found',
+      'data.otherUid',
+    );
   });
 
   it('deleteMyAccount itself can be repeated (a half-finished erasure is retried)', async () => {
@@ -65,7 +77,8 @@ describe('disabled and unprovisioned accounts', () => {
   });
 
   it('an account without users/{uid} is refused (FAILED_PRECONDITION), whatever it calls', async () => {
-    for (const attempt of attempts({ uid: 'nobody' })) await expectRefused(w, attempt, 'failed-precondition', 'no profile');
+    for (const attempt of attempts({ uid: 'nobody' }))
+      await expectRefused(w, attempt, 'failed-precondition', 'no profile');
   });
 
   it('backend identities (service role) need no profile', async () => {
@@ -75,8 +88,14 @@ describe('disabled and unprovisioned accounts', () => {
 
 describe('anonymous and email-unverified users', () => {
   const anonymous: Who = { uid: 'anon', claims: { firebase: { sign_in_provider: 'anonymous' } } };
-  const unverified: Who = { uid: 'carol', claims: { email: 'carol@example.com', email_verified: false, firebase: { sign_in_provider: 'password' } } };
-  const phoneUser: Who = { uid: 'dan', claims: { phone_number: '+12125550199', firebase: { sign_in_provider: 'phone' } } };
+  const unverified: Who = {
+    uid: 'carol',
+    claims: { email: 'carol@example.com', email_verified: false, firebase: { sign_in_provider: 'password' } },
+  };
+  const phoneUser: Who = {
+    uid: 'dan',
+    claims: { phone_number: '+12125550199', firebase: { sign_in_provider: 'phone' } },
+  };
 
   beforeEach(async () => {
     for (const uid of ['anon', 'carol', 'dan']) await w.infra.store.set(paths.user(uid), { displayName: uid });
@@ -87,29 +106,69 @@ describe('anonymous and email-unverified users', () => {
       await expect(invoke(getPreferences, {}, who)).resolves.toHaveProperty('quietHours');
       await expect(invoke(listNotifications, {}, who)).resolves.toHaveProperty('items');
       await expect(invoke(blockUser, { uid: 'bob' }, who)).resolves.toEqual({ blocked: true });
-      await expect(invoke(registerDevice, { ...device, token: `${TOKEN}-${who.uid}` }, who)).resolves.toHaveProperty('deviceId');
+      await expect(invoke(registerDevice, { ...device, token: `${TOKEN}-${who.uid}` }, who)).resolves.toHaveProperty(
+        'deviceId',
+      );
     }
   });
 
   it('may not reach other people or spend money', async () => {
-    const { conversationId } = await invoke<{ conversationId: string }>(createGroup, { title: 'Open studio', memberIds: ['bob'] }, { uid: 'alice' });
+    const { conversationId } = await invoke<{ conversationId: string }>(
+      createGroup,
+      { title: 'Open studio', memberIds: ['bob'] },
+      { uid: 'alice' },
+    );
     for (const who of [anonymous, unverified]) {
       const why = who === anonymous ? 'permanent account' : 'verify your email';
-      await expectRefused(w, () => invoke(createDirectConversation, { otherUid: 'bob' }, who), 'permission-denied', why);
-      await expectRefused(w, () => invoke(createGroup, { title: 'Spam', memberIds: ['bob'] }, who), 'permission-denied', why);
-      await expectRefused(w, () => invoke(startPhoneVerification, { phone: '+12125550101' }, who), 'permission-denied', why);
-      await expectRefused(w, () => invoke(exportConversation, { conversationId, format: 'json' }, who), 'permission-denied', why);
+      await expectRefused(
+        w,
+        () => invoke(createDirectConversation, { otherUid: 'bob' }, who),
+        'permission-denied',
+        why,
+      );
+      await expectRefused(
+        w,
+        () => invoke(createGroup, { title: 'Spam', memberIds: ['bob'] }, who),
+        'permission-denied',
+        why,
+      );
+      await expectRefused(
+        w,
+        () => invoke(startPhoneVerification, { phone: '+12125550101' }, who),
+        'permission-denied',
+        why,
+      );
+      await expectRefused(
+        w,
+        () => invoke(exportConversation, { conversationId, format: 'json' }, who),
+        'permission-denied',
+        why,
+      );
     }
     // Even once in a group (added by someone else), they read but do not post.
     await invoke(addMembers, { conversationId, memberIds: ['carol'] }, { uid: 'alice' });
-    await expectRefused(w, () => invoke(sendMessage, { conversationId, type: 'text', text: 'hi', clientMessageId: 'c1' }, unverified), 'permission-denied', 'verify your email');
-    await expect(invoke(markConversationRead, { conversationId }, unverified)).resolves.toMatchObject({ conversationId });
+    await expectRefused(
+      w,
+      () => invoke(sendMessage, { conversationId, type: 'text', text: 'hi', clientMessageId: 'c1' }, unverified),
+      'permission-denied',
+      'verify your email',
+    );
+    await expect(invoke(markConversationRead, { conversationId }, unverified)).resolves.toMatchObject({
+      conversationId,
+    });
     expect(w.infra.delivery.smsVerifier.codes.size).toBe(0);
   });
 
   it('phone sign-ins (no email to verify) and verified emails count as verified', async () => {
-    await expect(invoke(createDirectConversation, { otherUid: 'bob' }, phoneUser)).resolves.toMatchObject({ created: true });
-    const verified: Who = { uid: 'alice', claims: { email: 'alice@example.com', email_verified: true, firebase: { sign_in_provider: 'password' } } };
-    await expect(invoke(createDirectConversation, { otherUid: 'bob' }, verified)).resolves.toMatchObject({ created: true });
+    await expect(invoke(createDirectConversation, { otherUid: 'bob' }, phoneUser)).resolves.toMatchObject({
+      created: true,
+    });
+    const verified: Who = {
+      uid: 'alice',
+      claims: { email: 'alice@example.com', email_verified: true, firebase: { sign_in_provider: 'password' } },
+    };
+    await expect(invoke(createDirectConversation, { otherUid: 'bob' }, verified)).resolves.toMatchObject({
+      created: true,
+    });
   });
 });

@@ -32,11 +32,35 @@ describe('App Check', () => {
 
   it('a replayed limited-use token is refused on calls that consume it, and nothing changes', async () => {
     const app = { appId: '1:123:ios:abc' };
-    await expectRefused(w, () => invoke(createGroup, { title: 'G', memberIds: ['bob'] }, { uid: 'alice' }, { ...app, alreadyConsumed: true }), 'unauthenticated', 'already used');
-    await expectRefused(w, () => invoke(startPhoneVerification, { phone: '+12125550101' }, { uid: 'alice' }, { ...app, alreadyConsumed: true }), 'unauthenticated', 'already used');
-    const { conversationId } = await invoke<{ conversationId: string }>(createGroup, { title: 'G', memberIds: ['bob'] }, { uid: 'alice' }, { ...app, alreadyConsumed: false });
+    await expectRefused(
+      w,
+      () =>
+        invoke(createGroup, { title: 'G', memberIds: ['bob'] }, { uid: 'alice' }, { ...app, alreadyConsumed: true }),
+      'unauthenticated',
+      'already used',
+    );
+    await expectRefused(
+      w,
+      () =>
+        invoke(startPhoneVerification, { phone: '+12125550101' }, { uid: 'alice' }, { ...app, alreadyConsumed: true }),
+      'unauthenticated',
+      'already used',
+    );
+    const { conversationId } = await invoke<{ conversationId: string }>(
+      createGroup,
+      { title: 'G', memberIds: ['bob'] },
+      { uid: 'alice' },
+      { ...app, alreadyConsumed: false },
+    );
     // High-volume calls enforce App Check without consuming tokens: the flag does not concern them.
-    await expect(invoke(sendMessage, { conversationId, type: 'text', text: 'hi', clientMessageId: 'c1' }, { uid: 'alice' }, { ...app, alreadyConsumed: true })).resolves.toMatchObject({ duplicate: false });
+    await expect(
+      invoke(
+        sendMessage,
+        { conversationId, type: 'text', text: 'hi', clientMessageId: 'c1' },
+        { uid: 'alice' },
+        { ...app, alreadyConsumed: true },
+      ),
+    ).resolves.toMatchObject({ duplicate: false });
   });
 });
 
@@ -44,26 +68,43 @@ describe('per-user rate limits', () => {
   it('createGroup: beyond the hourly limit RESOURCE_EXHAUSTED with a retry hint, then allowed again', async () => {
     const { max } = CALL_LIMITS.createGroup;
     for (let i = 0; i < max; i++) await invoke(createGroup, { title: `G${i}`, memberIds: ['bob'] }, { uid: 'alice' });
-    const error = (await expectRefused(w, () => invoke(createGroup, { title: 'one too many', memberIds: ['bob'] }, { uid: 'alice' }), 'resource-exhausted', 'try again in')) as Error & {
+    const error = (await expectRefused(
+      w,
+      () => invoke(createGroup, { title: 'one too many', memberIds: ['bob'] }, { uid: 'alice' }),
+      'resource-exhausted',
+      'try again in',
+    )) as Error & {
       details?: { retryAfterSeconds: number };
     };
     expect(error.details?.retryAfterSeconds).toBe(3600);
     // Another user has their own allowance.
-    await expect(invoke(createGroup, { title: 'Bob’s', memberIds: ['alice'] }, { uid: 'bob' })).resolves.toMatchObject({ created: true });
+    await expect(invoke(createGroup, { title: 'Bob’s', memberIds: ['alice'] }, { uid: 'bob' })).resolves.toMatchObject({
+      created: true,
+    });
     w.infra.clock.advance(3_600_000);
-    await expect(invoke(createGroup, { title: 'next hour', memberIds: ['bob'] }, { uid: 'alice' })).resolves.toMatchObject({ created: true });
+    await expect(
+      invoke(createGroup, { title: 'next hour', memberIds: ['bob'] }, { uid: 'alice' }),
+    ).resolves.toMatchObject({ created: true });
   });
 
   it('checkPhoneVerification: guesses are limited whatever they return', async () => {
     await invoke(startPhoneVerification, { phone: '+12125550101' }, { uid: 'alice' });
     for (let i = 0; i < CALL_LIMITS.checkPhoneVerification.max; i++) {
-      await expect(invoke(checkPhoneVerification, { code: String(100000 + i) }, { uid: 'alice' })).resolves.toEqual({ verified: false });
+      await expect(invoke(checkPhoneVerification, { code: String(100000 + i) }, { uid: 'alice' })).resolves.toEqual({
+        verified: false,
+      });
     }
     const code = w.infra.delivery.smsVerifier.codes.get('+12125550101')!;
-    await expectRefused(w, () => invoke(checkPhoneVerification, { code }, { uid: 'alice' }), 'resource-exhausted', 'try again in');
+    await expectRefused(
+      w,
+      () => invoke(checkPhoneVerification, { code }, { uid: 'alice' }),
+      'resource-exhausted',
+      'try again in',
+    );
   });
 
   it('backend identities are not limited by the per-user limits', async () => {
-    for (let i = 0; i <= CALL_LIMITS.searchKey.max; i++) await invoke(getSearchKey, {}, { uid: 'svc', roles: ['service'] });
+    for (let i = 0; i <= CALL_LIMITS.searchKey.max; i++)
+      await invoke(getSearchKey, {}, { uid: 'svc', roles: ['service'] });
   });
 });

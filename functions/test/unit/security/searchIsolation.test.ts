@@ -33,11 +33,27 @@ const search = (uid: string, query: string) => invoke<Hits>(searchMessages, { qu
 
 beforeEach(async () => {
   w = await world(['alice', 'bob', 'carol', 'dave']);
-  ({ conversationId: c1 } = await invoke<{ conversationId: string }>(createGroup, { title: 'Public fair', memberIds: ['bob'] }, { uid: 'alice' }));
-  ({ conversationId: c2 } = await invoke<{ conversationId: string }>(createGroup, { title: 'Private deal', memberIds: ['carol'] }, { uid: 'alice' }));
+  ({ conversationId: c1 } = await invoke<{ conversationId: string }>(
+    createGroup,
+    { title: 'Public fair', memberIds: ['bob'] },
+    { uid: 'alice' },
+  ));
+  ({ conversationId: c2 } = await invoke<{ conversationId: string }>(
+    createGroup,
+    { title: 'Private deal', memberIds: ['carol'] },
+    { uid: 'alice' },
+  ));
   // The same clientMessageId in both conversations: the same message id, `alice_same`.
-  await invoke(sendMessage, { conversationId: c1, type: 'text', text: 'fair booth opens at nine', clientMessageId: 'same' }, { uid: 'alice' });
-  await invoke(sendMessage, { conversationId: c2, type: 'text', text: 'secret price eleven hundred', clientMessageId: 'same' }, { uid: 'alice' });
+  await invoke(
+    sendMessage,
+    { conversationId: c1, type: 'text', text: 'fair booth opens at nine', clientMessageId: 'same' },
+    { uid: 'alice' },
+  );
+  await invoke(
+    sendMessage,
+    { conversationId: c2, type: 'text', text: 'secret price eleven hundred', clientMessageId: 'same' },
+    { uid: 'alice' },
+  );
   await indexMessage(c1, 'alice_same');
   await indexMessage(c2, 'alice_same');
 });
@@ -47,7 +63,9 @@ describe('search isolation between conversations', () => {
   it('two messages with the same id in two conversations are two records', async () => {
     expect([...w.infra.messageIndex.records.keys()].sort()).toEqual([`${c1}/alice_same`, `${c2}/alice_same`].sort());
     expect((await search('bob', 'secret')).hits).toEqual([]);
-    expect((await search('carol', 'secret')).hits).toEqual([expect.objectContaining({ conversationId: c2, messageId: 'alice_same', objectID: `${c2}/alice_same` })]);
+    expect((await search('carol', 'secret')).hits).toEqual([
+      expect.objectContaining({ conversationId: c2, messageId: 'alice_same', objectID: `${c2}/alice_same` }),
+    ]);
     expect((await search('carol', 'booth')).hits).toEqual([]);
   });
 
