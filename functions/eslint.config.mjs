@@ -129,4 +129,10 @@ export default tseslint.config(
     ],
     dynamic: [OUTER_RE, APP_RE],
   }),
+  // What both test tiers share lives in test/support and depends on no tier's own files.
+  layer(['test/support/**/*.ts'], {
+    message: 'test/support is shared by every tier: it imports nothing from test/unit or test/emulator',
+    patterns: [{ group: ['**/unit/**', '**/emulator/**'], message: 'move what both tiers need into test/support' }],
+    dynamic: [String.raw`(^|\x2F)(unit|emulator)\x2F`],
+  }),
 );
