@@ -144,14 +144,12 @@ export function firebaseDelivery(
     webhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
     timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
   });
-  return {
-    push: fcm.push,
-    sms: twilio.sms,
-    smsVerifier: twilio.smsVerifier,
-    email: sendgrid.email,
-    webhooks: { ...fcm.webhooks, ...twilio.webhooks, ...sendgrid.webhooks },
-    settings: deliverySettings(settings, () => requireSecret('UNSUBSCRIBE_SIGNING_KEY')),
-  };
+  return providersInfra(
+    fcm,
+    twilio,
+    sendgrid,
+    deliverySettings(settings, () => requireSecret('UNSUBSCRIBE_SIGNING_KEY')),
+  );
 }
 
 const SANDBOX_FCM_APP = 'sandbox-fcm';
@@ -196,12 +194,27 @@ function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): Delive
     // The sandbox posts no SendGrid events; a developer who signs their own sets the key in functions/.secret.local.
     webhookPublicKey: () => requireSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
   });
+  return providersInfra(
+    fcm,
+    twilio,
+    sendgrid,
+    deliverySettings(settings, () => creds.unsubscribeKey),
+  );
+}
+
+/** The three providers' folders as delivery's adapters: their senders, and every webhook they parse by name. */
+function providersInfra(
+  fcm: ReturnType<typeof fcmProvider>,
+  twilio: ReturnType<typeof twilioProvider>,
+  sendgrid: ReturnType<typeof sendgridProvider>,
+  settings: DeliverySettings,
+): DeliveryInfra {
   return {
     push: fcm.push,
     sms: twilio.sms,
     smsVerifier: twilio.smsVerifier,
     email: sendgrid.email,
     webhooks: { ...fcm.webhooks, ...twilio.webhooks, ...sendgrid.webhooks },
-    settings: deliverySettings(settings, () => creds.unsubscribeKey),
+    settings,
   };
 }
