@@ -11,79 +11,186 @@ import { AppError } from './domain/errors.js';
  * `Settings` below (or a part of it) as an argument.
  */
 export const secrets = {
-  /** Twilio REST credentials (SMS, Verify). */
-  TWILIO_ACCOUNT_SID: defineSecret('TWILIO_ACCOUNT_SID'),
-  /** Twilio auth token: REST calls, and X-Twilio-Signature on the status and inbound webhooks. */
-  TWILIO_AUTH_TOKEN: defineSecret('TWILIO_AUTH_TOKEN'),
-  SENDGRID_API_KEY: defineSecret('SENDGRID_API_KEY'),
-  /** SendGrid signed event webhook verification key (ECDSA public key, base64). */
-  SENDGRID_WEBHOOK_PUBLIC_KEY: defineSecret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
-  ALGOLIA_APP_ID: defineSecret('ALGOLIA_APP_ID'),
-  ALGOLIA_ADMIN_KEY: defineSecret('ALGOLIA_ADMIN_KEY'),
-  /** Search-only key from which per-user secured keys are derived. */
-  ALGOLIA_SEARCH_KEY: defineSecret('ALGOLIA_SEARCH_KEY'),
-  /** HMAC key for email unsubscribe tokens. */
-  UNSUBSCRIBE_SIGNING_KEY: defineSecret('UNSUBSCRIBE_SIGNING_KEY'),
+  TWILIO_ACCOUNT_SID: defineSecret('TWILIO_ACCOUNT_SID', { description: 'Twilio account SID (AC…): SMS and Verify.' }),
+  TWILIO_AUTH_TOKEN: defineSecret('TWILIO_AUTH_TOKEN', {
+    description: 'Twilio auth token: REST calls, and X-Twilio-Signature on the status and inbound webhooks.',
+  }),
+  SENDGRID_API_KEY: defineSecret('SENDGRID_API_KEY', { description: 'SendGrid API key with Mail Send permission.' }),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: defineSecret('SENDGRID_WEBHOOK_PUBLIC_KEY', {
+    description: 'SendGrid signed event webhook verification key (ECDSA public key, base64).',
+  }),
+  ALGOLIA_APP_ID: defineSecret('ALGOLIA_APP_ID', { description: 'Algolia application id.' }),
+  ALGOLIA_ADMIN_KEY: defineSecret('ALGOLIA_ADMIN_KEY', { description: 'Algolia admin key (indexing, erasure).' }),
+  ALGOLIA_SEARCH_KEY: defineSecret('ALGOLIA_SEARCH_KEY', {
+    description: 'Algolia search-only key from which per-user secured keys are derived.',
+  }),
+  UNSUBSCRIBE_SIGNING_KEY: defineSecret('UNSUBSCRIBE_SIGNING_KEY', {
+    description: 'HMAC key for email unsubscribe tokens (any long random string, e.g. `openssl rand -base64 32`).',
+  }),
 } as const;
 
 export type SecretName = keyof typeof secrets;
 
 /**
- * The one set of defaults: each param's default (what the CLI fills in when no .env file sets it) is also what
- * readSettings() uses outside the Functions runtime, and what the in-memory wiring (tests, `npm start`) runs with.
+ * Each param once: its type, what it means (shown by the CLI when it prompts), the pattern a value must match (the
+ * CLI's prompt and readSettings() check the same pattern), a default only where the default is right in production, and
+ * the value the local run uses (tests, `npm start`; the emulators set theirs in functions/.env.demo-craft-comms).
+ * URLs have no default: a wrong PUBLIC_BASE_URL makes Twilio's signature check refuse every callback, so a deploy
+ * without a value must stop (functions/.env.example lists every param; README "Operating").
  */
-const PARAM_DEFAULTS = {
-  TWILIO_FROM_NUMBER: '',
-  TWILIO_MESSAGING_SERVICE_SID: '',
-  TWILIO_VERIFY_SERVICE_SID: '',
-  SENDGRID_FROM_EMAIL: 'notifications@craft.example',
-  ALGOLIA_INDEX: 'messages',
-  PUBLIC_BASE_URL: 'http://127.0.0.1:5001/demo-craft-comms/europe-west1',
-  WEB_APP_URL: 'https://craft.example',
-  EXPORTS_BUCKET: '',
-  CRITICAL_COMMISSION_USD: 2000,
-  SMS_DAILY_LIMIT: 10,
-  EMAIL_DAILY_LIMIT: 50,
-  IN_APP_DAILY_LIMIT: 500,
-};
+const HTTPS_URL = '^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\\s?#]*)?$';
+/** The emulators and the local run call themselves over loopback http. */
+const LOCAL_URL = '^http://(127\\.0\\.0\\.1|localhost)(:[0-9]+)?(/[^\\s?#]*)?$';
+const COUNT = '^[0-9]+$';
 
-type ParamValues = typeof PARAM_DEFAULTS;
-type ParamName = keyof ParamValues;
+interface ParamSpec<T extends string | number> {
+  type: T extends number ? 'int' : 'string';
+  description: string;
+  /** What every value must match (anchored); the CLI re-prompts until it does, readSettings() refuses otherwise. */
+  pattern: string;
+  /** Shown when the pattern refuses a value. */
+  expected: string;
+  /** Only where it is the right production value; without one a deploy needs the value in a functions/.env file. */
+  productionDefault?: T;
+  /** The value the in-memory wiring (tests, `npm start`) runs with. */
+  local: T;
+}
 
-const str = (name: ParamName & string, description: string) =>
-  defineString(name, { default: PARAM_DEFAULTS[name] as string, description });
-const int = (name: ParamName & string, description: string) =>
-  defineInt(name, { default: PARAM_DEFAULTS[name] as number, description });
+const PARAM_SPECS = {
+  TWILIO_FROM_NUMBER: {
+    type: 'string',
+    description: 'Twilio sender number (E.164) for SMS, used when TWILIO_MESSAGING_SERVICE_SID is empty; may be empty.',
+    pattern: '^(\\+[1-9][0-9]{6,14})?$',
+    expected: 'an E.164 number such as +15551234567, or empty',
+    productionDefault: '',
+    local: '',
+  },
+  TWILIO_MESSAGING_SERVICE_SID: {
+    type: 'string',
+    description: 'Twilio Messaging Service (MG…) that sends SMS; preferred over TWILIO_FROM_NUMBER; may be empty.',
+    pattern: '^(MG[0-9a-fA-F]{32})?$',
+    expected: 'MG followed by 32 hex digits, or empty',
+    productionDefault: '',
+    local: '',
+  },
+  TWILIO_VERIFY_SERVICE_SID: {
+    type: 'string',
+    description: 'Twilio Verify service (VA…) for phone verification; empty: phone verification fails with a message.',
+    pattern: '^(VA[0-9a-fA-F]{32})?$',
+    expected: 'VA followed by 32 hex digits, or empty',
+    productionDefault: '',
+    local: '',
+  },
+  SENDGRID_FROM_EMAIL: {
+    type: 'string',
+    description: 'Sender address of every email (a verified SendGrid sender).',
+    pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+    expected: 'an email address',
+    local: 'notifications@craft.example',
+  },
+  ALGOLIA_INDEX: {
+    type: 'string',
+    description: 'Algolia index holding the message records.',
+    pattern: '^[A-Za-z0-9_.-]+$',
+    expected: 'letters, digits, _ . -',
+    productionDefault: 'messages',
+    local: 'messages',
+  },
+  PUBLIC_BASE_URL: {
+    type: 'string',
+    description:
+      'Base URL of the HTTPS functions, exactly as providers call it (Twilio signs it): webhook URLs, unsubscribe links. ' +
+      'https://europe-west1-<project id>.cloudfunctions.net, without a trailing slash.',
+    pattern: HTTPS_URL,
+    expected: 'an https:// URL without query or fragment',
+    local: 'http://127.0.0.1:5001/demo-craft-comms/europe-west1',
+  },
+  WEB_APP_URL: {
+    type: 'string',
+    description:
+      'Web app origin (https): web push links and email links to app routes (/orders/o1) are made absolute with it.',
+    pattern: HTTPS_URL,
+    expected: 'an https:// URL without query or fragment',
+    local: 'https://craft.example',
+  },
+  EXPORTS_BUCKET: {
+    type: 'string',
+    description:
+      'Cloud Storage bucket for exports (its lifecycle rule: scripts/exports-bucket-lifecycle.mjs); empty: the default bucket.',
+    pattern: '^([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])?$',
+    expected: 'a bucket name (lower case), or empty',
+    productionDefault: '',
+    local: '',
+  },
+  CRITICAL_COMMISSION_USD: {
+    type: 'int',
+    description:
+      'Commission requests at or above this many USD are critical (break through quiet hours, fall back across channels).',
+    pattern: COUNT,
+    expected: 'a whole number',
+    productionDefault: 2000,
+    local: 2000,
+  },
+  SMS_DAILY_LIMIT: {
+    type: 'int',
+    description: 'SMS per user per local day (routed and fallback SMS alike).',
+    pattern: COUNT,
+    expected: 'a whole number',
+    productionDefault: 10,
+    local: 10,
+  },
+  EMAIL_DAILY_LIMIT: {
+    type: 'int',
+    description: 'Emails per user per local day.',
+    pattern: COUNT,
+    expected: 'a whole number',
+    productionDefault: 50,
+    local: 50,
+  },
+  IN_APP_DAILY_LIMIT: {
+    type: 'int',
+    description: 'In-app notifications per user per local day.',
+    pattern: COUNT,
+    expected: 'a whole number',
+    productionDefault: 500,
+    local: 500,
+  },
+} as const satisfies Record<string, ParamSpec<string> | ParamSpec<number>>;
 
-export const params = {
-  TWILIO_FROM_NUMBER: str(
-    'TWILIO_FROM_NUMBER',
-    'Twilio sender number (E.164) for SMS, used when TWILIO_MESSAGING_SERVICE_SID is empty.',
-  ),
-  TWILIO_MESSAGING_SERVICE_SID: str(
-    'TWILIO_MESSAGING_SERVICE_SID',
-    'Twilio Messaging Service (MG…) that sends SMS; preferred over TWILIO_FROM_NUMBER.',
-  ),
-  TWILIO_VERIFY_SERVICE_SID: str('TWILIO_VERIFY_SERVICE_SID', 'Twilio Verify service (VA…) for phone verification.'),
-  SENDGRID_FROM_EMAIL: str('SENDGRID_FROM_EMAIL', 'Sender address of every email (a verified SendGrid sender).'),
-  ALGOLIA_INDEX: str('ALGOLIA_INDEX', 'Algolia index holding the message records.'),
-  PUBLIC_BASE_URL: str(
-    'PUBLIC_BASE_URL',
-    'Base URL of the HTTPS functions, exactly as providers call it (Twilio signs it): webhook URLs, unsubscribe links.',
-  ),
-  WEB_APP_URL: str(
-    'WEB_APP_URL',
-    'Web app origin (https): web push links and email links to app routes (/orders/o1) are made absolute with it. A trailing slash is dropped.',
-  ),
-  EXPORTS_BUCKET: str('EXPORTS_BUCKET', 'Cloud Storage bucket for exports; empty: the default bucket.'),
-  CRITICAL_COMMISSION_USD: int(
-    'CRITICAL_COMMISSION_USD',
-    'Commission requests at or above this many USD are critical (break through quiet hours, fall back across channels).',
-  ),
-  SMS_DAILY_LIMIT: int('SMS_DAILY_LIMIT', 'SMS per user per local day (routed and fallback SMS alike).'),
-  EMAIL_DAILY_LIMIT: int('EMAIL_DAILY_LIMIT', 'Emails per user per local day.'),
-  IN_APP_DAILY_LIMIT: int('IN_APP_DAILY_LIMIT', 'In-app notifications per user per local day.'),
-} as const satisfies Record<ParamName, unknown>;
+type Specs = typeof PARAM_SPECS;
+export type ParamName = keyof Specs;
+type ParamValues = { [K in ParamName]: Specs[K]['local'] extends number ? number : string };
+
+/** What the local run uses for each param (tests, `npm start`, the Functions emulator where a .env file is silent). */
+const LOCAL_VALUES = Object.fromEntries(
+  Object.entries(PARAM_SPECS).map(([name, spec]) => [name, spec.local]),
+) as ParamValues;
+
+function define(name: ParamName) {
+  const spec: ParamSpec<string> | ParamSpec<number> = PARAM_SPECS[name];
+  const input = {
+    text: { validationRegex: spec.pattern, validationErrorMessage: `${name} must be ${spec.expected}` },
+  };
+  const base = { description: spec.description, input };
+  return spec.type === 'int'
+    ? defineInt(name, { ...base, ...(spec.productionDefault === undefined ? {} : { default: spec.productionDefault }) })
+    : defineString(name, {
+        ...base,
+        ...(spec.productionDefault === undefined ? {} : { default: spec.productionDefault }),
+      });
+}
+
+export const params = Object.fromEntries(
+  (Object.keys(PARAM_SPECS) as ParamName[]).map((name) => [name, define(name)]),
+) as { [K in ParamName]: ReturnType<typeof defineString> | ReturnType<typeof defineInt> };
+
+/** The pattern each param's value must match, for the deploy check (test/unit/deploy) and readSettings(). */
+export const PARAM_PATTERNS: Record<ParamName, { pattern: RegExp; expected: string }> = Object.fromEntries(
+  Object.entries(PARAM_SPECS).map(([name, spec]) => [
+    name,
+    { pattern: new RegExp(spec.pattern), expected: spec.expected },
+  ]),
+) as Record<ParamName, { pattern: RegExp; expected: string }>;
 
 /** What the wiring is configured with: plain values, passed as arguments into the feature factories and adapters. */
 export interface Settings {
@@ -131,20 +238,48 @@ function settingsFrom(p: ParamValues): Settings {
   };
 }
 
-/** The settings every param left at its default gives: the in-memory wiring (tests, `npm start`) runs on these. */
-export const DEFAULT_SETTINGS: Settings = settingsFrom(PARAM_DEFAULTS);
+/** The local run's settings (tests, `npm start`): every param at its local value. */
+export const DEFAULT_SETTINGS: Settings = settingsFrom(LOCAL_VALUES);
 
 /**
- * Reads every param, inside a running function (the composition root calls it once per instance). A param the
- * environment does not set keeps its default: outside the Functions runtime `.value()` would give '' or 0, since only
- * the CLI writes defaults into the environment.
+ * Local: the Functions emulator, or no Cloud Functions runtime at all (K_SERVICE is set by every deployed function).
+ * Only there may a param fall back to its local value and a URL be loopback http.
+ */
+function isLocal(env: NodeJS.ProcessEnv): boolean {
+  return env.FUNCTIONS_EMULATOR === 'true' || !env.K_SERVICE;
+}
+
+export class InvalidConfigurationError extends AppError {
+  constructor(readonly problems: string[]) {
+    super('failed-precondition', `invalid configuration (functions/.env.<project>): ${problems.join('; ')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+/**
+ * Reads and checks every param, inside a running function (the composition root calls it once per instance). The CLI
+ * checks a value's pattern only when it prompts, not the values it reads from .env files, so the same patterns are
+ * checked here: a bad value fails every call with an error naming the param, instead of a 403 on every Twilio
+ * callback. Locally (see isLocal) an unset param takes its local value and URLs may be loopback http.
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const values = { ...PARAM_DEFAULTS };
-  for (const name of Object.keys(PARAM_DEFAULTS) as ParamName[]) {
-    if (env[name] !== undefined) (values as Record<ParamName, string | number>)[name] = params[name].value();
+  const local = isLocal(env);
+  const problems: string[] = [];
+  const values: Record<string, string | number> = {};
+  for (const name of Object.keys(PARAM_SPECS) as ParamName[]) {
+    const spec: ParamSpec<string> | ParamSpec<number> = PARAM_SPECS[name];
+    const raw = env[name] ?? (local ? String(spec.local) : undefined);
+    if (raw === undefined) {
+      problems.push(`${name} is not set`);
+      continue;
+    }
+    const ok =
+      new RegExp(spec.pattern).test(raw) || (local && spec.pattern === HTTPS_URL && new RegExp(LOCAL_URL).test(raw));
+    if (!ok) problems.push(`${name} must be ${spec.expected} (got ${JSON.stringify(raw)})`);
+    values[name] = spec.type === 'int' ? Number(raw) : raw;
   }
-  return settingsFrom(values);
+  if (problems.length > 0) throw new InvalidConfigurationError(problems);
+  return settingsFrom(values as ParamValues);
 }
 
 export class MissingSecretError extends AppError {
