@@ -350,10 +350,13 @@ export interface DeliveryInfra {
   settings: DeliverySettings;
 }
 
-/** A Firebase Auth account as account-state reconciliation sees it. */
+/** A Firebase Auth account as account-state reconciliation and the email sync see it. */
 export interface AuthAccount {
   uid: string;
   disabled: boolean;
+  /** Auth's address and whether Auth has verified it (absent: an account without email, e.g. phone or custom token). */
+  email?: string;
+  emailVerified?: boolean;
 }
 
 /** Firebase Auth accounts (deleteMyAccount removes the account after erasing its data; admins disable accounts). */
@@ -368,6 +371,8 @@ export interface UserAccounts {
   setDisabled(uid: string, disabled: boolean): Promise<'updated' | 'missing'>;
   /** One page of Auth accounts, in Auth's order (at most 1,000), for reconciling `accountStates` with Auth. */
   listAccounts(pageToken?: string): Promise<{ accounts: AuthAccount[]; nextPageToken?: string }>;
+  /** One account as Auth holds it now (the email sync reads it; it never trusts a client's claim), or undefined. */
+  getAccount(uid: string): Promise<AuthAccount | undefined>;
 }
 
 /**

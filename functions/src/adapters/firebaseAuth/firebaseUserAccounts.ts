@@ -1,5 +1,16 @@
 import type { App } from 'firebase-admin/app';
+import type { UserRecord } from 'firebase-admin/auth';
 import type { AuthAccount, UserAccounts } from '../../ports.js';
+
+/** The fields of Auth's user record the use cases read (the email sync validates them with zod). */
+function toAccount(user: UserRecord): AuthAccount {
+  return {
+    uid: user.uid,
+    disabled: user.disabled,
+    ...(user.email ? { email: user.email } : {}),
+    emailVerified: user.emailVerified,
+  };
+}
 
 const missing = (error: unknown) => (error as { code?: string }).code === 'auth/user-not-found';
 
@@ -37,8 +48,17 @@ export class FirebaseUserAccounts implements UserAccounts {
   async listAccounts(pageToken?: string): Promise<{ accounts: AuthAccount[]; nextPageToken?: string }> {
     const page = await (await this.auth()).listUsers(1000, pageToken);
     return {
-      accounts: page.users.map((user) => ({ uid: user.uid, disabled: user.disabled })),
+      accounts: page.users.map(toAccount),
       ...(page.pageToken ? { nextPageToken: page.pageToken } : {}),
     };
+  }
+
+  async getAccount(uid: string): Promise<AuthAccount | undefined> {
+    try {
+      return toAccount(await (await this.auth()).getUser(uid));
+    } catch (error) {
+      if (missing(error)) return undefined;
+      throw error;
+    }
   }
 }

@@ -12,8 +12,22 @@ export class MemoryUserAccounts implements UserAccounts {
 
   constructor(private readonly pageSize = 1000) {}
 
-  add(uid: string, disabled = false): void {
-    this.accounts.set(uid, { uid, disabled });
+  /** `email`: Auth's address and its verification (omitted: an account without email, as custom-token sign-ins make). */
+  add(uid: string, disabled = false, email?: { email: string; emailVerified: boolean }): void {
+    this.accounts.set(uid, { uid, disabled, ...(email ?? {}) });
+  }
+
+  /** What Auth does when the user verifies, changes (`emailVerified` false until verified) or removes their address. */
+  setEmail(uid: string, email: string | undefined, emailVerified: boolean): void {
+    const account = this.accounts.get(uid);
+    if (!account) throw new Error(`no Auth account ${uid}`);
+    const { email: _old, ...rest } = account;
+    this.accounts.set(uid, { ...rest, ...(email ? { email } : {}), emailVerified });
+  }
+
+  async getAccount(uid: string): Promise<AuthAccount | undefined> {
+    const account = this.accounts.get(uid);
+    return account ? { ...account } : undefined;
   }
 
   async deleteUser(uid: string): Promise<void> {
