@@ -5,6 +5,7 @@ import { AccountAdmin } from '../app/accountAdmin.js';
 import { AuditLog } from '../app/audit.js';
 import { complianceServices } from '../app/compliance/index.js';
 import { deliveryServices } from '../app/delivery/index.js';
+import { identityServices } from '../app/identity/index.js';
 import { messagingServices } from '../app/messaging/index.js';
 import { notificationServices } from '../app/notifications/index.js';
 import { searchServices } from '../app/search/index.js';
@@ -34,6 +35,7 @@ export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTING
     ),
     notifications,
     accounts: new AccountAdmin(infra.store, infra.clock, audit, infra.accounts, infra.logger),
+    identity: identityServices(infra, {}, { audit }),
   };
 }
 

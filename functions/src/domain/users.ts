@@ -23,5 +23,34 @@ export const userProfileSchema = z.object({
     .transform((tag) => canonicalLocale(tag) ?? 'en'),
   photoUrl: z.string().url().optional(),
   createdAt: z.date().optional(),
+  /** When `email` / `emailVerified` were last copied from Firebase Auth (src/app/identity/emailStatus.ts). */
+  emailSyncedAt: z.date().optional(),
 });
 export type UserProfile = z.infer<typeof userProfileSchema>;
+
+/**
+ * Firebase Auth's word on a user's address, the only source of `users/{uid}.email` and `emailVerified`. An address
+ * the profile schema would refuse counts as none (it could not be read back), so mail never goes there.
+ */
+export const authEmailSchema = z
+  .object({
+    email: z.string().email().max(320).optional().catch(undefined),
+    emailVerified: z.boolean().catch(false),
+  })
+  .transform(({ email, emailVerified }) => ({ email, emailVerified: emailVerified && email !== undefined }));
+export type AuthEmail = z.output<typeof authEmailSchema>;
+
+/**
+ * What the profile's `email` / `emailVerified` must become to say what Auth says, or undefined when they already do.
+ * `email: undefined` removes the field (Auth has no address: phone or custom-token accounts). A changed address comes
+ * with Auth's flag for the new address, so it is unverified until Auth has verified it; a client-written address that
+ * Auth does not hold is replaced.
+ */
+export function emailStatusPatch(
+  profile: { email?: unknown; emailVerified?: unknown },
+  auth: AuthEmail,
+): AuthEmail | undefined {
+  // A field that is present but not Auth's (garbage, or an address Auth lacks) is replaced or removed.
+  const sameEmail = profile.email === auth.email;
+  return sameEmail && profile.emailVerified === auth.emailVerified ? undefined : auth;
+}

@@ -67,6 +67,8 @@ const EXPECTED: Record<string, string> = {
   unsubscribe: 'https',
   setAccountDisabled: 'callable',
   syncAccountStates: 'schedule',
+  refreshEmailStatus: 'callable',
+  onUserProfileWritten: 'firestore:written:users/{uid}',
 };
 
 // vitest runs from functions/ (its config's folder).

@@ -1,0 +1,20 @@
+import { REFRESH_EMAIL_LIMIT, refreshEmailStatusSchema } from '../app/identity/emailStatus.js';
+import { callable } from './callable.js';
+import { docWritten } from './triggers.js';
+
+/**
+ * The profile's `email` and `emailVerified` follow Firebase Auth (src/app/identity/emailStatus.ts; README "Email
+ * verification"). The app calls this after `user.reload()` once the user has verified or changed their address, and
+ * on sign-in; it reads the account from Auth with the Admin SDK. `own` access: an unverified user must be able to call
+ * it, that is its point.
+ */
+export const refreshEmailStatus = callable(
+  refreshEmailStatusSchema,
+  (data, { caller, services: s }) => s.identity.emailStatus.refresh(caller, data),
+  { limit: REFRESH_EMAIL_LIMIT },
+);
+
+/** A profile created (after sign-up) or its address edited: Auth's address and verification replace the client's. */
+export const onUserProfileWritten = docWritten('users/{uid}', ({ params, before, after }, s) =>
+  s.identity.emailStatus.onProfileWritten(params.uid, before, after),
+);
