@@ -31,3 +31,13 @@ export async function audiencePage(
   });
   return snaps.map((s) => String(s.data?.uid ?? s.id));
 }
+
+/**
+ * Every member id at once, from the collection's document ids (one listing, no document bodies), after `after` if
+ * given (an old `page` message's cursor), in id order. A member document's id is its uid (audiencePaths), so the ids
+ * are the audience; the whole list is what lets the fan-out publish all its chunks at once instead of walking pages.
+ */
+export async function audienceIds(store: DocumentStore, audience: Audience, after?: string): Promise<string[]> {
+  const ids = await store.listIds(collectionOf(audience));
+  return after === undefined ? ids : ids.filter((id) => id > after);
+}

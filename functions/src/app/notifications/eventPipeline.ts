@@ -8,7 +8,8 @@ import type { DomainEvent } from '../../domain/notifications/events.js';
 import type { PlannedNotification, RoutingOptions } from '../../domain/notifications/plans.js';
 import { userProfileSchema } from '../../domain/users.js';
 import type { DocData, Logger } from '../../ports.js';
-import { audiencePage } from './audience.js';
+import { audienceIds } from './audience.js';
+import { deliverChunk } from './chunkDelivery.js';
 import type { PreferencesRepo } from './preferencesRepo.js';
 import { deliverToRecipient } from './recipientDelivery.js';
 import type { RecipientDeps, RecipientOutcome } from './recipientDelivery.js';
@@ -168,30 +169,33 @@ export class EventPipeline {
     const plan = planEvent(event, this.d.routing);
     if (!plan.audience) return;
     if (message.kind === 'page') {
-      const uids = await audiencePage(this.d.store, plan.audience.audience, this.d.fanoutChunkSize, message.cursor);
-      if (uids.length === 0) return;
-      await this.d.publisher.publish(
-        TOPICS.fanout,
-        { kind: 'chunk', eventId: message.eventId, uids } satisfies FanoutMessage,
-        { eventId: message.eventId },
+      // The whole audience in one listing, then every chunk at once: no serial chain of pages. A `page` with a
+      // cursor comes from the former page-by-page walk (in flight across a deploy): it finishes the rest the same way.
+      const uids = await audienceIds(this.d.store, plan.audience.audience, message.cursor);
+      const size = this.d.fanoutChunkSize;
+      const chunks: string[][] = [];
+      for (let i = 0; i < uids.length; i += size) chunks.push(uids.slice(i, i + size));
+      await Promise.all(
+        chunks.map((chunk) =>
+          this.d.publisher.publish(
+            TOPICS.fanout,
+            { kind: 'chunk', eventId: message.eventId, uids: chunk } satisfies FanoutMessage,
+            { eventId: message.eventId },
+          ),
+        ),
       );
-      if (uids.length === this.d.fanoutChunkSize) {
-        await this.d.publisher.publish(
-          TOPICS.fanout,
-          { kind: 'page', eventId: message.eventId, cursor: uids.at(-1)! } satisfies FanoutMessage,
-          { eventId: message.eventId },
-        );
-      }
       return;
     }
     // Direct recipients were told already (and the actor is not told about their own action).
     const skip = new Set([...plan.audience.exclude, ...plan.direct.map((r) => r.uid)]);
-    const notification = plan.audience.notification;
-    await this.deliverAll(
+    const outcome = await deliverChunk(
+      this.d,
       message.eventId,
       attemptId,
-      message.uids.filter((uid) => !skip.has(uid)).map((uid) => ({ uid, notification })),
+      message.uids.filter((uid) => !skip.has(uid)),
+      plan.audience.notification,
     );
+    this.d.logger.info('fan-out chunk', { eventId: message.eventId, recipients: message.uids.length, ...outcome });
   }
 
   private async deliverAll(

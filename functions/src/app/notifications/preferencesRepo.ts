@@ -74,6 +74,10 @@ export class PreferencesRepo {
   }
 }
 
+/** Effective preferences from an already-read users/{uid}/settings/notifications snapshot (a fan-out chunk's getAll). */
+export const preferencesFromSnapshot = (snap: DocSnapshot): EffectivePreferences =>
+  effectivePreferences(storedPatch(snap));
+
 /** The stored patch; a document that no longer parses (an older shape) counts as defaults rather than failing routing. */
 function storedPatch(snap: DocSnapshot): PreferencesPatch | undefined {
   if (!snap.data) return undefined;

@@ -62,7 +62,71 @@ export class RateLimiter {
       allowed,
       count: allowed ? used + 1 : used,
       limit,
-      commit: () => tx.set(path, { count: used + 1, channel, day, limit, updatedAt: now }),
+      // Merged, so the holders a fan-out chunk recorded (reserveManyIn) survive a reservation made here.
+      commit: () => tx.set(path, { count: used + 1, channel, day, limit, updatedAt: now }, { merge: true }),
     };
+  }
+
+  /** The counter document a request reads and writes; undefined for an unlimited channel. */
+  counterPath({ uid, channel, timeZone, now }: ConsumeRequest): string | undefined {
+    if (!Number.isFinite(this.limitFor(channel))) return undefined;
+    return paths.counter(uid, `rate_${channel}_${localDay(now, safeZone(timeZone))}`);
+  }
+
+  /**
+   * Many reservations in one transaction (a fan-out chunk), each held by `holder` (the event): the counters are read
+   * with one getAll, every allowed request is counted and its holder recorded in the counter (`holders`, at most
+   * `limit` entries a day), and a request whose holder is already there is allowed again without counting. So the
+   * chunk's other writes can commit after this transaction, in batches: a replay of the chunk (after a crash, or
+   * racing the first run) finds its reservations held and neither counts twice nor is refused. Requests for the same
+   * counter are decided in order. Returns one result per request; unlimited channels read and write nothing.
+   */
+  async reserveManyIn(tx: Transaction, holder: string, requests: readonly ConsumeRequest[]): Promise<boolean[]> {
+    const pathsOf = requests.map((r) => this.counterPath(r));
+    const unique = [...new Set(pathsOf.filter((p): p is string => p !== undefined))];
+    const snaps = await tx.getAll(unique);
+    const counters = new Map(
+      unique.map((path, i) => {
+        const data = snaps[i]!.data;
+        return [
+          path,
+          {
+            used: Number(data?.count ?? 0),
+            held: typeof data?.holders === 'object' && data.holders !== null && holder in data.holders,
+            changed: false,
+          },
+        ];
+      }),
+    );
+    const allowed = requests.map((r, i) => {
+      const path = pathsOf[i];
+      if (path === undefined) return true;
+      const counter = counters.get(path)!;
+      if (counter.held) return true;
+      if (counter.used >= this.limitFor(r.channel)) return false;
+      counter.used++;
+      counter.held = true;
+      counter.changed = true;
+      return true;
+    });
+    for (const [i, r] of requests.entries()) {
+      const path = pathsOf[i];
+      const counter = path === undefined ? undefined : counters.get(path);
+      if (!counter?.changed) continue;
+      counter.changed = false;
+      tx.set(
+        path!,
+        {
+          count: counter.used,
+          channel: r.channel,
+          day: localDay(r.now, safeZone(r.timeZone)),
+          limit: this.limitFor(r.channel),
+          updatedAt: r.now,
+          holders: { [holder]: true },
+        },
+        { merge: true },
+      );
+    }
+    return allowed;
   }
 }

@@ -20,7 +20,7 @@ import { hashedId } from '../../domain/ids.js';
 /** Events of one group within this window collapse into the first one's notification. */
 export const BURST_WINDOW_MS = 5 * 60_000;
 /** A receipt whose jobs were never marked published after this long belongs to a run that died: take it over. */
-const ORPHAN_AFTER_MS = 2 * 60_000;
+export const ORPHAN_AFTER_MS = 2 * 60_000;
 
 export const recipientPaths = {
   /** One per event × recipient, written with everything else: the proof this recipient was handled. */

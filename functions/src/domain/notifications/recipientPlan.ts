@@ -101,17 +101,36 @@ export interface PlanInput {
   burst: Burst | undefined;
   webAppUrl: string;
   now: Date;
+  /** Renders the notification for a locale and count; a fan-out chunk passes one `renderer` for all its recipients. */
+  render?: (locale: string, count: number) => Rendered;
+}
+
+/**
+ * The notification's rendering per locale and count, each rendered once: a chunk of 500 followers in two locales
+ * renders twice, not 500 times. The result is shared (read-only) by every recipient with that locale and count.
+ */
+export function renderer(
+  notification: PlannedNotification,
+  webAppUrl: string,
+): (locale: string, count: number) => Rendered {
+  const cache = new Map<string, Rendered>();
+  const url = `${webAppUrl}${notification.data.link ?? '/notifications'}`;
+  return (locale, count) => {
+    const key = `${locale}|${count}`;
+    let rendered = cache.get(key);
+    if (!rendered) {
+      rendered = renderNotification(notification.type, notification.vars, { locale, count, url });
+      cache.set(key, rendered);
+    }
+    return rendered;
+  };
 }
 
 export function planRecipient(input: PlanInput): RecipientPlan {
   const { eventId, uid, notification, decisions, contact, burst, now } = input;
   const notificationId = burst?.notificationId ?? `${eventId}_${notification.type}`;
   const count = burst ? burst.count + 1 : 1;
-  const rendered = renderNotification(notification.type, notification.vars, {
-    locale: input.locale,
-    count,
-    url: `${input.webAppUrl}${notification.data.link ?? '/notifications'}`,
-  });
+  const rendered = (input.render ?? renderer(notification, input.webAppUrl))(input.locale, count);
   const base = (channel: ProviderChannel): DeliveryBase => ({
     deliveryId: deliveryId(eventId, uid, channel),
     eventId,

@@ -4,7 +4,7 @@ import { recipientPaths } from '../../../src/app/notifications/recipientDelivery
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
-import type { DocumentStore } from '../../../src/ports.js';
+import type { DocumentStore, WriteOp } from '../../../src/ports.js';
 import { envelope, notificationFixture } from './fixture.js';
 import type { NotificationFixture } from './fixture.js';
 
@@ -16,41 +16,58 @@ class Crash extends Error {
   }
 }
 
+type CrashPoint =
+  /** The Nth write batch holding receipts fails. */
+  | 'batch'
+  /** The Nth write batch holding receipts commits; the instance dies right after (before publishing its jobs). */
+  | 'batchThenDie'
+  /** The Nth rate-limit transaction commits; the instance dies right after (before any recipient is written). */
+  | 'reservedThenDie'
+  /** The Nth job publish fails. */
+  | 'publish'
+  /** The Nth commit that marks receipts published fails (the jobs are out). */
+  | 'markPublished'
+  /** The Nth chunk message a page publishes fails (the page published some of its chunks). */
+  | 'pageChunk';
+
+const holdsReceipts = (ops: unknown) =>
+  (ops as WriteOp[]).some((op) => op.kind === 'create' && op.path.includes('/recipients/'));
+const marksPublished = (ops: unknown) =>
+  (ops as WriteOp[]).every((op) => op.kind === 'update' && op.path.includes('/recipients/'));
+
 /**
  * Kills the "instance" at one write: that write and every store write or publish after it fail, as they would on a
- * dead instance (other workers of the same invocation may be mid-way through their own recipients), until `revive`.
- * Reads stay allowed: nothing is written by them.
+ * dead instance (batches of the same chunk still in flight fail too), until `revive`. Reads stay allowed: nothing is
+ * written by them.
  */
 function crashable(f: NotificationFixture) {
   let dead = false;
-  let countdown: { kind: 'transaction' | 'commitThenDie' | 'publish' | 'markPublished'; n: number } | undefined;
+  let countdown: { kind: CrashPoint; n: number } | undefined;
+  const due = (kind: CrashPoint) => countdown?.kind === kind && --countdown.n === 0;
   const store = f.store as unknown as Record<keyof DocumentStore, (...args: unknown[]) => Promise<unknown>>;
   const guard = (name: keyof DocumentStore) => {
     const real = store[name].bind(f.store);
     store[name] = async (...args: unknown[]) => {
       if (dead) throw new Crash(`${name} on a dead instance`);
-      if (
-        name === 'transaction' &&
-        countdown &&
-        (countdown.kind === 'transaction' || countdown.kind === 'commitThenDie') &&
-        --countdown.n === 0
-      ) {
-        if (countdown.kind === 'transaction') {
+      if (name === 'commit' && holdsReceipts(args[0])) {
+        if (due('batch')) {
           dead = true;
-          throw new Crash('recipient transaction');
+          throw new Crash('recipient batch');
         }
-        const result = await real(...args); // committed; the instance dies before it publishes the jobs
+        if (countdown?.kind === 'batchThenDie' && due('batchThenDie')) {
+          const result = await real(...args); // committed; the instance dies before it publishes the jobs
+          dead = true;
+          return result;
+        }
+      }
+      if (name === 'commit' && marksPublished(args[0]) && due('markPublished')) {
+        dead = true;
+        throw new Crash('marking receipts published');
+      }
+      if (name === 'transaction' && due('reservedThenDie')) {
+        const result = await real(...args);
         dead = true;
         return result;
-      }
-      if (
-        name === 'update' &&
-        countdown?.kind === 'markPublished' &&
-        String(args[0]).includes('/recipients/') &&
-        --countdown.n === 0
-      ) {
-        dead = true;
-        throw new Crash('marking the receipt published');
       }
       return real(...args);
     };
@@ -58,23 +75,17 @@ function crashable(f: NotificationFixture) {
   for (const name of ['transaction', 'commit', 'create', 'set', 'update', 'delete'] as const) guard(name);
 
   const publish = f.publisher.publish.bind(f.publisher);
-  let pageCrash: number | undefined;
   f.publisher.publish = async (topic, data, attributes) => {
     if (dead) throw new Crash('publish on a dead instance');
-    if (countdown?.kind === 'publish' && topic !== TOPICS.fanout && --countdown.n === 0) {
+    if (topic !== TOPICS.fanout && due('publish')) {
       dead = true;
       throw new Crash('publishing jobs');
     }
-    const id = await publish(topic, data, attributes);
-    // A page that published its chunk dies before publishing the next page.
-    if (
-      pageCrash !== undefined &&
-      topic === TOPICS.fanout &&
-      (data as { kind: string }).kind === 'chunk' &&
-      --pageCrash === 0
-    )
+    if (topic === TOPICS.fanout && (data as { kind: string }).kind === 'chunk' && due('pageChunk')) {
       dead = true;
-    return id;
+      throw new Crash('publishing a chunk');
+    }
+    return publish(topic, data, attributes);
   };
   // Which message the bus was handling when the instance died (Pub/Sub redelivers it, same message id).
   let current: PublishedMessage | undefined;
@@ -85,11 +96,8 @@ function crashable(f: NotificationFixture) {
   };
 
   return {
-    at(kind: NonNullable<typeof countdown>['kind'], n: number) {
+    at(kind: CrashPoint, n: number) {
       countdown = { kind, n };
-    },
-    pageDiesAfterChunk(n: number) {
-      pageCrash = n;
     },
     get dead() {
       return dead;
@@ -98,7 +106,6 @@ function crashable(f: NotificationFixture) {
     async restartAndRedeliver() {
       dead = false;
       countdown = undefined;
-      pageCrash = undefined;
       const crashed = current!;
       await f.publisher.redeliver(crashed);
       await f.publisher.drain();
@@ -166,21 +173,24 @@ async function expectEveryFollowerNotifiedOnce(w: Awaited<ReturnType<typeof worl
 }
 
 describe('a fan-out to 2,000 followers that crashes midway, then redelivered: every follower notified exactly once', () => {
-  it('crash on a recipient write (the 1,000th transaction fails; the instance is dead for the rest of the chunk)', async () => {
+  // 2,000 followers in 4 chunks of 500; each chunk writes its recipients in several batches of ≤ 500 writes.
+  it("crash on a recipient batch (the 5th batch fails; the chunk's other batches in flight fail with it)", async () => {
     const w = await world();
-    w.crash.at('transaction', 1_000);
+    w.crash.at('batch', 5);
     await w.f.publisher.publish(TOPICS.domainEvents, w.event);
     await expect(w.f.publisher.drain()).rejects.toThrow(/instance crashed/);
-    expect((await w.f.store.queryGroup('notifications')).length).toBeLessThan(FOLLOWERS);
+    const before = (await w.f.store.queryGroup('notifications')).length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(FOLLOWERS);
     const crashed = await w.crash.restartAndRedeliver();
     expect(crashed.topic).toBe(TOPICS.fanout);
     const { jobMessages } = await expectEveryFollowerNotifiedOnce(w);
     expect(jobMessages).toBe(FOLLOWERS);
   }, 120_000);
 
-  it('crash after a recipient committed, before its jobs were published (redelivery publishes them)', async () => {
+  it('crash after a batch committed, before its jobs were published (redelivery publishes them)', async () => {
     const w = await world();
-    w.crash.at('commitThenDie', 1_000);
+    w.crash.at('batchThenDie', 5);
     await w.f.publisher.publish(TOPICS.domainEvents, w.event);
     await expect(w.f.publisher.drain()).rejects.toThrow(/instance crashed/);
     await w.crash.restartAndRedeliver();
@@ -188,38 +198,50 @@ describe('a fan-out to 2,000 followers that crashes midway, then redelivered: ev
     expect(jobMessages).toBe(FOLLOWERS);
   }, 120_000);
 
-  it("crash while publishing a recipient's jobs", async () => {
+  it('crash after the rate limits were reserved, before any recipient was written: the replay counts nothing twice', async () => {
     const w = await world();
-    w.crash.at('publish', 1_000);
+    w.crash.at('reservedThenDie', 2);
     await w.f.publisher.publish(TOPICS.domainEvents, w.event);
     await expect(w.f.publisher.drain()).rejects.toThrow(/instance crashed/);
     await w.crash.restartAndRedeliver();
-    const { jobMessages } = await expectEveryFollowerNotifiedOnce(w);
-    expect(jobMessages).toBe(FOLLOWERS);
+    await expectEveryFollowerNotifiedOnce(w);
+    // Every follower's in-app counter says 1: the replayed reservation found its own hold.
+    const counters = await w.f.store.getAll(w.followers.map((uid) => paths.counter(uid, 'rate_inApp_2026-06-10')));
+    expect(counters.filter((c) => c.data?.count !== 1)).toEqual([]);
   }, 120_000);
 
-  it('crash after the jobs were published, before the receipt said so: the same jobs again, no second notification', async () => {
+  it("crash while publishing a chunk's jobs", async () => {
     const w = await world();
-    w.crash.at('markPublished', 1_000);
+    w.crash.at('publish', 2);
     await w.f.publisher.publish(TOPICS.domainEvents, w.event);
     await expect(w.f.publisher.drain()).rejects.toThrow(/instance crashed/);
     await w.crash.restartAndRedeliver();
     const { jobMessages } = await expectEveryFollowerNotifiedOnce(w);
-    // Only the recipients whose jobs were out when the instance died are published twice (at most one per worker).
+    expect(jobMessages).toBeGreaterThanOrEqual(FOLLOWERS);
+  }, 120_000);
+
+  it('crash after the jobs were published, before the receipts said so: the same jobs again, no second notification', async () => {
+    const w = await world();
+    w.crash.at('markPublished', 2);
+    await w.f.publisher.publish(TOPICS.domainEvents, w.event);
+    await expect(w.f.publisher.drain()).rejects.toThrow(/instance crashed/);
+    await w.crash.restartAndRedeliver();
+    const { jobMessages } = await expectEveryFollowerNotifiedOnce(w);
+    // Only that chunk's jobs go out twice (same delivery ids: channel delivery claims each once).
     expect(jobMessages - FOLLOWERS).toBeGreaterThan(0);
-    expect(jobMessages - FOLLOWERS).toBeLessThanOrEqual(16);
+    expect(jobMessages - FOLLOWERS).toBeLessThanOrEqual(500);
   }, 120_000);
 
-  it('crash in a page after it published its chunk, before the next page: the redelivered page repeats the chunk', async () => {
+  it('crash in the page while it publishes its chunks: the redelivered page publishes them all again', async () => {
     const w = await world();
-    w.crash.pageDiesAfterChunk(2);
+    w.crash.at('pageChunk', 3);
     await w.f.publisher.publish(TOPICS.domainEvents, w.event);
     await expect(w.f.publisher.drain()).rejects.toThrow(/instance crashed/);
     const crashed = await w.crash.restartAndRedeliver();
     expect(crashed.data).toMatchObject({ kind: 'page' });
     await expectEveryFollowerNotifiedOnce(w);
     const chunks = w.f.publisher.on(TOPICS.fanout).filter((m) => (m.data as { kind: string }).kind === 'chunk');
-    expect(chunks).toHaveLength(FOLLOWERS / 500 + 1); // the second chunk twice
+    expect(chunks).toHaveLength(FOLLOWERS / 500 + 2); // the first two chunks twice
     const receipt = await w.f.store.get(recipientPaths.receipt(w.eventId, w.followers[0]!));
     expect(receipt.exists).toBe(true);
   }, 120_000);

@@ -25,8 +25,15 @@ export function notificationFixture(now = '2026-06-10T14:00:00Z', settings: Part
     services: { audit, notifications: n },
   } = world;
 
+  // A message holds one job, or several as `{ jobs }` (publishJobs batches a chunk's jobs per channel).
   const jobs = (topic: 'push' | 'sms' | 'email'): DeliveryJob[] =>
-    publisher.on(TOPICS[topic]).map((m) => deliveryJobSchema.parse(m.data));
+    publisher
+      .on(TOPICS[topic])
+      .flatMap((m) => {
+        const data = m.data as { jobs?: unknown };
+        return Array.isArray(data.jobs) ? (data.jobs as unknown[]) : [m.data];
+      })
+      .map((job) => deliveryJobSchema.parse(job));
 
   return {
     store,

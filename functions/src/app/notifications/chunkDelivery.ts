@@ -1,0 +1,543 @@
+import type { Channel } from '../../domain/channels.js';
+import type { DeliveryJob } from '../../domain/delivery.js';
+import { AlreadyExistsError } from '../../domain/errors.js';
+import { paths } from '../../domain/paths.js';
+import type { PlannedNotification } from '../../domain/notifications/plans.js';
+import type { EffectivePreferences } from '../../domain/notifications/preferences.js';
+import {
+  contactOf,
+  planRecipient,
+  renderer,
+  routeChannels,
+  withinRateLimits,
+} from '../../domain/notifications/recipientPlan.js';
+import type { Burst, Contact, RecipientPlan } from '../../domain/notifications/recipientPlan.js';
+import type { ChannelDecision } from '../../domain/notifications/routing.js';
+import { safeZone } from '../../domain/notifications/schedule.js';
+import { userProfileSchema } from '../../domain/users.js';
+import type { DocData, DocSnapshot, WriteOp } from '../../ports.js';
+import { fieldOps } from '../../ports.js';
+import { expiresAtFor } from '../../domain/compliance/retention.js';
+import { hashedId } from '../../domain/ids.js';
+import { digestPaths } from './digests.js';
+import { deliveryDoc, publishJobs } from './jobs.js';
+import { NotificationCenter, sortKeyOf } from './notificationCenter.js';
+import { preferencesFromSnapshot } from './preferencesRepo.js';
+import type { ConsumeRequest } from './rateLimits.js';
+import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, recipientPaths } from './recipientDelivery.js';
+import type { RecipientDeps } from './recipientDelivery.js';
+
+/** Firestore's (and the memory store's) cap on writes per batch or transaction. */
+export const MAX_BATCH_OPS = 500;
+/** How often a batch that lost a race on a receipt is re-read and retried before the chunk gives up (and is redelivered). */
+const RACE_RETRIES = 3;
+
+export interface ChunkOutcome {
+  delivered: number;
+  duplicate: number;
+  republished: number;
+  skipped: number;
+  /** Store transactions this chunk ran (rate-limit reservations, orphan takeover). */
+  transactions: number;
+  /** Write batches committed (first tries and retries after a lost race). */
+  batches: number;
+}
+
+/** One recipient as the chunk's reads found them, routed but not yet rate-limited. */
+interface Pending {
+  uid: string;
+  locale: string;
+  timeZone: string;
+  contact: Contact;
+  routed: ChannelDecision[];
+  burst: Burst | undefined;
+  /** The burst's notification, read in the second round. */
+  existing?: DocSnapshot;
+  digests: Map<number, DocSnapshot>;
+}
+
+/** A recipient's writes: committed together (never split across batches), the create-only receipt among them. */
+interface Planned {
+  uid: string;
+  ops: WriteOp[];
+  jobs: DeliveryJob[];
+}
+
+/**
+ * One fan-out chunk (up to a few hundred audience members of one event), handled as a whole instead of one
+ * transaction per recipient (issue 14):
+ *
+ * 1. one round of getAll (profiles, preferences, receipts, burst groups), then one for what routing asked for (the
+ *    burst's notification, the digests held notifications join);
+ * 2. routing and rendering in a plain loop: each preference document is interpreted once, each routing outcome is
+ *    computed once per (zone, preferences, contact, burst), each template once per locale and count;
+ * 3. the capped channels (SMS, email, in-app daily limits) reserved in one transaction for the chunk
+ *    (`RateLimiter.reserveManyIn`: keyed by the event, so a replay neither counts twice nor is refused);
+ * 4. everything else in parallel batches of ≤ 500 writes, each recipient's writes in one batch with its create-only
+ *    receipt: a batch commits all its recipients or none, and a replayed or racing chunk fails on the receipt instead
+ *    of notifying twice. A batch that fails that way is re-read and retried with only the recipients still unhandled;
+ * 5. the chunk's jobs published at once (`publishJobs`), then the receipts marked published.
+ *
+ * Receipts found unpublished belong to a run that died after committing (or to this attempt, retried): they are
+ * taken over in a transaction, as `deliverToRecipient` does, and their stored jobs published again.
+ *
+ * What is not isolated as in the per-recipient transaction: the burst group and the digest are read before the
+ * batch, not in a transaction. Two different events of one group reaching the same user in the same instant may both
+ * open a notification; digest items are added with field transforms (count +1, delivery id array-union), so
+ * concurrent events never lose each other's items.
+ */
+export async function deliverChunk(
+  deps: RecipientDeps,
+  eventId: string,
+  attemptId: string,
+  uids: readonly string[],
+  notification: PlannedNotification,
+): Promise<ChunkOutcome> {
+  const { store } = deps;
+  const outcome: ChunkOutcome = { delivered: 0, duplicate: 0, republished: 0, skipped: 0, transactions: 0, batches: 0 };
+  if (uids.length === 0) return outcome;
+  const now = deps.clock.now();
+  const groupPath = (uid: string) => recipientPaths.group(uid, notification.groupKey);
+
+  // ── 1. reads, round one ──
+  const [profiles, prefDocs, receipts, groups] = await Promise.all([
+    store.getAll(uids.map((uid) => paths.user(uid))),
+    store.getAll(uids.map((uid) => paths.preferences(uid))),
+    store.getAll(uids.map((uid) => recipientPaths.receipt(eventId, uid))),
+    store.getAll(uids.map(groupPath)),
+  ]);
+
+  const orphans: string[] = [];
+  const pending: Pending[] = [];
+  const preferencesByDoc = new Map<string, EffectivePreferences>();
+  const routes = new Map<string, ChannelDecision[]>();
+  for (const [i, uid] of uids.entries()) {
+    const receipt = receipts[i]!;
+    if (receipt.exists) {
+      if (isOrphaned(receipt.data!, attemptId, now)) orphans.push(uid);
+      else outcome.duplicate++;
+      continue;
+    }
+    const parsed = profiles[i]!.exists ? userProfileSchema.safeParse(profiles[i]!.data ?? {}) : undefined;
+    if (!parsed?.success) {
+      // No profile (deleted account) or an unreadable one: nobody to notify; not an error for the event.
+      outcome.skipped++;
+      continue;
+    }
+    const profile = parsed.data;
+    // Most users never changed their preferences: one interpretation per distinct stored document.
+    const prefKey = prefDocs[i]!.exists ? JSON.stringify(prefDocs[i]!.data) : '';
+    let prefs = preferencesByDoc.get(prefKey);
+    if (!prefs) {
+      prefs = preferencesFromSnapshot(prefDocs[i]!);
+      preferencesByDoc.set(prefKey, prefs);
+    }
+    const timeZone = safeZone(prefs.timeZone ?? profile.timeZone);
+    const contact = contactOf(profile);
+    const group = groups[i]!.data;
+    const burst =
+      group && (group.windowEndsAt as Date) > now
+        ? {
+            notificationId: String(group.notificationId),
+            count: Number(group.count ?? 1),
+            windowEndsAt: group.windowEndsAt as Date,
+          }
+        : undefined;
+    // Routing (time-zone windows, digest times) depends only on these: computed once per distinct combination.
+    const routeKey = `${prefKey}|${timeZone}|${+contact.emailVerified}${+contact.phoneVerified}|${burst?.windowEndsAt.getTime() ?? ''}`;
+    let routed = routes.get(routeKey);
+    if (!routed) {
+      routed = routeChannels(notification, { prefs, timeZone, contact, burst, now });
+      routes.set(routeKey, routed);
+    }
+    pending.push({ uid, locale: profile.locale, timeZone, contact, routed, burst, digests: new Map() });
+  }
+
+  // ── 1b. reads, round two: the bursts' notifications and the digests held channels join ──
+  await readSecondRound(deps, pending);
+
+  // ── 2. rate limits: one transaction per chunk (per 500 counter writes) ──
+  const allowedOf = await reserveRateLimits(deps, eventId, pending, now, outcome);
+
+  // ── 3. plan and build each recipient's writes ──
+  const render = renderer(notification, deps.webAppUrl);
+  const planned: Planned[] = pending.map((p) => {
+    const allowed = allowedOf.get(p.uid)!;
+    const decisions = withinRateLimits(p.routed, (channel) => allowed.get(channel) ?? false);
+    const plan = planRecipient({
+      eventId,
+      uid: p.uid,
+      locale: p.locale,
+      notification,
+      decisions,
+      inAppAllowed: allowed.get('inApp') ?? false,
+      contact: p.contact,
+      burst: p.burst,
+      webAppUrl: deps.webAppUrl,
+      now,
+      render,
+    });
+    return {
+      uid: p.uid,
+      ops: recipientOps({ eventId, attemptId, notification, p, plan, decisions, now }),
+      jobs: plan.jobs,
+    };
+  });
+
+  // ── 4. write: parallel batches, each recipient whole; races on receipts re-read and retried ──
+  const committed = await commitRecipients(deps, eventId, planned, outcome);
+  outcome.delivered = committed.length;
+
+  // ── orphans: receipts of a run that died before publishing (or of this attempt, retried) ──
+  const republished = orphans.length > 0 ? await takeOver(deps, eventId, attemptId, orphans, outcome) : [];
+  outcome.republished = republished.length;
+
+  // ── 5. publish the chunk's jobs at once, then say so on the receipts ──
+  const withJobs = [...committed, ...republished].filter((r) => r.jobs.length > 0);
+  if (withJobs.length > 0) {
+    await publishJobs(
+      deps.publisher,
+      withJobs.flatMap((r) => r.jobs),
+    );
+    const publishedAt = deps.clock.now();
+    await Promise.all(
+      slices(withJobs, MAX_BATCH_OPS).map((part) =>
+        store.commit(
+          part.map((r) => ({
+            kind: 'update' as const,
+            path: recipientPaths.receipt(eventId, r.uid),
+            data: { published: true, publishedAt },
+          })),
+        ),
+      ),
+    );
+    outcome.batches += Math.ceil(withJobs.length / MAX_BATCH_OPS);
+  }
+  return outcome;
+}
+
+/** A receipt whose jobs were never marked published: this attempt retried, or a run that died long enough ago. */
+function isOrphaned(receipt: DocData, attemptId: string, now: Date): boolean {
+  return (
+    !receipt.published &&
+    (receipt.owner === attemptId || (receipt.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS)
+  );
+}
+
+async function readSecondRound(deps: RecipientDeps, pending: Pending[]): Promise<void> {
+  const wanted: string[] = [];
+  const handlers: Array<(snap: DocSnapshot) => void> = [];
+  for (const p of pending) {
+    if (p.burst) {
+      wanted.push(paths.notification(p.uid, p.burst.notificationId));
+      handlers.push((snap) => (p.existing = snap));
+    }
+    for (const d of p.routed) {
+      if (d.action !== 'batch' || p.digests.has(d.releaseAt.getTime())) continue;
+      const at = d.releaseAt.getTime();
+      p.digests.set(at, undefined as unknown as DocSnapshot);
+      wanted.push(digestPaths.digest(p.uid, d.releaseAt));
+      handlers.push((snap) => p.digests.set(at, snap));
+    }
+  }
+  if (wanted.length === 0) return;
+  const snaps = await deps.store.getAll(wanted);
+  snaps.forEach((snap, i) => handlers[i]!(snap));
+  // A digest already released for its time cannot take more items: they go into the next minute's one (rare).
+  const released = pending.flatMap((p) =>
+    [...p.digests].filter(([, snap]) => snap.exists && snap.data?.status !== 'pending').map(([at]) => ({ p, at })),
+  );
+  if (released.length === 0) return;
+  const next = await deps.store.getAll(released.map(({ p, at }) => digestPaths.digest(p.uid, new Date(at + 60_000))));
+  released.forEach(({ p, at }, i) => p.digests.set(at, next[i]!));
+}
+
+type Allowed = Map<Channel, boolean>;
+
+/**
+ * Reserves every capped channel the chunk's recipients would send on, in one transaction per ≤ 500 counter writes
+ * (one per chunk unless recipients have several capped channels each). Unlimited channels (push) need none.
+ */
+async function reserveRateLimits(
+  deps: RecipientDeps,
+  eventId: string,
+  pending: readonly Pending[],
+  now: Date,
+  outcome: ChunkOutcome,
+): Promise<Map<string, Allowed>> {
+  const result = new Map<string, Allowed>(pending.map((p) => [p.uid, new Map()]));
+  const groups: Array<Array<{ uid: string; request: ConsumeRequest }>> = [[]];
+  for (const p of pending) {
+    const requests = p.routed
+      .filter((d) => d.action === 'send')
+      .map((d) => ({ uid: p.uid, request: { uid: p.uid, channel: d.channel, timeZone: p.timeZone, now } }));
+    const capped = requests.filter((r) => deps.rateLimiter.counterPath(r.request) !== undefined);
+    for (const r of requests) if (!capped.includes(r)) result.get(p.uid)!.set(r.request.channel, true);
+    if (capped.length === 0) continue;
+    if (groups.at(-1)!.length + capped.length > MAX_BATCH_OPS) groups.push([]);
+    groups.at(-1)!.push(...capped);
+  }
+  await Promise.all(
+    groups
+      .filter((g) => g.length > 0)
+      .map(async (group) => {
+        outcome.transactions++;
+        const allowed = await deps.store.transaction((tx) =>
+          deps.rateLimiter.reserveManyIn(
+            tx,
+            eventId,
+            group.map((g) => g.request),
+          ),
+        );
+        group.forEach((g, i) => result.get(g.uid)!.set(g.request.channel, allowed[i]!));
+      }),
+  );
+  return result;
+}
+
+/** The recipient's writes, as `deliverToRecipient` makes them in its transaction (minus the rate-limit counters). */
+function recipientOps({
+  eventId,
+  attemptId,
+  notification,
+  p,
+  plan,
+  decisions,
+  now,
+}: {
+  eventId: string;
+  attemptId: string;
+  notification: PlannedNotification;
+  p: Pending;
+  plan: RecipientPlan;
+  decisions: readonly ChannelDecision[];
+  now: Date;
+}): WriteOp[] {
+  const { uid } = p;
+  const ops: WriteOp[] = [];
+  const unread = (): WriteOp => ({
+    kind: 'set',
+    path: NotificationCenter.unreadCounterPath(uid),
+    data: { unread: fieldOps.increment(1) },
+    merge: true,
+  });
+  // The receipt first: the create that makes a replayed chunk's batch fail instead of notifying twice.
+  ops.push({
+    kind: 'create',
+    path: recipientPaths.receipt(eventId, uid),
+    data: {
+      uid,
+      notificationId: plan.notificationId,
+      owner: attemptId,
+      claimedAt: now,
+      published: plan.jobs.length === 0,
+      expiresAt: expiresAtFor('recipients', now),
+      jobs: plan.jobs as unknown as DocData[],
+      channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
+    },
+  });
+  if (plan.inApp) {
+    const { notificationId, count, rendered } = plan;
+    if (p.existing?.exists) {
+      ops.push({
+        kind: 'update',
+        path: p.existing.path,
+        data: {
+          title: rendered.title,
+          body: rendered.body,
+          data: notification.data,
+          count,
+          read: false,
+          readAt: null,
+          updatedAt: now,
+        },
+      });
+      if (p.existing.data?.read) ops.push(unread());
+    } else {
+      ops.push({
+        kind: 'create',
+        path: paths.notification(uid, notificationId),
+        data: {
+          type: notification.type,
+          category: notification.category,
+          priority: notification.priority,
+          critical: notification.critical,
+          title: rendered.title,
+          body: rendered.body,
+          data: notification.data,
+          groupKey: notification.groupKey,
+          count,
+          read: false,
+          readAt: null,
+          archived: false,
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: expiresAtFor('notifications', now),
+          sortKey: sortKeyOf(now, notificationId),
+          eventId,
+        },
+      });
+      ops.push(unread());
+    }
+  }
+  ops.push({
+    kind: 'set',
+    path: recipientPaths.group(uid, notification.groupKey),
+    data: p.burst
+      ? { count: fieldOps.increment(1), lastAt: now }
+      : {
+          groupKey: notification.groupKey,
+          notificationId: plan.notificationId,
+          count: 1,
+          startedAt: now,
+          lastAt: now,
+          windowEndsAt: new Date(now.getTime() + BURST_WINDOW_MS),
+        },
+    merge: true,
+  });
+  const digestItems = new Map<number, Record<string, DocData>>();
+  for (const d of plan.deliveries) {
+    const path = paths.delivery(d.base.deliveryId);
+    if (d.status === 'suppressed') {
+      ops.push({ kind: 'set', path, data: deliveryDoc(d.base, 'suppressed', now, d.reason) });
+    } else if (d.status === 'batched') {
+      ops.push({ kind: 'set', path, data: deliveryDoc(d.base, 'batched', now, d.reason, { releaseAt: d.releaseAt }) });
+      const items = digestItems.get(d.releaseAt.getTime()) ?? {};
+      // Transforms, not a read-modify-write: the newest event's fields win, the count and ids accumulate.
+      items[hashedId(`${d.base.channel}|${notification.groupKey}`, { length: 16 })] = {
+        channel: d.base.channel,
+        type: notification.type,
+        category: notification.category,
+        priority: notification.priority,
+        groupKey: notification.groupKey,
+        notificationId: plan.notificationId,
+        vars: notification.vars,
+        data: notification.data,
+        count: fieldOps.increment(1),
+        deliveryIds: fieldOps.arrayUnion(d.base.deliveryId),
+      };
+      digestItems.set(d.releaseAt.getTime(), items);
+    } else {
+      ops.push({
+        kind: 'set',
+        path,
+        data: deliveryDoc(d.base, 'queued', now, undefined, d.fallback.length ? { fallback: d.fallback } : {}),
+      });
+    }
+  }
+  for (const [at, items] of digestItems) {
+    const target = p.digests.get(at)!;
+    // The next minute's digest when this one was released already (readSecondRound swapped the snapshot).
+    const releaseAt = target.path === digestPaths.digest(uid, new Date(at)) ? new Date(at) : new Date(at + 60_000);
+    ops.push({
+      kind: 'set',
+      path: target.path,
+      data: {
+        uid,
+        releaseAt,
+        items,
+        updatedAt: now,
+        // Only a new digest is stamped pending: one released meanwhile must not be reopened by a late item.
+        ...(target.exists ? {} : { status: 'pending', createdAt: now, expiresAt: expiresAtFor('digests', now) }),
+      },
+      merge: true,
+    });
+  }
+  return ops;
+}
+
+/**
+ * Commits the recipients in parallel batches of ≤ 500 writes, each recipient whole. A batch that fails because a
+ * receipt exists (a racing run of the same chunk got there first) is re-read: recipients with a receipt now are
+ * counted as duplicates, the others are committed again. Returns the recipients this run committed.
+ */
+async function commitRecipients(
+  deps: RecipientDeps,
+  eventId: string,
+  planned: readonly Planned[],
+  outcome: ChunkOutcome,
+): Promise<Planned[]> {
+  const committed: Planned[] = [];
+  let todo = packBatches(planned);
+  for (let round = 0; todo.length > 0; round++) {
+    const results = await Promise.allSettled(todo.map((batch) => deps.store.commit(batch.flatMap((r) => r.ops))));
+    outcome.batches += todo.length;
+    const lost: Planned[] = [];
+    let failure: unknown;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') committed.push(...todo[i]!);
+      else if (r.reason instanceof AlreadyExistsError) lost.push(...todo[i]!);
+      else failure ??= r.reason;
+    });
+    // Anything else (unavailable, a crash): rethrown so Pub/Sub redelivers; committed receipts make that a resume.
+    if (failure !== undefined) throw failure;
+    if (lost.length === 0) break;
+    if (round >= RACE_RETRIES) throw new Error(`fan-out chunk of ${eventId}: receipts kept colliding`);
+    const receipts = await deps.store.getAll(lost.map((r) => recipientPaths.receipt(eventId, r.uid)));
+    const still = lost.filter((_, i) => !receipts[i]!.exists);
+    outcome.duplicate += lost.length - still.length;
+    todo = packBatches(still);
+  }
+  return committed;
+}
+
+/** Recipients into batches of at most MAX_BATCH_OPS writes; a recipient is never split. */
+export function packBatches<T extends { ops: readonly unknown[] }>(recipients: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const r of recipients) {
+    if (r.ops.length > MAX_BATCH_OPS) throw new Error(`one recipient needs ${r.ops.length} writes`);
+    if (size + r.ops.length > MAX_BATCH_OPS) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(r);
+    size += r.ops.length;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** Takes over orphaned receipts in one transaction (so two racing runs do not both republish), returning their jobs. */
+async function takeOver(
+  deps: RecipientDeps,
+  eventId: string,
+  attemptId: string,
+  uids: readonly string[],
+  outcome: ChunkOutcome,
+): Promise<Array<{ uid: string; jobs: DeliveryJob[] }>> {
+  const parts = await Promise.all(
+    slices(uids, MAX_BATCH_OPS).map((part) => takeOverPart(deps, eventId, attemptId, part)),
+  );
+  outcome.transactions += parts.length;
+  const taken = parts.flat();
+  outcome.duplicate += uids.length - taken.length;
+  return taken;
+}
+
+async function takeOverPart(
+  deps: RecipientDeps,
+  eventId: string,
+  attemptId: string,
+  uids: readonly string[],
+): Promise<Array<{ uid: string; jobs: DeliveryJob[] }>> {
+  return deps.store.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const snaps = await tx.getAll(uids.map((uid) => recipientPaths.receipt(eventId, uid)));
+    const out: Array<{ uid: string; jobs: DeliveryJob[] }> = [];
+    snaps.forEach((snap, i) => {
+      if (!snap.exists || !isOrphaned(snap.data!, attemptId, now)) return;
+      tx.update(snap.path, { owner: attemptId, claimedAt: now });
+      out.push({ uid: uids[i]!, jobs: snap.data!.jobs as DeliveryJob[] });
+    });
+    return out;
+  });
+}
+
+function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
