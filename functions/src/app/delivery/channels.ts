@@ -4,6 +4,7 @@ import type { Provider } from '../../domain/delivery/providerError.js';
 import { ProviderError } from '../../domain/delivery/providerError.js';
 import { buildPushMessage } from '../../domain/delivery/pushMessage.js';
 import { createUnsubscribeToken } from '../../domain/delivery/unsubscribeToken.js';
+import { finishEmail } from '../../domain/email/render.js';
 import type { AttemptLog } from './resilience.js';
 import type { ContactPoints } from './contactPoints.js';
 import type { DeviceRegistry } from './deviceRegistry.js';
@@ -165,6 +166,9 @@ export class EmailChannel implements ChannelSender {
       this.now(),
     );
     const unsubscribeUrl = `${this.settings.publicBaseUrl().replace(/\/$/, '')}/unsubscribe?token=${encodeURIComponent(token)}`;
+    // The rendered email (src/domain/email) gets its unsubscribe link here; marketing without an https one is refused.
+    const finished = finishEmail(content, { unsubscribeUrl, category: job.category });
+    if (!finished.ok) return { kind: 'failed', reason: finished.reason };
     try {
       const { messageId } = await log.call('sendgrid', () =>
         this.sender.send({
@@ -172,8 +176,8 @@ export class EmailChannel implements ChannelSender {
           from: this.settings.fromEmail(),
           // Jobs carry rendered content from the queue: the subject is forced onto one line here too (no header injection).
           subject: singleLine(content.subject),
-          html: content.html,
-          text: content.text,
+          html: finished.html,
+          text: finished.text,
           // RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs to the URL, no page visit needed.
           headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
           // Not 'category': SendGrid uses that name for its own categories on events.

@@ -11,12 +11,14 @@ import {
   smsText,
   variablesOf,
 } from '../../../src/domain/notifications/templates.js';
+import { SAMPLE_VARS } from '../../../src/local/emailSamples.js';
 
-/** Every variable any English template of the type uses, with a long-ish value. */
+/** Every variable any English template of the type uses, with a realistic value (numbers where a plural needs one). */
 function varsFor(type: (typeof NOTIFICATION_TYPES)[number]) {
   const t = LOCALES.en.types[type];
   const names = new Set([t.title, t.body, t.grouped?.title ?? '', t.grouped?.body ?? ''].flatMap(variablesOf));
-  return Object.fromEntries([...names].map((n) => [n, `${n}-value`]));
+  names.delete('count');
+  return Object.fromEntries([...names].map((n) => [n, SAMPLE_VARS[type][n] ?? `${n}-value`]));
 }
 
 describe('templates', () => {
@@ -36,13 +38,15 @@ describe('templates', () => {
           r.email.text,
         ];
         for (const text of texts) {
-          expect(text).not.toMatch(/undefined|\{\w+\}/);
+          expect(text).not.toMatch(/undefined|\{\w+(, plural)?\}|\{\{/);
         }
         expect([...r.push.title].length).toBeLessThanOrEqual(LIMITS.pushTitle);
         expect([...r.push.body].length).toBeLessThanOrEqual(LIMITS.pushBody);
         expect(r.sms.body).toContain(LOCALES[locale as keyof typeof LOCALES].optOut);
-        expect(gsm7Length(r.sms.body)).toBeLessThanOrEqual(LIMITS.gsm7Segment);
-        expect(r.email.html).toContain('<a href="https://craft.example/x">');
+        // Latin-script locales stay in one GSM-7 segment (Intl's no-break spaces included); Arabic is UCS-2.
+        if (locale === 'ar') expect([...r.sms.body].length).toBeLessThanOrEqual(LIMITS.ucs2TwoSegments);
+        else expect(gsm7Length(r.sms.body)).toBeLessThanOrEqual(LIMITS.gsm7Segment);
+        expect(r.email.html).toContain('href="https://craft.example/x"');
       }
     },
   );
@@ -50,9 +54,12 @@ describe('templates', () => {
   it('every locale uses only the variables English provides', () => {
     for (const type of NOTIFICATION_TYPES) {
       const en = new Set(Object.keys(varsFor(type)));
-      const de = LOCALES.de.types[type];
-      for (const text of [de.title, de.body, de.grouped?.title ?? '', de.grouped?.body ?? '']) {
-        for (const name of variablesOf(text)) expect(en.has(name) || name === 'count', `${type}: {${name}}`).toBe(true);
+      for (const locale of Object.keys(LOCALES) as (keyof typeof LOCALES)[]) {
+        const t = LOCALES[locale].types[type];
+        for (const text of [t.title, t.body, t.grouped?.title ?? '', t.grouped?.body ?? '']) {
+          for (const name of variablesOf(text))
+            expect(en.has(name) || name === 'count', `${locale} ${type}: {${name}}`).toBe(true);
+        }
       }
     }
   });
@@ -101,6 +108,6 @@ describe('templates', () => {
     const follows = { type: 'social.new_follower' as const, vars: { followerName: 'Cleo' }, count: 1 };
     const d = renderDigest([bids, follows], { locale: 'de' });
     expect(d.push.title).toBe('4 neue Mitteilungen');
-    expect(d.email.html).toContain('<li>3 neue Gebote auf Bowl</li>');
+    expect(d.email.html).toContain('<div class="digest-title">3 neue Gebote auf Bowl</div>');
   });
 });
