@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import type { App } from 'firebase-admin/app';
+import { getMessaging } from 'firebase-admin/messaging';
 import { buildPushMessage } from '../../domain/delivery/pushMessage.js';
 import { FCM_PROJECT, LoopbackAgent, fakeFcm, fcmErrorBody } from '../../../test/support/fakes/fcmServer.js';
 import { job } from '../../../test/support/delivery.js';
@@ -82,6 +83,59 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
       type: 'auction.outbid',
       deliveryId: j.deliveryId,
     });
+  });
+
+  it('a batch goes through sendEach: one v1 request per message over the app agent, answers in message order', async () => {
+    const before = server.requests.length;
+    const tokens = Array.from({ length: 7 }, (_, i) => `batch-token-${i}-aaaaaaaaaaaaaaaaaaaa`);
+    tokens[3] = 'invalid-batch-token-aaaaaaaaaaaaa';
+    unregistered.add(tokens[5]!);
+    const messages = tokens.map((token, i) =>
+      buildPushMessage(job('push', { uid: `u${i}`, deliveryId: `evt1_u${i}_push` }), token, {
+        badge: i,
+        webAppUrl: 'https://craft.example',
+      }),
+    );
+    const sender = fcmProvider(() => app).push;
+    const sendEach = vi.spyOn(getMessaging(app), 'sendEach');
+    const results = await sender.send(messages);
+
+    expect(sendEach).toHaveBeenCalledTimes(1);
+    expect(results.map((r) => r.token)).toEqual(tokens);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'messaging/invalid-argument',
+      'ok',
+      'messaging/registration-token-not-registered',
+      'ok',
+    ]);
+    const requests = server.requests.slice(before);
+    expect(requests).toHaveLength(7);
+    expect(requests.every((r) => r.path === `/v1/projects/${FCM_PROJECT}/messages:send`)).toBe(true);
+    // Each request carries its own message: the job's delivery id and badge went to the right token.
+    for (const r of requests) {
+      const { message } = JSON.parse(r.raw);
+      const i = tokens.indexOf(message.token);
+      expect(message.data.deliveryId).toBe(`evt1_u${i}_push`);
+      expect(message.apns.payload.aps.badge).toBe(i);
+    }
+    sendEach.mockRestore();
+  });
+
+  it('more than 500 messages: several sendEach calls of at most 500, every message answered', async () => {
+    const sendEach = vi.spyOn(getMessaging(app), 'sendEach');
+    const messages = Array.from({ length: 501 }, (_, i) =>
+      buildPushMessage(job('push'), `many-token-${i}-aaaaaaaaaaaaaaaaaaaa`, {
+        badge: 0,
+        webAppUrl: 'https://craft.example',
+      }),
+    );
+    const results = await fcmProvider(() => app).push.send(messages);
+    expect(sendEach.mock.calls.map(([batch]) => batch.length)).toEqual([500, 1]);
+    expect(results.filter((r) => r.ok)).toHaveLength(501);
+    sendEach.mockRestore();
   });
 
   // (firebase-admin itself retries 503s with its own backoff before answering; a 500 comes straight back.)

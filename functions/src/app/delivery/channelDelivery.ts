@@ -6,6 +6,7 @@ import type { DeliveryJob } from '../../domain/delivery.js';
 import { deliveryJobSchema, fallbackJob } from '../../domain/delivery.js';
 import type { Provider } from '../../domain/delivery/providerError.js';
 import { describeIssues } from '../../domain/validation.js';
+import { readDeliveryMessage } from '../../domain/delivery/batch.js';
 import type { DeliveryRepo } from './deliveryRepo.js';
 import type { ChannelSender, DeliveryContext, Outcome } from './channels.js';
 import type { AttemptError, ProviderPolicies } from './resilience.js';
@@ -36,6 +37,24 @@ export class DeliveryBusyError extends Error {
       `delivery ${deliveryId} is being sent by another invocation until ${leaseUntil.toISOString()}; Pub/Sub will redeliver`,
     );
     this.name = 'DeliveryBusyError';
+  }
+}
+
+/**
+ * Thrown after every job of a batch message is done with, when some of them must be tried again: Pub/Sub redelivers
+ * the message, and the jobs that finished are skipped by their claim.
+ */
+export class DeliveryBatchRetryError extends Error {
+  constructor(
+    readonly channel: ProviderChannel,
+    readonly jobs: number,
+    readonly retrying: readonly string[],
+    readonly firstError: unknown,
+  ) {
+    super(
+      `${retrying.length} of ${jobs} ${channel} jobs to retry (${retrying.slice(0, 5).join(', ')}${retrying.length > 5 ? ', …' : ''}): ${errorText(firstError)}`,
+    );
+    this.name = 'DeliveryBatchRetryError';
   }
 }
 
@@ -83,18 +102,74 @@ export class ChannelDelivery {
     });
   }
 
-  /** Resolves when the job is done with (sent, failed, dropped); rejects only to have Pub/Sub redeliver it later. */
+  /**
+   * Consumes one message of either format (src/domain/delivery/batch.ts): a bare job, or a batch of one channel's
+   * jobs. Resolves when every job is done with (sent, failed, dropped); rejects only to have Pub/Sub redeliver.
+   *
+   * A batch runs its jobs side by side, each exactly as a lone job would run (own validation, claim, retries, ledger
+   * record), and push sends of the batch share FCM calls (ChannelSender.forBatch). A job that cannot be parsed is
+   * recorded `failed` (invalid-job) and the others go on. If any job must be retried (a transient failure, a live
+   * lease elsewhere), the handler throws after all the others have finished: Pub/Sub redelivers the whole message,
+   * and the jobs already finished are no-ops on their claim (the ledger says sent/failed), so only the unfinished run.
+   */
   async handle(channel: ProviderChannel, data: unknown): Promise<void> {
+    const message = readDeliveryMessage(data);
+    if (!message.ok) {
+      // Nothing in it can be trusted to name a delivery; retrying never makes it valid: logged and acknowledged.
+      this.deps.logger.error('unparseable delivery message dropped', { channel, reason: message.reason });
+      return;
+    }
+    if (message.format === 'single') {
+      await this.handleJob(channel, message.entries[0], 'job', this.deps.channels[channel]);
+      return;
+    }
+    await this.handleBatch(channel, message.entries);
+  }
+
+  private async handleBatch(channel: ProviderChannel, entries: unknown[]): Promise<void> {
+    const batch = this.deps.channels[channel].forBatch?.(entries.length);
+    const sender = batch?.channel ?? this.deps.channels[channel];
+    const settled = await Promise.allSettled(
+      entries.map(async (entry, i) => {
+        try {
+          await this.handleJob(channel, entry, `jobs[${i}]`, sender);
+        } finally {
+          batch?.leave();
+        }
+      }),
+    );
+    const retry = settled.flatMap((result, i) =>
+      result.status === 'rejected' ? [{ deliveryId: idOf(entries[i]) ?? `jobs[${i}]`, error: result.reason }] : [],
+    );
+    if (retry.length === 0) return;
+    this.deps.logger.warn('jobs of a batch go back to Pub/Sub; the finished ones will be skipped on redelivery', {
+      channel,
+      jobs: entries.length,
+      retrying: retry.length,
+      deliveryIds: retry.slice(0, 20).map((r) => r.deliveryId),
+    });
+    throw new DeliveryBatchRetryError(
+      channel,
+      entries.length,
+      retry.map((r) => r.deliveryId),
+      retry[0]!.error,
+    );
+  }
+
+  /** One job, from a bare message or a batch (`field` names it in validation errors: `job`, `jobs[3]`). */
+  private async handleJob(
+    channel: ProviderChannel,
+    data: unknown,
+    field: string,
+    sender: ChannelSender,
+  ): Promise<void> {
     const { repo, logger } = this.deps;
     const parsed = deliveryJobSchema.safeParse(data);
     if (!parsed.success || parsed.data.channel !== channel) {
       const reason = parsed.success
-        ? `job.channel: ${parsed.data.channel} published to the ${channel} topic`
-        : describeIssues('job', parsed.error);
-      const id =
-        typeof (data as { deliveryId?: unknown })?.deliveryId === 'string'
-          ? (data as { deliveryId: string }).deliveryId
-          : undefined;
+        ? `${field}.channel: ${parsed.data.channel} published to the ${channel} topic`
+        : describeIssues(field, parsed.error);
+      const id = idOf(data);
       logger.error('unparseable delivery job dropped', { deliveryId: id, channel, reason });
       if (id) await repo.recordUnparseable(id, channel, reason);
       return; // acknowledged: a malformed job never becomes valid by retrying
@@ -152,7 +227,7 @@ export class ChannelDelivery {
     }
 
     try {
-      outcome = await this.deps.channels[channel].deliver(job, attempts, this.contextFor(job));
+      outcome = await sender.deliver(job, attempts, this.contextFor(job));
     } catch (error) {
       const brokenCircuit = isBrokenCircuitError(error);
       if (brokenCircuit) {
@@ -246,6 +321,12 @@ function unknownOutcomeEntry(
     message: `the attempt that started calling ${provider} at ${startedAt.toISOString()} never recorded an outcome and no provider callback came; ${resent ? 'sent again' : 'not sent again'}`,
   };
 }
+
+/** The delivery id a message entry names, if any, before it is validated (to record it as unparseable). */
+const idOf = (data: unknown): string | undefined =>
+  typeof (data as { deliveryId?: unknown } | null)?.deliveryId === 'string'
+    ? (data as { deliveryId: string }).deliveryId
+    : undefined;
 
 const providerOf = (channel: ProviderChannel): Provider =>
   channel === 'push' ? 'fcm' : channel === 'sms' ? 'twilio' : 'sendgrid';

@@ -1,4 +1,13 @@
-import type { DocData, EmailSender, PushSender, SmsSender, DeliverySettings, Transaction } from '../../ports.js';
+import type {
+  DocData,
+  EmailSender,
+  PushMessage,
+  PushResult,
+  PushSender,
+  SmsSender,
+  DeliverySettings,
+  Transaction,
+} from '../../ports.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
 import type { Provider } from '../../domain/delivery/providerError.js';
 import { ProviderError } from '../../domain/delivery/providerError.js';
@@ -31,6 +40,72 @@ export interface DeliveryContext {
 
 export interface ChannelSender {
   deliver(job: DeliveryJob, log: AttemptLog, context?: DeliveryContext): Promise<Outcome>;
+  /**
+   * For the `jobs` jobs of one batch message, where the provider has a batch API: a sender whose provider calls,
+   * made by those jobs at about the same time, go out together. Every job of the batch calls `leave` once it is done
+   * with (whether it called the provider or not), so the others stop waiting for it.
+   */
+  forBatch?(jobs: number): { channel: ChannelSender; leave(): void };
+}
+
+/**
+ * The push sends of one batch's jobs as one PushSender call (FCM `sendEach`, up to 500 messages a call). A round of
+ * sends goes out when every job of the batch still running has joined it (the others finished without pushing: no
+ * device, stale, already sent) or `maxWaitMs` after its first send, so one slow job (a slow claim, a paced retry)
+ * holds the others back at most that long. Each job still calls under its own AttemptLog and policy; a retry joins
+ * the next round. Results go back by position (a PushSender answers in the order of its messages).
+ */
+export class CoalescingPushSender implements PushSender {
+  private round: Array<{
+    messages: readonly PushMessage[];
+    resolve: (results: PushResult[]) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly inner: PushSender,
+    private running: number,
+    private readonly maxWaitMs = 20,
+  ) {}
+
+  send(messages: readonly PushMessage[]): Promise<PushResult[]> {
+    return new Promise((resolve, reject) => {
+      this.round.push({ messages, resolve, reject });
+      if (this.round.length === 1) this.timer = setTimeout(() => this.flush(), this.maxWaitMs);
+      this.flushIfAllJoined();
+    });
+  }
+
+  /** One job of the batch is done with. */
+  leave(): void {
+    this.running--;
+    this.flushIfAllJoined();
+  }
+
+  private flushIfAllJoined(): void {
+    if (this.round.length > 0 && this.round.length >= this.running) this.flush();
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const round = this.round;
+    this.round = [];
+    if (round.length === 0) return;
+    this.inner.send(round.flatMap((entry) => entry.messages)).then(
+      (results) => {
+        let at = 0;
+        for (const entry of round) {
+          entry.resolve(results.slice(at, at + entry.messages.length));
+          at += entry.messages.length;
+        }
+      },
+      (error: unknown) => {
+        for (const entry of round) entry.reject(error);
+      },
+    );
+  }
 }
 
 export class PushChannel implements ChannelSender {
@@ -40,6 +115,14 @@ export class PushChannel implements ChannelSender {
     private readonly contacts: ContactPoints,
     private readonly settings: DeliverySettings,
   ) {}
+
+  forBatch(jobs: number): { channel: ChannelSender; leave(): void } {
+    const sender = new CoalescingPushSender(this.sender, jobs);
+    return {
+      channel: new PushChannel(sender, this.devices, this.contacts, this.settings),
+      leave: () => sender.leave(),
+    };
+  }
 
   async deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome> {
     const devices = await this.devices.list(job.uid);

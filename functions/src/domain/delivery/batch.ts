@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { DeliveryJob } from '../delivery.js';
+import { deliveryJobSchema } from '../delivery.js';
+import { describeIssues } from '../validation.js';
+
+/**
+ * The messages on `deliver-push|sms|email`. Two formats, both accepted by every consumer:
+ * - a bare `DeliveryJob` (one job: the direct per-recipient path, fallbacks, the sweeper's republished jobs, and
+ *   every message published before batches existed);
+ * - a batch `{ jobs: DeliveryJob[] }` (several jobs of one channel: a fan-out chunk, a digest release).
+ * A single job stays bare on purpose: during a rolling deploy an instance still running the old consumer would drop a
+ * batch as unparseable, but it handles a bare job, so the common one-recipient path is safe in either order.
+ */
+
+/**
+ * At most this many jobs per message: FCM's `sendEach` takes 500 messages per call, and the fan-out's chunks are 500
+ * recipients, so one chunk is one message per channel. The consumer runs a message's jobs side by side, so this also
+ * bounds one invocation's concurrency.
+ */
+export const MAX_JOBS_PER_MESSAGE = 500;
+
+/**
+ * At most this many bytes of JSON per message: Pub/Sub refuses messages (and publish requests) over 10 MB; the rest is
+ * headroom for attributes and the client's framing. Jobs carry rendered email HTML (tens of KB each), so 500 emails
+ * can pass 10 MB: the split by size comes before the split by count.
+ */
+export const MAX_MESSAGE_BYTES = 9_000_000;
+
+const batchSchema = z.object({
+  jobs: z.array(z.unknown()).min(1, 'must hold at least one job').max(MAX_JOBS_PER_MESSAGE),
+});
+
+export type DeliveryMessage =
+  { ok: true; format: 'single' | 'batch'; entries: unknown[] } | { ok: false; reason: string };
+
+/**
+ * Which format a message is and its entries, each still to be validated as a job on its own (one bad job must not
+ * cost the others). An object with a `jobs` field is a batch; anything else is read as one job.
+ */
+export function readDeliveryMessage(data: unknown): DeliveryMessage {
+  if (typeof data !== 'object' || data === null || !('jobs' in data)) {
+    return { ok: true, format: 'single', entries: [data] };
+  }
+  const parsed = batchSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, reason: describeIssues('message', parsed.error) };
+  return { ok: true, format: 'batch', entries: parsed.data.jobs };
+}
+
+/** The jobs in a message of either format, validated (for tests and operator tools; consumers validate per job). */
+export function jobsInMessage(data: unknown): DeliveryJob[] {
+  const message = readDeliveryMessage(data);
+  if (!message.ok) throw new Error(message.reason);
+  return message.entries.map((entry) => deliveryJobSchema.parse(entry));
+}
+
+/**
+ * Splits one channel's jobs into messages of at most MAX_JOBS_PER_MESSAGE jobs and MAX_MESSAGE_BYTES of JSON, in
+ * order. A single job over the byte limit still goes alone (Pub/Sub will refuse it, visibly, rather than have it
+ * silently merged or dropped here).
+ */
+export function splitIntoMessages<T>(
+  jobs: readonly T[],
+  limits: { maxJobs: number; maxBytes: number } = { maxJobs: MAX_JOBS_PER_MESSAGE, maxBytes: MAX_MESSAGE_BYTES },
+): T[][] {
+  const messages: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const job of jobs) {
+    // Each job's JSON plus its comma; the envelope `{"jobs":[]}` is within the headroom.
+    const size = Buffer.byteLength(JSON.stringify(job)) + 1;
+    if (current.length > 0 && (current.length >= limits.maxJobs || bytes + size > limits.maxBytes)) {
+      messages.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(job);
+    bytes += size;
+  }
+  if (current.length > 0) messages.push(current);
+  return messages;
+}

@@ -1,0 +1,193 @@
+import { describe, expect, it, vi } from 'vitest';
+import { paths } from '../../../src/domain/paths.js';
+import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
+import { DeliveryBatchRetryError } from '../../../src/app/delivery/channelDelivery.js';
+import { publishJobs } from '../../../src/app/notifications/jobs.js';
+import { TOPICS } from '../../../src/domain/channels.js';
+import type { DeliveryJob } from '../../../src/domain/delivery.js';
+import { jobsInMessage, splitIntoMessages } from '../../../src/domain/delivery/batch.js';
+import { ProviderError } from '../../../src/domain/delivery/providerError.js';
+import { MemoryPublisher } from '../../../src/adapters/memory/memoryPublisher.js';
+import { seedUser } from '../../support/world.js';
+import { device, deliveryWorld, job, queued } from '../../support/delivery.js';
+
+/**
+ * Batch messages on deliver-push|sms|email (issue 14): one message per channel per publish, each job of a batch run
+ * as a lone job would be, retried alone, recorded alone.
+ */
+
+const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) =>
+  (await store.get(paths.delivery(id))).data as DeliveryDoc;
+
+const USERS = ['b1', 'b2', 'b3'];
+
+async function batchWorld() {
+  const world = await deliveryWorld();
+  for (const [i, uid] of USERS.entries()) {
+    await seedUser(world.store, {
+      uid,
+      email: `${uid}@studio.example`,
+      emailVerified: true,
+      phone: `+1212555020${i}`,
+      phoneVerified: true,
+    });
+  }
+  const jobsFor = async (channel: 'push' | 'sms' | 'email', eventId = 'evtB') => {
+    const jobs = USERS.map((uid) => job(channel, { uid, eventId }));
+    for (const j of jobs) await queued(world.store, j);
+    return jobs;
+  };
+  return { ...world, jobsFor };
+}
+
+describe('publishJobs', () => {
+  it('publishes one message per channel: a lone job bare, several as { jobs }, with attributes to follow the event', async () => {
+    const publisher = new MemoryPublisher();
+    const jobs = [
+      ...USERS.map((uid) => job('push', { uid, eventId: 'e1' })),
+      job('email', { uid: 'b1', eventId: 'e1' }),
+    ];
+    await publishJobs(publisher, jobs);
+
+    expect(publisher.published.map((m) => m.topic)).toEqual([TOPICS.push, TOPICS.email]);
+    const [push, email] = publisher.published;
+    expect(push!.data).toEqual({ jobs: jobs.slice(0, 3) });
+    expect(push!.attributes).toEqual({
+      eventId: 'e1',
+      channel: 'push',
+      jobCount: '3',
+      firstDeliveryId: 'e1_b1_push',
+    });
+    // A lone job is the format every consumer version reads (safe during a rolling deploy).
+    expect(email!.data).toEqual(jobs[3]);
+    expect(email!.attributes).toEqual({ eventId: 'e1', channel: 'email', jobCount: '1', deliveryId: 'e1_b1_email' });
+    expect(jobsInMessage(push!.data).map((j) => j.deliveryId)).toEqual(['e1_b1_push', 'e1_b2_push', 'e1_b3_push']);
+  });
+
+  it('splits at 500 jobs and before a message would pass the byte limit; several events are listed', async () => {
+    const publisher = new MemoryPublisher();
+    const jobs = Array.from({ length: 1_001 }, (_, i) => job('push', { uid: `u${i}`, eventId: `e${i % 2}` }));
+    await publishJobs(publisher, jobs);
+    expect(publisher.published.map((m) => (m.data as { jobs: unknown[] }).jobs?.length ?? 1)).toEqual([500, 500, 1]);
+    expect(publisher.published[0]!.attributes).toMatchObject({ eventId: 'e0', eventIds: 'e0,e1', jobCount: '500' });
+
+    const size = JSON.stringify(jobs[0]).length + 1;
+    const parts = splitIntoMessages(jobs.slice(0, 10), { maxJobs: 500, maxBytes: size * 4 });
+    expect(parts.map((p) => p.length)).toEqual([4, 4, 2]);
+    // One job over the limit still goes (alone): Pub/Sub refuses it visibly rather than it vanishing here.
+    expect(splitIntoMessages(jobs.slice(0, 2), { maxJobs: 500, maxBytes: 10 }).map((p) => p.length)).toEqual([1, 1]);
+  });
+});
+
+describe('a batch message on a channel topic', () => {
+  it('sends every job once, pushes of the whole batch in one provider call, each recorded on its own delivery', async () => {
+    const { services, store, providers, jobsFor } = await batchWorld();
+    for (const uid of USERS) {
+      await device(store, uid, 'phone');
+      await device(store, uid, 'tablet', 'android');
+    }
+    const jobs = await jobsFor('push');
+    const send = vi.spyOn(providers.push, 'send');
+    await services.delivery.channels.handle('push', { jobs });
+
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(send.mock.calls[0]![0]).toHaveLength(6);
+    for (const j of jobs) {
+      expect(await doc(store, j.deliveryId)).toMatchObject({
+        status: 'sent',
+        provider: 'fcm',
+        attempts: 1,
+        devices: 2,
+      });
+    }
+    // Each job's messages carry its own delivery id.
+    expect(providers.push.sent.map((m) => m.data.deliveryId).sort()).toEqual(
+      jobs.flatMap((j) => [j.deliveryId, j.deliveryId]).sort(),
+    );
+  });
+
+  it('a redelivered batch calls no provider again', async () => {
+    const { services, providers, jobsFor } = await batchWorld();
+    const jobs = await jobsFor('email');
+    await services.delivery.channels.handle('email', { jobs });
+    await services.delivery.channels.handle('email', { jobs });
+    expect(providers.email.sent.map((m) => m.customArgs.deliveryId)).toEqual(jobs.map((j) => j.deliveryId));
+    expect(new Set(providers.email.sent.map((m) => m.headers['List-Unsubscribe'])).size).toBe(3);
+  });
+
+  it('a transient failure of one job: the others finish, the handler throws, the redelivery sends only that job', async () => {
+    const { services, store, providers, jobsFor } = await batchWorld();
+    const jobs = await jobsFor('sms');
+    let twilioDown = true;
+    providers.sms.fail = (m) =>
+      twilioDown && m.to === '+12125550201' ? new ProviderError('twilio', true, '503', 'unavailable') : undefined;
+
+    const first = services.delivery.channels.handle('sms', { jobs });
+    await expect(first).rejects.toBeInstanceOf(DeliveryBatchRetryError);
+    await expect(first).rejects.toMatchObject({ retrying: ['evtB_b2_sms'], jobs: 3 });
+    expect(providers.sms.sent.map((m) => m.to)).toEqual(['+12125550200', '+12125550202']);
+    expect(await doc(store, 'evtB_b2_sms')).toMatchObject({ status: 'sending', attempts: 3 });
+
+    twilioDown = false;
+    await services.delivery.channels.handle('sms', { jobs });
+    expect(providers.sms.sent.map((m) => m.to)).toEqual(['+12125550200', '+12125550202', '+12125550201']);
+    for (const j of jobs) expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'sent' });
+    expect(await doc(store, 'evtB_b2_sms')).toMatchObject({ attempts: 4 });
+  });
+
+  it('a permanent failure of one job is recorded and acknowledged with the rest', async () => {
+    const { services, store, providers, jobsFor } = await batchWorld();
+    const jobs = await jobsFor('email');
+    providers.email.fail = (m) =>
+      m.to === 'b3@studio.example' ? new ProviderError('sendgrid', false, '400', 'invalid address') : undefined;
+    await services.delivery.channels.handle('email', { jobs });
+    expect(providers.email.sent).toHaveLength(2);
+    expect(await doc(store, 'evtB_b3_email')).toMatchObject({ status: 'failed', reason: 'sendgrid-400' });
+  });
+
+  it('a bad job (or one of another channel) is recorded failed, naming its field; the others are sent', async () => {
+    const { services, store, providers, jobsFor, infra } = await batchWorld();
+    const [a, b, c] = (await jobsFor('email')) as [DeliveryJob, DeliveryJob, DeliveryJob];
+    const broken = { ...b, uid: '' };
+    const wrongChannel = job('sms', { uid: 'b3', eventId: 'evtX' });
+    await services.delivery.channels.handle('email', { jobs: [a, broken, c, wrongChannel] });
+
+    expect(providers.email.sent.map((m) => m.to)).toEqual(['b1@studio.example', 'b3@studio.example']);
+    expect(await doc(store, b.deliveryId)).toMatchObject({
+      status: 'failed',
+      reason: 'invalid-job',
+      errors: [expect.objectContaining({ code: 'invalid-job', message: expect.stringContaining('jobs[1].uid') })],
+    });
+    expect(await doc(store, wrongChannel.deliveryId)).toMatchObject({
+      status: 'failed',
+      errors: [expect.objectContaining({ message: 'jobs[3].channel: sms published to the email topic' })],
+    });
+    expect(infra.logger.lines.filter((e) => e.severity === 'ERROR').map((e) => e.message)).toEqual([
+      'unparseable delivery job dropped',
+      'unparseable delivery job dropped',
+    ]);
+  });
+
+  it('a malformed batch is logged with the field at fault and acknowledged; nothing is written', async () => {
+    const { services, store, infra } = await batchWorld();
+    await services.delivery.channels.handle('email', { jobs: 'e1_b1_email' });
+    await services.delivery.channels.handle('email', { jobs: [] });
+    expect(await store.listIds(paths.deliveries())).toEqual([]);
+    const errors = infra.logger.lines.filter((e) => e.severity === 'ERROR');
+    expect(errors.map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^message\.jobs: /),
+      'message.jobs: must hold at least one job',
+    ]);
+  });
+
+  it('the old single-job message (in flight during a deploy) is still delivered, through the Pub/Sub bus too', async () => {
+    const { infra, store, providers, jobsFor } = await batchWorld();
+    const [one, ...rest] = await jobsFor('push');
+    for (const uid of USERS) await device(store, uid, 'phone');
+    await infra.publisher.publish(TOPICS.push, one);
+    await publishJobs(infra.publisher, rest);
+    await infra.publisher.drain();
+    expect(providers.push.sent).toHaveLength(3);
+    for (const j of [one!, ...rest]) expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'sent' });
+  });
+});
