@@ -2,13 +2,20 @@ import type { DocData, DocumentStore, Transaction } from '../../src/ports.js';
 import type { MessagingServices } from '../../src/app/messaging/index.js';
 import type { Caller } from '../../src/domain/caller.js';
 import { paths } from '../../src/domain/paths.js';
+import { unreadOf } from '../../src/domain/messaging/conversation.js';
 
 /**
  * The messaging-counter scenario of issue 12, shared by the unit tier (memory store) and the emulator tier
  * (FirestoreDocumentStore): messages from every member of one group, reads interleaved with them, and every
  * onMessageCreated trigger run late by a random amount (and twice), so triggers run before, between and after the
- * reads that cover their message. The expectation comes from positions alone (a message is unread for a member iff
- * it was created after that member's last read and by someone else), never from the order the triggers ran in.
+ * reads that cover their message.
+ *
+ * Unread counts come from sequence numbers (issue 14): `lastMessageSeq − lastReadSeq`. A read position is a prefix of
+ * the numbering, so when triggers run out of creation order a member can have seen a message (written before their
+ * read) that was numbered after it: the count then over-counts it until their next read. What the scenario checks:
+ * every message numbered exactly once (1…N, duplicate runs included); no count ever hides a message its member has
+ * not seen (at least the messages by others written after their last read); no count exceeds what was numbered
+ * after their last read; and one read after everything settles brings every count to 0.
  */
 
 export interface ScenarioWorld {
@@ -38,6 +45,8 @@ export interface ScenarioResult {
   messageIds: string[];
   /** Each member's final read position, as the reads that were made set it (joinedAt for members who never read). */
   readPositions: Map<string, Date | null>;
+  /** The sequence number each member's latest read covered (0 for members who never read). */
+  readSeqs: Map<string, number>;
   triggerRuns: number;
   readsMade: { callable: number; client: number };
 }
@@ -60,17 +69,26 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A read as a client makes it under firestore.rules: one batch that moves the member's read position (`lastReadAt` =
- * request.time on both documents) and resets the count. `at` stands in for request.time, which is the time the write
- * is applied: a read applied after a newer one carries a newer time, so it never lands behind it. The manual clock
- * of the tests is read when the read is scheduled, so the helper keeps that property by leaving a read alone when a
- * newer position is already stored (a transaction only to check that; clients write the plain batch).
+ * request.time on both documents, `lastReadSeq` = the conversation's `lastMessageSeq` the client shows) and resets the
+ * legacy count. `at` stands in for request.time, which is the time the write is applied: a read applied after a newer
+ * one carries a newer time, so it never lands behind it. The manual clock of the tests is read when the read is
+ * scheduled, so the helper keeps that property by leaving a read alone when a newer position is already stored, and
+ * reads the conversation in the same transaction, as a client whose snapshot is current when its batch commits (the
+ * rules refuse a `lastReadSeq` past the stored `lastMessageSeq` or behind the stored one). Returns the seq it covered.
  */
-export async function clientRead(store: DocumentStore, cid: string, uid: string, at: Date): Promise<void> {
-  await store.transaction(async (tx) => {
-    const stored = (await tx.get(paths.readPosition(cid, uid))).data?.lastReadAt;
-    if (stored instanceof Date && stored.getTime() >= at.getTime()) return;
+export async function clientRead(store: DocumentStore, cid: string, uid: string, at: Date): Promise<number> {
+  return store.transaction(async (tx) => {
+    const [position, member, conversation] = await tx.getAll([
+      paths.readPosition(cid, uid),
+      paths.member(cid, uid),
+      paths.conversation(cid),
+    ]);
+    const seq = Math.max(Number(member?.data?.lastReadSeq ?? 0), Number(conversation?.data?.lastMessageSeq ?? 0));
+    const stored = position?.data?.lastReadAt;
+    if (stored instanceof Date && stored.getTime() >= at.getTime()) return seq;
     tx.set(paths.readPosition(cid, uid), { lastReadAt: at });
-    tx.update(paths.member(cid, uid), { lastReadAt: at, unreadCount: 0 });
+    tx.update(paths.member(cid, uid), { lastReadAt: at, lastReadSeq: seq, unreadCount: 0 });
+    return seq;
   });
 }
 
@@ -87,6 +105,7 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
   for (let r = 0; r < options.reads; r++) ops.splice(1 + Math.floor(random() * ops.length), 0, { kind: 'read' });
 
   const readPositions = new Map<string, Date | null>();
+  const readSeqs = new Map<string, number>();
   const messageIds: string[] = [];
   const work: Promise<unknown>[] = [];
   const readsMade = { callable: 0, client: 0 };
@@ -99,9 +118,10 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
     triggerRuns++;
     await world.messaging.onMessageCreated.handle(world.cid, mid, snapshot.data as DocData);
   };
-  const noteRead = (uid: string, at: Date) => {
+  const noteRead = (uid: string, at: Date, seq: number) => {
     const previous = readPositions.get(uid);
     if (!previous || previous.getTime() < at.getTime()) readPositions.set(uid, at);
+    readSeqs.set(uid, Math.max(readSeqs.get(uid) ?? 0, seq));
   };
 
   for (const op of ops) {
@@ -125,13 +145,13 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
       if (random() < options.clientReadShare) {
         const at = world.clock.now();
         readsMade.client++;
-        work.push(clientRead(world.store, world.cid, reader, at).then(() => noteRead(reader, at)));
+        work.push(clientRead(world.store, world.cid, reader, at).then((seq) => noteRead(reader, at, seq)));
       } else {
         readsMade.callable++;
         work.push(
           world.messaging.conversations
             .markRead(as(reader), { conversationId: world.cid })
-            .then((r) => noteRead(reader, new Date(r.lastReadAt))),
+            .then((r) => noteRead(reader, new Date(r.lastReadAt), r.lastReadSeq)),
         );
       }
     }
@@ -140,11 +160,14 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
     for (let k = 0; k < gap; k++) await turn();
   }
   await Promise.all(work);
-  return { messageIds, readPositions, triggerRuns, readsMade };
+  return { messageIds, readPositions, readSeqs, triggerRuns, readsMade };
 }
 
-/** What every member's count must be: messages by others created after the member's last read. */
-export async function expectedUnread(world: ScenarioWorld, result: ScenarioResult): Promise<Map<string, number>> {
+/**
+ * The least every member's count may be: the messages by others created after the member's last read, which they
+ * cannot have seen. (The increment model counted exactly these; see the header for what sequence numbers add.)
+ */
+export async function unseenByOthers(world: ScenarioWorld, result: ScenarioResult): Promise<Map<string, number>> {
   const messages = (await world.store.getAll(result.messageIds.map((mid) => paths.message(world.cid, mid)))).map(
     (s) => s.data!,
   );
@@ -161,9 +184,27 @@ export async function expectedUnread(world: ScenarioWorld, result: ScenarioResul
   return expected;
 }
 
+/** The most every member's count may be: what was numbered after the member's last read. */
+export async function numberedSinceRead(world: ScenarioWorld, result: ScenarioResult): Promise<Map<string, number>> {
+  const last = Number((await world.store.get(paths.conversation(world.cid))).data?.lastMessageSeq ?? 0);
+  return new Map(world.members.map((uid) => [uid, last - (result.readSeqs.get(uid) ?? 0)]));
+}
+
+/** Each member's count as the client computes it from the conversation and their member document. */
 export async function actualUnread(world: ScenarioWorld): Promise<Map<string, number>> {
-  const docs = await world.store.getAll(world.members.map((uid) => paths.member(world.cid, uid)));
-  return new Map(world.members.map((uid, i) => [uid, docs[i]!.data?.unreadCount as number]));
+  const [conversation, ...docs] = await world.store.getAll([
+    paths.conversation(world.cid),
+    ...world.members.map((uid) => paths.member(world.cid, uid)),
+  ]);
+  return new Map(world.members.map((uid, i) => [uid, unreadOf(conversation?.data ?? {}, docs[i]?.data ?? {})]));
+}
+
+/** The sequence numbers the processed markers of these messages hold, sorted. */
+export async function assignedSeqs(world: ScenarioWorld, messageIds: readonly string[]): Promise<number[]> {
+  const markers = await world.store.getAll(
+    messageIds.map((mid) => `${paths.conversation(world.cid)}/processed/${mid}`),
+  );
+  return markers.map((m) => Number(m.data?.seq)).sort((a, b) => a - b);
 }
 
 /** The newest message of the conversation (system messages included), by createdAt then id, as the summary must hold. */

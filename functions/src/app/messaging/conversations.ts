@@ -96,6 +96,7 @@ export class Conversations {
         memberIds: [caller.uid, other].sort(),
         lastMessage: null,
         lastMessageAt: null,
+        lastMessageSeq: 0,
         settings: { announcementOnly: false, e2ee: input.e2ee ?? false },
         pinnedMessageIds: [],
         createdAt: now,
@@ -104,9 +105,12 @@ export class Conversations {
       tx.create(paths.conversation(cid), doc);
       tx.create(
         paths.member(cid, caller.uid),
-        memberDoc(newMember(caller.uid, 'member', now, publicProfileOf(me?.data))),
+        memberDoc(newMember(caller.uid, 'member', now, publicProfileOf(me?.data), 0)),
       );
-      tx.create(paths.member(cid, other), memberDoc(newMember(other, 'member', now, publicProfileOf(otherUser?.data))));
+      tx.create(
+        paths.member(cid, other),
+        memberDoc(newMember(other, 'member', now, publicProfileOf(otherUser?.data), 0)),
+      );
       this.deps.audit.recordIn(tx, {
         actorUid: caller.uid,
         action: 'conversation.direct_created',
@@ -142,6 +146,7 @@ export class Conversations {
         memberIds,
         lastMessage: null,
         lastMessageAt: null,
+        lastMessageSeq: 0,
         settings: { announcementOnly: input.settings?.announcementOnly ?? false, e2ee: input.settings?.e2ee ?? false },
         pinnedMessageIds: [],
         createdAt: now,
@@ -149,10 +154,10 @@ export class Conversations {
       });
       tx.create(
         paths.member(cid, caller.uid),
-        memberDoc(newMember(caller.uid, 'owner', now, publicProfileOf(owner?.data))),
+        memberDoc(newMember(caller.uid, 'owner', now, publicProfileOf(owner?.data), 0)),
       );
       input.memberIds.forEach((uid, i) =>
-        tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))),
+        tx.create(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data), 0))),
       );
       this.recordGroupChange(
         tx,
@@ -221,7 +226,11 @@ export class Conversations {
       const now = this.deps.clock.now();
       tx.update(paths.conversation(cid), { memberIds: fieldOps.arrayUnion(...input.memberIds) });
       input.memberIds.forEach((uid, i) =>
-        tx.set(paths.member(cid, uid), memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data)))),
+        tx.set(
+          paths.member(cid, uid),
+          // From the conversation's current position: what was numbered before the join is not theirs to read.
+          memberDoc(newMember(uid, 'member', now, publicProfileOf(users[i]?.data), conversation.lastMessageSeq ?? 0)),
+        ),
       );
       this.recordGroupChange(
         tx,
@@ -395,31 +404,43 @@ export class Conversations {
     return { blocked: false };
   }
 
-  /** Read receipt: the caller's own member document only. */
   /**
-   * Moves the caller's read position to now (README "Messaging data model": `reads/{uid}` and the member document
-   * together, as the client's own batch does) and resets the count. Exact against triggers running meanwhile: the
-   * transaction reads both documents before it takes `now`, so a trigger that counted a message committed before
-   * those reads (its message is then at or before `now`: covered by the reset), or it waits for this commit (the
-   * member document is read-locked) and then sees the new position, or one of the two is retried. A position never
-   * moves back: a read that commits after a newer one (this call was slow, or the client's batch got in first) is
-   * already covered by it, and writing an older time would let late triggers count what was read.
+   * Read receipt, on the caller's own documents only: moves the read position to now (README "Messaging data model":
+   * `reads/{uid}` and the member document together, as the client's own batch does) and `lastReadSeq` to the
+   * conversation's `lastMessageSeq`, and resets the legacy count. The conversation is read in the transaction, so
+   * every number it covers belongs to a message written before the read (its trigger committed first), and a trigger
+   * committing later sees the new `lastReadAt` (domain advancePositions). Neither position ever moves back: a read
+   * that commits after a newer one (this call was slow, or the client's batch got in first) is covered by it.
    */
   async markRead(caller: Caller, input: z.output<typeof conversationInput>) {
     const cid = input.conversationId;
     await guardConversation(this.store, caller, cid, 'read');
-    const lastReadAt = await this.store.transaction(async (tx) => {
-      const [position, me] = await tx.getAll([paths.readPosition(cid, caller.uid), paths.member(cid, caller.uid)]);
+    const read = await this.store.transaction(async (tx) => {
+      const [position, me, conversation] = await tx.getAll([
+        paths.readPosition(cid, caller.uid),
+        paths.member(cid, caller.uid),
+        paths.conversation(cid),
+      ]);
       // Left (or removed) since the guard: a read by a non-member is refused like any other.
       if (!me?.exists) throw permissionDenied('you are not a member of this conversation');
       const now = this.deps.clock.now();
+      const member = toMember(me);
+      const lastReadSeq = Math.max(
+        member.lastReadSeq ?? 0,
+        toConversation(conversation?.data ?? {}).lastMessageSeq ?? 0,
+      );
       const stored = position?.data?.lastReadAt;
-      if (stored instanceof Date && stored.getTime() >= now.getTime()) return stored;
-      tx.set(paths.readPosition(cid, caller.uid), { lastReadAt: now });
-      tx.update(paths.member(cid, caller.uid), { lastReadAt: now, unreadCount: 0 });
-      return now;
+      const lastReadAt = stored instanceof Date && stored.getTime() >= now.getTime() ? stored : now;
+      if (lastReadAt === now) tx.set(paths.readPosition(cid, caller.uid), { lastReadAt: now });
+      if (lastReadAt === now || lastReadSeq !== member.lastReadSeq)
+        tx.update(paths.member(cid, caller.uid), {
+          ...(lastReadAt === now ? { lastReadAt: now } : {}),
+          lastReadSeq,
+          unreadCount: 0,
+        });
+      return { lastReadAt, lastReadSeq };
     });
-    return { conversationId: cid, lastReadAt: lastReadAt.toISOString() };
+    return { conversationId: cid, lastReadAt: read.lastReadAt.toISOString(), lastReadSeq: read.lastReadSeq };
   }
 
   // ── shared steps ──

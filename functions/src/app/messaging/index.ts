@@ -9,7 +9,7 @@ import { MemberProfiles } from './memberProfiles.js';
 
 /** The messaging use cases, built once in the composition root (`services.messaging`). No settings of its own. */
 export function messagingServices(
-  infra: Pick<Infra, 'store' | 'clock' | 'publisher' | 'logger' | 'mediaStorage'>,
+  infra: Pick<Infra, 'store' | 'clock' | 'publisher' | 'logger' | 'mediaStorage' | 'delivery'>,
   _settings: Record<string, never>,
   shared: { audit: AuditLog },
 ) {
@@ -19,7 +19,14 @@ export function messagingServices(
     conversations: new Conversations(deps),
     messages: new Messages(deps),
     moderation,
-    onMessageCreated: new OnMessageCreated({ ...deps, publisher: infra.publisher, logger: infra.logger, moderation }),
+    onMessageCreated: new OnMessageCreated({
+      ...deps,
+      publisher: infra.publisher,
+      logger: infra.logger,
+      moderation,
+      push: infra.delivery.push,
+      webAppUrl: () => infra.delivery.settings.webAppUrl(),
+    }),
     onMessageUpdated: new OnMessageUpdated({ ...deps, logger: infra.logger, media: infra.mediaStorage }),
     memberProfiles: new MemberProfiles({ store: infra.store, logger: infra.logger }),
   };

@@ -1,11 +1,25 @@
-import type { DocData, Logger, Publisher } from '../../ports.js';
-import { fieldOps } from '../../ports.js';
+import type { DocData, DocSnapshot, Logger, Publisher, PushSender, WriteOp } from '../../ports.js';
 import { TOPICS } from '../../domain/channels.js';
-import { DocNotFoundError } from '../../domain/errors.js';
+import { deliveryRecord } from '../../domain/delivery/record.js';
+import { hashedId } from '../../domain/ids.js';
 import { paths } from '../../domain/paths.js';
 import type { EventMessage } from '../../domain/notifications/events.js';
+import { CATEGORY_PRIORITY } from '../../domain/notifications/plans.js';
+import { effectivePreferences, preferencesPatchSchema } from '../../domain/notifications/preferences.js';
+import type { PreferencesPatch } from '../../domain/notifications/preferences.js';
+import { contactOf } from '../../domain/notifications/recipientPlan.js';
+import { safeZone } from '../../domain/notifications/schedule.js';
+import { userProfileSchema } from '../../domain/users.js';
 import type { Conversation, Member } from '../../domain/messaging/conversation.js';
-import { isAfter, isUnreadAt, pushRecipients, readPosition } from '../../domain/messaging/conversation.js';
+import { advancePositions, isAfter } from '../../domain/messaging/conversation.js';
+import type { ChatPushTarget } from '../../domain/messaging/chatPush.js';
+import {
+  buildChatPushes,
+  CHAT_TYPE,
+  chatGroupKey,
+  chatPushCandidates,
+  chatRoute,
+} from '../../domain/messaging/chatPush.js';
 import type { Message } from '../../domain/messaging/message.js';
 import { messageSchema, previewOf } from '../../domain/messaging/message.js';
 import { screenText, screenableText } from '../../domain/messaging/moderationFilter.js';
@@ -14,7 +28,7 @@ import type { MessagingDeps } from './conversations.js';
 import type { Moderation } from './moderation.js';
 import { excerptOf } from './moderation.js';
 import { messageAudit } from './messageAudit.js';
-import { loadMembers, toConversation } from './records.js';
+import { loadMembers, toConversation, toMember } from './records.js';
 
 /**
  * What a new message publishes on `domain-events` for the notification pipeline: the message event of the intake
@@ -23,11 +37,15 @@ import { loadMembers, toConversation } from './records.js';
 export type NewMessageEvent = EventMessage<'messaging.new_message'>;
 
 /**
- * Marks that the counters of one message were applied (`countedFor`: the members it was counted for) and whether its
- * push went out. Created in the same transaction as the increments, so a trigger that
- * runs twice counts once. Server-only: firestore.rules denies it.
+ * Marks that a message was processed: the sequence number it was given (`seq`, null for system messages), the
+ * members whose read position it moved (`advanced`), and whether its push went out (`published`, with `pushedTo`
+ * and `pipelineRecipients`). Created in the transaction that assigns the number, so a trigger that runs twice numbers
+ * once. Server-only: firestore.rules denies it.
  */
 export const processedMarker = (cid: string, mid: string) => `${paths.conversation(cid)}/processed/${mid}`;
+
+/** The ledger record of a message's direct push (one per message batch, not per recipient; README "Unread counts"). */
+export const chatDeliveryId = (cid: string, mid: string) => hashedId(`${cid}/${mid}`, { length: 32, prefix: 'chat_' });
 
 /** Pub/Sub and Firestore retries stop long before this. */
 const MARKER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -36,16 +54,40 @@ export interface OnMessageCreatedDeps extends MessagingDeps {
   publisher: Publisher;
   logger: Logger;
   moderation: Moderation;
+  /** FCM (the PushSender port) and the web app's origin for web push links. */
+  push: PushSender;
+  webAppUrl: () => string;
 }
 
 export type TriggerOutcome =
   | { status: 'invalid'; reason: string }
   | { status: 'orphan' }
-  | { status: 'processed'; counted: boolean; pushedTo: string[]; flagged: boolean };
+  | {
+      status: 'processed';
+      /** This run numbered the message (false: a second run, or a system message). */
+      counted: boolean;
+      seq: number | null;
+      /** Everyone told about it: pushed directly, or handed to the notification pipeline (`pipeline`). */
+      pushedTo: string[];
+      pipeline: string[];
+      flagged: boolean;
+    };
+
+type Numbered =
+  | { status: 'orphan' }
+  | {
+      status: 'numbered';
+      counted: boolean;
+      seq: number | null;
+      published: boolean;
+      conversation: Conversation;
+      summary: 'written' | 'current';
+    };
 
 /**
- * Everything that follows a new message: summary, unread counters, push, moderation. Each step is idempotent on
- * its own, so a retry after a crash at any point finishes the job without doing any part twice.
+ * Everything that follows a new message: sequence number and summary, push, moderation. Each step is idempotent on
+ * its own, so a retry after a crash at any point finishes the job without doing any part twice (a push may go out
+ * twice; its collapse key makes the second replace the first on the device).
  */
 export class OnMessageCreated {
   constructor(private readonly deps: OnMessageCreatedDeps) {}
@@ -79,52 +121,26 @@ export class OnMessageCreated {
       return { status: 'invalid', reason };
     }
     const message = parsed.data;
-    const conversationSnap = await this.deps.store.get(paths.conversation(cid));
-    if (!conversationSnap.exists) {
+    const counts = message.type !== 'system';
+    // The member list is read once, lock-free, beside the audit entry and the numbering: only the push needs it.
+    const [numbered, members] = await Promise.all([
+      this.number(cid, mid, message, counts),
+      counts ? loadMembers(this.deps.store, cid) : Promise.resolve([]),
+      this.auditSent(cid, mid, {
+        senderId: message.senderId,
+        type: message.type,
+        encrypted: !!message.encrypted,
+        system: message.system,
+      }),
+    ]);
+    if (numbered.status === 'orphan') {
       log.warn('message in a conversation that does not exist');
       return { status: 'orphan' };
     }
-    const conversation = toConversation(conversationSnap.data ?? {});
-    const counts = message.type !== 'system';
-    await this.auditSent(cid, mid, {
-      senderId: message.senderId,
-      type: message.type,
-      encrypted: !!message.encrypted,
-      system: message.system,
-    });
 
-    const marker = await this.countUnread(cid, mid, message, counts);
-    const summary = await this.updateSummary(cid, mid, message, conversation);
-
-    let pushedTo: string[] = [];
-    if (counts && !marker.published) {
-      // Only members it was counted for: one who had already read past it when the trigger ran needs no push.
-      const unreadBy = new Set(marker.countedFor);
-      pushedTo = await this.recipients(
-        marker.members.filter((m) => unreadBy.has(m.uid)),
-        message.senderId,
-      );
-      if (pushedTo.length > 0) {
-        const sender = await this.deps.store.get(paths.user(message.senderId));
-        const event: NewMessageEvent = {
-          type: 'messaging.new_message',
-          idempotencyKey: `message:${cid}/${mid}`,
-          occurredAt: message.createdAt.toISOString(),
-          payload: {
-            conversationId: cid,
-            messageId: mid,
-            senderId: message.senderId,
-            senderName: typeof sender.data?.displayName === 'string' ? sender.data.displayName : 'Someone',
-            recipientIds: pushedTo,
-            ...(conversation.type === 'group' && conversation.title ? { conversationTitle: conversation.title } : {}),
-            preview: previewOf(message),
-            messageType: message.type,
-            encrypted: !!message.encrypted,
-          },
-        };
-        await this.deps.publisher.publish(TOPICS.domainEvents, event, { type: event.type });
-      }
-      await this.deps.store.update(processedMarker(cid, mid), { published: true, recipientIds: pushedTo });
+    let notified = { pushedTo: [] as string[], pipeline: [] as string[] };
+    if (counts && !numbered.published) {
+      notified = await this.notify(cid, mid, message, numbered.conversation, members, log);
     }
 
     let flagged = false;
@@ -140,13 +156,21 @@ export class OnMessageCreated {
       }
     }
     log.info('message processed', {
-      counted: marker.counted,
-      countedFor: marker.countedFor.length,
-      summary,
-      pushedTo: pushedTo.length,
+      counted: numbered.counted,
+      seq: numbered.seq,
+      summary: numbered.summary,
+      pushedTo: notified.pushedTo.length,
+      pipeline: notified.pipeline.length,
       flagged,
     });
-    return { status: 'processed', counted: marker.counted, pushedTo, flagged };
+    return {
+      status: 'processed',
+      counted: numbered.counted,
+      seq: numbered.seq,
+      pushedTo: notified.pushedTo,
+      pipeline: notified.pipeline,
+      flagged,
+    };
   }
 
   /**
@@ -165,118 +189,259 @@ export class OnMessageCreated {
   }
 
   /**
-   * +1 on the document of every other member who has not read past this message, in one transaction with the marker.
+   * One small transaction per message: the next sequence number, the summary, the marker, and the read positions the
+   * number moves (domain advancePositions: the sender's own message, and members who read or joined after it was written).
    *
-   * Exact under any order of trigger and read: the count is decided by position, not by arrival. A member's read
-   * position lives in `reads/{uid}` (written, with `members/{uid}.lastReadAt` and the reset of `unreadCount`, by every
-   * read: markConversationRead, or the client's batch under the rules). The transaction reads those documents, so a
-   * read either commits before it (the trigger sees the position and leaves that member out) or after it (the read's
-   * reset covers the increment). Nothing but reads writes `reads/*`, so concurrent triggers only share read locks on
-   * them and never deadlock; the counters themselves stay blind increments on each member's own document. The member
-   * list comes from a lock-free query first (its lastReadAt is the fallback position for members who never read, e.g.
-   * their join time), so a late trigger neither counts a message for a member who joined after it.
+   * The number needs a read-modify-write of the conversation document, so this is the one lock per message on it;
+   * the summary rides in it at no extra cost (the newest message by createdAt, ties by id, wins whatever order the
+   * triggers run in, and the preview comes from the message as stored now, so an edit or tombstone that committed
+   * first is not undone). It reads 3 documents, the sender's member document and the members who read since the
+   * message was written (a range query, usually empty), and writes 2 documents plus those positions, where the
+   * increment model read every member's `reads/*` and wrote every member's counter in it. A second run finds the
+   * marker and changes nothing. A system message gets no number (it counts for nobody) but still the summary.
    */
-  private async countUnread(
-    cid: string,
-    mid: string,
-    message: Message,
-    counts: boolean,
-  ): Promise<{ counted: boolean; published: boolean; countedFor: string[]; members: Member[] }> {
-    for (let attempt = 0; ; attempt++) {
-      const members = counts ? await loadMembers(this.deps.store, cid) : [];
-      const others = members.filter((m) => m.uid !== message.senderId);
-      try {
-        const outcome = await this.deps.store.transaction(async (tx) => {
-          const marker = await tx.get(processedMarker(cid, mid));
-          if (marker.exists) {
-            const countedFor = Array.isArray(marker.data?.countedFor) ? (marker.data.countedFor as string[]) : [];
-            return { counted: false, published: marker.data?.published === true, countedFor };
-          }
-          const reads = others.length > 0 ? await tx.getAll(others.map((m) => paths.readPosition(cid, m.uid))) : [];
-          const countedFor = others
-            .filter((m, i) => {
-              const read = reads[i]?.data?.lastReadAt;
-              return isUnreadAt(message.createdAt, readPosition(m.lastReadAt, read instanceof Date ? read : null));
-            })
-            .map((m) => m.uid);
-          const now = this.deps.clock.now();
-          // expireAt: a TTL policy (firestore.indexes.json) removes markers once no retry can come any more.
-          tx.create(processedMarker(cid, mid), {
-            countedFor,
-            published: false,
-            at: now,
-            expireAt: new Date(now.getTime() + MARKER_TTL_MS),
-          });
-          for (const uid of countedFor) tx.update(paths.member(cid, uid), { unreadCount: fieldOps.increment(1) });
-          return { counted: true, published: false, countedFor };
-        });
-        return { ...outcome, members };
-      } catch (error) {
-        // A member left between the read and the commit: count again over the current members.
-        if (error instanceof DocNotFoundError && error.path.includes('/members/') && attempt < 3) continue;
-        throw error;
+  private async number(cid: string, mid: string, message: Message, counts: boolean): Promise<Numbered> {
+    return this.deps.store.transaction(async (tx): Promise<Numbered> => {
+      const [conversationSnap, markerSnap, stored, senderSnap] = await tx.getAll([
+        paths.conversation(cid),
+        processedMarker(cid, mid),
+        paths.message(cid, mid),
+        paths.member(cid, message.senderId),
+      ]);
+      if (!conversationSnap?.exists) return { status: 'orphan' };
+      const conversation = toConversation(conversationSnap.data ?? {});
+      if (markerSnap?.exists) {
+        const data = markerSnap.data ?? {};
+        const seq = typeof data.seq === 'number' ? data.seq : null;
+        return {
+          status: 'numbered',
+          counted: false,
+          seq,
+          // A marker of the increment model (no `seq`) published through the pipeline already, or never will.
+          published: data.published === true || !('seq' in data),
+          conversation,
+          summary: 'current',
+        };
       }
-    }
-  }
-
-  /**
-   * The newest message wins, whatever order the triggers run in (ties by id, so the outcome is deterministic), and
-   * the conversation document, the one hot document of a busy group, is written as rarely as that allows:
-   * - A summary already at or past this message (lock-free reads: the one at the start of the run, and again just
-   *   before the transaction) means nothing to do: a reordered or repeated trigger never touches the document.
-   * - A newer message already stored means its own trigger will write a summary at least as new (triggers retry
-   *   until they succeed), so this one leaves the document alone. In a burst only the messages that are newest when
-   *   their trigger runs write; the rest cost one indexed query each. A malformed newer message never writes a
-   *   summary (its trigger stops at validation), so it does not count as newer.
-   * - Otherwise a transaction re-checks against the stored summary (newest wins) and re-reads the message as stored:
-   *   an edit or tombstone that committed after the trigger read it must not be undone by an older preview.
-   */
-  private async updateSummary(
-    cid: string,
-    mid: string,
-    message: Message,
-    current: Conversation,
-  ): Promise<'written' | 'current' | 'superseded' | 'overtaken'> {
-    const position = { at: message.createdAt, messageId: mid };
-    const stored = (c: Conversation) =>
-      c.lastMessageAt && c.lastMessage ? { at: c.lastMessageAt, messageId: c.lastMessage.messageId } : null;
-    if (!isAfter(position, stored(current))) return 'current';
-    const [newer] = await this.deps.store.query(paths.messages(cid), {
-      where: [['createdAt', '>', message.createdAt]],
-      orderBy: [{ field: 'createdAt', direction: 'desc' }],
-      limit: 1,
-    });
-    if (newer && messageSchema.safeParse(newer.data).success) return 'superseded';
-    // Counting took a while under load: read the summary again, lock-free, before taking a lock on it (on the
-    // emulator this kept a duplicate run, or a message just overtaken, out of most of the transactions).
-    const fresh = await this.deps.store.get(paths.conversation(cid));
-    if (!fresh.exists || !isAfter(position, stored(toConversation(fresh.data ?? {})))) return 'current';
-    return this.deps.store.transaction(async (tx): Promise<'written' | 'current' | 'overtaken'> => {
-      const [snap, again] = await tx.getAll([paths.conversation(cid), paths.message(cid, mid)]);
-      if (!snap?.exists) return 'current';
-      // A newer summary landed since the lock-free read (its trigger ran meanwhile).
-      if (!isAfter(position, stored(toConversation(snap.data ?? {})))) return 'overtaken';
-      const now = again?.exists ? messageSchema.safeParse(again.data) : undefined;
-      const latest = now?.success ? now.data : message;
-      tx.update(paths.conversation(cid), {
-        lastMessage: {
+      let seq: number | null = null;
+      let advanced: ReturnType<typeof advancePositions> = [];
+      if (counts) {
+        seq = (conversation.lastMessageSeq ?? 0) + 1;
+        const recent = await tx.query(`${paths.conversation(cid)}/members`, {
+          where: [['lastReadAt', '>=', message.createdAt]],
+        });
+        const candidates = recent.map(toMember);
+        if (senderSnap?.exists && !candidates.some((m) => m.uid === message.senderId))
+          candidates.push(toMember(senderSnap));
+        advanced = advancePositions(seq, message, candidates);
+      }
+      const position = { at: message.createdAt, messageId: mid };
+      const current =
+        conversation.lastMessageAt && conversation.lastMessage
+          ? { at: conversation.lastMessageAt, messageId: conversation.lastMessage.messageId }
+          : null;
+      const newest = isAfter(position, current);
+      const update: DocData = {};
+      if (seq !== null) update.lastMessageSeq = seq;
+      if (newest) {
+        const again = stored?.exists ? messageSchema.safeParse(stored.data) : undefined;
+        const latest = again?.success ? again.data : message;
+        update.lastMessage = {
           messageId: mid,
           senderId: message.senderId,
           type: message.type,
           preview: previewOf(latest),
           createdAt: message.createdAt,
-        },
-        lastMessageAt: message.createdAt,
+        };
+        update.lastMessageAt = message.createdAt;
+      }
+      if (Object.keys(update).length > 0) tx.update(paths.conversation(cid), update);
+      const now = this.deps.clock.now();
+      // expireAt: a TTL policy (firestore.indexes.json) removes markers once no retry can come any more.
+      tx.create(processedMarker(cid, mid), {
+        seq,
+        advanced: advanced.map((a) => a.uid),
+        published: !counts,
+        at: now,
+        expireAt: new Date(now.getTime() + MARKER_TTL_MS),
       });
-      return 'written';
+      for (const a of advanced) tx.update(paths.member(cid, a.uid), { lastReadSeq: a.lastReadSeq, ownSeqs: a.ownSeqs });
+      return {
+        status: 'numbered',
+        counted: counts,
+        seq,
+        published: false,
+        conversation: seq === null ? conversation : { ...conversation, lastMessageSeq: seq },
+        summary: newest ? 'written' : 'current',
+      };
     });
   }
 
-  /** Members not looking at the conversation, not muting it, and not blocking the sender. */
-  private async recipients(members: readonly Member[], senderId: string): Promise<string[]> {
-    const candidates = pushRecipients(members, senderId, this.deps.clock.now());
-    if (candidates.length === 0) return [];
-    const blocks = await this.deps.store.getAll(candidates.map((uid) => paths.block(uid, senderId)));
-    return candidates.filter((_, i) => !blocks[i]?.exists);
+  /**
+   * The push, straight to FCM for everyone whose preferences let it leave now, in one provider call with a
+   * per-conversation collapse key; the `messaging.new_message` event on `domain-events` for the rest of those the
+   * pipeline would notify (held by quiet or working hours or a digest, or with SMS or email on), so their
+   * notifications are what they were. Reads, in one parallel wave over the candidates: blocks, preferences, profiles,
+   * notification counters (the badge) with one getAll each, and each candidate's devices. Then one send, one batch
+   * that deletes the tokens FCM reports dead, and one batch with the ledger record and the marker.
+   */
+  private async notify(
+    cid: string,
+    mid: string,
+    message: Message,
+    conversation: Conversation,
+    members: readonly Member[],
+    log: Logger,
+  ): Promise<{ pushedTo: string[]; pipeline: string[] }> {
+    const now = this.deps.clock.now();
+    const candidates = chatPushCandidates(members, message, new Set(), now).map((m) => m.uid);
+    const [blocks, prefs, profiles, counters, devices] = await Promise.all([
+      this.getAll(candidates.map((uid) => paths.block(uid, message.senderId))),
+      this.getAll(candidates.map((uid) => paths.preferences(uid))),
+      this.getAll(candidates.map((uid) => paths.user(uid))),
+      this.getAll(candidates.map((uid) => paths.counter(uid, 'notifications'))),
+      Promise.all(candidates.map((uid) => this.deps.store.query(paths.devices(uid)))),
+    ]);
+    const direct: ChatPushTarget[] = [];
+    const directUids: string[] = [];
+    const pipeline: string[] = [];
+    candidates.forEach((uid, i) => {
+      if (blocks[i]!.exists) return;
+      const profile = userProfileSchema.safeParse(profiles[i]!.data ?? {});
+      // No readable profile: nobody to address (the pipeline skips such recipients too).
+      if (!profiles[i]!.exists || !profile.success) return;
+      const preferences = effectivePreferences(storedPreferences(prefs[i]!));
+      const route = chatRoute(preferences, {
+        timeZone: safeZone(preferences.timeZone ?? profile.data.timeZone),
+        ...contactOf(profile.data),
+        now,
+      });
+      if (route === 'pipeline') pipeline.push(uid);
+      if (route !== 'push') return;
+      const tokens = devices[i]!.map((d) => d.data?.token).filter((t): t is string => typeof t === 'string');
+      if (tokens.length === 0) return;
+      directUids.push(uid);
+      const badge = Number(counters[i]!.data?.unread ?? 0);
+      for (const token of tokens)
+        direct.push({ uid, token, locale: profile.data.locale, badge: Number.isFinite(badge) ? badge : 0 });
+    });
+
+    const senderName =
+      members.find((m) => m.uid === message.senderId)?.displayName ??
+      (await this.deps.store.get(paths.user(message.senderId))).data?.displayName;
+    const name = typeof senderName === 'string' && senderName ? senderName : 'Someone';
+    const title = conversation.type === 'group' && conversation.title ? conversation.title : null;
+    const preview = previewOf(message);
+
+    if (pipeline.length > 0) {
+      const event: NewMessageEvent = {
+        type: 'messaging.new_message',
+        idempotencyKey: `message:${cid}/${mid}`,
+        occurredAt: message.createdAt.toISOString(),
+        payload: {
+          conversationId: cid,
+          messageId: mid,
+          senderId: message.senderId,
+          senderName: name,
+          recipientIds: pipeline,
+          ...(title ? { conversationTitle: title } : {}),
+          preview,
+          messageType: message.type,
+          encrypted: !!message.encrypted,
+        },
+      };
+      await this.deps.publisher.publish(TOPICS.domainEvents, event, { type: event.type });
+    }
+
+    const ops: WriteOp[] = [];
+    if (direct.length > 0) {
+      const deliveryId = chatDeliveryId(cid, mid);
+      const pushes = buildChatPushes(
+        {
+          cid,
+          messageId: mid,
+          senderId: message.senderId,
+          senderName: name,
+          conversationTitle: title,
+          preview,
+          deliveryId,
+        },
+        direct,
+        this.deps.webAppUrl(),
+      );
+      // Throws only when nothing could be attempted (auth, network): the trigger retries, the marker still unpublished.
+      const results = await this.deps.push.send(pushes);
+      const ownerOf = new Map(direct.map((t) => [t.token, t.uid]));
+      const dead = results.filter((r) => !r.ok && r.error.recipient === 'unreachable').map((r) => r.token);
+      const sent = results.filter((r) => r.ok);
+      const transient = results.find((r) => !r.ok && r.error.transient);
+      // Nothing reached anyone and FCM says it may pass later: retry the trigger (a device that did get it sees the
+      // retry replace it, by the collapse key). A partial failure is not retried: the unread count is the backstop.
+      if (sent.length === 0 && transient && !transient.ok) throw transient.error;
+      if (dead.length > 0) {
+        const gone = new Set(dead);
+        devices.forEach((snaps) => {
+          for (const snap of snaps)
+            if (gone.has(String(snap.data?.token))) ops.push({ kind: 'delete', path: snap.path });
+        });
+        log.info('dead push tokens removed', {
+          tokens: dead.length,
+          uids: [...new Set(dead.map((t) => ownerOf.get(t)))],
+        });
+      }
+      const firstSent = sent[0];
+      ops.push({
+        kind: 'set',
+        path: paths.delivery(deliveryId),
+        data: deliveryRecord(
+          {
+            deliveryId,
+            eventId: `message:${cid}/${mid}`,
+            // The sender's action; the recipients are counted, not named (the marker names them for a week).
+            uid: message.senderId,
+            channel: 'push',
+            type: CHAT_TYPE,
+            category: 'messaging',
+            priority: CATEGORY_PRIORITY.messaging,
+            critical: false,
+            notificationId: mid,
+            groupKey: chatGroupKey(cid),
+          },
+          firstSent ? 'sent' : 'failed',
+          now,
+          {
+            batch: true,
+            conversationId: cid,
+            messageId: mid,
+            recipients: directUids.length,
+            devices: direct.length,
+            sentCount: sent.length,
+            failedCount: results.length - sent.length,
+            tokensPruned: ops.length,
+            attempts: 1,
+            ...(firstSent?.ok ? { providerMessageId: firstSent.messageId } : {}),
+          },
+        ),
+      });
+    }
+    ops.push({
+      kind: 'update',
+      path: processedMarker(cid, mid),
+      data: { published: true, pushedTo: directUids, pipelineRecipients: pipeline },
+    });
+    await this.deps.store.commit(ops);
+    return { pushedTo: [...directUids, ...pipeline], pipeline };
   }
+
+  private getAll(list: readonly string[]) {
+    return list.length > 0 ? this.deps.store.getAll(list) : Promise.resolve([]);
+  }
+}
+
+/** The stored preference patch (users/{uid}/settings/notifications), as the pipeline reads it; unreadable: defaults. */
+function storedPreferences(snap: DocSnapshot): PreferencesPatch | undefined {
+  if (!snap.data) return undefined;
+  const { updatedAt: _updatedAt, ...rest } = snap.data;
+  const parsed = preferencesPatchSchema.safeParse(rest);
+  return parsed.success ? parsed.data : undefined;
 }

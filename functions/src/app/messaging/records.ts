@@ -10,6 +10,8 @@ import { notFound, permissionDenied } from '../../domain/errors.js';
  */
 
 const asDate = (v: unknown): Date | null => (v instanceof Date ? v : null);
+/** A sequence number (a non-negative integer); anything else (missing: a document from before seqs) is null. */
+const seqOf = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
 
 export function toConversation(data: DocData): Conversation {
   const last = data.lastMessage as Conversation['lastMessage'] | undefined;
@@ -20,6 +22,7 @@ export function toConversation(data: DocData): Conversation {
     memberIds: Array.isArray(data.memberIds) ? (data.memberIds as string[]) : [],
     lastMessage: last ?? null,
     lastMessageAt: asDate(data.lastMessageAt),
+    lastMessageSeq: seqOf(data.lastMessageSeq) ?? 0,
     settings: settingsSchema.parse(data.settings ?? {}),
     pinnedMessageIds: Array.isArray(data.pinnedMessageIds) ? (data.pinnedMessageIds as string[]) : [],
     createdAt: asDate(data.createdAt) ?? new Date(0),
@@ -37,6 +40,8 @@ export function toMember(snapshot: DocSnapshot): Member {
     photoUrl: typeof data.photoUrl === 'string' ? data.photoUrl : null,
     joinedAt: asDate(data.joinedAt) ?? new Date(0),
     lastReadAt: asDate(data.lastReadAt),
+    lastReadSeq: seqOf(data.lastReadSeq),
+    ownSeqs: Array.isArray(data.ownSeqs) ? data.ownSeqs.filter((v): v is number => seqOf(v) !== null) : [],
     unreadCount: typeof data.unreadCount === 'number' ? data.unreadCount : 0,
     mutedUntil: asDate(data.mutedUntil),
     activeUntil: asDate(data.activeUntil),

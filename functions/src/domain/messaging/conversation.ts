@@ -75,6 +75,11 @@ export interface Conversation {
   memberIds: string[];
   lastMessage: LastMessage | null;
   lastMessageAt: Date | null;
+  /**
+   * Sequence number of the newest counted message (system messages get none): assigned once per message by
+   * onMessageCreated, 1, 2, 3, … A conversation from before sequence numbers has none (read as 0).
+   */
+  lastMessageSeq?: number;
   settings: ConversationSettings;
   pinnedMessageIds: string[];
   createdAt: Date;
@@ -104,12 +109,27 @@ export interface Member extends PublicProfile {
   role: MemberRole;
   joinedAt: Date;
   lastReadAt: Date | null;
+  /** The member's read position in sequence numbers: everything up to it is read. Null: a member from before seqs. */
+  lastReadSeq: number | null;
+  /** The member's own messages numbered past `lastReadSeq` (they are not unread for them); server-written. */
+  ownSeqs: number[];
+  /** Legacy: the count of the increment model, kept (and reset by every read) for members without `lastReadSeq`. */
   unreadCount: number;
   mutedUntil: Date | null;
   activeUntil: Date | null;
 }
 
-export function newMember(uid: string, role: MemberRole, now: Date, profile: PublicProfile): Member {
+/**
+ * `lastMessageSeq`: the conversation's position when the member joins, so what came before is not unread. Null (the
+ * default) makes a member of the legacy model, counted by `unreadCount` until their first read (seed data uses it).
+ */
+export function newMember(
+  uid: string,
+  role: MemberRole,
+  now: Date,
+  profile: PublicProfile,
+  lastMessageSeq: number | null = null,
+): Member {
   return {
     uid,
     role,
@@ -117,6 +137,8 @@ export function newMember(uid: string, role: MemberRole, now: Date, profile: Pub
     photoUrl: profile.photoUrl,
     joinedAt: now,
     lastReadAt: now,
+    lastReadSeq: lastMessageSeq,
+    ownSeqs: [],
     unreadCount: 0,
     mutedUntil: null,
     activeUntil: null,
@@ -139,21 +161,61 @@ export function messageIdFor(senderId: string, clientMessageId: string): string 
 }
 
 /**
- * Unread counting by position. A message's position is its `createdAt` (the server's time of the write); a member's
- * read position is the later of `members/{uid}.lastReadAt` and `reads/{uid}.lastReadAt` (written together by every
- * read, see README "Messaging data model"). A message counts for a member iff it lies after the read position, so the
- * count does not depend on whether the trigger ran before or after the read: a trigger that runs late sees the read
- * position and skips, a read that comes later resets the count over everything at or before it.
+ * A member's unread count, as clients compute it from the two documents they already listen to (the conversation and
+ * their own member document): `lastMessageSeq − lastReadSeq`, less the member's own messages numbered after their
+ * read position (`ownSeqs`: one's own message is never unread), never below 0. A member from before sequence numbers
+ * (no `lastReadSeq`) still carries the old model's `unreadCount`, which is added until their first read under the new
+ * one (every read writes `lastReadSeq` and resets `unreadCount`); a conversation without `lastMessageSeq` is at 0.
  */
-export function readPosition(memberLastReadAt: Date | null, readDocLastReadAt: Date | null): Date | null {
-  if (!memberLastReadAt) return readDocLastReadAt;
-  if (!readDocLastReadAt) return memberLastReadAt;
-  return memberLastReadAt.getTime() >= readDocLastReadAt.getTime() ? memberLastReadAt : readDocLastReadAt;
+export function unreadOf(
+  conversation: { lastMessageSeq?: unknown },
+  member: { lastReadSeq?: unknown; unreadCount?: unknown; ownSeqs?: unknown },
+): number {
+  const seq = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 0);
+  const read = seq(member.lastReadSeq);
+  const legacy = typeof member.lastReadSeq === 'number' ? 0 : seq(member.unreadCount);
+  const own = Array.isArray(member.ownSeqs) ? member.ownSeqs.filter((s) => seq(s) > read).length : 0;
+  return Math.max(0, seq(conversation.lastMessageSeq) - read - own) + legacy;
 }
 
-/** Whether a message at `messageAt` is unread for a member whose read position is `readAt` (at or before: read). */
-export function isUnreadAt(messageAt: Date, readAt: Date | null): boolean {
-  return readAt === null || messageAt.getTime() > readAt.getTime();
+/** A read position in sequence numbers: everything up to `lastReadSeq` is read, and `ownSeqs` past it are one's own. */
+export interface SeqPosition {
+  uid: string;
+  lastReadAt: Date | null;
+  lastReadSeq: number | null;
+  ownSeqs?: readonly number[];
+}
+
+/**
+ * How a message's sequence number `seq` moves read positions (onMessageCreated, in the transaction that assigns it).
+ * A read position is a prefix of the numbering: everything up to `lastReadSeq` was seen. A member who saw the message
+ * before it had a number (they read the conversation, or joined it, at or after its `createdAt`) and had read
+ * everything numbered before it (`lastReadSeq` = seq − 1) has now read up to `seq`. Anyone else keeps their
+ * position: moving it would mark as read a message they may not have seen, while leaving it over-counts at most the
+ * messages they saw before they were numbered, until their next read. So a count never hides an unseen message.
+ *
+ * The sender's own message is not unread for them either: it joins the sender's position when it is next in line,
+ * otherwise it waits in `ownSeqs` (and is subtracted, unreadOf) until the position reaches it. Returns the new
+ * position of every member whose document changes.
+ */
+export function advancePositions(
+  seq: number,
+  message: { senderId: string; createdAt: Date },
+  candidates: readonly SeqPosition[],
+): Array<{ uid: string; lastReadSeq: number; ownSeqs: number[] }> {
+  const changes: Array<{ uid: string; lastReadSeq: number; ownSeqs: number[] }> = [];
+  for (const m of candidates) {
+    let position = m.lastReadSeq ?? 0;
+    const own = new Set((m.ownSeqs ?? []).filter((s) => s > position));
+    const sender = m.uid === message.senderId;
+    if (sender) own.add(seq);
+    else if (position === seq - 1 && m.lastReadAt !== null && m.lastReadAt.getTime() >= message.createdAt.getTime())
+      position = seq;
+    else continue;
+    while (own.has(position + 1)) own.delete(++position);
+    changes.push({ uid: m.uid, lastReadSeq: position, ownSeqs: [...own].sort((a, b) => a - b) });
+  }
+  return changes;
 }
 
 /** Where a message sits in the conversation's order: by createdAt, ties by message id (deterministic everywhere). */
@@ -167,12 +229,6 @@ export function isAfter(a: MessagePosition, b: MessagePosition | null): boolean 
   if (!b) return true;
   const d = a.at.getTime() - b.at.getTime();
   return d > 0 || (d === 0 && a.messageId > b.messageId);
-}
-
-/** Who receives the push for a new message: other members not looking at the conversation and not muting it. */
-export function pushRecipients(members: readonly Member[], senderId: string, now: Date): string[] {
-  const after = (d: Date | null) => d !== null && d.getTime() > now.getTime();
-  return members.filter((m) => m.uid !== senderId && !after(m.activeUntil) && !after(m.mutedUntil)).map((m) => m.uid);
 }
 
 /** The member who takes over when the owner leaves: the longest-standing admin, else the longest-standing member. */

@@ -1,4 +1,5 @@
 import { paths } from '../../../src/domain/paths.js';
+import { unreadOf } from '../../../src/domain/messaging/conversation.js';
 import { as, testWorld } from '../../support/world.js';
 
 export { as };
@@ -20,7 +21,19 @@ export async function groupWorld(settings: { announcementOnly?: boolean; e2ee?: 
     settings,
   });
   await world.messaging.conversations.setRole(as('owner'), { conversationId, uid: 'admin', role: 'admin' });
+  // One phone each, so the chat push has somewhere to go.
+  for (const uid of ['owner', 'admin', 'member', 'other']) await world.addDevice(uid, `${uid}-phone`);
   return { ...world, cid: conversationId };
+}
+
+/** A member's unread count as the client computes it: the conversation's lastMessageSeq − the member's lastReadSeq. */
+export async function unreadFor(
+  world: { store: { getAll(p: readonly string[]): Promise<Array<{ data?: Record<string, unknown> | undefined }>> } },
+  cid: string,
+  uid: string,
+): Promise<number> {
+  const [conversation, member] = await world.store.getAll([paths.conversation(cid), paths.member(cid, uid)]);
+  return unreadOf(conversation?.data ?? {}, member?.data ?? {});
 }
 
 export function textMessage(clientMessageId: string, text = 'Hello there') {
