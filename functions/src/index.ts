@@ -7,6 +7,7 @@ export {
   exportConversation,
   exportNotifications,
   exportMyData,
+  renderPdfExport,
   getUserProfile,
   deleteMyAccount,
   onAuthUserDeleted,

@@ -249,7 +249,13 @@ export async function seedWorld(infra: WorldInfra, services: Services) {
   // Exports made before the erasure: hers, Bob's of their conversation, Carol's notifications, a compliance export
   // of hers, and Dave's of a conversation without her (kept).
   await call(exportMyData as Fn, {}, { uid: UID });
-  await call(exportConversation as Fn, { conversationId: 'dm', format: 'pdf' }, { uid: 'u_bob' });
+  // A PDF is queued by the callable and rendered by the background function (here, its use case).
+  const pdf = await call<{ exportId: string }>(
+    exportConversation as Fn,
+    { conversationId: 'dm', format: 'pdf' },
+    { uid: 'u_bob' },
+  );
+  await services.compliance.exports.renderQueued(pdf.exportId);
   await call(exportNotifications as Fn, { format: 'csv' }, { uid: 'u_carol' });
   await call(exportNotifications as Fn, { format: 'json', uid: UID }, { uid: 'u_officer', roles: ['compliance'] });
   await call(exportConversation as Fn, { conversationId: 'other', format: 'json' }, { uid: 'u_dave' });

@@ -29,6 +29,7 @@ const EXPECTED: Record<string, string> = {
   exportConversation: 'callable',
   exportNotifications: 'callable',
   exportMyData: 'callable',
+  renderPdfExport: 'firestore:created:exports/{exportId}',
   getUserProfile: 'callable',
   deleteMyAccount: 'callable',
   onAuthUserDeleted: 'auth:user.delete',

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { ExportedMessage } from '../../domain/compliance/exportRows.js';
-import { csvRow, plain, transcriptEntry } from '../../domain/compliance/exportRows.js';
+import type { TranscriptEntry } from '../../domain/compliance/exportRows.js';
+import { csvRow, plain } from '../../domain/compliance/exportRows.js';
 import type { Run, Weight } from './pdfFonts.js';
 import { TranscriptFonts } from './pdfFonts.js';
 import type { TranscriptLayoutStats } from './pdfLayout.js';
@@ -44,22 +44,36 @@ export async function csvStream(
 /** How far the PDF may run ahead of the upload before the writer waits (bytes). */
 const PDF_BUFFER_LIMIT = 1024 * 1024;
 
+export interface TranscriptHeader {
+  /** The first line, in bold; also the PDF's Title. */
+  title: string;
+  /** Lines under the title (participants, when exported). */
+  lines: readonly string[];
+  /** The export's time: the PDF's creation and modification dates, so the file says when it was made. */
+  createdAt: Date;
+  /** The footer of page n ("Page 3"); pages are numbered as they are made (the file streams, so no "of N"). */
+  pageLabel: (page: number) => string;
+}
+
 /**
- * A readable transcript: a title block, then for each message sender, time, type, text and attachment names. Every
- * script is printed in a font that has it (see pdfFonts.ts), so Japanese, Hindi, Russian, Arabic and emoji read as
- * written.
+ * A readable transcript: a title block, then for each entry a heading line and its body. Every script is printed in
+ * a font that has it (see pdfFonts.ts), so Japanese, Hindi, Russian, Arabic and emoji read as written.
  */
 export async function pdfTranscript(
-  title: string,
-  subtitle: string,
-  messages: AsyncIterable<ExportedMessage>,
+  header: TranscriptHeader,
+  entries: AsyncIterable<TranscriptEntry>,
 ): Promise<Readable> {
   const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: 50,
     bufferPages: false,
-    info: { Title: title, Producer: 'craft-comms export' },
+    info: {
+      Title: header.title,
+      Producer: 'craft-comms export',
+      CreationDate: header.createdAt,
+      ModDate: header.createdAt,
+    },
   });
   const fonts = new TranscriptFonts();
   const layouts = new Map<string, TranscriptLayoutStats>();
@@ -140,14 +154,39 @@ export async function pdfTranscript(
     }
     return { text: runs.map((r) => r.text).join(''), widths, inside, segments };
   };
+  /**
+   * The page number, centred in the bottom margin, in its own graphics state; the text state of the page being
+   * written (font, size, colour) is put back, since pages are added in the middle of writing a line.
+   */
+  const footer = () => {
+    const internals = doc as unknown as { _font?: unknown; _fontSize?: number; _fillColor?: [string, number] };
+    const [font, fontSize, fill] = [internals._font, internals._fontSize, internals._fillColor];
+    const { x, y } = doc;
+    doc.save();
+    use(fonts.primaryFont('regular'));
+    doc.fontSize(8).fillColor('#777777');
+    const label = header.pageLabel(++pageNumber);
+    const width = doc.widthOfString(label);
+    const top = doc.page.height - doc.page.margins.bottom + 20;
+    doc.text(label, (doc.page.width - width) / 2, top, { lineBreak: false });
+    doc.restore();
+    internals._font = font;
+    if (fontSize !== undefined) doc.fontSize(fontSize);
+    if (fill) doc.fillColor(fill[0], fill[1]);
+    doc.x = x;
+    doc.y = y;
+  };
+  let pageNumber = 0;
+  doc.on('pageAdded', footer);
   void (async () => {
     try {
-      await write(title, 'bold', 16, '#000000');
-      await write(subtitle, 'regular', 9, '#555555');
+      await fonts.baseline('regular', 8); // loads the primary font, which the footer is set in
+      footer();
+      await write(header.title, 'bold', 16, '#000000');
+      for (const line of header.lines) await write(line, 'regular', 9, '#555555');
       doc.moveDown();
       let count = 0;
-      for await (const message of messages) {
-        const { heading, body } = transcriptEntry(message);
+      for await (const { heading, body } of entries) {
         await write(heading, 'bold', 9, '#333333');
         await write(body, 'regular', 10, '#000000');
         doc.moveDown(0.6);

@@ -11,10 +11,21 @@ import type {
   ExportConversationInput,
   ExportFormat,
   ExportNotificationsInput,
+  QueuedExportJob,
 } from '../../domain/compliance/exportRequest.js';
-import { CONTENT_TYPES, EXPORT_URL_TTL_MS } from '../../domain/compliance/exportRequest.js';
-import type { ExportedMessage } from '../../domain/compliance/exportRows.js';
-import { MESSAGE_COLUMNS, plain, toExportedMessage } from '../../domain/compliance/exportRows.js';
+import { CONTENT_TYPES, EXPORT_URL_TTL_MS, queuedExportJobSchema } from '../../domain/compliance/exportRequest.js';
+import type { ExportedMessage, ReaderFormat, TranscriptEntry } from '../../domain/compliance/exportRows.js';
+import {
+  dateFormatter,
+  MESSAGE_COLUMNS,
+  notificationEntry,
+  notificationRow,
+  plain,
+  readerFormatOf,
+  toExportedMessage,
+  transcriptEntry,
+} from '../../domain/compliance/exportRows.js';
+import { describeIssues } from '../../domain/validation.js';
 import { memberIdsOf, UNKNOWN_SENDER } from '../search/messageIndexer.js';
 import { DELETED_USER_NAME } from '../../domain/search/record.js';
 import { csvStream, jsonStream, mapAsync, pdfTranscript } from './encoders.js';
@@ -29,6 +40,18 @@ export interface ExportResult {
   bytes: number;
   path: string;
 }
+
+/**
+ * A PDF export as the callable answers it: recorded and queued, rendered by a background function (`renderQueued`,
+ * run by a Firestore trigger on `exports/{id}`). The client watches `exports/{exportId}` until it says `done` (with
+ * `url`) or `failed` (with `error`).
+ */
+export interface QueuedExport {
+  exportId: string;
+  status: 'queued';
+}
+
+export type ExportAnswer = ExportResult | QueuedExport;
 
 export const NOTIFICATION_COLUMNS = [
   'id',
@@ -56,12 +79,21 @@ export class Exports {
     private readonly logger: Logger,
   ) {}
 
-  async exportConversation(caller: Caller, input: ExportConversationInput): Promise<ExportResult> {
+  async exportConversation(caller: Caller, input: ExportConversationInput): Promise<ExportAnswer> {
     const conversation = await this.store.get(paths.conversation(input.conversationId));
     if (!conversation.exists) throw notFound(`conversation ${input.conversationId} does not exist`);
     const isMember = memberIdsOf(conversation.data).includes(caller.uid);
     if (!isMember && !hasRole(caller, 'compliance', 'admin'))
       throw permissionDenied('you are not a member of this conversation');
+    const job = {
+      kind: 'conversation',
+      target: { type: 'conversation', id: input.conversationId },
+      format: input.format,
+      onBehalf: !isMember,
+      range: input,
+    };
+    // A PDF takes seconds to lay out: it is queued and rendered off the request path (renderQueued).
+    if (input.format === 'pdf') return this.queue(caller, job);
     const header = {
       conversation: {
         id: input.conversationId,
@@ -71,49 +103,69 @@ export class Exports {
       },
       range: { from: input.from ?? null, to: input.to ?? null },
     };
-    const messages = () => this.conversationMessages(input.conversationId, input.from, input.to);
+    const messages = () => this.conversationMessages(input.conversationId, new Map(), input.from, input.to);
     return this.run(caller, {
-      kind: 'conversation',
-      target: { type: 'conversation', id: input.conversationId },
-      format: input.format,
-      onBehalf: !isMember,
-      range: input,
-      source: () =>
-        this.encode(
-          input.format,
-          header,
-          'messages',
-          messages(),
-          MESSAGE_COLUMNS,
-          `Conversation: ${String(header.conversation.title || input.conversationId)}`,
-        ),
+      ...job,
+      source: async () =>
+        input.format === 'json' ? jsonStream(header, 'messages', messages()) : csvStream(MESSAGE_COLUMNS, messages()),
     });
   }
 
-  async exportNotifications(caller: Caller, input: ExportNotificationsInput): Promise<ExportResult> {
+  async exportNotifications(caller: Caller, input: ExportNotificationsInput): Promise<ExportAnswer> {
     const uid = input.uid ?? caller.uid;
     requireSelfOr(caller, uid, 'compliance');
-    const rows = () =>
-      mapAsync(this.pages(paths.notifications(uid), input.from, input.to), (doc) => ({
-        id: doc.id,
-        ...(plain(doc.data) as DocData),
-      }));
-    return this.run(caller, {
+    const job = {
       kind: 'notifications',
       target: { type: 'user', id: uid },
       format: input.format,
       onBehalf: uid !== caller.uid,
       range: input,
-      source: () =>
-        this.encode(
-          input.format,
-          { uid, range: { from: input.from ?? null, to: input.to ?? null } },
-          'notifications',
-          rows(),
-          NOTIFICATION_COLUMNS,
-          `Notifications of ${uid}`,
-        ),
+    };
+    if (input.format === 'pdf') return this.queue(caller, job);
+    const rows = () => this.notificationRows(uid, input.from, input.to);
+    return this.run(caller, {
+      ...job,
+      source: async () =>
+        input.format === 'json'
+          ? jsonStream({ uid, range: { from: input.from ?? null, to: input.to ?? null } }, 'notifications', rows())
+          : csvStream(NOTIFICATION_COLUMNS, rows()),
     });
+  }
+
+  /**
+   * Renders a queued PDF export: run by the background function on `exports/{id}`'s creation. Idempotent: the job
+   * is claimed (queued → running) in a transaction, so a second run of the same event, or a run on a job that is not
+   * a queued PDF, does nothing. A failure is recorded on the job (`failed` with the reason) and nothing is served;
+   * it is not thrown, since a retry would find the job failed and do nothing anyway.
+   */
+  async renderQueued(exportId: string): Promise<{ status: 'done' | 'failed' | 'skipped'; reason?: string }> {
+    const jobPath = paths.exportJob(exportId);
+    const startedAt = this.clock.now();
+    const claimed = await this.store.transaction(async (tx) => {
+      const snap = await tx.get(jobPath);
+      if (!snap.exists || snap.data?.status !== 'queued') return undefined;
+      tx.update(jobPath, { status: 'running', startedAt });
+      return snap.data;
+    });
+    if (!claimed) return { status: 'skipped' };
+    const parsed = queuedExportJobSchema.safeParse(claimed);
+    const log = this.logger.child({ exportId, uid: typeof claimed.ownerUid === 'string' ? claimed.ownerUid : '' });
+    if (!parsed.success) {
+      const reason = `not a valid queued export: ${describeIssues('job', parsed.error)}`;
+      await this.fail(jobPath, typeof claimed.path === 'string' ? claimed.path : undefined, reason, log);
+      log.error('export failed', { error: reason });
+      return { status: 'failed', reason };
+    }
+    const job = parsed.data;
+    try {
+      await this.produce({ exportId, jobPath, path: job.path, format: 'pdf', kind: job.kind, log }, () =>
+        this.pdfOf(job),
+      );
+      log.info('queued export rendered', { kind: job.kind, ms: this.clock.now().getTime() - startedAt.getTime() });
+      return { status: 'done' };
+    } catch (error) {
+      return { status: 'failed', reason: errorText(error) };
+    }
   }
 
   /**
@@ -152,21 +204,9 @@ export class Exports {
       { name: 'keys.json', content: () => jsonStream({ uid }, 'keys', docs(`users/${uid}/keys`)) },
       {
         name: 'notifications.json',
-        content: () =>
-          jsonStream(
-            { uid },
-            'notifications',
-            mapAsync(this.pages(paths.notifications(uid)), (d) => ({ id: d.id, ...(plain(d.data) as DocData) })),
-          ),
+        content: () => jsonStream({ uid }, 'notifications', this.notificationRows(uid)),
       },
-      {
-        name: 'notifications.csv',
-        content: () =>
-          csvStream(
-            NOTIFICATION_COLUMNS,
-            mapAsync(this.pages(paths.notifications(uid)), (d) => ({ id: d.id, ...(plain(d.data) as DocData) })),
-          ),
-      },
+      { name: 'notifications.csv', content: () => csvStream(NOTIFICATION_COLUMNS, this.notificationRows(uid)) },
       {
         name: 'conversations.json',
         content: async () => jsonStream({ uid }, 'conversations', toAsync(await conversations())),
@@ -198,17 +238,8 @@ export class Exports {
 
   // ── the job ──
 
-  private async run(
-    caller: Caller,
-    job: {
-      kind: string;
-      target: { type: string; id: string };
-      format: ExportFormat | 'zip';
-      onBehalf: boolean;
-      range: { from?: Date; to?: Date };
-      source: () => Promise<Readable>;
-    },
-  ): Promise<ExportResult> {
+  /** Records the job (`exports/{id}`) and audits it, before any data leaves. */
+  private async open(caller: Caller, job: ExportJob, status: 'running' | 'queued') {
     const exportId = randomUUID();
     const path = `exports/${caller.uid}/${exportId}.${job.format}`;
     const log = this.logger.child({ uid: caller.uid, exportId });
@@ -220,7 +251,7 @@ export class Exports {
       format: job.format,
       from: job.range.from ?? null,
       to: job.range.to ?? null,
-      status: 'running',
+      status,
       // Known from the start, so a job whose instance died mid-upload can be cleaned up (Retention.sweep).
       path,
       createdAt: this.clock.now(),
@@ -237,8 +268,29 @@ export class Exports {
         roles: [...caller.roles],
       },
     });
+    return { exportId, path, jobPath, log };
+  }
+
+  /** A PDF export: recorded (access already checked) and left for the background renderer. */
+  private async queue(caller: Caller, job: ExportJob): Promise<QueuedExport> {
+    const { exportId, log } = await this.open(caller, job, 'queued');
+    log.info('export queued', { kind: job.kind, format: job.format });
+    return { exportId, status: 'queued' };
+  }
+
+  private async run(caller: Caller, job: ExportJob & { source: () => Promise<Readable> }): Promise<ExportResult> {
+    const opened = await this.open(caller, job, 'running');
+    return this.produce({ ...opened, format: job.format, kind: job.kind }, job.source);
+  }
+
+  /** Streams the source into storage, signs the URL and marks the job done; on any failure, `fail`, then rethrows. */
+  private async produce(
+    job: { exportId: string; jobPath: string; path: string; format: ExportFormat | 'zip'; kind: string; log: Logger },
+    source: () => Promise<Readable>,
+  ): Promise<ExportResult> {
+    const { exportId, jobPath, path, log } = job;
     try {
-      const { bytes } = await this.storage.write(path, CONTENT_TYPES[job.format], await job.source());
+      const { bytes } = await this.storage.write(path, CONTENT_TYPES[job.format], await source());
       const expiresAt = new Date(this.clock.now().getTime() + EXPORT_URL_TTL_MS);
       const url = await this.storage.signedUrl(path, expiresAt);
       await this.store.update(jobPath, { status: 'done', path, bytes, url, expiresAt, finishedAt: this.clock.now() });
@@ -258,10 +310,11 @@ export class Exports {
    * reason. Deleting comes first, so a job never says failed while its bytes stay reachable; if the delete itself
    * fails, the job still says failed and the bucket's 7-day lifecycle rule removes the object.
    */
-  private async fail(jobPath: string, path: string, reason: string, log: Logger): Promise<void> {
-    await this.storage
-      .deletePrefix(path)
-      .catch((error: unknown) => log.error('partial export not deleted', { path, error: String(error) }));
+  private async fail(jobPath: string, path: string | undefined, reason: string, log: Logger): Promise<void> {
+    if (path)
+      await this.storage
+        .deletePrefix(path)
+        .catch((error: unknown) => log.error('partial export not deleted', { path, error: String(error) }));
     await this.store.set(
       jobPath,
       { status: 'failed', error: reason.slice(0, 500), url: fieldOps.delete(), finishedAt: this.clock.now() },
@@ -269,18 +322,51 @@ export class Exports {
     );
   }
 
-  private async encode(
-    format: ExportFormat,
-    header: Record<string, unknown>,
-    itemsKey: string,
-    items: AsyncIterable<Record<string, unknown>>,
-    columns: readonly string[],
-    title: string,
-  ): Promise<Readable> {
-    if (format === 'json') return jsonStream(header, itemsKey, items);
-    if (format === 'csv') return csvStream(columns, items);
-    const subtitle = `Exported ${this.clock.now().toISOString()}`;
-    return pdfTranscript(title, subtitle, items as AsyncIterable<unknown> as AsyncIterable<ExportedMessage>);
+  // ── the PDF transcript ──
+
+  /**
+   * A queued job's PDF, written for its owner: dates in the owner's locale and time zone, participants by name, the
+   * export's date (when it was requested) in the title block and the PDF's metadata, pages numbered.
+   */
+  private async pdfOf(job: QueuedExportJob): Promise<Readable> {
+    const reader = readerFormatOf((await this.store.get(paths.user(job.ownerUid))).data);
+    const formatDate = dateFormatter(reader);
+    const from = job.from ?? undefined;
+    const to = job.to ?? undefined;
+    const lines = [
+      ...(from || to ? [`From ${from ? formatDate(from) : '…'} to ${to ? formatDate(to) : '…'}`] : []),
+      `Exported ${formatDate(job.createdAt)}`,
+    ];
+    const header = (title: string, more: string[]) => ({
+      title,
+      lines: [...more, ...lines],
+      createdAt: job.createdAt,
+      pageLabel: pageLabel(reader),
+    });
+    if (job.kind === 'conversation') {
+      const cid = job.target.id;
+      const conversation = await this.store.get(paths.conversation(cid));
+      if (!conversation.exists) throw notFound(`conversation ${cid} does not exist`);
+      const names = new Map<string, string>();
+      const memberIds = memberIdsOf(conversation.data);
+      const profiles = memberIds.length > 0 ? await this.store.getAll(memberIds.map((uid) => paths.user(uid))) : [];
+      for (const [i, uid] of memberIds.entries()) names.set(uid, displayNameOf(profiles[i]?.data));
+      const participants = memberIds.map((uid) => names.get(uid)!);
+      const title = typeof conversation.data?.title === 'string' ? conversation.data.title.trim() : '';
+      const entries = mapAsync(this.conversationMessages(cid, names, from, to), (m) => transcriptEntry(m, formatDate));
+      return pdfTranscript(
+        header(`Conversation: ${title || participants.join(', ') || cid}`, [
+          `Participants: ${participants.join(', ') || '—'}`,
+        ]),
+        entries,
+      );
+    }
+    const uid = job.target.id;
+    const name = displayNameOf((await this.store.get(paths.user(uid))).data);
+    const entries: AsyncIterable<TranscriptEntry> = mapAsync(this.notificationRows(uid, from, to), (row) =>
+      notificationEntry(row, formatDate),
+    );
+    return pdfTranscript(header(`Notifications of ${name}`, []), entries);
   }
 
   // ── reading, a page at a time ──
@@ -299,12 +385,18 @@ export class Exports {
     }
   }
 
+  /** Notifications as exported rows, with `link` from the stored deep link (`data.link`). */
+  private notificationRows(uid: string, from?: Date, to?: Date): AsyncGenerator<Record<string, unknown>> {
+    return mapAsync(this.pages(paths.notifications(uid), from, to), (d) => notificationRow(d.id, d.data ?? {}));
+  }
+
+  /** `names`: senders' names already known (the participants), filled as other senders are met. */
   private async *conversationMessages(
     cid: string,
+    names: Map<string, string>,
     from?: Date,
     to?: Date,
   ): AsyncGenerator<ExportedMessage & Record<string, unknown>> {
-    const names = new Map<string, string>();
     for await (const doc of this.pages(paths.messages(cid), from, to)) {
       const data = doc.data ?? {};
       yield { ...toExportedMessage(cid, doc.id, data, await this.senderName(names, data)) };
@@ -331,6 +423,23 @@ export class Exports {
     return cache.get(uid)!;
   }
 }
+
+interface ExportJob {
+  kind: string;
+  target: { type: string; id: string };
+  format: ExportFormat | 'zip';
+  onBehalf: boolean;
+  range: { from?: Date; to?: Date };
+}
+
+const displayNameOf = (profile: DocData | undefined) =>
+  typeof profile?.displayName === 'string' && profile.displayName.trim() ? profile.displayName : UNKNOWN_SENDER;
+
+/** "Page 3", the number in the reader's digits. */
+const pageLabel = (reader: ReaderFormat) => {
+  const number = new Intl.NumberFormat(reader.locale);
+  return (page: number) => `Page ${number.format(page)}`;
+};
 
 async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
   yield* items;

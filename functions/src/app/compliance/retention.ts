@@ -41,13 +41,17 @@ export class Retention {
   }
 
   /**
-   * An export whose instance died (timeout, crash, deploy) stays `running` with whatever part of its file reached
+   * An export whose instance died (timeout, crash, deploy) stays `running` (or `queued`) with whatever part of its file reached
    * storage. Past any possible run time it is failed and the partial object deleted, so no job waits forever and no
    * partial file stays behind. Running jobs are few, so they are read by status alone (an automatic index).
    */
   private async failStaleExports(storage: ObjectStorage, now: Date): Promise<number> {
     const cutoff = now.getTime() - STALE_EXPORT_MS;
-    const running = await this.store.query(paths.exports(), { where: [['status', '==', 'running']], limit: BATCH });
+    // Queued too: a PDF whose renderer never ran (or was never deployed) must not leave its client waiting forever.
+    const running = [
+      ...(await this.store.query(paths.exports(), { where: [['status', '==', 'running']], limit: BATCH })),
+      ...(await this.store.query(paths.exports(), { where: [['status', '==', 'queued']], limit: BATCH })),
+    ];
     let failed = 0;
     for (const job of running) {
       const createdAt = job.data?.createdAt;

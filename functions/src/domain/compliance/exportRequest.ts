@@ -47,4 +47,21 @@ export const CONTENT_TYPES: Record<ExportFormat | 'zip', string> = {
 };
 
 /** `exports/{id}`: the job a client watches (the rules let its owner read it; only the server writes). */
-export type ExportStatus = 'running' | 'done' | 'failed';
+export type ExportStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/**
+ * A PDF export waiting for its renderer (`exports/{id}` with status `queued`): written by the export callables, read
+ * back by the background renderer, which checks it again (a document is outside input to the code that reads it).
+ */
+export const queuedExportJobSchema = z.object({
+  ownerUid: z.string().min(1),
+  kind: z.enum(['conversation', 'notifications']),
+  target: z.object({ type: z.string(), id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be an id') }),
+  format: z.literal('pdf'),
+  status: z.literal('queued'),
+  path: z.string().min(1),
+  from: z.date().nullable().optional(),
+  to: z.date().nullable().optional(),
+  createdAt: z.date(),
+});
+export type QueuedExportJob = z.output<typeof queuedExportJobSchema>;

@@ -125,14 +125,77 @@ export function neutraliseFormula(cell: string): string {
   return FORMULA_START.test(cell) || CONTROL_START.test(cell) ? `'${cell}` : cell;
 }
 
-/** A transcript entry for the PDF: who, when, what kind, what was said, which files. */
-export function transcriptEntry(m: ExportedMessage): { heading: string; body: string } {
+/** How the reader of a transcript reads dates: their locale and IANA time zone (from their profile). */
+export interface ReaderFormat {
+  locale: string;
+  timeZone: string;
+}
+
+/**
+ * The reader's locale and zone from their profile, tolerant of anything a profile may hold: an unknown locale reads
+ * as `en`, an unknown zone as UTC (a bad profile must not fail an export).
+ */
+export function readerFormatOf(profile: Record<string, unknown> | undefined): ReaderFormat {
+  const locale = typeof profile?.locale === 'string' ? supportedLocale(profile.locale) : 'en';
+  const timeZone = typeof profile?.timeZone === 'string' && validZone(profile.timeZone) ? profile.timeZone : 'UTC';
+  return { locale, timeZone };
+}
+
+function supportedLocale(tag: string): string {
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf([tag])[0] ?? 'en';
+  } catch {
+    return 'en';
+  }
+}
+
+function validZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Formats instants for the reader (Intl, ICU): date and time with seconds and the zone's name, e.g.
+ * "May 1, 2024, 11:00:00 AM GMT+2" (en, Europe/Berlin) or "01.05.2024, 11:00:00 MESZ" (de). One formatter per export:
+ * building one costs far more than using it. ICU's narrow no-break space becomes a no-break space and bidirectional
+ * marks are dropped, so the transcript's fonts print every character and its plain-text fast path still applies.
+ */
+export function dateFormatter(reader: ReaderFormat): (instant: Date | string) => string {
+  const format = new Intl.DateTimeFormat(reader.locale, {
+    timeZone: reader.timeZone,
+    dateStyle: 'medium',
+    timeStyle: 'long',
+  });
+  return (instant) => {
+    const date = instant instanceof Date ? instant : new Date(instant);
+    if (Number.isNaN(date.getTime())) return String(instant);
+    return format
+      .format(date)
+      .replace(/\u202f/g, '\u00a0')
+      .replace(/[\u200e\u200f\u061c]/g, '');
+  };
+}
+
+export interface TranscriptEntry {
+  heading: string;
+  body: string;
+}
+
+/** A transcript entry for the PDF: who, when (in the reader's locale and zone), what kind, what was said, which files. */
+export function transcriptEntry(
+  m: ExportedMessage,
+  formatDate: (instant: string) => string = (iso) => iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
+): TranscriptEntry {
   const flags = [
     m.editedAt ? 'edited' : '',
     m.deleted ? 'deleted' : '',
     m.encrypted ? 'end-to-end encrypted' : '',
   ].filter(Boolean);
-  const heading = `${m.senderName} · ${m.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${m.type}${flags.length ? ` (${flags.join(', ')})` : ''}`;
+  const heading = `${m.senderName} · ${formatDate(m.createdAt)} · ${m.type}${flags.length ? ` (${flags.join(', ')})` : ''}`;
   const lines = [
     m.deleted
       ? '[message deleted]'
@@ -143,4 +206,30 @@ export function transcriptEntry(m: ExportedMessage): { heading: string; body: st
     ...(m.details ? Object.entries(m.details).map(([k, v]) => `${k}: ${JSON.stringify(v)}`) : []),
   ].filter((line) => line !== '');
   return { heading, body: lines.join('\n') };
+}
+
+/**
+ * One in-app notification as exported (JSON, CSV, the PDF): its stored fields, dates as ISO strings, and `link`, the
+ * deep link the notification opens, which is stored inside `data` (the entity ids handed to the apps).
+ */
+export function notificationRow(id: string, data: Record<string, unknown>): Record<string, unknown> {
+  const nested = data.data && typeof data.data === 'object' ? (data.data as Record<string, unknown>) : {};
+  const link = typeof nested.link === 'string' ? nested.link : typeof data.link === 'string' ? data.link : '';
+  return { id, ...(plain(data) as Record<string, unknown>), link };
+}
+
+/** A notification in the PDF: when, what kind, whether read; then its title, text and link. */
+export function notificationEntry(
+  row: Record<string, unknown>,
+  formatDate: (instant: string) => string,
+): TranscriptEntry {
+  const text = (key: string) => (typeof row[key] === 'string' ? (row[key] as string) : '');
+  const when = text('createdAt') ? formatDate(text('createdAt')) : 'undated';
+  const heading = [when, text('category') || text('type'), row.read === true ? 'read' : 'unread']
+    .filter(Boolean)
+    .join(' · ');
+  const body = [text('title'), text('body'), text('link') ? `Link: ${text('link')}` : '']
+    .filter((line) => line !== '')
+    .join('\n');
+  return { heading, body: body || '(no text)' };
 }

@@ -6,6 +6,7 @@ import { CloudStorageExports } from '../../../src/adapters/storage/cloudStorageE
 import { MemoryLogger } from '../../../src/adapters/memory/memoryLogger.js';
 import { systemClock } from '../../../src/adapters/clocks.js';
 import { AuditLog } from '../../../src/app/audit.js';
+import type { ExportAnswer, ExportResult } from '../../../src/app/compliance/exports.js';
 import { Exports } from '../../../src/app/compliance/exports.js';
 import { adminApp } from '../../../src/composition/cloud.js';
 import { paths } from '../../../src/domain/paths.js';
@@ -29,6 +30,11 @@ const storage = new CloudStorageExports({
 });
 const exports = new Exports(store, storage, new AuditLog(store, systemClock), systemClock, new MemoryLogger());
 const run = `${process.pid}-${Date.now()}`;
+/** JSON and CSV are answered done by the call itself. */
+const done = (answer: ExportAnswer): ExportResult => {
+  if (answer.status !== 'done') throw new Error(`expected a finished export, got ${answer.status}`);
+  return answer;
+};
 const download = async (path: string) => (await getStorage(adminApp()).bucket(BUCKET).file(path).download())[0];
 
 if (storageSkipReason) console.warn(`exports on Storage skipped: ${storageSkipReason}`);
@@ -51,17 +57,23 @@ describe.skipIf(storageSkipReason)('exports on the Firestore and Storage emulato
       });
     const caller = { uid: alice, roles: new Set<never>() };
 
-    const json = await exports.exportConversation(caller, { conversationId: cid, format: 'json' });
+    const json = done(await exports.exportConversation(caller, { conversationId: cid, format: 'json' }));
     expect(
       JSON.parse((await download(json.path)).toString('utf8')).messages.map((m: { text: string }) => m.text),
     ).toEqual(texts);
     const job = await store.get(paths.exportJob(json.exportId));
     expect(job.data).toMatchObject({ ownerUid: alice, status: 'done', path: json.path, bytes: json.bytes });
 
-    const csv = await exports.exportConversation(caller, { conversationId: cid, format: 'csv' });
+    const csv = done(await exports.exportConversation(caller, { conversationId: cid, format: 'csv' }));
     expect(parseCsv(await download(csv.path)).map((r) => r.text)).toEqual(texts);
 
-    const pdf = await exports.exportConversation(caller, { conversationId: cid, format: 'pdf' });
+    // A PDF is queued, then rendered by the background function's use case (run twice: rendered once).
+    const queued = await exports.exportConversation(caller, { conversationId: cid, format: 'pdf' });
+    expect(queued.status).toBe('queued');
+    expect(await exports.renderQueued(queued.exportId)).toEqual({ status: 'done' });
+    expect(await exports.renderQueued(queued.exportId)).toEqual({ status: 'skipped' });
+    const pdf = (await store.get(paths.exportJob(queued.exportId))).data as { path: string; status: string };
+    expect(pdf.status).toBe('done');
     const { text } = await pdfText(await download(pdf.path));
     expect(text).toContain('Alice Weaver');
     expect(text).toContain('Commas, and "quotes"');

@@ -2,16 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import functionsTest from 'firebase-functions-test';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import type { MemoryObjectStorage } from '../../../src/adapters/memory/memoryObjectStorage.js';
-import { useServices } from '../../../src/functions/runtime.js';
-import { exportConversation, exportMyData, exportNotifications } from '../../../src/functions/compliance.js';
+import { services, useServices } from '../../../src/functions/runtime.js';
+import {
+  exportConversation,
+  exportMyData,
+  exportNotifications,
+  renderPdfExport,
+} from '../../../src/functions/compliance.js';
 import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
 import type { TestWorld } from '../../support/world.js';
 import { seedConversation, seedMessage, seedUser, testWorld } from '../../support/world.js';
 import { parseCsv, pdfText, unzip } from '../../support/readers.js';
 import { pdfTranscript } from '../../../src/app/compliance/encoders.js';
+import { transcriptEntry } from '../../../src/domain/compliance/exportRows.js';
 import { zipStream } from '../../../src/app/compliance/zip.js';
 
 const TRICKY = [
@@ -24,6 +31,7 @@ const TRICKY = [
 ];
 
 type Fn = CallableFunction<unknown, unknown>;
+const fft = functionsTest({ projectId: 'demo-exports' });
 
 describe('compliance exports (callables over in-memory adapters)', () => {
   let infra: TestWorld['infra'];
@@ -69,6 +77,29 @@ describe('compliance exports (callables over in-memory adapters)', () => {
   afterEach(() => useServices(undefined));
 
   const objectAt = (path: string) => storage.objects.get(path)!.bytes;
+
+  /** Runs the background function on the creation of `exports/{exportId}`, as Cloud Functions would. */
+  const fireJobCreated = async (exportId: string) => {
+    const job = infra.store.dump()[paths.exportJob(exportId)]!;
+    const snapshot = fft.firestore.makeDocumentSnapshot(
+      { status: job.status, ownerUid: job.ownerUid, kind: job.kind },
+      paths.exportJob(exportId),
+    );
+    await fft.wrap(renderPdfExport)({ data: snapshot, params: { exportId }, id: `created-${exportId}` } as never);
+  };
+
+  /**
+   * A PDF export as a client sees it: the callable answers `queued` at once; the background function renders it and
+   * the job document (which the client watches) says `done` with the path and URL.
+   */
+  const pdfExport = async (fn: Fn, data: unknown, user: { uid: string; roles?: Array<'compliance'> }) => {
+    const answer = await call<{ exportId: string; status: string }>(fn, data, user);
+    expect(answer).toEqual({ exportId: expect.any(String), status: 'queued' });
+    await fireJobCreated(answer.exportId);
+    const job = infra.store.dump()[paths.exportJob(answer.exportId)]!;
+    expect(job).toMatchObject({ status: 'done', url: expect.stringContaining(String(job.path)) });
+    return { exportId: answer.exportId, path: String(job.path), job };
+  };
 
   it('JSON round-trips every message, with commas, quotes, newlines and emoji', async () => {
     const result = await call<{ exportId: string; url: string; path: string; expiresAt: string }>(
@@ -215,7 +246,7 @@ describe('compliance exports (callables over in-memory adapters)', () => {
         createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)),
       });
     }
-    const result = await call<{ path: string }>(
+    const result = await pdfExport(
       exportConversation as Fn,
       { conversationId: 'world', format: 'pdf' },
       { uid: 'yuki' },
@@ -270,11 +301,7 @@ describe('compliance exports (callables over in-memory adapters)', () => {
       text: 'Korean: 한',
       createdAt: new Date(Date.UTC(2024, 4, 1, 10)),
     });
-    const result = await call<{ path: string }>(
-      exportConversation as Fn,
-      { conversationId: 'en', format: 'pdf' },
-      { uid: 'alice' },
-    );
+    const result = await pdfExport(exportConversation as Fn, { conversationId: 'en', format: 'pdf' }, { uid: 'alice' });
     const { text, fonts } = await pdfText(objectAt(result.path));
     expect(text.replace(/\s+/g, ' ')).toContain('Only English here, 5 — 3 … “quoted” €');
     expect(text.replace(/\s+/g, ' ')).toContain('Korean: [U+D55C]');
@@ -282,11 +309,7 @@ describe('compliance exports (callables over in-memory adapters)', () => {
   });
 
   it('the PDF parses and holds each message: sender, time, type, text, attachment names', async () => {
-    const result = await call<{ path: string }>(
-      exportConversation as Fn,
-      { conversationId: 'c1', format: 'pdf' },
-      { uid: 'alice' },
-    );
+    const result = await pdfExport(exportConversation as Fn, { conversationId: 'c1', format: 'pdf' }, { uid: 'alice' });
     const { text } = await pdfText(objectAt(result.path));
     for (const expected of [
       'Indigo commission',
@@ -298,10 +321,170 @@ describe('compliance exports (callables over in-memory adapters)', () => {
       'Line two',
       'café',
       'Attachment (file): pattern, v2.pdf',
-      '2024-05-20 09:00:00 UTC',
+      'May 20, 2024, 9:00:00 AM UTC',
     ]) {
       expect(text.replace(/\s+/g, ' ')).toContain(expected);
     }
+  });
+
+  it('a PDF is queued: the callable answers at once, the background function renders it once however often it runs', async () => {
+    const answer = await call<{ exportId: string; status: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'pdf' },
+      { uid: 'alice' },
+    );
+    expect(answer).toEqual({ exportId: expect.any(String), status: 'queued' });
+    // Recorded and audited, nothing rendered yet.
+    const jobPath = paths.exportJob(answer.exportId);
+    expect(infra.store.dump()[jobPath]).toMatchObject({ status: 'queued', ownerUid: 'alice', format: 'pdf' });
+    expect(storage.objects.size).toBe(0);
+    expect(Object.values(infra.store.dump()).filter((d) => d.action === 'export.conversation')).toHaveLength(1);
+
+    // The trigger delivered twice (at-least-once), concurrently and then again: one render, one object.
+    await Promise.all([fireJobCreated(answer.exportId), fireJobCreated(answer.exportId)]);
+    await fireJobCreated(answer.exportId);
+    const job = infra.store.dump()[jobPath]!;
+    expect(job).toMatchObject({
+      status: 'done',
+      path: `exports/alice/${answer.exportId}.pdf`,
+      url: expect.any(String),
+    });
+    expect([...storage.objects.keys()]).toEqual([job.path]);
+    expect(await (await services()).compliance.exports.renderQueued(answer.exportId)).toEqual({ status: 'skipped' });
+    // JSON, CSV and ZIP jobs are made `running` and answered by the callable: the trigger leaves them alone.
+    const json = await call<{ exportId: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'json' },
+      {
+        uid: 'alice',
+      },
+    );
+    await fireJobCreated(json.exportId);
+    expect(storage.objects.size).toBe(2);
+  });
+
+  it('a queued PDF that cannot be rendered is failed with the reason, and nothing is served', async () => {
+    const answer = await call<{ exportId: string }>(
+      exportConversation as Fn,
+      { conversationId: 'c1', format: 'pdf' },
+      { uid: 'alice' },
+    );
+    await infra.store.delete(paths.conversation('c1'));
+    await fireJobCreated(answer.exportId);
+    expect(infra.store.dump()[paths.exportJob(answer.exportId)]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('conversation c1 does not exist'),
+    });
+    expect(infra.store.dump()[paths.exportJob(answer.exportId)]!.url).toBeUndefined();
+    expect(storage.objects.size).toBe(0);
+
+    // A job document that is not a valid request (written by hand, say) is failed naming the field.
+    await infra.store.set(paths.exportJob('bad'), { status: 'queued', ownerUid: 'alice', kind: 'pdf-of-everything' });
+    expect(await (await services()).compliance.exports.renderQueued('bad')).toMatchObject({ status: 'failed' });
+    expect(infra.store.dump()[paths.exportJob('bad')]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/job\.kind/),
+    });
+  });
+
+  it('the PDF names the participants, prints dates in the reader’s locale and zone, numbers its pages, and dates its metadata as the export', async () => {
+    // A conversation without a title, under a raw id: the transcript must say who talked, not "conv_8f3k2".
+    await seedConversation(infra.store, 'conv_8f3k2', ['alice', 'bob'], { title: null });
+    for (let i = 0; i < 60; i++)
+      await seedMessage(infra.store, 'conv_8f3k2', `x${i}`, {
+        senderId: i % 2 ? 'bob' : 'alice',
+        text: `Message number ${i}, about the indigo dye batch and when it ships.`,
+        createdAt: new Date(Date.UTC(2024, 4, 1, 9, i)),
+      });
+    // Alice reads German, in Berlin (summer time: UTC+2).
+    await infra.store.update(paths.user('alice'), { locale: 'de-DE', timeZone: 'Europe/Berlin' });
+    const { path, job } = await pdfExport(
+      exportConversation as Fn,
+      { conversationId: 'conv_8f3k2', format: 'pdf' },
+      { uid: 'alice' },
+    );
+    const bytes = objectAt(path);
+    const { text, pages } = await pdfText(bytes);
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain('Conversation: Alice Weaver, Bob Potter');
+    expect(flat).toContain('Participants: Alice Weaver, Bob Potter');
+    expect(flat).not.toContain('conv_8f3k2');
+    // 09:00 UTC on 1 May is 11:00 in Berlin, written the German way; the export's own time likewise.
+    expect(flat).toContain('Alice Weaver · 01.05.2024, 11:00:00 MESZ · text');
+    expect(flat).not.toContain('2024-05-01');
+    expect(flat).toContain('Exported 01.06.2024, 02:00:00 MESZ');
+    // Numbered pages: "Page n" on page n.
+    expect(pages).toBeGreaterThan(1);
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0 }).promise;
+    for (let n = 1; n <= doc.numPages; n++) {
+      const items = (await (await doc.getPage(n)).getTextContent()).items.map((item) =>
+        'str' in item ? item.str : '',
+      );
+      expect(items).toContain(`Page ${n}`);
+    }
+    // The metadata's date is the export's (the job's createdAt), not the wall clock of the renderer.
+    const { info } = (await doc.getMetadata()) as unknown as {
+      info: { CreationDate: string; ModDate: string; Title: string };
+    };
+    expect(job.createdAt).toEqual(new Date('2024-06-01T00:00:00Z'));
+    expect(info.CreationDate).toBe('D:20240601000000Z');
+    expect(info.ModDate).toBe('D:20240601000000Z');
+    expect(info.Title).toBe('Conversation: Alice Weaver, Bob Potter');
+  });
+
+  it('exportNotifications as a PDF (was INTERNAL: a TypeError laying notifications out as messages)', async () => {
+    await infra.store.set(paths.notification('alice', 'n1'), {
+      type: 'order.shipped',
+      category: 'orders',
+      title: 'Your order shipped',
+      body: 'Walnut bowl is on its way (DHL)',
+      data: { orderId: 'o1', link: '/orders/o1' },
+      read: true,
+      createdAt: new Date('2024-05-03T10:00:00Z'),
+    });
+    const { path } = await pdfExport(exportNotifications as Fn, { format: 'pdf' }, { uid: 'alice' });
+    const flat = (await pdfText(objectAt(path))).text.replace(/\s+/g, ' ');
+    for (const expected of [
+      'Notifications of Alice Weaver',
+      'May 3, 2024, 10:00:00 AM UTC · orders · read',
+      'Your order shipped',
+      'Walnut bowl is on its way (DHL)',
+      'Link: /orders/o1',
+      'Page 1',
+    ])
+      expect(flat).toContain(expected);
+  });
+
+  it('the notifications link column holds the deep link, in exportNotifications and in the GDPR notifications.csv', async () => {
+    await infra.store.set(paths.notification('alice', 'n1'), {
+      type: 'order.shipped',
+      category: 'orders',
+      title: 'Your order shipped',
+      body: 'x',
+      data: { orderId: 'o1', link: '/orders/o1' },
+      createdAt: new Date('2024-05-03T10:00:00Z'),
+    });
+    await infra.store.set(paths.notification('alice', 'n2'), {
+      title: 'No link here',
+      body: 'y',
+      createdAt: new Date('2024-05-04T10:00:00Z'),
+    });
+    const own = await call<{ path: string }>(exportNotifications as Fn, { format: 'csv' }, { uid: 'alice' });
+    expect(parseCsv(objectAt(own.path)).map((r) => [r.id, r.link])).toEqual([
+      ['n1', '/orders/o1'],
+      ['n2', ''],
+    ]);
+    const zip = await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'alice' });
+    const files = await unzip(objectAt(zip.path));
+    expect(parseCsv(files.get('notifications.csv')!).map((r) => [r.id, r.link])).toEqual([
+      ['n1', '/orders/o1'],
+      ['n2', ''],
+    ]);
+    expect(JSON.parse(files.get('notifications.json')!.toString()).notifications[0]).toMatchObject({
+      link: '/orders/o1',
+      data: { orderId: 'o1', link: '/orders/o1' },
+    });
   });
 
   it('honours the date range', async () => {
@@ -445,7 +628,11 @@ describe('the PDF transcript wraps plain text itself', () => {
         };
       }
     }
-    const bytes = Buffer.concat(await (await pdfTranscript('Wrapping', 'sub', messages())).toArray());
+    const header = { title: 'Wrapping', lines: ['sub'], createdAt: new Date(), pageLabel: (n: number) => `Page ${n}` };
+    const entries = async function* () {
+      for await (const m of messages()) yield transcriptEntry(m);
+    };
+    const bytes = Buffer.concat(await (await pdfTranscript(header, entries())).toArray());
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
     const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0 }).promise;
     const items = (await (await doc.getPage(1)).getTextContent()).items.flatMap((item) =>

@@ -96,7 +96,7 @@ describe('retention sweep', () => {
     });
   });
 
-  it('fails an export whose instance died mid-upload and deletes its partial object; running and finished jobs stay', async () => {
+  it('fails an export whose instance died mid-upload (or a PDF never rendered) and deletes its partial object; running and finished jobs stay', async () => {
     const { infra, services } = bareWorld({ now: '2025-06-01T12:00:00Z' });
     const { store, exportStorage } = infra;
     const write = (path: string) =>
@@ -115,6 +115,13 @@ describe('retention sweep', () => {
       createdAt: new Date('2025-06-01T11:55:00Z'),
     });
     await write('exports/alice/busy.json');
+    await store.set('exports/never-rendered', {
+      ownerUid: 'alice',
+      status: 'queued',
+      format: 'pdf',
+      path: 'exports/alice/never-rendered.pdf',
+      createdAt: new Date('2025-06-01T11:00:00Z'),
+    });
     await store.set('exports/done', {
       ownerUid: 'alice',
       status: 'done',
@@ -123,7 +130,8 @@ describe('retention sweep', () => {
     });
     await write('exports/alice/done.json');
 
-    expect(await services.compliance.retention.sweep()).toMatchObject({ staleExports: 1 });
+    expect(await services.compliance.retention.sweep()).toMatchObject({ staleExports: 2 });
+    expect(store.dump()['exports/never-rendered']).toMatchObject({ status: 'failed' });
     expect(store.dump()['exports/dead']).toMatchObject({
       status: 'failed',
       error: expect.stringContaining('did not finish'),
