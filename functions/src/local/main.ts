@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { REPO_ROOT } from './emulatorConfig.js';
 import { startLocalSystem } from './localSystem.js';
 import { writeOutputs } from './outputs.js';
+import { writeEmailPreviews } from './emailPreviews.js';
 import { SCENARIO_START, runScenario } from './scenario.js';
 import { errorText } from '../domain/errors.js';
 
@@ -24,10 +25,14 @@ async function main(): Promise<number> {
   try {
     const result = await runScenario(system, { echo: (line) => console.log(line) });
     const written = await writeOutputs(system, outDir, result.transcript, result.files);
+    const previews = await writeEmailPreviews(resolve(outDir, 'email-previews'), SCENARIO_START);
     const { push, sms, email } = system.senders;
     console.log(`\n━━ Done in ${Math.round(performance.now() - started)} ms`);
     console.log(
       `   providers captured: ${push.sent.length} push, ${sms.sent.length} SMS, ${email.sent.length} email; ${written} files in ${outDir}`,
+    );
+    console.log(
+      `   email previews: ${previews.html} HTML, ${previews.png} PNG in ${outDir}/email-previews${previews.skipped ? ` (no PNGs: ${previews.skipped})` : ''}`,
     );
     console.log(
       `   triggers run: ${system.functions.triggerRuns.length}; Pub/Sub messages: ${system.publisher.published.length}`,
