@@ -350,7 +350,7 @@ describe('unsubscribe endpoint over HTTP', () => {
     const before = await prefs();
     const res = await fetch(`${base}/unsubscribe?token=${token()}`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/<form method="post">.*Unsubscribe from commerce emails/s);
+    expect(await res.text()).toMatch(/<form method="post">.*Unsubscribe from orders and auctions emails/s);
     expect(await prefs()).toEqual(before);
   });
 

@@ -176,3 +176,19 @@ describe('locale-correct texts (Intl)', () => {
     expect(smsHelpText(undefined)).toContain('Reply STOP');
   });
 });
+
+describe('unsubscribe pages follow the locale', () => {
+  it('English by default, German and Arabic (rtl) when asked; values escaped', async () => {
+    const { unsubscribePages } = await import('../../../src/domain/delivery/unsubscribePage.js');
+    const en = unsubscribePages.confirm('t"<x>', 'commerce');
+    expect(en).toContain('<html lang="en" dir="ltr">');
+    expect(en).toContain('Unsubscribe from orders and auctions emails');
+    expect(en).toContain('value="t&quot;&lt;x&gt;"');
+    const de = unsubscribePages.done('social', 'de-AT');
+    expect(de).toContain('<html lang="de-AT" dir="ltr">');
+    expect(de).toContain('keine E-Mails der Kategorie „Follower und Kommentare“ mehr');
+    const ar = unsubscribePages.invalid(true, 'ar');
+    expect(ar).toContain('<html lang="ar" dir="rtl">');
+    expect(ar).toContain(LOCALES.ar.unsubscribePage.expired);
+  });
+});
