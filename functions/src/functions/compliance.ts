@@ -7,14 +7,11 @@ import {
 import { staffProfileInput } from '../app/staffAccess.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable } from './callable.js';
-import { SECRETS, SIZES } from './options.js';
-import { authUserDeleted, scheduled } from './triggers.js';
+import { SECRETS } from './options.js';
+import { authUserDeleted, docCreated, scheduled } from './triggers.js';
 
-/**
- * Exports stream page by page, so memory stays flat; time is what a large conversation needs; the size (two exports
- * per 1 GiB instance) is measured in options.ts.
- */
-const EXPORT_OPTIONS = { timeoutSeconds: 540, ...SIZES.export, appCheck: 'consume' as const };
+/** Exports stream page by page, so memory stays flat; time is what a large conversation needs. */
+const EXPORT_OPTIONS = { timeoutSeconds: 540, memory: '512MiB' as const, appCheck: 'consume' as const };
 /** Exports of conversations and notification histories cost compute and storage: permanent, verified accounts. */
 const PAID_EXPORT = { ...EXPORT_OPTIONS, access: 'reach' as const };
 
@@ -30,6 +27,20 @@ export const exportNotifications = callable(
   exportNotificationsSchema,
   (data, { caller, services: s }) => s.compliance.exports.exportNotifications(caller, data),
   { ...PAID_EXPORT, limit: CALL_LIMITS.export },
+);
+
+/**
+ * Renders a PDF export off the request path: the export callables record a PDF request as `exports/{id}` with status
+ * `queued` and answer at once; this renders it into storage and marks the job `done` with its signed URL (the client
+ * watches the job document) or `failed` with the reason. Other jobs (JSON, CSV, ZIP: created `running`) are ignored
+ * here. Idempotent: the job is claimed queued → running in a transaction, so a redelivered event does nothing.
+ */
+export const renderPdfExport = docCreated(
+  'exports/{exportId}',
+  async ({ params, data }, s) => {
+    if (data.status === 'queued') await s.compliance.exports.renderQueued(params.exportId);
+  },
+  { timeoutSeconds: 540, memory: '512MiB' },
 );
 
 /** GDPR/CCPA access request: everything held about the caller, as a ZIP of JSON and CSV. */

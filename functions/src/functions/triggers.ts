@@ -12,8 +12,7 @@ import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
 import type { DocData } from '../ports.js';
 import { describeIssues } from '../domain/validation.js';
 import { AppError, errorText } from '../domain/errors.js';
-import { withRetryPolicy } from './eventRetry.js';
-import { REGION, SIZES, secretParams } from './options.js';
+import { REGION, secretParams } from './options.js';
 import type { UseCases } from './runtime.js';
 import { services } from './runtime.js';
 
@@ -29,8 +28,6 @@ export interface TriggerOptions {
   secrets?: readonly SecretName[];
   timeoutSeconds?: number;
   memory?: MemoryOption;
-  /** Instance size (SIZES in options.ts); `event` for triggers and consumers, `schedule` for schedules. */
-  size?: keyof typeof SIZES;
 }
 
 /** `{cid: string, mid: string}` for `conversations/{cid}/messages/{mid}`. */
@@ -64,8 +61,6 @@ type Handler<E> = (event: E, s: UseCases) => Promise<unknown>;
 
 const eventOptions = (options: TriggerOptions) => ({
   region: REGION,
-  ...SIZES[options.size ?? 'event'],
-  // Redelivered until it succeeds or gets too old: withRetryPolicy acknowledges what a retry cannot fix.
   retry: true,
   ...(options.secrets ? { secrets: secretParams(options.secrets) } : {}),
   ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
@@ -94,14 +89,12 @@ export function docCreated<D extends string>(
   handler: Handler<DocCreated<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentCreated({ document, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
-      const parsed = parseDocument(event.data?.data(), 'document');
-      if (!parsed.ok || !parsed.data)
-        return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
-      await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, services());
-    }),
-  );
+  return onDocumentCreated({ document, ...eventOptions(options) }, async (event) => {
+    const parsed = parseDocument(event.data?.data(), 'document');
+    if (!parsed.ok || !parsed.data)
+      return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
+    await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, services());
+  });
 }
 
 function changed<D extends string>(
@@ -121,13 +114,11 @@ export function docUpdated<D extends string>(
   handler: Handler<DocChanged<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentUpdated({ document, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
-      const { change, skipped } = changed(document, event);
-      if (!change) return skip(document, event.id, skipped);
-      await handler(change, services());
-    }),
-  );
+  return onDocumentUpdated({ document, ...eventOptions(options) }, async (event) => {
+    const { change, skipped } = changed(document, event);
+    if (!change) return skip(document, event.id, skipped);
+    await handler(change, services());
+  });
 }
 
 /** Created, updated or deleted: `before`/`after` undefined where the document did not exist. */
@@ -136,13 +127,11 @@ export function docWritten<D extends string>(
   handler: Handler<DocChanged<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentWritten({ document, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
-      const { change, skipped } = changed(document, event);
-      if (!change) return skip(document, event.id, skipped);
-      await handler(change, services());
-    }),
-  );
+  return onDocumentWritten({ document, ...eventOptions(options) }, async (event) => {
+    const { change, skipped } = changed(document, event);
+    if (!change) return skip(document, event.id, skipped);
+    await handler(change, services());
+  });
 }
 
 /**
@@ -151,23 +140,21 @@ export function docWritten<D extends string>(
  * for transient failures they want redelivered.
  */
 export function pubsubTrigger(topic: string, options: TriggerOptions = {}) {
-  return onMessagePublished({ topic, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `pubsub:${topic}`, eventId: event.id, time: event.time }, async () => {
-      const handler = topicHandlers(services())[topic];
-      if (!handler) throw new Error(`no handler for topic ${topic}`);
-      let data: unknown;
-      try {
-        data = event.data.message.json;
-      } catch {
-        data = undefined; // not JSON: the handler's schema rejects it and records why
-      }
-      await handler(data, {
-        messageId: event.data.message.messageId,
-        attributes: event.data.message.attributes ?? {},
-        publishedAt: event.data.message.publishTime,
-      });
-    }),
-  );
+  return onMessagePublished({ topic, ...eventOptions(options) }, async (event) => {
+    const handler = topicHandlers(services())[topic];
+    if (!handler) throw new Error(`no handler for topic ${topic}`);
+    let data: unknown;
+    try {
+      data = event.data.message.json;
+    } catch {
+      data = undefined; // not JSON: the handler's schema rejects it and records why
+    }
+    await handler(data, {
+      messageId: event.data.message.messageId,
+      attributes: event.data.message.attributes ?? {},
+      publishedAt: event.data.message.publishTime,
+    });
+  });
 }
 
 /**
@@ -180,7 +167,7 @@ export function scheduled(
   options: TriggerOptions & { timeZone?: string } = {},
 ) {
   const { timeZone = 'UTC', ...rest } = options;
-  const { retry: _retry, ...shared } = eventOptions({ size: 'schedule', ...rest });
+  const { retry: _retry, ...shared } = eventOptions(rest);
   return onSchedule({ schedule, timeZone, ...shared }, async () => {
     await handler(services());
   });
@@ -206,33 +193,26 @@ export type DeletedAuthUser = z.output<typeof authUserSchema>;
 
 /**
  * An Auth account was deleted (console, Admin SDK, deleteMyAccount). This event exists only in the v1 API (v2 has
- * blocking triggers for create and sign-in, not delete). Retried on failure (failurePolicy), like the v2 events.
+ * blocking triggers for create and sign-in, not delete). v1 Auth events are not retried.
  */
 export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit<TriggerOptions, 'memory'> = {}) {
   return functionsV1
     .runWith({
       ...(options.secrets ? { secrets: [...options.secrets] } : {}),
       ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
-      // Retried (up to 7 days): an Algolia or Firestore outage must not leave personal data behind. Erasure is
-      // idempotent; permanent failures are dead-lettered instead (no age cutoff: an erasure is never too late).
-      failurePolicy: true,
-      memory: '512MB',
-      maxInstances: 10,
     })
     .region(REGION)
     .auth.user()
-    .onDelete((user) =>
-      withRetryPolicy({ trigger: 'auth:user.delete', eventId: user.uid }, async () => {
-        const parsed = authUserSchema.safeParse({
-          uid: user.uid,
-          displayName: user.displayName,
-          email: user.email,
-          phoneNumber: user.phoneNumber,
-        });
-        if (!parsed.success) return skip('auth user', user.uid, describeIssues('user', parsed.error));
-        await handler(parsed.data, services());
-      }),
-    );
+    .onDelete(async (user) => {
+      const parsed = authUserSchema.safeParse({
+        uid: user.uid,
+        displayName: user.displayName,
+        email: user.email,
+        phoneNumber: user.phoneNumber,
+      });
+      if (!parsed.success) return skip('auth user', user.uid, describeIssues('user', parsed.error));
+      await handler(parsed.data, services());
+    });
 }
 
 // ── HTTPS endpoints (provider webhooks, the unsubscribe page) ──
