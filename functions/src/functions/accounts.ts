@@ -1,11 +1,10 @@
-import { setDisabledSchema } from '../app/accountAdmin.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
-import { callable } from './callable.js';
+import { callable, inputFrom } from './callable.js';
 import { scheduled } from './triggers.js';
 
 /** Admins disable or re-enable an account: Firebase Auth and `accountStates/{uid}` together, audited (src/app/accountAdmin.ts). */
 export const setAccountDisabled = callable(
-  setDisabledSchema,
+  inputFrom(() => import('../app/accountAdmin.js'), 'setDisabledSchema'),
   (data, { caller, services: s }) => s.accounts.setDisabled(caller, data),
   { access: 'reach', appCheck: 'consume', limit: CALL_LIMITS.staffRead },
 );

@@ -3,8 +3,7 @@ import { HttpsError, onCall } from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import type { Access, Caller } from '../domain/caller.js';
 import { callerFromClaims, hasRole } from '../domain/caller.js';
-import { AlreadyExistsError, AppError, DocNotFoundError, errorText } from '../domain/errors.js';
-import { parseInput, rejectUnsafeKeys } from '../domain/validation.js';
+import { AlreadyExistsError, AppError, DocNotFoundError } from '../domain/errors.js';
 import { requireActiveAccount } from '../app/accounts.js';
 import type { CallLimit } from '../app/callLimits.js';
 import { consumeCall } from '../app/callLimits.js';
@@ -35,8 +34,11 @@ export type CallableSettings = Omit<
    * (sending messages, the notification center) enforce without consuming: limited-use tokens have exchange quotas.
    */
   appCheck?: 'enforce' | 'consume';
-  /** Per-user call limit (src/app/callLimits.ts): RESOURCE_EXHAUSTED with a retry hint beyond it. */
-  limit?: CallLimit;
+  /**
+   * Per-user call limit (src/app/callLimits.ts): RESOURCE_EXHAUSTED with a retry hint beyond it. A loader when the
+   * limit lives in a use-case module (loaded on the first call, like the schema).
+   */
+  limit?: CallLimit | (() => Promise<CallLimit>);
 };
 
 /**
@@ -46,6 +48,21 @@ export type CallableSettings = Omit<
  * handler directly (no HTTP layer), so the unit tier is unaffected either way.
  */
 export const APP_CHECK_ENFORCED = process.env.FUNCTIONS_EMULATOR !== 'true';
+
+/**
+ * A callable's input schema, or (what the wrappers pass) a loader for it: the schema module, and zod with it, is
+ * imported on the function's first call, not when the deploy surface is imported (`inputFrom` below).
+ */
+export type Input<S extends z.ZodType> = S | (() => Promise<S>);
+
+/** `inputFrom(() => import('../app/x/inputs.js'), 'fooInput')`: that export (a schema, a call limit), loaded on the first call. */
+export function inputFrom<M, K extends keyof M>(load: () => Promise<M>, name: K): () => Promise<M[K]> {
+  let schema: Promise<M[K]> | undefined;
+  return () => (schema ??= load().then((module) => module[name]));
+}
+
+/** zod and the validation helpers, loaded by the first call of any callable (Node caches the module after that). */
+const validation = () => import('../domain/validation.js');
 
 /**
  * A callable function. Before the handler runs, in this order:
@@ -61,7 +78,7 @@ export const APP_CHECK_ENFORCED = process.env.FUNCTIONS_EMULATOR !== 'true';
  * Use cases' AppErrors become HttpsErrors with the same code; anything else is INTERNAL without details (logged).
  */
 export function callable<S extends z.ZodType, R>(
-  schema: S,
+  schema: Input<S>,
   handler: (data: z.output<S>, ctx: CallContext) => Promise<R>,
   settings: CallableSettings = {},
 ) {
@@ -80,25 +97,33 @@ export function callable<S extends z.ZodType, R>(
       throw new HttpsError('unauthenticated', 'this App Check token was already used: get a new limited-use token');
     const caller = callerFromClaims(request.auth.uid, request.auth.token as Record<string, unknown>);
     try {
-      const s = services();
+      const [s, { parseInput, rejectUnsafeKeys }, resolved] = await Promise.all([
+        services(),
+        validation(),
+        typeof schema === 'function' ? schema() : schema,
+      ]);
       await requireActiveAccount(s.infra.store, caller, access);
-      if (limit && !hasRole(caller, 'service')) await consumeCall(s.infra.store, s.infra.clock, caller.uid, limit);
+      if (limit && !hasRole(caller, 'service')) {
+        const callLimit = typeof limit === 'function' ? await limit() : limit;
+        await consumeCall(s.infra.store, s.infra.clock, caller.uid, callLimit);
+      }
       const raw = request.data ?? {};
       rejectUnsafeKeys(raw);
-      const data = parseInput(schema, raw);
+      const data = parseInput(resolved, raw);
       return await handler(data, { caller, services: s, request });
     } catch (error) {
-      throw toHttpsError(error);
+      throw await toHttpsError(error);
     }
   });
 }
 
-export function toHttpsError(error: unknown): HttpsError {
+export async function toHttpsError(error: unknown): Promise<HttpsError> {
   if (error instanceof HttpsError) return error;
   // The store's own errors name a document path: the client learns the code, not where things are kept.
   if (error instanceof DocNotFoundError) return new HttpsError('not-found', 'not found');
   if (error instanceof AlreadyExistsError) return new HttpsError('already-exists', 'already exists');
   if (error instanceof AppError) return new HttpsError(error.code, error.message, error.details);
-  services().infra.logger.error('callable failed', { error: errorText(error, { stack: true }) });
+  // The Error itself, so Error Reporting groups by where it was thrown (src/adapters/functionsLogger.ts).
+  (await services()).infra.logger.error('callable failed', { error });
   return new HttpsError('internal', 'internal error');
 }

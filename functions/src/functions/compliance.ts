@@ -1,14 +1,10 @@
-import { z } from 'zod';
-import {
-  exportConversationSchema,
-  exportMyDataSchema,
-  exportNotificationsSchema,
-} from '../domain/compliance/exportRequest.js';
-import { staffProfileInput } from '../app/staffAccess.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
-import { callable } from './callable.js';
+import { callable, inputFrom } from './callable.js';
 import { SECRETS } from './options.js';
 import { authUserDeleted, docCreated, scheduled } from './triggers.js';
+
+/** The callables' schemas (zod), loaded on a function's first call. */
+const exportRequests = () => import('../domain/compliance/exportRequest.js');
 
 /** Exports stream page by page, so memory stays flat; time is what a large conversation needs. */
 const EXPORT_OPTIONS = { timeoutSeconds: 540, memory: '512MiB' as const, appCheck: 'consume' as const };
@@ -17,14 +13,14 @@ const PAID_EXPORT = { ...EXPORT_OPTIONS, access: 'reach' as const };
 
 /** A conversation as JSON, CSV or a PDF transcript: members export their own, the compliance role any (audited). */
 export const exportConversation = callable(
-  exportConversationSchema,
+  inputFrom(exportRequests, 'exportConversationSchema'),
   (data, { caller, services: s }) => s.compliance.exports.exportConversation(caller, data),
   { ...PAID_EXPORT, limit: CALL_LIMITS.export },
 );
 
 /** The caller's notifications (or, with the compliance role, anyone's). */
 export const exportNotifications = callable(
-  exportNotificationsSchema,
+  inputFrom(exportRequests, 'exportNotificationsSchema'),
   (data, { caller, services: s }) => s.compliance.exports.exportNotifications(caller, data),
   { ...PAID_EXPORT, limit: CALL_LIMITS.export },
 );
@@ -45,7 +41,7 @@ export const renderPdfExport = docCreated(
 
 /** GDPR/CCPA access request: everything held about the caller, as a ZIP of JSON and CSV. */
 export const exportMyData = callable(
-  exportMyDataSchema,
+  inputFrom(exportRequests, 'exportMyDataSchema'),
   (_data, { caller, services: s }) => s.compliance.exports.exportMyData(caller),
   { ...EXPORT_OPTIONS, limit: CALL_LIMITS.exportMyData },
 );
@@ -55,7 +51,7 @@ export const exportMyData = callable(
  * officers only, with a reason, audited as `staff.user_profile_read` (src/app/staffAccess.ts).
  */
 export const getUserProfile = callable(
-  staffProfileInput,
+  inputFrom(() => import('../app/staffAccess.js'), 'staffProfileInput'),
   (data, { caller, services: s }) => s.compliance.staff.read(caller, data),
   {
     access: 'reach',
@@ -66,7 +62,7 @@ export const getUserProfile = callable(
 
 /** Erases the caller's personal data, then their Auth account (src/app/compliance/erasure.ts, `eraseAccount`). */
 export const deleteMyAccount = callable(
-  z.object({ confirm: z.literal(true, 'must be true: deleting an account cannot be undone') }).strict(),
+  inputFrom(() => import('./inputs.js'), 'deleteAccountInput'),
   (_data, { caller, services: s }) => s.compliance.erasure.eraseAccount(caller),
   // Erasure and retention update search records, so they need the Algolia credentials too. Works whatever state the
   // account is in: a half-finished erasure is retried the same way.

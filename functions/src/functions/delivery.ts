@@ -1,10 +1,12 @@
 import { TOPICS } from '../domain/channels.js';
-import { registerDeviceSchema, unregisterDeviceSchema } from '../app/delivery/deviceRegistry.js';
-import { checkPhoneVerificationSchema, startPhoneVerificationSchema } from '../app/delivery/phoneVerification.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
-import { callable } from './callable.js';
+import { callable, inputFrom } from './callable.js';
 import { SECRETS } from './options.js';
 import { pubsubTrigger, scheduled } from './triggers.js';
+
+/** The callables' schemas (zod; libphonenumber-js for the phone ones), loaded on a function's first call. */
+const devices = () => import('../app/delivery/deviceRegistry.js');
+const phone = () => import('../app/delivery/phoneVerification.js');
 
 /** Pub/Sub consumers of the delivery jobs the notification pipeline publishes (retry on; handlers idempotent). */
 export const deliverPush = pubsubTrigger(TOPICS.push);
@@ -21,13 +23,13 @@ export const sweepStuckDeliveries = scheduled('every 5 minutes', (s) => s.delive
 
 /** The caller's device (FCM token) for push; registering again refreshes lastSeenAt. */
 export const registerDevice = callable(
-  registerDeviceSchema,
+  inputFrom(devices, 'registerDeviceSchema'),
   (data, { caller, services: s }) => s.delivery.devices.register(caller, data),
   { limit: CALL_LIMITS.registerDevice },
 );
 
 export const unregisterDevice = callable(
-  unregisterDeviceSchema,
+  inputFrom(devices, 'unregisterDeviceSchema'),
   (data, { caller, services: s }) => s.delivery.devices.unregister(caller, data),
   { limit: CALL_LIMITS.unregisterDevice },
 );
@@ -37,7 +39,7 @@ const VERIFY = { secrets: SECRETS.twilio, access: 'reach', appCheck: 'consume' }
 
 /** Sends a Twilio Verify code to the caller's number (E.164 after libphonenumber parsing). */
 export const startPhoneVerification = callable(
-  startPhoneVerificationSchema,
+  inputFrom(phone, 'startPhoneVerificationSchema'),
   (data, { caller, services: s }) => s.delivery.phone.start(caller, data),
   {
     ...VERIFY,
@@ -47,7 +49,7 @@ export const startPhoneVerification = callable(
 
 /** Checks the code; on success the number becomes the caller's verified phone (the only kind that gets SMS). */
 export const checkPhoneVerification = callable(
-  checkPhoneVerificationSchema,
+  inputFrom(phone, 'checkPhoneVerificationSchema'),
   (data, { caller, services: s }) => s.delivery.phone.check(caller, data),
   {
     ...VERIFY,

@@ -1,6 +1,8 @@
-import { REFRESH_EMAIL_LIMIT, refreshEmailStatusSchema } from '../app/identity/emailStatus.js';
-import { callable } from './callable.js';
+import { callable, inputFrom } from './callable.js';
 import { docWritten } from './triggers.js';
+
+/** The schema and call limit (with zod), loaded on the function's first call. */
+const emailStatus = () => import('../app/identity/emailStatus.js');
 
 /**
  * The profile's `email` and `emailVerified` follow Firebase Auth (src/app/identity/emailStatus.ts; README "Email
@@ -9,9 +11,9 @@ import { docWritten } from './triggers.js';
  * it, that is its point.
  */
 export const refreshEmailStatus = callable(
-  refreshEmailStatusSchema,
+  inputFrom(emailStatus, 'refreshEmailStatusSchema'),
   (data, { caller, services: s }) => s.identity.emailStatus.refresh(caller, data),
-  { limit: REFRESH_EMAIL_LIMIT },
+  { limit: inputFrom(emailStatus, 'REFRESH_EMAIL_LIMIT') },
 );
 
 /** A profile created (after sign-up) or its address edited: Auth's address and verification replace the client's. */

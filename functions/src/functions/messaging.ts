@@ -1,21 +1,5 @@
-import {
-  addMembersInput,
-  blockInput,
-  conversationInput,
-  createGroupInput,
-  decideInput,
-  directInput,
-  editMessageInput,
-  memberInput,
-  messageRefInput,
-  pinInput,
-  reportInput,
-  sendMessageInput,
-  setRoleInput,
-  updateGroupInput,
-} from '../app/messaging/inputs.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
-import { callable } from './callable.js';
+import { callable, inputFrom } from './callable.js';
 import { docCreated, docUpdated } from './triggers.js';
 
 /**
@@ -30,92 +14,94 @@ import { docCreated, docUpdated } from './triggers.js';
  * Inside, the shared conversation guard (src/app/messaging/guard.ts) checks membership, bans and blocks.
  */
 const REACH = { access: 'reach' } as const;
+/** The callables' schemas (zod), loaded on a function's first call. */
+const inputs = () => import('../app/messaging/inputs.js');
 /** Low-volume calls that bring people in: App Check tokens are single-use (replay protection). */
 const REACH_ONCE = { access: 'reach', appCheck: 'consume' } as const;
 
 export const createDirectConversation = callable(
-  directInput,
+  inputFrom(inputs, 'directInput'),
   (data, { caller, services: s }) => s.messaging.conversations.createDirect(caller, data),
   { ...REACH_ONCE, limit: CALL_LIMITS.createDirectConversation },
 );
 export const createGroup = callable(
-  createGroupInput,
+  inputFrom(inputs, 'createGroupInput'),
   (data, { caller, services: s }) => s.messaging.conversations.createGroup(caller, data),
   { ...REACH_ONCE, limit: CALL_LIMITS.createGroup },
 );
 export const updateGroup = callable(
-  updateGroupInput,
+  inputFrom(inputs, 'updateGroupInput'),
   (data, { caller, services: s }) => s.messaging.conversations.updateGroup(caller, data),
   { ...REACH, limit: CALL_LIMITS.updateGroup },
 );
 export const addMembers = callable(
-  addMembersInput,
+  inputFrom(inputs, 'addMembersInput'),
   (data, { caller, services: s }) => s.messaging.conversations.addMembers(caller, data),
   { ...REACH_ONCE, limit: CALL_LIMITS.addMembers },
 );
 export const removeMember = callable(
-  memberInput,
+  inputFrom(inputs, 'memberInput'),
   (data, { caller, services: s }) => s.messaging.conversations.removeMember(caller, data),
   { ...REACH, limit: CALL_LIMITS.membership },
 );
 export const setRole = callable(
-  setRoleInput,
+  inputFrom(inputs, 'setRoleInput'),
   (data, { caller, services: s }) => s.messaging.conversations.setRole(caller, data),
   { ...REACH, limit: CALL_LIMITS.membership },
 );
 export const leaveGroup = callable(
-  conversationInput,
+  inputFrom(inputs, 'conversationInput'),
   (data, { caller, services: s }) => s.messaging.conversations.leaveGroup(caller, data),
   { limit: CALL_LIMITS.membership },
 );
 export const transferOwnership = callable(
-  memberInput,
+  inputFrom(inputs, 'memberInput'),
   (data, { caller, services: s }) => s.messaging.conversations.transferOwnership(caller, data),
   { ...REACH, limit: CALL_LIMITS.membership },
 );
 export const pinMessage = callable(
-  pinInput,
+  inputFrom(inputs, 'pinInput'),
   (data, { caller, services: s }) => s.messaging.conversations.pin(caller, data),
   { ...REACH, limit: CALL_LIMITS.pinMessage },
 );
 export const blockUser = callable(
-  blockInput,
+  inputFrom(inputs, 'blockInput'),
   (data, { caller, services: s }) => s.messaging.conversations.block(caller, data),
   { limit: CALL_LIMITS.block },
 );
 export const unblockUser = callable(
-  blockInput,
+  inputFrom(inputs, 'blockInput'),
   (data, { caller, services: s }) => s.messaging.conversations.unblock(caller, data),
   { limit: CALL_LIMITS.block },
 );
-export const markConversationRead = callable(conversationInput, (data, { caller, services: s }) =>
+export const markConversationRead = callable(inputFrom(inputs, 'conversationInput'), (data, { caller, services: s }) =>
   s.messaging.conversations.markRead(caller, data),
 );
 
 export const sendMessage = callable(
-  sendMessageInput,
+  inputFrom(inputs, 'sendMessageInput'),
   (data, { caller, services: s }) => s.messaging.messages.send(caller, data),
   { ...REACH, limit: CALL_LIMITS.sendMessage },
 );
 export const editMessage = callable(
-  editMessageInput,
+  inputFrom(inputs, 'editMessageInput'),
   (data, { caller, services: s }) => s.messaging.messages.edit(caller, data),
   { ...REACH, limit: CALL_LIMITS.editMessage },
 );
 export const deleteMessage = callable(
-  messageRefInput,
+  inputFrom(inputs, 'messageRefInput'),
   (data, { caller, services: s }) => s.messaging.messages.delete(caller, data),
   { ...REACH, limit: CALL_LIMITS.deleteMessage },
 );
 
 export const reportMessage = callable(
-  reportInput,
+  inputFrom(inputs, 'reportInput'),
   (data, { caller, services: s }) => s.messaging.moderation.report(caller, data),
   { limit: CALL_LIMITS.reportMessage },
 );
 /** Admins only (checked in the use case): keep, remove, warn or ban. */
 export const decideModeration = callable(
-  decideInput,
+  inputFrom(inputs, 'decideInput'),
   (data, { caller, services: s }) => s.messaging.moderation.decide(caller, data),
   { ...REACH, limit: CALL_LIMITS.decideModeration },
 );

@@ -1,13 +1,6 @@
-import { z } from 'zod';
-import {
-  listNotificationsInput,
-  notificationIdsInput,
-  ownDataInput,
-  preferencesUpdateInput,
-} from '../app/notifications/userRequests.js';
 import { TOPICS } from '../domain/channels.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
-import { callable } from './callable.js';
+import { callable, inputFrom } from './callable.js';
 import { docCreated, pubsubTrigger, scheduled } from './triggers.js';
 
 /**
@@ -16,6 +9,9 @@ import { docCreated, pubsubTrigger, scheduled } from './triggers.js';
  * (`notifications.requests`, src/app/notifications/userRequests.ts, which also checks who may act on whose data).
  */
 
+/** The callables' schemas (zod, with the use cases behind the settings screen), loaded on a function's first call. */
+const requests = () => import('../app/notifications/userRequests.js');
+
 // ── events in ──
 
 export const onNotificationEventCreated = docCreated('events/{eventId}', ({ params, data, eventId }, s) =>
@@ -23,12 +19,13 @@ export const onNotificationEventCreated = docCreated('events/{eventId}', ({ para
 );
 
 /** For backend services (service role): the envelope is validated by the pipeline, which records a rejection. */
-export const publishEvent = callable(z.unknown(), (data, { caller, services: s }) =>
-  s.notifications.requests.publishEvent(caller, data),
+export const publishEvent = callable(
+  inputFrom(() => import('./inputs.js'), 'anyInput'),
+  (data, { caller, services: s }) => s.notifications.requests.publishEvent(caller, data),
 );
 
 export const notificationsDomainEvents = pubsubTrigger(TOPICS.domainEvents);
-export const notificationsFanout = pubsubTrigger(TOPICS.fanout, { timeoutSeconds: 300, memory: '512MiB' });
+export const notificationsFanout = pubsubTrigger(TOPICS.fanout, { timeoutSeconds: 300, size: 'fanout' });
 
 export const releaseNotificationDigests = scheduled('every 5 minutes', (s) => s.notifications.digests.releaseDue(), {
   timeoutSeconds: 300,
@@ -36,12 +33,12 @@ export const releaseNotificationDigests = scheduled('every 5 minutes', (s) => s.
 
 // ── preferences ──
 
-export const getPreferences = callable(ownDataInput, (data, { caller, services: s }) =>
+export const getPreferences = callable(inputFrom(requests, 'ownDataInput'), (data, { caller, services: s }) =>
   s.notifications.requests.getPreferences(caller, data),
 );
 
 export const updatePreferences = callable(
-  preferencesUpdateInput,
+  inputFrom(requests, 'preferencesUpdateInput'),
   (data, { caller, services: s }) => s.notifications.requests.updatePreferences(caller, data),
   {
     limit: CALL_LIMITS.preferences,
@@ -49,7 +46,7 @@ export const updatePreferences = callable(
 );
 
 export const resetPreferences = callable(
-  ownDataInput,
+  inputFrom(requests, 'ownDataInput'),
   (data, { caller, services: s }) => s.notifications.requests.resetPreferences(caller, data),
   {
     limit: CALL_LIMITS.preferences,
@@ -58,16 +55,17 @@ export const resetPreferences = callable(
 
 // ── notification center ──
 
-export const listNotifications = callable(listNotificationsInput, (data, { caller, services: s }) =>
-  s.notifications.requests.list(caller, data),
+export const listNotifications = callable(
+  inputFrom(requests, 'listNotificationsInput'),
+  (data, { caller, services: s }) => s.notifications.requests.list(caller, data),
 );
 
-export const getUnreadCount = callable(ownDataInput, (data, { caller, services: s }) =>
+export const getUnreadCount = callable(inputFrom(requests, 'ownDataInput'), (data, { caller, services: s }) =>
   s.notifications.requests.unreadCount(caller, data),
 );
 
 export const markNotificationsRead = callable(
-  notificationIdsInput,
+  inputFrom(requests, 'notificationIdsInput'),
   (data, { caller, services: s }) => s.notifications.requests.markRead(caller, data),
   {
     limit: CALL_LIMITS.notificationCenter,
@@ -75,7 +73,7 @@ export const markNotificationsRead = callable(
 );
 
 export const markAllNotificationsRead = callable(
-  ownDataInput,
+  inputFrom(requests, 'ownDataInput'),
   (data, { caller, services: s }) => s.notifications.requests.markAllRead(caller, data),
   {
     limit: CALL_LIMITS.notificationCenter,
@@ -83,7 +81,7 @@ export const markAllNotificationsRead = callable(
 );
 
 export const archiveNotifications = callable(
-  notificationIdsInput,
+  inputFrom(requests, 'notificationIdsInput'),
   (data, { caller, services: s }) => s.notifications.requests.archive(caller, data),
   {
     limit: CALL_LIMITS.notificationCenter,
@@ -91,7 +89,7 @@ export const archiveNotifications = callable(
 );
 
 export const deleteNotifications = callable(
-  notificationIdsInput,
+  inputFrom(requests, 'notificationIdsInput'),
   (data, { caller, services: s }) => s.notifications.requests.remove(caller, data),
   {
     limit: CALL_LIMITS.notificationCenter,

@@ -1,7 +1,5 @@
-import { z } from 'zod';
-import { searchMessagesSchema } from '../domain/search/searchRequest.js';
 import { CALL_LIMITS } from '../app/callLimits.js';
-import { callable } from './callable.js';
+import { callable, inputFrom } from './callable.js';
 import { SECRETS } from './options.js';
 import { docUpdated, docWritten } from './triggers.js';
 
@@ -28,7 +26,7 @@ export const searchSyncMembers = docUpdated(
 
 /** Server-side search, always limited to `visibleTo:<caller>`; `degraded: true` when it fell back to Firestore. */
 export const searchMessages = callable(
-  searchMessagesSchema,
+  inputFrom(() => import('../domain/search/searchRequest.js'), 'searchMessagesSchema'),
   (data, { caller, services: s }) => s.search.search.search(caller, data),
   {
     secrets: SECRETS.algolia,
@@ -39,7 +37,7 @@ export const searchMessages = callable(
 
 /** A secured Algolia key restricted to the caller's messages, valid for an hour, for searching from the client. */
 export const getSearchKey = callable(
-  z.object({}).strict(),
+  inputFrom(() => import('./inputs.js'), 'noInput'),
   (_data, { caller, services: s }) => s.search.search.searchKey(caller),
   {
     secrets: SECRETS.algolia,

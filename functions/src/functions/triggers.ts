@@ -5,16 +5,21 @@ import type { MemoryOption } from 'firebase-functions/v2/options';
 import { onMessagePublished } from 'firebase-functions/v2/pubsub';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onRequest } from 'firebase-functions/v2/https';
-import { z } from 'zod';
 import type { SecretName } from '../config.js';
-import { topicHandlers } from '../composition/services.js';
-import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
 import type { DocData } from '../ports.js';
-import { describeIssues } from '../domain/validation.js';
-import { AppError, errorText } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
+import type { DeletedAuthUser } from './events.js';
 import { REGION, secretParams } from './options.js';
 import type { UseCases } from './runtime.js';
 import { services } from './runtime.js';
+
+/**
+ * What runs once an event has arrived (document parsing, zod, the topic consumers in the composition root): loaded
+ * by the function's first event, so defining a trigger loads only firebase-functions (bench/coldStart.ts).
+ */
+const events = () => import('./events.js');
+
+export type { DeletedAuthUser };
 
 /**
  * One helper per trigger kind (callables are in callable.ts). Each applies the options every
@@ -34,13 +39,6 @@ export interface TriggerOptions {
 type Segments<P extends string> = P extends `${infer Head}/${infer Rest}` ? Head | Segments<Rest> : P;
 type ParamName<S extends string> = S extends `{${infer Name}}` ? Name : never;
 export type ParamsOf<Document extends string> = { [K in ParamName<Segments<Document>>]: string };
-
-/**
- * A Firestore document as the use cases read documents (Timestamps become Dates, as the store adapter returns them).
- * Only the shape is checked here: each use case validates its own fields, so a malformed document is recorded by the
- * code that knows what it should be (a moderation flag, a rejected event) instead of being dropped here.
- */
-const documentSchema = z.record(z.string(), z.unknown());
 
 export interface DocCreated<P> {
   params: P;
@@ -67,20 +65,12 @@ const eventOptions = (options: TriggerOptions) => ({
   ...(options.memory ? { memory: options.memory } : {}),
 });
 
-type Parsed = { ok: true; data: DocData | undefined } | { ok: false; reason: string };
-
-function parseDocument(raw: unknown, field: string): Parsed {
-  if (raw === undefined) return { ok: true, data: undefined };
-  const parsed = documentSchema.safeParse(fromFirestore(raw));
-  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: describeIssues(field, parsed.error) };
-}
-
 /**
  * A document that cannot be handed on is logged and the event acknowledged: a retry would read the same bytes (the
  * handler would fail the same way for a week of retries).
  */
-function skip(document: string, eventId: string, reason: string): void {
-  services().infra.logger.warn('trigger event skipped', { document, eventId, reason });
+async function skip(document: string, eventId: string, reason: string): Promise<void> {
+  (await services()).infra.logger.warn('trigger event skipped', { document, eventId, reason });
 }
 
 /** A document was created: its data, its path params and the event id. */
@@ -90,17 +80,19 @@ export function docCreated<D extends string>(
   options: TriggerOptions = {},
 ) {
   return onDocumentCreated({ document, ...eventOptions(options) }, async (event) => {
+    const { parseDocument } = await events();
     const parsed = parseDocument(event.data?.data(), 'document');
     if (!parsed.ok || !parsed.data)
       return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
-    await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, services());
+    await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, await services());
   });
 }
 
-function changed<D extends string>(
+async function changed<D extends string>(
   document: D,
   event: { id: string; params: unknown; data?: { before?: { data(): unknown }; after?: { data(): unknown } } },
-) {
+): Promise<{ change: DocChanged<ParamsOf<D>>; skipped?: undefined } | { change?: undefined; skipped: string }> {
+  const { parseDocument } = await events();
   const before = parseDocument(event.data?.before?.data(), 'before');
   const after = parseDocument(event.data?.after?.data(), 'after');
   if (!before.ok) return { skipped: before.reason };
@@ -115,9 +107,9 @@ export function docUpdated<D extends string>(
   options: TriggerOptions = {},
 ) {
   return onDocumentUpdated({ document, ...eventOptions(options) }, async (event) => {
-    const { change, skipped } = changed(document, event);
+    const { change, skipped } = await changed(document, event);
     if (!change) return skip(document, event.id, skipped);
-    await handler(change, services());
+    await handler(change, await services());
   });
 }
 
@@ -128,9 +120,9 @@ export function docWritten<D extends string>(
   options: TriggerOptions = {},
 ) {
   return onDocumentWritten({ document, ...eventOptions(options) }, async (event) => {
-    const { change, skipped } = changed(document, event);
+    const { change, skipped } = await changed(document, event);
     if (!change) return skip(document, event.id, skipped);
-    await handler(change, services());
+    await handler(change, await services());
   });
 }
 
@@ -141,7 +133,8 @@ export function docWritten<D extends string>(
  */
 export function pubsubTrigger(topic: string, options: TriggerOptions = {}) {
   return onMessagePublished({ topic, ...eventOptions(options) }, async (event) => {
-    const handler = topicHandlers(services())[topic];
+    const [{ topicHandlers }, s] = await Promise.all([events(), services()]);
+    const handler = topicHandlers(s)[topic];
     if (!handler) throw new Error(`no handler for topic ${topic}`);
     let data: unknown;
     try {
@@ -169,27 +162,9 @@ export function scheduled(
   const { timeZone = 'UTC', ...rest } = options;
   const { retry: _retry, ...shared } = eventOptions(rest);
   return onSchedule({ schedule, timeZone, ...shared }, async () => {
-    await handler(services());
+    await handler(await services());
   });
 }
-
-/** What the Auth user-deleted event says about the person, as plain data. */
-const authUserSchema = z.object({
-  uid: z.string().min(1),
-  displayName: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? undefined),
-  email: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? undefined),
-  phoneNumber: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? undefined),
-});
-export type DeletedAuthUser = z.output<typeof authUserSchema>;
 
 /**
  * An Auth account was deleted (console, Admin SDK, deleteMyAccount). This event exists only in the v1 API (v2 has
@@ -204,14 +179,9 @@ export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit
     .region(REGION)
     .auth.user()
     .onDelete(async (user) => {
-      const parsed = authUserSchema.safeParse({
-        uid: user.uid,
-        displayName: user.displayName,
-        email: user.email,
-        phoneNumber: user.phoneNumber,
-      });
-      if (!parsed.success) return skip('auth user', user.uid, describeIssues('user', parsed.error));
-      await handler(parsed.data, services());
+      const parsed = (await events()).parseAuthUser(user);
+      if (!parsed.ok) return skip('auth user', user.uid, parsed.reason);
+      await handler(parsed.user, await services());
     });
 }
 
@@ -261,7 +231,7 @@ export function httpEndpoint(
 ) {
   return onRequest({ region: REGION, secrets: secretParams(options.secrets) }, async (req, res) => {
     const response = res as unknown as ServerResponse;
-    const s = services();
+    const s = await services();
     try {
       reply(response, await handler(toHttpRequest(req as unknown as IncomingMessage & { rawBody?: Buffer }), s));
     } catch (error) {
@@ -270,7 +240,8 @@ export function httpEndpoint(
         if (!response.headersSent) reply(response, { status: 400, body: error.message, contentType: text });
         return;
       }
-      s.infra.logger.error(`${name} failed`, { error: errorText(error, { stack: true }) });
+      // The Error itself, so Error Reporting groups by where it was thrown (src/adapters/functionsLogger.ts).
+      s.infra.logger.error(`${name} failed`, { error });
       if (!response.headersSent) reply(response, { status: 500, body: 'internal error', contentType: text });
     }
   });

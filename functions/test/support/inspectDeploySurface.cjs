@@ -65,6 +65,17 @@ const loadedSdks = [
   Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)),
 );
 
+// Libraries only a function's first invocation needs (validation, phone numbers, time zones, moderation, resilience):
+// the wrappers load them with the use cases, never at import.
+const loadedLibraries = ['zod', 'libphonenumber-js', 'luxon', 'obscenity', 'cockatiel'].filter((name) =>
+  Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)),
+);
+
+// Every function's endpoint as the Firebase CLI's discovery reads it (trigger, region, options, secrets), by name.
+const endpoints = Object.fromEntries(
+  Object.entries(surface).map(([name, fn]) => [name, JSON.parse(JSON.stringify((fn && fn.__endpoint) ?? null))]),
+);
+
 setTimeout(() => {
   const exportsByKind = Object.fromEntries(
     Object.entries(surface).map(([name, fn]) => [name, kindOf(fn && fn.__endpoint)]),
@@ -76,6 +87,8 @@ setTimeout(() => {
       secretsRead: [...secretsRead],
       connections,
       loadedSdks,
+      loadedLibraries,
+      endpoints,
     }),
   );
 }, 200);

@@ -72,6 +72,31 @@ const EXPECTED: Record<string, string> = {
   onUserProfileWritten: 'firestore:written:users/{uid}',
 };
 
+const ALGOLIA = ['ALGOLIA_APP_ID', 'ALGOLIA_ADMIN_KEY', 'ALGOLIA_SEARCH_KEY'];
+const TWILIO = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'];
+
+/**
+ * The secrets each function declares (Cloud Functions mounts only these): every function not listed declares none.
+ * Loading the use cases lazily must not change what discovery reads.
+ */
+const SECRETS: Record<string, string[]> = {
+  checkPhoneVerification: TWILIO,
+  startPhoneVerification: TWILIO,
+  deliverSms: TWILIO,
+  twilioInbound: ['TWILIO_AUTH_TOKEN'],
+  twilioStatus: ['TWILIO_AUTH_TOKEN'],
+  deliverEmail: ['SENDGRID_API_KEY', 'UNSUBSCRIBE_SIGNING_KEY'],
+  sendgridEvents: ['SENDGRID_WEBHOOK_PUBLIC_KEY'],
+  unsubscribe: ['UNSUBSCRIBE_SIGNING_KEY'],
+  deleteMyAccount: ALGOLIA,
+  onAuthUserDeleted: ALGOLIA,
+  retentionDaily: ALGOLIA,
+  searchIndexMessage: ALGOLIA,
+  searchMessages: ALGOLIA,
+  searchSyncMembers: ALGOLIA,
+  getSearchKey: ALGOLIA,
+};
+
 // vitest runs from functions/ (its config's folder).
 const LIB = resolve('lib/index.js');
 const INSPECT = resolve('test/support/inspectDeploySurface.cjs');
@@ -82,6 +107,8 @@ interface Inspection {
   secretsRead: string[];
   connections: string[];
   loadedSdks: string[];
+  loadedLibraries: string[];
+  endpoints: Record<string, { region?: string[]; secretEnvironmentVariables?: { key: string }[] }>;
 }
 
 describe('deploy surface (lib/index.js)', () => {
@@ -105,5 +132,19 @@ describe('deploy surface (lib/index.js)', () => {
 
   it('does not load provider SDKs until a function needs them', () => {
     expect(seen.loadedSdks).toEqual([]);
+  });
+
+  it('loads no use-case library (zod, libphonenumber-js, luxon, obscenity, cockatiel) until a function is invoked', () => {
+    expect(seen.loadedLibraries).toEqual([]);
+  });
+
+  it('declares each function in the region and with exactly the secrets it needs', () => {
+    const declared = Object.fromEntries(
+      Object.entries(seen.endpoints)
+        .map(([name, e]) => [name, (e.secretEnvironmentVariables ?? []).map((v) => v.key)] as const)
+        .filter(([, keys]) => keys.length > 0),
+    );
+    expect(declared).toEqual(SECRETS);
+    for (const [name, e] of Object.entries(seen.endpoints)) expect([name, e.region]).toEqual([name, ['europe-west1']]);
   });
 });
