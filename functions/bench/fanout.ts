@@ -4,6 +4,11 @@
  * (routing, templates, transactions, job building), not Firestore's latency. CPU seconds (this process, GC threads
  * included) are steadier than wall seconds on a busy machine. `npm run bench` runs it in fresh processes.
  *
+ * It also counts what production would pay in I/O (bench/countingStore.ts): round trips, documents read and written
+ * per recipient, transactions per chunk. Job messages (the delivery topics, which nothing here consumes) are kept as
+ * published instead of taking the memory publisher's JSON round trip: each email job carries its rendered HTML
+ * (~20 kB), and copying 10,000 of them measures the payload's size, not the fan-out; their bytes are reported beside.
+ *
  *   npx tsx bench/fanout.ts [followers=10000] [chunk=500]
  */
 import { AuditLog } from '../src/app/audit.js';
@@ -14,14 +19,25 @@ import { ManualClock } from '../src/adapters/clocks.js';
 import { MemoryDocumentStore } from '../src/adapters/memory/memoryDocumentStore.js';
 import { MemoryLogger } from '../src/adapters/memory/memoryLogger.js';
 import { MemoryPublisher } from '../src/adapters/memory/memoryPublisher.js';
+import { CountingStore } from './countingStore.js';
 import { TOPICS } from '../src/domain/channels.js';
 import { paths } from '../src/domain/paths.js';
 
 const followers = Number(process.argv[2] ?? 10_000);
 const chunk = Number(process.argv[3] ?? 500);
 
-const store = new MemoryDocumentStore();
-const publisher = new MemoryPublisher();
+/** The memory publisher for the fan-out's own topics; delivery jobs are only collected (see above). */
+class BenchPublisher extends MemoryPublisher {
+  readonly jobMessages: unknown[] = [];
+  override async publish(topic: string, data: unknown, attributes: Record<string, string> = {}): Promise<string> {
+    if (topic === TOPICS.fanout || topic === TOPICS.domainEvents) return super.publish(topic, data, attributes);
+    this.jobMessages.push(data);
+    return `job-${this.jobMessages.length}`;
+  }
+}
+
+const store = new CountingStore(new MemoryDocumentStore());
+const publisher = new BenchPublisher();
 const clock = new ManualClock('2026-06-10T14:00:00Z');
 const n = notificationServices(
   { store, publisher, clock, logger: new MemoryLogger() },
@@ -58,6 +74,7 @@ async function main() {
     );
   }
 
+  store.reset();
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   await publisher.publish(TOPICS.domainEvents, {
@@ -78,8 +95,14 @@ async function main() {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);
 
+  const io = { ...store.counts };
   const notified = (await store.queryGroup('notifications')).length;
-  const jobs = publisher.on(TOPICS.push).length + publisher.on(TOPICS.email).length;
+  const jobList = publisher.jobMessages.flatMap((m) => {
+    const batch = (m as { jobs?: unknown[] }).jobs;
+    return Array.isArray(batch) ? batch : [m];
+  });
+  const jobBytes = publisher.jobMessages.reduce<number>((sum, m) => sum + JSON.stringify(m).length, 0);
+  const per = (x: number) => Number((x / followers).toFixed(2));
   chunkTimes.sort((a, b) => a - b);
   console.log(
     JSON.stringify(
@@ -88,11 +111,21 @@ async function main() {
         chunkSize: chunk,
         chunks: chunkTimes.length,
         notified,
-        jobs,
+        jobs: jobList.length,
+        jobMessages: publisher.jobMessages.length,
+        jobMegabytes: Number((jobBytes / 1e6).toFixed(1)),
         seconds: Number(seconds.toFixed(2)),
         cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
         node: process.version,
         recipientsPerSecond: Math.round(notified / seconds),
+        io: {
+          roundTrips: io.roundTrips,
+          transactions: io.transactions,
+          transactionsPerChunk: Number((io.transactions / Math.max(1, chunkTimes.length)).toFixed(2)),
+          batches: io.batches,
+          docsReadPerRecipient: per(io.docsRead),
+          docsWrittenPerRecipient: per(io.docsWritten),
+        },
         chunkMs: {
           p50: Math.round(chunkTimes[Math.floor(chunkTimes.length / 2)] ?? 0),
           max: Math.round(chunkTimes.at(-1) ?? 0),

@@ -27,6 +27,9 @@ export interface ConsumeResult {
  * document and its count commit together (a retried trigger neither re-counts nor loses the count).
  */
 export class RateLimiter {
+  /** The local day per zone and instant: a fan-out chunk asks for the same few zones hundreds of times. */
+  private readonly days = new Map<string, string>();
+
   constructor(
     private readonly store: DocumentStore,
     private readonly limits: DailyLimits,
@@ -70,7 +73,18 @@ export class RateLimiter {
   /** The counter document a request reads and writes; undefined for an unlimited channel. */
   counterPath({ uid, channel, timeZone, now }: ConsumeRequest): string | undefined {
     if (!Number.isFinite(this.limitFor(channel))) return undefined;
-    return paths.counter(uid, `rate_${channel}_${localDay(now, safeZone(timeZone))}`);
+    return paths.counter(uid, `rate_${channel}_${this.dayOf(now, timeZone)}`);
+  }
+
+  private dayOf(now: Date, timeZone: string): string {
+    const key = `${timeZone}|${now.getTime()}`;
+    let day = this.days.get(key);
+    if (day === undefined) {
+      if (this.days.size > 1_000) this.days.clear();
+      day = localDay(now, safeZone(timeZone));
+      this.days.set(key, day);
+    }
+    return day;
   }
 
   /**
@@ -119,7 +133,7 @@ export class RateLimiter {
         {
           count: counter.used,
           channel: r.channel,
-          day: localDay(r.now, safeZone(r.timeZone)),
+          day: this.dayOf(r.now, r.timeZone),
           limit: this.limitFor(r.channel),
           updatedAt: r.now,
           holders: { [holder]: true },

@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_BATCH_OPS, packBatches } from '../../../src/app/notifications/chunkDelivery.js';
+import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
+import { recipientPaths } from '../../../src/app/notifications/recipientDelivery.js';
+import { TOPICS } from '../../../src/domain/channels.js';
+import { paths } from '../../../src/domain/paths.js';
+import type { WriteOp } from '../../../src/ports.js';
+import { envelope, notificationFixture } from './fixture.js';
+import type { NotificationFixture } from './fixture.js';
+
+const NOW = '2026-06-10T14:00:00Z';
+const DAY = '2026-06-10';
+
+const communityEvent = (eventRef = 'w1', key?: string) => ({
+  ...envelope(
+    'community.event',
+    {
+      eventRef,
+      eventTitle: 'Raku night',
+      kind: 'workshop',
+      startsAt: '2026-06-20T18:00:00Z',
+      location: 'Studio 4',
+      hostId: 'kai',
+    },
+    { audience: { kind: 'followers', creatorId: 'kai' } },
+  ),
+  ...(key ? { idempotencyKey: key } : {}),
+});
+
+/** `n` followers of kai with default profiles (verified email, UTC), plus kai. */
+async function world(n: number, settings: Parameters<typeof notificationFixture>[1] = {}) {
+  const f = notificationFixture(NOW, settings);
+  const followers = Array.from({ length: n }, (_, i) => `f${String(i).padStart(4, '0')}`);
+  for (const uid of followers) await f.user(uid, { phoneVerified: false });
+  await f.followers('kai', followers);
+  await f.user('kai');
+  return { f, followers };
+}
+
+/** Records the event and runs its fan-out through the bus; returns the event id and the chunk messages. */
+async function fanOut(f: NotificationFixture, event = communityEvent()) {
+  await f.publisher.publish(TOPICS.domainEvents, event);
+  await f.publisher.drain();
+  const chunks = f.publisher.on(TOPICS.fanout).filter((m) => (m.data as { kind: string }).kind === 'chunk');
+  return { eventId: eventIdFor(event.idempotencyKey), chunks };
+}
+
+/** Notifications per user, push jobs per delivery id, receipts: what "notified once" means. */
+async function tally(f: NotificationFixture, eventId: string) {
+  const notifications = await f.store.queryGroup('notifications');
+  const pushIds = f.jobs('push').map((j) => j.deliveryId);
+  return {
+    notifications: notifications.length,
+    users: new Set(notifications.map((s) => s.path.split('/')[1])).size,
+    pushJobs: pushIds.length,
+    pushIds: new Set(pushIds).size,
+    receipts: (await f.store.query(`events/${eventId}/recipients`)).length,
+    unpublished: (await f.store.query(`events/${eventId}/recipients`)).filter((r) => r.data!.published !== true).length,
+  };
+}
+
+/** Records each store.commit's ops. */
+function recordCommits(f: NotificationFixture) {
+  const batches: WriteOp[][] = [];
+  const commit = f.store.commit.bind(f.store);
+  f.store.commit = async (ops) => {
+    batches.push([...ops]);
+    return commit(ops);
+  };
+  return batches;
+}
+
+describe('fan-out chunk: a chunk is handled as a whole', () => {
+  it('a replayed chunk (another attempt) notifies nobody twice and counts no rate limit twice', async () => {
+    const { f, followers } = await world(30);
+    const { eventId, chunks } = await fanOut(f);
+    expect(chunks).toHaveLength(1);
+    const first = await tally(f, eventId);
+    expect(first).toMatchObject({ notifications: 30, users: 30, pushJobs: 30, pushIds: 30, receipts: 30 });
+    expect(first.unpublished).toBe(0);
+
+    await f.n.pipeline.onFanout(chunks[0]!.data, 'another-attempt');
+    await f.n.pipeline.onFanout(chunks[0]!.data, 'yet-another-attempt');
+    expect(await tally(f, eventId)).toEqual(first);
+    const counters = await f.store.getAll(followers.map((uid) => paths.counter(uid, `rate_inApp_${DAY}`)));
+    expect(counters.map((c) => c.data?.count)).toEqual(followers.map(() => 1));
+    expect(f.jobs('email')).toHaveLength(30);
+  });
+
+  it('two runs of one chunk racing: each follower once, each job once', async () => {
+    const { f } = await world(40);
+    const { eventId, chunks } = await fanOut(f, communityEvent('w1'));
+    // A second event of another group, its chunk run twice at the same time.
+    const { eventId: second } = await fanOut(f, communityEvent('w2'));
+    const secondChunk = f.publisher
+      .on(TOPICS.fanout)
+      .filter((m) => (m.data as { kind: string; eventId: string }).eventId === second && m.data !== chunks[0]!.data)
+      .find((m) => (m.data as { kind: string }).kind === 'chunk')!;
+    const pushBefore = f.jobs('push').length;
+    await Promise.all([
+      f.n.pipeline.onFanout(secondChunk.data, 'run-a'),
+      f.n.pipeline.onFanout(secondChunk.data, 'run-b'),
+    ]);
+    expect(f.jobs('push').length).toBe(pushBefore);
+    expect((await tally(f, second)).receipts).toBe(40);
+    expect((await tally(f, eventId)).receipts).toBe(40);
+  });
+
+  it('a batch that loses a race on its receipts is re-read and retried with only the recipients still unhandled', async () => {
+    const { f, followers } = await world(120);
+    // Record the event without running its chunks.
+    const event = communityEvent();
+    const eventId = eventIdFor(event.idempotencyKey);
+    await f.n.pipeline.submit(event, 'pubsub', 'submit');
+    const half = followers.filter((_, i) => i % 2 === 0);
+    // Run B handles the whole chunk; just before its first batch commits, run A handles every other follower.
+    const commit = f.store.commit.bind(f.store);
+    let raced = false;
+    let lostBatches = 0;
+    f.store.commit = async (ops) => {
+      const holdsReceipts = ops.some((op) => op.kind === 'create' && op.path.includes('/recipients/'));
+      if (holdsReceipts && !raced) {
+        raced = true;
+        await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: half }, 'run-a');
+      }
+      try {
+        return await commit(ops);
+      } catch (error) {
+        if (holdsReceipts) lostBatches++;
+        throw error;
+      }
+    };
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'run-b');
+    expect(lostBatches).toBeGreaterThan(0);
+    const t = await tally(f, eventId);
+    expect(t).toMatchObject({ notifications: 120, users: 120, receipts: 120, unpublished: 0 });
+    expect(t.pushJobs).toBe(120); // each run published only the recipients it committed
+    const owners = (await f.store.getAll(followers.map((uid) => recipientPaths.receipt(eventId, uid)))).map(
+      (r) => r.data!.owner,
+    );
+    expect(owners.filter((o) => o === 'run-a').length).toBeGreaterThan(0);
+    expect(owners.filter((o) => o === 'run-b').length).toBeGreaterThan(0);
+  });
+
+  it('mixed receipts: handled recipients are skipped, an unpublished one of a dead run is taken over, the rest written', async () => {
+    const { f, followers } = await world(10);
+    const event = communityEvent();
+    const eventId = eventIdFor(event.idempotencyKey);
+    await f.n.pipeline.submit(event, 'pubsub', 'submit');
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers.slice(0, 4) }, 'run-1');
+    // f0003's run "died" after committing, before publishing (long ago): its receipt is unpublished.
+    await f.store.update(recipientPaths.receipt(eventId, 'f0003'), {
+      published: false,
+      claimedAt: new Date('2026-06-10T13:00:00Z'),
+    });
+    const pushBefore = f.jobs('push').length;
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'run-2');
+    const t = await tally(f, eventId);
+    expect(t).toMatchObject({ notifications: 10, users: 10, receipts: 10, unpublished: 0 });
+    // 6 new recipients and the taken-over one; the other 3 were done.
+    expect(f.jobs('push').length - pushBefore).toBe(7);
+    expect((await f.store.get(recipientPaths.receipt(eventId, 'f0003'))).data!.owner).toBe('run-2');
+  });
+
+  it('writes in batches of at most 500, each recipient whole; one rate-limit transaction for the chunk', async () => {
+    const { f, followers } = await world(500);
+    const batches = recordCommits(f);
+    let transactions = 0;
+    const transaction = f.store.transaction.bind(f.store);
+    f.store.transaction = (fn) => {
+      transactions++;
+      return transaction(fn);
+    };
+    const { eventId } = await fanOut(f);
+    const recipientBatches = batches.filter((b) => b.some((op) => op.path.includes('/recipients/')));
+    expect(recipientBatches.length).toBeGreaterThan(1);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(MAX_BATCH_OPS);
+    // Every document of a recipient (their user subtree, their deliveries, their receipt) in exactly one batch.
+    const writers = batches.filter((b) => b.some((op) => op.kind === 'create' && op.path.includes('/recipients/')));
+    for (const uid of followers) {
+      const holding = writers.filter((b) =>
+        b.some((op) => op.path.includes(`/${uid}/`) || op.path.includes(`_${uid}_`)),
+      );
+      expect(holding).toHaveLength(1);
+    }
+    // The event's key claim, then one reservation transaction for the single chunk.
+    expect(transactions).toBe(2);
+    expect((await tally(f, eventId)).notifications).toBe(500);
+  });
+
+  it("rate limits stay exact: a follower at the day's in-app and email limits gets neither, the rest do", async () => {
+    const { f } = await world(3, { inAppDailyLimit: 2, emailDailyLimit: 1 });
+    await f.store.set(paths.counter('f0001', `rate_inApp_${DAY}`), { count: 2 });
+    await f.store.set(paths.counter('f0001', `rate_email_${DAY}`), { count: 1 });
+    const { eventId } = await fanOut(f);
+    expect(await f.notifications('f0001')).toEqual([]);
+    expect(await f.notifications('f0000')).toHaveLength(1);
+    const email = await f.store.get(paths.delivery(`${eventId}_f0001_email`));
+    expect(email.data).toMatchObject({ status: 'suppressed', reason: 'rate_limited' });
+    expect(f.jobs('email').map((j) => j.uid)).toEqual(['f0000', 'f0002']);
+    expect((await f.store.get(paths.counter('f0000', `rate_email_${DAY}`))).data?.count).toBe(1);
+    expect((await f.store.get(paths.counter('f0001', `rate_email_${DAY}`))).data?.count).toBe(1);
+  });
+
+  it('quiet hours hold the outbound channels in the digest; a second event of the same group collapses into it', async () => {
+    const { f } = await world(2);
+    // 14:00 UTC is 23:00 in Tokyo: quiet hours (22:00–07:00).
+    await f.user('f0001', { timeZone: 'Asia/Tokyo', phoneVerified: false });
+    const first = await fanOut(f, communityEvent('w1'));
+    f.clock.advance(60_000);
+    const second = await fanOut(f, communityEvent('w1'));
+    const tokyo = await f.notifications('f0001');
+    expect(tokyo).toHaveLength(1);
+    expect(tokyo[0]).toMatchObject({ count: 2 });
+    expect(f.jobs('push').filter((j) => j.uid === 'f0001')).toEqual([]);
+    const digests = (await f.store.query('digests')).filter((d) => d.data!.uid === 'f0001');
+    expect(digests).toHaveLength(1);
+    const items = Object.values(digests[0]!.data!.items as Record<string, { count: number; deliveryIds: string[] }>);
+    const push = items.find((i) => i.deliveryIds.some((id) => id.endsWith('_push')))!;
+    expect(push.count).toBe(2);
+    expect(push.deliveryIds).toEqual([`${first.eventId}_f0001_push`, `${second.eventId}_f0001_push`]);
+    expect(digests[0]!.data).toMatchObject({ status: 'pending', releaseAt: new Date('2026-06-10T22:00:00Z') });
+    // The UTC follower got two pushes (no quiet hours), grouped into one notification as well.
+    expect(await f.notifications('f0000')).toEqual([expect.objectContaining({ count: 2 })]);
+  });
+
+  it('a page message with a cursor (from the former page-by-page walk) publishes the rest of the audience at once', async () => {
+    const { f, followers } = await world(12, { fanoutChunkSize: 5 });
+    const event = communityEvent();
+    const eventId = eventIdFor(event.idempotencyKey);
+    await f.n.pipeline.submit(event, 'pubsub', 'submit');
+    const before = f.publisher.on(TOPICS.fanout).length;
+    await f.n.pipeline.onFanout({ kind: 'page', eventId, cursor: followers[4] }, 'old-page');
+    const published = f.publisher.on(TOPICS.fanout).slice(before);
+    // The submit's own page is among them; the old page's chunks cover f0005.. in chunks of 5.
+    const chunks = published.filter((m) => (m.data as { kind: string }).kind === 'chunk');
+    expect(chunks.map((c) => (c.data as { uids: string[] }).uids)).toEqual([
+      followers.slice(5, 10),
+      followers.slice(10),
+    ]);
+  });
+});
+
+describe('packBatches', () => {
+  const r = (id: number, ops: number) => ({ id, ops: Array.from({ length: ops }, () => 0) });
+
+  it('fills batches up to 500 writes and never splits a recipient', () => {
+    const batches = packBatches(Array.from({ length: 150 }, (_, i) => r(i, 7)));
+    expect(batches.map((b) => b.length)).toEqual([71, 71, 8]);
+    expect(batches.every((b) => b.reduce((n, x) => n + x.ops.length, 0) <= MAX_BATCH_OPS)).toBe(true);
+    expect(packBatches([r(1, 250), r(2, 250), r(3, 1)]).map((b) => b.map((x) => x.id))).toEqual([[1, 2], [3]]);
+    expect(packBatches([r(1, 499), r(2, 2)]).map((b) => b.map((x) => x.id))).toEqual([[1], [2]]);
+  });
+
+  it('refuses a recipient that alone needs more than a batch', () => {
+    expect(() => packBatches([r(1, 501)])).toThrow(/501 writes/);
+  });
+});
