@@ -61,6 +61,42 @@ const BENCHES: Bench[] = [
     args: ['bench/fanout.ts', '10000'],
     measure: (out) => ({ value: Number(out.seconds), cpu: Number(out.cpuSeconds) }),
   },
+  {
+    name: 'messageCreated',
+    what: 'new message in a 256-member group: onMessageCreated p99, in-memory store (`bench/messageCreated.ts`)',
+    target: '≤ 50 ms',
+    limit: 50,
+    unit: 'ms',
+    args: ['bench/messageCreated.ts', '200', '256'],
+    measure: (out) => ({ value: Number(out.handleP99Ms), cpu: Number(out.cpuSeconds) }),
+  },
+  {
+    name: 'groupPush',
+    what: 'same message: push to the 255 other members, until the PushSender has them, p99',
+    target: '≤ 100 ms',
+    limit: 100,
+    unit: 'ms',
+    args: ['bench/messageCreated.ts', '200', '256'],
+    measure: (out) => ({ value: Number(out.pushP99Ms), cpu: Number(out.cpuSeconds) }),
+  },
+  {
+    name: 'eventToPayload',
+    what: 'event → last provider payload (push+SMS+email), p99 of 1,000 events, in memory (`bench/eventToPayload.ts`)',
+    target: '≤ 20 ms',
+    limit: 20,
+    unit: 'ms',
+    args: ['bench/eventToPayload.ts', '1000'],
+    measure: (out) => ({ value: Number((out.ms as { p99: number }).p99), cpu: Number(out.cpuSeconds) }),
+  },
+  {
+    name: 'coldStart',
+    what: 'cold import of one function (sendMessage) over bare node',
+    target: '≤ 300 ms',
+    limit: 0.3,
+    unit: 's',
+    args: ['bench/coldStart.ts', '--runs', '1'],
+    measure: (out) => ({ value: Number(out.seconds) }),
+  },
 ];
 
 /** The last JSON object a benchmark printed (they print one, pretty or not, at the end). */
