@@ -48,8 +48,50 @@ interface Bench {
   unit: string;
   args: string[];
   /** The figure from the benchmark's JSON output, and the CPU seconds if it reports them. */
-  measure: (out: Record<string, unknown>) => { value: number; cpu?: number };
+  measure: (out: Record<string, unknown>) => { value: number; cpu?: number; rssMb?: number; note?: string };
 }
+
+/** One export format's figures from bench/exportMemory.ts's last line. */
+const exportFigures = (out: Record<string, unknown>, format: string) =>
+  (out.formats as Record<string, { seconds: number; cpuSeconds: number; peakRssMb: number; answerSeconds?: number }>)[
+    format
+  ]!;
+
+/**
+ * Exports of 100,000 messages, each format in its own process (so each peak RSS is its own), with the deploy surface
+ * loaded. The PDF's figure is the callable's answer (it queues the job); the background render is in the notes.
+ */
+const EXPORT_BENCHES: Bench[] = [
+  ...(['json', 'csv', 'zip'] as const).map((format) => ({
+    name: `exports:${format}`,
+    what: `export of 100,000 messages: ${format === 'zip' ? 'GDPR ZIP' : format.toUpperCase()} (\`bench/exportMemory.ts\`)`,
+    target: '≤ 3 s, ≤ 300 MB',
+    limit: 3,
+    unit: 's',
+    args: ['bench/exportMemory.ts', '100000', format],
+    measure: (out: Record<string, unknown>) => {
+      const f = exportFigures(out, format);
+      return { value: f.seconds, cpu: f.cpuSeconds, rssMb: f.peakRssMb };
+    },
+  })),
+  {
+    name: 'exports:pdf',
+    what: "same: PDF, the callable's answer (it queues the job; a trigger renders it)",
+    target: '≤ 6 s, ≤ 300 MB',
+    limit: 6,
+    unit: 's',
+    args: ['bench/exportMemory.ts', '100000', 'pdf'],
+    measure: (out) => {
+      const f = exportFigures(out, 'pdf');
+      return {
+        value: f.answerSeconds!,
+        cpu: f.cpuSeconds,
+        rssMb: f.peakRssMb,
+        note: `render ${f.seconds.toFixed(1)} s`,
+      };
+    },
+  },
+];
 
 const BENCHES: Bench[] = [
   {
@@ -62,6 +104,33 @@ const BENCHES: Bench[] = [
     measure: (out) => ({ value: Number(out.seconds), cpu: Number(out.cpuSeconds) }),
   },
   {
+    name: 'messageCreated',
+    what: 'new message in a 256-member group: onMessageCreated p99, in-memory store (`bench/messageCreated.ts`)',
+    target: '≤ 50 ms',
+    limit: 50,
+    unit: 'ms',
+    args: ['bench/messageCreated.ts', '200', '256'],
+    measure: (out) => ({ value: Number(out.handleP99Ms), cpu: Number(out.cpuSeconds) }),
+  },
+  {
+    name: 'groupPush',
+    what: 'same message: push to the 255 other members, until the PushSender has them, p99',
+    target: '≤ 100 ms',
+    limit: 100,
+    unit: 'ms',
+    args: ['bench/messageCreated.ts', '200', '256'],
+    measure: (out) => ({ value: Number(out.pushP99Ms), cpu: Number(out.cpuSeconds) }),
+  },
+  {
+    name: 'eventToPayload',
+    what: 'event → last provider payload (push+SMS+email), p99 of 1,000 events, in memory (`bench/eventToPayload.ts`)',
+    target: '≤ 20 ms',
+    limit: 20,
+    unit: 'ms',
+    args: ['bench/eventToPayload.ts', '1000'],
+    measure: (out) => ({ value: Number((out.ms as { p99: number }).p99), cpu: Number(out.cpuSeconds) }),
+  },
+  {
     name: 'coldStart',
     what: 'cold import of one function (sendMessage) over bare node',
     target: '≤ 300 ms',
@@ -70,7 +139,11 @@ const BENCHES: Bench[] = [
     args: ['bench/coldStart.ts', '--runs', '1'],
     measure: (out) => ({ value: Number(out.seconds) }),
   },
+  ...EXPORT_BENCHES,
 ];
+
+/** `npm run bench -- exports` runs every `exports:*` entry; a full name runs one. */
+const selected = (name: string) => only.length === 0 || only.some((o) => name === o || name.startsWith(`${o}:`));
 
 /** The last JSON object a benchmark printed (they print one, pretty or not, at the end). */
 function lastJson(stdout: string): Record<string, unknown> {
@@ -88,9 +161,11 @@ function main(): void {
   );
   const rows: string[][] = [];
   let failed = false;
-  for (const bench of BENCHES.filter((b) => only.length === 0 || only.includes(b.name))) {
+  for (const bench of BENCHES.filter((b) => selected(b.name))) {
     const values: number[] = [];
     const cpu: number[] = [];
+    const rss: number[] = [];
+    const notes: string[] = [];
     for (let i = 0; i < runs; i++) {
       const run = spawnSync(node.path, ['--import', 'tsx', ...bench.args], {
         cwd: functionsDir,
@@ -105,6 +180,8 @@ function main(): void {
       const figure = bench.measure(lastJson(run.stdout));
       values.push(figure.value);
       if (figure.cpu !== undefined && Number.isFinite(figure.cpu)) cpu.push(figure.cpu);
+      if (figure.rssMb !== undefined) rss.push(figure.rssMb);
+      if (figure.note) notes.push(figure.note);
       process.stderr.write(
         `  ${bench.name} run ${i + 1}: ${fmt(figure.value)} ${bench.unit}${figure.cpu !== undefined ? ` (cpu ${fmt(figure.cpu)} s)` : ''}\n`,
       );
@@ -112,9 +189,25 @@ function main(): void {
     if (values.length === 0) continue;
     const measured = `${fmt(Math.min(...values))} / ${fmt(median(values))} ${bench.unit}`;
     const cpuText = cpu.length > 0 ? `${fmt(Math.min(...cpu))} / ${fmt(median(cpu))} s` : '—';
-    rows.push([bench.what, bench.target, measured, cpuText, `${(median(values) / bench.limit).toFixed(1)}×`]);
+    rows.push([
+      bench.what,
+      bench.target,
+      measured,
+      cpuText,
+      `${(median(values) / bench.limit).toFixed(1)}×`,
+      rss.length > 0 ? `${Math.max(...rss).toFixed(0)} MB` : '—',
+      notes.join('; ') || '—',
+    ]);
   }
-  const header = ['what', 'target', 'measured (min / median)', 'cpu (min / median)', 'ratio'];
+  const header = [
+    'what',
+    'target',
+    'measured (min / median)',
+    'cpu (min / median)',
+    'ratio',
+    'peak RSS (max)',
+    'notes',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
