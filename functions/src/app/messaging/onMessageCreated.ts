@@ -305,17 +305,26 @@ export class OnMessageCreated {
     const direct: ChatPushTarget[] = [];
     const directUids: string[] = [];
     const pipeline: string[] = [];
+    const routes = new Map<string, ReturnType<typeof chatRoute>>();
     candidates.forEach((uid, i) => {
       if (blocks[i]!.exists) return;
       const profile = userProfileSchema.safeParse(profiles[i]!.data ?? {});
       // No readable profile: nobody to address (the pipeline skips such recipients too).
       if (!profiles[i]!.exists || !profile.success) return;
-      const preferences = effectivePreferences(storedPreferences(prefs[i]!));
-      const route = chatRoute(preferences, {
-        timeZone: safeZone(preferences.timeZone ?? profile.data.timeZone),
-        ...contactOf(profile.data),
-        now,
-      });
+      // Recipients with the same stored preferences, zone and contact points route alike: decide once per kind (in a
+      // group most have no preferences document and share a zone), not once per recipient.
+      const contact = contactOf(profile.data);
+      const key = `${prefs[i]!.exists ? JSON.stringify(prefs[i]!.data) : '-'}|${profile.data.timeZone}|${contact.emailVerified}|${contact.phoneVerified}`;
+      let route = routes.get(key);
+      if (!route) {
+        const preferences = effectivePreferences(storedPreferences(prefs[i]!));
+        route = chatRoute(preferences, {
+          timeZone: safeZone(preferences.timeZone ?? profile.data.timeZone),
+          ...contact,
+          now,
+        });
+        routes.set(key, route);
+      }
       if (route === 'pipeline') pipeline.push(uid);
       if (route !== 'push') return;
       const tokens = devices[i]!.map((d) => d.data?.token).filter((t): t is string => typeof t === 'string');

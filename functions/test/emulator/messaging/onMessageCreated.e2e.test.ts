@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
 import { adminApp } from '../../../src/composition/cloud.js';
 import { paths } from '../../../src/domain/paths.js';
-import { messageIdFor } from '../../../src/domain/messaging/conversation.js';
-import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
+import { messageIdFor, unreadOf } from '../../../src/domain/messaging/conversation.js';
+import { chatCollapseKey } from '../../../src/domain/messaging/chatPush.js';
+import { chatDeliveryId, processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import { moderationItemId } from '../../../src/app/messaging/moderation.js';
 import { messageAuditKeys } from '../../../src/domain/messaging/messageChange.js';
 import { callAs, eventually, outbox, searchRecords, useTriggerChains } from '../../support/fakes/emulatorChain.js';
@@ -87,77 +88,60 @@ describe('messaging trigger chains (functions emulator, sandbox providers)', () 
   useTriggerChains();
 
   it(
-    '20 concurrent messages: exact unread counts, summary, push recipients; one push reaches FCM, the rest of the burst waits for a digest',
+    '20 concurrent messages: numbered 1…20, exact unread counts, summary; every push straight to FCM with one collapse key',
     async () => {
       const cid = `e2e-${run}`;
       const { alice, bob, carol, token } = await seedGroup(cid);
       await Promise.all(Array.from({ length: 20 }, (_, i) => send(cid, carol, `c${i}`, `message ${i}`)));
 
-      await eventually(
-        'alice unread 20',
-        () => store.get(paths.member(cid, alice)),
-        (s) => s.data?.unreadCount === 20,
+      const numbered = await eventually(
+        'lastMessageSeq 20',
+        () => store.get(paths.conversation(cid)),
+        (s) => s.data?.lastMessageSeq === 20,
         CHAIN_MS,
       );
-      expect((await store.get(paths.member(cid, bob))).data?.unreadCount).toBe(20);
-      expect((await store.get(paths.member(cid, carol))).data?.unreadCount).toBe(0);
-      const conversation = await eventually(
-        'the summary',
-        () => store.get(paths.conversation(cid)),
-        (s) => !!s.data?.lastMessage,
-      );
-      expect(conversation.data?.lastMessage).toMatchObject({ senderId: carol, type: 'text' });
+      const unread = async (uid: string) =>
+        unreadOf(numbered.data ?? {}, (await store.get(paths.member(cid, uid))).data ?? {});
+      expect(await unread(alice)).toBe(20);
+      expect(await unread(bob)).toBe(20);
+      expect(await unread(carol)).toBe(0);
+      expect(numbered.data?.lastMessage).toMatchObject({ senderId: carol, type: 'text' });
       const marker = await eventually(
         'the processed marker of c0',
         () => store.get(processedMarker(cid, messageIdFor(carol, 'c0'))),
         (s) => s.data?.published === true,
       );
-      expect(marker.data).toMatchObject({ published: true, recipientIds: [alice] });
+      expect(marker.data).toMatchObject({ published: true, pushedTo: [alice], pipelineRecipients: [] });
 
-      // Every message became a messaging.new_message event for alice: one in-app notification counting all 20.
-      const groupKey = `messaging:${cid}`;
-      const [notification] = await eventually(
-        "alice's in-app notification to count 20",
-        () => store.query(paths.notifications(alice), { where: [['groupKey', '==', groupKey]] }),
-        (n) => n[0]?.data?.count === 20,
-        CHAIN_MS,
-      );
-      expect(notification!.data).toMatchObject({ type: 'messaging.new_message', read: false });
-
-      // The first event of the burst pushed at once, through deliver-push and firebase-admin, into the sandbox FCM.
-      const [push] = await eventually(
-        "a push to alice's phone in the sandbox FCM",
+      // Every message pushed at once, through the PushSender port and firebase-admin, into the sandbox FCM, each with
+      // the conversation's collapse key (the device shows the latest); bob is active, carol sent them.
+      const pushes = await eventually(
+        "twenty pushes to alice's phone in the sandbox FCM",
         () => outbox('push', { to: token }),
-        (c) => c.length > 0,
+        (c) => c.length >= 20,
         CHAIN_MS,
       );
-      const message = (push!.request as { message: { data: Record<string, string>; notification: { title: string } } })
-        .message;
-      expect(message.data).toMatchObject({ conversationId: cid, type: 'messaging.new_message' });
-      const sent = await eventually(
-        'the push delivery record',
-        () => store.get(paths.delivery(push!.deliveryId!)),
+      const messages = pushes.map(
+        (p) =>
+          (
+            p.request as {
+              message: { data: Record<string, string>; android: { collapse_key?: string; collapseKey?: string } };
+            }
+          ).message,
+      );
+      expect(messages.every((m) => m.data.conversationId === cid && m.data.type === 'messaging.new_message')).toBe(
+        true,
+      );
+      const keys = new Set(messages.map((m) => m.android.collapse_key ?? m.android.collapseKey));
+      expect(keys).toEqual(new Set([chatCollapseKey(cid)]));
+      // One ledger record per message batch, no per-recipient pipeline records, no in-app notifications.
+      const ledger = await eventually(
+        'the ledger record of c0',
+        () => store.get(paths.delivery(chatDeliveryId(cid, messageIdFor(carol, 'c0')))),
         (s) => s.data?.status === 'sent',
       );
-      expect(sent.data).toMatchObject({
-        channel: 'push',
-        uid: alice,
-        provider: 'fcm',
-        providerMessageId: (push!.response as { name: string }).name,
-      });
-      // The other 19 are held for the group's digest; nobody else got a push (bob is active, carol sent them).
-      const deliveries = await eventually(
-        'twenty push deliveries for alice',
-        () => store.query(paths.deliveries(), { where: [['groupKey', '==', groupKey]] }),
-        (d) => d.filter((x) => x.data?.channel === 'push').length === 20,
-      );
-      const statuses = deliveries.map((d) => String(d.data?.status));
-      expect({
-        sent: statuses.filter((s) => s === 'sent').length,
-        batched: statuses.filter((s) => s === 'batched').length,
-      }).toEqual({ sent: 1, batched: 19 });
-      expect(new Set(deliveries.map((d) => d.data?.uid))).toEqual(new Set([alice]));
-      expect(await outbox('push', { to: token })).toHaveLength(1);
+      expect(ledger.data).toMatchObject({ channel: 'push', provider: 'fcm', batch: true, recipients: 1, sentCount: 1 });
+      expect(await store.query(paths.notifications(alice))).toHaveLength(0);
     },
     CHAIN_MS + 60_000,
   );
@@ -285,9 +269,9 @@ describe('messaging trigger chains (functions emulator, sandbox providers)', () 
       const { alice, carol } = await seedGroup(cid);
       await send(cid, carol, 'x1', 'Commas, and "quotes"');
       await eventually(
-        'the message counted',
-        () => store.get(paths.member(cid, alice)),
-        (s) => s.data?.unreadCount === 1,
+        'the message numbered',
+        () => store.get(paths.conversation(cid)),
+        (s) => s.data?.lastMessageSeq === 1,
         CHAIN_MS,
       );
       const result = await callAs<{ status: string; url: string; path: string; bytes: number }>(

@@ -181,6 +181,38 @@ describe('conversations/{cid}/members/{uid}', () => {
     await assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { unreadCount: 0 }));
     await assertSucceeds(readReceipt(db('carol'), 'g', 'carol'));
   });
+  describe('lastReadSeq (issue 14: unread = lastMessageSeq − lastReadSeq)', () => {
+    const at = (seq: unknown) => ({ lastReadAt: serverTimestamp(), lastReadSeq: seq, unreadCount: 0 });
+    beforeEach(() =>
+      env.withSecurityRulesDisabled(async (ctx) => {
+        await updateDoc(doc(firestoreOf(ctx), 'conversations/g'), { lastMessageSeq: 5 });
+        await updateDoc(doc(firestoreOf(ctx), 'conversations/g/members/carol'), { lastReadSeq: 2 });
+      }),
+    );
+    it('a read moves it forward, up to the conversation’s lastMessageSeq', async () => {
+      await assertSucceeds(readReceipt(db('carol'), 'g', 'carol', at(4)));
+      await assertSucceeds(readReceipt(db('carol'), 'g', 'carol', at(5)));
+    });
+    it('not past lastMessageSeq', () => assertFails(readReceipt(db('carol'), 'g', 'carol', at(6))));
+    it('not backwards', () => assertFails(readReceipt(db('carol'), 'g', 'carol', at(1))));
+    it('only a whole number', async () => {
+      await assertFails(readReceipt(db('carol'), 'g', 'carol', at(3.5)));
+      await assertFails(readReceipt(db('carol'), 'g', 'carol', at('5')));
+    });
+    it('only with a read (lastReadAt moves with it)', () =>
+      assertFails(updateDoc(doc(db('carol'), 'conversations/g/members/carol'), { lastReadSeq: 5 })));
+    it('nobody else’s', () => assertFails(readReceipt(db('carol'), 'g', 'bob', at(5))));
+    it('a conversation without lastMessageSeq (from before seqs) is at 0', async () => {
+      await env.withSecurityRulesDisabled((ctx) =>
+        updateDoc(doc(firestoreOf(ctx), 'conversations/g/members/alice'), { lastReadSeq: 0 }),
+      );
+      await env.withSecurityRulesDisabled((ctx) =>
+        updateDoc(doc(firestoreOf(ctx), 'conversations/g'), { lastMessageSeq: deleteField() }),
+      );
+      await assertFails(readReceipt(db('alice'), 'g', 'alice', at(1)));
+      await assertSucceeds(readReceipt(db('alice'), 'g', 'alice', at(0)));
+    });
+  });
   it('unreadCount can only go back to 0', () =>
     assertFails(readReceipt(db('carol'), 'g', 'carol', { lastReadAt: serverTimestamp(), unreadCount: 5 })));
   it('a backdated lastReadAt is refused', () =>
