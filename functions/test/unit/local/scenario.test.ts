@@ -69,7 +69,7 @@ describe('local scenario (smaller)', () => {
   it('commission: SMS to the creator at once; the non-critical burst held, then released as one digest per channel', async () => {
     const commissionSms = system.senders.sms.sent.filter((m) => m.to === '+12125550101');
     expect(commissionSms).toHaveLength(1);
-    expect(commissionSms[0]!.body).toContain('2500');
+    expect(commissionSms[0]!.body).toContain('$2,500');
 
     const digests = await system.store.query('digests', { where: [['uid', '==', 'u_maya']] });
     const burst = digests.find((d) => Object.keys(d.data?.items as object).length > 1);

@@ -105,7 +105,7 @@ describe('notification center', () => {
       category: 'commerce',
       priority: 'high',
       title: 'Refund issued',
-      body: 'EUR 10.00 for Item 0 is on its way back to you.',
+      body: '€10.00 for Item 0 is on its way back to you.',
       data: { orderId: 'o0', link: '/orders/o0' },
       groupKey: 'order.refunded:o0',
       read: false,

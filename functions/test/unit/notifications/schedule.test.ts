@@ -181,7 +181,7 @@ describe('digests leave when the window opens, once', () => {
     expect(list[0]).toMatchObject({
       count: 12,
       title: '12 new bids on Walnut bowl',
-      body: 'Latest: Bidder 12 bid USD 112.00.',
+      body: 'Latest: Bidder 12 bid $112.00.',
       read: false,
     });
     expect(await f.n.center.unreadCount('seller')).toBe(1);
