@@ -1,0 +1,132 @@
+import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/adapters/clocks.js';
+import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
+import { MemoryPublisher } from '../../../src/adapters/memory/memoryPublisher.js';
+import { deliverChunk } from '../../../src/app/notifications/chunkDelivery.js';
+import { preferencesFromSnapshot } from '../../../src/app/notifications/preferencesRepo.js';
+import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
+import { deliverToRecipient } from '../../../src/app/notifications/recipientDelivery.js';
+import { planEvent } from '../../../src/domain/notifications/plans.js';
+import { parseEvent } from '../../../src/domain/notifications/events.js';
+import { paths } from '../../../src/domain/paths.js';
+import { userProfileSchema } from '../../../src/domain/users.js';
+import { isolatedFirestore } from '../isolatedProject.js';
+
+/**
+ * A fan-out chunk on the real Firestore emulator (batches with create-only receipts, one rate-limit transaction)
+ * leaves exactly the documents the per-recipient path (`deliverToRecipient`, one transaction each) leaves for the
+ * same recipients, event and clock, and a replay of the chunk adds nothing.
+ */
+const NOW = '2026-06-10T14:00:00Z';
+const EVENT_ID = 'evt_chunk_emulator';
+const event = parseEvent({
+  type: 'community.event',
+  idempotencyKey: 'chunk-emulator',
+  occurredAt: '2026-06-10T13:59:00Z',
+  payload: {
+    eventRef: 'w1',
+    eventTitle: 'Raku night',
+    kind: 'workshop',
+    startsAt: '2026-06-20T18:00:00Z',
+    location: 'Studio 4',
+    hostId: 'kai',
+  },
+  audience: { kind: 'followers', creatorId: 'kai' },
+});
+const notification = planEvent(event, { criticalCommissionUsd: 2000 }).audience!.notification;
+const UIDS = Array.from({ length: 24 }, (_, i) => `f${String(i).padStart(2, '0')}`);
+
+async function seed(db: Firestore) {
+  const batch = db.batch();
+  for (const [i, uid] of UIDS.entries()) {
+    batch.set(db.doc(paths.user(uid)), {
+      displayName: uid,
+      // Every fourth in Tokyo (23:00: quiet hours, held for the digest), every third in German.
+      timeZone: i % 4 === 3 ? 'Asia/Tokyo' : 'UTC',
+      locale: i % 3 === 0 ? 'de' : 'en',
+      email: `${uid}@studio.example`,
+      emailVerified: i % 5 !== 0,
+    });
+  }
+  // One follower already at today's email limit; one with email switched off for community events.
+  batch.set(db.doc(paths.counter('f01', 'rate_email_2026-06-10')), { count: 50 });
+  batch.set(db.doc(paths.preferences('f02')), { categories: { community: { channels: { email: false } } } });
+  await batch.commit();
+}
+
+function deps(db: Firestore) {
+  const store = new FirestoreDocumentStore(() => db);
+  return {
+    store,
+    publisher: new MemoryPublisher(),
+    clock: new ManualClock(NOW),
+    rateLimiter: new RateLimiter(store, { sms: 10, email: 50, inApp: 500 }),
+    webAppUrl: 'https://craft.example',
+  };
+}
+
+/** Every document of the project below these collections, by path, with `holders` (the chunk's keyed reservations) left out. */
+async function dump(db: Firestore): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const walk = async (refs: DocumentReference[]) => {
+    for (const ref of refs) {
+      const snap = await ref.get();
+      if (snap.exists) {
+        const { holders: _holders, ...data } = snap.data()!;
+        out[ref.path] = JSON.parse(JSON.stringify(data));
+      }
+      for (const sub of await ref.listCollections()) await walk(await sub.listDocuments());
+    }
+  };
+  for (const top of ['users', 'deliveries', 'events', 'digests']) await walk(await db.collection(top).listDocuments());
+  return out;
+}
+
+describe('fan-out chunk on Firestore (emulator)', () => {
+  it(
+    'writes the same documents as the per-recipient path, and a replay adds nothing',
+    { timeout: 120_000 },
+    async () => {
+      const tag = `${process.pid}${Date.now().toString(36)}`;
+      const before = isolatedFirestore(`demo-chunk-old-${tag}`);
+      const after = isolatedFirestore(`demo-chunk-new-${tag}`);
+      await Promise.all([seed(before), seed(after)]);
+
+      // Before: one transaction per recipient.
+      const old = deps(before);
+      const [profiles, prefs] = await Promise.all([
+        old.store.getAll(UIDS.map((uid) => paths.user(uid))),
+        old.store.getAll(UIDS.map((uid) => paths.preferences(uid))),
+      ]);
+      for (const [i, uid] of UIDS.entries()) {
+        await deliverToRecipient(
+          old,
+          EVENT_ID,
+          'attempt-1',
+          { uid, profile: userProfileSchema.parse(profiles[i]!.data), prefs: preferencesFromSnapshot(prefs[i]!) },
+          notification,
+        );
+      }
+
+      // After: the chunk.
+      const chunk = deps(after);
+      const outcome = await deliverChunk(chunk, EVENT_ID, 'attempt-1', UIDS, notification);
+      expect(outcome).toMatchObject({ delivered: UIDS.length, duplicate: 0, transactions: 1 });
+
+      const expected = await dump(before);
+      const actual = await dump(after);
+      expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+      expect(actual).toEqual(expected);
+      expect(Object.keys(actual).filter((p) => p.startsWith('digests/')).length).toBeGreaterThan(0);
+      expect(chunk.publisher.published.length).toBeGreaterThan(0);
+
+      // A replay (another attempt) finds every receipt and writes nothing.
+      const published = chunk.publisher.published.length;
+      const replay = await deliverChunk(chunk, EVENT_ID, 'attempt-2', UIDS, notification);
+      expect(replay).toMatchObject({ delivered: 0, duplicate: UIDS.length, transactions: 0 });
+      expect(await dump(after)).toEqual(actual);
+      expect(chunk.publisher.published.length).toBe(published);
+    },
+  );
+});
