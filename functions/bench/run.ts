@@ -104,6 +104,16 @@ const BENCHES: Bench[] = [
     measure: (out) => ({ value: Number(out.seconds), cpu: Number(out.cpuSeconds) }),
   },
   {
+    // Starts its own Firestore emulator (EMULATOR_PORT_OFFSET, 10 unless set); needs Java 21+ like the emulator tier.
+    name: 'fanoutEmulator',
+    what: '2,000-follower fan-out on the Firestore emulator, over a BulkWriter write of the same documents',
+    target: '≤ 1.5×',
+    limit: 1.5,
+    unit: '×',
+    args: ['bench/fanoutEmulator.ts', '2000'],
+    measure: (out) => ({ value: Number(out.ratio) }),
+  },
+  {
     name: 'messageCreated',
     what: 'new message in a 256-member group: onMessageCreated p99, in-memory store (`bench/messageCreated.ts`)',
     target: '≤ 50 ms',
