@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   try {
     const result = await runScenario(system, { echo: (line) => console.log(line) });
     const written = await writeOutputs(system, outDir, result.transcript, result.files);
-    const previews = await writeEmailPreviews(resolve(outDir, 'email-previews'), SCENARIO_START);
+    const previews = await writeEmailPreviews(resolve(outDir, 'email-previews'), new Date(SCENARIO_START));
     const { push, sms, email } = system.senders;
     console.log(`\n━━ Done in ${Math.round(performance.now() - started)} ms`);
     console.log(
