@@ -64,3 +64,16 @@ export {
 export { twilioStatus, twilioInbound, sendgridEvents, unsubscribe } from './functions/webhooks.js';
 export { setAccountDisabled, syncAccountStates } from './functions/accounts.js';
 export { refreshEmailStatus, onUserProfileWritten } from './functions/identity.js';
+export {
+  analyticsOnDeliveryWritten,
+  analyticsOnInAppWritten,
+  analyticsOnEventCreated,
+  evaluateDeliveryAlerts,
+  trackNotificationInteraction,
+  getDeliveryHealth,
+  getAnalyticsSummary,
+  setAlertRecipients,
+  defineExperiment,
+  stopExperiment,
+  getExperimentResults,
+} from './functions/analytics.js';

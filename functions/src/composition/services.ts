@@ -3,6 +3,7 @@ import type { Settings } from '../config.js';
 import { DEFAULT_SETTINGS } from '../config.js';
 import { AccountAdmin } from '../app/accountAdmin.js';
 import { AuditLog } from '../app/audit.js';
+import { analyticsServices } from '../app/analytics/index.js';
 import { complianceServices } from '../app/compliance/index.js';
 import { deliveryServices } from '../app/delivery/index.js';
 import { identityServices } from '../app/identity/index.js';
@@ -36,6 +37,7 @@ export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTING
     notifications,
     accounts: new AccountAdmin(infra.store, infra.clock, audit, infra.accounts, infra.logger),
     identity: identityServices(infra, {}, { audit }),
+    analytics: analyticsServices(infra, {}, { audit }),
   };
 }
 

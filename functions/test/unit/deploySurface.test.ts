@@ -70,6 +70,17 @@ const EXPECTED: Record<string, string> = {
   syncAccountStates: 'schedule',
   refreshEmailStatus: 'callable',
   onUserProfileWritten: 'firestore:written:users/{uid}',
+  analyticsOnDeliveryWritten: 'firestore:written:deliveries/{deliveryId}',
+  analyticsOnInAppWritten: 'firestore:written:users/{uid}/notifications/{notificationId}',
+  analyticsOnEventCreated: 'firestore:created:events/{eventId}',
+  evaluateDeliveryAlerts: 'schedule',
+  trackNotificationInteraction: 'callable',
+  getDeliveryHealth: 'callable',
+  getAnalyticsSummary: 'callable',
+  setAlertRecipients: 'callable',
+  defineExperiment: 'callable',
+  stopExperiment: 'callable',
+  getExperimentResults: 'callable',
 };
 
 const ALGOLIA = ['ALGOLIA_APP_ID', 'ALGOLIA_ADMIN_KEY', 'ALGOLIA_SEARCH_KEY'];

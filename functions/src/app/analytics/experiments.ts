@@ -1,0 +1,154 @@
+import type { z } from 'zod';
+import type { Clock, DocumentStore } from '../../ports.js';
+import type { Caller } from '../../domain/caller.js';
+import { requireRole } from '../../domain/caller.js';
+import { failedPrecondition, invalidArgument, notFound } from '../../domain/errors.js';
+import type { ExperimentDefinition, Variant, VariantCounts } from '../../domain/analytics/experiments.js';
+import {
+  assignVariant,
+  defineExperimentSchema,
+  experimentResults,
+  stopExperimentSchema,
+} from '../../domain/analytics/experiments.js';
+import { sumCounters } from '../../domain/analytics/aggregates.js';
+import { analyticsPaths } from '../../domain/analytics/paths.js';
+import type { AuditLog } from '../audit.js';
+
+export { defineExperimentSchema, stopExperimentSchema };
+export { experimentResultsSchema } from '../../domain/analytics/experiments.js';
+
+interface StoredExperiment extends ExperimentDefinition {
+  status: 'running' | 'stopped';
+  createdAt: Date;
+  createdBy: string;
+  stoppedAt?: Date;
+  rolledOut?: string | null;
+}
+
+/**
+ * Experiments: defined and stopped by admins (audited), one running per notification type
+ * (`experimentsActive/{type}` holds it, so the counters and the pipeline read one document). Exposures and outcomes
+ * are counted per delivery by the analytics counters from the variant the user's hash assigns.
+ */
+export class Experiments {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async define(caller: Caller, input: z.output<typeof defineExperimentSchema>) {
+    requireRole(caller, 'admin');
+    return this.store.transaction(async (tx) => {
+      const [existing, active] = await tx.getAll([
+        analyticsPaths.experiment(input.experimentId),
+        analyticsPaths.activeExperiment(input.type),
+      ]);
+      if (existing!.exists) throw invalidArgument('data.experimentId: an experiment with this id exists', { fields: ['data.experimentId'] });
+      if (active!.data?.status === 'running')
+        throw failedPrecondition(`experiment ${String(active!.data.experimentId)} is already running on ${input.type}`);
+      const now = this.clock.now();
+      const stored: StoredExperiment = { ...input, status: 'running', createdAt: now, createdBy: caller.uid };
+      tx.create(analyticsPaths.experiment(input.experimentId), { ...stored });
+      tx.set(analyticsPaths.activeExperiment(input.type), { ...stored });
+      this.audit.recordIn(tx, {
+        actorUid: caller.uid,
+        action: 'experiment.defined',
+        target: { type: 'experiment', id: input.experimentId },
+        details: { type: input.type, variants: input.variants.map((v) => ({ id: v.id, weight: v.weight })) },
+      });
+      return { experimentId: input.experimentId, status: 'running' as const };
+    });
+  }
+
+  /** Stops the experiment; `rollOut` makes that variant's content the type's for everyone (`notificationOverrides/{type}`). */
+  async stop(caller: Caller, input: z.output<typeof stopExperimentSchema>) {
+    requireRole(caller, 'admin');
+    return this.store.transaction(async (tx) => {
+      const snap = await tx.get(analyticsPaths.experiment(input.experimentId));
+      const experiment = snap.data as StoredExperiment | undefined;
+      if (!experiment) throw notFound('no such experiment');
+      const winner = input.rollOut ? experiment.variants.find((v) => v.id === input.rollOut) : undefined;
+      if (input.rollOut && !winner) throw invalidArgument('data.rollOut: not a variant of this experiment', { fields: ['data.rollOut'] });
+      if (experiment.status === 'stopped') return { experimentId: input.experimentId, status: 'stopped' as const };
+      const active = await tx.get(analyticsPaths.activeExperiment(experiment.type));
+      const now = this.clock.now();
+      tx.update(analyticsPaths.experiment(input.experimentId), {
+        status: 'stopped',
+        stoppedAt: now,
+        rolledOut: winner?.id ?? null,
+      });
+      if (active.data?.experimentId === input.experimentId) tx.delete(analyticsPaths.activeExperiment(experiment.type));
+      if (winner) {
+        tx.set(analyticsPaths.contentOverride(experiment.type), {
+          type: experiment.type,
+          fromExperiment: input.experimentId,
+          variant: winner.id,
+          ...(winner.title ? { title: winner.title } : {}),
+          ...(winner.body ? { body: winner.body } : {}),
+          ...(winner.channels ? { channels: winner.channels } : {}),
+          at: now,
+        });
+      }
+      this.audit.recordIn(tx, {
+        actorUid: caller.uid,
+        action: 'experiment.stopped',
+        target: { type: 'experiment', id: input.experimentId },
+        details: { rolledOut: winner?.id ?? null },
+      });
+      return { experimentId: input.experimentId, status: 'stopped' as const, rolledOut: winner?.id ?? null };
+    });
+  }
+
+  async results(caller: Caller, input: { experimentId: string }) {
+    requireRole(caller, 'admin');
+    const experiment = (await this.store.get(analyticsPaths.experiment(input.experimentId))).data as
+      | StoredExperiment
+      | undefined;
+    if (!experiment) throw notFound('no such experiment');
+    const shards = await this.store.query(analyticsPaths.variantCounts(), {
+      where: [['experimentId', '==', input.experimentId]],
+    });
+    const variants = experiment.variants.map((v) => {
+      const docs = shards.filter((s) => s.data?.variant === v.id).map((s) => s.data!);
+      const sum = sumCounters(docs, ['exposures', 'opened', 'clicked', 'converted']);
+      const counts: VariantCounts = {
+        exposures: sum.exposures ?? 0,
+        opened: sum.opened ?? 0,
+        clicked: sum.clicked ?? 0,
+        converted: sum.converted ?? 0,
+      };
+      return { id: v.id, weight: v.weight, counts };
+    });
+    return {
+      experimentId: input.experimentId,
+      type: experiment.type,
+      status: experiment.status,
+      rolledOut: experiment.rolledOut ?? null,
+      counts: Object.fromEntries(variants.map((v) => [v.id, v.counts])),
+      ...experimentResults(experiment.metric, variants),
+    };
+  }
+
+  /**
+   * The content a user gets for a type while an experiment runs (their variant's overrides), or after a roll-out
+   * (the winner's). For the notification pipeline to apply when it renders; undefined: the template's own.
+   */
+  async contentFor(
+    uid: string,
+    type: string,
+  ): Promise<{ experimentId?: string; variant?: string; title?: string; body?: string; channels?: string[] } | undefined> {
+    const [active, override] = await this.store.getAll([
+      analyticsPaths.activeExperiment(type),
+      analyticsPaths.contentOverride(type),
+    ]);
+    const running = active!.data as StoredExperiment | undefined;
+    if (running?.status === 'running') {
+      const id = assignVariant(running.experimentId, uid, running.variants);
+      const v = running.variants.find((x) => x.id === id) as Variant;
+      return { experimentId: running.experimentId, variant: v.id, title: v.title, body: v.body, channels: v.channels };
+    }
+    const o = override!.data as { title?: string; body?: string; channels?: string[] } | undefined;
+    return o ? { title: o.title, body: o.body, channels: o.channels } : undefined;
+  }
+}
