@@ -25,6 +25,17 @@ export const zeroCounts = (): Counts => ({
 
 export class CountingStore implements DocumentStore {
   counts = zeroCounts();
+  /** Wall milliseconds spent in each kind of call (overlapping calls both count), when BENCH_TIMINGS is set. */
+  readonly ms: Record<string, number> = {};
+
+  private async timed<T>(kind: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.ms[kind] = (this.ms[kind] ?? 0) + performance.now() - started;
+    }
+  }
 
   constructor(private readonly inner: DocumentStore) {}
 
@@ -47,7 +58,7 @@ export class CountingStore implements DocumentStore {
     return this.read(await this.inner.get(path));
   }
   async getAll(paths: readonly string[]) {
-    return this.read(await this.inner.getAll(paths));
+    return this.read(await this.timed('getAll', () => this.inner.getAll(paths)));
   }
   async query(collectionPath: string, spec?: QuerySpec) {
     return this.read(await this.inner.query(collectionPath, spec));
@@ -74,28 +85,30 @@ export class CountingStore implements DocumentStore {
   async commit(ops: readonly WriteOp[]) {
     this.wrote(ops.length);
     this.counts.batches++;
-    return this.inner.commit(ops);
+    return this.timed('commit', () => this.inner.commit(ops));
   }
   async listIds(collectionPath: string) {
     this.counts.roundTrips++;
-    return this.inner.listIds(collectionPath);
+    return this.timed('listIds', () => this.inner.listIds(collectionPath));
   }
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     this.counts.transactions++;
     let writes = 0;
-    const result = await this.inner.transaction((tx) => {
-      writes = 0;
-      const counted: Transaction = {
-        get: async (path) => this.read(await tx.get(path)),
-        getAll: async (paths) => this.read(await tx.getAll(paths)),
-        query: async (c, spec) => this.read(await tx.query(c, spec)),
-        create: (path, data) => (writes++, tx.create(path, data)),
-        set: (path, data, options) => (writes++, tx.set(path, data, options)),
-        update: (path, data) => (writes++, tx.update(path, data)),
-        delete: (path) => (writes++, tx.delete(path)),
-      };
-      return fn(counted);
-    });
+    const result = await this.timed('transaction', () =>
+      this.inner.transaction((tx) => {
+        writes = 0;
+        const counted: Transaction = {
+          get: async (path) => this.read(await tx.get(path)),
+          getAll: async (paths) => this.read(await tx.getAll(paths)),
+          query: async (c, spec) => this.read(await tx.query(c, spec)),
+          create: (path, data) => (writes++, tx.create(path, data)),
+          set: (path, data, options) => (writes++, tx.set(path, data, options)),
+          update: (path, data) => (writes++, tx.update(path, data)),
+          delete: (path) => (writes++, tx.delete(path)),
+        };
+        return fn(counted);
+      }),
+    );
     this.wrote(writes); // the commit
     return result;
   }

@@ -142,6 +142,7 @@ async function main() {
     });
 
     store.reset();
+    for (const k of Object.keys(store.ms)) delete store.ms[k];
     const started = performance.now();
     await publisher.publish(TOPICS.domainEvents, {
       type: 'community.event',
@@ -199,6 +200,8 @@ async function main() {
             docsWrittenPerRecipient: per(io.docsWritten),
             jobMessages: publisher.jobMessages,
           },
+          // Wall ms inside each kind of store call, summed over concurrent calls.
+          storeMs: Object.fromEntries(Object.entries(store.ms).map(([k, v]) => [k, Math.round(v)])),
         },
         null,
         2,

@@ -33,11 +33,15 @@ export async function audiencePage(
 }
 
 /**
- * Every member id at once, from the collection's document ids (one listing, no document bodies), after `after` if
- * given (an old `page` message's cursor), in id order. A member document's id is its uid (audiencePaths), so the ids
- * are the audience; the whole list is what lets the fan-out publish all its chunks at once instead of walking pages.
+ * Every member id at once, after `after` if given (an old `page` message's cursor), in id order: one query over the
+ * member documents (each is just `{ uid }`), so the fan-out can publish all its chunks at once instead of walking
+ * pages. A member document's id is its uid (audiencePaths). One query rather than `listIds`: the Firestore emulator
+ * took 4.5 s to list 500 followers' ids (ListDocuments with missing documents) and ~0.1 s to query them.
  */
 export async function audienceIds(store: DocumentStore, audience: Audience, after?: string): Promise<string[]> {
-  const ids = await store.listIds(collectionOf(audience));
-  return after === undefined ? ids : ids.filter((id) => id > after);
+  const snaps = await store.query(collectionOf(audience), {
+    orderBy: [{ field: 'uid' }],
+    ...(after !== undefined ? { startAfter: [after] } : {}),
+  });
+  return snaps.map((s) => String(s.data?.uid ?? s.id));
 }

@@ -153,11 +153,12 @@ export async function deliverChunk(
     pending.push({ uid, locale: profile.locale, timeZone, contact, routed, burst, digests: new Map() });
   }
 
-  // ── 1b. reads, round two: the bursts' notifications and the digests held channels join ──
-  await readSecondRound(deps, pending);
-
-  // ── 2. rate limits: one transaction per chunk (per 500 counter writes) ──
-  const allowedOf = await reserveRateLimits(deps, eventId, pending, now, outcome);
+  // ── 1b and 2, side by side: reads round two (the bursts' notifications, the digests held channels join) and the
+  // rate-limit transaction, which needs only the routing above ──
+  const [, allowedOf] = await Promise.all([
+    readSecondRound(deps, pending),
+    reserveRateLimits(deps, eventId, pending, now, outcome),
+  ]);
 
   // ── 3. plan and build each recipient's writes ──
   const render = renderer(notification, deps.webAppUrl);
