@@ -40,6 +40,7 @@ export const unsubscribe = httpEndpoint(
       method: request.method,
       queryToken: new URL(request.url, 'http://localhost').searchParams.get('token') ?? undefined,
       form: request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.rawBody.toString('utf8'))) : {},
+      acceptLanguage: request.headers['accept-language'],
     }),
   { secrets: ['UNSUBSCRIBE_SIGNING_KEY'] },
 );

@@ -1,5 +1,6 @@
 import type { Clock, DocumentStore } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
+import { canonicalLocale } from '../../domain/validation.js';
 
 /**
  * A provider-supplied address as one document id: `%` and `/` are percent-encoded (an address with a slash would
@@ -23,6 +24,10 @@ export interface UserContact {
   timeZone: string;
 }
 
+function localeOf(data: Record<string, unknown> | undefined): string | undefined {
+  return typeof data?.locale === 'string' ? canonicalLocale(data.locale) : undefined;
+}
+
 /**
  * Where a user can be reached, and where they must not be: only verified numbers and addresses, never an opted-out
  * number or a suppressed address.
@@ -43,6 +48,24 @@ export class ContactPoints {
       emailVerified: data.emailVerified === true,
       timeZone: typeof data.timeZone === 'string' ? data.timeZone : 'UTC',
     };
+  }
+
+  /** The profile's language (BCP 47, canonical), or undefined: no profile, or a tag that is not one. */
+  async locale(uid: string): Promise<string | undefined> {
+    return localeOf((await this.store.get(paths.user(uid))).data);
+  }
+
+  /**
+   * The language of whoever holds this number, for replies to a text from it (HELP): the verified profiles with it
+   * (phone verification writes \`phone\` only after Twilio Verify approved it, so an unverified claim says nothing).
+   * Undefined when nobody or profiles of different languages hold it: a reply must not guess between two people.
+   */
+  async localeOfPhone(e164: string): Promise<string | undefined> {
+    const holders = await this.store.query('users', { where: [['phone', '==', e164]], limit: 10 });
+    const locales = new Set(
+      holders.filter((doc) => doc.data?.phoneVerified === true).map((doc) => localeOf(doc.data) ?? 'en'),
+    );
+    return locales.size === 1 ? [...locales][0] : undefined;
   }
 
   async isSmsOptedOut(e164: string): Promise<boolean> {

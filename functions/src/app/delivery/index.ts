@@ -66,6 +66,7 @@ export function deliveryServices(
     events,
     unsubscribe: new UnsubscribeEndpoint({
       events,
+      contacts,
       key: () => delivery.settings.unsubscribeKey(),
       clock,
       logger: infra.logger,

@@ -4,6 +4,7 @@ import { CATEGORIES } from '../../domain/channels.js';
 import type { Category } from '../../domain/channels.js';
 import { paths } from '../../domain/paths.js';
 import { smsKeyword } from '../../domain/delivery/phone.js';
+import { smsHelpText } from '../../domain/notifications/templates.js';
 import { isDocId } from '../../domain/validation.js';
 import type { DeliveryRepo } from './deliveryRepo.js';
 import type { ContactPoints } from './contactPoints.js';
@@ -18,9 +19,6 @@ export interface PreferenceSwitch {
   ): Promise<unknown>;
 }
 
-export const HELP_REPLY =
-  'Craft alerts: outbid, order and payment notices. Msg&data rates may apply. Reply STOP to opt out, START to opt back in.';
-
 /** The HTTP answer to a webhook post. */
 export interface WebhookAnswer {
   status: number;
@@ -31,8 +29,8 @@ export interface WebhookAnswer {
 /**
  * What providers tell us after the send, as policy: a delivery moves forward (never back), a failure is kept once, an
  * SMS's cost is counted once per message, a bounced address is suppressed, STOP/START opt a number out and in, HELP is
- * answered. The provider's folder authenticates and translates each post (ProviderWebhook, src/adapters/<provider>/);
- * nothing here knows a provider's wire format.
+ * answered in the sender's language. The provider's folder authenticates and translates each post (ProviderWebhook,
+ * src/adapters/<provider>/); nothing here knows a provider's wire format.
  */
 export class ProviderEvents {
   constructor(
@@ -73,7 +71,8 @@ export class ProviderEvents {
           const keyword = smsKeyword(event.body);
           if (keyword === 'stop') await this.contacts.setSmsOptOut(event.from, true, 'sms-stop');
           if (keyword === 'start') await this.contacts.setSmsOptOut(event.from, false, 'sms-start');
-          if (keyword === 'help') reply = HELP_REPLY;
+          // In the language of whoever verified this number; a number nobody holds (or several people do) gets English.
+          if (keyword === 'help') reply = smsHelpText(await this.contacts.localeOfPhone(event.from));
           this.logger.info('inbound sms', { keyword: keyword ?? 'none' });
           break;
         }

@@ -24,6 +24,26 @@ const categoryName = (locale: string | undefined, category: Category) => texts(l
 const say = (locale: string | undefined, text: string, category?: Category) =>
   escapeHtml(fill(text, category ? { category: categoryName(locale, category) } : {}, 'unsubscribePage'));
 
+/**
+ * The translated language a browser prefers most (Accept-Language, RFC 9110: by q-value, then order), as a tag the pages
+ * format with; undefined (English) when it names none we translate. Only for pages that name no user.
+ */
+export function localeFromAcceptLanguage(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const translated = (tag: string) => (tag.toLowerCase().split('-')[0] ?? '') in LOCALES;
+  const ranked = header
+    .slice(0, 1000)
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.split(';').map((p) => p.trim());
+      const q = params.map((p) => /^q=([01](?:\.\d{0,3})?)$/i.exec(p)?.[1]).find((v) => v !== undefined);
+      return { tag, q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter(({ tag, q }) => q > 0 && translated(tag))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  return ranked[0] ? formattingLocale(ranked[0].tag) : undefined;
+}
+
 export const unsubscribePages = {
   invalid: (expired: boolean, locale?: string) => {
     const t = texts(locale).unsubscribePage;

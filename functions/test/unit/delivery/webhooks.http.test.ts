@@ -180,7 +180,33 @@ describe('Twilio inbound STOP / START / HELP over HTTP', () => {
 
   it('answers HELP with TwiML', async () => {
     const res = await postTwilio('twilioInbound', '', { From: '+12125550101', To: '+15005550006', Body: 'HELP' });
-    expect(await res.text()).toMatch(/<Response><Message>Craft alerts: .*Reply STOP to opt out/);
+    expect(await res.text()).toMatch(/<Response><Message>Craft Market alerts: .*Reply STOP to opt out/);
+  });
+
+  it('answers HELP in the language of whoever verified the number; a number nobody holds gets English', async () => {
+    const help = async (from: string) =>
+      (await postTwilio('twilioInbound', '', { From: from, To: '+15005550006', Body: 'help' })).text();
+    await infra.store.update(paths.user('u1'), { locale: 'de-AT' });
+    expect(await help('+12125550101')).toMatch(/<Message>Craft Market: Hinweise zu Geboten.*STOP zum Abmelden/);
+    await infra.store.update(paths.user('u1'), { locale: 'ar' });
+    expect(await help('+12125550101')).toContain('أرسل STOP');
+    expect(await help('+12125550199')).toMatch(/<Message>Craft Market alerts: .*Reply STOP/);
+    // A number someone typed but never verified says nothing about its holder.
+    await infra.store.set(paths.user('u9'), {
+      displayName: 'Eve',
+      phone: '+12125550199',
+      phoneVerified: false,
+      locale: 'de',
+    });
+    expect(await help('+12125550199')).toMatch(/Reply STOP/);
+    // Two verified holders who read different languages: no guess between them.
+    await infra.store.set(paths.user('u8'), {
+      displayName: 'Ben',
+      phone: '+12125550101',
+      phoneVerified: true,
+      locale: 'de',
+    });
+    expect(await help('+12125550101')).toMatch(/Reply STOP/);
   });
 
   it('ignores an unsigned STOP (403, number not opted out)', async () => {
@@ -377,6 +403,40 @@ describe('unsubscribe endpoint over HTTP', () => {
     const after = await prefs();
     for (const type of ['order.shipped', 'social.new_follower', 'community.event'] as const)
       expect(after.types[type].channels.email).toBe(false);
+  });
+
+  it("speaks the language of the token's user (German, Arabic right to left), whatever the query or browser says", async () => {
+    await infra.store.update(paths.user('u1'), { locale: 'de' });
+    const page = await fetch(`${base}/unsubscribe?token=${token()}&locale=ar&uid=u2`, {
+      headers: { 'accept-language': 'ar' },
+    });
+    const de = await page.text();
+    expect(de).toContain('<html lang="de" dir="ltr">');
+    expect(de).toContain('E-Mails der Kategorie');
+    expect(de).not.toContain('Unsubscribe from');
+
+    await infra.store.update(paths.user('u1'), { locale: 'ar-EG' });
+    const done = await fetch(`${base}/unsubscribe?token=${token()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    const ar = await done.text();
+    expect(done.status).toBe(200);
+    expect(ar).toContain('<html lang="ar-EG" dir="rtl">');
+    expect(ar).toContain('تم إلغاء الاشتراك');
+  });
+
+  it('a refused token names nobody: its page follows Accept-Language, else English', async () => {
+    const forged = createUnsubscribeToken({ uid: 'u1', category: 'commerce' }, 'guessed-key', new Date(NOW));
+    await infra.store.update(paths.user('u1'), { locale: 'ar' });
+    const de = await fetch(`${base}/unsubscribe?token=${forged}`, {
+      headers: { 'accept-language': 'fr-CH, fr;q=0.9, de;q=0.8, en;q=0.7' },
+    });
+    expect(de.status).toBe(403);
+    expect(await de.text()).toContain('Dieser Abmeldelink ist ungültig.');
+    const en = await fetch(`${base}/unsubscribe?token=${forged}`, { headers: { 'accept-language': 'fr, ja;q=0.5' } });
+    expect(await en.text()).toContain('<html lang="en" dir="ltr">');
   });
 
   it('refuses forged (403) and expired (410) tokens without changing anything', async () => {
