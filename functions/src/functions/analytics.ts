@@ -13,8 +13,9 @@ export const analyticsOnDeliveryWritten = docWritten('deliveries/{deliveryId}', 
 );
 
 /** The in-app channel: a notification created counts as sent, read as opened. */
-export const analyticsOnInAppWritten = docWritten('users/{uid}/notifications/{notificationId}', ({ params, after }, s) =>
-  s.analytics.counter.onInAppWritten(params.uid, params.notificationId, after),
+export const analyticsOnInAppWritten = docWritten(
+  'users/{uid}/notifications/{notificationId}',
+  ({ params, after }, s) => s.analytics.counter.onInAppWritten(params.uid, params.notificationId, after),
 );
 
 /** A bid, purchase or reply: attributed to the latest notification its user opened within the window. */
@@ -47,9 +48,8 @@ export const setAlertRecipients = callable(
   (data, { caller, services: s }) => s.analytics.dashboard.setAlertRecipients(caller, data),
 );
 
-export const defineExperiment = callable(
-  inputFrom(inputs, 'defineExperimentSchema'),
-  (data, { caller, services: s }) => s.analytics.experiments.define(caller, data),
+export const defineExperiment = callable(inputFrom(inputs, 'defineExperimentSchema'), (data, { caller, services: s }) =>
+  s.analytics.experiments.define(caller, data),
 );
 
 export const stopExperiment = callable(inputFrom(inputs, 'stopExperimentSchema'), (data, { caller, services: s }) =>

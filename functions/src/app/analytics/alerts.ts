@@ -45,7 +45,11 @@ export class DeliveryAlerts {
   ) {}
 
   /** The readings now: the last 15 minutes of health slots and the backlog gauge. */
-  async readings(): Promise<{ readings: AlertReading[]; window: Record<string, number>; backlog: Record<string, number> }> {
+  async readings(): Promise<{
+    readings: AlertReading[];
+    window: Record<string, number>;
+    backlog: Record<string, number>;
+  }> {
     const now = this.clock.now();
     const from = slotOf(new Date(now.getTime() - (ALERT_WINDOW_SLOTS - 1) * HEALTH_SLOT_MS));
     const [slots, backlogDocs] = await Promise.all([
@@ -119,7 +123,11 @@ export class DeliveryAlerts {
         threshold: incident.threshold,
         volume: incident.volume,
       };
-      await this.notify(incident.incidentId, { ...reading, value: incident.value ?? undefined, volume: incident.volume });
+      await this.notify(incident.incidentId, {
+        ...reading,
+        value: incident.value ?? undefined,
+        volume: incident.volume,
+      });
       await this.store.update(analyticsPaths.incident(incident.incidentId), { notified: true });
     }
     if (opened.length || closed.length) this.logger.warn('delivery alerts changed', { opened, closed });
@@ -178,6 +186,7 @@ export class DeliveryAlerts {
         createdAt: now.toISOString(),
       });
     }
-    for (const job of jobs) await this.publisher.publish(TOPICS.push, job, { deliveryId: job.deliveryId, channel: 'push' });
+    for (const job of jobs)
+      await this.publisher.publish(TOPICS.push, job, { deliveryId: job.deliveryId, channel: 'push' });
   }
 }

@@ -18,7 +18,8 @@ const MAX_DAYS = 92;
 export const analyticsRangeSchema = z
   .strictObject({ from: day.optional(), to: day.optional() })
   .superRefine((v, ctx) => {
-    if (v.from && v.to && v.from > v.to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+    if (v.from && v.to && v.from > v.to)
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
   });
 export type AnalyticsRange = z.infer<typeof analyticsRangeSchema>;
 
@@ -55,7 +56,8 @@ export class DeliveryDashboard {
     const from =
       input.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - (defaultDays - 1) * 86_400_000).toISOString().slice(0, 10);
     const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
-    if (days > MAX_DAYS) throw invalidArgument(`data.from: at most ${MAX_DAYS} days at once`, { fields: ['data.from'] });
+    if (days > MAX_DAYS)
+      throw invalidArgument(`data.from: at most ${MAX_DAYS} days at once`, { fields: ['data.from'] });
     return { from, to };
   }
 
@@ -131,7 +133,11 @@ export class DeliveryDashboard {
     for (const doc of spendDocs.map((s) => s.data!))
       spendByDay.set(String(doc.day), [...(spendByDay.get(String(doc.day)) ?? []), doc]);
     const smsSpend = [...spendByDay.entries()]
-      .map(([d, docs]) => ({ day: d, ...sumCounters(docs, ['cost', 'messages']), unit: String(docs[0]?.unit ?? 'USD') }))
+      .map(([d, docs]) => ({
+        day: d,
+        ...sumCounters(docs, ['cost', 'messages']),
+        unit: String(docs[0]?.unit ?? 'USD'),
+      }))
       .sort((a, b) => a.day.localeCompare(b.day));
     await this.audit.record({
       actorUid: caller.uid,

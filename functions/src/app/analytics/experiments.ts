@@ -44,7 +44,10 @@ export class Experiments {
         analyticsPaths.experiment(input.experimentId),
         analyticsPaths.activeExperiment(input.type),
       ]);
-      if (existing!.exists) throw invalidArgument('data.experimentId: an experiment with this id exists', { fields: ['data.experimentId'] });
+      if (existing!.exists)
+        throw invalidArgument('data.experimentId: an experiment with this id exists', {
+          fields: ['data.experimentId'],
+        });
       if (active!.data?.status === 'running')
         throw failedPrecondition(`experiment ${String(active!.data.experimentId)} is already running on ${input.type}`);
       const now = this.clock.now();
@@ -69,7 +72,8 @@ export class Experiments {
       const experiment = snap.data as StoredExperiment | undefined;
       if (!experiment) throw notFound('no such experiment');
       const winner = input.rollOut ? experiment.variants.find((v) => v.id === input.rollOut) : undefined;
-      if (input.rollOut && !winner) throw invalidArgument('data.rollOut: not a variant of this experiment', { fields: ['data.rollOut'] });
+      if (input.rollOut && !winner)
+        throw invalidArgument('data.rollOut: not a variant of this experiment', { fields: ['data.rollOut'] });
       if (experiment.status === 'stopped') return { experimentId: input.experimentId, status: 'stopped' as const };
       const active = await tx.get(analyticsPaths.activeExperiment(experiment.type));
       const now = this.clock.now();
@@ -103,8 +107,7 @@ export class Experiments {
   async results(caller: Caller, input: { experimentId: string }) {
     requireRole(caller, 'admin');
     const experiment = (await this.store.get(analyticsPaths.experiment(input.experimentId))).data as
-      | StoredExperiment
-      | undefined;
+      StoredExperiment | undefined;
     if (!experiment) throw notFound('no such experiment');
     const shards = await this.store.query(analyticsPaths.variantCounts(), {
       where: [['experimentId', '==', input.experimentId]],
@@ -137,7 +140,9 @@ export class Experiments {
   async contentFor(
     uid: string,
     type: string,
-  ): Promise<{ experimentId?: string; variant?: string; title?: string; body?: string; channels?: string[] } | undefined> {
+  ): Promise<
+    { experimentId?: string; variant?: string; title?: string; body?: string; channels?: string[] } | undefined
+  > {
     const [active, override] = await this.store.getAll([
       analyticsPaths.activeExperiment(type),
       analyticsPaths.contentOverride(type),

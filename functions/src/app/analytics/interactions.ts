@@ -96,7 +96,14 @@ export class Interactions {
       const shard = shardOf(touch!.markKey);
       tx.set(
         analyticsPaths.dailyDoc(dailyId(mark, shard)),
-        { day: mark.day, type: mark.type, channel: mark.channel, locale: mark.locale, shard, converted: fieldOps.increment(1) },
+        {
+          day: mark.day,
+          type: mark.type,
+          channel: mark.channel,
+          locale: mark.locale,
+          shard,
+          converted: fieldOps.increment(1),
+        },
         { merge: true },
       );
       if (mark.experiment) {

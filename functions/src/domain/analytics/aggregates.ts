@@ -45,6 +45,8 @@ export type Counter = (typeof COUNTERS)[number];
 
 export const BACKLOG_STATES = ['queued', 'held', 'sending', 'retrying'] as const;
 export type BacklogState = (typeof BACKLOG_STATES)[number];
+/** How far along each state is (null: past the backlog, ended). */
+const BACKLOG_RANK: ReadonlyArray<BacklogState | null> = ['queued', 'held', 'sending', 'retrying', null];
 
 const date = z.union([z.date(), z.string().pipe(z.coerce.date())]);
 
@@ -162,9 +164,15 @@ export function planCounts(after: DeliveryView | undefined, mark: Mark, now: Dat
   };
 
   // Backlog gauge: follows the latest record state; an older event (updatedAt before the one counted) is ignored.
+  // Two versions written in the same millisecond: the one further along wins (a delivery never goes back to queued).
   const at = after?.updatedAt ?? after?.createdAt ?? now;
-  const newer = !mark.backlogAt || !after || at.getTime() >= mark.backlogAt.getTime();
   const state = backlogState(after);
+  const since = mark.backlogAt?.getTime();
+  const newer =
+    since === undefined ||
+    !after ||
+    at.getTime() > since ||
+    (at.getTime() === since && BACKLOG_RANK.indexOf(state) > BACKLOG_RANK.indexOf(mark.backlog));
   if (newer && state !== mark.backlog) {
     if (mark.backlog) add(plan.backlog, mark.backlog, -1);
     if (state) add(plan.backlog, state, 1);

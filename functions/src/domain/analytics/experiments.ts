@@ -12,9 +12,7 @@ import { twoProportionZTest, wilsonInterval } from './stats.js';
  * independent between experiments (the experiment id salts the hash).
  */
 
-const variantId = z
-  .string()
-  .regex(/^[a-z0-9_-]{1,32}$/, 'must be 1-32 lower-case letters, digits, _ or -');
+const variantId = z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be 1-32 lower-case letters, digits, _ or -');
 
 export const variantSchema = z.strictObject({
   id: variantId,
@@ -39,7 +37,8 @@ export const defineExperimentSchema = z
   })
   .superRefine((value, ctx) => {
     const total = value.variants.reduce((sum, v) => sum + v.weight, 0);
-    if (total !== 100) ctx.addIssue({ code: 'custom', path: ['variants'], message: `weights add up to ${total}, not 100` });
+    if (total !== 100)
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: `weights add up to ${total}, not 100` });
     const ids = new Set(value.variants.map((v) => v.id));
     if (ids.size !== value.variants.length) ctx.addIssue({ code: 'custom', path: ['variants'], message: 'ids repeat' });
   });
