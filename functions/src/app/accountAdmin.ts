@@ -8,9 +8,11 @@ import { docId, noteText } from '../domain/validation.js';
 import { STAFF_REASON_MAX } from './staffAccess.js';
 import type { AuditLog } from './audit.js';
 import { accountStateOf, markAccount } from './accounts.js';
+import { AUTH_SYNC } from './identity/authSync.js';
+import { EmailStatusSync } from './identity/emailStatus.js';
 
 /** Who wrote a state that reconciliation found in Firebase Auth (an operator used the console or the Admin SDK). */
-export const AUTH_SYNC = 'system:auth-sync';
+export { AUTH_SYNC };
 
 /**
  * A state younger than this is left alone by reconciliation when Auth disagrees: `setDisabled` writes the state
@@ -35,6 +37,10 @@ export type SetDisabledInput = z.infer<typeof setDisabledSchema>;
  * - `setDisabled` (admins, audited) writes both: the state first (the lock takes effect immediately), then Auth;
  * - `reconcile` (daily) pages through Auth and copies the flag an operator set in the console or through the Admin SDK.
  * A deleted account's state is final: neither path touches it.
+ *
+ * The same daily pass copies Auth's email and its verification onto profiles that disagree (EmailStatusSync.apply, the
+ * logic refreshEmailStatus runs): a user who changed their address in Auth and whose app never called the refresh
+ * stops getting mail at the old address within a day.
  */
 export class AccountAdmin {
   constructor(
@@ -43,6 +49,13 @@ export class AccountAdmin {
     private readonly audit: AuditLog,
     private readonly accounts: UserAccounts,
     private readonly logger: Logger,
+    private readonly emails: Pick<EmailStatusSync, 'apply'> = new EmailStatusSync(
+      store,
+      clock,
+      audit,
+      accounts,
+      logger,
+    ),
   ) {}
 
   async setDisabled(
@@ -76,21 +89,29 @@ export class AccountAdmin {
 
   /**
    * Copies Auth's `disabled` flag into `accountStates` for every account: disabled in Auth and active here → disabled
-   * here; enabled in Auth and disabled here (for longer than the grace period) → active. Idempotent; audited per change.
+   * here; enabled in Auth and disabled here (for longer than the grace period) → active. And Auth's email and its
+   * verification into the profiles that say otherwise (`emailsSynced`). Idempotent; audited per change.
    */
-  async reconcile(): Promise<{ scanned: number; disabled: number; enabled: number }> {
-    const totals = { scanned: 0, disabled: 0, enabled: 0 };
+  async reconcile(): Promise<{ scanned: number; disabled: number; enabled: number; emailsSynced: number }> {
+    const totals = { scanned: 0, disabled: 0, enabled: 0, emailsSynced: 0 };
     let pageToken: string | undefined;
     do {
       const page = await this.accounts.listAccounts(pageToken);
       pageToken = page.nextPageToken;
       totals.scanned += page.accounts.length;
       if (page.accounts.length === 0) continue;
-      const states = await this.store.getAll(page.accounts.map((a) => paths.accountState(a.uid)));
+      const [states, profiles] = await Promise.all([
+        this.store.getAll(page.accounts.map((a) => paths.accountState(a.uid))),
+        this.store.getAll(page.accounts.map((a) => paths.user(a.uid))),
+      ]);
       const now = this.clock.now().getTime();
       for (const [i, account] of page.accounts.entries()) {
         const state = states[i];
         const current = accountStateOf(state);
+        // Only profiles that disagree open a transaction (which re-reads the profile and skips erased accounts).
+        if (current !== 'deleted' && EmailStatusSync.differs(profiles[i]?.data, account)) {
+          if ((await this.emails.apply(account, 'daily')).outcome === 'updated') totals.emailsSynced++;
+        }
         if (account.disabled && current === undefined) {
           if (await this.writeState(account.uid, true, AUTH_SYNC, { source: 'auth' })) totals.disabled++;
         } else if (!account.disabled && current === 'disabled') {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Clock, DocData, DocumentStore, Logger, UserAccounts } from '../../ports.js';
+import type { AuthAccount, Clock, DocData, DocumentStore, Logger, UserAccounts } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 import type { Caller } from '../../domain/caller.js';
 import { requireRole } from '../../domain/caller.js';
@@ -10,7 +10,7 @@ import { docId } from '../../domain/validation.js';
 import type { CallLimit } from '../callLimits.js';
 import type { AuditLog } from '../audit.js';
 import { accountStateOf } from '../accounts.js';
-import { AUTH_SYNC } from '../accountAdmin.js';
+import { AUTH_SYNC } from './authSync.js';
 
 /** refreshEmailStatus's input: nothing (the caller's own account), or, for admins and backends, whose. */
 export const refreshEmailStatusSchema = z.strictObject({ uid: docId('a user id').optional() });
@@ -19,23 +19,31 @@ export type RefreshEmailStatusInput = z.infer<typeof refreshEmailStatusSchema>;
 /** A client calls it after sign-in and after the user verifies or changes the address: a few times a session. */
 export const REFRESH_EMAIL_LIMIT: CallLimit = { key: 'refreshEmailStatus', max: 30, windowMs: 60 * 60_000 };
 
-/** What started a sync: the Auth account's creation, a profile write, or the client's refresh after verifying. */
-export type EmailSyncSource = 'auth-created' | 'profile-written' | 'refresh';
+/**
+ * What started a sync: the Auth account's creation, a profile write, the client's refresh after verifying, or the
+ * daily pass over every Auth account (AccountAdmin.reconcile), which catches what no client refreshed.
+ */
+export type EmailSyncSource = 'auth-created' | 'profile-written' | 'refresh' | 'daily';
 
 export type EmailSyncResult =
   | { outcome: 'no-auth-account' }
   | { outcome: 'no-profile' }
   | { outcome: 'unchanged' | 'updated'; email: string | null; emailVerified: boolean };
 
+const authEmailOf = (account: AuthAccount) =>
+  authEmailSchema.parse({ email: account.email, emailVerified: account.emailVerified });
+
 /**
  * Keeps `users/{uid}.email` and `emailVerified` equal to what Firebase Auth holds, which email delivery trusts
  * (`emailVerified` false: no email is sent; the address is the one the email channel reads at send time). Auth has no
- * event for "verified" or "changed address", so three paths lead here, each reading the account from Auth with the
+ * event for "verified" or "changed address", so four paths lead here, each reading the account from Auth with the
  * Admin SDK (never the client's word or the ID token's claims, which may be an hour old):
  * - `onAuthUserCreated` (the v1 Auth trigger), for a profile a backend wrote before the account existed;
  * - `onUserProfileWritten`, when a profile is created or its `email` changes (the app creates the profile after
  *   sign-up, and the rules let an unverified user edit `email`: Auth's address replaces what the client wrote);
- * - `refreshEmailStatus`, which the app calls after `user.reload()` once the user has verified or changed the address.
+ * - `refreshEmailStatus`, which the app calls after `user.reload()` once the user has verified or changed the address;
+ * - the daily `syncAccountStates` pass (AccountAdmin.reconcile: `apply` on each listed account that differs), so an
+ *   address changed in Auth stops receiving mail within a day even when no app ever calls the refresh.
  * Each path is idempotent: it writes only what differs from Auth, in a transaction that re-reads the profile, with an
  * audit entry naming what changed (not the address). Profiles without an Auth account (backend fixtures) and erased
  * accounts are left alone.
@@ -53,7 +61,24 @@ export class EmailStatusSync {
   async sync(uid: string, source: EmailSyncSource, actor = AUTH_SYNC): Promise<EmailSyncResult> {
     const account = await this.accounts.getAccount(uid);
     if (!account) return { outcome: 'no-auth-account' };
-    const auth = authEmailSchema.parse({ email: account.email, emailVerified: account.emailVerified });
+    return this.apply(account, source, actor);
+  }
+
+  /**
+   * Whether a profile (as read, outside a transaction) disagrees with this Auth account: a pass over many accounts
+   * calls `apply`, and so opens a transaction, only for those.
+   */
+  static differs(profile: DocData | undefined, account: AuthAccount): boolean {
+    return profile !== undefined && emailStatusPatch(profile, authEmailOf(account)) !== undefined;
+  }
+
+  /**
+   * `sync` for an account already read from Auth (a page of listAccounts in the daily pass): the same transaction,
+   * which re-reads the profile, so an account read a little earlier still writes only what differs from it.
+   */
+  async apply(account: AuthAccount, source: EmailSyncSource, actor = AUTH_SYNC): Promise<EmailSyncResult> {
+    const { uid } = account;
+    const auth = authEmailOf(account);
     if (account.email !== undefined && auth.email === undefined)
       this.logger.warn('Auth holds an address the profile schema refuses: treated as none', { uid });
     const result = await this.store.transaction(async (tx): Promise<EmailSyncResult> => {

@@ -5,6 +5,8 @@ import { useServices } from '../../../src/functions/runtime.js';
 import type { MemoryUserAccounts } from '../../../src/adapters/memory/memoryUserAccounts.js';
 import { authEmailSchema, emailStatusPatch } from '../../../src/domain/users.js';
 import { paths } from '../../../src/domain/paths.js';
+import { AUTH_SYNC } from '../../../src/app/accountAdmin.js';
+import { job, queued } from '../../support/delivery.js';
 import type { World, Who } from '../security/support.js';
 import { expectRefused, invoke, world } from '../security/support.js';
 
@@ -150,6 +152,47 @@ describe('refreshEmailStatus', () => {
     // A user without a profile is refused by the account guard.
     auth().add('dee', false, { email: 'dee@example.com', emailVerified: true });
     await expectRefused(w, () => invoke(refreshEmailStatus, {}, { uid: 'dee' }), 'failed-precondition');
+  });
+});
+
+describe('the daily pass (syncAccountStates)', () => {
+  it('copies an address changed or verified in Auth that no app refreshed: mail stops going to the old one; twice = once', async () => {
+    // Bob changed his address in Auth; his app never called refreshEmailStatus. His profile still holds the old,
+    // verified address, where mail would keep going.
+    auth().setEmail('bob', 'bob@new.example', false);
+    auth().add('zed', false, { email: 'zed@example.com', emailVerified: true }); // signed up, no profile yet
+    await w.infra.store.set(paths.accountState('ada'), { state: 'deleted', by: 'ada', at: new Date(0) });
+    auth().setEmail('ada', 'ada@other.example', true); // erased while listed: left alone
+
+    await expect(w.services.accounts.reconcile()).resolves.toEqual({
+      scanned: 4,
+      disabled: 0,
+      enabled: 0,
+      emailsSynced: 2, // bob, and ann (whose seeded profile called an unverified address verified)
+    });
+    expect(await profile('bob')).toMatchObject({ email: 'bob@new.example', emailVerified: false });
+    expect(await profile('ann')).toMatchObject({ email: 'ann@studio.example', emailVerified: false });
+    expect(await profile('ada')).toMatchObject({ email: 'ada@example.com', emailVerified: true });
+    expect((await w.infra.store.get(paths.user('zed'))).exists).toBe(false);
+    expect(await audits()).toContainEqual({
+      actor: AUTH_SYNC,
+      target: 'bob',
+      details: { source: 'daily', addressChanged: true, emailVerified: false, wasVerified: true },
+    });
+
+    // The next email for bob goes nowhere: the new address is unverified, the old one is no longer his.
+    const mail = job('email', { uid: 'bob' });
+    await queued(w.infra.store, mail);
+    await w.services.delivery.channels.handle('email', mail);
+    expect(w.infra.delivery.email.sent).toEqual([]);
+
+    // Verified in Auth later: the next pass says so; a pass with nothing to copy writes nothing.
+    auth().setEmail('bob', 'bob@new.example', true);
+    await expect(w.services.accounts.reconcile()).resolves.toMatchObject({ emailsSynced: 1 });
+    expect(await profile('bob')).toMatchObject({ email: 'bob@new.example', emailVerified: true });
+    const dump = w.dump();
+    await expect(w.services.accounts.reconcile()).resolves.toMatchObject({ emailsSynced: 0 });
+    expect(w.dump()).toEqual(dump);
   });
 });
 

@@ -159,7 +159,7 @@ describe('reconcile with Firebase Auth', () => {
     await w.infra.store.set(paths.accountState('gone'), { state: 'deleted', by: 'gone', at: new Date(0) });
 
     const admin = adminOf(auth);
-    await expect(admin.reconcile()).resolves.toEqual({ scanned: 13, disabled: 4, enabled: 1 });
+    await expect(admin.reconcile()).resolves.toEqual({ scanned: 13, disabled: 4, enabled: 1, emailsSynced: 0 });
     for (const uid of ['u0', 'u3', 'u6', 'u9'])
       expect(await state(uid)).toMatchObject({ state: 'disabled', by: AUTH_SYNC });
     for (const uid of ['u1', 'u2', 'u4', 'back']) expect(await state(uid)).toBeUndefined();
@@ -168,7 +168,7 @@ describe('reconcile with Firebase Auth', () => {
 
     const before = await auditActions();
     expect(before).toHaveLength(5);
-    await expect(admin.reconcile()).resolves.toEqual({ scanned: 13, disabled: 0, enabled: 0 });
+    await expect(admin.reconcile()).resolves.toEqual({ scanned: 13, disabled: 0, enabled: 0, emailsSynced: 0 });
     expect(await auditActions()).toEqual(before);
   });
 });
