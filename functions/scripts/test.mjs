@@ -15,6 +15,8 @@ function step(name, command, args) {
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 step('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
 step('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+// The typed client (client/, @craft/client) against the generated types and the Firebase JS SDK it wraps.
+step('typecheck client', npx, ['tsc', '-p', '../client/tsconfig.json']);
 step('lint', npx, ['eslint', '.', '--max-warnings=0']);
 step('format', npx, ['prettier', '--check', '.']);
 step('unit tests', npx, ['vitest', 'run', '--project', 'unit']);

@@ -1,0 +1,354 @@
+import { z } from 'zod';
+import { CATEGORIES, CHANNELS, PRIORITIES } from '../../src/domain/channels.js';
+import { EXPORT_FORMATS } from '../../src/domain/compliance/exportRequest.js';
+import { MEMBER_ROLES } from '../../src/domain/messaging/conversation.js';
+import {
+  ATTACHMENT_KINDS,
+  MESSAGE_TYPES,
+  encryptedSchema,
+  materialSpecSchema,
+  techniqueSchema,
+} from '../../src/domain/messaging/message.js';
+import { FREQUENCIES } from '../../src/domain/notifications/preferences.js';
+import { NOTIFICATION_TYPES } from '../../src/domain/notifications/plans.js';
+
+/**
+ * The documents clients read and listen to through the Firestore SDK (under firestore.rules), as a client receives
+ * them: timestamps are Firestore `Timestamp`s (`tsType` below; the typed client maps it to the SDK's class). The
+ * generator attaches each collection's composite indexes from firestore.indexes.json, and test/unit/api checks that
+ * every query listed here that needs a composite index has one.
+ */
+
+/** A Firestore Timestamp (the JSON Schema says its wire fields; the typed client says `Timestamp`). */
+const ts = () =>
+  z
+    .object({ seconds: z.number(), nanoseconds: z.number() })
+    .meta({ tsType: 'Timestamp', description: 'Firestore Timestamp' });
+
+export interface ClientQuery {
+  /** How a client asks it (modular SDK terms). */
+  where: Array<[field: string, op: string, value: string]>;
+  orderBy?: Array<[field: string, direction: 'asc' | 'desc']>;
+  /** What it is for. */
+  purpose: string;
+}
+
+export interface ClientCollection {
+  /** Path pattern, `{param}` for ids. */
+  path: string;
+  /** What the rules let a signed-in client do here. */
+  access: string;
+  /** Who writes it. */
+  writtenBy: string;
+  document: z.ZodType;
+  /** The queries the rules allow (a list query must carry the filters the rule checks). */
+  queries: ClientQuery[];
+  /** Collection group name, for index lookup (the path's last collection). */
+  group: string;
+  /** The document type's name in the typed client. */
+  typeName: string;
+}
+
+const lastMessage = z.strictObject({
+  messageId: z.string(),
+  senderId: z.string(),
+  type: z.enum(MESSAGE_TYPES),
+  preview: z.string(),
+  createdAt: ts(),
+});
+
+export const conversationDoc = z.strictObject({
+  type: z.enum(['direct', 'group']),
+  title: z.string().nullable().optional(),
+  photo: z.string().nullable().optional(),
+  memberIds: z.array(z.string()),
+  lastMessage: lastMessage.nullable(),
+  lastMessageAt: ts().nullable(),
+  /** Number of the newest counted message (unread = lastMessageSeq − lastReadSeq − own messages after it). */
+  lastMessageSeq: z.number().int().optional(),
+  settings: z.strictObject({ announcementOnly: z.boolean(), e2ee: z.boolean() }),
+  pinnedMessageIds: z.array(z.string()).optional(),
+  createdAt: ts(),
+  createdBy: z.string(),
+});
+
+export const memberDoc = z.strictObject({
+  uid: z.string(),
+  role: z.enum(MEMBER_ROLES),
+  displayName: z.string(),
+  photoUrl: z.string().nullable(),
+  joinedAt: ts(),
+  lastReadAt: ts().nullable(),
+  lastReadSeq: z.number().int().nullable().optional(),
+  /** The member's own message numbers past lastReadSeq (not unread for them). */
+  ownSeqs: z.array(z.number().int()).optional(),
+  /** Legacy counter: shown on top until the member's first read writes lastReadSeq. */
+  unreadCount: z.number().int().optional(),
+  mutedUntil: ts().nullable().optional(),
+  /** While in the future, the member is looking at the conversation: no push. At most 5 minutes ahead. */
+  activeUntil: ts().nullable().optional(),
+});
+
+export const readDoc = z.strictObject({ lastReadAt: ts() });
+export const typingDoc = z.strictObject({ expiresAt: ts() });
+
+const workshop = z.strictObject({
+  title: z.string(),
+  start: ts(),
+  end: ts(),
+  place: z.string().optional(),
+  link: z.string().optional(),
+  capacity: z.number().int(),
+});
+
+export const messageDoc = z.strictObject({
+  senderId: z.string(),
+  type: z.enum(MESSAGE_TYPES),
+  text: z.string().max(4000).optional(),
+  attachments: z
+    .array(
+      z.strictObject({
+        kind: z.enum(ATTACHMENT_KINDS),
+        /** conversations/{cid}/{uid}/{file} in Cloud Storage. */
+        path: z.string(),
+        contentType: z.string(),
+        size: z.number().int(),
+        name: z.string(),
+      }),
+    )
+    .max(10)
+    .optional(),
+  materialSpec: materialSpecSchema.optional(),
+  technique: techniqueSchema.optional(),
+  workshop: workshop.optional(),
+  /** Message id this one answers. */
+  replyTo: z.string().optional(),
+  clientMessageId: z.string(),
+  createdAt: ts(),
+  editedAt: ts().optional(),
+  editHistory: z.array(z.record(z.string(), z.unknown())).optional(),
+  deleted: z.boolean().optional(),
+  deletedBy: z.string().optional(),
+  deletedAt: ts().optional(),
+  /** The end-to-end encryption envelope (README "End-to-end encryption envelope"). */
+  encrypted: encryptedSchema.optional(),
+  /** System messages (group changes): what happened. */
+  system: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const notificationDoc = z.strictObject({
+  type: z.enum(NOTIFICATION_TYPES),
+  category: z.enum(CATEGORIES),
+  priority: z.enum(PRIORITIES),
+  title: z.string(),
+  body: z.string(),
+  data: z.record(z.string(), z.string()),
+  groupKey: z.string(),
+  count: z.number().int(),
+  read: z.boolean(),
+  readAt: ts().nullable(),
+  archived: z.boolean(),
+  createdAt: ts(),
+  updatedAt: ts(),
+  expiresAt: ts(),
+  /** `createdAt` ISO + id: order by it to page without skips. */
+  sortKey: z.string(),
+});
+
+export const counterDoc = z.strictObject({ unread: z.number().int() });
+
+const typePreferencePatch = z.strictObject({
+  channels: z.partialRecord(z.enum(CHANNELS), z.boolean()).optional(),
+  frequency: z.enum(FREQUENCIES).optional(),
+});
+/** Only what the user changed; getPreferences answers the effective preferences (defaults laid under). */
+export const preferencesDoc = z.looseObject({
+  types: z.partialRecord(z.enum(NOTIFICATION_TYPES), typePreferencePatch).optional(),
+  quietHours: z.record(z.string(), z.unknown()).optional(),
+  workingHours: z.record(z.string(), z.unknown()).optional(),
+  timeZone: z.string().optional(),
+  digestAt: z.string().optional(),
+});
+
+export const exportDoc = z.strictObject({
+  ownerUid: z.string(),
+  kind: z.enum(['conversation', 'notifications', 'account']),
+  target: z.strictObject({ type: z.string(), id: z.string() }),
+  format: z.enum([...EXPORT_FORMATS, 'zip']),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  path: z.string(),
+  createdAt: ts(),
+  url: z.string().optional(),
+  bytes: z.number().int().optional(),
+  expiresAt: ts().optional(),
+  finishedAt: ts().optional(),
+  error: z.string().optional(),
+});
+
+export const publicKeyDoc = z.strictObject({
+  alg: z.enum(['X25519', 'P-256']),
+  /** base64 of the raw public key. */
+  publicKey: z.string(),
+  createdAt: ts(),
+  deviceName: z.string().optional(),
+});
+
+export const blockDoc = z.strictObject({ createdAt: ts() });
+
+const MEMBER = 'read: members of the conversation (active accounts)';
+
+export const CLIENT_COLLECTIONS: ClientCollection[] = [
+  {
+    path: 'conversations/{cid}',
+    group: 'conversations',
+    typeName: 'ConversationDoc',
+    access: 'read: members (`request.auth.uid in memberIds`); no client writes (callables)',
+    writtenBy: 'callables (createDirectConversation, createGroup, …); onMessageCreated (summary)',
+    document: conversationDoc,
+    queries: [
+      {
+        where: [['memberIds', 'array-contains', '<uid>']],
+        orderBy: [['lastMessageAt', 'desc']],
+        purpose: "the user's conversation list (the rule needs the array-contains filter on the caller's uid)",
+      },
+      {
+        where: [
+          ['memberIds', 'array-contains', '<uid>'],
+          ['type', '==', "'direct' | 'group'"],
+        ],
+        orderBy: [['lastMessageAt', 'desc']],
+        purpose: 'the list filtered to direct chats or groups',
+      },
+    ],
+  },
+  {
+    path: 'conversations/{cid}/members/{uid}',
+    group: 'members',
+    typeName: 'MemberDoc',
+    access: `${MEMBER}; the member updates their own read position, mutedUntil, activeUntil`,
+    writtenBy: 'callables; triggers (lastReadSeq/ownSeqs, profile copies); the member (reads, mute, active)',
+    document: memberDoc,
+    queries: [
+      {
+        where: [],
+        purpose: 'the member list of a conversation the caller belongs to (listen for typing names, read receipts)',
+      },
+    ],
+  },
+  {
+    path: 'conversations/{cid}/messages/{mid}',
+    group: 'messages',
+    typeName: 'MessageDoc',
+    access: `${MEMBER}; create as yourself (mid = {senderId}_{clientMessageId}), edit own within 15 min, tombstone`,
+    writtenBy: 'members (rules) or sendMessage; system messages by the server',
+    document: messageDoc,
+    queries: [
+      {
+        where: [],
+        orderBy: [['createdAt', 'desc']],
+        purpose: 'the newest messages (limit N, then page with startAfter)',
+      },
+    ],
+  },
+  {
+    path: 'conversations/{cid}/typing/{uid}',
+    group: 'typing',
+    typeName: 'TypingDoc',
+    access: `${MEMBER}; write your own (expiresAt ≤ 10 s ahead), delete your own`,
+    writtenBy: 'the member themselves',
+    document: typingDoc,
+    queries: [{ where: [], purpose: 'who is typing: show documents whose expiresAt is in the future' }],
+  },
+  {
+    path: 'conversations/{cid}/reads/{uid}',
+    group: 'reads',
+    typeName: 'ReadDoc',
+    access: 'read: the member themselves; written in the same batch as their member read position',
+    writtenBy: 'the member themselves; markConversationRead',
+    document: readDoc,
+    queries: [],
+  },
+  {
+    path: 'users/{uid}/notifications/{notificationId}',
+    group: 'notifications',
+    typeName: 'NotificationDoc',
+    access: 'read: the user themselves; no client writes (mark read/archive/delete through callables)',
+    writtenBy: 'the notification pipeline; the notification center callables',
+    document: notificationDoc,
+    queries: [
+      {
+        where: [['archived', '==', 'false']],
+        orderBy: [['sortKey', 'desc']],
+        purpose: 'the live notification center (newest first)',
+      },
+      {
+        where: [
+          ['archived', '==', 'false'],
+          ['category', '==', '<category>'],
+        ],
+        orderBy: [['sortKey', 'desc']],
+        purpose: 'one category (filter chips)',
+      },
+      {
+        where: [
+          ['archived', '==', 'false'],
+          ['read', '==', 'false'],
+        ],
+        orderBy: [['sortKey', 'desc']],
+        purpose: 'unread only',
+      },
+    ],
+  },
+  {
+    path: 'users/{uid}/counters/{name}',
+    group: 'counters',
+    typeName: 'CounterDoc',
+    access: 'read: the user themselves; `notifications` holds the exact unread badge',
+    writtenBy: 'server only, in the transaction that changes a read state',
+    document: counterDoc,
+    queries: [],
+  },
+  {
+    path: 'users/{uid}/settings/notifications',
+    group: 'settings',
+    typeName: 'PreferencesDoc',
+    access: 'read: the user themselves; change through updatePreferences/resetPreferences',
+    writtenBy: 'updatePreferences, resetPreferences',
+    document: preferencesDoc,
+    queries: [],
+  },
+  {
+    path: 'users/{uid}/blocks/{otherUid}',
+    group: 'blocks',
+    typeName: 'BlockDoc',
+    access: 'read: the user themselves; change through blockUser/unblockUser',
+    writtenBy: 'blockUser, unblockUser',
+    document: blockDoc,
+    queries: [],
+  },
+  {
+    path: 'users/{uid}/keys/{deviceId}',
+    group: 'keys',
+    typeName: 'PublicKeyDoc',
+    access: 'read: any active signed-in user; write: the owner (their device public keys)',
+    writtenBy: 'the device owner',
+    document: publicKeyDoc,
+    queries: [],
+  },
+  {
+    path: 'exports/{exportId}',
+    group: 'exports',
+    typeName: 'ExportDoc',
+    access: 'get: the export owner (`ownerUid`); a list query must filter `ownerUid == uid`',
+    writtenBy: 'export callables; renderPdfExport',
+    document: exportDoc,
+    queries: [
+      {
+        where: [['ownerUid', '==', '<uid>']],
+        purpose: "the caller's exports (or get one by id to watch a queued PDF)",
+      },
+    ],
+  },
+];
