@@ -277,6 +277,12 @@ export interface DeliverySettings {
   /** HMAC key for unsubscribe tokens (a secret, read at call time). */
   unsubscribeKey(): string;
   resilience: ResilienceSettings;
+  /**
+   * The emulators and the local run only (the composition root sets it for the sandbox providers and the in-memory
+   * wiring, never for the real ones): marketing email may carry a loopback http unsubscribe URL, the only kind those
+   * runs have. RFC 8058 wants https, and deployed, PUBLIC_BASE_URL must be https anyway (src/config.ts).
+   */
+  readonly loopbackUnsubscribe?: boolean;
 }
 
 /** A post a provider made to one of our HTTPS webhooks, as its provider folder needs it to authenticate and read it. */

@@ -198,7 +198,8 @@ function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): Delive
     fcm,
     twilio,
     sendgrid,
-    deliverySettings(settings, () => creds.unsubscribeKey),
+    // The emulator's PUBLIC_BASE_URL is loopback http: community email carries that unsubscribe URL here, and only here.
+    { ...deliverySettings(settings, () => creds.unsubscribeKey), loopbackUnsubscribe: true },
   );
 }
 

@@ -109,6 +109,8 @@ export const memoryDeliverySettings = (values: {
   webAppUrl: () => values.webAppUrl,
   fromEmail: () => values.fromEmail,
   unsubscribeKey: () => 'local-unsubscribe-signing-key',
+  // Tests and `npm start` run on loopback http (config.ts's local PUBLIC_BASE_URL): their community email goes out.
+  loopbackUnsubscribe: true,
   // Real backoff shape, millisecond delays: tests and the local run do not wait.
   resilience: {
     maxAttempts: 3,

@@ -249,8 +249,13 @@ export class EmailChannel implements ChannelSender {
       this.now(),
     );
     const unsubscribeUrl = `${this.settings.publicBaseUrl().replace(/\/$/, '')}/unsubscribe?token=${encodeURIComponent(token)}`;
-    // The rendered email (src/domain/email) gets its unsubscribe link here; marketing without an https one is refused.
-    const finished = finishEmail(content, { unsubscribeUrl, category: job.category });
+    // The rendered email (src/domain/email) gets its unsubscribe link here; marketing without an https one is refused
+    // (a loopback http one is accepted where the settings say this is the emulator or the local run).
+    const finished = finishEmail(content, {
+      unsubscribeUrl,
+      category: job.category,
+      allowLoopbackHttp: this.settings.loopbackUnsubscribe === true,
+    });
     if (!finished.ok) return { kind: 'failed', reason: finished.reason };
     try {
       const { messageId } = await log.call('sendgrid', () =>

@@ -147,15 +147,21 @@ export type FinishedEmail = { ok: true; html: string; text: string } | { ok: fal
 /**
  * Puts the unsubscribe URL (minted at send time) into a rendered email. Marketing email without an https one-click
  * URL (RFC 8058 requires https) is refused with a reason for the delivery record, not thrown: the job is not retried.
- * Emails rendered before the slot existed pass through unchanged.
+ * `allowLoopbackHttp` (the emulators and the local run only, whose every URL is loopback http) accepts
+ * http://127.0.0.1 or http://localhost as well; no other http URL. Emails rendered before the slot existed pass through
+ * unchanged.
  */
 export function finishEmail(
   content: { html: string; text: string },
-  options: { unsubscribeUrl: string | undefined; category: string },
+  options: { unsubscribeUrl: string | undefined; category: string; allowLoopbackHttp?: boolean },
 ): FinishedEmail {
   const url = options.unsubscribeUrl;
   const https = url !== undefined && /^https:\/\/[^\s"<>]+$/.test(url);
-  if (!https && (MARKETING_CATEGORIES as readonly string[]).includes(options.category))
+  const loopback =
+    options.allowLoopbackHttp === true &&
+    url !== undefined &&
+    /^http:\/\/(127\.0\.0\.1|localhost)(:[0-9]+)?\/[^\s"<>]*$/.test(url);
+  if (!https && !loopback && (MARKETING_CATEGORIES as readonly string[]).includes(options.category))
     return { ok: false, reason: 'no-https-unsubscribe' };
   return {
     ok: true,
