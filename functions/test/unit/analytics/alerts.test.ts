@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallableFunction } from 'firebase-functions/v2/https';
 import { testWorld } from '../../support/world.js';
+import type { TestWorld } from '../../support/world.js';
 import { call } from '../../support/callables.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { analyticsPaths } from '../../../src/domain/analytics/paths.js';
@@ -11,9 +12,10 @@ import * as analytics from '../../../src/functions/analytics.js';
 const fn = (f: unknown) => f as CallableFunction<unknown, unknown>;
 
 /** Health counters as the delivery counter leaves them: `calls` provider calls, `errors` of them failed. */
-async function health(w: Awaited<ReturnType<typeof testWorld>>, values: Record<string, number>) {
-  await w.store.set(analyticsPaths.healthDoc(healthId(slotOf(w.clock.now()), 'push', 0)), {
-    slot: slotOf(w.clock.now()),
+async function health(w: TestWorld, values: Record<string, number>) {
+  const now = w.clock.now();
+  await w.store.set(analyticsPaths.healthDoc(healthId(slotOf(now), 'push', 0)), {
+    slot: slotOf(now),
     channel: 'push',
     shard: 0,
     ...values,
