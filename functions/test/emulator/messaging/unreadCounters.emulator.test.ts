@@ -126,9 +126,8 @@ describe('unread counters and summary on Firestore', () => {
         }
       }
       counter.stop();
-      const unread = await Promise.all(
-        members.map(async (uid) => (await store.get(paths.member(cid, uid))).data?.unreadCount),
-      );
+      // As the client computes it (issue 14): lastMessageSeq − lastReadSeq − own messages past it.
+      const unread = [...(await actualUnread({ store, messaging, clock: infra.clock, cid, members })).values()];
       // s0 sent m0,3,6,9 and missed 6; s1 read after m4, then missed m5,m6,m8,m9 (it sent m7) = 4; s2 sent 2,5,8 and missed 7.
       expect(unread).toEqual([6, 4, 7]);
       console.info(
