@@ -1,0 +1,87 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalSystem } from '../../../src/local/localSystem.js';
+import { startLocalSystem } from '../../../src/local/localSystem.js';
+import { SCENARIO_START, runScenario } from '../../../src/local/scenario.js';
+import { CONTRACTS } from '../../../scripts/api/model.js';
+
+/**
+ * The declared outputs (src/app/<feature>/contract.ts) against what the callables really answer: the `npm start`
+ * scenario runs through the real wrappers, every answer is recorded, encoded as the callable protocol encodes it for
+ * the client (firebase-functions' `encode`), and parsed with the callable's output schema. A few callables the
+ * scenario does not reach are called after it.
+ */
+/** The SDK's own encoder for callable answers (internal, not in the package's exports map, so loaded by path). */
+const require = createRequire(__filename);
+const { encode } = require(join(dirname(require.resolve('firebase-functions')), '../common/providers/https.js')) as {
+  encode: (data: unknown) => unknown;
+};
+
+let system: LocalSystem;
+const answers: Array<{ name: string; result: unknown }> = [];
+
+beforeAll(async () => {
+  system = await startLocalSystem({ now: SCENARIO_START });
+  const call = system.functions.call.bind(system.functions);
+  system.functions.call = (async (name: string, data: unknown, who: Parameters<typeof call>[2]) => {
+    const result = await call(name, data, who);
+    answers.push({ name, result });
+    return result;
+  }) as typeof system.functions.call;
+  await runScenario(system, {
+    only: ['outbid', 'commission', 'direct', 'group', 'richMessages', 'moderation', 'search'],
+  });
+  const f = system.functions;
+  const maya = system.as('u_maya');
+  await f.call('getPreferences', {}, maya);
+  await f.call('updatePreferences', { timeZone: 'Europe/Berlin' }, maya);
+  await f.call('getUnreadCount', {}, maya);
+  await f.call('markAllNotificationsRead', {}, maya);
+  await f.call('getSearchKey', {}, maya);
+  await f.call('blockUser', { uid: 'u_jonas' }, maya);
+  await f.call('unblockUser', { uid: 'u_jonas' }, maya);
+  await f.call(
+    'registerDevice',
+    { token: 'sandbox-token-contract-test', platform: 'web', appVersion: '1.0.0', locale: 'en' },
+    maya,
+  );
+  await f.call('unregisterDevice', { token: 'sandbox-token-contract-test' }, maya);
+  await f.call('resetPreferences', {}, maya);
+}, 120_000);
+
+afterAll(() => system?.stop());
+
+/**
+ * Answers that do not reach the client as declared today: the callable protocol encodes a Date as `{}` (it walks
+ * Object.entries), so listNotifications' dates are lost on the wire. The contract states ISO strings (what the
+ * use case must answer); this test fails once the use case is fixed, so the entry can go.
+ */
+const KNOWN_WIRE_DEFECTS = new Set(['listNotifications']);
+
+describe('callable outputs match their contracts', () => {
+  it('records the answers of the main callables', () => {
+    const names = new Set(answers.map((a) => a.name));
+    expect(names.size, [...names].join(', ')).toBeGreaterThanOrEqual(15);
+  });
+
+  it('every answer, as the client receives it, parses with the declared output schema', () => {
+    const failures: string[] = [];
+    for (const { name, result } of answers) {
+      const contract = CONTRACTS[name];
+      expect(contract, `${name} has no contract`).toBeDefined();
+      const parsed = contract!.output.safeParse(encode(result));
+      if (!parsed.success && !KNOWN_WIRE_DEFECTS.has(name))
+        failures.push(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('listNotifications: dates reach the client as {} (known defect, reported)', async () => {
+    const list = await system.functions.call('listNotifications', { limit: 5 }, system.as('u_maya'));
+    const wire = encode(list) as { items: Array<{ createdAt: unknown }> };
+    expect(wire.items.length).toBeGreaterThan(0);
+    expect(CONTRACTS.listNotifications!.output.safeParse(wire).success).toBe(false);
+    expect(wire.items[0]!.createdAt).toEqual({});
+  });
+});
