@@ -83,8 +83,8 @@ export class Interactions {
       const markPath = touch ? analyticsPaths.mark(touch.markKey) : undefined;
       const mark = inWindow && markPath ? ((await tx.get(markPath)).data as Mark | undefined) : undefined;
       const credit = mark && !mark.counted.converted;
+      // No uid here: the marker outlives the touch and must not be another copy of who did what.
       tx.set(analyticsPaths.conversion(eventId), {
-        uid,
         kind: conversion.kind,
         at,
         attributedTo: credit ? touch!.markKey : null,

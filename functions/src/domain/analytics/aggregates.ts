@@ -75,7 +75,6 @@ export interface Mark {
   type: string;
   channel: string;
   locale: string;
-  uid?: string;
   counted: Partial<Record<Counter | 'cost' | 'latency', boolean>>;
   /** Provider calls and errors counted so far (they grow; only the growth is added). */
   calls: number;
@@ -232,7 +231,6 @@ export function freshMark(v: DeliveryView, locale: string, now: Date, expiresAt:
     type: v.type,
     channel: v.channel,
     locale,
-    ...(v.uid ? { uid: v.uid } : {}),
     counted: {},
     calls: 0,
     errors: 0,
