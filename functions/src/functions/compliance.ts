@@ -1,13 +1,16 @@
 import { CALL_LIMITS } from '../app/callLimits.js';
 import { callable, inputFrom } from './callable.js';
-import { SECRETS } from './options.js';
+import { SECRETS, SIZES } from './options.js';
 import { authUserDeleted, docCreated, scheduled } from './triggers.js';
 
 /** The callables' schemas (zod), loaded on a function's first call. */
 const exportRequests = () => import('../domain/compliance/exportRequest.js');
 
-/** Exports stream page by page, so memory stays flat; time is what a large conversation needs. */
-const EXPORT_OPTIONS = { timeoutSeconds: 540, memory: '512MiB' as const, appCheck: 'consume' as const };
+/**
+ * Exports stream page by page, so memory stays flat; time is what a large conversation needs; the size (two exports
+ * per 1 GiB instance) is measured in options.ts.
+ */
+const EXPORT_OPTIONS = { timeoutSeconds: 540, ...SIZES.export, appCheck: 'consume' as const };
 /** Exports of conversations and notification histories cost compute and storage: permanent, verified accounts. */
 const PAID_EXPORT = { ...EXPORT_OPTIONS, access: 'reach' as const };
 

@@ -25,7 +25,7 @@ export const publishEvent = callable(
 );
 
 export const notificationsDomainEvents = pubsubTrigger(TOPICS.domainEvents);
-export const notificationsFanout = pubsubTrigger(TOPICS.fanout, { timeoutSeconds: 300, memory: '512MiB' });
+export const notificationsFanout = pubsubTrigger(TOPICS.fanout, { timeoutSeconds: 300, size: 'fanout' });
 
 export const releaseNotificationDigests = scheduled('every 5 minutes', (s) => s.notifications.digests.releaseDue(), {
   timeoutSeconds: 300,

@@ -9,7 +9,8 @@ import type { SecretName } from '../config.js';
 import type { DocData } from '../ports.js';
 import { AppError } from '../domain/errors.js';
 import type { DeletedAuthUser } from './events.js';
-import { REGION, secretParams } from './options.js';
+import { withRetryPolicy } from './eventRetry.js';
+import { REGION, SIZES, secretParams } from './options.js';
 import type { UseCases } from './runtime.js';
 import { services } from './runtime.js';
 
@@ -33,6 +34,8 @@ export interface TriggerOptions {
   secrets?: readonly SecretName[];
   timeoutSeconds?: number;
   memory?: MemoryOption;
+  /** Instance size (SIZES in options.ts); `event` for triggers and consumers, `schedule` for schedules. */
+  size?: keyof typeof SIZES;
 }
 
 /** `{cid: string, mid: string}` for `conversations/{cid}/messages/{mid}`. */
@@ -59,6 +62,8 @@ type Handler<E> = (event: E, s: UseCases) => Promise<unknown>;
 
 const eventOptions = (options: TriggerOptions) => ({
   region: REGION,
+  ...SIZES[options.size ?? 'event'],
+  // Redelivered until it succeeds or gets too old: withRetryPolicy acknowledges what a retry cannot fix.
   retry: true,
   ...(options.secrets ? { secrets: secretParams(options.secrets) } : {}),
   ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
@@ -79,13 +84,15 @@ export function docCreated<D extends string>(
   handler: Handler<DocCreated<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentCreated({ document, ...eventOptions(options) }, async (event) => {
-    const { parseDocument } = await events();
-    const parsed = parseDocument(event.data?.data(), 'document');
-    if (!parsed.ok || !parsed.data)
-      return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
-    await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, await services());
-  });
+  return onDocumentCreated({ document, ...eventOptions(options) }, (event) =>
+    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
+      const { parseDocument } = await events();
+      const parsed = parseDocument(event.data?.data(), 'document');
+      if (!parsed.ok || !parsed.data)
+        return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
+      await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, await services());
+    }),
+  );
 }
 
 async function changed<D extends string>(
@@ -106,11 +113,13 @@ export function docUpdated<D extends string>(
   handler: Handler<DocChanged<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentUpdated({ document, ...eventOptions(options) }, async (event) => {
-    const { change, skipped } = await changed(document, event);
-    if (!change) return skip(document, event.id, skipped);
-    await handler(change, await services());
-  });
+  return onDocumentUpdated({ document, ...eventOptions(options) }, (event) =>
+    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
+      const { change, skipped } = await changed(document, event);
+      if (!change) return skip(document, event.id, skipped);
+      await handler(change, await services());
+    }),
+  );
 }
 
 /** Created, updated or deleted: `before`/`after` undefined where the document did not exist. */
@@ -119,11 +128,13 @@ export function docWritten<D extends string>(
   handler: Handler<DocChanged<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentWritten({ document, ...eventOptions(options) }, async (event) => {
-    const { change, skipped } = await changed(document, event);
-    if (!change) return skip(document, event.id, skipped);
-    await handler(change, await services());
-  });
+  return onDocumentWritten({ document, ...eventOptions(options) }, (event) =>
+    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
+      const { change, skipped } = await changed(document, event);
+      if (!change) return skip(document, event.id, skipped);
+      await handler(change, await services());
+    }),
+  );
 }
 
 /**
@@ -132,22 +143,24 @@ export function docWritten<D extends string>(
  * for transient failures they want redelivered.
  */
 export function pubsubTrigger(topic: string, options: TriggerOptions = {}) {
-  return onMessagePublished({ topic, ...eventOptions(options) }, async (event) => {
-    const [{ topicHandlers }, s] = await Promise.all([events(), services()]);
-    const handler = topicHandlers(s)[topic];
-    if (!handler) throw new Error(`no handler for topic ${topic}`);
-    let data: unknown;
-    try {
-      data = event.data.message.json;
-    } catch {
-      data = undefined; // not JSON: the handler's schema rejects it and records why
-    }
-    await handler(data, {
-      messageId: event.data.message.messageId,
-      attributes: event.data.message.attributes ?? {},
-      publishedAt: event.data.message.publishTime,
-    });
-  });
+  return onMessagePublished({ topic, ...eventOptions(options) }, (event) =>
+    withRetryPolicy({ trigger: `pubsub:${topic}`, eventId: event.id, time: event.time }, async () => {
+      const [{ topicHandlers }, s] = await Promise.all([events(), services()]);
+      const handler = topicHandlers(s)[topic];
+      if (!handler) throw new Error(`no handler for topic ${topic}`);
+      let data: unknown;
+      try {
+        data = event.data.message.json;
+      } catch {
+        data = undefined; // not JSON: the handler's schema rejects it and records why
+      }
+      await handler(data, {
+        messageId: event.data.message.messageId,
+        attributes: event.data.message.attributes ?? {},
+        publishedAt: event.data.message.publishTime,
+      });
+    }),
+  );
 }
 
 /**
@@ -160,7 +173,7 @@ export function scheduled(
   options: TriggerOptions & { timeZone?: string } = {},
 ) {
   const { timeZone = 'UTC', ...rest } = options;
-  const { retry: _retry, ...shared } = eventOptions(rest);
+  const { retry: _retry, ...shared } = eventOptions({ size: 'schedule', ...rest });
   return onSchedule({ schedule, timeZone, ...shared }, async () => {
     await handler(await services());
   });
@@ -168,21 +181,28 @@ export function scheduled(
 
 /**
  * An Auth account was deleted (console, Admin SDK, deleteMyAccount). This event exists only in the v1 API (v2 has
- * blocking triggers for create and sign-in, not delete). v1 Auth events are not retried.
+ * blocking triggers for create and sign-in, not delete). Retried on failure (failurePolicy), like the v2 events.
  */
 export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit<TriggerOptions, 'memory'> = {}) {
   return functionsV1
     .runWith({
       ...(options.secrets ? { secrets: [...options.secrets] } : {}),
       ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      // Retried (up to 7 days): an Algolia or Firestore outage must not leave personal data behind. Erasure is
+      // idempotent; permanent failures are dead-lettered instead (no age cutoff: an erasure is never too late).
+      failurePolicy: true,
+      memory: '512MB',
+      maxInstances: 10,
     })
     .region(REGION)
     .auth.user()
-    .onDelete(async (user) => {
-      const parsed = (await events()).parseAuthUser(user);
-      if (!parsed.ok) return skip('auth user', user.uid, parsed.reason);
-      await handler(parsed.user, await services());
-    });
+    .onDelete((user) =>
+      withRetryPolicy({ trigger: 'auth:user.delete', eventId: user.uid }, async () => {
+        const parsed = (await events()).parseAuthUser(user);
+        if (!parsed.ok) return skip('auth user', user.uid, parsed.reason);
+        await handler(parsed.user, await services());
+      }),
+    );
 }
 
 // ── HTTPS endpoints (provider webhooks, the unsubscribe page) ──
