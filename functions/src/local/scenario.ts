@@ -4,6 +4,7 @@ import { Evidence } from './evidence.js';
 import type { LocalSystem } from './localSystem.js';
 import type { OutputFiles } from './outputs.js';
 import { Transcript, format, localTime } from './transcript.js';
+import { analyticsStep } from './scenarioAnalytics.js';
 
 /**
  * The end-to-end scenario of `npm start` (and, smaller, of test/unit/local/scenario.test.ts). Each step acts the way
@@ -42,6 +43,7 @@ export const STEP_IDS = [
   'moderation',
   'search',
   'exports',
+  'analytics',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -529,6 +531,7 @@ export const STEPS: readonly Step[] = [
       ctx.transcript.detail(`audit entries for exports: ${audit.length}`);
     },
   },
+  analyticsStep,
 ];
 
 /**
