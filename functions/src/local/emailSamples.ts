@@ -15,7 +15,7 @@ export const SAMPLE_VARS: Record<NotificationType, Record<string, string>> = {
   'order.new_sale': { itemTitle: 'Indigo linen scarf', amount: 'EUR 95.00', orderId: 'o-1042' },
   'order.shipped': { itemTitle: 'Indigo linen scarf', carrier: 'DHL', trackingNumber: 'JD014600003828' },
   'order.delivered': { itemTitle: 'Indigo linen scarf' },
-  'order.payment_failed': { itemTitle: 'Walnut serving board', amount: 'USD 150.00' },
+  'order.payment_failed': { itemTitle: 'Walnut serving board', amount: 'USD 150.00', reason: 'Card declined' },
   'order.refunded': { itemTitle: 'Walnut serving board', amount: 'USD 150.00' },
   'social.new_follower': { followerName: 'Mina Haddad' },
   'social.story_comment': { storyTitle: 'From log to bowl', commenterName: 'Jonas Berg' },
@@ -32,6 +32,13 @@ export const SAMPLE_VARS: Record<NotificationType, Record<string, string>> = {
     senderName: 'Lea Schmidt',
     preview: 'Could the board be 45 cm long instead of 40? Happy to pay extra.',
   },
+  'order.placed': { itemTitle: 'Indigo linen scarf', amount: 'EUR 95.00' },
+  'order.processing': { itemTitle: 'Indigo linen scarf' },
+  'order.cancelled': { itemTitle: 'Indigo linen scarf', reason: 'The piece was damaged in the kiln' },
+  'order.sale_cancelled': { itemTitle: 'Indigo linen scarf', reason: 'The buyer changed their mind' },
+  'order.sale_delivered': { itemTitle: 'Indigo linen scarf' },
+  'order.sale_refunded': { itemTitle: 'Walnut serving board', amount: 'USD 150.00' },
+  'social.new_listing': { creatorName: 'Maya Okafor', listingTitle: 'Ash-glazed moon jar', amount: 'USD 420.00' },
 };
 
 /** A digest as a creator gets it after a night of quiet hours: three inquiries about one piece, bids, a follower. */

@@ -54,6 +54,7 @@ export const eventPayloadSchemas = {
     trackingNumber: z.string().min(1).max(60),
     /** Rendered as a link in apps and emails: https only (src/domain/links.ts). */
     trackingUrl: httpsUrl().optional(),
+    sellerId: id.optional(),
   }),
   'order.delivered': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id }),
   'order.payment_failed': z.object({
@@ -61,9 +62,37 @@ export const eventPayloadSchemas = {
     itemTitle: title,
     buyerId: id,
     ...money,
+    /** Shown to the buyer (email row, the notification's data, the order view). */
     reason: z.string().max(200).optional(),
+    /** The order stays on hold (status `payment_failed`) until then; after it, commerce sends `order.cancelled`. */
+    retryBy: when().optional(),
+    /** Optional for producers written before the order view: it lets the seller read the view. */
+    sellerId: id.optional(),
   }),
-  'order.refunded': z.object({ orderId: id, itemTitle: title, buyerId: id, ...money }),
+  'order.refunded': z.object({ orderId: id, itemTitle: title, buyerId: id, ...money, sellerId: id.optional() }),
+  /** The order lifecycle's other steps (src/domain/orders/status.ts; README "Orders"). */
+  'order.placed': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id, ...money }),
+  'order.processing': z.object({ orderId: id, itemTitle: title, buyerId: id, sellerId: id }),
+  'order.cancelled': z.object({
+    orderId: id,
+    itemTitle: title,
+    buyerId: id,
+    sellerId: id,
+    /** Shown to both sides: one visible line. */
+    reason: displayText(200),
+    cancelledBy: z.enum(['buyer', 'seller', 'system', 'support']),
+  }),
+  /** A creator's new listing, told to every follower (audience: followers of `creatorId`, whatever the envelope says). */
+  'social.new_listing': z.object({
+    listingId: id,
+    creatorId: id,
+    creatorName: name,
+    title,
+    price: z.number().nonnegative(),
+    currency: money.currency,
+    imageUrl: httpsUrl(),
+    url: httpsUrl().optional(),
+  }),
   'social.new_follower': z.object({ creatorId: id, followerId: id, followerName: name }),
   'social.story_comment': z.object({
     storyId: id,

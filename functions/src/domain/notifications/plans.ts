@@ -28,6 +28,14 @@ export const NOTIFICATION_TYPES = [
   'community.craft_challenge',
   'community.event',
   'messaging.new_message',
+  // Orders end to end and following (issue 18): the buyer's and the seller's sides of each step.
+  'order.placed',
+  'order.processing',
+  'order.cancelled',
+  'order.sale_cancelled',
+  'order.sale_delivered',
+  'order.sale_refunded',
+  'social.new_listing',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -52,6 +60,23 @@ export const NOTIFICATION_CATEGORY: Record<NotificationType, Category> = {
   'community.craft_challenge': 'community',
   'community.event': 'community',
   'messaging.new_message': 'messaging',
+  'order.placed': 'commerce',
+  'order.processing': 'commerce',
+  'order.cancelled': 'commerce',
+  'order.sale_cancelled': 'commerce',
+  'order.sale_delivered': 'commerce',
+  'order.sale_refunded': 'commerce',
+  'social.new_listing': 'social',
+};
+
+/**
+ * Where a type's priority differs from its category's: order steps that need no action now (the order was received,
+ * is being made, the seller's parcel arrived) are medium; a cancellation is high (the seller must not ship).
+ */
+export const TYPE_PRIORITY: Partial<Record<NotificationType, Priority>> = {
+  'order.placed': 'medium',
+  'order.processing': 'low',
+  'order.sale_delivered': 'medium',
 };
 
 /** Commerce high, community medium, social low; a direct message is as urgent as commerce. */
@@ -98,7 +123,8 @@ function note(
   critical = false,
 ): PlannedNotification {
   const category = NOTIFICATION_CATEGORY[type];
-  return { type, category, priority: CATEGORY_PRIORITY[category], critical, vars, data, groupKey };
+  const priority = TYPE_PRIORITY[type] ?? CATEGORY_PRIORITY[category];
+  return { type, category, priority, critical, vars, data, groupKey };
 }
 
 /** What an event means for whom. Pure: recipients named in the payload, plus an audience for the fan-out. */
@@ -165,16 +191,22 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       const p = event.payload;
       const data = { orderId: p.orderId, link: `/orders/${p.orderId}` };
       to(p.buyerId, note('order.delivered', { itemTitle: p.itemTitle }, data, `${event.type}:${p.orderId}`));
+      // The seller learns the parcel arrived (their payout follows delivery).
+      to(p.sellerId, note('order.sale_delivered', { itemTitle: p.itemTitle }, data, `order.sale:${p.orderId}`));
       break;
     }
     case 'order.payment_failed': {
       const p = event.payload;
+      // The reason is shown where it is given (the email's Reason row, the notification's data, the order view);
+      // the order is on hold until `retryBy` (the view's paymentFailure), then commerce cancels it.
+      const reason: Record<string, string> = p.reason ? { reason: p.reason } : {};
+      const retryBy: Record<string, string> = p.retryBy ? { retryBy: p.retryBy } : {};
       to(
         p.buyerId,
         note(
           'order.payment_failed',
-          { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
-          { orderId: p.orderId, link: `/orders/${p.orderId}/payment` },
+          { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency), ...reason },
+          { orderId: p.orderId, link: `/orders/${p.orderId}/payment`, ...reason, ...retryBy },
           `${event.type}:${p.orderId}`,
           true,
         ),
@@ -192,6 +224,65 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
           `${event.type}:${p.orderId}`,
         ),
       );
+      to(
+        p.sellerId,
+        note(
+          'order.sale_refunded',
+          { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
+          { orderId: p.orderId, link: `/orders/${p.orderId}` },
+          `order.sale:${p.orderId}`,
+        ),
+      );
+      break;
+    }
+    case 'order.placed': {
+      // The seller hears once it is paid (order.new_sale): an unpaid order asks nothing of them yet.
+      const p = event.payload;
+      to(
+        p.buyerId,
+        note(
+          'order.placed',
+          { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
+          { orderId: p.orderId, link: `/orders/${p.orderId}` },
+          `${event.type}:${p.orderId}`,
+        ),
+      );
+      break;
+    }
+    case 'order.processing': {
+      const p = event.payload;
+      const data = { orderId: p.orderId, link: `/orders/${p.orderId}` };
+      to(p.buyerId, note('order.processing', { itemTitle: p.itemTitle }, data, `${event.type}:${p.orderId}`));
+      break;
+    }
+    case 'order.cancelled': {
+      // Both sides, except whoever cancelled (they know); high priority: the seller must not ship it.
+      const p = event.payload;
+      const vars = { itemTitle: p.itemTitle, reason: p.reason };
+      const data = { orderId: p.orderId, link: `/orders/${p.orderId}`, reason: p.reason };
+      if (p.cancelledBy !== 'buyer') to(p.buyerId, note('order.cancelled', vars, data, `${event.type}:${p.orderId}`));
+      if (p.cancelledBy !== 'seller')
+        to(p.sellerId, note('order.sale_cancelled', vars, data, `order.sale:${p.orderId}`));
+      break;
+    }
+    case 'social.new_listing': {
+      // Always the creator's own followers (whatever audience the envelope names): a producer cannot point one
+      // creator's listing at another creator's audience.
+      const p = event.payload;
+      const data: Record<string, string> = {
+        listingId: p.listingId,
+        creatorId: p.creatorId,
+        link: `/listings/${p.listingId}`,
+        imageUrl: p.imageUrl,
+      };
+      if (p.url) data.url = p.url;
+      const n = note(
+        'social.new_listing',
+        { creatorName: p.creatorName, listingTitle: p.title, amount: fmtMoney(p.price, p.currency) },
+        data,
+        `social.new_listing:${p.creatorId}`,
+      );
+      audience = { audience: { kind: 'followers', creatorId: p.creatorId }, notification: n, exclude: [p.creatorId] };
       break;
     }
     case 'social.new_follower': {

@@ -71,6 +71,9 @@ const TYPE_DEFAULTS: Partial<Record<NotificationType, Partial<TypePreference>>> 
   'auction.bid_placed': { channels: allOn({ push: true, inApp: true }) },
   'social.new_follower': { frequency: 'hourly' },
   'community.event': { frequency: 'instant' },
+  // Order steps that ask nothing of the reader: no email (issue 18).
+  'order.processing': { channels: allOn({ push: true, inApp: true }) },
+  'order.sale_delivered': { channels: allOn({ push: true, inApp: true }) },
 };
 
 export const DEFAULT_QUIET_HOURS: QuietHours = {

@@ -62,7 +62,7 @@ export const ar: LocaleTemplates = {
     },
     'order.payment_failed': {
       title: 'فشل الدفع',
-      body: 'تعذر تحصيل {amount} مقابل {itemTitle}. يرجى تحديث وسيلة الدفع.',
+      body: 'تعذر تحصيل {amount} مقابل {itemTitle}. طلبك معلّق: حدّث وسيلة الدفع للاحتفاظ به.',
       cta: 'تحديث وسيلة الدفع',
     },
     'order.refunded': { title: 'تم رد المبلغ', body: 'سيُعاد إليك {amount} مقابل {itemTitle}.', cta: 'عرض الطلب' },
@@ -112,6 +112,46 @@ export const ar: LocaleTemplates = {
       },
       cta: 'رد',
     },
+    'order.placed': {
+      title: 'تم استلام الطلب',
+      body: 'استلمنا طلبك لـ {itemTitle} ({amount}). سنؤكده بعد الدفع.',
+      cta: 'عرض الطلب',
+    },
+    'order.processing': {
+      title: 'جارٍ تجهيز {itemTitle}',
+      body: 'يجهّز الحرفي طلبك الآن. سنخبرك عند شحنه.',
+      cta: 'عرض الطلب',
+    },
+    'order.cancelled': {
+      title: 'تم إلغاء الطلب',
+      body: 'أُلغي طلبك لـ {itemTitle}: {reason}',
+      cta: 'عرض الطلب',
+    },
+    'order.sale_cancelled': {
+      title: 'تم إلغاء البيع',
+      body: 'أُلغي طلب {itemTitle}: {reason}. يرجى عدم شحنه.',
+      cta: 'عرض الطلب',
+    },
+    'order.sale_delivered': {
+      title: 'تم تسليم {itemTitle}',
+      body: 'استلم المشتري {itemTitle}.',
+      cta: 'عرض الطلب',
+    },
+    'order.sale_refunded': {
+      title: 'تم رد المبلغ',
+      body: 'رُدّ {amount} مقابل {itemTitle} إلى المشتري.',
+      cta: 'عرض الطلب',
+    },
+    'social.new_listing': {
+      title: 'جديد من {creatorName}',
+      body: '{listingTitle}، {amount}',
+      grouped: {
+        title:
+          '{count, plural, one {قطعة جديدة} two {قطعتان جديدتان} few {# قطع جديدة} many {# قطعة جديدة} other {# قطعة جديدة}} من {creatorName}',
+        body: 'الأحدث: {listingTitle}، {amount}',
+      },
+      cta: 'عرض القطعة',
+    },
   },
   email: {
     unsubscribe: 'إلغاء الاشتراك في رسائل {category}',
@@ -139,7 +179,15 @@ export const ar: LocaleTemplates = {
       event: 'الفعالية',
       conversation: 'المحادثة',
     },
-    rows: { from: 'من', amount: 'المبلغ', carrier: 'شركة الشحن', tracking: 'رقم التتبع', where: 'المكان' },
+    rows: {
+      from: 'من',
+      amount: 'المبلغ',
+      carrier: 'شركة الشحن',
+      tracking: 'رقم التتبع',
+      where: 'المكان',
+      reason: 'السبب',
+      listing: 'القطعة',
+    },
   },
   smsHelp:
     'تنبيهات Craft Market: المزايدات والطلبات والمدفوعات. قد تُطبق رسوم الرسائل. أرسل STOP لإلغاء الاشتراك وSTART للعودة.',

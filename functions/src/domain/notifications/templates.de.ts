@@ -58,7 +58,7 @@ export const de: LocaleTemplates = {
     },
     'order.payment_failed': {
       title: 'Zahlung fehlgeschlagen',
-      body: '{amount} für {itemTitle} konnte nicht abgebucht werden. Bitte Zahlungsart prüfen.',
+      body: '{amount} für {itemTitle} konnte nicht abgebucht werden. Deine Bestellung ist angehalten: ändere die Zahlungsart, um sie zu behalten.',
       cta: 'Zahlungsart ändern',
     },
     'order.refunded': {
@@ -118,6 +118,45 @@ export const de: LocaleTemplates = {
       },
       cta: 'Antworten',
     },
+    'order.placed': {
+      title: 'Bestellung eingegangen',
+      body: 'Wir haben deine Bestellung für {itemTitle} ({amount}). Wir bestätigen sie, sobald sie bezahlt ist.',
+      cta: 'Bestellung ansehen',
+    },
+    'order.processing': {
+      title: '{itemTitle} wird vorbereitet',
+      body: 'Die Herstellerin bereitet deine Bestellung vor. Wir melden uns, sobald sie versandt ist.',
+      cta: 'Bestellung ansehen',
+    },
+    'order.cancelled': {
+      title: 'Bestellung storniert',
+      body: 'Deine Bestellung für {itemTitle} wurde storniert: {reason}',
+      cta: 'Bestellung ansehen',
+    },
+    'order.sale_cancelled': {
+      title: 'Verkauf storniert',
+      body: 'Die Bestellung für {itemTitle} wurde storniert: {reason}. Bitte nicht versenden.',
+      cta: 'Bestellung ansehen',
+    },
+    'order.sale_delivered': {
+      title: '{itemTitle} wurde zugestellt',
+      body: 'Deine Käuferin oder dein Käufer hat {itemTitle} erhalten.',
+      cta: 'Bestellung ansehen',
+    },
+    'order.sale_refunded': {
+      title: 'Erstattung veranlasst',
+      body: '{amount} für {itemTitle} wurde an die Käuferseite erstattet.',
+      cta: 'Bestellung ansehen',
+    },
+    'social.new_listing': {
+      title: 'Neu von {creatorName}',
+      body: '{listingTitle}, {amount}',
+      grouped: {
+        title: '{count, plural, one {# neues Stück} other {# neue Stücke}} von {creatorName}',
+        body: 'Zuletzt: {listingTitle}, {amount}',
+      },
+      cta: 'Stück ansehen',
+    },
   },
   email: {
     unsubscribe: 'E-Mails der Kategorie „{category}“ abbestellen',
@@ -145,7 +184,15 @@ export const de: LocaleTemplates = {
       event: 'Veranstaltung',
       conversation: 'Unterhaltung',
     },
-    rows: { from: 'Von', amount: 'Betrag', carrier: 'Versanddienst', tracking: 'Sendungsnummer', where: 'Ort' },
+    rows: {
+      from: 'Von',
+      amount: 'Betrag',
+      carrier: 'Versanddienst',
+      tracking: 'Sendungsnummer',
+      where: 'Ort',
+      reason: 'Grund',
+      listing: 'Stück',
+    },
   },
   smsHelp:
     'Craft Market: Hinweise zu Geboten, Bestellungen und Zahlungen. Es können SMS-Gebühren anfallen. STOP zum Abmelden, START zum Wiederanmelden.',

@@ -57,7 +57,7 @@ export const en: LocaleTemplates = {
     },
     'order.payment_failed': {
       title: 'Payment failed',
-      body: 'We could not charge {amount} for {itemTitle}. Update your payment method.',
+      body: 'We could not charge {amount} for {itemTitle}. Your order is on hold: update your payment method to keep it.',
       cta: 'Update payment method',
     },
     'order.refunded': {
@@ -113,6 +113,45 @@ export const en: LocaleTemplates = {
       },
       cta: 'Reply',
     },
+    'order.placed': {
+      title: 'Order received',
+      body: 'We have your order for {itemTitle} ({amount}). We will confirm once it is paid.',
+      cta: 'View order',
+    },
+    'order.processing': {
+      title: '{itemTitle} is being prepared',
+      body: 'The maker is preparing your order. We will tell you when it ships.',
+      cta: 'View order',
+    },
+    'order.cancelled': {
+      title: 'Order cancelled',
+      body: 'Your order for {itemTitle} was cancelled: {reason}',
+      cta: 'View order',
+    },
+    'order.sale_cancelled': {
+      title: 'Sale cancelled',
+      body: 'The order for {itemTitle} was cancelled: {reason}. Please do not ship it.',
+      cta: 'View order',
+    },
+    'order.sale_delivered': {
+      title: '{itemTitle} was delivered',
+      body: 'Your buyer has received {itemTitle}.',
+      cta: 'View order',
+    },
+    'order.sale_refunded': {
+      title: 'Refund issued',
+      body: '{amount} for {itemTitle} was refunded to your buyer.',
+      cta: 'View order',
+    },
+    'social.new_listing': {
+      title: 'New from {creatorName}',
+      body: '{listingTitle}, {amount}',
+      grouped: {
+        title: '{count, plural, one {# new piece} other {# new pieces}} from {creatorName}',
+        body: 'Latest: {listingTitle}, {amount}',
+      },
+      cta: 'See the piece',
+    },
   },
   email: {
     unsubscribe: 'Unsubscribe from {category} emails',
@@ -139,7 +178,15 @@ export const en: LocaleTemplates = {
       event: 'Event',
       conversation: 'Conversation',
     },
-    rows: { from: 'From', amount: 'Amount', carrier: 'Carrier', tracking: 'Tracking number', where: 'Where' },
+    rows: {
+      from: 'From',
+      amount: 'Amount',
+      carrier: 'Carrier',
+      tracking: 'Tracking number',
+      where: 'Where',
+      reason: 'Reason',
+      listing: 'Piece',
+    },
   },
   smsHelp:
     'Craft Market alerts: outbid, order and payment notices. Msg&data rates may apply. Reply STOP to opt out, START to opt back in.',

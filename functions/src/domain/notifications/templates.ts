@@ -52,7 +52,7 @@ export type ContextKind =
   | 'challenge'
   | 'event'
   | 'conversation';
-export type RowKind = 'from' | 'amount' | 'carrier' | 'tracking' | 'where';
+export type RowKind = 'from' | 'amount' | 'carrier' | 'tracking' | 'where' | 'reason' | 'listing';
 
 export interface EmailTexts {
   /** "Unsubscribe from {category} emails" */
@@ -275,7 +275,14 @@ const CONTEXT: Record<NotificationType, { kind: ContextKind; name: string; rows?
     ],
   },
   'order.delivered': { kind: 'order', name: 'itemTitle' },
-  'order.payment_failed': { kind: 'order', name: 'itemTitle', rows: [['amount', 'amount']] },
+  'order.payment_failed': {
+    kind: 'order',
+    name: 'itemTitle',
+    rows: [
+      ['amount', 'amount'],
+      ['reason', 'reason'],
+    ],
+  },
   'order.refunded': { kind: 'order', name: 'itemTitle', rows: [['amount', 'amount']] },
   'social.new_follower': { kind: 'follower', name: 'followerName' },
   'social.story_comment': { kind: 'story', name: 'storyTitle', rows: [['from', 'commenterName']] },
@@ -285,6 +292,20 @@ const CONTEXT: Record<NotificationType, { kind: ContextKind; name: string; rows?
   'community.craft_challenge': { kind: 'challenge', name: 'challengeTitle' },
   'community.event': { kind: 'event', name: 'eventTitle', rows: [['where', 'location']] },
   'messaging.new_message': { kind: 'conversation', name: 'conversationTitle', rows: [['from', 'senderName']] },
+  'order.placed': { kind: 'order', name: 'itemTitle', rows: [['amount', 'amount']] },
+  'order.processing': { kind: 'order', name: 'itemTitle' },
+  'order.cancelled': { kind: 'order', name: 'itemTitle', rows: [['reason', 'reason']] },
+  'order.sale_cancelled': { kind: 'order', name: 'itemTitle', rows: [['reason', 'reason']] },
+  'order.sale_delivered': { kind: 'order', name: 'itemTitle' },
+  'order.sale_refunded': { kind: 'order', name: 'itemTitle', rows: [['amount', 'amount']] },
+  'social.new_listing': {
+    kind: 'creator',
+    name: 'creatorName',
+    rows: [
+      ['listing', 'listingTitle'],
+      ['amount', 'amount'],
+    ],
+  },
 };
 
 function emailContext(type: NotificationType, vars: Readonly<Record<string, string>>, locale: Locale, tag: string) {

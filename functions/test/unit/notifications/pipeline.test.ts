@@ -70,8 +70,9 @@ describe('every event type routes to the right people and channels, with the def
     [
       'order.delivered',
       { orderId: 'o1', itemTitle: 'Vase', buyerId: 'buyer', sellerId: 'seller' },
-      { buyer: ['email', 'push'] },
-      { buyer: 'order.delivered' },
+      // The seller learns it arrived too (issue 18): push and in-app, no email.
+      { buyer: ['email', 'push'], seller: ['push'] },
+      { buyer: 'order.delivered', seller: 'order.sale_delivered' },
     ],
     [
       'order.payment_failed',
