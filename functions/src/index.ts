@@ -2,6 +2,9 @@
  * The deploy surface: every Cloud Function, re-exported from src/functions. Importing this module must initialise
  * nothing (no SDK client, no connection, no secret read); test/unit/deploySurface.test.ts holds it to that.
  */
+import { featuresOf } from './functions/targets.js';
+import { serveFeatures } from './functions/runtime.js';
+
 export { searchIndexMessage, searchSyncMembers, searchMessages, getSearchKey } from './functions/search.js';
 export {
   exportConversation,
@@ -77,3 +80,10 @@ export {
   stopExperiment,
   getExperimentResults,
 } from './functions/analytics.js';
+
+/**
+ * A deployed instance runs one function (FUNCTION_TARGET): its first invocation loads only the features that function's
+ * wrapper module uses (src/functions/targets.ts). Without a target (discovery, tests, npm start) every feature loads.
+ */
+const served = featuresOf(process.env.FUNCTION_TARGET || process.env.K_SERVICE);
+if (served) serveFeatures(served);

@@ -24,8 +24,8 @@ import {
 } from '../local/sandbox/connect.js';
 import { SANDBOX_CREDENTIALS } from '../local/sandbox/credentials.js';
 import { SandboxExportStorage } from '../local/sandbox/storage.js';
-import type { Services } from './services.js';
-import { buildServices } from './services.js';
+import type { FeatureModules, Services } from './features.js';
+import { composeServices } from './features.js';
 
 /**
  * The cloud and the Functions emulator: Firebase and provider SDK adapters, settings from params (src/config.ts).
@@ -33,11 +33,12 @@ import { buildServices } from './services.js';
  * emulators, the emulator test tier) Algolia, FCM, Twilio, SendGrid and export storage are the sandbox providers, with
  * the sandbox's credentials instead of Secret Manager secrets; a deployed function never reads that variable
  * (sandboxProviders checks FUNCTIONS_EMULATOR first). Called by src/functions/runtime.ts on the first invocation:
- * importing the deploy surface initialises nothing.
+ * importing the deploy surface initialises nothing. Each feature is built from `modules` when first read: runtime.ts
+ * loads into it only the features the instance's function uses.
  */
-export function cloudServices(): Services {
+export function cloudServices(modules: Partial<FeatureModules>): Services {
   const settings = readSettings();
-  return buildServices(firebaseInfra(settings), settings);
+  return composeServices(firebaseInfra(settings), settings, modules);
 }
 
 /** The default Admin SDK app, initialised on first use (credentials and project come from the environment). */

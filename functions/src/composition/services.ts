@@ -1,71 +1,44 @@
 import type { Infra } from '../ports.js';
 import type { Settings } from '../config.js';
 import { DEFAULT_SETTINGS } from '../config.js';
-import { AccountAdmin } from '../app/accountAdmin.js';
-import { AuditLog } from '../app/audit.js';
-import { analyticsServices } from '../app/analytics/index.js';
-import { complianceServices } from '../app/compliance/index.js';
-import { deliveryServices } from '../app/delivery/index.js';
-import { identityServices } from '../app/identity/index.js';
-import { messagingServices } from '../app/messaging/index.js';
-import { notificationServices } from '../app/notifications/index.js';
-import { searchServices } from '../app/search/index.js';
-import { TOPICS } from '../domain/channels.js';
+import * as accounts from '../app/accountAdmin.js';
+import * as audit from '../app/audit.js';
+import * as analytics from '../app/analytics/index.js';
+import * as compliance from '../app/compliance/index.js';
+import * as delivery from '../app/delivery/index.js';
+import * as identity from '../app/identity/index.js';
+import * as messaging from '../app/messaging/index.js';
+import * as notifications from '../app/notifications/index.js';
+import * as search from '../app/search/index.js';
+import type { FeatureModules, Services } from './features.js';
+import { FEATURES, composeServices } from './features.js';
 
 /**
  * The composition root's shared half: every use case from one set of adapters (`Infra`, built by cloud.ts for the
- * cloud and the emulators, by memory.ts for tests and `npm start`) and one `Settings` (src/config.ts). Every feature
- * factory is `xxxServices(infra, settings, shared)`: the adapters it uses, its own settings, and what it shares with
- * features built before it. A new feature adds its factory here and its Pub/Sub consumers to `topicHandlers`.
+ * cloud and the emulators, by memory.ts for tests and `npm start`) and one `Settings` (src/config.ts). The wiring is
+ * composeServices (features.ts), feature by feature; this builds every feature at once, from modules imported here.
+ * Deployed functions do not import this module: runtime.ts loads only the features a function uses. A new feature
+ * adds its module to FeatureModules, FEATURE_LOADERS and composeServices, and here.
  */
-export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTINGS) {
-  const audit = new AuditLog(infra.store, infra.clock);
-  const search = searchServices(infra, {}, {});
-  const notifications = notificationServices(infra, settings.notifications, { audit });
-  return {
-    infra,
-    audit,
-    messaging: messagingServices(infra, {}, { audit }),
-    search,
-    compliance: complianceServices(infra, {}, { audit, indexer: search.indexer }),
-    // One PreferencesRepo and one RateLimiter per instance: delivery uses the pipeline's (same limits, same documents).
-    delivery: deliveryServices(
-      infra,
-      {},
-      { preferences: notifications.preferences, smsAllowance: notifications.rateLimiter },
-    ),
-    notifications,
-    accounts: new AccountAdmin(infra.store, infra.clock, audit, infra.accounts, infra.logger),
-    identity: identityServices(infra, {}, { audit }),
-    analytics: analyticsServices(infra, {}, { audit }),
-  };
+const ALL_MODULES: FeatureModules = {
+  audit,
+  search,
+  notifications,
+  messaging,
+  compliance,
+  delivery,
+  accounts,
+  identity,
+  analytics,
+};
+
+export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTINGS): Services {
+  const services = composeServices(infra, settings, ALL_MODULES);
+  // Built now, as before the wiring became lazy: a test or the local run sees every use case from the start.
+  for (const feature of FEATURES) void services[feature];
+  return services;
 }
 
-export type Services = ReturnType<typeof buildServices>;
-
-/** What a Pub/Sub consumer gets besides the message body. */
-export interface TopicMeta {
-  messageId: string;
-  attributes: Record<string, string>;
-  /** When Pub/Sub first published the message (ISO). */
-  publishedAt: string;
-}
-
-export type TopicHandler = (data: unknown, meta: TopicMeta) => Promise<void>;
-
-/**
- * Pub/Sub consumers by topic. The Cloud Functions (pubsubTrigger, src/functions/triggers.ts) and the in-memory bus
- * (connectMemoryBus, memory.ts) both dispatch through this map, so tests and the local run exercise the same code
- * path. Handlers validate `data` themselves (zod) and must be idempotent: Pub/Sub delivers at least once.
- */
-export function topicHandlers(services: Services): Record<string, TopicHandler> {
-  return {
-    [TOPICS.domainEvents]: async (data, meta) => {
-      await services.notifications.pipeline.submit(data, 'pubsub', meta.messageId);
-    },
-    [TOPICS.fanout]: (data, meta) => services.notifications.pipeline.onFanout(data, meta.messageId),
-    [TOPICS.push]: (data) => services.delivery.channels.handle('push', data),
-    [TOPICS.sms]: (data) => services.delivery.channels.handle('sms', data),
-    [TOPICS.email]: (data) => services.delivery.channels.handle('email', data),
-  };
-}
+export type { Services };
+export type { TopicHandler, TopicMeta } from './topics.js';
+export { topicHandlers } from './topics.js';

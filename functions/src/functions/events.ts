@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { topicHandlers } from '../composition/services.js';
-import type { TopicMeta } from '../composition/services.js';
+import { topicHandlers } from '../composition/topics.js';
+import type { TopicMeta } from '../composition/topics.js';
 import { fromFirestore } from '../adapters/firestore/firestoreDocumentStore.js';
 import type { DocData } from '../ports.js';
 import { describeIssues } from '../domain/validation.js';

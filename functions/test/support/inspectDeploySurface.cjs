@@ -76,7 +76,26 @@ const endpoints = Object.fromEntries(
   Object.entries(surface).map(([name, fn]) => [name, JSON.parse(JSON.stringify((fn && fn.__endpoint) ?? null))]),
 );
 
-setTimeout(() => {
+// `invoke`: what the first invocation of FUNCTION_TARGET's function loads besides (runtime.services(), as the wrappers
+// call it): the use-case folders (lib/app/<feature>) and SDKs in the module cache afterwards.
+async function firstInvocation() {
+  if (process.argv[3] !== 'invoke') return undefined;
+  const lib = path.dirname(path.resolve(process.argv[2]));
+  await require(path.join(lib, 'functions', 'runtime.js')).services();
+  const appDir = path.join(lib, 'app') + path.sep;
+  const features = new Set(
+    Object.keys(require.cache)
+      .filter((file) => file.startsWith(appDir))
+      .map((file) => file.slice(appDir.length).split(path.sep)[0].replace(/\.js$/, '')),
+  );
+  const sdks = ['pdfkit', 'archiver', 'algoliasearch', 'twilio', '@sendgrid/mail', 'libphonenumber-js'].filter((name) =>
+    Object.keys(require.cache).some((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)),
+  );
+  return { appModules: [...features].sort(), libraries: sdks };
+}
+
+setTimeout(async () => {
+  const invoked = await firstInvocation();
   const exportsByKind = Object.fromEntries(
     Object.entries(surface).map(([name, fn]) => [name, kindOf(fn && fn.__endpoint)]),
   );
@@ -89,6 +108,7 @@ setTimeout(() => {
       loadedSdks,
       loadedLibraries,
       endpoints,
+      ...(invoked ? { invoked } : {}),
     }),
   );
 }, 200);

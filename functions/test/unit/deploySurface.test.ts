@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -120,6 +120,7 @@ interface Inspection {
   loadedSdks: string[];
   loadedLibraries: string[];
   endpoints: Record<string, { region?: string[]; secretEnvironmentVariables?: { key: string }[] }>;
+  invoked?: { appModules: string[]; libraries: string[] };
 }
 
 describe('deploy surface (lib/index.js)', () => {
@@ -157,5 +158,41 @@ describe('deploy surface (lib/index.js)', () => {
     );
     expect(declared).toEqual(SECRETS);
     for (const [name, e] of Object.entries(seen.endpoints)) expect([name, e.region]).toEqual([name, ['europe-west1']]);
+  });
+});
+
+describe('one deployed function (FUNCTION_TARGET set)', () => {
+  /** The surface as the instance of `target` loads it, then its first invocation (runtime.services()). */
+  // The params a deployed function reads when it builds its use cases: .env.example's production-shaped values.
+  const params = Object.fromEntries(
+    readFileSync(resolve('.env.example'), 'utf8')
+      .split('\n')
+      .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!.replace(/^"(.*)"$/, '$1')]),
+  );
+  const inspect = (target: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, [INSPECT, LIB, 'invoke'], {
+        encoding: 'utf8',
+        env: { ...process.env, ...params, FUNCTION_TARGET: target, K_SERVICE: target.toLowerCase() },
+      }),
+    ) as Inspection;
+
+  it("sendMessage's first invocation loads messaging's use cases only: no exports, search or notifications", () => {
+    const seen = inspect('sendMessage');
+    expect(seen.invoked?.appModules).toContain('messaging');
+    for (const other of ['compliance', 'search', 'notifications', 'analytics', 'identity', 'accountAdmin'])
+      expect(seen.invoked?.appModules).not.toContain(other);
+    expect(seen.invoked?.libraries).toEqual([]);
+    // Discovery and the emulator see the same surface either way.
+    expect(seen.exports).toEqual(EXPECTED);
+  });
+
+  it("renderPdfExport's loads compliance and the search indexer it erases with, not messaging", () => {
+    const seen = inspect('renderPdfExport');
+    expect(seen.invoked?.appModules).toEqual(expect.arrayContaining(['compliance', 'search']));
+    expect(seen.invoked?.appModules).not.toContain('messaging');
+    expect(seen.invoked?.appModules).not.toContain('notifications');
   });
 });
