@@ -212,14 +212,14 @@ class FirestoreTransaction implements Transaction {
   async get(path: string): Promise<DocSnapshot> {
     const ref = refusing(() => this.db.doc(path));
     this.reads.push(path);
-    return toSnapshot(await this.t.get(ref));
+    return toSnapshot(await abortedIfClosed(() => this.t.get(ref)));
   }
 
   async getAll(paths: readonly string[]): Promise<DocSnapshot[]> {
     if (paths.length === 0) return [];
     const refs = refusing(() => paths.map((p) => this.db.doc(p)));
     this.reads.push(...paths);
-    const snaps = await this.t.getAll(...refs);
+    const snaps = await abortedIfClosed(() => this.t.getAll(...refs));
     return snaps.map(toSnapshot);
   }
 
@@ -227,7 +227,7 @@ class FirestoreTransaction implements Transaction {
     checkQuery(spec);
     const query = refusing(() => buildQuery(this.db.collection(collectionPath), spec));
     this.reads.push(`query:${collectionPath}`);
-    return runQuery(query, spec, (q) => this.t.get(q));
+    return runQuery(query, spec, (q) => abortedIfClosed(() => this.t.get(q)));
   }
 
   // Writes are checked when they are made, as the SDK does (it throws from t.set()), so a refused write fails the
@@ -253,6 +253,45 @@ class FirestoreTransaction implements Transaction {
     refusing(() => this.t.delete(this.db.doc(path)));
     this.ops.push({ kind: 'delete', path });
   }
+}
+
+/**
+ * A read inside a transaction attempt that the server answers with INVALID_ARGUMENT "Transaction is invalid or
+ * closed." is an attempt the server already ended, not a bad request: rethrown as ABORTED, so the SDK's
+ * runTransaction retries the whole function (new transaction, its backoff, the same MAX_ATTEMPTS budget) and the
+ * retry gate queues the retry.
+ *
+ * Measured on the emulator (issue 14, test/emulator/messaging/unreadCounters.emulator.test.ts): under its
+ * pessimistic locks a transaction that read the conversation and then ran a query (onMessageCreated's members read)
+ * waited 12–14 s on that query, and the emulator then answered it with `3 INVALID_ARGUMENT: Transaction is invalid or
+ * closed.` (16 attempts, all on that read), while the lock timeouts of the same run came as `10 ABORTED: Transaction
+ * lock timeout.` on commits (150). The SDK retries INVALID_ARGUMENT only for "transaction has expired", so those 16
+ * failed the trigger outright. Retried, the run commits everything (120 closed reads and 113 lock timeouts retried).
+ *
+ * Safe because it is a read: the SDK commits only after the function returns, so an attempt that failed on a read
+ * wrote nothing, and re-running the function from its reads is what every Firestore transaction retry does. The same
+ * answer to a commit is left as it is: a commit that gax re-sent after UNAVAILABLE could have landed the first time,
+ * and then running the function again would not be a retry of something that never happened.
+ */
+export function abortedIfClosed<T>(read: () => Promise<T>): Promise<T> {
+  return read().catch((error: unknown) => {
+    throw isClosedTransaction(error) ? closedAsAborted(error) : error;
+  });
+}
+
+/** The server's answer to a request on a transaction it has already ended (rolled back, aborted or expired). */
+export function isClosedTransaction(error: unknown): boolean {
+  if (grpcCode(error) !== GRPC_INVALID_ARGUMENT) return false;
+  const details = (error as { details?: unknown }).details;
+  const text = typeof details === 'string' ? details : errorText(error);
+  return /transaction is invalid or closed/i.test(text);
+}
+
+function closedAsAborted(error: unknown): Error {
+  return Object.assign(new Error(`10 ABORTED: the transaction was closed by the server (${errorText(error)})`), {
+    code: GRPC_ABORTED,
+    details: 'transaction closed by the server',
+  });
 }
 
 /**
