@@ -80,6 +80,8 @@ export {
   stopExperiment,
   getExperimentResults,
 } from './functions/analytics.js';
+export { follow, unfollow } from './functions/social.js';
+export { orderStatusOnEventWritten } from './functions/orders.js';
 
 /**
  * A deployed instance runs one function (FUNCTION_TARGET): its first invocation loads only the features that function's

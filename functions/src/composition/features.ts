@@ -9,6 +9,8 @@ import type * as identityModule from '../app/identity/index.js';
 import type * as messagingModule from '../app/messaging/index.js';
 import type * as notificationsModule from '../app/notifications/index.js';
 import type * as searchModule from '../app/search/index.js';
+import type * as socialModule from '../app/social/index.js';
+import type * as ordersModule from '../app/orders/index.js';
 
 /**
  * The composition root's wiring, feature by feature, without loading any feature: every module here is a type-only
@@ -28,6 +30,8 @@ export interface FeatureModules {
   accounts: typeof accountsModule;
   identity: typeof identityModule;
   analytics: typeof analyticsModule;
+  social: typeof socialModule;
+  orders: typeof ordersModule;
 }
 
 export type Feature = keyof FeatureModules;
@@ -42,6 +46,8 @@ export const FEATURE_LOADERS: { [F in Feature]: () => Promise<FeatureModules[F]>
   accounts: () => import('../app/accountAdmin.js'),
   identity: () => import('../app/identity/index.js'),
   analytics: () => import('../app/analytics/index.js'),
+  social: () => import('../app/social/index.js'),
+  orders: () => import('../app/orders/index.js'),
 };
 
 export const FEATURES = Object.keys(FEATURE_LOADERS) as Feature[];
@@ -61,6 +67,8 @@ export const FEATURE_NEEDS: Record<Feature, readonly Feature[]> = {
   accounts: ['audit'],
   identity: ['audit'],
   analytics: ['audit'],
+  social: [],
+  orders: [],
 };
 
 /** `features` and everything they are built with, each once. */
@@ -112,6 +120,8 @@ export interface Services {
   accounts: InstanceType<FeatureModules['accounts']['AccountAdmin']>;
   identity: Built<'identity', 'identityServices'>;
   analytics: Built<'analytics', 'analyticsServices'>;
+  social: Built<'social', 'socialServices'>;
+  orders: Built<'orders', 'orderServices'>;
 }
 
 /**
@@ -175,6 +185,12 @@ export function composeServices(infra: Infra, settings: Settings, modules: Parti
     },
     get analytics() {
       return once('analytics', () => module('analytics').analyticsServices(infra, {}, { audit: services.audit }));
+    },
+    get social() {
+      return once('social', () => module('social').socialServices(infra, {}, {}));
+    },
+    get orders() {
+      return once('orders', () => module('orders').orderServices(infra, {}, {}));
     },
   };
   return services;

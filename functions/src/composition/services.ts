@@ -4,6 +4,8 @@ import { DEFAULT_SETTINGS } from '../config.js';
 import * as accounts from '../app/accountAdmin.js';
 import * as audit from '../app/audit.js';
 import * as analytics from '../app/analytics/index.js';
+import * as orders from '../app/orders/index.js';
+import * as social from '../app/social/index.js';
 import * as compliance from '../app/compliance/index.js';
 import * as delivery from '../app/delivery/index.js';
 import * as identity from '../app/identity/index.js';
@@ -30,6 +32,8 @@ const ALL_MODULES: FeatureModules = {
   accounts,
   identity,
   analytics,
+  social,
+  orders,
 };
 
 export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTINGS): Services {

@@ -1,6 +1,8 @@
 import type { Feature } from '../composition/features.js';
 import * as accounts from './accounts.js';
 import * as analytics from './analytics.js';
+import * as orders from './orders.js';
+import * as social from './social.js';
 import * as compliance from './compliance.js';
 import * as delivery from './delivery.js';
 import * as identity from './identity.js';
@@ -24,6 +26,8 @@ export const WRAPPER_FEATURES: readonly (readonly [module: Record<string, unknow
   [accounts, ['accounts']],
   [identity, ['identity']],
   [analytics, ['analytics']],
+  [social, ['social']],
+  [orders, ['orders']],
 ];
 
 /**

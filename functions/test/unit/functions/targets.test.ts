@@ -15,7 +15,9 @@ import * as delivery from '../../../src/functions/delivery.js';
 import * as identity from '../../../src/functions/identity.js';
 import * as messaging from '../../../src/functions/messaging.js';
 import * as notifications from '../../../src/functions/notifications.js';
+import * as orders from '../../../src/functions/orders.js';
 import * as search from '../../../src/functions/search.js';
+import * as social from '../../../src/functions/social.js';
 import * as webhooks from '../../../src/functions/webhooks.js';
 
 const MODULES: Record<string, Record<string, unknown>> = {
@@ -28,6 +30,8 @@ const MODULES: Record<string, Record<string, unknown>> = {
   accounts,
   identity,
   analytics,
+  social,
+  orders,
 };
 const WRAPPERS = Object.keys(MODULES);
 
