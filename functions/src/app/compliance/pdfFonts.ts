@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Font } from 'fontkit';
 
 /**
  * Fonts for the PDF transcript. A standard PDF font covers Western European text only, and pdfkit does not fall
- * back per glyph, so the transcript embeds TrueType fonts from npm packages and splits every text into runs, each
+ * back per glyph, so the transcript embeds TrueType fonts and splits every text into runs, each
  * set in the first font that has its glyphs:
  *
  * - DejaVu Sans: Latin, Greek, Cyrillic, Arabic, Hebrew, Armenian, Georgian, symbols. Always the first choice.
@@ -15,42 +14,52 @@ import type { Font } from 'fontkit';
  *
  * A character no font has (Hangul, Thai, Chinese characters Japanese does not use) is written as `[U+XXXX]`, so
  * the reader sees that something is there and can look it up; the JSON and CSV exports keep every character.
+ *
+ * The faces are files committed in functions/fonts/ (two weights of four families, 14.6 MB, each family with its
+ * licence), copied from their npm packages by scripts/vendor-fonts.mjs: as dependencies the packages put ~70 MB of
+ * unused weights into every deployed function.
  */
 
 export type Weight = 'regular' | 'bold';
 
 interface Face {
   key: string;
-  pkg: string;
+  /** Paths under functions/fonts/. */
   files: Record<Weight, string>;
   /** Characters this fallback is there for; others never load it. The primary face has none: it is tried first for everything. */
   serves?: RegExp;
 }
 
 const FACES: readonly Face[] = [
-  { key: 'sans', pkg: 'dejavu-fonts-ttf', files: { regular: 'ttf/DejaVuSans.ttf', bold: 'ttf/DejaVuSans-Bold.ttf' } },
+  { key: 'sans', files: { regular: 'dejavu/DejaVuSans.ttf', bold: 'dejavu/DejaVuSans-Bold.ttf' } },
   {
     key: 'jp',
-    pkg: '@expo-google-fonts/noto-sans-jp',
-    files: { regular: '400Regular/NotoSansJP_400Regular.ttf', bold: '700Bold/NotoSansJP_700Bold.ttf' },
+    files: { regular: 'noto-sans-jp/NotoSansJP_400Regular.ttf', bold: 'noto-sans-jp/NotoSansJP_700Bold.ttf' },
     // Han, kana, CJK punctuation and symbols, full-width forms.
     serves:
       /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\u3000-\u303f\u3200-\u33ff\uff00-\uffef]/u,
   },
   {
     key: 'devanagari',
-    pkg: '@expo-google-fonts/noto-sans-devanagari',
-    files: { regular: '400Regular/NotoSansDevanagari_400Regular.ttf', bold: '700Bold/NotoSansDevanagari_700Bold.ttf' },
+    files: {
+      regular: 'noto-sans-devanagari/NotoSansDevanagari_400Regular.ttf',
+      bold: 'noto-sans-devanagari/NotoSansDevanagari_700Bold.ttf',
+    },
     serves: /\p{Script_Extensions=Devanagari}/u,
   },
   {
     key: 'emoji',
-    pkg: '@expo-google-fonts/noto-emoji',
-    files: { regular: '400Regular/NotoEmoji_400Regular.ttf', bold: '700Bold/NotoEmoji_700Bold.ttf' },
+    files: { regular: 'noto-emoji/NotoEmoji_400Regular.ttf', bold: 'noto-emoji/NotoEmoji_700Bold.ttf' },
     // Pictographs, skin tones and flag letters; digits, # and * (also "emoji") stay with the text font.
     serves: /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{1F1E6}-\u{1F1FF}]/u,
   },
 ];
+
+/** functions/fonts/, from src/app/compliance (tests, tsx) and from lib/app/compliance (deployed) alike. */
+export const FONTS_DIR = join(__dirname, '..', '..', '..', 'fonts');
+
+/** Every font file the transcript can load, relative to FONTS_DIR: what functions/fonts/ must hold, and all it ships. */
+export const FONT_FILES: readonly string[] = FACES.flatMap((face) => [face.files.regular, face.files.bold]);
 
 const PRIMARY = FACES[0]!;
 const EMOJI = FACES.find((face) => face.key === 'emoji')!;
@@ -160,11 +169,11 @@ export class TranscriptFonts {
   private async load(face: Face, weight: Weight): Promise<void> {
     const name = fontName(face, weight);
     if (this.fonts.has(name)) return;
-    const key = `${face.pkg}/${face.files[weight]}`;
+    const key = face.files[weight];
     if (!loaded.has(key)) {
       const loading = (async () => {
         const fontkit = await import('fontkit');
-        const bytes = await readFile(join(packageDir(face.pkg), face.files[weight]));
+        const bytes = await readFile(join(FONTS_DIR, face.files[weight]));
         return { bytes, font: fontkit.create(bytes) as Font };
       })();
       loaded.set(key, loading);
@@ -178,8 +187,4 @@ export class TranscriptFonts {
 
 function fontName(face: Face, weight: Weight): string {
   return `${face.key}-${weight}`;
-}
-
-function packageDir(pkg: string): string {
-  return dirname(createRequire(__filename).resolve(`${pkg}/package.json`));
 }
