@@ -200,24 +200,39 @@ function conversationDocuments(c: SeedConversation, users: readonly SeedUser[]):
     createdAt,
     createdBy: owner,
   };
+  // Sequence numbers as onMessageCreated gives them (issue 14): 1, 2, 3, … in creation order, none for system messages,
+  // so unread counts come from `lastMessageSeq − lastReadSeq` for seeded members too, not from the legacy count.
+  const seqOf = new Map<string, number>();
+  for (const m of sorted) if (m.type !== 'system') seqOf.set(m.id, seqOf.size + 1);
+  if (seqOf.size > 0) conversation.lastMessageSeq = seqOf.size;
 
   const members = c.memberIds.map((uid) => {
-    const member = newMember(uid, c.roles[uid]!, createdAt, publicProfileOf(users.find((u) => u.uid === uid)));
-    // Each member has read up to their own last message; what others sent after it is unread.
-    const ownLast = [...sorted].reverse().find((m) => m.senderId === uid);
+    const member = newMember(uid, c.roles[uid]!, createdAt, publicProfileOf(users.find((u) => u.uid === uid)), 0);
+    // Each member has read up to their own last message (a read position is a prefix of the numbering: everything
+    // numbered up to it); what others sent after it is unread. `unreadCount` is the same count in the legacy model's
+    // field, which unreadOf ignores once `lastReadSeq` is set; it stays for readers of that field.
+    const ownLastIndex = sorted.findLastIndex((m) => m.senderId === uid);
+    const ownLast = sorted[ownLastIndex];
     const lastReadAt = ownLast?.at ?? createdAt;
+    const lastReadSeq = sorted.slice(0, ownLastIndex + 1).filter((m) => seqOf.has(m.id)).length;
     const unreadCount = sorted.filter((m) => m.senderId !== uid && m.at.getTime() > lastReadAt.getTime()).length;
-    return { path: paths.member(c.conversationId, uid), data: { ...member, lastReadAt, unreadCount } as DocData };
+    return {
+      path: paths.member(c.conversationId, uid),
+      data: { ...member, lastReadAt, lastReadSeq, ownSeqs: [], unreadCount } as DocData,
+    };
   });
 
   // Processed markers (the messaging trigger's idempotency record): seeded history is already counted and notified,
   // so the trigger firing on the seed (in the emulators or the local run) updates nothing and pushes nobody.
+  // The shape onMessageCreated writes: the number the message holds, nobody's position moved, nothing to push.
   const markers = sorted.map((m) => ({
     path: processedMarker(c.conversationId, ids.get(m.id)!),
     data: {
-      countedFor: c.memberIds.filter((uid) => uid !== m.senderId),
+      seq: seqOf.get(m.id) ?? null,
+      advanced: [],
       published: true,
-      recipientIds: [],
+      pushedTo: [],
+      pipelineRecipients: [],
       at: m.at,
       expireAt: new Date(m.at.getTime() + 7 * 24 * 60 * 60 * 1000),
     },
