@@ -20,6 +20,14 @@ export type AuctionBidPlacedPayload = {
   previousBidderId?: string;
 };
 
+/** Payload of `auction.cancelled`. */
+export type AuctionCancelledPayload = {
+  auctionId: string;
+  auctionTitle: string;
+  sellerId: string;
+  reason?: string;
+};
+
 /** Payload of `auction.ending_soon`. */
 export type AuctionEndingSoonPayload = {
   auctionId: string;
@@ -27,6 +35,14 @@ export type AuctionEndingSoonPayload = {
   endsAt: string;
   minutesLeft: number;
   watcherIds?: Array<string>;
+};
+
+/** Payload of `auction.listed`. */
+export type AuctionListedPayload = {
+  auctionId: string;
+  auctionTitle: string;
+  sellerId: string;
+  endsAt: string;
 };
 
 /** Payload of `auction.won`. */
@@ -85,6 +101,24 @@ export type CommunityEventPayload = {
   hostId: string;
 };
 
+/** Payload of `community.event_cancelled`. */
+export type CommunityEventCancelledPayload = {
+  eventRef: string;
+  eventTitle: string;
+  hostId: string;
+};
+
+/** Payload of `community.event_starting_soon`. */
+export type CommunityEventStartingSoonPayload = {
+  eventRef: string;
+  eventTitle: string;
+  kind: 'workshop' | 'meetup';
+  startsAt: string;
+  location: string;
+  hostId: string;
+  hoursLeft: number;
+};
+
 /** Payload of `messaging.new_message`. */
 export type MessagingNewMessagePayload = {
   conversationId: string;
@@ -96,6 +130,16 @@ export type MessagingNewMessagePayload = {
   preview: string;
   messageType: string;
   encrypted: boolean;
+};
+
+/** Payload of `order.cancelled`. */
+export type OrderCancelledPayload = {
+  orderId: string;
+  itemTitle: string;
+  buyerId: string;
+  sellerId: string;
+  reason: string;
+  cancelledBy: 'buyer' | 'seller' | 'system' | 'support';
 };
 
 /** Payload of `order.delivered`. */
@@ -114,6 +158,26 @@ export type OrderPaymentFailedPayload = {
   amount: number;
   currency: string;
   reason?: string;
+  retryBy?: string;
+  sellerId?: string;
+};
+
+/** Payload of `order.placed`. */
+export type OrderPlacedPayload = {
+  orderId: string;
+  itemTitle: string;
+  buyerId: string;
+  sellerId: string;
+  amount: number;
+  currency: string;
+};
+
+/** Payload of `order.processing`. */
+export type OrderProcessingPayload = {
+  orderId: string;
+  itemTitle: string;
+  buyerId: string;
+  sellerId: string;
 };
 
 /** Payload of `order.purchase_confirmed`. */
@@ -133,6 +197,7 @@ export type OrderRefundedPayload = {
   buyerId: string;
   amount: number;
   currency: string;
+  sellerId?: string;
 };
 
 /** Payload of `order.shipped`. */
@@ -143,6 +208,16 @@ export type OrderShippedPayload = {
   carrier: string;
   trackingNumber: string;
   trackingUrl?: string;
+  sellerId?: string;
+};
+
+/** Payload of `reminder.due`. */
+export type ReminderDuePayload = {
+  scheduleId: string;
+  recipientId: string;
+  title: string;
+  body: string;
+  link?: string;
 };
 
 /** Payload of `social.new_follower`. */
@@ -150,6 +225,18 @@ export type SocialNewFollowerPayload = {
   creatorId: string;
   followerId: string;
   followerName: string;
+};
+
+/** Payload of `social.new_listing`. */
+export type SocialNewListingPayload = {
+  listingId: string;
+  creatorId: string;
+  creatorName: string;
+  title: string;
+  price: number;
+  currency: string;
+  imageUrl: string;
+  url?: string;
 };
 
 /** Payload of `social.story_comment`. */
@@ -165,39 +252,57 @@ export type SocialStoryCommentPayload = {
 /** Every event type and its payload. */
 export interface EventPayloads {
   'auction.bid_placed': AuctionBidPlacedPayload;
+  'auction.cancelled': AuctionCancelledPayload;
   'auction.ending_soon': AuctionEndingSoonPayload;
+  'auction.listed': AuctionListedPayload;
   'auction.won': AuctionWonPayload;
   'commerce.commission_request': CommerceCommissionRequestPayload;
   'commerce.craft_inquiry': CommerceCraftInquiryPayload;
   'community.craft_challenge': CommunityCraftChallengePayload;
   'community.creator_spotlight': CommunityCreatorSpotlightPayload;
   'community.event': CommunityEventPayload;
+  'community.event_cancelled': CommunityEventCancelledPayload;
+  'community.event_starting_soon': CommunityEventStartingSoonPayload;
   'messaging.new_message': MessagingNewMessagePayload;
+  'order.cancelled': OrderCancelledPayload;
   'order.delivered': OrderDeliveredPayload;
   'order.payment_failed': OrderPaymentFailedPayload;
+  'order.placed': OrderPlacedPayload;
+  'order.processing': OrderProcessingPayload;
   'order.purchase_confirmed': OrderPurchaseConfirmedPayload;
   'order.refunded': OrderRefundedPayload;
   'order.shipped': OrderShippedPayload;
+  'reminder.due': ReminderDuePayload;
   'social.new_follower': SocialNewFollowerPayload;
+  'social.new_listing': SocialNewListingPayload;
   'social.story_comment': SocialStoryCommentPayload;
 }
 export type EventType = keyof EventPayloads;
 export const EVENT_TYPES = [
   'auction.bid_placed',
+  'auction.cancelled',
   'auction.ending_soon',
+  'auction.listed',
   'auction.won',
   'commerce.commission_request',
   'commerce.craft_inquiry',
   'community.craft_challenge',
   'community.creator_spotlight',
   'community.event',
+  'community.event_cancelled',
+  'community.event_starting_soon',
   'messaging.new_message',
+  'order.cancelled',
   'order.delivered',
   'order.payment_failed',
+  'order.placed',
+  'order.processing',
   'order.purchase_confirmed',
   'order.refunded',
   'order.shipped',
+  'reminder.due',
   'social.new_follower',
+  'social.new_listing',
   'social.story_comment',
 ] as const satisfies readonly EventType[];
 /** Who hears about an event beyond the ids it names. */
@@ -303,7 +408,7 @@ export type DecideModerationOutput = {
   action: 'keep' | 'remove' | 'warn' | 'ban';
 };
 
-/** defineExperiment: (No contract declared yet: its output and errors are not documented.) */
+/** defineExperiment: Starts an A/B test on a notification type: variants with weights (adding up to 100), content or channel overrides, and the metric the results test; one running experiment per type; audited. */
 export type DefineExperimentInput = {
   experimentId: string;
   type: string;
@@ -316,7 +421,10 @@ export type DefineExperimentInput = {
   }>;
   metric?: 'opened' | 'clicked' | 'converted';
 };
-export type DefineExperimentOutput = unknown;
+export type DefineExperimentOutput = {
+  experimentId: string;
+  status: 'running';
+};
 
 /** deleteMessage: Leaves a tombstone in place of a message (content removed); repeating it changes nothing. */
 export type DeleteMessageInput = {
@@ -446,26 +554,153 @@ export type ExportNotificationsOutput =
       status: 'queued';
     };
 
-/** getAnalyticsSummary: (No contract declared yet: its output and errors are not documented.) */
+/** follow: Follows a creator or shop: both edges and both counts in one transaction, and `social.new_follower` to them (at most once a day per follower). Following again changes nothing. */
+export type FollowInput = {
+  creatorId: string;
+};
+export type FollowOutput = {
+  creatorId: string;
+  following: boolean;
+  changed: boolean;
+  counts: {
+    followers: number;
+    following: number;
+  };
+};
+
+/** getAnalyticsSummary: Counts and rates per notification type × channel (× locale with `byLocale`) over the range (default the last 7 days), from the daily aggregates; audited. */
 export type GetAnalyticsSummaryInput = {
   from?: string;
   to?: string;
   byLocale?: boolean;
 };
-export type GetAnalyticsSummaryOutput = unknown;
+export type GetAnalyticsSummaryOutput = {
+  from: string;
+  to: string;
+  rows: Array<{
+    type: string;
+    channel: string;
+    locale?: string;
+    sent: number;
+    delivered: number;
+    failed: number;
+    opened: number;
+    clicked: number;
+    converted: number;
+    suppressed: number;
+    cost: number;
+    deliveryRate: number | null;
+    openRate: number | null;
+    clickRate: number | null;
+    conversionRate: number | null;
+  }>;
+};
 
-/** getDeliveryHealth: (No contract declared yet: its output and errors are not documented.) */
+/** getDeliveryHealth: Delivery health now (last 15 minutes: per channel rates and breaker, backlog, alert readings, open incidents) and per day over the range (default the last 14 days), with SMS spend; audited. */
 export type GetDeliveryHealthInput = {
   from?: string;
   to?: string;
 };
-export type GetDeliveryHealthOutput = unknown;
+export type GetDeliveryHealthOutput = {
+  at: string;
+  now: {
+    window: Record<string, number>;
+    channels: Array<{
+      channel: 'push' | 'sms' | 'email';
+      provider: 'fcm' | 'twilio' | 'sendgrid';
+      attempted: number;
+      failed: number;
+      calls: number;
+      errors: number;
+      circuitOpen: number;
+      successRate: number | null;
+      errorRate: number | null;
+      avgLatencyMs: number | null;
+      breaker: 'open' | 'closed' | 'unknown';
+    }>;
+  };
+  backlog: {
+    queued: number;
+    held: number;
+    sending: number;
+    retrying: number;
+  };
+  suppressions: number;
+  alerts: Array<{
+    kind: 'error_rate' | 'delivery_success' | 'backlog';
+    firing: boolean;
+    value: number | null;
+    threshold: number;
+    volume: number;
+  }>;
+  openIncidents: Array<{
+    incidentId: string;
+    kind: 'error_rate' | 'delivery_success' | 'backlog';
+    status: 'open';
+    openedAt: string;
+    value: number | null;
+    threshold: number;
+    volume: number;
+    notified: boolean;
+  }>;
+  overTime: Array<{
+    day: string;
+    channel: 'push' | 'sms' | 'email';
+    provider: 'fcm' | 'twilio' | 'sendgrid' | null;
+    sent: number;
+    delivered: number;
+    failed: number;
+    suppressed: number;
+    attempted: number;
+    successRate: number | null;
+    deliveryRate: number | null;
+    avgLatencyMs: number | null;
+  }>;
+  smsSpend: Array<{
+    day: string;
+    cost?: number;
+    messages?: number;
+    unit: string;
+  }>;
+};
 
-/** getExperimentResults: (No contract declared yet: its output and errors are not documented.) */
+/** getExperimentResults: Each variant's exposures and metric rate with a 95 % Wilson interval, a z-test against the control, and the winner (a challenger significantly better than the control), from the variant counters. */
 export type GetExperimentResultsInput = {
   experimentId: string;
 };
-export type GetExperimentResultsOutput = unknown;
+export type GetExperimentResultsOutput = {
+  experimentId: string;
+  type: string;
+  status: 'running' | 'stopped';
+  rolledOut: string | null;
+  counts: Record<
+    string,
+    {
+      exposures: number;
+      opened: number;
+      clicked: number;
+      converted: number;
+    }
+  >;
+  metric: 'opened' | 'clicked' | 'converted';
+  variants: Array<{
+    id: string;
+    exposures: number;
+    successes: number;
+    rate: number | null;
+    interval: {
+      low: number;
+      high: number;
+    };
+    vsControl?: {
+      z: number;
+      pValue: number;
+      significant: boolean;
+      lift: number | null;
+    };
+  }>;
+  winner: string | null;
+};
 
 /** getPreferences: The caller's effective notification preferences (defaults with their choices laid over). */
 export type GetPreferencesInput = {
@@ -645,6 +880,87 @@ export type GetPreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'order.placed': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.processing': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.cancelled': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_cancelled': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_delivered': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_refunded': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'social.new_listing': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'community.event_starting_soon': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'reminder.due': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -670,7 +986,16 @@ export type GetPreferencesOutput = {
         | 'community.creator_spotlight'
         | 'community.craft_challenge'
         | 'community.event'
-        | 'messaging.new_message',
+        | 'messaging.new_message'
+        | 'order.placed'
+        | 'order.processing'
+        | 'order.cancelled'
+        | 'order.sale_cancelled'
+        | 'order.sale_delivered'
+        | 'order.sale_refunded'
+        | 'social.new_listing'
+        | 'community.event_starting_soon'
+        | 'reminder.due',
         boolean
       >
     >;
@@ -710,6 +1035,16 @@ export type GetUserProfileInput = {
 };
 export type GetUserProfileOutput = {
   uid: string;
+  displayName?: string;
+  kind?: 'creator' | 'collector';
+  email?: string;
+  emailVerified?: boolean;
+  phone?: string;
+  phoneVerified?: boolean;
+  timeZone?: string;
+  locale?: string;
+  createdAt?: string;
+  emailSyncedAt?: string;
   [key: string]: unknown;
 };
 
@@ -757,7 +1092,16 @@ export type ListNotificationsOutput = {
       | 'community.creator_spotlight'
       | 'community.craft_challenge'
       | 'community.event'
-      | 'messaging.new_message';
+      | 'messaging.new_message'
+      | 'order.placed'
+      | 'order.processing'
+      | 'order.cancelled'
+      | 'order.sale_cancelled'
+      | 'order.sale_delivered'
+      | 'order.sale_refunded'
+      | 'social.new_listing'
+      | 'community.event_starting_soon'
+      | 'reminder.due';
     category: 'commerce' | 'community' | 'social' | 'messaging';
     priority: 'high' | 'medium' | 'low';
     title: string;
@@ -772,6 +1116,8 @@ export type ListNotificationsOutput = {
     updatedAt: string;
     expiresAt: string;
     sortKey: string;
+    critical?: boolean;
+    eventId?: string;
   }>;
   nextCursor: string | null;
 };
@@ -1047,6 +1393,87 @@ export type ResetPreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'order.placed': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.processing': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.cancelled': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_cancelled': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_delivered': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_refunded': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'social.new_listing': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'community.event_starting_soon': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'reminder.due': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -1072,7 +1499,16 @@ export type ResetPreferencesOutput = {
         | 'community.creator_spotlight'
         | 'community.craft_challenge'
         | 'community.event'
-        | 'messaging.new_message',
+        | 'messaging.new_message'
+        | 'order.placed'
+        | 'order.processing'
+        | 'order.cancelled'
+        | 'order.sale_cancelled'
+        | 'order.sale_delivered'
+        | 'order.sale_refunded'
+        | 'social.new_listing'
+        | 'community.event_starting_soon'
+        | 'reminder.due',
         boolean
       >
     >;
@@ -1179,11 +1615,13 @@ export type SetAccountDisabledOutput = {
   changed: boolean;
 };
 
-/** setAlertRecipients: (No contract declared yet: its output and errors are not documented.) */
+/** setAlertRecipients: Names the admins that delivery alerts notify (replaces the list; audited). */
 export type SetAlertRecipientsInput = {
   adminUids: Array<string>;
 };
-export type SetAlertRecipientsOutput = unknown;
+export type SetAlertRecipientsOutput = {
+  adminUids: Array<string>;
+};
 
 /** setRole: Sets a member's role to admin or member. */
 export type SetRoleInput = {
@@ -1207,19 +1645,25 @@ export type StartPhoneVerificationOutput = {
   status: string;
 };
 
-/** stopExperiment: (No contract declared yet: its output and errors are not documented.) */
+/** stopExperiment: Stops an experiment; `rollOut` makes that variant's content the type's for everyone. Stopping again changes nothing. */
 export type StopExperimentInput = {
   experimentId: string;
   rollOut?: string;
 };
-export type StopExperimentOutput = unknown;
+export type StopExperimentOutput = {
+  experimentId: string;
+  status: 'stopped';
+  rolledOut?: string | null;
+};
 
-/** trackNotificationInteraction: (No contract declared yet: its output and errors are not documented.) */
+/** trackNotificationInteraction: The app reports a push opened or an action tapped for the caller's own delivery; counted once however often it is called. */
 export type TrackNotificationInteractionInput = {
   deliveryId: string;
   action: 'opened' | 'clicked';
 };
-export type TrackNotificationInteractionOutput = unknown;
+export type TrackNotificationInteractionOutput = {
+  recorded: boolean;
+};
 
 /** transferOwnership: Makes another member the owner; the caller becomes an admin. */
 export type TransferOwnershipInput = {
@@ -1237,6 +1681,20 @@ export type UnblockUserInput = {
 };
 export type UnblockUserOutput = {
   blocked: false;
+};
+
+/** unfollow: Stops following; unfollowing someone not followed changes nothing. */
+export type UnfollowInput = {
+  creatorId: string;
+};
+export type UnfollowOutput = {
+  creatorId: string;
+  following: boolean;
+  changed: boolean;
+  counts: {
+    followers: number;
+    following: number;
+  };
 };
 
 /** unregisterDevice: Removes a device by `deviceId` or `token` (sign-out); `removed` is 0 when there was none. */
@@ -1477,6 +1935,87 @@ export type UpdatePreferencesInput = {
       };
       frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'order.placed'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.processing'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.cancelled'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_cancelled'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_delivered'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_refunded'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'social.new_listing'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'community.event_starting_soon'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'reminder.due'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours?: {
     enabled?: boolean;
@@ -1502,6 +2041,15 @@ export type UpdatePreferencesInput = {
       'community.craft_challenge'?: boolean;
       'community.event'?: boolean;
       'messaging.new_message'?: boolean;
+      'order.placed'?: boolean;
+      'order.processing'?: boolean;
+      'order.cancelled'?: boolean;
+      'order.sale_cancelled'?: boolean;
+      'order.sale_delivered'?: boolean;
+      'order.sale_refunded'?: boolean;
+      'social.new_listing'?: boolean;
+      'community.event_starting_soon'?: boolean;
+      'reminder.due'?: boolean;
     };
   };
   workingHours?: {
@@ -1688,6 +2236,87 @@ export type UpdatePreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'order.placed': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.processing': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.cancelled': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_cancelled': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_delivered': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'order.sale_refunded': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'social.new_listing': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'community.event_starting_soon': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
+    'reminder.due': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -1713,7 +2342,16 @@ export type UpdatePreferencesOutput = {
         | 'community.creator_spotlight'
         | 'community.craft_challenge'
         | 'community.event'
-        | 'messaging.new_message',
+        | 'messaging.new_message'
+        | 'order.placed'
+        | 'order.processing'
+        | 'order.cancelled'
+        | 'order.sale_cancelled'
+        | 'order.sale_delivered'
+        | 'order.sale_refunded'
+        | 'social.new_listing'
+        | 'community.event_starting_soon'
+        | 'reminder.due',
         boolean
       >
     >;
@@ -1745,6 +2383,7 @@ export interface CallableTypes {
   exportConversation: { input: ExportConversationInput; output: ExportConversationOutput };
   exportMyData: { input: ExportMyDataInput; output: ExportMyDataOutput };
   exportNotifications: { input: ExportNotificationsInput; output: ExportNotificationsOutput };
+  follow: { input: FollowInput; output: FollowOutput };
   getAnalyticsSummary: { input: GetAnalyticsSummaryInput; output: GetAnalyticsSummaryOutput };
   getDeliveryHealth: { input: GetDeliveryHealthInput; output: GetDeliveryHealthOutput };
   getExperimentResults: { input: GetExperimentResultsInput; output: GetExperimentResultsOutput };
@@ -1777,6 +2416,7 @@ export interface CallableTypes {
   };
   transferOwnership: { input: TransferOwnershipInput; output: TransferOwnershipOutput };
   unblockUser: { input: UnblockUserInput; output: UnblockUserOutput };
+  unfollow: { input: UnfollowInput; output: UnfollowOutput };
   unregisterDevice: { input: UnregisterDeviceInput; output: UnregisterDeviceOutput };
   updateGroup: { input: UpdateGroupInput; output: UpdateGroupOutput };
   updatePreferences: { input: UpdatePreferencesInput; output: UpdatePreferencesOutput };
@@ -1798,6 +2438,7 @@ export const CALLABLE_NAMES = [
   'exportConversation',
   'exportMyData',
   'exportNotifications',
+  'follow',
   'getAnalyticsSummary',
   'getDeliveryHealth',
   'getExperimentResults',
@@ -1827,6 +2468,7 @@ export const CALLABLE_NAMES = [
   'trackNotificationInteraction',
   'transferOwnership',
   'unblockUser',
+  'unfollow',
   'unregisterDevice',
   'updateGroup',
   'updatePreferences',
@@ -1966,7 +2608,16 @@ export type NotificationDoc = {
     | 'community.creator_spotlight'
     | 'community.craft_challenge'
     | 'community.event'
-    | 'messaging.new_message';
+    | 'messaging.new_message'
+    | 'order.placed'
+    | 'order.processing'
+    | 'order.cancelled'
+    | 'order.sale_cancelled'
+    | 'order.sale_delivered'
+    | 'order.sale_refunded'
+    | 'social.new_listing'
+    | 'community.event_starting_soon'
+    | 'reminder.due';
   category: 'commerce' | 'community' | 'social' | 'messaging';
   priority: 'high' | 'medium' | 'low';
   title: string;
@@ -1984,6 +2635,8 @@ export type NotificationDoc = {
   /** Firestore Timestamp */
   expiresAt: Timestamp;
   sortKey: string;
+  critical?: boolean;
+  eventId?: string;
 };
 
 /** `users/{uid}/counters/{name}`. read: the user themselves; `notifications` holds the exact unread badge */
@@ -2013,7 +2666,16 @@ export type PreferencesDoc = {
       | 'community.creator_spotlight'
       | 'community.craft_challenge'
       | 'community.event'
-      | 'messaging.new_message',
+      | 'messaging.new_message'
+      | 'order.placed'
+      | 'order.processing'
+      | 'order.cancelled'
+      | 'order.sale_cancelled'
+      | 'order.sale_delivered'
+      | 'order.sale_refunded'
+      | 'social.new_listing'
+      | 'community.event_starting_soon'
+      | 'reminder.due',
       {
         channels?: Partial<Record<'push' | 'sms' | 'email' | 'inApp', boolean>>;
         frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';

@@ -153,6 +153,10 @@ export const notificationDoc = z.strictObject({
   expiresAt: ts(),
   /** `createdAt` ISO + id: order by it to page without skips. */
   sortKey: z.string(),
+  /** Critical types reach the user through quiet hours and fall back across channels (absent on older documents). */
+  critical: z.boolean().optional(),
+  /** The domain event it came from (absent for notifications not made from an event). */
+  eventId: z.string().optional(),
 });
 
 export const counterDoc = z.strictObject({ unread: z.number().int() });

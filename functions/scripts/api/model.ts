@@ -4,12 +4,14 @@ import { z } from 'zod';
 import type { CallLimit } from '../../src/app/callLimits.js';
 import { CALL_LIMITS } from '../../src/app/callLimits.js';
 import type { CallableContract, ErrorCase } from '../../src/app/contract.js';
+import { analyticsContracts } from '../../src/app/analytics/contract.js';
 import { complianceContracts } from '../../src/app/compliance/contract.js';
 import { deliveryContracts } from '../../src/app/delivery/contract.js';
 import { identityContracts } from '../../src/app/identity/contract.js';
 import { messagingContracts } from '../../src/app/messaging/contract.js';
 import { notificationsContracts } from '../../src/app/notifications/contract.js';
 import { searchContracts } from '../../src/app/search/contract.js';
+import { socialContracts } from '../../src/app/social/contract.js';
 import { TOPICS } from '../../src/domain/channels.js';
 import {
   MAX_PAYLOAD_BYTES,
@@ -38,6 +40,8 @@ export const CONTRACTS: Record<string, CallableContract> = {
   ...searchContracts,
   ...complianceContracts,
   ...identityContracts,
+  ...analyticsContracts,
+  ...socialContracts,
 };
 
 /**

@@ -76,6 +76,7 @@ const validation = () => import('../domain/validation.js');
  * 3. `data` is validated with zod after keys that could reach an object's prototype (`__proto__`, `constructor`,
  *    `prototype`) are refused: INVALID_ARGUMENT naming the field.
  * Use cases' AppErrors become HttpsErrors with the same code; anything else is INTERNAL without details (logged).
+ * The answer leaves with its Dates as ISO-8601 strings (`toWire`).
  */
 export function callable<S extends z.ZodType, R>(
   schema: Input<S>,
@@ -110,7 +111,7 @@ export function callable<S extends z.ZodType, R>(
       const raw = request.data ?? {};
       rejectUnsafeKeys(raw);
       const data = parseInput(resolved, raw);
-      return await handler(data, { caller, services: s, request });
+      return toWire(await handler(data, { caller, services: s, request }));
     } catch (error) {
       throw await toHttpsError(error);
     }
@@ -126,4 +127,28 @@ export async function toHttpsError(error: unknown): Promise<HttpsError> {
   // The Error itself, so Error Reporting groups by where it was thrown (src/adapters/functionsLogger.ts).
   (await services()).infra.logger.error('callable failed', { error });
   return new HttpsError('internal', 'internal error');
+}
+
+/**
+ * The answer as the client should receive it: every Date (deep, in arrays and plain objects) as its ISO-8601 string.
+ * The callable protocol's encoder walks a Date's own entries (it has none) and sends `{}`; converting here, once,
+ * means no use case has to remember it and the output contracts can promise `string` (ISO datetime). Other values
+ * pass unchanged (class instances too: the encoder decides what they become). An invalid Date (whose ISO form
+ * throws) leaves as null rather than failing an answer whose work is done.
+ */
+export function toWire<T>(value: T): T {
+  return convert(value) as T;
+}
+
+function convert(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (Array.isArray(value)) return value.map(convert);
+  if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) out[key] = convert(v);
+    return out;
+  }
+  return value;
 }

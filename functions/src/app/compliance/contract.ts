@@ -50,8 +50,22 @@ export const complianceContracts = defineContracts({
       "Staff read of a user's private profile (email, phone, verification and moderation state), with a reason; audited.",
     who: 'admin or compliance role',
     roles: ['admin', 'compliance'],
-    // The profile document as stored (users/{uid}) plus its uid: its fields are those of the Collections section.
-    output: z.looseObject({ uid: z.string() }),
+    // The profile document as stored (users/{uid}, src/domain/users.ts) plus its uid; its timestamps leave as ISO
+    // 8601 strings (the callable wrapper converts every Date), other fields as stored.
+    output: z.looseObject({
+      uid: z.string(),
+      displayName: z.string().optional(),
+      kind: z.enum(['creator', 'collector']).optional(),
+      email: z.string().optional(),
+      emailVerified: z.boolean().optional(),
+      phone: z.string().optional(),
+      phoneVerified: z.boolean().optional(),
+      timeZone: z.string().optional(),
+      locale: z.string().optional(),
+      createdAt: z.iso.datetime().optional(),
+      /** When email/emailVerified were last copied from Firebase Auth. */
+      emailSyncedAt: z.iso.datetime().optional(),
+    }),
     errors: [
       { code: 'permission-denied', when: 'the caller has neither role' },
       { code: 'not-found', when: 'no such user (`data.uid`)' },

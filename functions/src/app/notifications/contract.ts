@@ -64,6 +64,10 @@ export const inAppNotificationOutput = z.strictObject({
   updatedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   sortKey: z.string(),
+  /** Critical types reach the user through quiet hours and fall back across channels (absent on older documents). */
+  critical: z.boolean().optional(),
+  /** The domain event it came from (absent on notifications not made from a domain event, and on older ones). */
+  eventId: z.string().optional(),
 });
 
 const updated = z.strictObject({ updated: z.number().int() });

@@ -30,7 +30,7 @@ beforeAll(async () => {
     return result;
   }) as typeof system.functions.call;
   await runScenario(system, {
-    only: ['outbid', 'commission', 'direct', 'group', 'richMessages', 'moderation', 'search'],
+    only: ['outbid', 'commission', 'direct', 'group', 'richMessages', 'moderation', 'search', 'analytics'],
   });
   const f = system.functions;
   const maya = system.as('u_maya');
@@ -48,16 +48,19 @@ beforeAll(async () => {
   );
   await f.call('unregisterDevice', { token: 'sandbox-token-contract-test' }, maya);
   await f.call('resetPreferences', {}, maya);
-}, 120_000);
+  // Staff read of a profile (its timestamps), following, and the experiment callables the analytics step leaves out.
+  const admin = system.as('u_admin');
+  await f.call('getUserProfile', { uid: 'u_maya', reason: 'contract test' }, admin);
+  await f.call('follow', { creatorId: 'u_lena' }, maya);
+  await f.call('follow', { creatorId: 'u_lena' }, maya);
+  await f.call('unfollow', { creatorId: 'u_lena' }, maya);
+  await f.call('getAnalyticsSummary', { from: '2026-11-23', to: '2026-11-24', byLocale: true }, admin);
+  await f.call('stopExperiment', { experimentId: 'outbid-copy', rollOut: 'urgent' }, admin);
+  await f.call('stopExperiment', { experimentId: 'outbid-copy' }, admin);
+  await f.call('getExperimentResults', { experimentId: 'outbid-copy' }, admin);
+}, 240_000);
 
 afterAll(() => system?.stop());
-
-/**
- * Answers that do not reach the client as declared today: the callable protocol encodes a Date as `{}` (it walks
- * Object.entries), so listNotifications' dates are lost on the wire. The contract states ISO strings (what the
- * use case must answer); this test fails once the use case is fixed, so the entry can go.
- */
-const KNOWN_WIRE_DEFECTS = new Set(['listNotifications']);
 
 describe('callable outputs match their contracts', () => {
   it('records the answers of the main callables', () => {
@@ -71,17 +74,36 @@ describe('callable outputs match their contracts', () => {
       const contract = CONTRACTS[name];
       expect(contract, `${name} has no contract`).toBeDefined();
       const parsed = contract!.output.safeParse(encode(result));
-      if (!parsed.success && !KNOWN_WIRE_DEFECTS.has(name))
+      if (!parsed.success)
         failures.push(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
     expect(failures).toEqual([]);
   });
 
-  it('listNotifications: dates reach the client as {} (known defect, reported)', async () => {
+  it('reaches the analytics, experiment, social and staff callables', () => {
+    const names = new Set(answers.map((a) => a.name));
+    for (const name of [
+      'trackNotificationInteraction',
+      'getDeliveryHealth',
+      'getAnalyticsSummary',
+      'setAlertRecipients',
+      'defineExperiment',
+      'stopExperiment',
+      'getExperimentResults',
+      'follow',
+      'unfollow',
+      'getUserProfile',
+    ])
+      expect(names, name).toContain(name);
+  });
+
+  it('dates reach the client as ISO 8601 strings (the wrapper converts them; the encoder alone sent {})', async () => {
     const list = await system.functions.call('listNotifications', { limit: 5 }, system.as('u_maya'));
     const wire = encode(list) as { items: Array<{ createdAt: unknown }> };
     expect(wire.items.length).toBeGreaterThan(0);
-    expect(CONTRACTS.listNotifications!.output.safeParse(wire).success).toBe(false);
-    expect(wire.items[0]!.createdAt).toEqual({});
+    expect(CONTRACTS.listNotifications!.output.safeParse(wire).error?.issues ?? []).toEqual([]);
+    expect(wire.items[0]!.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const profile = encode(answers.find((a) => a.name === 'getUserProfile')!.result) as { createdAt?: unknown };
+    expect(profile.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 });
