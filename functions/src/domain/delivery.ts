@@ -38,12 +38,44 @@ export function canAdvance(from: DeliveryStatus, to: DeliveryStatus): boolean {
   return rank(to) > rank(from);
 }
 
+const pushContentSchema = z.object({ title: z.string(), body: z.string(), imageUrl: z.string().optional() });
+const smsContentSchema = z.object({ body: z.string() });
+/** An email as the renderer leaves it (digests, and every job published before compact emails). */
+const renderedEmailSchema = z.object({ subject: z.string(), html: z.string(), text: z.string() });
+
 export const renderedContentSchema = z.object({
-  push: z.object({ title: z.string(), body: z.string(), imageUrl: z.string().optional() }).optional(),
-  sms: z.object({ body: z.string() }).optional(),
-  email: z.object({ subject: z.string(), html: z.string(), text: z.string() }).optional(),
+  push: pushContentSchema.optional(),
+  sms: smsContentSchema.optional(),
+  email: renderedEmailSchema.optional(),
 });
 export type RenderedContent = z.infer<typeof renderedContentSchema>;
+
+/**
+ * A notification's email by reference instead of its ~20 kB of rendered HTML (issue 14: a fan-out to 10,000 carried
+ * 217 MB of jobs, stored on every receipt). Channel delivery renders it at send time,
+ * `renderNotification(job.type, vars, { locale: job.locale, count, url })` (src/domain/delivery/emailContent.ts): the
+ * same pure function, inputs and result as at publish time. Strict: a job is one form or the other, never both.
+ */
+export const emailTemplateSchema = z
+  .object({
+    /** The notification's template variables (strings, as events carry them). */
+    vars: z.record(z.string().max(200), z.string().max(5_000)),
+    /** Notifications collapsed into this one (a burst): the grouped template above 1. */
+    count: z.number().int().min(1).max(1_000_000),
+    /** The button's target, absolute (the web app's origin + the deep link). */
+    url: z.string().min(1).max(2_048),
+  })
+  .strict();
+export const templatedEmailSchema = z.object({ subject: z.string(), template: emailTemplateSchema }).strict();
+export type TemplatedEmail = z.infer<typeof templatedEmailSchema>;
+
+/** What a job carries: rendered push and SMS text (small), the email rendered (legacy, digests) or by reference. */
+export const jobContentSchema = z.object({
+  push: pushContentSchema.optional(),
+  sms: smsContentSchema.optional(),
+  email: z.union([templatedEmailSchema, renderedEmailSchema]).optional(),
+});
+export type JobContent = z.infer<typeof jobContentSchema>;
 
 export const deliveryJobSchema = z.object({
   deliveryId: z.string().min(1),
@@ -61,7 +93,7 @@ export const deliveryJobSchema = z.object({
   groupKey: z.string().min(1),
   locale: z.string().min(2),
   /** Content for this channel and, for critical jobs, for the fallback channels too. */
-  content: renderedContentSchema,
+  content: jobContentSchema,
   /** String-only data payload for the apps: deep link and entity ids. */
   data: z.record(z.string(), z.string()),
   /** Channels to try, in order, if this one cannot deliver (critical notifications only). */

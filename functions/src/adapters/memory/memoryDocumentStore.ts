@@ -239,19 +239,31 @@ export class MemoryDocumentStore implements DocumentStore {
   apply(ops: readonly WriteOp[], checked = false): void {
     const next = new Map<string, Stored | undefined>();
     const current = (path: string) => (next.has(path) ? next.get(path) : this.docs.get(path)?.stored);
-    const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) =>
-      checked ? op.data : checkedData(op.data, mode);
+    // Whether the op's data (checked now, or when a transaction made it) holds no field transform.
+    let plain = false;
+    const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) => {
+      if (checked) {
+        plain = (op as CheckedOp).plain === true;
+        return op.data;
+      }
+      const data = checkedData(op.data, mode);
+      plain = !fieldOpsSeen;
+      return data;
+    };
     for (const op of ops) {
       const existing = current(op.path);
       const version = ++this.version;
       switch (op.kind) {
         case 'create':
           if (existing) throw new AlreadyExistsError(op.path);
-          next.set(op.path, { data: applyData({}, dataOf(op, 'create'), false), version });
+          next.set(op.path, { data: applyData({}, dataOf(op, 'create'), false, false, plain), version });
           break;
         case 'set': {
           const data = dataOf(op, op.merge ? 'merge' : 'set');
-          next.set(op.path, { data: applyData(op.merge && existing ? existing.data : {}, data, !!op.merge), version });
+          next.set(op.path, {
+            data: applyData(op.merge && existing ? existing.data : {}, data, !!op.merge, false, plain),
+            version,
+          });
           break;
         }
         case 'update': {
@@ -332,6 +344,9 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 }
 
+/** A transaction's write, checked when it was made: `plain` when its data holds no field transform. */
+type CheckedOp = WriteOp & { plain?: boolean };
+
 class MemoryTransaction implements Transaction {
   readonly readVersions = new Map<string, number>();
   readonly queryChecks: Array<() => boolean> = [];
@@ -370,12 +385,14 @@ class MemoryTransaction implements Transaction {
 
   // Writes are checked when they are made (checkedData also copies them), as the Firestore SDK throws from t.set().
   create(path: string, data: DocData): void {
-    this.writes.push({ kind: 'create', path: docPath(path), data: checkedData(data, 'create') });
+    const checked = checkedData(data, 'create');
+    this.writes.push({ kind: 'create', path: docPath(path), data: checked, plain: !fieldOpsSeen } as CheckedOp);
   }
 
   set(path: string, data: DocData, options?: { merge?: boolean }): void {
     const merge = options?.merge ?? false;
-    this.writes.push({ kind: 'set', path: docPath(path), data: checkedData(data, merge ? 'merge' : 'set'), merge });
+    const checked = checkedData(data, merge ? 'merge' : 'set');
+    this.writes.push({ kind: 'set', path: docPath(path), data: checked, merge, plain: !fieldOpsSeen } as CheckedOp);
   }
 
   update(path: string, data: DocData): void {
@@ -520,7 +537,10 @@ export function getField(data: DocData, field: string): unknown {
  * merge); `dotted` treats keys as field paths (update), each replacing the value it addresses. Field transforms are
  * resolved against the current value.
  */
-function applyData(base: DocData, patch: DocData, merge: boolean, dotted = false): DocData {
+function applyData(base: DocData, patch: DocData, merge: boolean, dotted = false, plain = false): DocData {
+  // A whole new document without transforms (a create, a set without merge): checkedData's copy is the version as it
+  // is, no second copy (most of a fan-out's writes).
+  if (plain && !dotted && !merge && Object.keys(base).length === 0) return patch;
   const out = ownMap(base);
   for (const [key, value] of Object.entries(patch)) {
     const path = dotted ? key.split('.') : [key];
@@ -603,6 +623,7 @@ function isMapValue(value: unknown): value is DocData {
  */
 function checkedData(data: DocData, mode: WriteMode): DocData {
   if (!isMapValue(data)) refuse('document data must be a plain object');
+  fieldOpsSeen = false;
   const out: DocData = {};
   for (const key of Object.keys(data)) {
     const value = data[key];
@@ -622,6 +643,12 @@ function checkedData(data: DocData, mode: WriteMode): DocData {
   }
   return out;
 }
+
+/**
+ * Whether the data the last checkedData call returned holds a field transform anywhere (read right after the call:
+ * it is synchronous, so no other write interleaves). Without one, applyData may store that copy as it is.
+ */
+let fieldOpsSeen = false;
 
 /** Most values: taken as they are, without building the context that only a refusal's message needs. */
 function isScalar(value: unknown): boolean {
@@ -646,6 +673,7 @@ function checkedValue(value: unknown, at: ValueContext): unknown {
   }
   if (value instanceof Uint8Array) return new Uint8Array(value);
   if (isFieldOp(value)) {
+    fieldOpsSeen = true;
     if (at.inArray) refuse(`field transforms cannot sit inside an array (in "${at.field}")`);
     switch (value.__fieldOp) {
       case 'delete':

@@ -13,6 +13,7 @@ import type { Provider } from '../../domain/delivery/providerError.js';
 import { ProviderError } from '../../domain/delivery/providerError.js';
 import { buildPushMessage } from '../../domain/delivery/pushMessage.js';
 import { createUnsubscribeToken } from '../../domain/delivery/unsubscribeToken.js';
+import { emailOf } from '../../domain/delivery/emailContent.js';
 import { finishEmail } from '../../domain/email/render.js';
 import type { AttemptLog } from './resilience.js';
 import type { ContactPoints } from './contactPoints.js';
@@ -238,8 +239,10 @@ export class EmailChannel implements ChannelSender {
   ) {}
 
   async deliver(job: DeliveryJob, log: AttemptLog): Promise<Outcome> {
-    const content = job.content.email;
+    // Rendered here when the job carries the email by reference (fan-out jobs stay small, issue 14).
+    const content = emailOf(job);
     if (!content) return { kind: 'failed', reason: 'no-email-content' };
+    if (!content.ok) return { kind: 'failed', reason: content.reason };
     const contact = await this.contacts.contact(job.uid);
     if (!contact?.email || !contact.emailVerified) return { kind: 'failed', reason: 'no-verified-email' };
     if (await this.contacts.isEmailSuppressed(contact.email)) return { kind: 'suppressed', reason: 'email-suppressed' };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Channel } from '../../domain/channels.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
 import { AlreadyExistsError } from '../../domain/errors.js';
@@ -15,7 +16,7 @@ import type { Burst, Contact, RecipientPlan } from '../../domain/notifications/r
 import type { ChannelDecision } from '../../domain/notifications/routing.js';
 import { safeZone } from '../../domain/notifications/schedule.js';
 import { userProfileSchema } from '../../domain/users.js';
-import type { DocData, DocSnapshot, WriteOp } from '../../ports.js';
+import type { DocData, DocSnapshot, DocumentStore, WriteOp } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
@@ -76,10 +77,15 @@ interface Planned {
  * 4. everything else in parallel batches of ≤ 500 writes, each recipient's writes in one batch with its create-only
  *    receipt: a batch commits all its recipients or none, and a replayed or racing chunk fails on the receipt instead
  *    of notifying twice. A batch that fails that way is re-read and retried with only the recipients still unhandled;
- * 5. the chunk's jobs published at once (`publishJobs`), then the receipts marked published.
+ * 5. the chunk's jobs published at once (`publishJobs`), then one publication marker for the run
+ *    (`events/{eventId}/publications/{run}`): each receipt names its run (`batch`), so one write says every receipt
+ *    of the run is published, instead of one update per recipient.
  *
- * Receipts found unpublished belong to a run that died after committing (or to this attempt, retried): they are
- * taken over in a transaction, as `deliverToRecipient` does, and their stored jobs published again.
+ * Receipts found unpublished (neither `published` nor their run's marker) belong to a run that died after committing
+ * (or to this attempt, retried): they are taken over in a transaction, as `deliverToRecipient` does (which re-reads
+ * the receipts and their markers, and moves them to this run), and their stored jobs published again. A run is one
+ * invocation, not one attempt: two invocations of the same Pub/Sub message may overlap, and one's marker must not
+ * vouch for receipts the other has yet to publish.
  *
  * What is not isolated as in the per-recipient transaction: the burst group and the digest are read before the
  * batch, not in a transaction. Two different events of one group reaching the same user in the same instant may both
@@ -97,6 +103,7 @@ export async function deliverChunk(
   const outcome: ChunkOutcome = { delivered: 0, duplicate: 0, republished: 0, skipped: 0, transactions: 0, batches: 0 };
   if (uids.length === 0) return outcome;
   const now = deps.clock.now();
+  const run = randomUUID().replaceAll('-', '');
   const groupPath = (uid: string) => recipientPaths.group(uid, notification.groupKey);
 
   // ── 1. reads, round one ──
@@ -107,6 +114,7 @@ export async function deliverChunk(
     store.getAll(uids.map(groupPath)),
   ]);
 
+  const published = await publishedRuns(eventId, receipts, (paths) => store.getAll(paths));
   const orphans: string[] = [];
   const pending: Pending[] = [];
   const preferencesByDoc = new Map<string, EffectivePreferences>();
@@ -114,7 +122,7 @@ export async function deliverChunk(
   for (const [i, uid] of uids.entries()) {
     const receipt = receipts[i]!;
     if (receipt.exists) {
-      if (isOrphaned(receipt.data!, attemptId, now)) orphans.push(uid);
+      if (isOrphaned(receipt.data!, attemptId, now, published)) orphans.push(uid);
       else outcome.duplicate++;
       continue;
     }
@@ -180,7 +188,7 @@ export async function deliverChunk(
     });
     return {
       uid: p.uid,
-      ops: recipientOps({ eventId, attemptId, notification, p, plan, decisions, now }),
+      ops: recipientOps({ eventId, attemptId, run, notification, p, plan, decisions, now }),
       jobs: plan.jobs,
     };
   });
@@ -190,39 +198,69 @@ export async function deliverChunk(
   outcome.delivered = committed.length;
 
   // ── orphans: receipts of a run that died before publishing (or of this attempt, retried) ──
-  const republished = orphans.length > 0 ? await takeOver(deps, eventId, attemptId, orphans, outcome) : [];
+  const republished = orphans.length > 0 ? await takeOver(deps, eventId, attemptId, run, orphans, outcome) : [];
   outcome.republished = republished.length;
 
-  // ── 5. publish the chunk's jobs at once, then say so on the receipts ──
+  // ── 5. publish the chunk's jobs at once, then say so once for the run ──
   const withJobs = [...committed, ...republished].filter((r) => r.jobs.length > 0);
   if (withJobs.length > 0) {
     await publishJobs(
       deps.publisher,
       withJobs.flatMap((r) => r.jobs),
     );
-    const publishedAt = deps.clock.now();
-    await Promise.all(
-      slices(withJobs, MAX_BATCH_OPS).map((part) =>
-        store.commit(
-          part.map((r) => ({
-            kind: 'update' as const,
-            path: recipientPaths.receipt(eventId, r.uid),
-            data: { published: true, publishedAt },
-          })),
-        ),
-      ),
-    );
-    outcome.batches += Math.ceil(withJobs.length / MAX_BATCH_OPS);
+    const at = deps.clock.now();
+    await store.set(chunkPaths.publication(eventId, run), {
+      at,
+      receipts: withJobs.length,
+      expiresAt: expiresAtFor('recipients', at),
+    });
+    outcome.batches++;
   }
   return outcome;
 }
 
-/** A receipt whose jobs were never marked published: this attempt retried, or a run that died long enough ago. */
-function isOrphaned(receipt: DocData, attemptId: string, now: Date): boolean {
-  return (
-    !receipt.published &&
-    (receipt.owner === attemptId || (receipt.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS)
+export const chunkPaths = {
+  /** Written once a run has published the jobs of every receipt whose `batch` names it. Holds no uid. */
+  publication: (eventId: string, run: string) => `events/${eventId}/publications/${run}`,
+};
+
+/** The runs, among those the unpublished receipts name, whose publication marker exists. */
+async function publishedRuns(
+  eventId: string,
+  receipts: readonly DocSnapshot[],
+  read: (paths: string[]) => Promise<DocSnapshot[]>,
+): Promise<Set<string>> {
+  const runs = [
+    ...new Set(
+      receipts.flatMap((r) =>
+        r.exists && !r.data!.published && typeof r.data!.batch === 'string' ? [r.data!.batch] : [],
+      ),
+    ),
+  ];
+  if (runs.length === 0) return new Set();
+  const markers = await read(runs.map((run) => chunkPaths.publication(eventId, run)));
+  return new Set(runs.filter((_, i) => markers[i]!.exists));
+}
+
+/** The receipts among `receipts` whose jobs are not known to be out: neither `published` nor vouched for by their run. */
+export async function unpublishedReceipts(
+  store: Pick<DocumentStore, 'getAll'>,
+  eventId: string,
+  receipts: readonly DocSnapshot[],
+): Promise<DocSnapshot[]> {
+  const published = await publishedRuns(eventId, receipts, (paths) => store.getAll(paths));
+  return receipts.filter(
+    (r) => r.exists && !r.data!.published && !(typeof r.data!.batch === 'string' && published.has(r.data!.batch)),
   );
+}
+
+/**
+ * A receipt whose jobs were never published as far as it shows (not `published`, its run left no marker): this
+ * attempt retried, or a run that died long enough ago.
+ */
+function isOrphaned(receipt: DocData, attemptId: string, now: Date, publishedRuns: ReadonlySet<string>): boolean {
+  if (receipt.published || (typeof receipt.batch === 'string' && publishedRuns.has(receipt.batch))) return false;
+  return receipt.owner === attemptId || (receipt.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS;
 }
 
 async function readSecondRound(deps: RecipientDeps, pending: Pending[]): Promise<void> {
@@ -295,6 +333,7 @@ async function reserveRateLimits(
 function recipientOps({
   eventId,
   attemptId,
+  run,
   notification,
   p,
   plan,
@@ -303,6 +342,7 @@ function recipientOps({
 }: {
   eventId: string;
   attemptId: string;
+  run: string;
   notification: PlannedNotification;
   p: Pending;
   plan: RecipientPlan;
@@ -327,6 +367,8 @@ function recipientOps({
       owner: attemptId,
       claimedAt: now,
       published: plan.jobs.length === 0,
+      // The run whose publication marker will say its jobs went out (none needed without jobs).
+      ...(plan.jobs.length > 0 ? { batch: run } : {}),
       expiresAt: expiresAtFor('recipients', now),
       jobs: plan.jobs as unknown as DocData[],
       channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
@@ -501,11 +543,12 @@ async function takeOver(
   deps: RecipientDeps,
   eventId: string,
   attemptId: string,
+  run: string,
   uids: readonly string[],
   outcome: ChunkOutcome,
 ): Promise<Array<{ uid: string; jobs: DeliveryJob[] }>> {
   const parts = await Promise.all(
-    slices(uids, MAX_BATCH_OPS).map((part) => takeOverPart(deps, eventId, attemptId, part)),
+    slices(uids, MAX_BATCH_OPS).map((part) => takeOverPart(deps, eventId, attemptId, run, part)),
   );
   outcome.transactions += parts.length;
   const taken = parts.flat();
@@ -517,15 +560,19 @@ async function takeOverPart(
   deps: RecipientDeps,
   eventId: string,
   attemptId: string,
+  run: string,
   uids: readonly string[],
 ): Promise<Array<{ uid: string; jobs: DeliveryJob[] }>> {
   return deps.store.transaction(async (tx) => {
     const now = deps.clock.now();
     const snaps = await tx.getAll(uids.map((uid) => recipientPaths.receipt(eventId, uid)));
+    // The markers are read in the transaction too: a run that marks its receipts published meanwhile makes it retry.
+    const published = await publishedRuns(eventId, snaps, (paths) => tx.getAll(paths));
     const out: Array<{ uid: string; jobs: DeliveryJob[] }> = [];
     snaps.forEach((snap, i) => {
-      if (!snap.exists || !isOrphaned(snap.data!, attemptId, now)) return;
-      tx.update(snap.path, { owner: attemptId, claimedAt: now });
+      if (!snap.exists || !isOrphaned(snap.data!, attemptId, now, published)) return;
+      // Moved to this run: its marker, once the jobs are out again, is the one that vouches for them.
+      tx.update(snap.path, { owner: attemptId, claimedAt: now, batch: run });
       out.push({ uid: uids[i]!, jobs: snap.data!.jobs as DeliveryJob[] });
     });
     return out;

@@ -1,6 +1,6 @@
 import type { Channel, ProviderChannel } from '../channels.js';
 import { deliveryId } from '../delivery.js';
-import type { DeliveryJob, RenderedContent } from '../delivery.js';
+import type { DeliveryJob, JobContent } from '../delivery.js';
 import type { DeliveryBase } from '../delivery/record.js';
 import type { PlannedNotification } from './plans.js';
 import type { EffectivePreferences } from './preferences.js';
@@ -114,7 +114,7 @@ export function renderer(
   webAppUrl: string,
 ): (locale: string, count: number) => Rendered {
   const cache = new Map<string, Rendered>();
-  const url = `${webAppUrl}${notification.data.link ?? '/notifications'}`;
+  const url = notificationUrl(notification, webAppUrl);
   return (locale, count) => {
     const key = `${locale}|${count}`;
     let rendered = cache.get(key);
@@ -124,6 +124,24 @@ export function renderer(
     }
     return rendered;
   };
+}
+
+/** Where the notification's email button (and push on the web) leads: the web app's origin + the deep link. */
+export const notificationUrl = (notification: PlannedNotification, webAppUrl: string): string =>
+  `${webAppUrl}${notification.data.link ?? '/notifications'}`;
+
+/**
+ * One channel's content for a job. Push and SMS go rendered (short). Email goes by reference (type and locale on the
+ * job, vars, count and url here) and is rendered at send time: its HTML is ~20 kB, once per locale here but copied
+ * into every job, every Pub/Sub message and every receipt otherwise (issue 14).
+ */
+function jobContent(
+  channel: ProviderChannel,
+  rendered: Rendered,
+  email: { vars: Record<string, string>; count: number; url: string },
+): JobContent {
+  if (channel !== 'email') return { [channel]: rendered[channel] };
+  return { email: { subject: rendered.email.subject, template: email } };
 }
 
 export function planRecipient(input: PlanInput): RecipientPlan {
@@ -143,6 +161,7 @@ export function planRecipient(input: PlanInput): RecipientPlan {
     notificationId,
     groupKey: notification.groupKey,
   });
+  const email = { vars: notification.vars, count, url: notificationUrl(notification, input.webAppUrl) };
   const primary = decisions.find((d) => d.action === 'send' && d.channel !== 'inApp')?.channel as
     ProviderChannel | undefined;
   const deliveries: PlannedDelivery[] = [];
@@ -156,9 +175,8 @@ export function planRecipient(input: PlanInput): RecipientPlan {
       // A critical notification's primary job carries every channel's content, so delivery can fall back.
       const carriesFallback = notification.critical && d.channel === primary;
       const fallback = carriesFallback ? fallbackChannels(decisions, d.channel, contact) : [];
-      const content: RenderedContent = carriesFallback
-        ? { [d.channel]: rendered[d.channel], ...Object.fromEntries(fallback.map((c) => [c, rendered[c]])) }
-        : { [d.channel]: rendered[d.channel] };
+      const content: JobContent = jobContent(d.channel, rendered, email);
+      for (const c of fallback) Object.assign(content, jobContent(c, rendered, email));
       const job: DeliveryJob = {
         ...b,
         locale: input.locale,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_OPS, packBatches } from '../../../src/app/notifications/chunkDelivery.js';
+import { MAX_BATCH_OPS, packBatches, unpublishedReceipts } from '../../../src/app/notifications/chunkDelivery.js';
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { recipientPaths } from '../../../src/app/notifications/recipientDelivery.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
+import type { DeliveryJob } from '../../../src/domain/delivery.js';
 import type { WriteOp } from '../../../src/ports.js';
 import { envelope, notificationFixture } from './fixture.js';
 import type { NotificationFixture } from './fixture.js';
@@ -55,7 +56,8 @@ async function tally(f: NotificationFixture, eventId: string) {
     pushJobs: pushIds.length,
     pushIds: new Set(pushIds).size,
     receipts: (await f.store.query(`events/${eventId}/recipients`)).length,
-    unpublished: (await f.store.query(`events/${eventId}/recipients`)).filter((r) => r.data!.published !== true).length,
+    unpublished: (await unpublishedReceipts(f.store, eventId, await f.store.query(`events/${eventId}/recipients`)))
+      .length,
   };
 }
 
@@ -142,15 +144,71 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
     expect(owners.filter((o) => o === 'run-b').length).toBeGreaterThan(0);
   });
 
+  it('receipts keep compact jobs (no rendered HTML); one publication marker per run, no update per receipt', async () => {
+    const { f } = await world(20);
+    const batches = recordCommits(f);
+    const { eventId } = await fanOut(f);
+    const receipts = await f.store.query(`events/${eventId}/recipients`);
+    expect(receipts).toHaveLength(20);
+    const emailJobs = receipts.flatMap((r) => (r.data!.jobs as DeliveryJob[]).filter((j) => j.channel === 'email'));
+    expect(emailJobs).toHaveLength(20);
+    expect(JSON.stringify(receipts.map((r) => r.data))).not.toMatch(/<html|<!doctype/i);
+    expect(emailJobs[0]!.content.email).toMatchObject({ template: { count: 1 } });
+    // No batch updates a receipt after publishing: the run's marker says it for all of them.
+    expect(batches.flat().filter((op) => op.kind === 'update' && op.path.includes('/recipients/'))).toEqual([]);
+    const runs = new Set(receipts.map((r) => r.data!.batch));
+    expect(runs.size).toBe(1);
+    const markers = await f.store.query(`events/${eventId}/publications`);
+    expect(markers.map((m) => m.id)).toEqual([...runs]);
+    expect(markers[0]!.data).toMatchObject({ receipts: 20 });
+    expect(await unpublishedReceipts(f.store, eventId, receipts)).toEqual([]);
+  });
+
+  it('a retried attempt takes over receipts whose run left no marker and vouches for them with its own', async () => {
+    const { f, followers } = await world(6);
+    const event = communityEvent();
+    const eventId = eventIdFor(event.idempotencyKey);
+    await f.n.pipeline.submit(event, 'pubsub', 'submit');
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'attempt-1');
+    // Two receipts of the same attempt, committed by an invocation that is still publishing (or died): no marker yet.
+    for (const uid of ['f0001', 'f0004'])
+      await f.store.update(recipientPaths.receipt(eventId, uid), { batch: 'an-invocation-still-publishing' });
+    const receiptsOf = () => f.store.query(`events/${eventId}/recipients`);
+    expect((await unpublishedReceipts(f.store, eventId, await receiptsOf())).map((r) => r.id)).toEqual([
+      'f0001',
+      'f0004',
+    ]);
+    const pushBefore = f.jobs('push').length;
+    // The same Pub/Sub message again (same attempt id): only those two are published again.
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'attempt-1');
+    expect(
+      f
+        .jobs('push')
+        .slice(pushBefore)
+        .map((j) => j.uid),
+    ).toEqual(['f0001', 'f0004']);
+    const after = await receiptsOf();
+    expect(await unpublishedReceipts(f.store, eventId, after)).toEqual([]);
+    const moved = after.filter((r) => ['f0001', 'f0004'].includes(r.id)).map((r) => r.data!.batch);
+    expect(moved[0]).toBe(moved[1]);
+    expect(moved[0]).not.toBe('an-invocation-still-publishing');
+    // A third delivery finds everything published: nothing goes out again.
+    const pushAfter = f.jobs('push').length;
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'attempt-1');
+    expect(f.jobs('push').length).toBe(pushAfter);
+    expect((await f.notifications('f0001')).length).toBe(1);
+  });
+
   it('mixed receipts: handled recipients are skipped, an unpublished one of a dead run is taken over, the rest written', async () => {
     const { f, followers } = await world(10);
     const event = communityEvent();
     const eventId = eventIdFor(event.idempotencyKey);
     await f.n.pipeline.submit(event, 'pubsub', 'submit');
     await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers.slice(0, 4) }, 'run-1');
-    // f0003's run "died" after committing, before publishing (long ago): its receipt is unpublished.
+    // f0003's run "died" after committing, before publishing (long ago): its receipt names a run that left no marker.
     await f.store.update(recipientPaths.receipt(eventId, 'f0003'), {
       published: false,
+      batch: 'a-run-that-died',
       claimedAt: new Date('2026-06-10T13:00:00Z'),
     });
     const pushBefore = f.jobs('push').length;
