@@ -82,6 +82,13 @@ export {
 } from './functions/analytics.js';
 export { follow, unfollow } from './functions/social.js';
 export { orderStatusOnEventWritten } from './functions/orders.js';
+export {
+  scheduleNotification,
+  cancelScheduledNotification,
+  rescheduleNotification,
+  remindersOnEventWritten,
+  releaseScheduledNotifications,
+} from './functions/scheduling.js';
 
 /**
  * A deployed instance runs one function (FUNCTION_TARGET): its first invocation loads only the features that function's

@@ -11,6 +11,7 @@ import type * as notificationsModule from '../app/notifications/index.js';
 import type * as searchModule from '../app/search/index.js';
 import type * as socialModule from '../app/social/index.js';
 import type * as ordersModule from '../app/orders/index.js';
+import type * as schedulingModule from '../app/scheduling/index.js';
 
 /**
  * The composition root's wiring, feature by feature, without loading any feature: every module here is a type-only
@@ -32,6 +33,7 @@ export interface FeatureModules {
   analytics: typeof analyticsModule;
   social: typeof socialModule;
   orders: typeof ordersModule;
+  scheduling: typeof schedulingModule;
 }
 
 export type Feature = keyof FeatureModules;
@@ -48,6 +50,7 @@ export const FEATURE_LOADERS: { [F in Feature]: () => Promise<FeatureModules[F]>
   analytics: () => import('../app/analytics/index.js'),
   social: () => import('../app/social/index.js'),
   orders: () => import('../app/orders/index.js'),
+  scheduling: () => import('../app/scheduling/index.js'),
 };
 
 export const FEATURES = Object.keys(FEATURE_LOADERS) as Feature[];
@@ -69,6 +72,7 @@ export const FEATURE_NEEDS: Record<Feature, readonly Feature[]> = {
   analytics: ['audit'],
   social: [],
   orders: [],
+  scheduling: [],
 };
 
 /** `features` and everything they are built with, each once. */
@@ -122,6 +126,7 @@ export interface Services {
   analytics: Built<'analytics', 'analyticsServices'>;
   social: Built<'social', 'socialServices'>;
   orders: Built<'orders', 'orderServices'>;
+  scheduling: Built<'scheduling', 'schedulingServices'>;
 }
 
 /**
@@ -191,6 +196,9 @@ export function composeServices(infra: Infra, settings: Settings, modules: Parti
     },
     get orders() {
       return once('orders', () => module('orders').orderServices(infra, {}, {}));
+    },
+    get scheduling() {
+      return once('scheduling', () => module('scheduling').schedulingServices(infra, {}, {}));
     },
   };
   return services;

@@ -5,6 +5,7 @@ import * as accounts from '../app/accountAdmin.js';
 import * as audit from '../app/audit.js';
 import * as analytics from '../app/analytics/index.js';
 import * as orders from '../app/orders/index.js';
+import * as scheduling from '../app/scheduling/index.js';
 import * as social from '../app/social/index.js';
 import * as compliance from '../app/compliance/index.js';
 import * as delivery from '../app/delivery/index.js';
@@ -34,6 +35,7 @@ const ALL_MODULES: FeatureModules = {
   analytics,
   social,
   orders,
+  scheduling,
 };
 
 export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTINGS): Services {

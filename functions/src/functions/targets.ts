@@ -2,6 +2,7 @@ import type { Feature } from '../composition/features.js';
 import * as accounts from './accounts.js';
 import * as analytics from './analytics.js';
 import * as orders from './orders.js';
+import * as scheduling from './scheduling.js';
 import * as social from './social.js';
 import * as compliance from './compliance.js';
 import * as delivery from './delivery.js';
@@ -28,6 +29,7 @@ export const WRAPPER_FEATURES: readonly (readonly [module: Record<string, unknow
   [analytics, ['analytics']],
   [social, ['social']],
   [orders, ['orders']],
+  [scheduling, ['scheduling']],
 ];
 
 /**

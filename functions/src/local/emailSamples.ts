@@ -39,6 +39,12 @@ export const SAMPLE_VARS: Record<NotificationType, Record<string, string>> = {
   'order.sale_delivered': { itemTitle: 'Indigo linen scarf' },
   'order.sale_refunded': { itemTitle: 'Walnut serving board', amount: 'USD 150.00' },
   'social.new_listing': { creatorName: 'Maya Okafor', listingTitle: 'Ash-glazed moon jar', amount: 'USD 420.00' },
+  'community.event_starting_soon': {
+    eventTitle: 'Natural dyes for beginners',
+    location: 'Berlin, Kreuzberg',
+    hoursLeft: '24',
+  },
+  'reminder.due': { title: 'Bid on the raku tea bowl', body: 'The auction you saved ends tonight.' },
 };
 
 /** A digest as a creator gets it after a night of quiet hours: three inquiries about one piece, bids, a follower. */

@@ -128,6 +128,36 @@ export const eventPayloadSchemas = {
     location: displayText(200),
     hostId: id,
   }),
+  /**
+   * Scheduling (issue 18, src/app/scheduling): an auction opened or its end moved (the newest `occurredAt` wins), or
+   * it was cancelled; a community event was cancelled. They tell no one by themselves: they keep the reminders 24 h
+   * and 1 h before the end (`auction.ending_soon`) or the start (`community.event_starting_soon`).
+   */
+  'auction.listed': z.object({ auctionId: id, auctionTitle: title, sellerId: id, endsAt: when() }),
+  'auction.cancelled': z.object({ auctionId: id, auctionTitle: title, sellerId: id, reason: displayText(200).optional() }),
+  'community.event_cancelled': z.object({ eventRef: id, eventTitle: title, hostId: id }),
+  /** Released by the scheduler before a community event starts (to the announcement's audience and the host). */
+  'community.event_starting_soon': z.object({
+    eventRef: id,
+    eventTitle: title,
+    kind: z.enum(['workshop', 'meetup']),
+    startsAt: when(),
+    location: displayText(200),
+    hostId: id,
+    hoursLeft: z.number().int().positive().max(168),
+  }),
+  /** A scheduled notification (scheduleNotification): what its scheduler wrote, to one recipient, when due. */
+  'reminder.due': z.object({
+    scheduleId: id,
+    recipientId: id,
+    title: displayText(120),
+    body: displayText(500),
+    link: z
+      .string()
+      .max(300)
+      .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'must be a path in the app such as /auctions/a1')
+      .optional(),
+  }),
   'messaging.new_message': z.object({
     conversationId: id,
     messageId: id,

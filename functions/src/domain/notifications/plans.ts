@@ -36,6 +36,9 @@ export const NOTIFICATION_TYPES = [
   'order.sale_delivered',
   'order.sale_refunded',
   'social.new_listing',
+  // Scheduled notifications and reminders (issue 18, src/app/scheduling).
+  'community.event_starting_soon',
+  'reminder.due',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -67,6 +70,9 @@ export const NOTIFICATION_CATEGORY: Record<NotificationType, Category> = {
   'order.sale_delivered': 'commerce',
   'order.sale_refunded': 'commerce',
   'social.new_listing': 'social',
+  'community.event_starting_soon': 'community',
+  // Reminders people set for themselves, and what marketplace backends schedule for them: commerce, at medium priority.
+  'reminder.due': 'commerce',
 };
 
 /**
@@ -77,6 +83,7 @@ export const TYPE_PRIORITY: Partial<Record<NotificationType, Priority>> = {
   'order.placed': 'medium',
   'order.processing': 'low',
   'order.sale_delivered': 'medium',
+  'reminder.due': 'medium',
 };
 
 /** Commerce high, community medium, social low; a direct message is as urgent as commerce. */
@@ -192,7 +199,10 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       const data = { orderId: p.orderId, link: `/orders/${p.orderId}` };
       to(p.buyerId, note('order.delivered', { itemTitle: p.itemTitle }, data, `${event.type}:${p.orderId}`));
       // The seller learns the parcel arrived (their payout follows delivery).
-      to(p.sellerId, note('order.sale_delivered', { itemTitle: p.itemTitle }, data, `order.sale:${p.orderId}`));
+      to(
+        p.sellerId,
+        note('order.sale_delivered', { itemTitle: p.itemTitle }, data, `order.sale_delivered:${p.orderId}`),
+      );
       break;
     }
     case 'order.payment_failed': {
@@ -230,7 +240,8 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
           'order.sale_refunded',
           { itemTitle: p.itemTitle, amount: fmtMoney(p.amount, p.currency) },
           { orderId: p.orderId, link: `/orders/${p.orderId}` },
-          `order.sale:${p.orderId}`,
+          // Its own group: sharing order.new_sale's key would collapse the two into one notification.
+          `order.sale_refunded:${p.orderId}`,
         ),
       );
       break;
@@ -262,7 +273,7 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       const data = { orderId: p.orderId, link: `/orders/${p.orderId}`, reason: p.reason };
       if (p.cancelledBy !== 'buyer') to(p.buyerId, note('order.cancelled', vars, data, `${event.type}:${p.orderId}`));
       if (p.cancelledBy !== 'seller')
-        to(p.sellerId, note('order.sale_cancelled', vars, data, `order.sale:${p.orderId}`));
+        to(p.sellerId, note('order.sale_cancelled', vars, data, `order.sale_cancelled:${p.orderId}`));
       break;
     }
     case 'social.new_listing': {
@@ -377,6 +388,33 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
       if (event.audience) audience = { audience: event.audience, notification: n, exclude: [p.hostId] };
       break;
     }
+    case 'community.event_starting_soon': {
+      // The announcement's audience (kept on the reminder) and the host.
+      const p = event.payload;
+      const n = note(
+        'community.event_starting_soon',
+        { eventTitle: p.eventTitle, location: p.location, hoursLeft: String(p.hoursLeft) },
+        { eventRef: p.eventRef, link: `/events/${p.eventRef}`, startsAt: p.startsAt },
+        `community.event_starting_soon:${p.eventRef}`,
+      );
+      to(p.hostId, n);
+      if (event.audience) audience = { audience: event.audience, notification: n, exclude: [p.hostId] };
+      break;
+    }
+    case 'reminder.due': {
+      const p = event.payload;
+      to(
+        p.recipientId,
+        note(
+          'reminder.due',
+          { title: p.title, body: p.body },
+          { scheduleId: p.scheduleId, link: p.link ?? '/notifications' },
+          `reminder.due:${p.scheduleId}`,
+        ),
+      );
+      break;
+    }
+    // auction.listed, auction.cancelled, community.event_cancelled tell no one: they keep reminders (app/scheduling).
     case 'messaging.new_message': {
       const p = event.payload;
       const vars = {

@@ -103,6 +103,12 @@ export const ar: LocaleTemplates = {
       cta: 'شارك في التحدي',
     },
     'community.event': { title: 'جديد: {eventTitle}', body: 'في {location}. احجز مكانك.', cta: 'احجز مكانك' },
+    'community.event_starting_soon': {
+      title: 'يبدأ {eventTitle} قريبًا',
+      body: '{hoursLeft, plural, one {يبدأ بعد ساعة واحدة في {location}.} two {يبدأ بعد ساعتين في {location}.} few {يبدأ بعد # ساعات في {location}.} other {يبدأ بعد # ساعة في {location}.}}',
+      cta: 'عرض الفعالية',
+    },
+    'reminder.due': { title: '{title}', body: '{body}', cta: 'فتح' },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -178,6 +184,7 @@ export const ar: LocaleTemplates = {
       challenge: 'التحدي',
       event: 'الفعالية',
       conversation: 'المحادثة',
+      reminder: 'التذكير',
     },
     rows: {
       from: 'من',

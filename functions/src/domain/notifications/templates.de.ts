@@ -109,6 +109,12 @@ export const de: LocaleTemplates = {
       body: 'In {location}. Sichere dir deinen Platz.',
       cta: 'Platz sichern',
     },
+    'community.event_starting_soon': {
+      title: '{eventTitle} beginnt bald',
+      body: '{hoursLeft, plural, one {Beginnt in # Stunde in {location}.} other {Beginnt in # Stunden in {location}.}}',
+      cta: 'Zur Veranstaltung',
+    },
+    'reminder.due': { title: '{title}', body: '{body}', cta: 'Öffnen' },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -183,6 +189,7 @@ export const de: LocaleTemplates = {
       challenge: 'Challenge',
       event: 'Veranstaltung',
       conversation: 'Unterhaltung',
+      reminder: 'Erinnerung',
     },
     rows: {
       from: 'Von',

@@ -104,6 +104,12 @@ export const en: LocaleTemplates = {
       body: 'At {location}. Save your spot.',
       cta: 'Save a spot',
     },
+    'community.event_starting_soon': {
+      title: '{eventTitle} starts soon',
+      body: '{hoursLeft, plural, one {Starts in # hour at {location}.} other {Starts in # hours at {location}.}}',
+      cta: 'See the event',
+    },
+    'reminder.due': { title: '{title}', body: '{body}', cta: 'Open' },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -177,6 +183,7 @@ export const en: LocaleTemplates = {
       challenge: 'Challenge',
       event: 'Event',
       conversation: 'Conversation',
+      reminder: 'Reminder',
     },
     rows: {
       from: 'From',

@@ -51,7 +51,8 @@ export type ContextKind =
   | 'creator'
   | 'challenge'
   | 'event'
-  | 'conversation';
+  | 'conversation'
+  | 'reminder';
 export type RowKind = 'from' | 'amount' | 'carrier' | 'tracking' | 'where' | 'reason' | 'listing';
 
 export interface EmailTexts {
@@ -306,6 +307,8 @@ const CONTEXT: Record<NotificationType, { kind: ContextKind; name: string; rows?
       ['amount', 'amount'],
     ],
   },
+  'community.event_starting_soon': { kind: 'event', name: 'eventTitle', rows: [['where', 'location']] },
+  'reminder.due': { kind: 'reminder', name: 'title' },
 };
 
 function emailContext(type: NotificationType, vars: Readonly<Record<string, string>>, locale: Locale, tag: string) {

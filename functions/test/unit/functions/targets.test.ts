@@ -16,6 +16,7 @@ import * as identity from '../../../src/functions/identity.js';
 import * as messaging from '../../../src/functions/messaging.js';
 import * as notifications from '../../../src/functions/notifications.js';
 import * as orders from '../../../src/functions/orders.js';
+import * as scheduling from '../../../src/functions/scheduling.js';
 import * as search from '../../../src/functions/search.js';
 import * as social from '../../../src/functions/social.js';
 import * as webhooks from '../../../src/functions/webhooks.js';
@@ -32,6 +33,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   analytics,
   social,
   orders,
+  scheduling,
 };
 const WRAPPERS = Object.keys(MODULES);
 
