@@ -134,7 +134,12 @@ export const eventPayloadSchemas = {
    * and 1 h before the end (`auction.ending_soon`) or the start (`community.event_starting_soon`).
    */
   'auction.listed': z.object({ auctionId: id, auctionTitle: title, sellerId: id, endsAt: when() }),
-  'auction.cancelled': z.object({ auctionId: id, auctionTitle: title, sellerId: id, reason: displayText(200).optional() }),
+  'auction.cancelled': z.object({
+    auctionId: id,
+    auctionTitle: title,
+    sellerId: id,
+    reason: displayText(200).optional(),
+  }),
   'community.event_cancelled': z.object({ eventRef: id, eventTitle: title, hostId: id }),
   /** Released by the scheduler before a community event starts (to the announcement's audience and the host). */
   'community.event_starting_soon': z.object({
