@@ -5,6 +5,7 @@ import type { LocalSystem } from './localSystem.js';
 import type { OutputFiles } from './outputs.js';
 import { Transcript, format, localTime } from './transcript.js';
 import { analyticsStep } from './scenarioAnalytics.js';
+import { ordersStep } from './scenarioOrders.js';
 
 /**
  * The end-to-end scenario of `npm start` (and, smaller, of test/unit/local/scenario.test.ts). Each step acts the way
@@ -44,6 +45,7 @@ export const STEP_IDS = [
   'search',
   'exports',
   'analytics',
+  'ordersAndFollowing',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -532,6 +534,7 @@ export const STEPS: readonly Step[] = [
     },
   },
   analyticsStep,
+  ordersStep,
 ];
 
 /**

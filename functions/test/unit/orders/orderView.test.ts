@@ -146,6 +146,17 @@ describe('order events reach the right people, channels and priorities (default 
     }
   });
 
+  it("the seller's steps of one order stay separate notifications (no shared burst group)", async () => {
+    const f = notificationFixture();
+    for (const uid of ['buyer', 'seller']) await f.user(uid);
+    const money = { amount: 80, currency: 'EUR' };
+    await f.n.pipeline.submit(envelope('order.purchase_confirmed', { ...base, ...money }), 'callable', 'a');
+    await f.n.pipeline.submit(envelope('order.delivered', base), 'callable', 'b');
+    await f.n.pipeline.submit(envelope('order.refunded', { ...base, ...money }), 'callable', 'c');
+    const types = (await f.notifications('seller')).map((n) => n.type).sort();
+    expect(types).toEqual(['order.new_sale', 'order.sale_delivered', 'order.sale_refunded']);
+  });
+
   it('payment failed: the reason is shown (email row, notification data) with what happens to the order', async () => {
     const f = notificationFixture();
     await f.user('buyer');
