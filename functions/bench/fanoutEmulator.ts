@@ -23,7 +23,7 @@ import { MemoryLogger } from '../src/adapters/memory/memoryLogger.js';
 import { MemoryPublisher } from '../src/adapters/memory/memoryPublisher.js';
 import { TOPICS } from '../src/domain/channels.js';
 import { paths } from '../src/domain/paths.js';
-import type { WriteOp } from '../src/ports.js';
+import type { DocData, WriteOp } from '../src/ports.js';
 import { CountingStore } from './countingStore.js';
 // @ts-expect-error: a plain .mjs script without types
 import { emulatorRuntime, suiteConfig } from '../scripts/emulatorSupport.mjs';
@@ -79,6 +79,19 @@ class RecordingStore extends CountingStore {
   override async commit(ops: readonly WriteOp[]) {
     for (const op of ops) this.written.add(op.path);
     return super.commit(ops);
+  }
+  // Single writes too: the event's status and each run's publication marker.
+  override async create(path: string, data: DocData) {
+    this.written.add(path);
+    return super.create(path, data);
+  }
+  override async set(path: string, data: DocData, options?: { merge?: boolean }) {
+    this.written.add(path);
+    return super.set(path, data, options);
+  }
+  override async update(path: string, data: DocData) {
+    this.written.add(path);
+    return super.update(path, data);
   }
   override async transaction<T>(fn: Parameters<CountingStore['transaction']>[0]): Promise<T> {
     return super.transaction((tx) =>
