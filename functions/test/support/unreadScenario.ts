@@ -70,26 +70,43 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * A read as a client makes it under firestore.rules: one batch that moves the member's read position (`lastReadAt` =
  * request.time on both documents, `lastReadSeq` = the conversation's `lastMessageSeq` the client shows) and resets the
- * legacy count. `at` stands in for request.time, which is the time the write is applied: a read applied after a newer
- * one carries a newer time, so it never lands behind it. The manual clock of the tests is read when the read is
- * scheduled, so the helper keeps that property by leaving a read alone when a newer position is already stored, and
- * reads the conversation in the same transaction, as a client whose snapshot is current when its batch commits (the
- * rules refuse a `lastReadSeq` past the stored `lastMessageSeq` or behind the stored one). Returns the seq it covered.
+ * legacy count. request.time is the time the batch is applied, so every message in the `lastMessageSeq` the client
+ * shows was created before it. `at` stands in for request.time: pass the clock, and it is read inside the transaction,
+ * after the conversation (as request.time would be); a fixed Date is only right when nothing is sent between the
+ * moment it was taken and the read (the unit tests' single steps). A Date taken when the read was scheduled let a
+ * slow read (the emulator's lock waits) cover messages created after its own `lastReadAt`: those count as read while
+ * they are unseen by `unseenByOthers` (the floor), which failed once as `expected 53 to be ≥ 54`.
+ * A read applied after a newer one carries a newer time, so it never lands behind it; the helper keeps that property
+ * for fixed Dates by leaving a read alone when a newer position is already stored (it covers what is stored then).
+ * Reads the conversation in the same transaction, as a client whose snapshot is current when its batch commits (the
+ * rules refuse a `lastReadSeq` past the stored `lastMessageSeq` or behind the stored one).
  */
-export async function clientRead(store: DocumentStore, cid: string, uid: string, at: Date): Promise<number> {
+export async function clientReadAt(
+  store: DocumentStore,
+  cid: string,
+  uid: string,
+  at: Date | { now(): Date },
+): Promise<{ at: Date; seq: number }> {
   return store.transaction(async (tx) => {
     const [position, member, conversation] = await tx.getAll([
       paths.readPosition(cid, uid),
       paths.member(cid, uid),
       paths.conversation(cid),
     ]);
-    const seq = Math.max(Number(member?.data?.lastReadSeq ?? 0), Number(conversation?.data?.lastMessageSeq ?? 0));
+    const time = at instanceof Date ? at : at.now();
     const stored = position?.data?.lastReadAt;
-    if (stored instanceof Date && stored.getTime() >= at.getTime()) return seq;
-    tx.set(paths.readPosition(cid, uid), { lastReadAt: at });
-    tx.update(paths.member(cid, uid), { lastReadAt: at, lastReadSeq: seq, unreadCount: 0 });
-    return seq;
+    if (stored instanceof Date && stored.getTime() >= time.getTime())
+      return { at: time, seq: Number(member?.data?.lastReadSeq ?? 0) };
+    const seq = Math.max(Number(member?.data?.lastReadSeq ?? 0), Number(conversation?.data?.lastMessageSeq ?? 0));
+    tx.set(paths.readPosition(cid, uid), { lastReadAt: time });
+    tx.update(paths.member(cid, uid), { lastReadAt: time, lastReadSeq: seq, unreadCount: 0 });
+    return { at: time, seq };
   });
+}
+
+/** clientReadAt at a fixed time; returns the seq it covered. */
+export async function clientRead(store: DocumentStore, cid: string, uid: string, at: Date): Promise<number> {
+  return (await clientReadAt(store, cid, uid, at)).seq;
 }
 
 export async function runInterleaved(world: ScenarioWorld, options: ScenarioOptions): Promise<ScenarioResult> {
@@ -143,9 +160,9 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
     } else {
       const reader = pick(world.members);
       if (random() < options.clientReadShare) {
-        const at = world.clock.now();
         readsMade.client++;
-        work.push(clientRead(world.store, world.cid, reader, at).then((seq) => noteRead(reader, at, seq)));
+        // The time is taken when the batch is applied, not when the read was scheduled (clientReadAt).
+        work.push(clientReadAt(world.store, world.cid, reader, world.clock).then((r) => noteRead(reader, r.at, r.seq)));
       } else {
         readsMade.callable++;
         work.push(
