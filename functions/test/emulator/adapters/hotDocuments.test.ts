@@ -4,15 +4,17 @@ import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestor
 import { processedMarker } from '../../../src/app/messaging/onMessageCreated.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import type { Caller } from '../../../src/domain/caller.js';
+import { unreadOf } from '../../../src/domain/messaging/conversation.js';
 import { paths } from '../../../src/domain/paths.js';
 import { testWorld } from '../../support/world.js';
 
 /**
  * The product's hot documents under the contention they really see, on Firestore (the emulator's pessimistic locks):
  * a burst of messages in one group (every trigger at once, as Cloud Functions runs them, plus duplicate deliveries)
- * updating one conversation summary and every member's unread counter, and concurrent SMS against one user's daily
- * rate-limit counter. The same scenarios run on the memory store in the unit tier (test/unit/messaging,
- * test/unit/notifications).
+ * numbering every message on one conversation document (`lastMessageSeq`, the summary in the same transaction) and
+ * moving the senders' own positions (`ownSeqs`) on their member documents (issue 14: unread counts from sequence
+ * numbers, README "Unread counts"), and concurrent SMS against one user's daily rate-limit counter. The same
+ * scenarios run on the memory store in the unit tier (test/unit/messaging, test/unit/notifications).
  */
 describe('hot documents on Firestore', () => {
   const store = new FirestoreDocumentStore(() => isolatedFirestore());
@@ -60,16 +62,23 @@ describe('hot documents on Firestore', () => {
       const ms = Date.now() - started;
       expect(outcomes.every((o) => o.status === 'processed')).toBe(true);
       expect(outcomes.filter((o) => o.status === 'processed' && o.counted)).toHaveLength(n);
+      // Each message numbered once (duplicates included): 1…n, distinct, whatever order the triggers committed in.
+      const seqs = outcomes.slice(0, n).map((o) => (o.status === 'processed' ? o.seq : null));
+      expect([...seqs].sort((a, b) => a! - b!)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      expect(outcomes.slice(n).map((o) => (o.status === 'processed' ? o.seq : null))).toEqual(seqs.slice(0, 10));
 
-      const unread = async (uid: string) => (await store.get(paths.member(cid, uid))).data?.unreadCount;
+      const conversation = (await store.get(paths.conversation(cid))).data!;
+      expect(conversation.lastMessageSeq).toBe(n);
+      // As the client computes it: lastMessageSeq − lastReadSeq − own messages past it. Nobody read since joining.
+      const unread = async (uid: string) =>
+        unreadOf(conversation, (await store.get(paths.member(cid, uid))).data ?? {});
       expect(await unread(owner)).toBe(n);
       expect(await unread(other)).toBe(n);
       expect(await unread(admin)).toBe(n / 2);
       expect(await unread(member)).toBe(n / 2);
-      const conversation = (await store.get(paths.conversation(cid))).data!;
       expect((conversation.lastMessage as { messageId: string }).messageId).toBe(sent.at(-1)!.messageId);
       const markers = await store.getAll(sent.map((s) => processedMarker(cid, s.messageId)));
-      expect(markers.every((m) => m.exists)).toBe(true);
+      expect(markers.map((m) => m.data?.seq)).toEqual(seqs);
       console.info(`[hot documents] ${n} triggers + 10 duplicates on one conversation: ${ms} ms`);
     },
   );
