@@ -6,6 +6,7 @@ import type { OutputFiles } from './outputs.js';
 import { Transcript, format, localTime } from './transcript.js';
 import { analyticsStep } from './scenarioAnalytics.js';
 import { ordersStep } from './scenarioOrders.js';
+import { schedulingStep } from './scenarioScheduling.js';
 
 /**
  * The end-to-end scenario of `npm start` (and, smaller, of test/unit/local/scenario.test.ts). Each step acts the way
@@ -46,6 +47,7 @@ export const STEP_IDS = [
   'exports',
   'analytics',
   'ordersAndFollowing',
+  'scheduling',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -535,6 +537,7 @@ export const STEPS: readonly Step[] = [
   },
   analyticsStep,
   ordersStep,
+  schedulingStep,
 ];
 
 /**
