@@ -358,6 +358,12 @@ export type BlockUserOutput = {
   blocked: true;
 };
 
+/** cancelScheduledNotification: (No contract declared yet: its output and errors are not documented.) */
+export type CancelScheduledNotificationInput = {
+  id: string;
+};
+export type CancelScheduledNotificationOutput = unknown;
+
 /** checkPhoneVerification: Checks the code; on success the number becomes the caller's verified phone (the only kind that gets SMS). */
 export type CheckPhoneVerificationInput = {
   code: string;
@@ -1215,6 +1221,13 @@ export type ReportMessageOutput = {
   itemId: string;
 };
 
+/** rescheduleNotification: (No contract declared yet: its output and errors are not documented.) */
+export type RescheduleNotificationInput = {
+  id: string;
+  at: string | number;
+};
+export type RescheduleNotificationOutput = unknown;
+
 /** resetPreferences: Back to the defaults. */
 export type ResetPreferencesInput = {
   uid?: string;
@@ -1522,6 +1535,17 @@ export type ResetPreferencesOutput = {
   timeZone?: string;
   digestAt: string;
 };
+
+/** scheduleNotification: (No contract declared yet: its output and errors are not documented.) */
+export type ScheduleNotificationInput = {
+  requestId: string;
+  at: string | number;
+  recipientId?: string;
+  title: string;
+  body: string;
+  link?: string;
+};
+export type ScheduleNotificationOutput = unknown;
 
 /** searchMessages: Searches the messages the caller may read (always restricted to `visibleTo:<caller>` on the server); `degraded: true` when the index was down and a conversation-scoped search fell back to Firestore. */
 export type SearchMessagesInput = {
@@ -2371,6 +2395,7 @@ export interface CallableTypes {
   addMembers: { input: AddMembersInput; output: AddMembersOutput };
   archiveNotifications: { input: ArchiveNotificationsInput; output: ArchiveNotificationsOutput };
   blockUser: { input: BlockUserInput; output: BlockUserOutput };
+  cancelScheduledNotification: { input: CancelScheduledNotificationInput; output: CancelScheduledNotificationOutput };
   checkPhoneVerification: { input: CheckPhoneVerificationInput; output: CheckPhoneVerificationOutput };
   createDirectConversation: { input: CreateDirectConversationInput; output: CreateDirectConversationOutput };
   createGroup: { input: CreateGroupInput; output: CreateGroupOutput };
@@ -2402,7 +2427,9 @@ export interface CallableTypes {
   registerDevice: { input: RegisterDeviceInput; output: RegisterDeviceOutput };
   removeMember: { input: RemoveMemberInput; output: RemoveMemberOutput };
   reportMessage: { input: ReportMessageInput; output: ReportMessageOutput };
+  rescheduleNotification: { input: RescheduleNotificationInput; output: RescheduleNotificationOutput };
   resetPreferences: { input: ResetPreferencesInput; output: ResetPreferencesOutput };
+  scheduleNotification: { input: ScheduleNotificationInput; output: ScheduleNotificationOutput };
   searchMessages: { input: SearchMessagesInput; output: SearchMessagesOutput };
   sendMessage: { input: SendMessageInput; output: SendMessageOutput };
   setAccountDisabled: { input: SetAccountDisabledInput; output: SetAccountDisabledOutput };
@@ -2426,6 +2453,7 @@ export const CALLABLE_NAMES = [
   'addMembers',
   'archiveNotifications',
   'blockUser',
+  'cancelScheduledNotification',
   'checkPhoneVerification',
   'createDirectConversation',
   'createGroup',
@@ -2457,7 +2485,9 @@ export const CALLABLE_NAMES = [
   'registerDevice',
   'removeMember',
   'reportMessage',
+  'rescheduleNotification',
   'resetPreferences',
+  'scheduleNotification',
   'searchMessages',
   'sendMessage',
   'setAccountDisabled',

@@ -82,7 +82,10 @@ export const notificationsContracts = defineContracts({
     output: z.strictObject({
       /** Derived from `idempotencyKey`: the same key always gives the same id. */
       eventId: z.string(),
-      /** `duplicate`: this idempotencyKey was processed before; nothing was sent again. */
+      /**
+       * `processed` also answers a retry with the same idempotencyKey (same eventId; nothing is sent twice);
+       * `duplicate`: the key was first used by an `events/` document under another id, which is the event.
+       */
       status: z.enum(['processed', 'duplicate']),
     }),
     errors: [
