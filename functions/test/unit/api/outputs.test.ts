@@ -54,6 +54,8 @@ beforeAll(async () => {
   await f.call('follow', { creatorId: 'u_lena' }, maya);
   await f.call('follow', { creatorId: 'u_lena' }, maya);
   await f.call('unfollow', { creatorId: 'u_lena' }, maya);
+  // Called here too, so these answers are checked even when the analytics step stops early (its outage part).
+  await f.call('getDeliveryHealth', { from: '2026-11-23', to: '2026-11-24' }, admin);
   await f.call('getAnalyticsSummary', { from: '2026-11-23', to: '2026-11-24', byLocale: true }, admin);
   await f.call('stopExperiment', { experimentId: 'outbid-copy', rollOut: 'urgent' }, admin);
   await f.call('stopExperiment', { experimentId: 'outbid-copy' }, admin);
