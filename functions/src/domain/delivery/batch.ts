@@ -62,6 +62,8 @@ export function splitIntoMessages<T>(
   jobs: readonly T[],
   limits: { maxJobs: number; maxBytes: number } = { maxJobs: MAX_JOBS_PER_MESSAGE, maxBytes: MAX_MESSAGE_BYTES },
 ): T[][] {
+  // One job is one message whatever its size: no need to measure it (the per-recipient path, the common one).
+  if (jobs.length <= 1) return jobs.length === 1 ? [[jobs[0]!]] : [];
   const messages: T[][] = [];
   let current: T[] = [];
   let bytes = 0;

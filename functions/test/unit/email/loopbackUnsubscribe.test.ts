@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, InvalidConfigurationError, readSettings } from '../../../src/config.js';
 import { firebaseDelivery } from '../../../src/composition/cloud.js';
@@ -116,7 +116,7 @@ describe('who says local', () => {
 
 /** Every param as a deploy sets it: functions/.env.example, the production-shaped values. */
 function prodEnv(): Record<string, string> {
-  const text = readFileSync(fileURLToPath(new URL('../../../.env.example', import.meta.url)), 'utf8');
+  const text = readFileSync(join(process.cwd(), '.env.example'), 'utf8');
   return Object.fromEntries(
     text
       .split('\n')
