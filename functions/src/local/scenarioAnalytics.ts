@@ -120,6 +120,8 @@ export const analyticsStep: Step = {
 
     // FCM is back: Pub/Sub redelivers the jobs still waiting; 20 minutes later the window is clean and incidents close.
     senders.push.fail = undefined;
+    // The breaker half-opens after real milliseconds (memory delivery: 50 ms), not on the scenario's clock.
+    await new Promise((resolve) => setTimeout(resolve, 120));
     const waiting = [];
     for (const message of ctx.system.publisher.on(TOPICS.push)) {
       const data = message.data as { deliveryId?: string; jobs?: Array<{ deliveryId: string }> };
