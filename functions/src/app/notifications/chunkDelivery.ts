@@ -22,7 +22,7 @@ import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
 import { digestPaths } from './digests.js';
 import { deliveryDoc, publishJobs } from './jobs.js';
-import { NotificationCenter, sortKeyOf } from './notificationCenter.js';
+import { NotificationCenter, burstUpdateFields, newNotificationDoc } from './notificationCenter.js';
 import { preferencesFromSnapshot } from './preferencesRepo.js';
 import type { ConsumeRequest } from './rateLimits.js';
 import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, recipientPaths } from './recipientDelivery.js';
@@ -391,46 +391,19 @@ function recipientOps({
     },
   });
   if (plan.inApp) {
-    const { notificationId, count, rendered } = plan;
+    const write = {
+      eventId,
+      notification,
+      notificationId: plan.notificationId,
+      count: plan.count,
+      rendered: plan.rendered,
+      now,
+    };
     if (p.existing?.exists) {
-      ops.push({
-        kind: 'update',
-        path: p.existing.path,
-        data: {
-          title: rendered.title,
-          body: rendered.body,
-          data: notification.data,
-          count,
-          read: false,
-          readAt: null,
-          updatedAt: now,
-        },
-      });
+      ops.push({ kind: 'update', path: p.existing.path, data: burstUpdateFields(write) });
       if (p.existing.data?.read) ops.push(unread());
     } else {
-      ops.push({
-        kind: 'create',
-        path: paths.notification(uid, notificationId),
-        data: {
-          type: notification.type,
-          category: notification.category,
-          priority: notification.priority,
-          critical: notification.critical,
-          title: rendered.title,
-          body: rendered.body,
-          data: notification.data,
-          groupKey: notification.groupKey,
-          count,
-          read: false,
-          readAt: null,
-          archived: false,
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: expiresAtFor('notifications', now),
-          sortKey: sortKeyOf(now, notificationId),
-          eventId,
-        },
-      });
+      ops.push({ kind: 'create', path: paths.notification(uid, plan.notificationId), data: newNotificationDoc(write) });
       ops.push(unread());
     }
   }

@@ -4,7 +4,8 @@ import type { Category, Priority } from '../../domain/channels.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { docId, isoDateTime } from '../../domain/validation.js';
 import { paths } from '../../domain/paths.js';
-import type { NotificationType } from '../../domain/notifications/plans.js';
+import type { NotificationType, PlannedNotification } from '../../domain/notifications/plans.js';
+import { expiresAtFor } from '../../domain/compliance/retention.js';
 import type { Clock, DocData, DocSnapshot, DocumentStore, QuerySpec } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 
@@ -198,4 +199,57 @@ function decodeCursor(cursor: string, length: number): unknown[] {
   throw invalidArgument(
     'data.cursor: not a cursor from this listing (use nextCursor as returned, with the same order)',
   );
+}
+
+/** What both delivery paths (one recipient, a whole chunk) write for an in-app notification. */
+export interface InAppWrite {
+  eventId: string;
+  notification: PlannedNotification;
+  notificationId: string;
+  count: number;
+  rendered: { title: string; body: string };
+  now: Date;
+}
+
+/** The fields a burst changes on the notification it joins: new text and count, unread again. */
+export function burstUpdateFields({ notification, count, rendered, now }: InAppWrite): DocData {
+  return {
+    title: rendered.title,
+    body: rendered.body,
+    data: notification.data,
+    count,
+    read: false,
+    readAt: null,
+    updatedAt: now,
+  };
+}
+
+/** A new in-app notification document. */
+export function newNotificationDoc({
+  eventId,
+  notification,
+  notificationId,
+  count,
+  rendered,
+  now,
+}: InAppWrite): DocData {
+  return {
+    type: notification.type,
+    category: notification.category,
+    priority: notification.priority,
+    critical: notification.critical,
+    title: rendered.title,
+    body: rendered.body,
+    data: notification.data,
+    groupKey: notification.groupKey,
+    count,
+    read: false,
+    readAt: null,
+    archived: false,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: expiresAtFor('notifications', now),
+    sortKey: sortKeyOf(now, notificationId),
+    eventId,
+  };
 }

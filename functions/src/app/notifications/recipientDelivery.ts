@@ -12,7 +12,7 @@ import type { Clock, DocData, DocumentStore, DocSnapshot, Publisher, Transaction
 import { fieldOps } from '../../ports.js';
 import { DigestWriter } from './digests.js';
 import { deliveryDoc, publishJobs } from './jobs.js';
-import { NotificationCenter, sortKeyOf, toNotification } from './notificationCenter.js';
+import { NotificationCenter, burstUpdateFields, newNotificationDoc, toNotification } from './notificationCenter.js';
 import type { RateLimiter } from './rateLimits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
@@ -183,41 +183,22 @@ function writeInApp(
 ): void {
   if (!plan.inApp) return;
   limits.get('inApp')!.commit();
-  const { notificationId, count, rendered } = plan;
+  const write = {
+    eventId,
+    notification,
+    notificationId: plan.notificationId,
+    count: plan.count,
+    rendered: plan.rendered,
+    now,
+  };
   if (existing?.exists) {
     const before = toNotification(existing);
-    tx.update(existing.path, {
-      title: rendered.title,
-      body: rendered.body,
-      data: notification.data,
-      count,
-      read: false,
-      readAt: null,
-      updatedAt: now,
-    });
+    tx.update(existing.path, burstUpdateFields(write));
     if (before.read)
       tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
     return;
   }
-  tx.create(paths.notification(uid, notificationId), {
-    type: notification.type,
-    category: notification.category,
-    priority: notification.priority,
-    critical: notification.critical,
-    title: rendered.title,
-    body: rendered.body,
-    data: notification.data,
-    groupKey: notification.groupKey,
-    count,
-    read: false,
-    readAt: null,
-    archived: false,
-    createdAt: now,
-    updatedAt: now,
-    expiresAt: expiresAtFor('notifications', now),
-    sortKey: sortKeyOf(now, notificationId),
-    eventId,
-  });
+  tx.create(paths.notification(uid, plan.notificationId), newNotificationDoc(write));
   tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
 }
 
