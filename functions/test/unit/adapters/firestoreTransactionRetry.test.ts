@@ -64,7 +64,9 @@ describe('Firestore adapter: which transaction errors are retried', () => {
       .transaction(async () => {
         attempts++;
         await abortedIfClosed(() =>
-          Promise.reject(grpcError(3, 'INVALID_ARGUMENT', 'inequality filter property and first sort order must match')),
+          Promise.reject(
+            grpcError(3, 'INVALID_ARGUMENT', 'inequality filter property and first sort order must match'),
+          ),
         );
       })
       .catch((e: unknown) => e);
