@@ -161,15 +161,17 @@ export async function runInterleaved(world: ScenarioWorld, options: ScenarioOpti
       const reader = pick(world.members);
       if (random() < options.clientReadShare) {
         readsMade.client++;
-        // The time is taken when the batch is applied, not when the read was scheduled (clientReadAt).
-        work.push(clientReadAt(world.store, world.cid, reader, world.clock).then((r) => noteRead(reader, r.at, r.seq)));
+        // The time is taken when the batch is applied, not when the read was scheduled (clientReadAt). The loop waits
+        // for it before moving the clock on: otherwise, on a store slower than the loop (the emulator), every read
+        // lands after the last step and covers everything, and the scenario tests nothing. Sends and their late
+        // triggers still run alongside it.
+        const read = await clientReadAt(world.store, world.cid, reader, world.clock);
+        noteRead(reader, read.at, read.seq);
       } else {
         readsMade.callable++;
-        work.push(
-          world.messaging.conversations
-            .markRead(as(reader), { conversationId: world.cid })
-            .then((r) => noteRead(reader, new Date(r.lastReadAt), r.lastReadSeq)),
-        );
+        // markRead also takes its time inside its transaction: waited for like a client read.
+        const read = await world.messaging.conversations.markRead(as(reader), { conversationId: world.cid });
+        noteRead(reader, new Date(read.lastReadAt), read.lastReadSeq);
       }
     }
     // Let the world move a little between two user actions, so sends, reads and triggers overlap.

@@ -40,37 +40,15 @@ describe('scheduled functions (functions emulator, sandbox providers)', () => {
   it(
     'releaseNotificationDigests: a burst held for its digest leaves as one grouped push once its window has closed',
     async () => {
-      const cid = `sched-digest-${run}`;
+      // Chat pushes collapse on the device instead of waiting (issue 14); bids to a seller still burst into a digest.
+      const auctionId = `sched-digest-${run}`;
       const [ana, ben] = [`ana-${run}`, `ben-${run}`];
       const now = new Date();
-      await store.set(paths.conversation(cid), {
-        type: 'direct',
-        title: null,
-        photo: null,
-        memberIds: [ana, ben],
-        lastMessage: null,
-        lastMessageAt: null,
-        settings: { announcementOnly: false, e2ee: false },
-        pinnedMessageIds: [],
-        createdAt: now,
-        createdBy: ana,
-      });
       for (const uid of [ana, ben]) {
         await store.set(paths.user(uid), { displayName: uid, timeZone: 'UTC', locale: 'en' });
         await store.set(paths.preferences(uid), { quietHours: { enabled: false } });
-        await store.set(paths.member(cid, uid), {
-          uid,
-          role: 'member',
-          displayName: uid,
-          photoUrl: null,
-          joinedAt: now,
-          lastReadAt: now,
-          unreadCount: 0,
-          mutedUntil: null,
-          activeUntil: null,
-        });
       }
-      const token = `sandbox-${cid}-ana-token`;
+      const token = `sandbox-${auctionId}-ana-token`;
       await store.set(paths.device(ana, 'tablet'), {
         deviceId: 'tablet',
         token,
@@ -81,14 +59,21 @@ describe('scheduled functions (functions emulator, sandbox providers)', () => {
         createdAt: now,
       });
 
-      // One message first (its push leaves at once and opens the burst window), then three more into the window.
+      // One bid first (its push leaves at once and opens the burst window), then three more into the window.
       const send = (i: number) =>
-        store.create(paths.message(cid, messageIdFor(ben, `m${i}`)), {
-          senderId: ben,
-          type: 'text',
-          text: `glaze test ${i}`,
-          clientMessageId: `m${i}`,
-          createdAt: new Date(),
+        store.set(paths.event(`bid-${run}-${i}`), {
+          type: 'auction.bid_placed',
+          idempotencyKey: `bid-${run}-${i}`,
+          occurredAt: new Date(),
+          payload: {
+            auctionId,
+            auctionTitle: 'Walnut bowl',
+            sellerId: ana,
+            bidderId: ben,
+            bidderName: 'Ben',
+            amount: 100 + i * 10,
+            currency: 'USD',
+          },
         });
       await send(0);
       await eventually(
@@ -99,7 +84,7 @@ describe('scheduled functions (functions emulator, sandbox providers)', () => {
       );
       await Promise.all([1, 2, 3].map(send));
       const [digest] = await eventually(
-        "ana's digest holding three messages",
+        "ana's digest holding three bids",
         () => store.query(digestPaths.digests(), { where: [['uid', '==', ana]] }),
         (d) =>
           d.length === 1 &&
@@ -131,7 +116,6 @@ describe('scheduled functions (functions emulator, sandbox providers)', () => {
       expect(push!.to).toBe(token);
       expect((push!.request as { message: { data: Record<string, string> } }).message.data).toMatchObject({
         digestId,
-        conversationId: cid,
       });
       const record = await eventually(
         'the digest delivery sent',
