@@ -29,8 +29,13 @@ export interface SeedAuthUser {
   email?: string;
   emailVerified: boolean;
   phoneNumber?: string;
+  /** Emulator only (the seed refuses non-demo projects): lets the reference web app sign in with email/password. */
+  password?: string;
   customClaims: Partial<Record<Role, true>>;
 }
+
+/** The password every seeded user with an email gets in the Auth emulator (web/ signs in with it). */
+export const SEED_PASSWORD = 'craft-demo';
 
 export const seedPaths = {
   preferences: paths.preferences,
@@ -251,7 +256,7 @@ export function seedAuthUsers(seed: Seed): SeedAuthUser[] {
   return seed.users.map((u) => ({
     uid: u.uid,
     displayName: u.displayName,
-    ...(u.email ? { email: u.email } : {}),
+    ...(u.email ? { email: u.email, password: SEED_PASSWORD } : {}),
     emailVerified: u.emailVerified,
     ...(u.phone && u.phoneVerified ? { phoneNumber: u.phone } : {}),
     customClaims: Object.fromEntries(u.roles.map((role) => [role, true])) as Partial<Record<Role, true>>,
