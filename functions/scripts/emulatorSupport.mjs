@@ -87,7 +87,7 @@ export function emulatorRuntime() {
   if (jdk.bin) env.PATH = `${jdk.bin}:${process.env.PATH ?? ''}`;
   if (jdk.home) env.JAVA_HOME = jdk.home;
   // The Functions emulator gives the code 10 s to load before it gives up on discovery; on a busy two-core CI machine
-  // the first load (tsx-free, but cold disk and 2 cores shared with Java) has taken longer. Seconds, firebase-tools' own knob.
+  // the first load has taken longer. The value is in seconds (firebase-tools reads it).
   env.FUNCTIONS_DISCOVERY_TIMEOUT ??= '60';
   for (const name of ['FIRESTORE_EMULATOR_BINARY_PATH', 'PUBSUB_EMULATOR_BINARY_PATH']) {
     if (env[name] && !existsSync(env[name])) return { reason: `${name} is set to ${env[name]}, which does not exist` };
