@@ -246,6 +246,12 @@ export async function seedWorld(infra: WorldInfra, services: Services) {
   );
   await infra.publisher.drain();
 
+  // She reads her in-app notification; the analytics counter (the trigger's use case, called as the trigger would)
+  // records it as her latest touch (`analyticsTouches/{uid}`, conversion attribution) and marks it counted.
+  const [mine] = await store.query(paths.notifications(UID));
+  await services.notifications.center.markRead(UID, [mine!.id]);
+  await services.analytics.counter.onInAppWritten(UID, mine!.id, (await store.get(mine!.path)).data);
+
   // Exports made before the erasure: hers, Bob's of their conversation, Carol's notifications, a compliance export
   // of hers, and Dave's of a conversation without her (kept).
   await call(exportMyData as Fn, {}, { uid: UID });

@@ -33,6 +33,8 @@ export const PERSONAL_DOCUMENTS = (uid: string): string[] => [
   `phoneVerifications/${uid}`,
   // Per-user call limits: when she called what (src/app/callLimits.ts).
   `callLimits/${uid}`,
+  // Her latest notification interaction (analytics' conversion attribution): what she opened, and when.
+  `analyticsTouches/${uid}`,
 ];
 
 export interface OwnedQuery {
@@ -176,6 +178,12 @@ export const PSEUDONYMS: readonly Pseudonym[] = [
     why: 'events she took part in, names scrubbed; deleted after 90 days',
   },
   { path: 'eventKeys/*', fields: ['idempotencyKey'], why: 'idempotency claims of those events; deleted after 90 days' },
+  {
+    path: 'analyticsMarks/*',
+    fields: [],
+    id: true,
+    why: "analytics' counting marker of a delivery or in-app notification: its id is the record's (which holds the uid), its fields count, name no one; TTL",
+  },
   { path: 'orders/*', fields: ['buyerId', 'sellerId'], why: "the marketplace's financial records" },
   { path: 'auctions/*', fields: ['sellerId', 'highBid.bidderId'], why: "the marketplace's financial records" },
   { path: 'auctions/*/bids/*', fields: ['bidderId'], why: "the marketplace's financial records" },
