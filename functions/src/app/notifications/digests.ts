@@ -30,6 +30,8 @@ export interface DigestItem {
   data: Record<string, string>;
   count: number;
   deliveryIds: string[];
+  /** When the item's latest notification was held: the digest email says when each item happened. */
+  at?: Date;
 }
 
 export const digestPaths = {
@@ -42,6 +44,8 @@ const itemKey = (channel: string, groupKey: string) => hashedId(`${channel}|${gr
 /** Buffers digest additions inside a recipient transaction: `read` before writes, `write` after. */
 export class DigestWriter {
   private readonly docs = new Map<string, { releaseAt: Date; items: Record<string, DigestItem>; exists: boolean }>();
+  /** Items added without a time: `write` stamps them with the transaction's `now`, the moment they were held. */
+  private readonly untimed = new Set<DigestItem>();
 
   constructor(private readonly uid: string) {}
 
@@ -62,21 +66,27 @@ export class DigestWriter {
     }
   }
 
+  /** `at`: when the notification happened; without it, the `now` that `write` is given. */
   add(releaseAt: Date, item: Omit<DigestItem, 'count' | 'deliveryIds'> & { deliveryId: string }): void {
     const doc = this.docs.get(digestPaths.digest(this.uid, releaseAt));
     if (!doc) throw new Error('DigestWriter.add before read');
     const key = itemKey(item.channel, item.groupKey);
     const previous = doc.items[key];
     const { deliveryId: id, ...rest } = item;
-    // The newest event's variables win ("Latest: Ana bid $120"); the count says how many there were.
-    doc.items[key] = {
+    // The newest event's variables (and time) win ("Latest: Ana bid $120"); the count says how many there were.
+    const next: DigestItem = {
       ...rest,
       count: (previous?.count ?? 0) + 1,
       deliveryIds: [...(previous?.deliveryIds ?? []), id],
     };
+    if (previous) this.untimed.delete(previous);
+    if (!next.at) this.untimed.add(next);
+    doc.items[key] = next;
   }
 
   write(tx: Transaction, now: Date): void {
+    for (const item of this.untimed) item.at = now;
+    this.untimed.clear();
     for (const doc of this.docs.values()) {
       if (Object.keys(doc.items).length === 0) continue;
       tx.set(
@@ -93,6 +103,18 @@ export class DigestWriter {
       );
     }
   }
+}
+
+/**
+ * A stored item as the template renders it. `at` is a Date once the store has read it back (Timestamp → Date in the
+ * Firestore adapter); items stored before digests kept a time, or a value that is not a valid date, render without one.
+ */
+function digestItemForRender(item: DigestItem): DigestItem {
+  const valid = item.at instanceof Date && !Number.isNaN(item.at.getTime());
+  if (valid || item.at === undefined) return item;
+  const rest = { ...item };
+  delete rest.at;
+  return rest;
 }
 
 export interface DigestReleaseOptions {
@@ -150,6 +172,7 @@ export class DigestReleaser {
       );
       if (stale) return { jobs: (data.jobs as DeliveryJob[]) ?? [], links, at: data.releasedAt as Date };
       const profile = userProfileSchema.safeParse((await tx.get(paths.user(uid))).data ?? {});
+      // The reader's language and zone for every time the digest shows (each item's `at`).
       const locale = profile.success ? profile.data.locale : 'en';
       const zone = safeZone(profile.success ? profile.data.timeZone : undefined);
       const byChannel = new Map<ProviderChannel, DigestItem[]>();
@@ -186,8 +209,9 @@ export class DigestReleaser {
           continue;
         }
         reservation.commit();
-        const rendered = renderDigest(items, {
+        const rendered = renderDigest(items.map(digestItemForRender), {
           locale,
+          timeZone: zone,
           url: `${this.o.webAppUrl}${single?.data.link ?? '/notifications'}`,
         });
         const job: DeliveryJob = {
