@@ -9,7 +9,8 @@
 //   3. the Backend the deploy would create (toBackend) and firebase-tools' endpoint validation (ids, timeouts, CPU,
 //      memory, concurrency);
 //   4. secrets: every secret an endpoint names is one config.ts defines, and every defined secret is used;
-//   5. firebase.json, the rules and index files it names, and the functions source it points at load.
+//   5. firebase.json, the rules and index files it names, and the functions source it points at load; no stray
+//      functions/.npmrc from a deploy that has ended.
 // Secret values are not checked: they live in Secret Manager (`firebase functions:secrets:set`). Exit 1 on a problem,
 // printing each; prints a one-line JSON summary on success. Needs `npm run build` first (npm test builds).
 import { execFileSync } from 'node:child_process';
@@ -45,6 +46,14 @@ const projectId = option('--project', 'craft-comms-prod');
 const checkPatterns = !args.includes('--presence-only');
 
 const problems = [];
+const running = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
 const problem = (text) => problems.push(text);
 
 async function main() {
@@ -61,6 +70,16 @@ async function main() {
     if (!file || !existsSync(join(repoDir, file))) problem(`firebase.json names a rules file that is missing: ${file}`);
     else if (!/^rules_version\s*=\s*'2';/m.test(readFileSync(join(repoDir, file), 'utf8')))
       problem(`${file}: no rules_version = '2'`);
+  }
+  // A functions/.npmrc outside a deploy (functions-lockfile.mjs --deploy-npmrc writes it for the upload, naming the
+  // deploy's process, and removes it when that ends): npm warns about it on every command, and it rides in uploads.
+  const npmrc = process.env.DEPLOY_NPMRC_PATH ?? join(functionsDir, '.npmrc'); // tests: elsewhere
+  if (existsSync(npmrc)) {
+    const pid = Number(/^# deploy pid (\d+)$/m.exec(readFileSync(npmrc, 'utf8'))?.[1] ?? 0);
+    if (!pid || !running(pid))
+      problem(
+        'functions/.npmrc exists outside a deploy: remove it (node scripts/functions-lockfile.mjs --remove-npmrc)',
+      );
   }
   const indexes = JSON.parse(readFileSync(join(repoDir, firebaseJson.firestore.indexes), 'utf8'));
   if (!Array.isArray(indexes.indexes) || !Array.isArray(indexes.fieldOverrides ?? []))

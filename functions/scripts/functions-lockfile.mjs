@@ -12,7 +12,13 @@
 // `--deploy-npmrc` / `--remove-npmrc` (firebase.json predeploy / postdeploy): Cloud Build must install as the tests
 // did, with legacy-peer-deps (the root .npmrc; without it npm ci resolves missing peers from the registry), so the
 // upload carries a functions/.npmrc saying so. It exists only during a deploy: npm warns about a workspace's own
-// .npmrc on every local command.
+// .npmrc on every local command. firebase-tools runs no postdeploy after `--dry-run`, a failed step or Ctrl-C, and
+// packages the source after the predeploy steps (so they cannot remove it themselves): `--deploy-npmrc` therefore
+// records the deploy's process (the firebase CLI: the nearest ancestor outside the hook's environment) in the file
+// and leaves a detached watcher that removes the file when that process ends, however it ends. Where the watcher
+// cannot run, `--check` (npm test, every predeploy) removes a file whose deploy is over; .gitignore keeps it out of
+// commits; scripts/deploy-check.mjs fails on a functions/.npmrc that no running deploy wrote.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,28 +140,134 @@ function build() {
   return { lock, problems };
 }
 
-const npmrc = join(functionsDir, '.npmrc');
+// DEPLOY_NPMRC_PATH: tests point the deploy-time file elsewhere, so they never touch the working tree's.
+const npmrc = process.env.DEPLOY_NPMRC_PATH ?? join(functionsDir, '.npmrc');
+const MARK = '# Written by functions/scripts/functions-lockfile.mjs for one deploy';
+
+/** The process that owns a deploy-time .npmrc we wrote (`undefined`: none recorded, or not ours). */
+function npmrcOwner(text) {
+  if (!text.startsWith(MARK)) return undefined;
+  const match = /^# deploy pid (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+
+/** Parent pid and whether the process runs in a deploy hook's environment (firebase-tools sets RESOURCE_DIR). */
+function processInfo(pid) {
+  if (existsSync(`/proc/${pid}/stat`)) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const hook = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .some((v) => v.startsWith('RESOURCE_DIR='));
+    return { ppid, hook };
+  }
+  // macOS and other Unixes: `ps eww` prints the environment after the command line.
+  const ps = (args) => execFileSync('ps', args, { encoding: 'utf8' }).trim();
+  return {
+    ppid: Number(ps(['-o', 'ppid=', '-p', String(pid)])),
+    hook: / RESOURCE_DIR=/.test(ps(['eww', '-o', 'command=', '-p', String(pid)])),
+  };
+}
+
+/**
+ * The deploy this hook belongs to: walking up from the hook (firebase CLI → shell → cross-env-shell → shell → this
+ * script), the first ancestor without the hook's environment. `undefined` outside firebase-tools (no RESOURCE_DIR
+ * here: no deploy to outlive) or when the process table cannot be read.
+ */
+function deployProcess() {
+  try {
+    if (!process.env.RESOURCE_DIR) return undefined;
+    let pid = process.ppid;
+    for (let depth = 0; depth < 16 && pid > 1; depth++) {
+      const { ppid, hook } = processInfo(pid);
+      if (!hook) return pid;
+      pid = ppid;
+    }
+  } catch {
+    // No process table to read: no watcher; the next --check or deploy check finds the file.
+  }
+  return undefined;
+}
+
+/** Removes the deploy-time .npmrc if it is still the one `owner` wrote (a later deploy's file stays). */
+function removeOwnNpmrc(owner) {
+  if (!existsSync(npmrc)) return;
+  const current = npmrcOwner(readFileSync(npmrc, 'utf8'));
+  if (owner === undefined || current === owner) rmSync(npmrc, { force: true });
+}
+
 if (process.argv.includes('--remove-npmrc')) {
   rmSync(npmrc, { force: true });
   process.exit(0);
 }
-const { lock, problems } = build();
-if (problems.length > 0) {
-  for (const text of problems) console.error(`✖ ${text}`);
-  process.exit(1);
+const watchIndex = process.argv.indexOf('--remove-npmrc-when-gone');
+if (watchIndex >= 0) {
+  // The detached watcher: polls the deploy's process, removes the file when it is gone (at most a day).
+  const owner = Number(process.argv[watchIndex + 1]);
+  const until = Date.now() + 24 * 3600_000;
+  const timer = setInterval(
+    () => {
+      if (alive(owner) && Date.now() < until) return;
+      clearInterval(timer);
+      removeOwnNpmrc(owner);
+    },
+    Number(process.env.DEPLOY_NPMRC_POLL_MS ?? 1000),
+  );
+} else {
+  main();
 }
-const text = `${JSON.stringify(lock, null, 2)}\n`;
-const target = join(functionsDir, 'package-lock.json');
-if (process.argv.includes('--check')) {
-  if (!existsSync(target) || readFileSync(target, 'utf8') !== text) {
-    console.error('✖ functions/package-lock.json is not the tested resolution: run `npm run lockfile` and commit it');
+
+function main() {
+  const { lock, problems } = build();
+  if (problems.length > 0) {
+    for (const text of problems) console.error(`✖ ${text}`);
     process.exit(1);
   }
-  console.log(
-    `functions/package-lock.json matches the tested tree (${Object.keys(lock.packages).length - 1} packages)`,
-  );
-  if (process.argv.includes('--deploy-npmrc')) writeFileSync(npmrc, 'legacy-peer-deps=true\n');
-} else {
-  writeFileSync(target, text);
-  console.log(`wrote functions/package-lock.json (${Object.keys(lock.packages).length - 1} packages)`);
+  const text = `${JSON.stringify(lock, null, 2)}\n`;
+  const target = join(functionsDir, 'package-lock.json');
+  if (process.argv.includes('--check')) {
+    if (!existsSync(target) || readFileSync(target, 'utf8') !== text) {
+      console.error('✖ functions/package-lock.json is not the tested resolution: run `npm run lockfile` and commit it');
+      process.exit(1);
+    }
+    console.log(
+      `functions/package-lock.json matches the tested tree (${Object.keys(lock.packages).length - 1} packages)`,
+    );
+    if (process.argv.includes('--deploy-npmrc')) writeDeployNpmrc();
+    else removeStaleNpmrc();
+  } else {
+    writeFileSync(target, text);
+    console.log(`wrote functions/package-lock.json (${Object.keys(lock.packages).length - 1} packages)`);
+  }
+}
+
+function writeDeployNpmrc() {
+  const owner = deployProcess();
+  const lines = [MARK, '# (the upload only: Cloud Build installs with legacy-peer-deps as the tests did);'];
+  lines.push(owner ? `# deploy pid ${owner}` : '# deploy pid unknown: remove with --remove-npmrc after the deploy');
+  writeFileSync(npmrc, `${lines.join('\n')}\nlegacy-peer-deps=true\n`);
+  if (!owner) return;
+  const watcher = spawn(process.execPath, [fileURLToPath(import.meta.url), '--remove-npmrc-when-gone', String(owner)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  watcher.unref();
+}
+
+/** A deploy-time .npmrc whose deploy is over (a dry run, a failure, a machine without a watcher) goes. */
+function removeStaleNpmrc() {
+  if (!existsSync(npmrc)) return;
+  const owner = npmrcOwner(readFileSync(npmrc, 'utf8'));
+  if (owner === undefined || (owner > 0 && alive(owner))) return;
+  rmSync(npmrc, { force: true });
+  console.log(`removed ${npmrc}, left by a deploy that has ended`);
 }

@@ -16,7 +16,15 @@ const work = mkdtempSync(join(tmpdir(), 'deploy-check-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function check(...args: string[]) {
-  const run = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return checkWith({}, ...args);
+}
+
+function checkWith(env: Record<string, string>, ...args: string[]) {
+  const run = spawnSync(process.execPath, [SCRIPT, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -55,5 +63,17 @@ describe('deploy check (scripts/deploy-check.mjs)', { timeout: 180_000 }, () => 
     const run = check('--env', exampleWith('PUBLIC_BASE_URL', 'http://127.0.0.1:5001/demo-craft-comms/europe-west1'));
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/PUBLIC_BASE_URL=http:\/\/127\.0\.0\.1.*must be an https:\/\/ URL/);
+  });
+
+  it('fails on a functions/.npmrc left by a deploy that has ended (it would ride along in the next upload)', () => {
+    const stray = join(work, 'stray.npmrc');
+    const ended = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(
+      stray,
+      `# Written by functions/scripts/functions-lockfile.mjs for one deploy\n# deploy pid ${ended}\n`,
+    );
+    const run = checkWith({ DEPLOY_NPMRC_PATH: stray });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/functions\/\.npmrc exists outside a deploy/);
   });
 });
