@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
  * - 40 (160 bits) claims that decide whether outside input is new: idempotency keys of events, phone numbers under
  *                 a verification limit. A collision would drop an event or share a limit, so they get the most bits
  *                 short of the full hash.
- * - 64 (256 bits) the whole hash, where only a length limit forced hashing at all (APNs collapse ids, 64 bytes).
+ * - 64 (256 bits) the whole hash, where only a length limit forced hashing at all (no call site uses it now).
  */
 export type HashedIdLength = 16 | 24 | 32 | 40 | 64;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import type { App } from 'firebase-admin/app';
 import { getMessaging } from 'firebase-admin/messaging';
-import { buildPushMessage } from '../../domain/delivery/pushMessage.js';
+import { buildPushMessage, collapseKey } from '../../domain/delivery/pushMessage.js';
 import { FCM_PROJECT, LoopbackAgent, fakeFcm, fcmErrorBody } from '../../../test/support/fakes/fcmServer.js';
 import { job } from '../../../test/support/delivery.js';
 import { fcmError } from './errors.js';
@@ -62,18 +62,21 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
     const { message } = JSON.parse(live.raw);
     expect(message.token).toBe('live-token-aaaaaaaaaaaaaaaaaaaa');
     expect(message.notification).toEqual({ title: 'Your order shipped', body: 'Walnut bowl is on its way' });
+    // One collapse key per group on every platform (the web push Topic included), so a burst replaces itself.
+    const key = collapseKey('auction:a1:outbid');
+    expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(message.android).toEqual({
       priority: 'high',
-      collapse_key: 'auction:a1:outbid',
-      notification: { channel_id: 'commerce_alerts', tag: 'auction:a1:outbid' },
+      collapse_key: key,
+      notification: { channel_id: 'commerce_alerts', tag: key },
     });
     expect(message.apns).toEqual({
-      headers: { 'apns-collapse-id': 'auction:a1:outbid', 'apns-priority': '10' },
+      headers: { 'apns-collapse-id': key, 'apns-priority': '10' },
       payload: { aps: { sound: 'default', badge: 3, 'thread-id': 'auction:a1:outbid' } },
     });
     // firebase-admin sends webpush options in lowerCamel, which FCM's proto3 JSON accepts.
     expect(message.webpush).toEqual({
-      headers: { Urgency: 'high' },
+      headers: { Urgency: 'high', Topic: key },
       fcmOptions: { link: 'https://craft.example/auctions/a1' },
     });
     expect(message.data).toMatchObject({

@@ -31,10 +31,14 @@ export const ANDROID_CHANNEL: Record<Category, string> = {
   messaging: 'messages',
 };
 
-/** apns-collapse-id is limited to 64 bytes; long group keys are hashed (stable, so replacement still works). */
-export function collapseId(groupKey: string): string {
-  return Buffer.byteLength(groupKey) <= 64 ? groupKey : hashedId(groupKey, { length: 64 });
-}
+/**
+ * The collapse key of a notification group on every platform: android `collapseKey` and notification `tag`,
+ * `apns-collapse-id` (≤ 64 bytes) and the web push `Topic` header (≤ 32 characters of the URL-safe base64 alphabet,
+ * RFC 8030 §5.4). One hashed form fits all three, so a later push of the group replaces the earlier one wherever it
+ * lands: pending on FCM's side (collapse key, Topic) or already shown (tag, collapse id). Chat pushes use it too
+ * (messaging/chatPush.ts), so a chat message's live push and its pipeline notification replace each other.
+ */
+export const collapseKey = (groupKey: string): string => hashedId(groupKey, { length: 32 });
 
 /** The deep link as an absolute https URL for web push (FCM rejects anything else); app routes join the web app's URL. */
 export function webLink(data: Record<string, string>, webAppUrl: string): string | undefined {
@@ -55,6 +59,7 @@ export function buildPushMessage(
   // Commerce alerts (bids, payments) must wake the device; the rest may wait for the next maintenance window.
   const urgent = job.category === 'commerce' || job.critical;
   const link = webLink(job.data, context.webAppUrl);
+  const collapse = collapseKey(job.groupKey);
   return {
     token,
     notification: {
@@ -73,16 +78,17 @@ export function buildPushMessage(
     },
     android: {
       priority: urgent ? 'high' : 'normal',
-      // A new alert of the same group replaces the previous one (undelivered: collapse key; shown: tag).
-      collapseKey: job.groupKey,
-      notification: { channelId: ANDROID_CHANNEL[job.category], tag: job.groupKey },
+      // A new alert of the same group replaces the previous one (undelivered: collapse key; shown: tag). A burst of
+      // time-critical alerts is sent push by push and collapses here instead of waiting (routing.ts).
+      collapseKey: collapse,
+      notification: { channelId: ANDROID_CHANNEL[job.category], tag: collapse },
     },
     apns: {
-      headers: { 'apns-collapse-id': collapseId(job.groupKey), 'apns-priority': urgent ? '10' : '5' },
+      headers: { 'apns-collapse-id': collapse, 'apns-priority': urgent ? '10' : '5' },
       payload: { aps: { sound: 'default', badge: context.badge, threadId: job.groupKey } },
     },
     webpush: {
-      headers: { Urgency: urgent ? 'high' : 'normal' },
+      headers: { Urgency: urgent ? 'high' : 'normal', Topic: collapse },
       ...(link ? { fcmOptions: { link } } : {}),
     },
   };

@@ -1,6 +1,5 @@
-import { ANDROID_CHANNEL, webLink } from '../delivery/pushMessage.js';
+import { ANDROID_CHANNEL, collapseKey, webLink } from '../delivery/pushMessage.js';
 import type { PushMessage } from '../delivery/pushMessage.js';
-import { hashedId } from '../ids.js';
 import type { EffectivePreferences } from '../notifications/preferences.js';
 import { decideChannels } from '../notifications/routing.js';
 import { renderNotification } from '../notifications/templates.js';
@@ -20,11 +19,8 @@ export const CHAT_TYPE = 'messaging.new_message' as const;
 /** The conversation's group key (the pipeline's `messaging:{cid}`, so a digest and a live push share one thread). */
 export const chatGroupKey = (cid: string) => `messaging:${cid}`;
 
-/**
- * The collapse key on every platform: android collapseKey and notification tag, apns-collapse-id (≤ 64 bytes),
- * web push `Topic` (≤ 32 characters of the URL-safe base64 alphabet). One hashed form fits all three.
- */
-export const chatCollapseKey = (cid: string) => hashedId(chatGroupKey(cid), { length: 32, prefix: '' });
+/** The conversation's collapse key on every platform: the pipeline's for its group (pushMessage.ts `collapseKey`). */
+export const chatCollapseKey = (cid: string) => collapseKey(chatGroupKey(cid));
 
 /** Who the push may go to, before preferences: other members who have not seen it, are not looking, muting or blocking. */
 export function chatPushCandidates(

@@ -94,6 +94,27 @@ export const CATEGORY_PRIORITY: Record<Category, Priority> = {
   social: 'low',
 };
 
+/**
+ * Types that must reach the device within seconds of their event, every time (issue 18): a bid the seller is watching
+ * come in, being outbid (minutes to bid again), an auction about to end, a failed payment (the order is on hold), a
+ * won auction or a sale (checkout now). Every critical notification is time-critical too (`isTimeCritical`). A burst of
+ * one of these never waits for its window to close: each push leaves at once and replaces the previous one on the
+ * device (the group's collapse key, pushMessage.ts) with the grouped text; see routing.ts for SMS and email.
+ * Not listed: order steps (one event per step and order, so they never burst), social and community types (a few
+ * minutes' wait costs nothing and saves noise), chat (its pushes collapse on the device already, messaging/chatPush.ts).
+ */
+export const TIME_CRITICAL_TYPES: ReadonlySet<NotificationType> = new Set<NotificationType>([
+  'auction.bid_placed',
+  'auction.outbid',
+  'auction.ending_soon',
+  'auction.won',
+  'auction.sold',
+  'order.payment_failed',
+]);
+
+export const isTimeCritical = (notification: Pick<PlannedNotification, 'type' | 'critical'>): boolean =>
+  notification.critical || TIME_CRITICAL_TYPES.has(notification.type);
+
 /** One notification for one person, before preferences decide where and when it goes. */
 export interface PlannedNotification {
   type: NotificationType;
@@ -104,7 +125,10 @@ export interface PlannedNotification {
   vars: Record<string, string>;
   /** Entity ids and the deep link, handed to the apps as-is. */
   data: Record<string, string>;
-  /** Bursts with the same key collapse into one notification ("12 new bids on 'Walnut bowl'"). */
+  /**
+   * Bursts with the same key collapse into one notification ("12 new bids on 'Walnut bowl'"): in the in-app center,
+   * and on the device through the push's collapse key, which is derived from it (pushMessage.ts `collapseKey`).
+   */
   groupKey: string;
 }
 

@@ -48,12 +48,15 @@ export interface RoutingInput {
   now: Date;
 }
 
-/** Channels before rate limits. Critical notifications never wait for a burst. */
+/**
+ * Channels before rate limits. Inside an open burst, routing decides per type (routing.ts): most types wait for the
+ * window to close; time-critical ones (critical included) push at once and collapse on the device.
+ */
 export function routeChannels(
   notification: PlannedNotification,
   { prefs, timeZone, contact, burst, now }: RoutingInput,
 ): ChannelDecision[] {
-  const burstUntil = burst && !notification.critical ? burst.windowEndsAt : undefined;
+  const burstUntil = burst?.windowEndsAt;
   return decideChannels(notification, { prefs, timeZone, now, ...contact, ...(burstUntil ? { burstUntil } : {}) });
 }
 

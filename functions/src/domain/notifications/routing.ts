@@ -1,5 +1,6 @@
 import { PROVIDER_CHANNELS } from '../channels.js';
 import type { Channel, ProviderChannel } from '../channels.js';
+import { isTimeCritical } from './plans.js';
 import type { PlannedNotification } from './plans.js';
 import type { EffectivePreferences } from './preferences.js';
 import { inWindow, nextDigestTime, nextLocalTime } from './schedule.js';
@@ -11,7 +12,8 @@ import { inWindow, nextDigestTime, nextLocalTime } from './schedule.js';
  */
 
 export type HoldReason = 'quiet_hours' | 'outside_working_hours' | 'digest' | 'grouped';
-export type SuppressReason = 'unverified_phone' | 'unverified_email' | 'rate_limited';
+/** `grouped`: the SMS of a time-critical burst after its first: the burst's first text told them already. */
+export type SuppressReason = 'unverified_phone' | 'unverified_email' | 'rate_limited' | 'grouped';
 
 export type ChannelDecision =
   | { channel: Channel; action: 'send' }
@@ -24,7 +26,10 @@ export interface RecipientContext {
   emailVerified: boolean;
   phoneVerified: boolean;
   now: Date;
-  /** Set while a burst of the same group is in progress: outbound channels wait for the group's window to close. */
+  /**
+   * Set while a burst of the same group is in progress (the window's end). Outbound channels wait for it to close,
+   * except for time-critical types (plans.ts `isTimeCritical`), which collapse on the device instead (`burstChannel`).
+   */
   burstUntil?: Date;
 }
 
@@ -51,9 +56,31 @@ export function decideChannels(notification: PlannedNotification, ctx: Recipient
       continue;
     }
     const hold = holdUntil(notification, ctx);
-    decisions.push(hold ? { channel, action: 'batch', ...hold } : { channel, action: 'send' });
+    if (hold) decisions.push({ channel, action: 'batch', ...hold });
+    else decisions.push(burstChannel(channel, notification, ctx) ?? { channel, action: 'send' });
   }
   return decisions;
+}
+
+/**
+ * A time-critical notification that may leave now, inside an open burst of its group (its 2nd, 3rd… within the
+ * window): what each outbound channel does instead of waiting for the window to close.
+ * - push: sends at once; its collapse key (the group's) makes it replace the burst's earlier push on the device, and
+ *   it carries the grouped text ("3 new bids on …"). Undefined here: the plain `send`.
+ * - SMS: suppressed (`grouped`). The burst's first text said it; three texts in ten seconds about one auction are
+ *   noise a phone cannot collapse, and each would spend the daily SMS limit. A burst after the window texts again.
+ * - email: held to the window's end, then one grouped email for the rest of the burst (the digest release), as for
+ *   every burst before: an inbox does not collapse either, and an email is not read within seconds.
+ */
+function burstChannel(
+  channel: ProviderChannel,
+  notification: PlannedNotification,
+  ctx: RecipientContext,
+): ChannelDecision | undefined {
+  if (!ctx.burstUntil || !(ctx.burstUntil > ctx.now) || !isTimeCritical(notification)) return undefined;
+  if (channel === 'sms') return { channel, action: 'suppress', reason: 'grouped' };
+  if (channel === 'email') return { channel, action: 'batch', reason: 'grouped', releaseAt: ctx.burstUntil };
+  return undefined;
 }
 
 /** When (and why) an outbound notification must wait; undefined when it may leave now. */
@@ -72,7 +99,9 @@ export function holdUntil(
   }
   // Several rules may hold it; it leaves when all of them allow, i.e. at the latest release.
   const holds: Array<{ reason: HoldReason; releaseAt: Date }> = [];
-  if (ctx.burstUntil && ctx.burstUntil > now) holds.push({ reason: 'grouped', releaseAt: ctx.burstUntil });
+  // A time-critical burst never waits for its window (burstChannel); the user's own rules below still apply.
+  if (ctx.burstUntil && ctx.burstUntil > now && !isTimeCritical(notification))
+    holds.push({ reason: 'grouped', releaseAt: ctx.burstUntil });
   if (inQuiet) holds.push({ reason: 'quiet_hours', releaseAt: nextLocalTime(now, zone, quiet.end) });
   const work = prefs.workingHours;
   if (work.enabled && !inWindow(now, zone, work.start, work.end, work.days)) {
@@ -99,8 +128,11 @@ export function fallbackChannels(
   primary: ProviderChannel,
   contact: { phoneVerified: boolean; emailVerified: boolean },
 ): ProviderChannel[] {
+  // Over its limit, or the later SMS of a burst whose first was texted: not spent again as a fallback either.
   const taken = new Set(
-    decisions.filter((d) => d.action !== 'suppress' || d.reason === 'rate_limited').map((d) => d.channel),
+    decisions
+      .filter((d) => d.action !== 'suppress' || d.reason === 'rate_limited' || d.reason === 'grouped')
+      .map((d) => d.channel),
   );
   const usable: Record<ProviderChannel, boolean> = {
     push: true,

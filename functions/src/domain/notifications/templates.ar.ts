@@ -27,6 +27,11 @@ export const ar: LocaleTemplates = {
     'auction.outbid': {
       title: 'تجاوز أحدهم مزايدتك',
       body: 'زايد أحدهم بمبلغ {amount} على {auctionTitle}. زايد مجددًا لتبقى في المنافسة.',
+      grouped: {
+        title:
+          'تم تجاوز مزايدتك {count, plural, one {مرة واحدة} two {مرتين} few {# مرات} many {# مرة} other {# مرة}} على {auctionTitle}',
+        body: 'أعلى مزايدة الآن: {amount}. زايد مجددًا لتبقى في المنافسة.',
+      },
       cta: 'زايد مجددًا',
     },
     'auction.ending_soon': {

@@ -19,6 +19,10 @@ export const de: LocaleTemplates = {
     'auction.outbid': {
       title: 'Du wurdest überboten',
       body: 'Jemand bietet {amount} auf {auctionTitle}. Biete erneut.',
+      grouped: {
+        title: '{count, plural, one {Einmal überboten} other {# Mal überboten}} bei {auctionTitle}',
+        body: 'Höchstgebot jetzt {amount}. Biete erneut.',
+      },
       cta: 'Erneut bieten',
     },
     'auction.ending_soon': {

@@ -22,6 +22,11 @@ export const en: LocaleTemplates = {
     'auction.outbid': {
       title: "You've been outbid",
       body: 'Someone bid {amount} on {auctionTitle}. Bid again to stay in.',
+      // A bidding war: each outbid push replaces the previous one on the device (issue 18).
+      grouped: {
+        title: '{count, plural, one {Outbid # time} other {Outbid # times}} on {auctionTitle}',
+        body: 'Latest bid: {amount}. Bid again to stay in.',
+      },
       cta: 'Bid again',
     },
     'auction.ending_soon': {

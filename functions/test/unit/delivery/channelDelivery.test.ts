@@ -3,6 +3,7 @@ import { paths } from '../../../src/domain/paths.js';
 import type { DeliveryDoc } from '../../../src/app/delivery/deliveryRepo.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
+import { collapseKey } from '../../../src/domain/delivery/pushMessage.js';
 import { twilioError } from '../../../src/adapters/twilio/errors.js';
 import { verifyUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
@@ -25,13 +26,15 @@ describe('push delivery', () => {
     expect(providers.push.sent.map((m) => m.token).sort()).toEqual([ios, web].sort());
     const message = providers.push.sent[0]!;
     expect(message.notification).toEqual({ title: 'Your order shipped', body: 'Walnut bowl is on its way' });
+    const key = collapseKey('order:o1');
     expect(message.android).toEqual({
       priority: 'high',
-      collapseKey: 'order:o1',
-      notification: { channelId: 'commerce_alerts', tag: 'order:o1' },
+      collapseKey: key,
+      notification: { channelId: 'commerce_alerts', tag: key },
     });
     expect(message.apns.payload.aps).toEqual({ sound: 'default', badge: 4, threadId: 'order:o1' });
-    expect(message.apns.headers).toEqual({ 'apns-collapse-id': 'order:o1', 'apns-priority': '10' });
+    expect(message.apns.headers).toEqual({ 'apns-collapse-id': key, 'apns-priority': '10' });
+    expect(message.webpush.headers).toEqual({ Urgency: 'high', Topic: key });
     expect(message.webpush.fcmOptions).toEqual({ link: 'https://craft.example/orders/o1' });
     expect(message.data).toMatchObject({
       deepLink: '/orders/o1',

@@ -165,32 +165,41 @@ describe('digests leave when the window opens, once', () => {
     expect(push!.content.push).toEqual({ title: '2 new updates', body: 'Vase is on its way · Vase was delivered' });
   });
 
-  it('twelve bids on one auction in five minutes → one grouped in-app notification and two pushes, not twelve', async () => {
+  it('twelve comments on one story in five minutes → one grouped in-app notification and two pushes, not twelve', async () => {
+    // Bids to the seller used to burst this way; they are time-critical now and collapse on the device instead
+    // (burstCollapse.test.ts). Types that are not time-critical still wait for the window.
     const f = notificationFixture('2026-06-10T14:00:00Z');
-    await f.user('seller');
+    await f.user('author');
     for (let i = 1; i <= 12; i++) {
       await f.n.pipeline.submit(
-        bid({ bidderId: `b${i}`, bidderName: `Bidder ${i}`, amount: 100 + i, previousBidderId: undefined }),
+        envelope('social.story_comment', {
+          storyId: 's1',
+          storyTitle: 'Glazing day',
+          authorId: 'author',
+          commenterId: `c${i}`,
+          commenterName: `Commenter ${i}`,
+          comment: 'Lovely glaze',
+        }),
         'pubsub',
         `m${i}`,
       );
       f.clock.advance(20_000);
     }
-    const list = await f.notifications('seller');
+    const list = await f.notifications('author');
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({
       count: 12,
-      title: '12 new bids on Walnut bowl',
-      body: 'Latest: Bidder 12 bid $112.00.',
+      title: '12 new comments on Glazing day',
+      body: 'Latest from Commenter 12.',
       read: false,
     });
-    expect(await f.n.center.unreadCount('seller')).toBe(1);
+    expect(await f.n.center.unreadCount('author')).toBe(1);
     expect(f.jobs('push')).toHaveLength(1); // the first, at once
     f.clock.set('2026-06-10T14:05:00Z');
     await f.n.digests.releaseDue();
     const pushes = f.jobs('push');
     expect(pushes).toHaveLength(2);
-    expect(pushes[1]!.content.push?.title).toBe('11 new bids on Walnut bowl');
-    expect(pushes[1]!.groupKey).toBe('auction.bid_placed:a1');
+    expect(pushes[1]!.content.push?.title).toBe('11 new comments on Glazing day');
+    expect(pushes[1]!.groupKey).toBe('social.story_comment:s1');
   });
 });
