@@ -89,6 +89,13 @@ export {
   remindersOnEventWritten,
   releaseScheduledNotifications,
 } from './functions/scheduling.js';
+export { sendAnnouncement, cancelAnnouncement } from './functions/announcements.js';
+export {
+  activityOnFollowingWritten,
+  activityOnEventWritten,
+  activityOnMessageCreated,
+  activityOnModerationWritten,
+} from './functions/activity.js';
 
 /**
  * A deployed instance runs one function (FUNCTION_TARGET): its first invocation loads only the features that function's

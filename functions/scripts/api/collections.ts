@@ -9,6 +9,7 @@ import {
   materialSpecSchema,
   techniqueSchema,
 } from '../../src/domain/messaging/message.js';
+import { ACTIVITY_KINDS } from '../../src/domain/activity/feed.js';
 import { FREQUENCIES } from '../../src/domain/notifications/preferences.js';
 import { NOTIFICATION_TYPES } from '../../src/domain/notifications/plans.js';
 
@@ -203,6 +204,20 @@ export const blockDoc = z.strictObject({ createdAt: ts() });
 
 const MEMBER = 'read: members of the conversation (active accounts)';
 
+/** `users/{uid}/activity/{itemId}` (src/domain/activity/feed.ts): ids and facts of the owner's own dealings. */
+export const activityDoc = z.strictObject({
+  id: z.string(),
+  kind: z.enum(ACTIVITY_KINDS),
+  verb: z.string().meta({
+    description:
+      'followed | unfollowed | an event type (auction.bid_placed, auction.won, order.*) | message.sent | moderation.remove|warn|ban | moderation.report_reviewed',
+  }),
+  createdAt: ts(),
+  refs: z.record(z.string(), z.string()),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  expiresAt: ts(),
+});
+
 export const CLIENT_COLLECTIONS: ClientCollection[] = [
   {
     path: 'conversations/{cid}',
@@ -340,6 +355,23 @@ export const CLIENT_COLLECTIONS: ClientCollection[] = [
     writtenBy: 'the device owner',
     document: publicKeyDoc,
     queries: [],
+  },
+  {
+    path: 'users/{uid}/activity/{itemId}',
+    group: 'activity',
+    typeName: 'ActivityDoc',
+    access: 'read: the user themselves (active accounts); no client writes',
+    writtenBy:
+      'triggers: activityOnFollowingWritten, activityOnEventWritten, activityOnMessageCreated, activityOnModerationWritten',
+    document: activityDoc,
+    queries: [
+      { where: [], orderBy: [['createdAt', 'desc']], purpose: 'the feed, newest first (page with limit/startAfter)' },
+      {
+        where: [['kind', '==', "'follow' | 'bid' | 'order' | 'sale' | 'message' | 'moderation'"]],
+        orderBy: [['createdAt', 'desc']],
+        purpose: 'one kind of activity',
+      },
+    ],
   },
   {
     path: 'exports/{exportId}',

@@ -12,6 +12,8 @@ import type * as searchModule from '../app/search/index.js';
 import type * as socialModule from '../app/social/index.js';
 import type * as ordersModule from '../app/orders/index.js';
 import type * as schedulingModule from '../app/scheduling/index.js';
+import type * as announcementsModule from '../app/announcements/index.js';
+import type * as activityModule from '../app/activity/index.js';
 
 /**
  * The composition root's wiring, feature by feature, without loading any feature: every module here is a type-only
@@ -34,6 +36,8 @@ export interface FeatureModules {
   social: typeof socialModule;
   orders: typeof ordersModule;
   scheduling: typeof schedulingModule;
+  announcements: typeof announcementsModule;
+  activity: typeof activityModule;
 }
 
 export type Feature = keyof FeatureModules;
@@ -51,6 +55,8 @@ export const FEATURE_LOADERS: { [F in Feature]: () => Promise<FeatureModules[F]>
   social: () => import('../app/social/index.js'),
   orders: () => import('../app/orders/index.js'),
   scheduling: () => import('../app/scheduling/index.js'),
+  announcements: () => import('../app/announcements/index.js'),
+  activity: () => import('../app/activity/index.js'),
 };
 
 export const FEATURES = Object.keys(FEATURE_LOADERS) as Feature[];
@@ -73,6 +79,8 @@ export const FEATURE_NEEDS: Record<Feature, readonly Feature[]> = {
   social: [],
   orders: [],
   scheduling: [],
+  announcements: ['audit'],
+  activity: [],
 };
 
 /** `features` and everything they are built with, each once. */
@@ -127,6 +135,8 @@ export interface Services {
   social: Built<'social', 'socialServices'>;
   orders: Built<'orders', 'orderServices'>;
   scheduling: Built<'scheduling', 'schedulingServices'>;
+  announcements: Built<'announcements', 'announcementServices'>;
+  activity: Built<'activity', 'activityServices'>;
 }
 
 /**
@@ -199,6 +209,14 @@ export function composeServices(infra: Infra, settings: Settings, modules: Parti
     },
     get scheduling() {
       return once('scheduling', () => module('scheduling').schedulingServices(infra, {}, {}));
+    },
+    get announcements() {
+      return once('announcements', () =>
+        module('announcements').announcementServices(infra, {}, { audit: services.audit }),
+      );
+    },
+    get activity() {
+      return once('activity', () => module('activity').activityServices(infra, {}, {}));
     },
   };
   return services;

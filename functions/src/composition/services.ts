@@ -6,6 +6,8 @@ import * as audit from '../app/audit.js';
 import * as analytics from '../app/analytics/index.js';
 import * as orders from '../app/orders/index.js';
 import * as scheduling from '../app/scheduling/index.js';
+import * as announcements from '../app/announcements/index.js';
+import * as activity from '../app/activity/index.js';
 import * as social from '../app/social/index.js';
 import * as compliance from '../app/compliance/index.js';
 import * as delivery from '../app/delivery/index.js';
@@ -36,6 +38,8 @@ const ALL_MODULES: FeatureModules = {
   social,
   orders,
   scheduling,
+  announcements,
+  activity,
 };
 
 export function buildServices(infra: Infra, settings: Settings = DEFAULT_SETTINGS): Services {

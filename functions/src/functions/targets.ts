@@ -3,6 +3,8 @@ import * as accounts from './accounts.js';
 import * as analytics from './analytics.js';
 import * as orders from './orders.js';
 import * as scheduling from './scheduling.js';
+import * as announcements from './announcements.js';
+import * as activity from './activity.js';
 import * as social from './social.js';
 import * as compliance from './compliance.js';
 import * as delivery from './delivery.js';
@@ -30,6 +32,8 @@ export const WRAPPER_FEATURES: readonly (readonly [module: Record<string, unknow
   [social, ['social']],
   [orders, ['orders']],
   [scheduling, ['scheduling']],
+  [announcements, ['announcements']],
+  [activity, ['activity']],
 ];
 
 /**

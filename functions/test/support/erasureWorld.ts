@@ -251,6 +251,13 @@ export async function seedWorld(infra: WorldInfra, services: Services) {
   const [mine] = await store.query(paths.notifications(UID));
   await services.notifications.center.markRead(UID, [mine!.id]);
   await services.analytics.counter.onInAppWritten(UID, mine!.id, (await store.get(mine!.path)).data);
+  // Activity feeds, as their triggers write them: hers (her follow of Carol, her bid, her message) and Bob's follow
+  // of her (her uid in Bob's feed, as a pseudonym).
+  const feed = services.activity.feed;
+  await feed.onFollowingWritten(UID, 'u_carol', undefined, (await store.get(`users/${UID}/following/u_carol`)).data);
+  await feed.onFollowingWritten('u_bob', UID, undefined, (await store.get(`users/u_bob/following/${UID}`)).data);
+  for (const e of await store.query(paths.events())) await feed.onEventWritten(e.id, undefined, e.data);
+  await feed.onMessageCreated('dm', `${UID}_m1`, (await store.get(paths.message('dm', `${UID}_m1`))).data!);
 
   // Exports made before the erasure: hers, Bob's of their conversation, Carol's notifications, a compliance export
   // of hers, and Dave's of a conversation without her (kept).

@@ -216,6 +216,16 @@ export class Exports {
         content: async () =>
           csvStream(['id', 'title', 'type', 'memberIds', 'createdAt'], toAsync(await conversations())),
       },
+      {
+        // The activity feed (users/{uid}/activity): her follows, bids, orders, messages sent, moderation outcomes.
+        name: 'activity.json',
+        content: () =>
+          jsonStream(
+            { uid },
+            'activity',
+            mapAsync(this.pages(`users/${uid}/activity`), (d) => ({ id: d.id, ...(plain(d.data) as DocData) })),
+          ),
+      },
       { name: 'messages-sent.json', content: () => jsonStream({ uid }, 'messages', sent()) },
       {
         name: 'messages-sent.csv',

@@ -25,6 +25,8 @@ export const PERSONAL_SUBCOLLECTIONS = [
   'notificationGroups',
   'following',
   'followers',
+  // Her activity feed (src/domain/activity/feed.ts): what she followed, bid on, bought, sold, sent.
+  'activity',
 ] as const;
 
 /** Documents elsewhere keyed by the user's uid: deleted. */
@@ -156,6 +158,11 @@ export const PSEUDONYMS: readonly Pseudonym[] = [
     path: 'users/*/notifications/*',
     fields: ['data.*'],
     why: "other users' notifications about her: ids and links of an erased account",
+  },
+  {
+    path: 'users/*/activity/*',
+    fields: ['refs.*'],
+    why: "other users' activity feeds: the ids of what they did with her (followed her), never her name",
   },
   {
     path: 'digests/*',

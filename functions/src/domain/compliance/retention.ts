@@ -33,6 +33,8 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { collection: 'digests', group: false, field: 'createdAt', maxAgeMs: PIPELINE_RECORDS_MS },
   // Moderation items (excerpts of reported messages): a year, like notifications, decided or not.
   { collection: 'moderationQueue', group: false, field: 'createdAt', maxAgeMs: YEAR },
+  // The activity feed (users/*/activity): a year, like the notifications that tell of the same things.
+  { collection: 'activity', group: true, field: 'createdAt', maxAgeMs: YEAR },
 ];
 
 export const cutoffFor = (rule: RetentionRule, now: Date) => new Date(now.getTime() - rule.maxAgeMs);
@@ -57,5 +59,6 @@ export const TTL_COLLECTIONS = [
   'eventKeys',
   'digests',
   'moderationQueue',
+  'activity',
 ] as const;
 export type TtlCollection = (typeof TTL_COLLECTIONS)[number];

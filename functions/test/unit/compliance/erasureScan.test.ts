@@ -56,6 +56,7 @@ describe('erasure scan: nothing names the erased user outside the documented pse
       'users/u_carol/notifications/*',
       'users/u_carol/followers/*',
       'users/u_bob/following/*',
+      'users/u_alice/activity/*',
       'auctions/a1/watchers/*',
       'conversations/*',
       'conversations/dm/messages/*',

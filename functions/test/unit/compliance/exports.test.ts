@@ -572,10 +572,20 @@ describe('compliance exports (callables over in-memory adapters)', () => {
       body: 'x',
       createdAt: new Date('2024-05-03T00:00:00Z'),
     });
+    // Her activity feed (users/{uid}/activity), as the triggers write it.
+    await infra.store.set('users/alice/activity/a_1', {
+      id: 'a_1',
+      kind: 'bid',
+      verb: 'auction.bid_placed',
+      createdAt: new Date('2024-05-03T00:00:00Z'),
+      refs: { auctionId: 'a1' },
+      details: { auctionTitle: 'Walnut bowl', amount: 140, currency: 'USD' },
+    });
     const result = await call<{ path: string }>(exportMyData as Fn, {}, { uid: 'alice' });
     expect(storage.objects.get(result.path)?.contentType).toBe('application/zip');
     const files = await unzip(objectAt(result.path));
     expect([...files.keys()].sort()).toEqual([
+      'activity.json',
       'conversations.csv',
       'conversations.json',
       'devices.json',
@@ -593,6 +603,13 @@ describe('compliance exports (callables over in-memory adapters)', () => {
     });
     expect(JSON.parse(files.get('devices.json')!.toString()).devices).toEqual([
       { id: 'd1', token: 'tok', platform: 'ios' },
+    ]);
+    expect(JSON.parse(files.get('activity.json')!.toString()).activity).toEqual([
+      expect.objectContaining({
+        id: 'a_1',
+        verb: 'auction.bid_placed',
+        details: expect.objectContaining({ amount: 140 }),
+      }),
     ]);
     const sent = parseCsv(files.get('messages-sent.csv')!);
     expect(sent.map((r) => r.text)).toEqual([TRICKY[0], TRICKY[2], TRICKY[4]]);
