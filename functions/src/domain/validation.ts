@@ -81,10 +81,21 @@ export const INSTANT_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const inRange = (ms: number) => Number.isFinite(ms) && ms >= INSTANT_MIN_MS && ms <= INSTANT_MAX_MS;
 const RANGE_MESSAGE = 'must be a real date between 1970-01-01 and 9999-12-31';
 
+/**
+ * A failed date check ends the object's parse there: zod runs an object's refinements over input whose fields failed
+ * only a format check, and a refinement comparing two dates must not meet the strings they were (exportConversation
+ * answered INTERNAL for an impossible `from` and `to`).
+ */
+const ABORT = { abort: true } as const;
+
 /** An ISO 8601 date-time with a zone (`2026-05-01T10:00:00Z`, `…+02:00`), as a Date. Never `null`, `true` or a number. */
 export const isoInstant = () =>
   z.iso
-    .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-05-01T10:00:00Z' })
+    .datetime({
+      ...ABORT,
+      offset: true,
+      message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-05-01T10:00:00Z',
+    })
     .transform((value) => new Date(value))
     .refine((date) => inRange(date.getTime()), RANGE_MESSAGE);
 
@@ -95,12 +106,17 @@ export const isoDateTime = () =>
     .refine((value) => inRange(Date.parse(value)), RANGE_MESSAGE);
 
 /** An ISO 8601 date-time or epoch milliseconds (an integer), as a Date in range. */
+const INSTANT_INPUT_MESSAGE = 'must be an ISO 8601 date-time with a time zone or epoch milliseconds';
 export const instantInput = () =>
   z
-    .union([
-      z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone or epoch milliseconds' }),
-      z.number().int('must be whole epoch milliseconds'),
-    ])
+    .union(
+      [
+        z.iso.datetime({ ...ABORT, offset: true, message: INSTANT_INPUT_MESSAGE }),
+        z.number().int('must be whole epoch milliseconds'),
+      ],
+      // Both options fail when the string fails (its check aborts): the union's own issue carries the field's rule.
+      { message: INSTANT_INPUT_MESSAGE },
+    )
     .transform((value) => new Date(value))
     .refine((date) => inRange(date.getTime()), RANGE_MESSAGE);
 
