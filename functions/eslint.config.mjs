@@ -24,23 +24,21 @@ const SDKS = [
   '@sendgrid/*/**',
 ];
 const SDK_RE = String.raw`^(firebase(-[a-z]+)?|@google-cloud\x2F[^\x2F]+|algoliasearch|twilio|@sendgrid\x2F[^\x2F]+)(\x2F|$)`;
-/** File formats and fonts: encoding is app (export) work, not a rule of the product. */
+/**
+ * File-format libraries the project depends on: encoding is app (export) work, not a rule of the product. (The fonts
+ * are files in fonts/, not packages; the ZIP is written by src/app/compliance/zip.ts on node:zlib.)
+ */
 const FORMAT_LIBS = [
   'pdfkit',
   'pdfkit/**',
-  'archiver',
-  'archiver/**',
   'csv-stringify',
   'csv-stringify/**',
   'csv-parse',
   'csv-parse/**',
   'fontkit',
   'fontkit/**',
-  '@expo-google-fonts/*',
-  'dejavu-fonts-ttf',
-  'dejavu-fonts-ttf/**',
 ];
-const FORMAT_RE = String.raw`^(pdfkit|archiver|csv-stringify|csv-parse|fontkit|@expo-google-fonts\x2F[^\x2F]+|dejavu-fonts-ttf)(\x2F|$)`;
+const FORMAT_RE = String.raw`^(pdfkit|csv-stringify|csv-parse|fontkit)(\x2F|$)`;
 /** The outer layers, by path: the wrappers, the composition root, configuration, the local run and sandbox. */
 const OUTER = ['**/functions/**', '**/composition/**', '**/composition.js', '**/config.js', '**/local/**'];
 const OUTER_RE = String.raw`(^|\x2F)(functions|composition|local)\x2F|(^|\x2F)(composition|config)\.js$`;
