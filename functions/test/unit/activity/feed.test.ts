@@ -147,7 +147,9 @@ describe('activity feed', () => {
       ['order', 'order.purchase_confirmed'],
       ['order', 'order.placed'],
     ]);
-    expect((await items('seller')).map((i) => [i.kind, i.verb, i.details.carrier ?? null])).toEqual([
+    expect(
+      (await items('seller')).map((i) => [i.kind, i.verb, (i.details as Record<string, unknown>).carrier ?? null]),
+    ).toEqual([
       ['sale', 'order.shipped', 'DHL'],
       ['sale', 'order.purchase_confirmed', null],
     ]);
