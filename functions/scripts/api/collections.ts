@@ -12,6 +12,7 @@ import {
 import { ACTIVITY_KINDS } from '../../src/domain/activity/feed.js';
 import { FREQUENCIES } from '../../src/domain/notifications/preferences.js';
 import { NOTIFICATION_TYPES } from '../../src/domain/notifications/plans.js';
+import { ANNOUNCEMENT_STATUSES, segmentSchema } from '../../src/domain/announcements/announcements.js';
 
 /**
  * The documents clients read and listen to through the Firestore SDK (under firestore.rules), as a client receives
@@ -202,6 +203,26 @@ export const publicKeyDoc = z.strictObject({
 
 export const blockDoc = z.strictObject({ createdAt: ts() });
 
+/** `announcements/{id}` (src/app/announcements/store.ts): a system announcement and how far it got. */
+export const announcementDoc = z.strictObject({
+  status: z.enum(ANNOUNCEMENT_STATUSES),
+  segment: segmentSchema,
+  title: z.string(),
+  body: z.string(),
+  link: z.string(),
+  sendAt: ts(),
+  createdBy: z.string(),
+  /** The `events/` document the scheduler releases it as. */
+  eventId: z.string(),
+  createdAt: ts(),
+  updatedAt: ts(),
+  /** Users the fan-out was handed (set when sent). */
+  recipients: z.number().int().nonnegative().optional(),
+  sentAt: ts().optional(),
+  cancelledAt: ts().optional(),
+  cancelledBy: z.string().optional(),
+});
+
 const MEMBER = 'read: members of the conversation (active accounts)';
 
 /** `users/{uid}/activity/{itemId}` (src/domain/activity/feed.ts): ids and facts of the owner's own dealings. */
@@ -372,6 +393,15 @@ export const CLIENT_COLLECTIONS: ClientCollection[] = [
         purpose: 'one kind of activity',
       },
     ],
+  },
+  {
+    path: 'announcements/{announcementId}',
+    group: 'announcements',
+    typeName: 'AnnouncementDoc',
+    access: 'read: admins (active accounts); no client writes',
+    writtenBy: 'sendAnnouncement, cancelAnnouncement; the fan-out when it sends (status, recipients)',
+    document: announcementDoc,
+    queries: [{ where: [], orderBy: [['sendAt', 'desc']], purpose: 'the admin app: announcements, latest first' }],
   },
   {
     path: 'exports/{exportId}',

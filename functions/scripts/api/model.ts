@@ -12,6 +12,7 @@ import { messagingContracts } from '../../src/app/messaging/contract.js';
 import { notificationsContracts } from '../../src/app/notifications/contract.js';
 import { searchContracts } from '../../src/app/search/contract.js';
 import { socialContracts } from '../../src/app/social/contract.js';
+import { announcementContracts } from '../../src/app/announcements/contract.js';
 import { TOPICS } from '../../src/domain/channels.js';
 import {
   MAX_PAYLOAD_BYTES,
@@ -42,6 +43,7 @@ export const CONTRACTS: Record<string, CallableContract> = {
   ...identityContracts,
   ...analyticsContracts,
   ...socialContracts,
+  ...announcementContracts,
 };
 
 /**

@@ -45,6 +45,10 @@ export const SAMPLE_VARS: Record<NotificationType, Record<string, string>> = {
     hoursLeft: '24',
   },
   'reminder.due': { title: 'Bid on the raku tea bowl', body: 'The auction you saved ends tonight.' },
+  'system.announcement': {
+    title: 'Winter fair: free shipping this weekend',
+    body: 'Every order placed Saturday or Sunday ships free, worldwide.',
+  },
 };
 
 /** A digest as a creator gets it after a night of quiet hours: three inquiries about one piece, bids, a follower. */

@@ -81,6 +81,8 @@ const EXPECTED: Record<string, string> = {
   rescheduleNotification: 'callable',
   remindersOnEventWritten: 'firestore:written:events/{eventId}',
   releaseScheduledNotifications: 'schedule',
+  sendAnnouncement: 'callable',
+  cancelAnnouncement: 'callable',
   activityOnFollowingWritten: 'firestore:written:users/{uid}/following/{creatorId}',
   activityOnEventWritten: 'firestore:written:events/{eventId}',
   activityOnMessageCreated: 'firestore:created:conversations/{cid}/messages/{mid}',

@@ -107,7 +107,9 @@ export const messagingContracts = defineContracts({
     ],
   },
   blockUser: {
-    summary: 'Blocks a user: no direct messages either way, no new conversations with them.',
+    summary:
+      'Blocks a user: no direct messages either way, no new conversations with them; following ends both ways ' +
+      '(both counts kept exact).',
     who: 'any signed-in, provisioned account (own data)',
     output: z.strictObject({ blocked: z.literal(true) }),
     errors: [{ code: 'invalid-argument', when: '`uid` is the caller' }],

@@ -31,6 +31,7 @@ import type {
 import { memberDoc, toConversation, toMember } from './records.js';
 import type { ConversationAct } from './guard.js';
 import { guardConversation, guardReach, refuseSelf } from './guard.js';
+import { severFollows } from '../social/blockFollows.js';
 
 export interface MessagingDeps {
   store: DocumentStore;
@@ -388,6 +389,9 @@ export class Conversations {
         action: 'user.blocked',
         target: { type: 'user', id: input.uid },
       });
+    // Following ends both ways (issue 18). Also when the block existed already: a call retried after a failure here
+    // finishes the job, and a second run finds nothing to remove.
+    await severFollows(this.store, this.deps.clock, caller.uid, input.uid);
     return { blocked: true };
   }
 

@@ -1,5 +1,7 @@
 import type { Audience } from '../../domain/notifications/events.js';
-import type { DocumentStore } from '../../ports.js';
+import type { PlanAudience } from '../../domain/notifications/plans.js';
+import type { Clock, DocumentStore, Logger } from '../../ports.js';
+import { announcementAudience } from '../announcements/fanout.js';
 
 /**
  * Where audiences live: followers at users/{creatorId}/followers/{uid}, auction watchers at
@@ -44,4 +46,19 @@ export async function audienceIds(store: DocumentStore, audience: Audience, afte
     ...(after !== undefined ? { startAfter: [after] } : {}),
   });
   return snaps.map((s) => String(s.data?.uid ?? s.id));
+}
+
+/**
+ * The fan-out page step's audience: an envelope's (followers, watchers: `audienceIds`), or an announcement's, which
+ * its document resolves and gates (src/app/announcements/fanout.ts: nobody once cancelled; claimed as sent here,
+ * right before the first chunk is published).
+ */
+export async function fanoutAudience(
+  d: { store: DocumentStore; clock: Clock; logger: Logger },
+  audience: PlanAudience,
+  eventId: string,
+  after?: string,
+): Promise<string[]> {
+  if (audience.kind === 'announcement') return announcementAudience(d, audience.announcementId, eventId);
+  return audienceIds(d.store, audience, after);
 }

@@ -8,7 +8,7 @@ import type { DomainEvent } from '../../domain/notifications/events.js';
 import type { PlannedNotification, RoutingOptions } from '../../domain/notifications/plans.js';
 import { userProfileSchema } from '../../domain/users.js';
 import type { DocData, Logger } from '../../ports.js';
-import { audienceIds } from './audience.js';
+import { fanoutAudience } from './audience.js';
 import { deliverChunk } from './chunkDelivery.js';
 import type { PreferencesRepo } from './preferencesRepo.js';
 import { deliverToRecipient } from './recipientDelivery.js';
@@ -171,7 +171,7 @@ export class EventPipeline {
     if (message.kind === 'page') {
       // The whole audience in one listing, then every chunk at once: no serial chain of pages. A `page` with a
       // cursor comes from the former page-by-page walk (in flight across a deploy): it finishes the rest the same way.
-      const uids = await audienceIds(this.d.store, plan.audience.audience, message.cursor);
+      const uids = await fanoutAudience(this.d, plan.audience.audience, message.eventId, message.cursor);
       const size = this.d.fanoutChunkSize;
       const chunks: string[][] = [];
       for (let i = 0; i < uids.length; i += size) chunks.push(uids.slice(i, i + size));

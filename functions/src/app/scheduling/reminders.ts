@@ -1,4 +1,5 @@
 import type { Clock, DocData, DocumentStore, Logger } from '../../ports.js';
+import { fieldOps } from '../../ports.js';
 import type { DomainEvent } from '../../domain/notifications/events.js';
 import { EventRejected, parseEvent } from '../../domain/notifications/events.js';
 import type { AuctionSource, ReminderLabel, WorkshopSource } from '../../domain/scheduling/schedules.js';
@@ -74,6 +75,10 @@ export class EventReminders {
             schedulePath(id),
             {
               ...itemFields(change.item),
+              // Re-armed (released → pending): no longer history, so the TTL must not take it (scheduler.ts).
+              ...(change.item.status === 'pending' && snaps[i]!.data?.expiresAt
+                ? { expiresAt: fieldOps.delete(), releasedAt: fieldOps.delete() }
+                : {}),
               updatedAt: now,
               ...(snaps[i]!.exists ? {} : { createdAt: now }),
             },

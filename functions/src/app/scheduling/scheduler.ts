@@ -135,9 +135,15 @@ export class Scheduler {
       // Not found, and not someone else's: the same answer, so ids cannot be probed.
       if (!item || !this.mayChange(caller, item)) throw notFound('id: no such scheduled notification');
       if (item.status === 'released') throw failedPrecondition('id: this notification was already delivered');
+      // Its announcement's status must change with it (src/app/announcements): only cancelAnnouncement does both.
+      if (item.kind === 'announcement')
+        throw failedPrecondition('id: this is an announcement: cancel it with cancelAnnouncement');
       const next = apply(item);
       if (!next) return { ...viewOf(id, item), changed: false };
-      tx.set(path, { ...itemFields(next), updatedAt: now });
+      // A cancelled item is done: it expires like a released one (TTL on expiresAt, issue 18).
+      const done =
+        next.status === 'cancelled' ? { cancelledAt: now, expiresAt: expiresAtFor('scheduledNotifications', now) } : {};
+      tx.set(path, { ...itemFields(next), ...done, updatedAt: now });
       return { ...viewOf(id, next), changed: true };
     });
   }
@@ -201,7 +207,18 @@ export class Scheduler {
       const idempotencyKey = releaseKey(id, item.version);
       const eventId = eventIdFor(idempotencyKey);
       const event = await tx.get(paths.event(eventId));
-      tx.set(path, { status: 'released', releasedAt: now, eventId, updatedAt: now }, { merge: true });
+      // Released items are history: kept as long as the event they became, then deleted by TTL (issue 18).
+      tx.set(
+        path,
+        {
+          status: 'released',
+          releasedAt: now,
+          eventId,
+          updatedAt: now,
+          expiresAt: expiresAtFor('scheduledNotifications', now),
+        },
+        { merge: true },
+      );
       if (!event.exists)
         tx.set(paths.event(eventId), {
           type: item.message.type,

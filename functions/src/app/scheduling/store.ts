@@ -8,14 +8,14 @@ import type { ScheduleItem } from '../../domain/scheduling/schedules.js';
  * code did not write (or wrote in an older shape) is skipped by the release rather than sent half-formed.
  */
 const itemSchema = z.object({
-  kind: z.enum(['custom', 'auction', 'workshop']),
+  kind: z.enum(['custom', 'auction', 'workshop', 'announcement']),
   status: z.enum(['pending', 'released', 'cancelled']),
   dueAt: z.date(),
   version: z.number().int().nonnegative(),
   recipientId: z.string().nullable(),
   createdBy: z.string(),
   message: z.object({
-    type: z.enum(['reminder.due', 'auction.ending_soon', 'community.event_starting_soon']),
+    type: z.enum(['reminder.due', 'auction.ending_soon', 'community.event_starting_soon', 'system.announcement']),
     payload: z.record(z.string(), z.unknown()),
     audience: audienceSchema.optional(),
   }),

@@ -35,6 +35,9 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { collection: 'moderationQueue', group: false, field: 'createdAt', maxAgeMs: YEAR },
   // The activity feed (users/*/activity): a year, like the notifications that tell of the same things.
   { collection: 'activity', group: true, field: 'createdAt', maxAgeMs: YEAR },
+  // Scheduled notifications once released (or cancelled): as long as the event they became (pending ones stay).
+  { collection: 'scheduledNotifications', group: false, field: 'releasedAt', maxAgeMs: PIPELINE_RECORDS_MS },
+  { collection: 'scheduledNotifications', group: false, field: 'cancelledAt', maxAgeMs: PIPELINE_RECORDS_MS },
 ];
 
 export const cutoffFor = (rule: RetentionRule, now: Date) => new Date(now.getTime() - rule.maxAgeMs);
@@ -60,5 +63,6 @@ export const TTL_COLLECTIONS = [
   'digests',
   'moderationQueue',
   'activity',
+  'scheduledNotifications',
 ] as const;
 export type TtlCollection = (typeof TTL_COLLECTIONS)[number];

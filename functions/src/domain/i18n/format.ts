@@ -25,6 +25,21 @@ export function formatMoney(amount: number, currency: string, locale: string): s
 
 export const formatNumber = (value: number, locale: string): string => new Intl.NumberFormat(locale).format(value);
 
+/**
+ * A lead time in whole minutes as the reader says it: "45 minutes", "1 hour", "24 hours", "3 days" ("24 Stunden",
+ * "٢٤ ساعة"), in the largest unit that states it exactly, so the 24 h reminder never reads "1,440 minutes"; days
+ * only from two days on (a "24 h reminder" reads as 24 hours). Intl's unit formatting picks each language's plural
+ * forms (Arabic's dual "ساعتان" included). Not a whole number of minutes: shown as a number of minutes.
+ */
+export function formatDuration(minutes: number, locale: string): string {
+  const unit = (name: 'minute' | 'hour' | 'day', value: number) =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'long' }).format(value);
+  if (!Number.isInteger(minutes) || minutes < 60) return unit('minute', minutes);
+  if (minutes >= 2 * 1440 && minutes % 1440 === 0) return unit('day', minutes / 1440);
+  if (minutes % 60 === 0) return unit('hour', minutes / 60);
+  return unit('minute', minutes);
+}
+
 /** A date and time as the reader reads it, in their zone ("2 Dec 2026, 14:05"); an invalid zone reads as UTC. */
 export function formatDateTime(at: Date, locale: string, timeZone: string | undefined): string {
   const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };

@@ -163,6 +163,17 @@ export const eventPayloadSchemas = {
       .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'must be a path in the app such as /auctions/a1')
       .optional(),
   }),
+  /**
+   * A system announcement (src/app/announcements): released by the scheduler from `announcements/{announcementId}`,
+   * whose segment the fan-out resolves. The announcement document is the authority: an event naming no announcement
+   * that is scheduled under this event's id reaches no one.
+   */
+  'system.announcement': z.object({
+    announcementId: id,
+    title: displayText(120),
+    body: displayText(500),
+    link: httpsUrl(),
+  }),
   'messaging.new_message': z.object({
     conversationId: id,
     messageId: id,

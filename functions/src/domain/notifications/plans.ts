@@ -39,6 +39,8 @@ export const NOTIFICATION_TYPES = [
   // Scheduled notifications and reminders (issue 18, src/app/scheduling).
   'community.event_starting_soon',
   'reminder.due',
+  // System announcements (issue 18, src/app/announcements).
+  'system.announcement',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -73,6 +75,8 @@ export const NOTIFICATION_CATEGORY: Record<NotificationType, Category> = {
   'community.event_starting_soon': 'community',
   // Reminders people set for themselves, and what marketplace backends schedule for them: commerce, at medium priority.
   'reminder.due': 'commerce',
+  // Marketplace news from the team: community (a user who silences community news silences these too).
+  'system.announcement': 'community',
 };
 
 /**
@@ -137,11 +141,17 @@ export interface RoutingOptions {
   criticalCommissionUsd: number;
 }
 
+/**
+ * Audiences a plan may name: an envelope's (events.ts `audienceSchema`), or one no envelope can name: an
+ * announcement's, whose segment and go-ahead come from `announcements/{announcementId}` (src/app/announcements).
+ */
+export type PlanAudience = Audience | { kind: 'announcement'; announcementId: string };
+
 export interface EventPlan {
   /** Explicit recipients: uid → what they are told. */
   direct: Array<{ uid: string; notification: PlannedNotification }>;
   /** An audience resolved page by page, every member told the same thing (minus the actor). */
-  audience?: { audience: Audience; notification: PlannedNotification; exclude: string[] };
+  audience?: { audience: PlanAudience; notification: PlannedNotification; exclude: string[] };
 }
 
 const fmtMoney = (amount: number, currency: string) => `${currency} ${amount.toFixed(2)}`;
@@ -436,6 +446,18 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
           `reminder.due:${p.scheduleId}`,
         ),
       );
+      break;
+    }
+    case 'system.announcement': {
+      // Always the announcement's own segment (whatever audience the envelope names): read from its document.
+      const p = event.payload;
+      const n = note(
+        'system.announcement',
+        { title: p.title, body: p.body },
+        { announcementId: p.announcementId, link: `/announcements/${p.announcementId}`, url: p.link },
+        `system.announcement:${p.announcementId}`,
+      );
+      audience = { audience: { kind: 'announcement', announcementId: p.announcementId }, notification: n, exclude: [] };
       break;
     }
     // auction.listed, auction.cancelled, community.event_cancelled tell no one: they keep reminders (app/scheduling).

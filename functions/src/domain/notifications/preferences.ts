@@ -74,6 +74,8 @@ const TYPE_DEFAULTS: Partial<Record<NotificationType, Partial<TypePreference>>> 
   // Order steps that ask nothing of the reader: no email (issue 18).
   'order.processing': { channels: allOn({ push: true, inApp: true }) },
   'order.sale_delivered': { channels: allOn({ push: true, inApp: true }) },
+  // Announcements from the team (issue 18): in the app and on the phone at once; email only for who opts in.
+  'system.announcement': { channels: allOn({ push: true, inApp: true }), frequency: 'instant' },
 };
 
 export const DEFAULT_QUIET_HOURS: QuietHours = {

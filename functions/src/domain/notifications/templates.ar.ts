@@ -36,7 +36,7 @@ export const ar: LocaleTemplates = {
     },
     'auction.ending_soon': {
       title: 'ينتهي {auctionTitle} قريبًا',
-      body: '{minutesLeft, plural, one {بقيت دقيقة واحدة للمزايدة.} two {بقيت دقيقتان للمزايدة.} few {بقيت # دقائق للمزايدة.} other {بقيت # دقيقة للمزايدة.}}',
+      body: 'بقي {minutesLeft} على انتهاء المزايدة.',
       cta: 'زايد الآن',
     },
     'auction.won': {
@@ -114,6 +114,7 @@ export const ar: LocaleTemplates = {
       cta: 'عرض الفعالية',
     },
     'reminder.due': { title: '{title}', body: '{body}', cta: 'فتح' },
+    'system.announcement': { title: '{title}', body: '{body}', cta: 'اقرأ المزيد' },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -190,6 +191,7 @@ export const ar: LocaleTemplates = {
       event: 'الفعالية',
       conversation: 'المحادثة',
       reminder: 'التذكير',
+      announcement: 'الإعلان',
     },
     rows: {
       from: 'من',

@@ -27,7 +27,7 @@ export const de: LocaleTemplates = {
     },
     'auction.ending_soon': {
       title: '{auctionTitle} endet bald',
-      body: '{minutesLeft, plural, one {Nur noch # Minute zum Bieten.} other {Nur noch # Minuten zum Bieten.}}',
+      body: 'Nur noch {minutesLeft} zum Bieten.',
       cta: 'Jetzt bieten',
     },
     'auction.won': {
@@ -119,6 +119,7 @@ export const de: LocaleTemplates = {
       cta: 'Zur Veranstaltung',
     },
     'reminder.due': { title: '{title}', body: '{body}', cta: 'Öffnen' },
+    'system.announcement': { title: '{title}', body: '{body}', cta: 'Mehr erfahren' },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -194,6 +195,7 @@ export const de: LocaleTemplates = {
       event: 'Veranstaltung',
       conversation: 'Unterhaltung',
       reminder: 'Erinnerung',
+      announcement: 'Ankündigung',
     },
     rows: {
       from: 'Von',

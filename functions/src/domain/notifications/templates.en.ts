@@ -31,7 +31,7 @@ export const en: LocaleTemplates = {
     },
     'auction.ending_soon': {
       title: '{auctionTitle} ends soon',
-      body: '{minutesLeft, plural, one {Only # minute left to bid.} other {Only # minutes left to bid.}}',
+      body: 'Only {minutesLeft} left to bid.',
       cta: 'Place a bid',
     },
     'auction.won': {
@@ -115,6 +115,7 @@ export const en: LocaleTemplates = {
       cta: 'See the event',
     },
     'reminder.due': { title: '{title}', body: '{body}', cta: 'Open' },
+    'system.announcement': { title: '{title}', body: '{body}', cta: 'Read more' },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -189,6 +190,7 @@ export const en: LocaleTemplates = {
       event: 'Event',
       conversation: 'Conversation',
       reminder: 'Reminder',
+      announcement: 'Announcement',
     },
     rows: {
       from: 'From',

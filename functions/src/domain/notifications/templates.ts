@@ -9,6 +9,7 @@ import { en } from './templates.en.js';
 import { plainText, singleLine } from '../validation.js';
 import {
   formatDateTime,
+  formatDuration,
   formatMessage,
   formatMoney,
   formatNumber,
@@ -52,7 +53,8 @@ export type ContextKind =
   | 'challenge'
   | 'event'
   | 'conversation'
-  | 'reminder';
+  | 'reminder'
+  | 'announcement';
 export type RowKind = 'from' | 'amount' | 'carrier' | 'tracking' | 'where' | 'reason' | 'listing';
 
 export interface EmailTexts {
@@ -139,7 +141,9 @@ export class TemplateError extends Error {
 }
 
 /** Variables read as numbers (plurals, and shown in the reader's digits). */
-const NUMBER_VARS = new Set(['count', 'minutesLeft']);
+const NUMBER_VARS = new Set(['count']);
+/** Lead times in minutes, shown in hours or days where exact ("24 hours", not "1,440 minutes"). */
+const DURATION_VARS = new Set(['minutesLeft']);
 /** Variables carrying money in the wire form "USD 150.00". */
 const MONEY_VARS = new Set(['amount']);
 
@@ -171,6 +175,7 @@ export function formatVar(name: string, value: string, locale: string): string {
     const money = parseMoney(value);
     if (money) return formatMoney(money.amount, money.currency, locale);
   }
+  if (DURATION_VARS.has(name) && /^\d+$/.test(value)) return formatDuration(Number(value), locale);
   if (NUMBER_VARS.has(name) && /^-?\d+(\.\d+)?$/.test(value)) return formatNumber(Number(value), locale);
   // Values come from events and users: no control characters (beyond line breaks) or bidi overrides get through.
   return plainText(value);
@@ -309,6 +314,7 @@ const CONTEXT: Record<NotificationType, { kind: ContextKind; name: string; rows?
   },
   'community.event_starting_soon': { kind: 'event', name: 'eventTitle', rows: [['where', 'location']] },
   'reminder.due': { kind: 'reminder', name: 'title' },
+  'system.announcement': { kind: 'announcement', name: 'title' },
 };
 
 function emailContext(type: NotificationType, vars: Readonly<Record<string, string>>, locale: Locale, tag: string) {

@@ -35,12 +35,15 @@ export const REMINDER_OFFSETS = [
 ] as const;
 export type ReminderLabel = (typeof REMINDER_OFFSETS)[number]['label'];
 
-export type ScheduleKind = 'custom' | 'auction' | 'workshop';
+/** `announcement`: a system announcement waiting for its `sendAt` (src/app/announcements), cancelled only there. */
+export type ScheduleKind = 'custom' | 'auction' | 'workshop' | 'announcement';
 export type ScheduleStatus = 'pending' | 'released' | 'cancelled';
 
 /** The event an item becomes when due, minus what the release adds (idempotency key, occurredAt). */
 export interface ScheduledMessage {
-  type: EventMessage<'reminder.due' | 'auction.ending_soon' | 'community.event_starting_soon'>['type'];
+  type: EventMessage<
+    'reminder.due' | 'auction.ending_soon' | 'community.event_starting_soon' | 'system.announcement'
+  >['type'];
   payload: Record<string, unknown>;
   audience?: Audience;
 }

@@ -129,20 +129,21 @@ describe('locale-correct texts (Intl)', () => {
       renderNotification('auction.bid_placed', SAMPLE_VARS['auction.bid_placed'], { locale, count: Math.max(count, 2) })
         .title;
     expect(bids(2, 'en')).toBe('2 new bids on Hand-turned walnut bowl');
+    // The event reminder's hours (auction reminders now state their lead time with Intl units: the test below).
     const one = (locale: string, n: number) =>
       formatMessage(
-        LOCALES[locale as 'en'].types['auction.ending_soon'].body,
+        LOCALES[locale as 'en'].types['community.event_starting_soon'].body,
         locale,
-        () => '',
+        () => 'Kiln',
         () => n,
       );
-    expect(one('en', 1)).toBe('Only 1 minute left to bid.');
-    expect(one('en', 5)).toBe('Only 5 minutes left to bid.');
-    expect(one('de', 1)).toBe('Nur noch 1 Minute zum Bieten.');
-    expect(one('ar', 1)).toBe('بقيت دقيقة واحدة للمزايدة.');
-    expect(one('ar', 2)).toBe('بقيت دقيقتان للمزايدة.');
-    expect(one('ar', 3)).toContain('دقائق');
-    expect(one('ar', 11)).toContain('دقيقة');
+    expect(one('en', 1)).toBe('Starts in 1 hour at Kiln.');
+    expect(one('en', 5)).toBe('Starts in 5 hours at Kiln.');
+    expect(one('de', 1)).toBe('Beginnt in 1 Stunde in Kiln.');
+    expect(one('ar', 1)).toBe('يبدأ بعد ساعة واحدة في Kiln.');
+    expect(one('ar', 2)).toBe('يبدأ بعد ساعتين في Kiln.');
+    expect(one('ar', 3)).toContain('ساعات');
+    expect(one('ar', 11)).toContain('ساعة');
     const digest = (n: number) =>
       formatMessage(
         LOCALES.ar.digest.title,

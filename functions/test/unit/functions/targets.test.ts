@@ -17,6 +17,7 @@ import * as messaging from '../../../src/functions/messaging.js';
 import * as notifications from '../../../src/functions/notifications.js';
 import * as orders from '../../../src/functions/orders.js';
 import * as scheduling from '../../../src/functions/scheduling.js';
+import * as announcements from '../../../src/functions/announcements.js';
 import * as activity from '../../../src/functions/activity.js';
 import * as search from '../../../src/functions/search.js';
 import * as social from '../../../src/functions/social.js';
@@ -35,6 +36,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   social,
   orders,
   scheduling,
+  announcements,
   activity,
 };
 const WRAPPERS = Object.keys(MODULES);

@@ -1,0 +1,20 @@
+import { callable, inputFrom } from './callable.js';
+
+/**
+ * System announcements (src/app/announcements): an admin sends one to a segment, now or later, and may cancel it
+ * until its first chunk is out. Release and fan-out run on the scheduler and the notification pipeline's functions.
+ */
+const inputs = () => import('../app/announcements/inputs.js');
+const limit = inputFrom(inputs, 'ANNOUNCE_LIMIT');
+
+export const sendAnnouncement = callable(
+  inputFrom(inputs, 'sendAnnouncementInput'),
+  (data, { caller, services: s }) => s.announcements.announcements.send(caller, data),
+  { limit },
+);
+
+export const cancelAnnouncement = callable(
+  inputFrom(inputs, 'announcementRefInput'),
+  (data, { caller, services: s }) => s.announcements.announcements.cancel(caller, data.id),
+  { limit },
+);
