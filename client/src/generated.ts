@@ -249,6 +249,14 @@ export type SocialStoryCommentPayload = {
   comment: string;
 };
 
+/** Payload of `system.announcement`. */
+export type SystemAnnouncementPayload = {
+  announcementId: string;
+  title: string;
+  body: string;
+  link: string;
+};
+
 /** Every event type and its payload. */
 export interface EventPayloads {
   'auction.bid_placed': AuctionBidPlacedPayload;
@@ -276,6 +284,7 @@ export interface EventPayloads {
   'social.new_follower': SocialNewFollowerPayload;
   'social.new_listing': SocialNewListingPayload;
   'social.story_comment': SocialStoryCommentPayload;
+  'system.announcement': SystemAnnouncementPayload;
 }
 export type EventType = keyof EventPayloads;
 export const EVENT_TYPES = [
@@ -304,6 +313,7 @@ export const EVENT_TYPES = [
   'social.new_follower',
   'social.new_listing',
   'social.story_comment',
+  'system.announcement',
 ] as const satisfies readonly EventType[];
 /** Who hears about an event beyond the ids it names. */
 export type Audience =
@@ -350,12 +360,36 @@ export type ArchiveNotificationsOutput = {
   updated: number;
 };
 
-/** blockUser: Blocks a user: no direct messages either way, no new conversations with them. */
+/** blockUser: Blocks a user: no direct messages either way, no new conversations with them; following ends both ways (both counts kept exact). */
 export type BlockUserInput = {
   uid: string;
 };
 export type BlockUserOutput = {
   blocked: true;
+};
+
+/** cancelAnnouncement: Cancels an announcement until its first chunk is published (scheduled, or released but not yet fanned out); cancelling twice changes nothing; audited. */
+export type CancelAnnouncementInput = {
+  id: string;
+};
+export type CancelAnnouncementOutput = {
+  id: string;
+  status: 'scheduled' | 'sent' | 'cancelled';
+  segment:
+    | {
+        kind: 'all';
+      }
+    | {
+        kind: 'role';
+        role: 'creator' | 'collector';
+      }
+    | {
+        kind: 'followers';
+        creatorId: string;
+      };
+  sendAt: string;
+  recipients: number | null;
+  changed: boolean;
 };
 
 /** cancelScheduledNotification: (No contract declared yet: its output and errors are not documented.) */
@@ -967,6 +1001,15 @@ export type GetPreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'system.announcement': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -1001,7 +1044,8 @@ export type GetPreferencesOutput = {
         | 'order.sale_refunded'
         | 'social.new_listing'
         | 'community.event_starting_soon'
-        | 'reminder.due',
+        | 'reminder.due'
+        | 'system.announcement',
         boolean
       >
     >;
@@ -1107,7 +1151,8 @@ export type ListNotificationsOutput = {
       | 'order.sale_refunded'
       | 'social.new_listing'
       | 'community.event_starting_soon'
-      | 'reminder.due';
+      | 'reminder.due'
+      | 'system.announcement';
     category: 'commerce' | 'community' | 'social' | 'messaging';
     priority: 'high' | 'medium' | 'low';
     title: string;
@@ -1487,6 +1532,15 @@ export type ResetPreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'system.announcement': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -1521,7 +1575,8 @@ export type ResetPreferencesOutput = {
         | 'order.sale_refunded'
         | 'social.new_listing'
         | 'community.event_starting_soon'
-        | 'reminder.due',
+        | 'reminder.due'
+        | 'system.announcement',
         boolean
       >
     >;
@@ -1575,6 +1630,46 @@ export type SearchMessagesOutput = {
   nbPages: number;
   nbHits: number;
   degraded: boolean;
+};
+
+/** sendAnnouncement: Sends a system announcement (`system.announcement`) to a segment: every user, a profile role (creator, collector) or the followers of a creator, now or at `sendAt` (up to 30 days ahead); fanned out in chunks under each user's preferences (push and in-app by default, email opt-in), quiet hours and rate limits; audited. The same `requestId` again answers with the announcement it created. */
+export type SendAnnouncementInput = {
+  requestId: string;
+  segment:
+    | {
+        kind: 'all';
+      }
+    | {
+        kind: 'role';
+        role: 'creator' | 'collector';
+      }
+    | {
+        kind: 'followers';
+        creatorId: string;
+      };
+  title: string;
+  body: string;
+  link: string;
+  sendAt?: string | number;
+};
+export type SendAnnouncementOutput = {
+  id: string;
+  status: 'scheduled' | 'sent' | 'cancelled';
+  segment:
+    | {
+        kind: 'all';
+      }
+    | {
+        kind: 'role';
+        role: 'creator' | 'collector';
+      }
+    | {
+        kind: 'followers';
+        creatorId: string;
+      };
+  sendAt: string;
+  recipients: number | null;
+  created: boolean;
 };
 
 /** sendMessage: Sends a message (the same as a client write under the rules, with the checks done on the server); `duplicate: true` when this `clientMessageId` was sent before. */
@@ -2040,6 +2135,15 @@ export type UpdatePreferencesInput = {
       };
       frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'system.announcement'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours?: {
     enabled?: boolean;
@@ -2074,6 +2178,7 @@ export type UpdatePreferencesInput = {
       'social.new_listing'?: boolean;
       'community.event_starting_soon'?: boolean;
       'reminder.due'?: boolean;
+      'system.announcement'?: boolean;
     };
   };
   workingHours?: {
@@ -2341,6 +2446,15 @@ export type UpdatePreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'system.announcement': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -2375,7 +2489,8 @@ export type UpdatePreferencesOutput = {
         | 'order.sale_refunded'
         | 'social.new_listing'
         | 'community.event_starting_soon'
-        | 'reminder.due',
+        | 'reminder.due'
+        | 'system.announcement',
         boolean
       >
     >;
@@ -2395,6 +2510,7 @@ export interface CallableTypes {
   addMembers: { input: AddMembersInput; output: AddMembersOutput };
   archiveNotifications: { input: ArchiveNotificationsInput; output: ArchiveNotificationsOutput };
   blockUser: { input: BlockUserInput; output: BlockUserOutput };
+  cancelAnnouncement: { input: CancelAnnouncementInput; output: CancelAnnouncementOutput };
   cancelScheduledNotification: { input: CancelScheduledNotificationInput; output: CancelScheduledNotificationOutput };
   checkPhoneVerification: { input: CheckPhoneVerificationInput; output: CheckPhoneVerificationOutput };
   createDirectConversation: { input: CreateDirectConversationInput; output: CreateDirectConversationOutput };
@@ -2431,6 +2547,7 @@ export interface CallableTypes {
   resetPreferences: { input: ResetPreferencesInput; output: ResetPreferencesOutput };
   scheduleNotification: { input: ScheduleNotificationInput; output: ScheduleNotificationOutput };
   searchMessages: { input: SearchMessagesInput; output: SearchMessagesOutput };
+  sendAnnouncement: { input: SendAnnouncementInput; output: SendAnnouncementOutput };
   sendMessage: { input: SendMessageInput; output: SendMessageOutput };
   setAccountDisabled: { input: SetAccountDisabledInput; output: SetAccountDisabledOutput };
   setAlertRecipients: { input: SetAlertRecipientsInput; output: SetAlertRecipientsOutput };
@@ -2453,6 +2570,7 @@ export const CALLABLE_NAMES = [
   'addMembers',
   'archiveNotifications',
   'blockUser',
+  'cancelAnnouncement',
   'cancelScheduledNotification',
   'checkPhoneVerification',
   'createDirectConversation',
@@ -2489,6 +2607,7 @@ export const CALLABLE_NAMES = [
   'resetPreferences',
   'scheduleNotification',
   'searchMessages',
+  'sendAnnouncement',
   'sendMessage',
   'setAccountDisabled',
   'setAlertRecipients',
@@ -2647,7 +2766,8 @@ export type NotificationDoc = {
     | 'order.sale_refunded'
     | 'social.new_listing'
     | 'community.event_starting_soon'
-    | 'reminder.due';
+    | 'reminder.due'
+    | 'system.announcement';
   category: 'commerce' | 'community' | 'social' | 'messaging';
   priority: 'high' | 'medium' | 'low';
   title: string;
@@ -2705,7 +2825,8 @@ export type PreferencesDoc = {
       | 'order.sale_refunded'
       | 'social.new_listing'
       | 'community.event_starting_soon'
-      | 'reminder.due',
+      | 'reminder.due'
+      | 'system.announcement',
       {
         channels?: Partial<Record<'push' | 'sms' | 'email' | 'inApp', boolean>>;
         frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
@@ -2732,6 +2853,54 @@ export type PublicKeyDoc = {
   /** Firestore Timestamp */
   createdAt: Timestamp;
   deviceName?: string;
+};
+
+/** `users/{uid}/activity/{itemId}`. read: the user themselves (active accounts); no client writes */
+export type ActivityDoc = {
+  id: string;
+  kind: 'follow' | 'bid' | 'order' | 'sale' | 'message' | 'moderation';
+  /** followed | unfollowed | an event type (auction.bid_placed, auction.won, order.*) | message.sent | moderation.remove|warn|ban | moderation.report_reviewed */
+  verb: string;
+  /** Firestore Timestamp */
+  createdAt: Timestamp;
+  refs: Record<string, string>;
+  details: Record<string, string | number | boolean | null>;
+  /** Firestore Timestamp */
+  expiresAt: Timestamp;
+};
+
+/** `announcements/{announcementId}`. read: admins (active accounts); no client writes */
+export type AnnouncementDoc = {
+  status: 'scheduled' | 'sent' | 'cancelled';
+  segment:
+    | {
+        kind: 'all';
+      }
+    | {
+        kind: 'role';
+        role: 'creator' | 'collector';
+      }
+    | {
+        kind: 'followers';
+        creatorId: string;
+      };
+  title: string;
+  body: string;
+  link: string;
+  /** Firestore Timestamp */
+  sendAt: Timestamp;
+  createdBy: string;
+  eventId: string;
+  /** Firestore Timestamp */
+  createdAt: Timestamp;
+  /** Firestore Timestamp */
+  updatedAt: Timestamp;
+  recipients?: number;
+  /** Firestore Timestamp */
+  sentAt?: Timestamp;
+  /** Firestore Timestamp */
+  cancelledAt?: Timestamp;
+  cancelledBy?: string;
 };
 
 /** `exports/{exportId}`. get: the export owner (`ownerUid`); a list query must filter `ownerUid == uid` */
