@@ -392,11 +392,17 @@ export type CancelAnnouncementOutput = {
   changed: boolean;
 };
 
-/** cancelScheduledNotification: (No contract declared yet: its output and errors are not documented.) */
+/** cancelScheduledNotification: Cancels a pending item; cancelling a cancelled one again changes nothing (`changed: false`). */
 export type CancelScheduledNotificationInput = {
   id: string;
 };
-export type CancelScheduledNotificationOutput = unknown;
+export type CancelScheduledNotificationOutput = {
+  id: string;
+  status: 'pending' | 'released' | 'cancelled';
+  dueAt: string;
+  recipientId: string | null;
+  changed: boolean;
+};
 
 /** checkPhoneVerification: Checks the code; on success the number becomes the caller's verified phone (the only kind that gets SMS). */
 export type CheckPhoneVerificationInput = {
@@ -1266,12 +1272,18 @@ export type ReportMessageOutput = {
   itemId: string;
 };
 
-/** rescheduleNotification: (No contract declared yet: its output and errors are not documented.) */
+/** rescheduleNotification: Moves a pending item to a new time (a new version: the event it becomes has a new key); the same time again changes nothing. */
 export type RescheduleNotificationInput = {
   id: string;
   at: string | number;
 };
-export type RescheduleNotificationOutput = unknown;
+export type RescheduleNotificationOutput = {
+  id: string;
+  status: 'pending' | 'released' | 'cancelled';
+  dueAt: string;
+  recipientId: string | null;
+  changed: boolean;
+};
 
 /** resetPreferences: Back to the defaults. */
 export type ResetPreferencesInput = {
@@ -1591,7 +1603,7 @@ export type ResetPreferencesOutput = {
   digestAt: string;
 };
 
-/** scheduleNotification: (No contract declared yet: its output and errors are not documented.) */
+/** scheduleNotification: Schedules a `reminder.due` notification (title, body, optional in-app link) 1 minute to 30 days ahead. The same `requestId` again answers with the item it created (`created: false`). */
 export type ScheduleNotificationInput = {
   requestId: string;
   at: string | number;
@@ -1600,7 +1612,13 @@ export type ScheduleNotificationInput = {
   body: string;
   link?: string;
 };
-export type ScheduleNotificationOutput = unknown;
+export type ScheduleNotificationOutput = {
+  id: string;
+  status: 'pending' | 'released' | 'cancelled';
+  dueAt: string;
+  recipientId: string | null;
+  created: boolean;
+};
 
 /** searchMessages: Searches the messages the caller may read (always restricted to `visibleTo:<caller>` on the server); `degraded: true` when the index was down and a conversation-scoped search fell back to Firestore. */
 export type SearchMessagesInput = {
@@ -2867,6 +2885,108 @@ export type ActivityDoc = {
   details: Record<string, string | number | boolean | null>;
   /** Firestore Timestamp */
   expiresAt: Timestamp;
+};
+
+/** `users/{uid}/followers/{followerId}`. read: the creator themselves (active accounts); no client writes (follow/unfollow) */
+export type FollowerDoc = {
+  uid: string;
+  creatorId: string;
+  /** Firestore Timestamp */
+  createdAt: Timestamp;
+};
+
+/** `users/{uid}/following/{creatorId}`. read: the user themselves (active accounts); no client writes (follow/unfollow) */
+export type FollowingDoc = {
+  uid: string;
+  followerId: string;
+  /** Firestore Timestamp */
+  createdAt: Timestamp;
+};
+
+/** `followCounts/{uid}`. read: any active signed-in user (public counts); no client writes */
+export type FollowCountsDoc = {
+  followers: number;
+  following: number;
+  /** Firestore Timestamp */
+  updatedAt: Timestamp;
+};
+
+/** `orders/{orderId}`. read: the order's buyer or seller (active accounts); a list query must filter on the caller's role */
+export type OrderDoc = {
+  orderId: string;
+  buyerId: string;
+  sellerId?: string;
+  itemTitle: string;
+  status: 'placed' | 'payment_failed' | 'confirmed' | 'processing' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
+  /** Firestore Timestamp */
+  statusAt: Timestamp;
+  amount?: number;
+  currency?: string;
+  carrier?: string;
+  trackingNumber?: string;
+  trackingUrl?: string;
+  paymentFailure?: {
+    reason?: string;
+    retryBy?: string;
+    /** Firestore Timestamp */
+    at: Timestamp;
+  };
+  cancellation?: {
+    reason: string;
+    by: string;
+    /** Firestore Timestamp */
+    at: Timestamp;
+  };
+  refund?: {
+    amount: number;
+    currency: string;
+    /** Firestore Timestamp */
+    at: Timestamp;
+  };
+  history: Array<{
+    status:
+      'placed' | 'payment_failed' | 'confirmed' | 'processing' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
+    /** Firestore Timestamp */
+    at: Timestamp;
+  }>;
+  applied: Array<string>;
+  /** Firestore Timestamp */
+  updatedAt: Timestamp;
+};
+
+/** `scheduledNotifications/{scheduleId}`. read: its recipient (`recipientId`, active accounts); a list query must filter `recipientId == uid` */
+export type ScheduledNotificationDoc = {
+  kind: 'custom' | 'auction' | 'workshop' | 'announcement';
+  status: 'pending' | 'released' | 'cancelled';
+  /** Firestore Timestamp */
+  dueAt: Timestamp;
+  version: number;
+  recipientId: string | null;
+  createdBy: string;
+  message: {
+    type: 'reminder.due' | 'auction.ending_soon' | 'community.event_starting_soon' | 'system.announcement';
+    payload: Record<string, unknown>;
+    audience?: Record<string, unknown>;
+  };
+  source?: {
+    ref: string;
+    /** Firestore Timestamp */
+    target: Timestamp;
+    /** Firestore Timestamp */
+    at: Timestamp;
+    cancelled: boolean;
+  };
+  /** Firestore Timestamp */
+  createdAt?: Timestamp;
+  /** Firestore Timestamp */
+  updatedAt: Timestamp;
+  /** Firestore Timestamp */
+  releasedAt?: Timestamp;
+  eventId?: string;
+  /** Firestore Timestamp */
+  cancelledAt?: Timestamp;
+  /** Firestore Timestamp */
+  expiresAt?: Timestamp;
 };
 
 /** `announcements/{announcementId}`. read: admins (active accounts); no client writes */

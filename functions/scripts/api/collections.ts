@@ -13,6 +13,7 @@ import { ACTIVITY_KINDS } from '../../src/domain/activity/feed.js';
 import { FREQUENCIES } from '../../src/domain/notifications/preferences.js';
 import { NOTIFICATION_TYPES } from '../../src/domain/notifications/plans.js';
 import { ANNOUNCEMENT_STATUSES, segmentSchema } from '../../src/domain/announcements/announcements.js';
+import { ORDER_STATUSES } from '../../src/domain/orders/status.js';
 
 /**
  * The documents clients read and listen to through the Firestore SDK (under firestore.rules), as a client receives
@@ -239,6 +240,72 @@ export const activityDoc = z.strictObject({
   expiresAt: ts(),
 });
 
+/** `followCounts/{uid}` (src/domain/social/follows.ts): public, exact, written with the edges. */
+export const followCountsDoc = z.strictObject({
+  followers: z.number().int().nonnegative(),
+  following: z.number().int().nonnegative(),
+  updatedAt: ts(),
+});
+
+/** `users/{creatorId}/followers/{uid}`: one follower of the creator. */
+export const followerDoc = z.strictObject({ uid: z.string(), creatorId: z.string(), createdAt: ts() });
+
+/** `users/{uid}/following/{creatorId}`: one account the user follows (`uid` is the followed creator's). */
+export const followingDoc = z.strictObject({ uid: z.string(), followerId: z.string(), createdAt: ts() });
+
+const orderStatus = z.enum(ORDER_STATUSES);
+
+/** `orders/{orderId}` (src/app/orders/orderView.ts, src/domain/orders/status.ts): the order status view. */
+export const orderDoc = z.strictObject({
+  orderId: z.string(),
+  buyerId: z.string(),
+  sellerId: z.string().optional(),
+  itemTitle: z.string(),
+  status: orderStatus,
+  /** When the event that set the status happened. */
+  statusAt: ts(),
+  amount: z.number().optional(),
+  currency: z.string().optional(),
+  carrier: z.string().optional(),
+  trackingNumber: z.string().optional(),
+  trackingUrl: z.string().optional(),
+  paymentFailure: z
+    .strictObject({ reason: z.string().optional(), retryBy: z.string().optional(), at: ts() })
+    .optional(),
+  cancellation: z.strictObject({ reason: z.string(), by: z.string(), at: ts() }).optional(),
+  refund: z.strictObject({ amount: z.number(), currency: z.string(), at: ts() }).optional(),
+  history: z.array(z.strictObject({ status: orderStatus, at: ts() })),
+  /** Idempotency keys (hashed) of the events applied, the latest 50. */
+  applied: z.array(z.string()),
+  updatedAt: ts(),
+});
+
+/** `scheduledNotifications/{scheduleId}` (src/app/scheduling/store.ts): a scheduled notification or reminder. */
+export const scheduledNotificationDoc = z.strictObject({
+  kind: z.enum(['custom', 'auction', 'workshop', 'announcement']),
+  status: z.enum(['pending', 'released', 'cancelled']),
+  dueAt: ts(),
+  /** Bumped by each reschedule: the event a moved item becomes has a new idempotency key. */
+  version: z.number().int().nonnegative(),
+  recipientId: z.string().nullable(),
+  createdBy: z.string(),
+  message: z.strictObject({
+    type: z.enum(['reminder.due', 'auction.ending_soon', 'community.event_starting_soon', 'system.announcement']),
+    payload: z.record(z.string(), z.unknown()),
+    audience: z.record(z.string(), z.unknown()).optional(),
+  }),
+  /** Reminders: the auction or event they follow, its time, and whether it was cancelled. */
+  source: z.strictObject({ ref: z.string(), target: ts(), at: ts(), cancelled: z.boolean() }).optional(),
+  createdAt: ts().optional(),
+  updatedAt: ts(),
+  releasedAt: ts().optional(),
+  /** The `events/` document it became when released. */
+  eventId: z.string().optional(),
+  cancelledAt: ts().optional(),
+  /** Released and cancelled items expire (TTL). */
+  expiresAt: ts().optional(),
+});
+
 export const CLIENT_COLLECTIONS: ClientCollection[] = [
   {
     path: 'conversations/{cid}',
@@ -391,6 +458,70 @@ export const CLIENT_COLLECTIONS: ClientCollection[] = [
         where: [['kind', '==', "'follow' | 'bid' | 'order' | 'sale' | 'message' | 'moderation'"]],
         orderBy: [['createdAt', 'desc']],
         purpose: 'one kind of activity',
+      },
+    ],
+  },
+  {
+    path: 'users/{uid}/followers/{followerId}',
+    group: 'followers',
+    typeName: 'FollowerDoc',
+    access: 'read: the creator themselves (active accounts); no client writes (follow/unfollow)',
+    writtenBy: 'follow, unfollow (with both counts, in one transaction)',
+    document: followerDoc,
+    queries: [{ where: [], orderBy: [['createdAt', 'desc']], purpose: "the creator's followers, newest first" }],
+  },
+  {
+    path: 'users/{uid}/following/{creatorId}',
+    group: 'following',
+    typeName: 'FollowingDoc',
+    access: 'read: the user themselves (active accounts); no client writes (follow/unfollow)',
+    writtenBy: 'follow, unfollow',
+    document: followingDoc,
+    queries: [{ where: [], orderBy: [['createdAt', 'desc']], purpose: 'whom the user follows, newest first' }],
+  },
+  {
+    path: 'followCounts/{uid}',
+    group: 'followCounts',
+    typeName: 'FollowCountsDoc',
+    access: 'read: any active signed-in user (public counts); no client writes',
+    writtenBy: 'follow, unfollow, in the transaction that writes the edges (exact)',
+    document: followCountsDoc,
+    queries: [],
+  },
+  {
+    path: 'orders/{orderId}',
+    group: 'orders',
+    typeName: 'OrderDoc',
+    access: "read: the order's buyer or seller (active accounts); a list query must filter on the caller's role",
+    writtenBy: 'orderStatusOnEventWritten, from every order event recorded in events/ (any door)',
+    document: orderDoc,
+    queries: [
+      {
+        where: [['buyerId', '==', '<uid>']],
+        orderBy: [['updatedAt', 'desc']],
+        purpose: "the buyer's orders, latest change first",
+      },
+      {
+        where: [['sellerId', '==', '<uid>']],
+        orderBy: [['updatedAt', 'desc']],
+        purpose: "the seller's sales, latest change first",
+      },
+    ],
+  },
+  {
+    path: 'scheduledNotifications/{scheduleId}',
+    group: 'scheduledNotifications',
+    typeName: 'ScheduledNotificationDoc',
+    access: 'read: its recipient (`recipientId`, active accounts); a list query must filter `recipientId == uid`',
+    writtenBy:
+      'scheduleNotification, cancelScheduledNotification, rescheduleNotification; remindersOnEventWritten; ' +
+      'releaseScheduledNotifications (released); announcements',
+    document: scheduledNotificationDoc,
+    queries: [
+      {
+        where: [['recipientId', '==', '<uid>']],
+        orderBy: [['dueAt', 'asc']],
+        purpose: "the user's scheduled notifications and reminders, soonest first",
       },
     ],
   },

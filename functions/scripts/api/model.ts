@@ -13,6 +13,7 @@ import { notificationsContracts } from '../../src/app/notifications/contract.js'
 import { searchContracts } from '../../src/app/search/contract.js';
 import { socialContracts } from '../../src/app/social/contract.js';
 import { announcementContracts } from '../../src/app/announcements/contract.js';
+import { schedulingContracts } from '../../src/app/scheduling/contract.js';
 import { TOPICS } from '../../src/domain/channels.js';
 import {
   MAX_PAYLOAD_BYTES,
@@ -44,6 +45,7 @@ export const CONTRACTS: Record<string, CallableContract> = {
   ...analyticsContracts,
   ...socialContracts,
   ...announcementContracts,
+  ...schedulingContracts,
 };
 
 /**

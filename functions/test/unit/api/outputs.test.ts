@@ -60,6 +60,16 @@ beforeAll(async () => {
   await f.call('stopExperiment', { experimentId: 'outbid-copy', rollOut: 'urgent' }, admin);
   await f.call('stopExperiment', { experimentId: 'outbid-copy' }, admin);
   await f.call('getExperimentResults', { experimentId: 'outbid-copy' }, admin);
+  // Scheduling: a reminder for oneself, moved, then cancelled (twice: the second changes nothing).
+  const minutesAhead = (minutes: number) => new Date(system.clock.now().getTime() + minutes * 60_000).toISOString();
+  const reminder = (await f.call(
+    'scheduleNotification',
+    { requestId: 'contract-test', at: minutesAhead(60), title: 'Glaze the bowls', body: 'Second coat' },
+    maya,
+  )) as { id: string };
+  await f.call('rescheduleNotification', { id: reminder.id, at: minutesAhead(90) }, maya);
+  await f.call('cancelScheduledNotification', { id: reminder.id }, maya);
+  await f.call('cancelScheduledNotification', { id: reminder.id }, maya);
 }, 240_000);
 
 afterAll(() => system?.stop());
@@ -95,6 +105,9 @@ describe('callable outputs match their contracts', () => {
       'follow',
       'unfollow',
       'getUserProfile',
+      'scheduleNotification',
+      'rescheduleNotification',
+      'cancelScheduledNotification',
     ])
       expect(names, name).toContain(name);
   });
