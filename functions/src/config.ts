@@ -293,6 +293,40 @@ export class MissingSecretError extends AppError {
 }
 
 /**
+ * A function read a secret it does not declare. Cloud Functions mounts only the secrets a function declares, so in
+ * production the read would find nothing and look like an unset secret; this names the function and the fix instead.
+ */
+export class UndeclaredSecretError extends AppError {
+  constructor(
+    readonly fn: string,
+    readonly secret: string,
+  ) {
+    super(
+      'internal',
+      `function ${fn} reads secret ${secret} but does not declare it: add it to the function's \`secrets\` option (SECRETS in src/functions/options.ts)`,
+    );
+    this.name = 'UndeclaredSecretError';
+  }
+}
+
+/** The running function and the secrets it declares (src/functions/runtime.ts sets it); unset: not checked. */
+let secretScope: { fn: string; declared: ReadonlySet<string> } | undefined;
+
+/** Limits secret reads to what `fn` declares (its endpoint's `secretEnvironmentVariables`); `undefined` lifts it. */
+export function limitSecretsTo(scope: { fn: string; declared: readonly string[] } | undefined): void {
+  secretScope = scope && { fn: scope.fn, declared: new Set(scope.declared) };
+}
+
+/**
+ * Throws UndeclaredSecretError when the running function does not declare `name`. Every secret read goes through it,
+ * the sandbox credentials of the emulators included, so the emulator tier's runs through the real wrappers fail on an
+ * undeclared read exactly where production would.
+ */
+export function assertSecretDeclared(name: SecretName): void {
+  if (secretScope && !secretScope.declared.has(name)) throw new UndeclaredSecretError(secretScope.fn, name);
+}
+
+/**
  * Reads a secret inside a running function, failing with an error that names it instead of handing `undefined` (or
  * an empty string) to an SDK. `read` is injectable so tests need not touch process.env.
  */
@@ -300,6 +334,7 @@ export function requireSecret(
   name: SecretName,
   read: (name: SecretName) => string | undefined = (n) => secrets[n].value(),
 ): string {
+  assertSecretDeclared(name);
   const value = read(name);
   if (!value) throw new MissingSecretError(name);
   return value;

@@ -3,7 +3,8 @@ import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import type { DeliveryInfra, DeliverySettings, Infra } from '../ports.js';
 import type { Settings } from '../config.js';
-import { readSettings, requireSecret } from '../config.js';
+import type { SecretName } from '../config.js';
+import { assertSecretDeclared, readSettings, requireSecret } from '../config.js';
 import { AlgoliaMessageIndex } from '../adapters/algolia/algoliaMessageIndex.js';
 import { systemClock } from '../adapters/clocks.js';
 import { fcmProvider } from '../adapters/fcm/index.js';
@@ -59,7 +60,12 @@ export function firebaseInfra(settings: Settings = readSettings()): Infra {
     logger: new FunctionsLogger(),
     messageIndex: new AlgoliaMessageIndex(
       sandbox
-        ? { credentials: () => SANDBOX_CREDENTIALS.algolia, indexName, hosts: sandboxAlgoliaHosts(sandbox) }
+        ? {
+            credentials: () =>
+              sandboxSecret(['ALGOLIA_APP_ID', 'ALGOLIA_ADMIN_KEY', 'ALGOLIA_SEARCH_KEY'], SANDBOX_CREDENTIALS.algolia),
+            indexName,
+            hosts: sandboxAlgoliaHosts(sandbox),
+          }
         : {
             credentials: () => ({
               appId: requireSecret('ALGOLIA_APP_ID'),
@@ -156,6 +162,15 @@ export function firebaseDelivery(
 const SANDBOX_FCM_APP = 'sandbox-fcm';
 
 /**
+ * A sandbox credential stands in for these secrets: the read is refused, as in production, when the running function
+ * does not declare them, so the emulator tier catches an undeclared secret on every code path it runs.
+ */
+function sandboxSecret<T>(names: readonly SecretName[], value: T): T {
+  for (const name of names) assertSecretDeclared(name);
+  return value;
+}
+
+/**
  * The provider adapters pointed at the sandbox providers (emulator only): FCM through an https Agent, Twilio through
  * its httpClient, SendGrid through its base URL.
  */
@@ -174,8 +189,8 @@ function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): Delive
     );
   const fcm = fcmProvider(fcmApp);
   const twilio = twilioProvider({
-    accountSid: () => creds.twilio.accountSid,
-    authToken: () => creds.twilio.authToken,
+    accountSid: () => sandboxSecret(['TWILIO_ACCOUNT_SID'], creds.twilio.accountSid),
+    authToken: () => sandboxSecret(['TWILIO_AUTH_TOKEN'], creds.twilio.authToken),
     timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
     apiOrigin: sandbox.origin,
     sender: () => {
@@ -189,7 +204,7 @@ function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): Delive
     verifyServiceSid: () => creds.twilio.verifyServiceSid,
   });
   const sendgrid = sendgridProvider({
-    apiKey: () => creds.sendgrid.apiKey,
+    apiKey: () => sandboxSecret(['SENDGRID_API_KEY'], creds.sendgrid.apiKey),
     baseUrl: sandbox.origin,
     timeoutMs: DEFAULT_RESILIENCE.timeoutMs,
     // The sandbox posts no SendGrid events; a developer who signs their own sets the key in functions/.secret.local.
@@ -200,7 +215,10 @@ function sandboxDelivery(sandbox: SandboxConnection, settings: Settings): Delive
     twilio,
     sendgrid,
     // The emulator's PUBLIC_BASE_URL is loopback http: community email carries that unsubscribe URL here, and only here.
-    { ...deliverySettings(settings, () => creds.unsubscribeKey), loopbackUnsubscribe: true },
+    {
+      ...deliverySettings(settings, () => sandboxSecret(['UNSUBSCRIBE_SIGNING_KEY'], creds.unsubscribeKey)),
+      loopbackUnsubscribe: true,
+    },
   );
 }
 

@@ -1,5 +1,6 @@
 import type { Feature, FeatureModules, Services } from '../composition/features.js';
 import { FEATURES, loadFeatures } from '../composition/features.js';
+import { limitSecretsTo } from '../config.js';
 
 /**
  * The wrappers' handle on the use cases: built once per instance, on the first invocation, by the composition root
@@ -28,9 +29,21 @@ export function serveFeatures(features: readonly Feature[]): void {
 export function services(): Promise<Services> {
   if (current) return Promise.resolve(current);
   // Memoised: concurrent first invocations (concurrency > 1) share one build.
-  building ??= Promise.all([import('../composition/cloud.js'), loadFeatures(scope, modules)]).then(
-    ([{ cloudServices }]) => (current ??= cloudServices(modules)),
-  );
+  building ??= Promise.all([
+    import('../composition/cloud.js'),
+    import('./targets.js'),
+    loadFeatures(scope, modules),
+  ]).then(([{ cloudServices }, { WRAPPER_FEATURES }]) => {
+    // From here on a secret this function does not declare is refused by name, not read as unset (config.ts).
+    const target = process.env.FUNCTION_TARGET || process.env.K_SERVICE;
+    limitSecretsTo(
+      declaredSecretsOf(
+        target,
+        WRAPPER_FEATURES.map(([module]) => module),
+      ),
+    );
+    return (current ??= cloudServices(modules));
+  });
   return building;
 }
 
@@ -38,4 +51,33 @@ export function services(): Promise<Services> {
 export function useServices(next: Services | undefined): void {
   current = next;
   building = undefined;
+}
+
+type WithEndpoint = { __endpoint?: { secretEnvironmentVariables?: readonly { key: string }[] } };
+
+/**
+ * The deployed function `target` names (FUNCTION_TARGET, or K_SERVICE: the name in lower case) among the wrapper
+ * modules' exports, and the secrets its definition declares, as the deploy reads them
+ * (`__endpoint.secretEnvironmentVariables`). Undefined for no target or an unknown one: then secret reads are not
+ * limited (tests, npm start, discovery).
+ */
+export function declaredSecretsOf(
+  target: string | undefined,
+  wrapperModules: readonly Record<string, unknown>[],
+): { fn: string; declared: string[] } | undefined {
+  if (!target) return undefined;
+  const wanted = target.toLowerCase();
+  for (const module of wrapperModules) {
+    for (const [name, value] of Object.entries(module)) {
+      if (name.toLowerCase() !== wanted) continue;
+      try {
+        const endpoint = (value as WithEndpoint).__endpoint;
+        return { fn: name, declared: (endpoint?.secretEnvironmentVariables ?? []).map((v) => v.key) };
+      } catch {
+        // A v1 definition builds its endpoint from GCLOUD_PROJECT, which every deployed function has.
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
