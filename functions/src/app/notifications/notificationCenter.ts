@@ -29,6 +29,13 @@ export interface InAppNotification {
   expiresAt: Date;
   /** `createdAt` ISO + id: one orderable field, so pages never skip or repeat notifications created the same ms. */
   sortKey: string;
+  /**
+   * Critical types reach the user through quiet hours and fall back across channels (newNotificationDoc writes it;
+   * absent on documents written before it did).
+   */
+  critical?: boolean;
+  /** The domain event it came from (newNotificationDoc; absent on older documents and ones made from no event). */
+  eventId?: string;
 }
 
 export const MAX_BULK = 500;
@@ -251,5 +258,6 @@ export function newNotificationDoc({
     expiresAt: expiresAtFor('notifications', now),
     sortKey: sortKeyOf(now, notificationId),
     eventId,
-  };
+    // The document is what list() hands out as InAppNotification: a field added here must be declared there.
+  } satisfies Omit<InAppNotification, 'id'>;
 }
