@@ -132,6 +132,16 @@ export type MessagingNewMessagePayload = {
   encrypted: boolean;
 };
 
+/** Payload of `ops.delivery_alert`. */
+export type OpsDeliveryAlertPayload = {
+  incidentId: string;
+  alertKind: 'error_rate' | 'delivery_success' | 'backlog';
+  value: number | null;
+  threshold: number;
+  volume: number;
+  adminIds: Array<string>;
+};
+
 /** Payload of `order.cancelled`. */
 export type OrderCancelledPayload = {
   orderId: string;
@@ -272,6 +282,7 @@ export interface EventPayloads {
   'community.event_cancelled': CommunityEventCancelledPayload;
   'community.event_starting_soon': CommunityEventStartingSoonPayload;
   'messaging.new_message': MessagingNewMessagePayload;
+  'ops.delivery_alert': OpsDeliveryAlertPayload;
   'order.cancelled': OrderCancelledPayload;
   'order.delivered': OrderDeliveredPayload;
   'order.payment_failed': OrderPaymentFailedPayload;
@@ -301,6 +312,7 @@ export const EVENT_TYPES = [
   'community.event_cancelled',
   'community.event_starting_soon',
   'messaging.new_message',
+  'ops.delivery_alert',
   'order.cancelled',
   'order.delivered',
   'order.payment_failed',
@@ -1016,6 +1028,15 @@ export type GetPreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'ops.delivery_alert': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -1051,7 +1072,8 @@ export type GetPreferencesOutput = {
         | 'social.new_listing'
         | 'community.event_starting_soon'
         | 'reminder.due'
-        | 'system.announcement',
+        | 'system.announcement'
+        | 'ops.delivery_alert',
         boolean
       >
     >;
@@ -1158,7 +1180,8 @@ export type ListNotificationsOutput = {
       | 'social.new_listing'
       | 'community.event_starting_soon'
       | 'reminder.due'
-      | 'system.announcement';
+      | 'system.announcement'
+      | 'ops.delivery_alert';
     category: 'commerce' | 'community' | 'social' | 'messaging';
     priority: 'high' | 'medium' | 'low';
     title: string;
@@ -1553,6 +1576,15 @@ export type ResetPreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'ops.delivery_alert': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -1588,7 +1620,8 @@ export type ResetPreferencesOutput = {
         | 'social.new_listing'
         | 'community.event_starting_soon'
         | 'reminder.due'
-        | 'system.announcement',
+        | 'system.announcement'
+        | 'ops.delivery_alert',
         boolean
       >
     >;
@@ -2162,6 +2195,15 @@ export type UpdatePreferencesInput = {
       };
       frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'ops.delivery_alert'?: {
+      channels?: {
+        push?: boolean;
+        sms?: boolean;
+        email?: boolean;
+        inApp?: boolean;
+      };
+      frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours?: {
     enabled?: boolean;
@@ -2197,6 +2239,7 @@ export type UpdatePreferencesInput = {
       'community.event_starting_soon'?: boolean;
       'reminder.due'?: boolean;
       'system.announcement'?: boolean;
+      'ops.delivery_alert'?: boolean;
     };
   };
   workingHours?: {
@@ -2473,6 +2516,15 @@ export type UpdatePreferencesOutput = {
       };
       frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
     };
+    'ops.delivery_alert': {
+      channels: {
+        push: boolean;
+        sms: boolean;
+        email: boolean;
+        inApp: boolean;
+      };
+      frequency: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';
+    };
   };
   quietHours: {
     enabled: boolean;
@@ -2508,7 +2560,8 @@ export type UpdatePreferencesOutput = {
         | 'social.new_listing'
         | 'community.event_starting_soon'
         | 'reminder.due'
-        | 'system.announcement',
+        | 'system.announcement'
+        | 'ops.delivery_alert',
         boolean
       >
     >;
@@ -2785,7 +2838,8 @@ export type NotificationDoc = {
     | 'social.new_listing'
     | 'community.event_starting_soon'
     | 'reminder.due'
-    | 'system.announcement';
+    | 'system.announcement'
+    | 'ops.delivery_alert';
   category: 'commerce' | 'community' | 'social' | 'messaging';
   priority: 'high' | 'medium' | 'low';
   title: string;
@@ -2844,7 +2898,8 @@ export type PreferencesDoc = {
       | 'social.new_listing'
       | 'community.event_starting_soon'
       | 'reminder.due'
-      | 'system.announcement',
+      | 'system.announcement'
+      | 'ops.delivery_alert',
       {
         channels?: Partial<Record<'push' | 'sms' | 'email' | 'inApp', boolean>>;
         frequency?: 'instant' | 'hourly' | 'daily' | 'weekly' | 'off';

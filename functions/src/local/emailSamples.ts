@@ -45,6 +45,13 @@ export const SAMPLE_VARS: Record<NotificationType, Record<string, string>> = {
     hoursLeft: '24',
   },
   'reminder.due': { title: 'Bid on the raku tea bowl', body: 'The auction you saved ends tonight.' },
+  'ops.delivery_alert': {
+    incidentId: 'error_rate_1764680400000',
+    alertKind: 'error_rate',
+    value: '38.0 %',
+    threshold: '5.0 %',
+    volume: '120',
+  },
   'system.announcement': {
     title: 'Winter fair: free shipping this weekend',
     body: 'Every order placed Saturday or Sunday ships free, worldwide.',

@@ -111,7 +111,10 @@ export const analyticsStep: Step = {
     functions.busErrors.splice(busErrorsBefore);
     clock.advance(5 * 60_000);
     await functions.runSchedules(['evaluateDeliveryAlerts']);
-    const alerts = (await store.query(paths.notifications('u_admin'))).filter((n) => String(n.id).startsWith('alert_'));
+    // The alert is an ops.delivery_alert event through the pipeline (the events/ trigger runs in this local run too).
+    const alerts = (await store.query(paths.notifications('u_admin'))).filter(
+      (n) => n.data?.type === 'ops.delivery_alert',
+    );
     for (const a of alerts)
       ctx.transcript.detail(`Rita's notification center: "${String(a.data?.title)}": ${String(a.data?.body)}`);
     ctx.transcript.detail(

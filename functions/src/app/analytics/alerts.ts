@@ -1,14 +1,14 @@
-import type { Clock, DocumentStore, Logger, Publisher } from '../../ports.js';
-import { fieldOps } from '../../ports.js';
-import { TOPICS } from '../../domain/channels.js';
+import type { Clock, DocumentStore, Logger } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
-import type { DeliveryJob } from '../../domain/delivery.js';
+import { hashedId } from '../../domain/ids.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
+import type { EventMessage } from '../../domain/notifications/events.js';
 import { HEALTH_FIELDS, HEALTH_SLOT_MS, slotOf, sumCounters } from '../../domain/analytics/aggregates.js';
-import type { AlertReading } from '../../domain/analytics/alerts.js';
-import { ALERT_WINDOW_SLOTS, alertText, evaluateAlerts } from '../../domain/analytics/alerts.js';
+import type { AlertKind, AlertReading } from '../../domain/analytics/alerts.js';
+import { ALERT_WINDOW_SLOTS, evaluateAlerts } from '../../domain/analytics/alerts.js';
 import { analyticsPaths } from '../../domain/analytics/paths.js';
 
+/** The domain event an incident's alert is (src/domain/notifications/events.ts, plans.ts; texts in en/de/ar). */
 export const ALERT_TYPE = 'ops.delivery_alert';
 
 interface AlertState {
@@ -25,7 +25,7 @@ interface Incident {
   value: number | null;
   threshold: number;
   volume: number;
-  /** Admins notified of the opening (set after the notifications went out; a crash in between retries them). */
+  /** The alert event is written (in the same transaction that sets this): admins are told once per incident. */
   notified: boolean;
 }
 
@@ -33,13 +33,11 @@ interface Incident {
  * Delivery alerts, evaluated every 5 minutes (scheduled function evaluateDeliveryAlerts). Each alert kind has a state
  * document: a condition that starts holding opens an incident (`analyticsIncidents/{kind}_{slot}`) in a transaction
  * with the state, so two overlapping evaluations open one; a condition that clears closes it. Admins are notified
- * once per incident: an in-app notification `alert_{incidentId}` (created once) and a push job through channel
- * delivery (its delivery id is derived, so a republished job is claimed once).
+ * once per incident through the notification pipeline itself: an `ops.delivery_alert` event (notify below).
  */
 export class DeliveryAlerts {
   constructor(
     private readonly store: DocumentStore,
-    private readonly publisher: Publisher,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -107,86 +105,57 @@ export class DeliveryAlerts {
       if (change.opened) opened.push(change.opened);
       if (change.closed) closed.push(change.closed);
     }
-    // Notify every open incident not yet notified (this run's, or one whose notification a crash interrupted).
+    // Notify every open incident not yet notified (this run's, or one that opened while no admin was configured).
     const pending = await this.store.query(analyticsPaths.incidents(), {
       where: [
         ['status', '==', 'open'],
         ['notified', '==', false],
       ],
     });
-    for (const snap of pending) {
-      const incident = snap.data as unknown as Incident;
-      const reading = readings.find((r) => r.kind === incident.kind) ?? {
-        kind: incident.kind as AlertReading['kind'],
-        firing: true,
-        value: incident.value ?? undefined,
-        threshold: incident.threshold,
-        volume: incident.volume,
-      };
-      await this.notify(incident.incidentId, {
-        ...reading,
-        value: incident.value ?? undefined,
-        volume: incident.volume,
-      });
-      await this.store.update(analyticsPaths.incident(incident.incidentId), { notified: true });
-    }
+    for (const snap of pending) await this.notify(snap.id);
     if (opened.length || closed.length) this.logger.warn('delivery alerts changed', { opened, closed });
     return { opened, closed, readings };
   }
 
-  private async notify(incidentId: string, reading: AlertReading): Promise<void> {
-    const config = (await this.store.get(analyticsPaths.alertConfig())).data as { adminUids?: string[] } | undefined;
-    const admins = config?.adminUids ?? [];
-    if (admins.length === 0) this.logger.error('delivery alert with no admins to notify', { incidentId });
-    const { title, body } = alertText(reading);
-    const now = this.clock.now();
-    const notificationId = `alert_${incidentId}`;
-    const jobs: DeliveryJob[] = [];
-    for (const uid of admins) {
-      const created = await this.store.transaction(async (tx) => {
-        const path = paths.notification(uid, notificationId);
-        if ((await tx.get(path)).exists) return false;
-        tx.create(path, {
-          id: notificationId,
+  /**
+   * The incident's alert as a domain event (`ops.delivery_alert`, to the admins of `analyticsConfig/alerts`): one
+   * transaction writes the `events/` document and marks the incident notified, so overlapping runs write it once;
+   * the pipeline (onNotificationEventCreated) then routes it like any event, under each admin's preferences, and
+   * deduplicates its key. Without admins it stays unnotified (logged) until setAlertRecipients names some.
+   */
+  private async notify(incidentId: string): Promise<void> {
+    const key = `${ALERT_TYPE}:${incidentId}`;
+    const eventPath = paths.event(hashedId(key, { length: 32, prefix: 'evt_' }));
+    const outcome = await this.store.transaction(async (tx) => {
+      const [incidentSnap, configSnap, eventSnap] = await tx.getAll([
+        analyticsPaths.incident(incidentId),
+        analyticsPaths.alertConfig(),
+        eventPath,
+      ]);
+      const incident = incidentSnap!.data as unknown as Incident | undefined;
+      if (!incident || incident.notified || incident.status !== 'open') return 'done';
+      const admins = ((configSnap!.data as { adminUids?: string[] } | undefined)?.adminUids ?? []).slice(0, 50);
+      if (admins.length === 0) return 'no admins';
+      if (!eventSnap!.exists) {
+        const now = this.clock.now();
+        const message: EventMessage<typeof ALERT_TYPE> = {
           type: ALERT_TYPE,
-          category: 'commerce',
-          priority: 'high',
-          title,
-          body,
-          data: { link: '/admin/delivery', incidentId },
-          groupKey: `alert_${reading.kind}`,
-          count: 1,
-          read: false,
-          readAt: null,
-          archived: false,
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: expiresAtFor('notifications', now),
-          sortKey: `${now.toISOString()}_${notificationId}`,
-        });
-        tx.set(paths.counter(uid, 'notifications'), { unread: fieldOps.increment(1) }, { merge: true });
-        return true;
-      });
-      if (!created) continue;
-      jobs.push({
-        deliveryId: `${notificationId}_${uid}_push`,
-        eventId: notificationId,
-        uid,
-        channel: 'push',
-        type: ALERT_TYPE,
-        category: 'commerce',
-        priority: 'high',
-        critical: false,
-        notificationId,
-        groupKey: `alert_${reading.kind}`,
-        locale: 'en',
-        content: { push: { title, body } },
-        data: { link: '/admin/delivery', incidentId },
-        fallback: [],
-        createdAt: now.toISOString(),
-      });
-    }
-    for (const job of jobs)
-      await this.publisher.publish(TOPICS.push, job, { deliveryId: job.deliveryId, channel: 'push' });
+          idempotencyKey: key,
+          occurredAt: incident.openedAt.toISOString(),
+          payload: {
+            incidentId,
+            alertKind: incident.kind as AlertKind,
+            value: incident.value,
+            threshold: incident.threshold,
+            volume: incident.volume,
+            adminIds: admins,
+          },
+        };
+        tx.set(eventPath, { ...message, occurredAt: incident.openedAt, expiresAt: expiresAtFor('events', now) });
+      }
+      tx.update(analyticsPaths.incident(incidentId), { notified: true, eventId: eventPath.split('/')[1] });
+      return 'notified';
+    });
+    if (outcome === 'no admins') this.logger.error('delivery alert with no admins to notify', { incidentId });
   }
 }

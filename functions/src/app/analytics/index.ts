@@ -18,7 +18,7 @@ export function analyticsServices(
   shared: { audit: AuditLog },
 ) {
   const { store, clock, logger } = infra;
-  const alerts = new DeliveryAlerts(store, infra.publisher, clock, logger);
+  const alerts = new DeliveryAlerts(store, clock, logger);
   return {
     counter: new DeliveryCounter(store, clock, logger),
     interactions: new Interactions(store, new DeliveryRepo(store, clock), clock, logger),

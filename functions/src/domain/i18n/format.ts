@@ -71,7 +71,8 @@ export class MessageFormatError extends Error {
 }
 
 /**
- * A small subset of ICU MessageFormat: `{name}` and `{name, plural, =0 {…} one {# item} other {# items}}` (plural
+ * A small subset of ICU MessageFormat: `{name}`, `{name, select, a {…} other {…}}` and
+ * `{name, plural, =0 {…} one {# item} other {# items}}` (plural
  * categories from `Intl.PluralRules`, so Arabic gets zero/one/two/few/many/other; `#` is the number in the reader's
  * digits). `value(name)` supplies a variable or throws; `number(name)` its numeric value for a plural.
  */
@@ -100,7 +101,17 @@ export function formatMessage(
       const rest = inner.slice(comma + 1);
       const kindEnd = rest.indexOf(',');
       const kind = rest.slice(0, kindEnd).trim();
-      if (kind !== 'plural' || kindEnd < 0) throw new MessageFormatError(`unsupported argument {${inner}}`);
+      if ((kind !== 'plural' && kind !== 'select') || kindEnd < 0)
+        throw new MessageFormatError(`unsupported argument {${inner}}`);
+      if (kind === 'select') {
+        // `{name, select, a {…} b {…} other {…}}`: the case named by the variable's value, else `other`.
+        const cases = pluralOptions(rest.slice(kindEnd + 1));
+        const picked = cases.get(value(name)) ?? cases.get('other');
+        if (picked === undefined) throw new MessageFormatError(`{${name}, select} has no "other" case`);
+        out += formatMessage(picked, locale, value, number);
+        i = end + 1;
+        continue;
+      }
       const n = number(name);
       const options = pluralOptions(rest.slice(kindEnd + 1));
       const category = new Intl.PluralRules(locale).select(n);
@@ -142,6 +153,6 @@ function pluralOptions(text: string): Map<string, string> {
 /** The variable names a message uses, plural arguments included (tests compare locales with them). */
 export function messageVariables(message: string): string[] {
   const names = new Set<string>();
-  for (const m of message.matchAll(/\{\s*(\w+)\s*(?:,\s*plural\s*,|\})/g)) names.add(m[1]!);
+  for (const m of message.matchAll(/\{\s*(\w+)\s*(?:,\s*(?:plural|select)\s*,|\})/g)) names.add(m[1]!);
   return [...names];
 }

@@ -174,6 +174,19 @@ export const eventPayloadSchemas = {
     body: displayText(500),
     link: httpsUrl(),
   }),
+  /**
+   * A delivery incident opened (issue 19, src/app/analytics/alerts.ts): written once per incident, in the transaction
+   * that opens it, to the admins named in `analyticsConfig/alerts` (the audience: admins, resolved when it opens).
+   */
+  'ops.delivery_alert': z.object({
+    incidentId: id,
+    alertKind: z.enum(['error_rate', 'delivery_success', 'backlog']),
+    /** A rate (0..1) for error_rate and delivery_success, the number waiting for backlog; null when not measured. */
+    value: z.number().nonnegative().nullable(),
+    threshold: z.number().nonnegative(),
+    volume: z.number().int().nonnegative(),
+    adminIds: z.array(id).min(1).max(50),
+  }),
   'messaging.new_message': z.object({
     conversationId: id,
     messageId: id,

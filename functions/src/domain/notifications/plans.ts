@@ -41,6 +41,8 @@ export const NOTIFICATION_TYPES = [
   'reminder.due',
   // System announcements (issue 18, src/app/announcements).
   'system.announcement',
+  // Delivery alerts to admins (issue 19, src/app/analytics/alerts.ts).
+  'ops.delivery_alert',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -77,6 +79,8 @@ export const NOTIFICATION_CATEGORY: Record<NotificationType, Category> = {
   'reminder.due': 'commerce',
   // Marketplace news from the team: community (a user who silences community news silences these too).
   'system.announcement': 'community',
+  // No category of their own: preferences and unsubscribe work per category, and admins keep commerce on.
+  'ops.delivery_alert': 'commerce',
 };
 
 /**
@@ -458,6 +462,24 @@ export function planEvent(event: DomainEvent, options: RoutingOptions): EventPla
         `system.announcement:${p.announcementId}`,
       );
       audience = { audience: { kind: 'announcement', announcementId: p.announcementId }, notification: n, exclude: [] };
+      break;
+    }
+    case 'ops.delivery_alert': {
+      const p = event.payload;
+      const rate = p.alertKind !== 'backlog';
+      const shown = (v: number) => (rate ? `${(v * 100).toFixed(1)} %` : String(v));
+      const n = note(
+        'ops.delivery_alert',
+        {
+          alertKind: p.alertKind,
+          value: p.value === null ? 'n/a' : shown(p.value),
+          threshold: shown(p.threshold),
+          volume: String(p.volume),
+        },
+        { incidentId: p.incidentId, link: '/admin/delivery' },
+        `ops.delivery_alert:${p.alertKind}`,
+      );
+      for (const uid of p.adminIds) to(uid, n);
       break;
     }
     // auction.listed, auction.cancelled, community.event_cancelled tell no one: they keep reminders (app/scheduling).

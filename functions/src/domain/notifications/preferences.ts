@@ -76,13 +76,16 @@ const TYPE_DEFAULTS: Partial<Record<NotificationType, Partial<TypePreference>>> 
   'order.sale_delivered': { channels: allOn({ push: true, inApp: true }) },
   // Announcements from the team (issue 18): in the app and on the phone at once; email only for who opts in.
   'system.announcement': { channels: allOn({ push: true, inApp: true }), frequency: 'instant' },
+  // Delivery alerts to admins (issue 19): at once, on the phone and in the app, never held for a digest.
+  'ops.delivery_alert': { channels: allOn({ push: true, inApp: true }), frequency: 'instant' },
 };
 
 export const DEFAULT_QUIET_HOURS: QuietHours = {
   enabled: true,
   start: '22:00',
   end: '07:00',
-  breakThrough: { 'auction.outbid': true, 'order.payment_failed': true },
+  // A delivery incident (issue 19) reaches the admins at night too.
+  breakThrough: { 'auction.outbid': true, 'order.payment_failed': true, 'ops.delivery_alert': true },
 };
 export const DEFAULT_WORKING_HOURS: WorkingHours = {
   enabled: false,

@@ -115,6 +115,12 @@ export const ar: LocaleTemplates = {
     },
     'reminder.due': { title: '{title}', body: '{body}', cta: 'فتح' },
     'system.announcement': { title: '{title}', body: '{body}', cta: 'اقرأ المزيد' },
+    'ops.delivery_alert': {
+      title:
+        '{alertKind, select, error_rate {تنبيه التسليم: نسبة أخطاء المزوّدين} delivery_success {تنبيه التسليم: نجاح التسليم} other {تنبيه التسليم: تراكم الرسائل}}',
+      body: '{alertKind, select, error_rate {فشل {value} من {volume} طلبًا إلى المزوّدين خلال آخر 15 دقيقة (الحد {threshold}).} delivery_success {نجح {value} فقط من {volume} عملية تسليم خلال آخر 15 دقيقة (الحد {threshold}).} other {{volume} رسالة بانتظار الإرسال (الحد {threshold}).}}',
+      cta: 'فتح لوحة المتابعة',
+    },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -192,6 +198,7 @@ export const ar: LocaleTemplates = {
       conversation: 'المحادثة',
       reminder: 'التذكير',
       announcement: 'الإعلان',
+      alert: 'الحادثة',
     },
     rows: {
       from: 'من',

@@ -120,6 +120,12 @@ export const de: LocaleTemplates = {
     },
     'reminder.due': { title: '{title}', body: '{body}', cta: 'Öffnen' },
     'system.announcement': { title: '{title}', body: '{body}', cta: 'Mehr erfahren' },
+    'ops.delivery_alert': {
+      title:
+        '{alertKind, select, error_rate {Zustellungsalarm: Fehlerquote der Anbieter} delivery_success {Zustellungsalarm: Zustellerfolg} other {Zustellungsalarm: Rückstau}}',
+      body: '{alertKind, select, error_rate {{value} von {volume} Anbieteraufrufen sind in den letzten 15 Minuten fehlgeschlagen (Schwelle {threshold}).} delivery_success {Nur {value} von {volume} Zustellungen waren in den letzten 15 Minuten erfolgreich (Schwelle {threshold}).} other {{volume} Zustellungen warten auf den Versand (Schwelle {threshold}).}}',
+      cta: 'Dashboard öffnen',
+    },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -196,6 +202,7 @@ export const de: LocaleTemplates = {
       conversation: 'Unterhaltung',
       reminder: 'Erinnerung',
       announcement: 'Ankündigung',
+      alert: 'Vorfall',
     },
     rows: {
       from: 'Von',

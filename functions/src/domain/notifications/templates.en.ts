@@ -116,6 +116,12 @@ export const en: LocaleTemplates = {
     },
     'reminder.due': { title: '{title}', body: '{body}', cta: 'Open' },
     'system.announcement': { title: '{title}', body: '{body}', cta: 'Read more' },
+    'ops.delivery_alert': {
+      title:
+        '{alertKind, select, error_rate {Delivery alert: provider error rate} delivery_success {Delivery alert: delivery success} other {Delivery alert: backlog}}',
+      body: '{alertKind, select, error_rate {{value} of {volume} provider calls failed in the last 15 minutes (threshold {threshold}).} delivery_success {Only {value} of {volume} deliveries succeeded in the last 15 minutes (threshold {threshold}).} other {{volume} deliveries are waiting to be sent (threshold {threshold}).}}',
+      cta: 'Open the dashboard',
+    },
     'messaging.new_message': {
       title: '{conversationTitle}',
       body: '{senderName}: {preview}',
@@ -191,6 +197,7 @@ export const en: LocaleTemplates = {
       conversation: 'Conversation',
       reminder: 'Reminder',
       announcement: 'Announcement',
+      alert: 'Incident',
     },
     rows: {
       from: 'From',

@@ -54,7 +54,8 @@ export type ContextKind =
   | 'event'
   | 'conversation'
   | 'reminder'
-  | 'announcement';
+  | 'announcement'
+  | 'alert';
 export type RowKind = 'from' | 'amount' | 'carrier' | 'tracking' | 'where' | 'reason' | 'listing';
 
 export interface EmailTexts {
@@ -315,6 +316,7 @@ const CONTEXT: Record<NotificationType, { kind: ContextKind; name: string; rows?
   'community.event_starting_soon': { kind: 'event', name: 'eventTitle', rows: [['where', 'location']] },
   'reminder.due': { kind: 'reminder', name: 'title' },
   'system.announcement': { kind: 'announcement', name: 'title' },
+  'ops.delivery_alert': { kind: 'alert', name: 'incidentId' },
 };
 
 function emailContext(type: NotificationType, vars: Readonly<Record<string, string>>, locale: Locale, tag: string) {

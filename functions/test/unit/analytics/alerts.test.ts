@@ -22,6 +22,19 @@ async function health(w: TestWorld, values: Record<string, number>) {
   });
 }
 
+/**
+ * The alert events evaluate() wrote, through the pipeline as onNotificationEventCreated runs it (each document once,
+ * as its trigger; twice for the ones named in `again`, as a redelivery), and the notifications they made.
+ */
+async function deliverAlerts(w: TestWorld, again = false) {
+  const events = await w.store.query(paths.events(), { where: [['type', '==', 'ops.delivery_alert']] });
+  for (const e of events) {
+    await w.services.notifications.pipeline.onDocument(e.id, e.data, `attempt-${e.id}`);
+    if (again) await w.services.notifications.pipeline.onDocument(e.id, e.data, `attempt2-${e.id}`);
+  }
+  return events;
+}
+
 describe('delivery alerts', () => {
   it('one incident and one notification per breach, closed when it clears, a new one on the next breach', async () => {
     const w = await testWorld({ now: '2026-11-21T12:00:00Z', users: ['admin1', 'u1'] });
@@ -41,11 +54,38 @@ describe('delivery alerts', () => {
     await alerts.evaluate();
     const open = await w.store.query(analyticsPaths.incidents(), { where: [['status', '==', 'open']] });
     expect(open).toHaveLength(2);
+    // One ops.delivery_alert event per incident, to the configured admins; its trigger redelivered changes nothing.
+    const events = await deliverAlerts(w, true);
+    expect(
+      events.map((e) => e.data!.payload).sort((a, b) => String(a.alertKind).localeCompare(String(b.alertKind))),
+    ).toEqual([
+      {
+        incidentId: expect.stringMatching(/^delivery_success_/),
+        alertKind: 'delivery_success',
+        value: 0.84,
+        threshold: 0.9,
+        volume: 200,
+        adminIds: ['admin1'],
+      },
+      {
+        incidentId: expect.stringMatching(/^error_rate_/),
+        alertKind: 'error_rate',
+        value: 0.215,
+        threshold: 0.05,
+        volume: 200,
+        adminIds: ['admin1'],
+      },
+    ]);
+    expect(open.every((i) => i.data!.notified === true)).toBe(true);
     const inbox = await w.store.query(paths.notifications('admin1'));
     expect(inbox).toHaveLength(2);
     expect(inbox.map((n) => n.data!.title).sort()).toEqual([
       'Delivery alert: delivery success',
       'Delivery alert: provider error rate',
+    ]);
+    expect(inbox.map((n) => [n.data!.type, n.data!.body]).sort()).toEqual([
+      ['ops.delivery_alert', '21.5 % of 200 provider calls failed in the last 15 minutes (threshold 5.0 %).'],
+      ['ops.delivery_alert', 'Only 84.0 % of 200 deliveries succeeded in the last 15 minutes (threshold 90.0 %).'],
     ]);
     expect(w.publisher.on(TOPICS.push)).toHaveLength(2);
     expect((await w.store.query(paths.notifications('u1'))).length).toBe(0);
@@ -60,7 +100,27 @@ describe('delivery alerts', () => {
     w.clock.advance(5 * 60_000);
     await health(w, { calls: 50, errors: 20, attempted: 50, failed: 1 });
     expect((await alerts.evaluate()).opened).toEqual([expect.stringMatching(/^error_rate_/)]);
+    await deliverAlerts(w);
     expect(await w.store.query(paths.notifications('admin1'))).toHaveLength(3);
+  });
+
+  it('an incident opened with no admin configured is told once admins are named; in their language', async () => {
+    const w = await testWorld({ now: '2026-11-21T12:00:00Z' });
+    await w.addUser({ uid: 'admin_de', locale: 'de' });
+    await w.store.set(analyticsPaths.backlogDoc(0), { queued: 1500 });
+    const alerts = w.services.analytics.alerts;
+    expect((await alerts.evaluate()).opened).toEqual([expect.stringMatching(/^backlog_/)]);
+    expect(await deliverAlerts(w)).toHaveLength(0);
+    await w.store.set(analyticsPaths.alertConfig(), { adminUids: ['admin_de'] });
+    await alerts.evaluate();
+    await alerts.evaluate();
+    expect(await deliverAlerts(w)).toHaveLength(1);
+    const [note] = await w.store.query(paths.notifications('admin_de'));
+    expect(note!.data).toMatchObject({
+      type: 'ops.delivery_alert',
+      title: 'Zustellungsalarm: Rückstau',
+      body: '1500 Zustellungen warten auf den Versand (Schwelle 1000).',
+    });
   });
 
   it('a backlog over 1,000 waiting deliveries is an incident; held digests do not count', async () => {

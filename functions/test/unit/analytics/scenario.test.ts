@@ -53,8 +53,14 @@ describe('npm start: analytics step', () => {
   it('the outage opened one incident, notified the admin once, and closed it', async () => {
     const incidents = (await system.store.query(analyticsPaths.incidents())).map((i) => i.data!);
     expect(incidents.map((i) => [i.kind, i.status, i.notified])).toEqual([['error_rate', 'closed', true]]);
-    const alerts = (await system.store.query(paths.notifications('u_admin'))).filter((n) => n.id.startsWith('alert_'));
+    // Told through the pipeline: one ops.delivery_alert event, one notification in the admin's center.
+    const alerts = (await system.store.query(paths.notifications('u_admin'))).filter(
+      (n) => n.data!.type === 'ops.delivery_alert',
+    );
     expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.data!.title).toBe('Delivery alert: provider error rate');
+    const events = await system.store.query(paths.events(), { where: [['type', '==', 'ops.delivery_alert']] });
+    expect(events.map((e) => e.data!.status)).toEqual(['processed']);
   });
 
   it('the experiment counted exposures for both variants and conversions were attributed', async () => {

@@ -154,6 +154,30 @@ describe('locale-correct texts (Intl)', () => {
     expect(new Set([0, 1, 2, 3, 11, 100].map(digest)).size).toBe(6);
   });
 
+  it('select: the case named by the variable, else other; a select without other is refused', () => {
+    const vars: Record<string, string> = { alertKind: 'backlog', value: '', volume: '1500', threshold: '1000' };
+    const alert = (locale: 'en' | 'de' | 'ar', kind: string) =>
+      formatMessage(
+        LOCALES[locale].types['ops.delivery_alert'].title,
+        locale,
+        (name) => (name === 'alertKind' ? kind : vars[name]!),
+        () => 0,
+      );
+    expect(alert('en', 'error_rate')).toBe('Delivery alert: provider error rate');
+    expect(alert('en', 'delivery_success')).toBe('Delivery alert: delivery success');
+    expect(alert('en', 'backlog')).toBe('Delivery alert: backlog');
+    expect(alert('de', 'error_rate')).toBe('Zustellungsalarm: Fehlerquote der Anbieter');
+    expect(alert('ar', 'delivery_success')).toBe('تنبيه التسليم: نجاح التسليم');
+    expect(() =>
+      formatMessage(
+        '{k, select, a {A}}',
+        'en',
+        () => 'b',
+        () => 0,
+      ),
+    ).toThrow(/no "other" case/);
+  });
+
   it('the digest says who and when for each item and groups by category; the summary names repeats once', () => {
     const d = renderDigest(sampleDigest(NOW), {
       locale: 'en',
