@@ -5,7 +5,7 @@ import { fieldOps } from '../../ports.js';
 import type { AuditLog } from '../audit.js';
 import type { Caller } from '../../domain/caller.js';
 import { hasRole, requireSelfOr } from '../../domain/caller.js';
-import { errorText, notFound, permissionDenied } from '../../domain/errors.js';
+import { AppError, errorText, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import type {
   ExportConversationInput,
@@ -164,6 +164,7 @@ export class Exports {
       log.info('queued export rendered', { kind: job.kind, ms: this.clock.now().getTime() - startedAt.getTime() });
       return { status: 'done' };
     } catch (error) {
+      if (error instanceof ExportAbandoned) return { status: 'skipped', reason: error.message };
       return { status: 'failed', reason: errorText(error) };
     }
   }
@@ -303,10 +304,27 @@ export class Exports {
       const { bytes } = await this.storage.write(path, CONTENT_TYPES[job.format], await source());
       const expiresAt = new Date(this.clock.now().getTime() + EXPORT_URL_TTL_MS);
       const url = await this.storage.signedUrl(path, expiresAt);
-      await this.store.update(jobPath, { status: 'done', path, bytes, url, expiresAt, finishedAt: this.clock.now() });
+      // Done only if the job is still ours to finish: erasure may have marked it `erased` (or deleted it) while it
+      // ran, after deleting its objects; then this export must not come back with a URL, and its object goes too.
+      const finishedAt = this.clock.now();
+      const ended = await this.store.transaction(async (tx) => {
+        const status = (await tx.get(jobPath)).data?.status;
+        if (status !== 'running') return String(status ?? 'deleted');
+        tx.update(jobPath, { status: 'done', path, bytes, url, expiresAt, finishedAt });
+        return undefined;
+      });
+      if (ended) {
+        await this.storage
+          .deletePrefix(path)
+          .catch((error: unknown) => log.error('abandoned export not deleted', { path, error: String(error) }));
+        log.warn('export abandoned', { kind: job.kind, format: job.format, status: ended });
+        throw new ExportAbandoned(ended);
+      }
       log.info('export done', { kind: job.kind, format: job.format, bytes });
       return { exportId, status: 'done', url, expiresAt: expiresAt.toISOString(), bytes, path };
     } catch (error) {
+      // The job is someone else's now (erased): it keeps what erasure wrote.
+      if (error instanceof ExportAbandoned) throw error;
       const message = errorText(error);
       await this.fail(jobPath, path, message, log);
       log.error('export failed', { kind: job.kind, error: message });
@@ -453,4 +471,12 @@ const pageLabel = (reader: ReaderFormat) => {
 
 async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
   yield* items;
+}
+
+/** The export's job stopped being `running` while it was produced (erasure marked it `erased`, or deleted it). */
+class ExportAbandoned extends AppError {
+  constructor(status: string) {
+    super('failed-precondition', `the export was ${status} while it was being produced: nothing was kept`);
+    this.name = 'ExportAbandoned';
+  }
 }
