@@ -57,7 +57,9 @@ describe('delivery alerts', () => {
     // One ops.delivery_alert event per incident, to the configured admins; its trigger redelivered changes nothing.
     const events = await deliverAlerts(w, true);
     expect(
-      events.map((e) => e.data!.payload).sort((a, b) => String(a.alertKind).localeCompare(String(b.alertKind))),
+      events
+        .map((e) => e.data!.payload as Record<string, unknown>)
+        .sort((a, b) => String(a.alertKind).localeCompare(String(b.alertKind))),
     ).toEqual([
       {
         incidentId: expect.stringMatching(/^delivery_success_/),
