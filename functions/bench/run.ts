@@ -141,6 +141,19 @@ const BENCHES: Bench[] = [
     measure: (out) => ({ value: Number((out.ms as { p99: number }).p99), cpu: Number(out.cpuSeconds) }),
   },
   {
+    name: 'burstAlerts',
+    what: 'time-critical alerts in bursts (bids, outbid, ending soon, payment failed): event → FCM call p99, in memory (`bench/burstAlerts.ts`)',
+    target: '≤ 5 s',
+    limit: 5000,
+    unit: 'ms',
+    args: ['bench/burstAlerts.ts', '100'],
+    measure: (out) => ({
+      value: Number((out.ms as { p99: number }).p99),
+      cpu: Number(out.cpuSeconds),
+      note: `p50 ${(out.ms as { p50: number }).p50} ms, p95 ${(out.ms as { p95: number }).p95} ms, n ${(out.ms as { n: number }).n}`,
+    }),
+  },
+  {
     name: 'coldStart',
     what: 'cold import of one function (sendMessage) over bare node',
     target: '≤ 300 ms',
