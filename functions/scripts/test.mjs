@@ -17,6 +17,8 @@ step('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
 step('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 // The typed client (client/, @craft/client) against the generated types and the Firebase JS SDK it wraps.
 step('typecheck client', npx, ['tsc', '-p', '../client/tsconfig.json']);
+// The reference web app (web/, built and driven in Chromium by test/emulator/web/) against @craft/client and the SDK.
+step('typecheck web app', npx, ['tsc', '-p', '../web/tsconfig.json']);
 step('lint', npx, ['eslint', '.', '--max-warnings=0']);
 step('format', npx, ['prettier', '--check', '.']);
 step('unit tests', npx, ['vitest', 'run', '--project', 'unit']);
