@@ -8,6 +8,7 @@ import { LEASE_MS } from '../../src/app/delivery/deliveryRepo.js';
 import { DeliveryBusyError } from '../../src/app/delivery/channelDelivery.js';
 import { statusEvent } from '../../src/adapters/twilio/statusCallback.js';
 import { NOW, device, deliveryWorld, job, queued } from '../support/delivery.js';
+import { deliveryId } from '../../src/domain/delivery.js';
 
 type Services = Awaited<ReturnType<typeof deliveryWorld>>['services'];
 /** A Twilio status callback, read by Twilio's folder and applied by delivery policy (as the twilioStatus webhook does). */
@@ -106,7 +107,7 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
         expect.objectContaining({ code: 'outcome-unknown', provider: 'twilio', transient: false }),
       ]);
       expect(infra.publisher.on(TOPICS.email).map((m) => (m.data as { deliveryId: string }).deliveryId)).toEqual([
-        `${eventId}_${uid}_email`,
+        deliveryId(eventId, uid, 'email'),
       ]);
       // Twilio had in fact accepted it: its late callback still records the truth.
       await twilioStatus(services, j.deliveryId, { MessageSid: 'SM1', MessageStatus: 'delivered' });

@@ -7,6 +7,7 @@ import { DAILY_FIELDS, sumCounters } from '../../src/domain/analytics/aggregates
 import { analyticsPaths } from '../../src/domain/analytics/paths.js';
 import { paths } from '../../src/domain/paths.js';
 import type { DeliveryJob } from '../../src/domain/delivery.js';
+import { deliveryId } from '../../src/domain/delivery.js';
 
 /**
  * Counting scenarios shared by the unit tier (memory store) and the emulator tier (Firestore decides contention):
@@ -35,7 +36,7 @@ export function countingFixture(env: CountingEnv) {
   const counter = new DeliveryCounter(env.store, env.clock, env.logger);
   const type = `test.counting_${env.run.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
   const job = (i: number, channel: 'push' | 'sms' = 'sms'): DeliveryJob => ({
-    deliveryId: `${env.run}_d${i}_${channel}`,
+    deliveryId: deliveryId(env.run, `d${i}`, channel),
     eventId: `${env.run}_e${i}`,
     uid: `${env.run}_u${i}`,
     channel,

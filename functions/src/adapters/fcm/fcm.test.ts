@@ -7,6 +7,7 @@ import { FCM_PROJECT, LoopbackAgent, fakeFcm, fcmErrorBody } from '../../../test
 import { job } from '../../../test/support/delivery.js';
 import { fcmError } from './errors.js';
 import { fcmProvider } from './index.js';
+import { deliveryId } from '../../domain/delivery.js';
 
 /** FCM's folder on its own: firebase-admin messaging against a loopback FCM v1, and FCM's error codes in delivery terms. */
 describe('FCM through firebase-admin messaging against a loopback FCM v1', () => {
@@ -94,7 +95,7 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
     tokens[3] = 'invalid-batch-token-aaaaaaaaaaaaa';
     unregistered.add(tokens[5]!);
     const messages = tokens.map((token, i) =>
-      buildPushMessage(job('push', { uid: `u${i}`, deliveryId: `evt1_u${i}_push` }), token, {
+      buildPushMessage(job('push', { uid: `u${i}`, deliveryId: deliveryId('evt1', `u${i}`, 'push') }), token, {
         badge: i,
         webAppUrl: 'https://craft.example',
       }),
@@ -121,7 +122,7 @@ describe('FCM through firebase-admin messaging against a loopback FCM v1', () =>
     for (const r of requests) {
       const { message } = JSON.parse(r.raw);
       const i = tokens.indexOf(message.token);
-      expect(message.data.deliveryId).toBe(`evt1_u${i}_push`);
+      expect(message.data.deliveryId).toBe(deliveryId('evt1', `u${i}`, 'push'));
       expect(message.apns.payload.aps.badge).toBe(i);
     }
     sendEach.mockRestore();

@@ -5,6 +5,7 @@ import { SENDGRID_KEY, fakeSendgrid } from '../../../test/support/fakes/sendgrid
 import { deliveryEvents, statusFromSendgrid } from './events.js';
 import type { SendgridEvent } from './events.js';
 import { sendgridProvider } from './index.js';
+import { deliveryId } from '../../domain/delivery.js';
 
 /**
  * SendGrid's folder on its own: @sendgrid/mail against a loopback v3 API (the request, errors in delivery terms) and
@@ -39,7 +40,12 @@ const mail = {
     'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>',
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
   },
-  customArgs: { deliveryId: 'evt1_u1_email', uid: 'u1', notificationCategory: 'commerce', eventId: 'evt1' },
+  customArgs: {
+    deliveryId: deliveryId('evt1', 'u1', 'email'),
+    uid: 'u1',
+    notificationCategory: 'commerce',
+    eventId: 'evt1',
+  },
   categories: ['commerce', 'auction.outbid'],
 };
 const rejection = (promise: Promise<unknown>) =>
@@ -125,7 +131,7 @@ describe('SendGrid Event Webhook', () => {
     email: 'maya@studio.example',
     timestamp: nowS - 10,
     sg_event_id: `${name}-1`,
-    deliveryId: 'evt1_u1_email',
+    deliveryId: deliveryId('evt1', 'u1', 'email'),
     uid: 'u1',
     notificationCategory: 'commerce',
     ...extra,
@@ -158,11 +164,16 @@ describe('SendGrid Event Webhook', () => {
     expect(parsed).toEqual({
       ok: true,
       events: [
-        { kind: 'email-suppressed', email: 'maya@studio.example', reason: 'bounce', deliveryId: 'evt1_u1_email' },
+        {
+          kind: 'email-suppressed',
+          email: 'maya@studio.example',
+          reason: 'bounce',
+          deliveryId: deliveryId('evt1', 'u1', 'email'),
+        },
         {
           kind: 'delivery',
           provider: 'sendgrid',
-          deliveryId: 'evt1_u1_email',
+          deliveryId: deliveryId('evt1', 'u1', 'email'),
           status: 'failed',
           at: new Date((nowS - 10) * 1000),
           failure: { code: 'bounce', message: '550 5.1.1 no such user', transient: false, providerEventId: 'bounce-1' },

@@ -13,6 +13,7 @@ import {
 import { twilioError } from './errors.js';
 import { twilioProvider } from './index.js';
 import { statusFromTwilio } from './statusCallback.js';
+import { deliveryId } from '../../domain/delivery.js';
 
 /**
  * Twilio's folder on its own: the real twilio SDK against a loopback Twilio (sending, Verify, errors in delivery
@@ -188,7 +189,7 @@ describe('Twilio webhooks', () => {
 
   it("a signed status callback becomes one delivery event: status, Twilio's error code as a failure, the price as a cost", async () => {
     const parsed = await provider.webhooks.twilioStatus.parse(
-      post('twilioStatus', '?deliveryId=evt1_u1_sms', {
+      post('twilioStatus', `?deliveryId=${deliveryId('evt1', 'u1', 'sms')}`, {
         MessageSid: 'SM1',
         MessageStatus: 'undelivered',
         ErrorCode: '30005',
@@ -203,7 +204,7 @@ describe('Twilio webhooks', () => {
         {
           kind: 'delivery',
           provider: 'twilio',
-          deliveryId: 'evt1_u1_sms',
+          deliveryId: deliveryId('evt1', 'u1', 'sms'),
           providerMessageId: 'SM1',
           status: 'undelivered',
           failure: { code: '30005', message: 'message undelivered', transient: false },

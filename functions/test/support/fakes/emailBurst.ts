@@ -9,6 +9,7 @@ import type { PacingSettings } from '../../../src/app/delivery/resilience.js';
 import type { ResilienceSettings } from '../../../src/ports.js';
 import { fakeSendgridRateLimited } from './rateLimited.js';
 import { SENDGRID_KEY } from './sendgridServer.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 export interface EmailBurstOptions {
   emails: number;
@@ -79,7 +80,7 @@ export async function emailBurst(options: EmailBurstOptions): Promise<EmailBurst
             html: '<p>Payment failed</p>',
             text: 'Payment failed',
             headers: {},
-            customArgs: { deliveryId: `evt${i}_u${i}_email` },
+            customArgs: { deliveryId: deliveryId(`evt${i}`, `u${i}`, 'email') },
             categories: ['commerce'],
           }),
         );

@@ -12,6 +12,7 @@ import { paths } from '../../../src/domain/paths.js';
 import { call } from '../../support/callables.js';
 import { algoliaIndexOn, FakeAlgolia } from '../../support/fakes/algoliaServer.js';
 import { bareWorld, seedConversation, seedMessage, seedUser } from '../../support/world.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 const fft = functionsTest();
 const NAME = 'Alice Weaverly';
@@ -46,13 +47,13 @@ async function seedAlice(infra: Pick<AliceWorld['infra'], 'store'>) {
     createdAt: new Date('2024-05-01T00:00:00Z'),
   });
   await store.set(paths.counter('alice', 'notifications'), { unread: 1 });
-  await store.set(paths.delivery('e1_alice_sms'), {
+  await store.set(paths.delivery(deliveryId('e1', 'alice', 'sms')), {
     uid: 'alice',
     channel: 'sms',
     to: PHONE,
     createdAt: new Date('2024-05-01T00:00:00Z'),
   });
-  await store.set(paths.delivery('e1_bob_push'), {
+  await store.set(paths.delivery(deliveryId('e1', 'bob', 'push')), {
     uid: 'bob',
     channel: 'push',
     createdAt: new Date('2024-05-01T00:00:00Z'),
@@ -130,8 +131,8 @@ describe('erasure (deleteMyAccount and the Auth user-deleted trigger)', () => {
     const dump = infra.store.dump();
     expect(dump['users/alice']).toBeUndefined();
     expect(Object.keys(dump).filter((p) => p.startsWith('users/alice/'))).toEqual([]);
-    expect(dump['deliveries/e1_alice_sms']).toBeUndefined();
-    expect(dump['deliveries/e1_bob_push']).toBeDefined();
+    expect(dump[`deliveries/${deliveryId('e1', 'alice', 'sms')}`]).toBeUndefined();
+    expect(dump[`deliveries/${deliveryId('e1', 'bob', 'push')}`]).toBeDefined();
     // Her messages stay for disputes, without her contact details, shown as "Deleted user".
     expect(dump['conversations/c1/messages/m2']).toMatchObject({
       senderId: 'alice',

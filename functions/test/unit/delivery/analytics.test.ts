@@ -303,8 +303,8 @@ describe('deliveries/{id} for analytics', () => {
     ]);
 
     // unparseable job: recorded with what it names, and expires like the rest
-    await w.services.delivery.channels.handle('push', { deliveryId: 'evt-bad_u1_push', uid: 'u1' });
-    const bad = await delivery(w, 'evt-bad_u1_push');
+    await w.services.delivery.channels.handle('push', { deliveryId: deliveryId('evt-bad', 'u1', 'push'), uid: 'u1' });
+    const bad = await delivery(w, deliveryId('evt-bad', 'u1', 'push'));
     expect(bad).toMatchObject({
       status: 'failed',
       reason: 'invalid-job',
@@ -314,6 +314,7 @@ describe('deliveries/{id} for analytics', () => {
     });
     expect(bad.expiresAt).toEqual(new Date(at(16 * 60).getTime() + DELIVERY_RETENTION_MS));
 
-    for (const doc of await all(w)) if (doc.deliveryId !== 'evt-bad_u1_push') expectCompleteRecord(doc);
+    for (const doc of await all(w))
+      if (doc.deliveryId !== deliveryId('evt-bad', 'u1', 'push')) expectCompleteRecord(doc);
   });
 });

@@ -10,6 +10,7 @@ import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import { MemoryPublisher } from '../../../src/adapters/memory/memoryPublisher.js';
 import { seedUser } from '../../support/world.js';
 import { device, deliveryWorld, job, queued } from '../../support/delivery.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 /**
  * Batch messages on deliver-push|sms|email (issue 14): one message per channel per publish, each job of a batch run
@@ -56,12 +57,21 @@ describe('publishJobs', () => {
       eventId: 'e1',
       channel: 'push',
       jobCount: '3',
-      firstDeliveryId: 'e1_b1_push',
+      firstDeliveryId: deliveryId('e1', 'b1', 'push'),
     });
     // A lone job is the format every consumer version reads (safe during a rolling deploy).
     expect(email!.data).toEqual(jobs[3]);
-    expect(email!.attributes).toEqual({ eventId: 'e1', channel: 'email', jobCount: '1', deliveryId: 'e1_b1_email' });
-    expect(jobsInMessage(push!.data).map((j) => j.deliveryId)).toEqual(['e1_b1_push', 'e1_b2_push', 'e1_b3_push']);
+    expect(email!.attributes).toEqual({
+      eventId: 'e1',
+      channel: 'email',
+      jobCount: '1',
+      deliveryId: deliveryId('e1', 'b1', 'email'),
+    });
+    expect(jobsInMessage(push!.data).map((j) => j.deliveryId)).toEqual([
+      deliveryId('e1', 'b1', 'push'),
+      deliveryId('e1', 'b2', 'push'),
+      deliveryId('e1', 'b3', 'push'),
+    ]);
   });
 
   it('splits at 500 jobs and before a message would pass the byte limit; several events are listed', async () => {
@@ -124,15 +134,15 @@ describe('a batch message on a channel topic', () => {
 
     const first = services.delivery.channels.handle('sms', { jobs });
     await expect(first).rejects.toBeInstanceOf(DeliveryBatchRetryError);
-    await expect(first).rejects.toMatchObject({ retrying: ['evtB_b2_sms'], jobs: 3 });
+    await expect(first).rejects.toMatchObject({ retrying: [deliveryId('evtB', 'b2', 'sms')], jobs: 3 });
     expect(providers.sms.sent.map((m) => m.to)).toEqual(['+12125550200', '+12125550202']);
-    expect(await doc(store, 'evtB_b2_sms')).toMatchObject({ status: 'sending', attempts: 3 });
+    expect(await doc(store, deliveryId('evtB', 'b2', 'sms'))).toMatchObject({ status: 'sending', attempts: 3 });
 
     twilioDown = false;
     await services.delivery.channels.handle('sms', { jobs });
     expect(providers.sms.sent.map((m) => m.to)).toEqual(['+12125550200', '+12125550202', '+12125550201']);
     for (const j of jobs) expect(await doc(store, j.deliveryId)).toMatchObject({ status: 'sent' });
-    expect(await doc(store, 'evtB_b2_sms')).toMatchObject({ attempts: 4 });
+    expect(await doc(store, deliveryId('evtB', 'b2', 'sms'))).toMatchObject({ attempts: 4 });
   });
 
   it('a permanent failure of one job is recorded and acknowledged with the rest', async () => {
@@ -142,7 +152,10 @@ describe('a batch message on a channel topic', () => {
       m.to === 'b3@studio.example' ? new ProviderError('sendgrid', false, '400', 'invalid address') : undefined;
     await services.delivery.channels.handle('email', { jobs });
     expect(providers.email.sent).toHaveLength(2);
-    expect(await doc(store, 'evtB_b3_email')).toMatchObject({ status: 'failed', reason: 'sendgrid-400' });
+    expect(await doc(store, deliveryId('evtB', 'b3', 'email'))).toMatchObject({
+      status: 'failed',
+      reason: 'sendgrid-400',
+    });
   });
 
   it('a bad job (or one of another channel) is recorded failed, naming its field; the others are sent', async () => {
@@ -170,7 +183,7 @@ describe('a batch message on a channel topic', () => {
 
   it('a malformed batch is logged with the field at fault and acknowledged; nothing is written', async () => {
     const { services, store, infra } = await batchWorld();
-    await services.delivery.channels.handle('email', { jobs: 'e1_b1_email' });
+    await services.delivery.channels.handle('email', { jobs: deliveryId('e1', 'b1', 'email') });
     await services.delivery.channels.handle('email', { jobs: [] });
     expect(await store.listIds(paths.deliveries())).toEqual([]);
     const errors = infra.logger.lines.filter((e) => e.severity === 'ERROR');

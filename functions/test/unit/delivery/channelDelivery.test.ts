@@ -8,6 +8,7 @@ import { twilioError } from '../../../src/adapters/twilio/errors.js';
 import { verifyUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import { NOW, device, deliveryWorld, job, queued } from '../../support/delivery.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) =>
   (await store.get(paths.delivery(id))).data as DeliveryDoc;
@@ -108,7 +109,7 @@ describe('fallback for critical notifications', () => {
       fallbackTo: 'sms',
       fallbackPublished: true,
     });
-    expect(await doc(store, 'evt1_u1_sms')).toMatchObject({
+    expect(await doc(store, deliveryId('evt1', 'u1', 'sms'))).toMatchObject({
       status: 'sent',
       provider: 'twilio',
       fallbackFrom: 'push',
@@ -116,7 +117,7 @@ describe('fallback for critical notifications', () => {
     });
     // the fallback SMS counted toward the user's daily SMS limit
     expect(infra.publisher.on(TOPICS.sms)[0]!.data).toMatchObject({
-      deliveryId: 'evt1_u1_sms',
+      deliveryId: deliveryId('evt1', 'u1', 'sms'),
       fallback: ['email'],
       fallbackFrom: 'push',
     });
@@ -141,12 +142,12 @@ describe('fallback for critical notifications', () => {
       reason: 'all-tokens-dead',
       fallbackTo: 'sms',
     });
-    expect(await doc(store, 'evt1_u1_sms')).toMatchObject({
+    expect(await doc(store, deliveryId('evt1', 'u1', 'sms'))).toMatchObject({
       status: 'suppressed',
       reason: 'sms-daily-limit (10)',
       fallbackTo: 'email',
     });
-    expect(await doc(store, 'evt1_u1_email')).toMatchObject({
+    expect(await doc(store, deliveryId('evt1', 'u1', 'email'))).toMatchObject({
       status: 'sent',
       provider: 'sendgrid',
       fallbackFrom: 'sms',
@@ -172,8 +173,8 @@ describe('fallback for critical notifications', () => {
       }
       await infra.publisher.drain();
       expect(providers.sms.sent).toHaveLength(1);
-      expect(await doc(store, 'evt1_u1_sms')).toMatchObject({ status: 'sent', fallbackFrom: 'push' });
-      expect(await doc(store, 'evt2_u1_sms')).toMatchObject({
+      expect(await doc(store, deliveryId('evt1', 'u1', 'sms'))).toMatchObject({ status: 'sent', fallbackFrom: 'push' });
+      expect(await doc(store, deliveryId('evt2', 'u1', 'sms'))).toMatchObject({
         status: 'suppressed',
         reason: 'sms-daily-limit (2)',
         fallbackFrom: 'push',
@@ -260,8 +261,14 @@ describe('sms and email delivery', () => {
     await store.set(paths.user('u2'), { displayName: 'Lena', email: 'lena@example.com', emailVerified: false });
     await services.delivery.channels.handle('email', job('email', { uid: 'u2' }));
     expect(providers.email.sent).toHaveLength(0);
-    expect(await doc(store, 'evt1_u1_email')).toMatchObject({ status: 'suppressed', reason: 'email-suppressed' });
-    expect(await doc(store, 'evt1_u2_email')).toMatchObject({ status: 'failed', reason: 'no-verified-email' });
+    expect(await doc(store, deliveryId('evt1', 'u1', 'email'))).toMatchObject({
+      status: 'suppressed',
+      reason: 'email-suppressed',
+    });
+    expect(await doc(store, deliveryId('evt1', 'u2', 'email'))).toMatchObject({
+      status: 'failed',
+      reason: 'no-verified-email',
+    });
   });
 });
 
@@ -305,7 +312,10 @@ describe('retries and bad jobs', () => {
     expect(await services.delivery.contacts.isSmsOptedOut('+12125550101')).toBe(true);
     await services.delivery.channels.handle('sms', job('sms', { eventId: 'evt2' }));
     expect(calls).toBe(1);
-    expect(await doc(store, 'evt2_u1_sms')).toMatchObject({ status: 'suppressed', reason: 'sms-opted-out' });
+    expect(await doc(store, deliveryId('evt2', 'u1', 'sms'))).toMatchObject({
+      status: 'suppressed',
+      reason: 'sms-opted-out',
+    });
   });
 
   it('hands a still-failing job back to Pub/Sub, then gives up after the attempt budget', async () => {
@@ -326,13 +336,16 @@ describe('retries and bad jobs', () => {
   it('records an unparseable job as failed and acknowledges it', async () => {
     const { services, store } = await deliveryWorld();
     await expect(
-      services.delivery.channels.handle('push', { deliveryId: 'evt9_u1_push', uid: 'u1' }),
+      services.delivery.channels.handle('push', { deliveryId: deliveryId('evt9', 'u1', 'push'), uid: 'u1' }),
     ).resolves.toBeUndefined();
-    const d = await doc(store, 'evt9_u1_push');
+    const d = await doc(store, deliveryId('evt9', 'u1', 'push'));
     expect(d).toMatchObject({ status: 'failed', reason: 'invalid-job' });
     expect(d.errors[0]!.message).toMatch(/job\.eventId/);
     await expect(services.delivery.channels.handle('push', 'not even an object')).resolves.toBeUndefined();
     await expect(services.delivery.channels.handle('sms', job('push'))).resolves.toBeUndefined();
-    expect(await doc(store, 'evt1_u1_push')).toMatchObject({ status: 'failed', reason: 'invalid-job' });
+    expect(await doc(store, deliveryId('evt1', 'u1', 'push'))).toMatchObject({
+      status: 'failed',
+      reason: 'invalid-job',
+    });
   });
 });

@@ -6,6 +6,7 @@ import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import { TWILIO_SID, TWILIO_TOKEN, fakeTwilio, loopbackRequestClient } from '../../support/fakes/twilioServer.js';
 import { SENDGRID_KEY, fakeSendgrid } from '../../support/fakes/sendgridServer.js';
 import { HangingServer } from '../../support/fakes/hangingServer.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 /**
  * Delivery's retry, breaker and timeout policy (src/app/delivery/resilience.ts) over the real provider SDKs against
@@ -128,7 +129,12 @@ describe('SendGrid through @sendgrid/mail against a loopback v3 API', () => {
       'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>',
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
-    customArgs: { deliveryId: 'evt1_u1_email', uid: 'u1', notificationCategory: 'commerce', eventId: 'evt1' },
+    customArgs: {
+      deliveryId: deliveryId('evt1', 'u1', 'email'),
+      uid: 'u1',
+      notificationCategory: 'commerce',
+      eventId: 'evt1',
+    },
     categories: ['commerce', 'auction.outbid'],
   };
 

@@ -27,6 +27,7 @@ import {
   loopbackRequestClient,
 } from '../../support/fakes/twilioServer.js';
 import { device, deliveryWorld, job, queued } from '../../support/delivery.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 /**
  * Channel delivery when things go wrong for real (issue 12): redeliveries, crashes after the claim, provider outages
@@ -358,7 +359,9 @@ describe('an open breaker counts toward giving up', () => {
       fallbackTo: 'sms',
       fallbackPublished: true,
     });
-    expect(w.infra.publisher.on(TOPICS.sms).map((m) => (m.data as DeliveryJob).deliveryId)).toEqual(['pay-1_u1_sms']);
+    expect(w.infra.publisher.on(TOPICS.sms).map((m) => (m.data as DeliveryJob).deliveryId)).toEqual([
+      deliveryId('pay-1', 'u1', 'sms'),
+    ]);
   });
 });
 

@@ -16,6 +16,7 @@ import { createUnsubscribeToken } from '../../../src/domain/delivery/unsubscribe
 import { PreferencesRepo } from '../../../src/app/notifications/preferencesRepo.js';
 import { MAYA, NOW, job, queued } from '../../support/delivery.js';
 import { testWorld } from '../../support/world.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 const handlers: Record<string, Handler> = {
@@ -171,7 +172,10 @@ describe('Twilio inbound STOP / START / HELP over HTTP', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/xml/);
     await services.delivery.channels.handle('sms', job('sms'));
     expect(infra.delivery.sms.sent).toHaveLength(0);
-    expect(await delivery('evt1_u1_sms')).toMatchObject({ status: 'suppressed', reason: 'sms-opted-out' });
+    expect(await delivery(deliveryId('evt1', 'u1', 'sms'))).toMatchObject({
+      status: 'suppressed',
+      reason: 'sms-opted-out',
+    });
 
     res = await postTwilio('twilioInbound', '', { From: '+12125550101', To: '+15005550006', Body: 'START' });
     await services.delivery.channels.handle('sms', job('sms', { eventId: 'evt2' }));
@@ -353,7 +357,10 @@ describe('SendGrid signed event webhook over HTTP', () => {
     });
     await services.delivery.channels.handle('email', job('email', { eventId: 'evt2' }));
     expect(infra.delivery.email.sent).toHaveLength(1);
-    expect(await delivery('evt2_u1_email')).toMatchObject({ status: 'suppressed', reason: 'email-suppressed' });
+    expect(await delivery(deliveryId('evt2', 'u1', 'email'))).toMatchObject({
+      status: 'suppressed',
+      reason: 'email-suppressed',
+    });
   });
 
   it('403 and no change for a forged body, a missing signature, or a replayed (old) post', async () => {

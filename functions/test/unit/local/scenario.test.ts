@@ -4,6 +4,7 @@ import type { LocalSystem } from '../../../src/local/localSystem.js';
 import { startLocalSystem } from '../../../src/local/localSystem.js';
 import type { ScenarioResult } from '../../../src/local/scenario.js';
 import { SCENARIO_START, runScenario } from '../../../src/local/scenario.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 /**
  * A smaller run of the `npm start` scenario, asserting on what the system stored and what the sandbox providers
@@ -40,11 +41,15 @@ describe('local scenario (smaller)', () => {
     );
     expect(byKey.get('u_jonas:push')?.status).toBe('sent');
     expect(byKey.get('u_jonas:sms')?.status).toBe('sent');
-    const sms = system.senders.sms.sent.find((m) => m.statusCallback.includes('bid_auc_walnut_bowl_0004_u_jonas_sms'));
+    const sms = system.senders.sms.sent.find((m) =>
+      m.statusCallback.includes(deliveryId('bid_auc_walnut_bowl_0004', 'u_jonas', 'sms')),
+    );
     expect(sms?.to).toBe('+46701234501');
     expect(
       system.senders.push.sent.some(
-        (m) => m.data.deliveryId === 'bid_auc_walnut_bowl_0004_u_jonas_push' && m.token === 'fcm-token-jonas-iphone',
+        (m) =>
+          m.data.deliveryId === deliveryId('bid_auc_walnut_bowl_0004', 'u_jonas', 'push') &&
+          m.token === 'fcm-token-jonas-iphone',
       ),
     ).toBe(true);
     // 03:00 in New York: the seller's notice waited, and left once her window opened (released by the schedule).
@@ -59,9 +64,9 @@ describe('local scenario (smaller)', () => {
     const delivered = lines.filter((l) => l.message === 'delivered to provider');
     expect(new Set(delivered.map((l) => l.deliveryId))).toEqual(
       new Set([
-        'bid_auc_walnut_bowl_0004_u_jonas_push',
-        'bid_auc_walnut_bowl_0004_u_jonas_sms',
-        'bid_auc_walnut_bowl_0004_u_jonas_email',
+        deliveryId('bid_auc_walnut_bowl_0004', 'u_jonas', 'push'),
+        deliveryId('bid_auc_walnut_bowl_0004', 'u_jonas', 'sms'),
+        deliveryId('bid_auc_walnut_bowl_0004', 'u_jonas', 'email'),
       ]),
     );
   });

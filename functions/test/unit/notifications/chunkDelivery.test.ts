@@ -8,6 +8,7 @@ import type { DeliveryJob } from '../../../src/domain/delivery.js';
 import type { WriteOp } from '../../../src/ports.js';
 import { envelope, notificationFixture } from './fixture.js';
 import type { NotificationFixture } from './fixture.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 const NOW = '2026-06-10T14:00:00Z';
 const DAY = '2026-06-10';
@@ -253,7 +254,7 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
     const { eventId } = await fanOut(f);
     expect(await f.notifications('f0001')).toEqual([]);
     expect(await f.notifications('f0000')).toHaveLength(1);
-    const email = await f.store.get(paths.delivery(`${eventId}_f0001_email`));
+    const email = await f.store.get(paths.delivery(deliveryId(eventId, 'f0001', 'email')));
     expect(email.data).toMatchObject({ status: 'suppressed', reason: 'rate_limited' });
     expect(f.jobs('email').map((j) => j.uid)).toEqual(['f0000', 'f0002']);
     expect((await f.store.get(paths.counter('f0000', `rate_email_${DAY}`))).data?.count).toBe(1);
@@ -276,7 +277,10 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
     const items = Object.values(digests[0]!.data!.items as Record<string, { count: number; deliveryIds: string[] }>);
     const push = items.find((i) => i.deliveryIds.some((id) => id.endsWith('_push')))!;
     expect(push.count).toBe(2);
-    expect(push.deliveryIds).toEqual([`${first.eventId}_f0001_push`, `${second.eventId}_f0001_push`]);
+    expect(push.deliveryIds).toEqual([
+      deliveryId(first.eventId, 'f0001', 'push'),
+      deliveryId(second.eventId, 'f0001', 'push'),
+    ]);
     expect(digests[0]!.data).toMatchObject({ status: 'pending', releaseAt: new Date('2026-06-10T22:00:00Z') });
     // The UTC follower got two pushes (no quiet hours), grouped into one notification as well.
     expect(await f.notifications('f0000')).toEqual([expect.objectContaining({ count: 2 })]);

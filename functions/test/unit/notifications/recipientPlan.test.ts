@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planRecipient, withinRateLimits } from '../../../src/domain/notifications/recipientPlan.js';
 import type { PlanInput } from '../../../src/domain/notifications/recipientPlan.js';
 import type { ChannelDecision } from '../../../src/domain/notifications/routing.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 const now = new Date('2026-03-02T10:00:00Z');
 const notification = {
@@ -53,7 +54,7 @@ describe('recipient plan (pure)', () => {
     expect(plan.notificationId).toBe('evt_1_auction.outbid');
     expect(plan.inApp).toBe(true);
     expect(plan.jobs).toHaveLength(1);
-    expect(plan.jobs[0]!.deliveryId).toBe('evt_1_u_ana_push');
+    expect(plan.jobs[0]!.deliveryId).toBe(deliveryId('evt_1', 'u_ana', 'push'));
     expect(plan.jobs[0]!.fallback).toEqual(['sms', 'email']);
     expect(Object.keys(plan.jobs[0]!.content).sort()).toEqual(['email', 'push', 'sms']);
   });

@@ -17,6 +17,7 @@ import type { Captured } from '../../../src/local/sandbox/outbox.js';
 import { paths } from '../../../src/domain/paths.js';
 import { MAYA, job, queued } from '../../support/delivery.js';
 import { testWorld } from '../../support/world.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 
 /**
  * The sandbox-providers process's server, in-process: the functions' own provider adapters in sandbox mode (what the
@@ -200,12 +201,12 @@ describe('sandbox providers', () => {
         sandboxProviders({ FUNCTIONS_EMULATOR: 'true', [SANDBOX_URL_ENV]: callbacks.url })!,
       ).sms;
       // What PUBLIC_BASE_URL makes of it: the suite's default port, which this "Functions emulator" does not listen on.
-      const statusCallback = 'http://127.0.0.1:5001/demo-craft-comms/europe-west1/twilioStatus?deliveryId=evt9_u1_sms';
+      const statusCallback = `http://127.0.0.1:5001/demo-craft-comms/europe-west1/twilioStatus?deliveryId=${deliveryId('evt9', 'u1', 'sms')}`;
       const receipt = await sms.send({ to: '+12125550101', body: 'Craft: test', statusCallback });
       await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 5_000 });
       expect(received.map((r) => r.params.MessageStatus)).toEqual(['sent', 'delivered']);
       for (const r of received) {
-        expect(r.url).toBe('/demo-craft-comms/europe-west1/twilioStatus?deliveryId=evt9_u1_sms');
+        expect(r.url).toBe(`/demo-craft-comms/europe-west1/twilioStatus?deliveryId=${deliveryId('evt9', 'u1', 'sms')}`);
         expect(r.params).toMatchObject({ MessageSid: receipt.sid, To: '+12125550101' });
         await expect(
           isValidTwilioSignature({
