@@ -343,11 +343,13 @@ export class Exports {
       await this.storage
         .deletePrefix(path)
         .catch((error: unknown) => log.error('partial export not deleted', { path, error: String(error) }));
-    await this.store.set(
-      jobPath,
-      { status: 'failed', error: reason.slice(0, 500), url: fieldOps.delete(), finishedAt: this.clock.now() },
-      { merge: true },
-    );
+    // Only a job still running is marked failed: one that erasure marked `erased` or deleted stays so (a merge write
+    // would bring a deleted job back, with the owner's uid on it).
+    const finishedAt = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      if ((await tx.get(jobPath)).data?.status !== 'running') return;
+      tx.update(jobPath, { status: 'failed', error: reason.slice(0, 500), url: fieldOps.delete(), finishedAt });
+    });
   }
 
   // ── the PDF transcript ──

@@ -18,10 +18,13 @@ type Fn = CallableFunction<unknown, unknown>;
  */
 class ErasingStorage extends MemoryObjectStorage {
   duringWrite: (() => Promise<void>) | undefined;
+  /** The upload fails after the hook ran (a storage outage), so the export's failure path runs. */
+  failWrite = false;
   override async write(path: string, contentType: string, source: Readable): Promise<{ bytes: number }> {
     const hook = this.duringWrite;
     this.duringWrite = undefined;
     if (hook) await hook();
+    if (this.failWrite) throw new Error('storage unavailable');
     return super.write(path, contentType, source);
   }
 }
@@ -64,6 +67,37 @@ describe('a PDF export rendered while its subject is erased', () => {
     expect(job.url).toBeUndefined();
     expect(job.path).toBeUndefined();
     expect([...storage.objects.keys()]).toEqual([]);
+  });
+
+  it('an upload that fails after erasure deleted the job does not bring the job back', async () => {
+    const { exportId } = await call<{ exportId: string }>(
+      exportNotifications as Fn,
+      { uid: 'alice', format: 'pdf' },
+      { uid: 'staff', roles: ['compliance'] },
+    );
+    const s = await services();
+    storage.failWrite = true;
+    storage.duringWrite = async () => {
+      // What a retention sweep or an operator does to an erased job: it is gone.
+      await infra.store.delete(`exports/${exportId}`);
+    };
+
+    expect(await s.compliance.exports.renderQueued(exportId)).toMatchObject({ status: 'failed' });
+    expect((await infra.store.get(`exports/${exportId}`)).exists).toBe(false);
+  });
+
+  it('an upload that fails on a job still running marks it failed', async () => {
+    const { exportId } = await call<{ exportId: string }>(
+      exportNotifications as Fn,
+      { uid: 'alice', format: 'pdf' },
+      { uid: 'staff', roles: ['compliance'] },
+    );
+    storage.failWrite = true;
+    expect(await (await services()).compliance.exports.renderQueued(exportId)).toMatchObject({ status: 'failed' });
+    expect((await infra.store.get(`exports/${exportId}`)).data).toMatchObject({
+      status: 'failed',
+      error: 'storage unavailable',
+    });
   });
 
   it('without an erasure the same render is done, with its object (the test can tell them apart)', async () => {
