@@ -3,19 +3,41 @@ import type { Clock, DocumentStore } from '../../ports.js';
 import type { Caller } from '../../domain/caller.js';
 import { requireRole } from '../../domain/caller.js';
 import { failedPrecondition, invalidArgument, notFound } from '../../domain/errors.js';
-import type { ExperimentDefinition, Variant, VariantCounts } from '../../domain/analytics/experiments.js';
-import {
-  assignVariant,
+import type {
+  ExperimentDefinition,
+  VariantCounts,
   defineExperimentSchema,
-  experimentResults,
   stopExperimentSchema,
 } from '../../domain/analytics/experiments.js';
+import { experimentResults } from '../../domain/analytics/experiments.js';
 import { sumCounters } from '../../domain/analytics/aggregates.js';
 import { analyticsPaths } from '../../domain/analytics/paths.js';
+import type { ContentOverride, ExperimentDocs } from '../../domain/analytics/experimentContent.js';
+import { contentForUser } from '../../domain/analytics/experimentContent.js';
 import type { AuditLog } from '../audit.js';
 
-export { defineExperimentSchema, stopExperimentSchema };
-export { experimentResultsSchema } from '../../domain/analytics/experiments.js';
+/**
+ * What a user's notification of `type` says and where it goes while an experiment runs on the type (their variant)
+ * or after a roll-out (the winner's): read from the type's two documents, in a transaction when `reader` is one.
+ * The notification pipeline applies it when it renders (recipientDelivery.ts, chunkDelivery.ts).
+ */
+export async function experimentContentFor(
+  reader: Pick<DocumentStore, 'getAll'>,
+  uid: string,
+  type: string,
+): Promise<ContentOverride | undefined> {
+  return contentForUser(uid, await experimentDocs(reader, type));
+}
+
+/** The type's running experiment and rolled-out content, read once (a fan-out chunk reads them once for all). */
+export async function experimentDocs(reader: Pick<DocumentStore, 'getAll'>, type: string): Promise<ExperimentDocs> {
+  const key = type.replace(/\//g, '_');
+  const [active, override] = await reader.getAll([
+    analyticsPaths.activeExperiment(key),
+    analyticsPaths.contentOverride(key),
+  ]);
+  return { active: active!.data, override: override!.data };
+}
 
 interface StoredExperiment extends ExperimentDefinition {
   status: 'running' | 'stopped';
@@ -137,23 +159,7 @@ export class Experiments {
    * The content a user gets for a type while an experiment runs (their variant's overrides), or after a roll-out
    * (the winner's). For the notification pipeline to apply when it renders; undefined: the template's own.
    */
-  async contentFor(
-    uid: string,
-    type: string,
-  ): Promise<
-    { experimentId?: string; variant?: string; title?: string; body?: string; channels?: string[] } | undefined
-  > {
-    const [active, override] = await this.store.getAll([
-      analyticsPaths.activeExperiment(type),
-      analyticsPaths.contentOverride(type),
-    ]);
-    const running = active!.data as StoredExperiment | undefined;
-    if (running?.status === 'running') {
-      const id = assignVariant(running.experimentId, uid, running.variants);
-      const v = running.variants.find((x) => x.id === id) as Variant;
-      return { experimentId: running.experimentId, variant: v.id, title: v.title, body: v.body, channels: v.channels };
-    }
-    const o = override!.data as { title?: string; body?: string; channels?: string[] } | undefined;
-    return o ? { title: o.title, body: o.body, channels: o.channels } : undefined;
+  async contentFor(uid: string, type: string): Promise<ContentOverride | undefined> {
+    return experimentContentFor(this.store, uid, type);
   }
 }

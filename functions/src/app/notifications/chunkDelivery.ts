@@ -27,6 +27,10 @@ import { preferencesFromSnapshot } from './preferencesRepo.js';
 import type { ConsumeRequest } from './rateLimits.js';
 import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, recipientPaths } from './recipientDelivery.js';
 import type { RecipientDeps } from './recipientDelivery.js';
+import type { Rendered } from '../../domain/notifications/templates.js';
+import type { ContentOverride } from '../../domain/analytics/experimentContent.js';
+import { applyChannelMix, contentForUser, contentRenderer } from '../../domain/analytics/experimentContent.js';
+import { experimentDocs } from '../analytics/experiments.js';
 
 /** Firestore's (and the memory store's) cap on writes per batch or transaction. */
 export const MAX_BATCH_OPS = 500;
@@ -47,6 +51,8 @@ export interface ChunkOutcome {
 /** One recipient as the chunk's reads found them, routed but not yet rate-limited. */
 interface Pending {
   uid: string;
+  /** This recipient's A/B variant or rolled-out content for the type, if any (issue 19). */
+  content?: ContentOverride;
   locale: string;
   timeZone: string;
   contact: Contact;
@@ -107,11 +113,12 @@ export async function deliverChunk(
   const groupPath = (uid: string) => recipientPaths.group(uid, notification.groupKey);
 
   // ── 1. reads, round one ──
-  const [profiles, prefDocs, receipts, groups] = await Promise.all([
+  const [profiles, prefDocs, receipts, groups, experiment] = await Promise.all([
     store.getAll(uids.map((uid) => paths.user(uid))),
     store.getAll(uids.map((uid) => paths.preferences(uid))),
     store.getAll(uids.map((uid) => recipientPaths.receipt(eventId, uid))),
     store.getAll(uids.map(groupPath)),
+    experimentDocs(store, notification.type),
   ]);
 
   const published = await publishedRuns(eventId, receipts, (paths) => store.getAll(paths));
@@ -158,7 +165,9 @@ export async function deliverChunk(
       routed = routeChannels(notification, { prefs, timeZone, contact, burst, now });
       routes.set(routeKey, routed);
     }
-    pending.push({ uid, locale: profile.locale, timeZone, contact, routed, burst, digests: new Map() });
+    const content = contentForUser(uid, experiment);
+    if (content) routed = applyChannelMix(routed, content);
+    pending.push({ uid, locale: profile.locale, timeZone, contact, routed, burst, digests: new Map(), content });
   }
 
   // ── 1b and 2, side by side: reads round two (the bursts' notifications, the digests held channels join) and the
@@ -170,6 +179,17 @@ export async function deliverChunk(
 
   // ── 3. plan and build each recipient's writes ──
   const render = renderer(notification, deps.webAppUrl);
+  // Recipients in an experiment's variant: one renderer per distinct content, each rendering once per locale and count.
+  const variantRenders = new Map<string, (locale: string, count: number) => Rendered>();
+  const variantRender = (content: ContentOverride) => {
+    const key = JSON.stringify(content);
+    let r = variantRenders.get(key);
+    if (!r) {
+      r = contentRenderer(notification, deps.webAppUrl, content) ?? render;
+      variantRenders.set(key, r);
+    }
+    return r;
+  };
   const planned: Planned[] = pending.map((p) => {
     const allowed = allowedOf.get(p.uid)!;
     const decisions = withinRateLimits(p.routed, (channel) => allowed.get(channel) ?? false);
@@ -184,7 +204,7 @@ export async function deliverChunk(
       burst: p.burst,
       webAppUrl: deps.webAppUrl,
       now,
-      render,
+      render: p.content ? variantRender(p.content) : render,
     });
     return {
       uid: p.uid,

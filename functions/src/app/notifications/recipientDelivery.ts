@@ -16,6 +16,8 @@ import { NotificationCenter, burstUpdateFields, newNotificationDoc, toNotificati
 import type { RateLimiter } from './rateLimits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
+import { applyChannelMix, contentRenderer } from '../../domain/analytics/experimentContent.js';
+import { experimentContentFor } from '../analytics/experiments.js';
 
 /** Events of one group within this window collapse into the first one's notification. */
 export const BURST_WINDOW_MS = 5 * 60_000;
@@ -71,7 +73,12 @@ export async function deliverToRecipient(
     if (receipt.exists) return resumeReceipt(tx, receipt, attemptId, now);
 
     const burst = await readBurst(tx, uid, notification, now);
-    const routed = routeChannels(notification, { prefs, timeZone, contact, burst: burst?.burst, now });
+    // An A/B experiment (or a rolled-out winner) on the type: this user's variant's channels and texts (issue 19).
+    const content = await experimentContentFor(tx, uid, notification.type);
+    const routed = applyChannelMix(
+      routeChannels(notification, { prefs, timeZone, contact, burst: burst?.burst, now }),
+      content,
+    );
     const limits = await reserveRateLimits(tx, deps.rateLimiter, routed, { uid, timeZone, now });
     const decisions = withinRateLimits(routed, (channel) => limits.get(channel)!.allowed);
     const digests = await readDigests(tx, uid, decisions);
@@ -86,6 +93,7 @@ export async function deliverToRecipient(
       burst: burst?.burst,
       webAppUrl: deps.webAppUrl,
       now,
+      render: contentRenderer(notification, deps.webAppUrl, content),
     });
 
     writeInApp(tx, { uid, eventId, notification, plan, existing: burst?.notification, limits, now });

@@ -13,7 +13,8 @@ import { inWindow, nextDigestTime, nextLocalTime } from './schedule.js';
 
 export type HoldReason = 'quiet_hours' | 'outside_working_hours' | 'digest' | 'grouped';
 /** `grouped`: the SMS of a time-critical burst after its first: the burst's first text told them already. */
-export type SuppressReason = 'unverified_phone' | 'unverified_email' | 'rate_limited' | 'grouped';
+/** `experiment`: an A/B variant's channel mix leaves the channel out (src/domain/analytics/experimentContent.ts). */
+export type SuppressReason = 'unverified_phone' | 'unverified_email' | 'rate_limited' | 'grouped' | 'experiment';
 
 export type ChannelDecision =
   | { channel: Channel; action: 'send' }
