@@ -120,6 +120,11 @@ export interface Pseudonym {
 
 export const PSEUDONYMS: readonly Pseudonym[] = [
   {
+    path: 'announcements/*',
+    fields: ['createdBy', 'cancelledBy'],
+    why: 'the admin who sent or cancelled a system announcement (staff, like the audit log), names no one',
+  },
+  {
     path: 'accountStates/*',
     fields: ['**'],
     id: true,
