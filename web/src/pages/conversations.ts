@@ -152,11 +152,13 @@ export function conversationsPage(root: HTMLElement, ctx: PageContext) {
 function openConversation(root: HTMLElement, me: string, cid: string, members: Map<string, MemberDoc>) {
   let conversation: ConversationDoc | undefined;
   let messages: Array<{ id: string; m: MessageDoc; pending: boolean }> = [];
-  let typing: string[] = [];
+  let typing: Array<{ uid: string; until: number }> = [];
   const header = h('div', { class: 'chat-head' });
   const log = h('ol', { class: 'messages', 'data-testid': 'messages' });
   const typingEl = h('div', { class: 'typing muted small', 'data-testid': 'typing' });
   const status = h('div', { 'data-testid': 'chat-status' });
+  // Send failures apart from listener and action failures, so the page says which write was refused.
+  const sendStatus = h('div', { 'data-testid': 'send-status' });
   const stops: Array<() => void> = [];
   const fail = (error: unknown) => status.replaceChildren(errorBox(error));
   const nameOf = (uid: string) => members.get(uid)?.displayName ?? uid;
@@ -200,7 +202,7 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
     onSnapshot(
       collection(db, paths.typing(cid)) as CollectionReference<TypingDoc>,
       (snap) => {
-        typing = snap.docs.filter((d) => d.id !== me && d.data().expiresAt.toMillis() > Date.now()).map((d) => d.id);
+        typing = snap.docs.filter((d) => d.id !== me).map((d) => ({ uid: d.id, until: d.data().expiresAt.toMillis() }));
         renderTyping();
       },
       fail,
@@ -211,7 +213,9 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
   stops.push(() => clearInterval(tick));
 
   function renderTyping() {
-    typingEl.textContent = typing.length ? `${typing.map(nameOf).join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : '';
+    const now = Date.now();
+    const who = typing.filter((t) => t.until > now).map((t) => nameOf(t.uid));
+    typingEl.textContent = who.length ? `${who.join(', ')} ${who.length > 1 ? 'are' : 'is'} typing…` : '';
   }
 
   function renderHeader() {
@@ -345,7 +349,7 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
       ...(t === 'material_spec'
         ? [
             field('material', 'Material', h('input', { value: 'Walnut' })),
-            field('quantity', 'Quantity', h('input', { type: 'number', value: '2', min: '0' })),
+            field('quantity', 'Quantity', h('input', { type: 'number', value: '2', min: '0', step: 'any' })),
             field('unit', 'Unit', h('input', { value: 'board feet' })),
             field('colour', 'Colour', h('input', {})),
           ]
@@ -425,7 +429,7 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
   }
 
   async function send() {
-    status.replaceChildren();
+    sendStatus.replaceChildren();
     const clientMessageId = crypto.randomUUID();
     const id = messageId(me, clientMessageId);
     try {
@@ -439,7 +443,7 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
       deleteDoc(doc(db, paths.typingOf(cid, me))).catch(() => {});
     } catch (error) {
       delete probe.sent[id];
-      fail(error);
+      sendStatus.replaceChildren(errorBox(error));
     }
   }
 
@@ -451,6 +455,7 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
     h(
       'form',
       { class: 'composer', onsubmit: (e: Event) => (e.preventDefault(), void send()) },
+      sendStatus,
       h('div', { class: 'row' }, typeSelect, h('button', { type: 'submit', 'data-testid': 'send' }, 'Send')),
       fields,
       text,
