@@ -17,7 +17,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 }
 
 export function append(el: Element, ...children: Child[]) {
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children)
+    if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
 }
 
 export function clear(el: Element, ...children: Child[]) {

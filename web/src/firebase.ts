@@ -24,7 +24,11 @@ export const config = {
 };
 
 // A demo- project never reaches a real one: the SDKs only ever talk to the emulators below.
-const app = initializeApp({ projectId: config.projectId, apiKey: 'demo-api-key', storageBucket: `${config.projectId}.appspot.com` });
+const app = initializeApp({
+  projectId: config.projectId,
+  apiKey: 'demo-api-key',
+  storageBucket: `${config.projectId}.appspot.com`,
+});
 
 export const auth = getAuth(app);
 connectAuthEmulator(auth, `http://${config.auth}`, { disableWarnings: true });

@@ -11,6 +11,7 @@ import {
   collection,
   deleteDoc,
   doc,
+  getDocs,
   limit,
   onSnapshot,
   orderBy,
@@ -23,6 +24,7 @@ import {
   type CollectionReference,
   type DocumentReference,
   type Query,
+  type QueryDocumentSnapshot,
 } from 'firebase/firestore';
 import { ref as storageRef, uploadBytes } from 'firebase/storage';
 import { clear, errorBox, h, when } from '../dom';
@@ -47,6 +49,22 @@ export function conversationsPage(root: HTMLElement, ctx: PageContext) {
   const listStatus = h('div', {});
   const kinds = h('div', { class: 'chips' });
   const members = new Map<string, MemberDoc>();
+  // Display names of direct conversations' members: the member documents carry the server's copy of each profile's
+  // name (users/{uid} is private). Read once per conversation, then the list renders again.
+  const names = new Map<string, Map<string, string>>();
+  const nameIn = (conversationId: string) => (uid: string) => {
+    if (!names.has(conversationId)) {
+      names.set(conversationId, new Map());
+      getDocs(collection(db, paths.members(conversationId)) as CollectionReference<MemberDoc>).then(
+        (snap) => {
+          for (const m of snap.docs) names.get(conversationId)!.set(m.id, m.data().displayName);
+          renderList();
+        },
+        () => {},
+      );
+    }
+    return names.get(conversationId)!.get(uid) ?? uid;
+  };
 
   function listen() {
     stopList();
@@ -60,31 +78,58 @@ export function conversationsPage(root: HTMLElement, ctx: PageContext) {
     const q: Query<ConversationDoc> =
       kind === 'all'
         ? query(ref, where('memberIds', 'array-contains', me), orderBy('lastMessageAt', 'desc'), limit(50))
-        : query(ref, where('memberIds', 'array-contains', me), where('type', '==', kind), orderBy('lastMessageAt', 'desc'), limit(50));
+        : query(
+            ref,
+            where('memberIds', 'array-contains', me),
+            where('type', '==', kind),
+            orderBy('lastMessageAt', 'desc'),
+            limit(50),
+          );
     stopList = onSnapshot(
       q,
       (snap) => {
-        clear(
-          listEl,
-          ...snap.docs.map((d) => {
-            const c = d.data();
-            const title = c.type === 'group' ? (c.title ?? 'Group') : c.memberIds.filter((u) => u !== me).join(', ');
-            return h(
-              'li',
-              { class: d.id === cid ? 'item open' : 'item', 'data-testid': 'conversation', 'data-id': d.id },
-              h(
-                'a',
-                { href: `#/conversations/${encodeURIComponent(d.id)}`, class: 'grow' },
-                h('div', { class: 'title' }, c.type === 'group' ? '👥 ' : '', title),
-                h('div', { class: 'muted small' }, c.lastMessage ? `${c.lastMessage.preview} · ${when(c.lastMessage.createdAt)}` : 'No messages yet'),
-              ),
-            );
-          }),
-        );
-        if (snap.empty) listEl.append(h('li', { class: 'muted empty' }, 'No conversations yet.'));
+        shown = snap.docs;
+        renderList();
       },
       (error) => listStatus.replaceChildren(errorBox(error)),
     );
+  }
+
+  let shown: QueryDocumentSnapshot<ConversationDoc>[] = [];
+  function renderList() {
+    clear(
+      listEl,
+      ...shown.map((d) => {
+        const c = d.data();
+        const title =
+          c.type === 'group'
+            ? (c.title ?? 'Group')
+            : c.memberIds
+                .filter((u) => u !== me)
+                .map(nameIn(d.id))
+                .join(', ');
+        return h(
+          'li',
+          { class: d.id === cid ? 'item open' : 'item', 'data-testid': 'conversation', 'data-id': d.id },
+          h(
+            'a',
+            { href: `#/conversations/${encodeURIComponent(d.id)}`, class: 'grow' },
+            h(
+              'div',
+              { class: 'title' },
+              title,
+              c.type === 'group' ? h('span', { class: 'muted small' }, ' · group') : null,
+            ),
+            h(
+              'div',
+              { class: 'muted small' },
+              c.lastMessage ? `${c.lastMessage.preview} · ${when(c.lastMessage.createdAt)}` : 'No messages yet',
+            ),
+          ),
+        );
+      }),
+    );
+    if (!shown.length) listEl.append(h('li', { class: 'muted empty' }, 'No conversations yet.'));
   }
 
   const other = h('input', { placeholder: 'user id, e.g. u_lena', 'data-testid': 'new-direct-uid' });
@@ -113,7 +158,12 @@ export function conversationsPage(root: HTMLElement, ctx: PageContext) {
       h('summary', {}, 'New conversation'),
       h(
         'form',
-        { onsubmit: (e: Event) => (e.preventDefault(), started(() => api.createDirectConversation({ otherUid: other.value.trim() }))) },
+        {
+          onsubmit: (e: Event) => (
+            e.preventDefault(),
+            started(() => api.createDirectConversation({ otherUid: other.value.trim() }))
+          ),
+        },
         other,
         h('button', { type: 'submit', 'data-testid': 'new-direct' }, 'Direct chat'),
       ),
@@ -125,7 +175,10 @@ export function conversationsPage(root: HTMLElement, ctx: PageContext) {
             started(() =>
               api.createGroup({
                 title: groupTitle.value.trim(),
-                memberIds: groupMembers.value.split(',').map((s) => s.trim()).filter(Boolean),
+                memberIds: groupMembers.value
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean),
                 requestId: crypto.randomUUID(),
               }),
             )
@@ -142,7 +195,9 @@ export function conversationsPage(root: HTMLElement, ctx: PageContext) {
   const main = h('div', { class: 'chat' });
   root.replaceChildren(h('section', { class: 'split' }, side, main));
   listen();
-  const stopChat = cid ? openConversation(main, me, cid, members) : (main.append(h('p', { class: 'muted' }, 'Pick a conversation.')), () => {});
+  const stopChat = cid
+    ? openConversation(main, me, cid, members)
+    : (main.append(h('p', { class: 'muted' }, 'Pick a conversation.')), () => {});
   return () => {
     stopList();
     stopChat();
@@ -185,7 +240,11 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
       fail,
     ),
     onSnapshot(
-      query(collection(db, paths.messages(cid)) as CollectionReference<MessageDoc>, orderBy('createdAt', 'desc'), limit(50)),
+      query(
+        collection(db, paths.messages(cid)) as CollectionReference<MessageDoc>,
+        orderBy('createdAt', 'desc'),
+        limit(50),
+      ),
       { includeMetadataChanges: true },
       (snap) => {
         const now = Date.now();
@@ -275,15 +334,32 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
         const seenBy =
           lastMine?.id === id
             ? [...members.values()]
-                .filter((mem) => mem.uid !== me && mem.lastReadAt && mem.lastReadAt.toMillis() >= m.createdAt.toMillis())
+                .filter(
+                  (mem) => mem.uid !== me && mem.lastReadAt && mem.lastReadAt.toMillis() >= m.createdAt.toMillis(),
+                )
                 .map((mem) => mem.displayName)
             : [];
         return h(
           'li',
-          { class: m.senderId === me ? 'msg mine' : 'msg', 'data-testid': 'message', 'data-id': id, 'data-type': m.type, 'data-pending': String(pending) },
-          h('div', { class: 'muted small' }, m.senderId === me ? 'You' : nameOf(m.senderId), ' · ', when(m.createdAt), pending ? ' · sending…' : ''),
+          {
+            class: m.senderId === me ? 'msg mine' : 'msg',
+            'data-testid': 'message',
+            'data-id': id,
+            'data-type': m.type,
+            'data-pending': String(pending),
+          },
+          h(
+            'div',
+            { class: 'muted small' },
+            m.senderId === me ? 'You' : nameOf(m.senderId),
+            ' · ',
+            when(m.createdAt),
+            pending ? ' · sending…' : '',
+          ),
           body(m),
-          seenBy.length ? h('div', { class: 'seen small', 'data-testid': 'seen' }, `Seen by ${seenBy.join(', ')}`) : null,
+          seenBy.length
+            ? h('div', { class: 'seen small', 'data-testid': 'seen' }, `Seen by ${seenBy.join(', ')}`)
+            : null,
         );
       }),
     );
@@ -320,7 +396,9 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
   const typeSelect = h(
     'select',
     { 'data-testid': 'message-type', onchange: () => renderFields() },
-    ...['text', 'material_spec', 'technique', 'workshop', 'file'].map((t) => h('option', { value: t }, t.replace('_', ' '))),
+    ...['text', 'material_spec', 'technique', 'workshop', 'file'].map((t) =>
+      h('option', { value: t }, t.replace('_', ' ')),
+    ),
   );
   const text = h('textarea', {
     rows: 2,
@@ -357,7 +435,11 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
           ? [
               field('title', 'Title', h('input', {})),
               field('steps', 'Steps (one a line)', h('textarea', { rows: 3 })),
-              field('difficulty', 'Difficulty', h('select', {}, ...['beginner', 'intermediate', 'advanced'].map((d) => h('option', { value: d }, d)))),
+              field(
+                'difficulty',
+                'Difficulty',
+                h('select', {}, ...['beginner', 'intermediate', 'advanced'].map((d) => h('option', { value: d }, d))),
+              ),
             ]
           : t === 'workshop'
             ? [
@@ -389,13 +471,25 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
       return {
         type: 'material_spec',
         ...caption,
-        materialSpec: { material: v('material'), quantity: Number(v('quantity')), unit: v('unit'), ...(v('colour') ? { colour: v('colour') } : {}) },
+        materialSpec: {
+          material: v('material'),
+          quantity: Number(v('quantity')),
+          unit: v('unit'),
+          ...(v('colour') ? { colour: v('colour') } : {}),
+        },
       };
     if (t === 'technique')
       return {
         type: 'technique',
         ...caption,
-        technique: { title: v('title'), steps: v('steps').split('\n').map((s) => s.trim()).filter(Boolean), difficulty: v('difficulty') as 'beginner' },
+        technique: {
+          title: v('title'),
+          steps: v('steps')
+            .split('\n')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          difficulty: v('difficulty') as 'beginner',
+        },
       };
     if (t === 'workshop') {
       const start = new Date(v('start') || Date.now() + 86_400_000);
@@ -422,7 +516,9 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
       return {
         type: kind,
         ...caption,
-        attachments: [{ kind, path, contentType: file.type || 'application/octet-stream', size: file.size, name: file.name }],
+        attachments: [
+          { kind, path, contentType: file.type || 'application/octet-stream', size: file.size, name: file.name },
+        ],
       };
     }
     return { type: 'text', text: text.value.trim() };
@@ -438,7 +534,12 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
       text.value = '';
       probe.sent[id] = Date.now();
       // Resolves when the emulator accepted the write; a rules refusal rejects it (and the optimistic copy vanishes).
-      await setDoc(doc(db, paths.message(cid, id)), { ...c, senderId: me, clientMessageId, createdAt: serverTimestamp() });
+      await setDoc(doc(db, paths.message(cid, id)), {
+        ...c,
+        senderId: me,
+        clientMessageId,
+        createdAt: serverTimestamp(),
+      });
       lastTyping = 0;
       deleteDoc(doc(db, paths.typingOf(cid, me))).catch(() => {});
     } catch (error) {
@@ -459,7 +560,9 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
       h('div', { class: 'row' }, typeSelect, h('button', { type: 'submit', 'data-testid': 'send' }, 'Send')),
       fields,
       text,
-      storage ? null : h('p', { class: 'muted small' }, 'Files: no Storage emulator, so only the file’s description is sent.'),
+      storage
+        ? null
+        : h('p', { class: 'muted small' }, 'Files: no Storage emulator, so only the file’s description is sent.'),
     ),
   );
   return () => stops.forEach((stop) => stop());
@@ -474,15 +577,20 @@ function body(m: MessageDoc): HTMLElement {
       return h(
         'div',
         { class: 'card spec' },
-        h('strong', {}, '🧵 Material'),
-        h('p', {}, `${m.materialSpec?.quantity} ${m.materialSpec?.unit} of ${m.materialSpec?.material}`, m.materialSpec?.colour ? ` (${m.materialSpec.colour})` : ''),
+        h('strong', {}, 'Material spec'),
+        h(
+          'p',
+          {},
+          `${m.materialSpec?.quantity} ${m.materialSpec?.unit} of ${m.materialSpec?.material}`,
+          m.materialSpec?.colour ? ` (${m.materialSpec.colour})` : '',
+        ),
         caption,
       );
     case 'technique':
       return h(
         'div',
         { class: 'card spec' },
-        h('strong', {}, `🛠 ${m.technique?.title} · ${m.technique?.difficulty}`),
+        h('strong', {}, `Technique: ${m.technique?.title} · ${m.technique?.difficulty}`),
         h('ol', {}, ...(m.technique?.steps ?? []).map((s) => h('li', {}, s))),
         caption,
       );
@@ -490,18 +598,28 @@ function body(m: MessageDoc): HTMLElement {
       return h(
         'div',
         { class: 'card spec' },
-        h('strong', {}, `📅 ${m.workshop?.title}`),
-        h('p', {}, `${when(m.workshop?.start)} – ${when(m.workshop?.end)} · ${m.workshop?.place ?? m.workshop?.link ?? ''} · ${m.workshop?.capacity} places`),
+        h('strong', {}, `Workshop: ${m.workshop?.title}`),
+        h(
+          'p',
+          {},
+          `${when(m.workshop?.start)} – ${when(m.workshop?.end)} · ${m.workshop?.place ?? m.workshop?.link ?? ''} · ${m.workshop?.capacity} places`,
+        ),
         caption,
       );
     case 'image':
     case 'file':
     case 'voice':
-      return h('div', { class: 'card spec' }, ...(m.attachments ?? []).map((a) => h('p', {}, `📎 ${a.name} (${a.contentType}, ${Math.ceil(a.size / 1024)} KB)`)), caption);
+      return h(
+        'div',
+        { class: 'card spec' },
+        ...(m.attachments ?? []).map((a) =>
+          h('p', {}, `Attachment: ${a.name} (${a.contentType}, ${Math.ceil(a.size / 1024)} KB)`),
+        ),
+        caption,
+      );
     case 'system':
       return h('p', { class: 'muted' }, m.text ?? 'system');
     default:
       return h('p', {}, m.text ?? '');
   }
 }
-

@@ -28,8 +28,13 @@ function table(head: string[], rows: Array<Array<string | number>>, testid: stri
     'table',
     { class: 'grid', 'data-testid': testid },
     h('thead', {}, h('tr', {}, ...head.map((c) => h('th', {}, c)))),
-    h('tbody', {}, ...(rows.length ? rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))
-      : [h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, 'No data in this range.'))])),
+    h(
+      'tbody',
+      {},
+      ...(rows.length
+        ? rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))
+        : [h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, 'No data in this range.'))]),
+    ),
   );
 }
 
@@ -44,12 +49,26 @@ function render(health: GetDeliveryHealthOutput, summary: GetAnalyticsSummaryOut
       { class: 'tiles' },
       ...Object.entries(health.backlog).map(([k, v]) => h('div', { class: 'tile' }, h('div', { class: 'big' }, v), k)),
       h('div', { class: 'tile' }, h('div', { class: 'big' }, health.suppressions), 'suppressions'),
-      h('div', { class: firing.length ? 'tile alert' : 'tile', 'data-testid': 'alerts' }, h('div', { class: 'big' }, firing.length), 'alerts firing'),
+      h(
+        'div',
+        { class: firing.length ? 'tile alert' : 'tile', 'data-testid': 'alerts' },
+        h('div', { class: 'big' }, firing.length),
+        'alerts firing',
+      ),
     ),
     h('h2', {}, 'Now (last 15 minutes)'),
     table(
       ['channel', 'provider', 'attempted', 'failed', 'success', 'errors', 'latency', 'breaker'],
-      health.now.channels.map((c) => [c.channel, c.provider, c.attempted, c.failed, pct(c.successRate), pct(c.errorRate), c.avgLatencyMs === null ? '–' : `${Math.round(c.avgLatencyMs)} ms`, c.breaker]),
+      health.now.channels.map((c) => [
+        c.channel,
+        c.provider,
+        c.attempted,
+        c.failed,
+        pct(c.successRate),
+        pct(c.errorRate),
+        c.avgLatencyMs === null ? '–' : `${Math.round(c.avgLatencyMs)} ms`,
+        c.breaker,
+      ]),
       'health-now',
     ),
     h('h2', {}, 'Alerts'),
@@ -61,15 +80,39 @@ function render(health: GetDeliveryHealthOutput, summary: GetAnalyticsSummaryOut
     h('h2', {}, 'Over time'),
     table(
       ['day', 'channel', 'provider', 'sent', 'delivered', 'failed', 'success', 'latency'],
-      health.overTime.map((r) => [r.day, r.channel, r.provider ?? '–', r.sent, r.delivered, r.failed, pct(r.successRate), r.avgLatencyMs === null ? '–' : `${Math.round(r.avgLatencyMs)} ms`]),
+      health.overTime.map((r) => [
+        r.day,
+        r.channel,
+        r.provider ?? '–',
+        r.sent,
+        r.delivered,
+        r.failed,
+        pct(r.successRate),
+        r.avgLatencyMs === null ? '–' : `${Math.round(r.avgLatencyMs)} ms`,
+      ]),
       'health-over-time',
     ),
     h('h2', {}, 'SMS spend'),
-    table(['day', 'messages', 'cost'], health.smsSpend.map((s) => [s.day, s.messages ?? 0, `${(s.cost ?? 0).toFixed(2)} ${s.unit}`]), 'sms-spend'),
+    table(
+      ['day', 'messages', 'cost'],
+      health.smsSpend.map((s) => [s.day, s.messages ?? 0, `${(s.cost ?? 0).toFixed(2)} ${s.unit}`]),
+      'sms-spend',
+    ),
     h('h2', {}, `Engagement ${summary.from} – ${summary.to}`),
     table(
       ['type', 'channel', 'sent', 'delivered', 'opened', 'clicked', 'converted', 'delivery', 'open', 'click'],
-      summary.rows.map((r) => [r.type, r.channel, r.sent, r.delivered, r.opened, r.clicked, r.converted, pct(r.deliveryRate), pct(r.openRate), pct(r.clickRate)]),
+      summary.rows.map((r) => [
+        r.type,
+        r.channel,
+        r.sent,
+        r.delivered,
+        r.opened,
+        r.clicked,
+        r.converted,
+        pct(r.deliveryRate),
+        pct(r.openRate),
+        pct(r.clickRate),
+      ]),
       'analytics-summary',
     ),
   );

@@ -45,7 +45,11 @@ export function notificationsPage(root: HTMLElement, { user }: PageContext) {
       ...FILTERS.map((f) =>
         h(
           'button',
-          { class: f === filter ? 'chip on' : 'chip', 'data-testid': `filter-${f}`, onclick: () => ((filter = f), listen()) },
+          {
+            class: f === filter ? 'chip on' : 'chip',
+            'data-testid': `filter-${f}`,
+            onclick: () => ((filter = f), listen()),
+          },
           f,
         ),
       ),
@@ -75,7 +79,12 @@ export function notificationsPage(root: HTMLElement, { user }: PageContext) {
               h(
                 'div',
                 { class: 'grow' },
-                h('div', { class: 'title' }, n.title, n.count > 1 ? h('span', { class: 'count' }, ` ×${n.count}`) : null),
+                h(
+                  'div',
+                  { class: 'title' },
+                  n.title,
+                  n.count > 1 ? h('span', { class: 'count' }, ` ×${n.count}`) : null,
+                ),
                 h('div', {}, n.body),
                 h('div', { class: 'muted small' }, `${n.category} · ${n.type} · ${when(n.createdAt)}`),
               ),
@@ -83,12 +92,19 @@ export function notificationsPage(root: HTMLElement, { user }: PageContext) {
                 ? null
                 : h(
                     'button',
-                    { 'data-testid': 'mark-read', onclick: () => act(() => api.markNotificationsRead({ ids: [d.id] })) },
+                    {
+                      'data-testid': 'mark-read',
+                      onclick: () => act(() => api.markNotificationsRead({ ids: [d.id] })),
+                    },
                     'Mark read',
                   ),
               h(
                 'button',
-                { class: 'secondary', 'data-testid': 'archive', onclick: () => act(() => api.archiveNotifications({ ids: [d.id] })) },
+                {
+                  class: 'secondary',
+                  'data-testid': 'archive',
+                  onclick: () => act(() => api.archiveNotifications({ ids: [d.id] })),
+                },
                 'Archive',
               ),
             );
@@ -108,7 +124,11 @@ export function notificationsPage(root: HTMLElement, { user }: PageContext) {
         'div',
         { class: 'row' },
         h('h1', { class: 'grow' }, 'Notifications'),
-        h('button', { 'data-testid': 'mark-all-read', onclick: () => act(() => api.markAllNotificationsRead({})) }, 'Mark all read'),
+        h(
+          'button',
+          { 'data-testid': 'mark-all-read', onclick: () => act(() => api.markAllNotificationsRead({})) },
+          'Mark all read',
+        ),
       ),
       chips,
       status,

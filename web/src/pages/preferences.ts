@@ -35,7 +35,11 @@ function form(prefs: GetPreferencesOutput) {
   const table = h(
     'table',
     { class: 'grid', 'data-testid': 'prefs-types' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Notification'), ...CHANNELS.map((c) => h('th', {}, c)), h('th', {}, 'Frequency'))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, h('th', {}, 'Notification'), ...CHANNELS.map((c) => h('th', {}, c)), h('th', {}, 'Frequency')),
+    ),
     h(
       'tbody',
       {},
@@ -78,7 +82,12 @@ function form(prefs: GetPreferencesOutput) {
   const workEnd = h('input', { type: 'time', value: prefs.workingHours.end });
   // ISO weekday numbers, 1 = Monday … 7 = Sunday (domain/preferences).
   const dayBoxes = DAYS.map((label, i) =>
-    h('label', { class: 'inline' }, h('input', { type: 'checkbox', value: String(i + 1), checked: prefs.workingHours.days.includes(i + 1) }), label),
+    h(
+      'label',
+      { class: 'inline' },
+      h('input', { type: 'checkbox', value: String(i + 1), checked: prefs.workingHours.days.includes(i + 1) }),
+      label,
+    ),
   );
   const zones = Intl.supportedValuesOf('timeZone');
   const timeZone = h(
@@ -97,14 +106,19 @@ function form(prefs: GetPreferencesOutput) {
         enabled: workOn.checked,
         start: workStart.value,
         end: workEnd.value,
-        days: dayBoxes.map((l) => l.querySelector('input')!).filter((b) => b.checked).map((b) => Number(b.value)),
+        days: dayBoxes
+          .map((l) => l.querySelector('input')!)
+          .filter((b) => b.checked)
+          .map((b) => Number(b.value)),
       },
       ...(timeZone.value ? { timeZone: timeZone.value } : {}),
     };
     status.replaceChildren(h('p', { class: 'muted' }, 'Saving…'));
     try {
       const saved = await api.updatePreferences(input);
-      status.replaceChildren(h('p', { class: 'ok', 'data-testid': 'prefs-saved' }, `Saved (time zone ${saved.timeZone ?? 'from profile'}).`));
+      status.replaceChildren(
+        h('p', { class: 'ok', 'data-testid': 'prefs-saved' }, `Saved (time zone ${saved.timeZone ?? 'from profile'}).`),
+      );
     } catch (error) {
       status.replaceChildren(errorBox(error));
     }
@@ -134,7 +148,12 @@ function form(prefs: GetPreferencesOutput) {
       workEnd,
     ),
     h('fieldset', {}, h('legend', {}, 'Time zone'), timeZone),
-    h('div', { class: 'row' }, h('button', { type: 'submit', 'data-testid': 'prefs-save' }, 'Save preferences'), status),
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'submit', 'data-testid': 'prefs-save' }, 'Save preferences'),
+      status,
+    ),
     table,
   );
 }

@@ -15,19 +15,33 @@ export function searchPage(root: HTMLElement, _ctx: PageContext) {
       if (!alive) return;
       clear(
         results,
-        h('p', { class: 'muted small', 'data-testid': 'search-count', 'data-hits': String(answer.nbHits) }, `${answer.nbHits} result(s)`, answer.degraded ? ' (index down: this conversation only)' : ''),
+        h(
+          'p',
+          { class: 'muted small', 'data-testid': 'search-count', 'data-hits': String(answer.nbHits) },
+          `${answer.nbHits} result(s)`,
+          answer.degraded ? ' (index down: this conversation only)' : '',
+        ),
         h(
           'ul',
           { class: 'list' },
           ...answer.hits.map((hit) =>
             h(
               'li',
-              { class: 'item', 'data-testid': 'search-hit', 'data-conversation': hit.conversationId, 'data-message': hit.messageId },
+              {
+                class: 'item',
+                'data-testid': 'search-hit',
+                'data-conversation': hit.conversationId,
+                'data-message': hit.messageId,
+              },
               h(
                 'a',
                 { href: `#/conversations/${encodeURIComponent(hit.conversationId)}`, class: 'grow' },
                 h('div', {}, hit.text || hit.attachmentNames.join(', ') || hit.type),
-                h('div', { class: 'muted small' }, `${hit.senderName} · ${when(new Date(hit.createdAt).toISOString())}`),
+                h(
+                  'div',
+                  { class: 'muted small' },
+                  `${hit.senderName} · ${when(new Date(hit.createdAt).toISOString())}`,
+                ),
               ),
             ),
           ),
@@ -38,7 +52,18 @@ export function searchPage(root: HTMLElement, _ctx: PageContext) {
     }
   };
   root.replaceChildren(
-    h('section', {}, h('h1', {}, 'Search'), h('form', { class: 'row', onsubmit: search }, q, h('button', { type: 'submit', 'data-testid': 'search-go' }, 'Search')), results),
+    h(
+      'section',
+      {},
+      h('h1', {}, 'Search'),
+      h(
+        'form',
+        { class: 'row', onsubmit: search },
+        q,
+        h('button', { type: 'submit', 'data-testid': 'search-go' }, 'Search'),
+      ),
+      results,
+    ),
   );
   return () => {
     alive = false;

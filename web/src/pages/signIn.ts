@@ -4,7 +4,13 @@ import { auth, config } from '../firebase';
 
 /** Email/password on the Auth emulator. `npm run seed` gives every seeded user with an email the password craft-demo. */
 export function signInPage(root: HTMLElement) {
-  const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'username', value: 'maya@studio-okafor.example' });
+  const email = h('input', {
+    type: 'email',
+    name: 'email',
+    required: true,
+    autocomplete: 'username',
+    value: 'maya@studio-okafor.example',
+  });
   const password = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'current-password' });
   const status = h('div', {});
   const form = h(
