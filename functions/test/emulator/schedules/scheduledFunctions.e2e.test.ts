@@ -40,15 +40,16 @@ describe('scheduled functions (functions emulator, sandbox providers)', () => {
   it(
     'releaseNotificationDigests: a burst held for its digest leaves as one grouped push once its window has closed',
     async () => {
-      // Chat pushes collapse on the device instead of waiting (issue 14); bids to a seller still burst into a digest.
-      const auctionId = `sched-digest-${run}`;
+      // Chat pushes (issue 14) and time-critical alerts such as bids (issue 18) collapse on the device instead of
+      // waiting; comments on a story still burst into a digest.
+      const storyId = `sched-digest-${run}`;
       const [ana, ben] = [`ana-${run}`, `ben-${run}`];
       const now = new Date();
       for (const uid of [ana, ben]) {
         await store.set(paths.user(uid), { displayName: uid, timeZone: 'UTC', locale: 'en' });
         await store.set(paths.preferences(uid), { quietHours: { enabled: false } });
       }
-      const token = `sandbox-${auctionId}-ana-token`;
+      const token = `sandbox-${storyId}-ana-token`;
       await store.set(paths.device(ana, 'tablet'), {
         deviceId: 'tablet',
         token,
@@ -59,20 +60,19 @@ describe('scheduled functions (functions emulator, sandbox providers)', () => {
         createdAt: now,
       });
 
-      // One bid first (its push leaves at once and opens the burst window), then three more into the window.
+      // One comment first (its push leaves at once and opens the burst window), then three more into the window.
       const send = (i: number) =>
-        store.set(paths.event(`bid-${run}-${i}`), {
-          type: 'auction.bid_placed',
-          idempotencyKey: `bid-${run}-${i}`,
+        store.set(paths.event(`comment-${run}-${i}`), {
+          type: 'social.story_comment',
+          idempotencyKey: `comment-${run}-${i}`,
           occurredAt: new Date(),
           payload: {
-            auctionId,
-            auctionTitle: 'Walnut bowl',
-            sellerId: ana,
-            bidderId: ben,
-            bidderName: 'Ben',
-            amount: 100 + i * 10,
-            currency: 'USD',
+            storyId,
+            storyTitle: 'Glazing day',
+            authorId: ana,
+            commenterId: ben,
+            commenterName: 'Ben',
+            comment: `Lovely glaze ${i}`,
           },
         });
       await send(0);
@@ -84,7 +84,7 @@ describe('scheduled functions (functions emulator, sandbox providers)', () => {
       );
       await Promise.all([1, 2, 3].map(send));
       const [digest] = await eventually(
-        "ana's digest holding three bids",
+        "ana's digest holding three comments",
         () => store.query(digestPaths.digests(), { where: [['uid', '==', ana]] }),
         (d) =>
           d.length === 1 &&
