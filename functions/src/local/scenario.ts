@@ -7,6 +7,7 @@ import { Transcript, format, localTime } from './transcript.js';
 import { analyticsStep } from './scenarioAnalytics.js';
 import { ordersStep } from './scenarioOrders.js';
 import { schedulingStep } from './scenarioScheduling.js';
+import { activityStep } from './scenarioActivity.js';
 
 /**
  * The end-to-end scenario of `npm start` (and, smaller, of test/unit/local/scenario.test.ts). Each step acts the way
@@ -48,6 +49,7 @@ export const STEP_IDS = [
   'analytics',
   'ordersAndFollowing',
   'scheduling',
+  'activityFeed',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -538,6 +540,7 @@ export const STEPS: readonly Step[] = [
   analyticsStep,
   ordersStep,
   schedulingStep,
+  activityStep,
 ];
 
 /**
