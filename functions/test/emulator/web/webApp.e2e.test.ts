@@ -162,11 +162,11 @@ async function openedConversation(page: Page, pattern: RegExp): Promise<string> 
 }
 
 describe('the reference web app in Chromium against the emulators', () => {
+  // No browser, no test: the file fails as it is collected, naming what to install, rather than timing out.
+  requireChromium();
   useTriggerChains();
 
   beforeAll(async () => {
-    // No browser, no test: fail at once with what to install rather than time out.
-    requireChromium();
     projectId = process.env.GCLOUD_PROJECT!;
     const functionsHost = new URL(await functionsEmulatorOrigin()).host;
     const dist = await buildWebApp({
