@@ -460,6 +460,8 @@ function recipientOps({
         notificationId: plan.notificationId,
         vars: notification.vars,
         data: notification.data,
+        // When it happened, for the digest's "when" line (the newest event's time, like its variables).
+        at: now,
         count: fieldOps.increment(1),
         deliveryIds: fieldOps.arrayUnion(d.base.deliveryId),
       };

@@ -72,3 +72,34 @@ describe('a digest email names who, what, when and how much for each item (en, d
     });
   }
 });
+
+describe('the chunk fan-out (a followers audience) stamps digest items with their time too', () => {
+  it('de, Europe/Berlin: a community event held overnight shows when it was announced', async () => {
+    const start = '2026-06-09T23:00:00Z';
+    const f = notificationFixture(start);
+    await f.user('kai');
+    await f.user('fan', { locale: 'de', timeZone: 'Europe/Berlin', prefs: { community: { email: true } } });
+    await f.followers('kai', ['fan']);
+    await f.n.pipeline.submit(
+      {
+        ...envelope('community.event', {
+          eventRef: 'w1',
+          eventTitle: 'Raku night',
+          kind: 'workshop',
+          startsAt: '2026-06-20T18:00:00Z',
+          location: 'Studio 4',
+          hostId: 'kai',
+        }),
+        audience: { kind: 'followers', creatorId: 'kai' },
+      },
+      'callable',
+      'raku',
+    );
+    await f.publisher.drain();
+    expect((await f.deliveries()).map((d) => `${d.channel}:${d.status}`)).toContain('email:batched');
+    const digests = await f.store.queryGroup('digests');
+    const items = digests.flatMap((d) => Object.values(d.data!.items as Record<string, { at?: Date }>));
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) expect(item.at).toEqual(new Date(start));
+  });
+});
