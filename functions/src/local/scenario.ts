@@ -8,6 +8,7 @@ import { analyticsStep } from './scenarioAnalytics.js';
 import { ordersStep } from './scenarioOrders.js';
 import { schedulingStep } from './scenarioScheduling.js';
 import { activityStep } from './scenarioActivity.js';
+import { announcementsStep } from './scenarioAnnouncements.js';
 
 /**
  * The end-to-end scenario of `npm start` (and, smaller, of test/unit/local/scenario.test.ts). Each step acts the way
@@ -50,6 +51,7 @@ export const STEP_IDS = [
   'ordersAndFollowing',
   'scheduling',
   'activityFeed',
+  'announcements',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -541,6 +543,7 @@ export const STEPS: readonly Step[] = [
   ordersStep,
   schedulingStep,
   activityStep,
+  announcementsStep,
 ];
 
 /**
