@@ -131,9 +131,13 @@ const PARAM_SPECS = {
     productionDefault: 2000,
     local: 2000,
   },
+  // The three limits are ceilings over every role: each role's own limit is in src/domain/notifications/limits.ts (the
+  // README's "Rate limits per role and channel"), and a param only lowers it. Their defaults are the table's highest
+  // value for the channel, so by default the table decides; a lower value is the operator's brake for every role.
   SMS_DAILY_LIMIT: {
     type: 'int',
-    description: 'SMS per user per local day (routed and fallback SMS alike).',
+    description:
+      "Ceiling on SMS per user per local day, over every role (routed and fallback SMS alike); each role's own limit is in the README table.",
     pattern: COUNT,
     expected: 'a whole number',
     productionDefault: 10,
@@ -141,19 +145,21 @@ const PARAM_SPECS = {
   },
   EMAIL_DAILY_LIMIT: {
     type: 'int',
-    description: 'Emails per user per local day.',
+    description:
+      "Ceiling on emails per user per local day, over every role; each role's own limit is in the README table.",
     pattern: COUNT,
     expected: 'a whole number',
-    productionDefault: 50,
-    local: 50,
+    productionDefault: 200,
+    local: 200,
   },
   IN_APP_DAILY_LIMIT: {
     type: 'int',
-    description: 'In-app notifications per user per local day.',
+    description:
+      "Ceiling on in-app notifications per user per local day, over every role; each role's own limit is in the README table.",
     pattern: COUNT,
     expected: 'a whole number',
-    productionDefault: 500,
-    local: 500,
+    productionDefault: 2000,
+    local: 2000,
   },
 } as const satisfies Record<string, ParamSpec<string> | ParamSpec<number>>;
 

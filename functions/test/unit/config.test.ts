@@ -45,8 +45,8 @@ describe('readSettings (every param, one set of defaults)', () => {
     expect(DEFAULT_SETTINGS.notifications).toMatchObject({
       criticalCommissionUsd: 2000,
       smsDailyLimit: 10,
-      emailDailyLimit: 50,
-      inAppDailyLimit: 500,
+      emailDailyLimit: 200,
+      inAppDailyLimit: 2000,
     });
   });
 
@@ -59,7 +59,7 @@ describe('readSettings (every param, one set of defaults)', () => {
     const settings = readSettings();
     expect(settings.notifications.smsDailyLimit).toBe(3);
     expect(settings.notifications.criticalCommissionUsd).toBe(900);
-    expect(settings.notifications.emailDailyLimit).toBe(50);
+    expect(settings.notifications.emailDailyLimit).toBe(200);
     expect(settings.algolia.indexName).toBe('messages_staging');
     expect(settings.twilio.messagingServiceSid).toBe(`MG${'a'.repeat(32)}`);
   });

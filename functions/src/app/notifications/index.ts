@@ -11,6 +11,10 @@ import { NotificationRequests } from './userRequests.js';
 export interface NotificationSettings {
   /** Commission requests at or above this many USD are critical. */
   criticalCommissionUsd: number;
+  /**
+   * Ceilings over every role (SMS_/EMAIL_/IN_APP_DAILY_LIMIT): each role's own limits are the table in
+   * src/domain/notifications/limits.ts; these only lower them (RateLimiter).
+   */
   smsDailyLimit: number;
   emailDailyLimit: number;
   inAppDailyLimit: number;
