@@ -463,6 +463,13 @@ describe('the reference web app in Chromium against the emulators', () => {
       await see(admin, '[data-testid=dashboard]', 'the dashboard');
       for (const table of ['health-now', 'health-alerts', 'health-over-time', 'analytics-summary'])
         expect(await admin.page.getByTestId(table).count()).toBe(1);
+      // Alice's three outbids, read from the stored aggregates (the analytics triggers counted them in-app).
+      const rows = await admin.page.locator('[data-testid=analytics-summary] tbody tr').allInnerTexts();
+      const outbid = rows
+        .map((r) => r.split('\t'))
+        .find(([type, channel]) => type === 'auction.outbid' && channel === 'inApp');
+      expect(outbid, rows.join('\n')).toBeDefined();
+      expect(Number(outbid![2])).toBeGreaterThanOrEqual(3);
       await screenshot(admin.page, '8-dashboard');
     } finally {
       await admin.context.close();
