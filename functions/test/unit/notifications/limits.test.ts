@@ -14,7 +14,11 @@ import {
   limitsMarkdown,
   recipientRole,
 } from '../../../src/domain/notifications/limits.js';
+import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
+import { TOPICS } from '../../../src/domain/channels.js';
+import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
+import { bid, envelope, notificationFixture } from './fixture.js';
 import type { DocSnapshot, Transaction } from '../../../src/ports.js';
 
 const now = new Date('2026-06-10T14:00:00Z');
@@ -166,5 +170,66 @@ describe('RateLimiter reads its limits from the table, per recipient role', () =
     expect((await limiter.tryConsume(request('creator1', 'email'))).limit).toBe(20);
     expect((await limiter.tryConsume(request('buyer1', 'email'))).limit).toBe(20);
     expect((await limiter.tryConsume(request('buyer1', 'inApp'))).limit).toBe(500);
+  });
+});
+
+describe("the delivery paths apply each recipient's row (profiles as the pipeline reads them)", () => {
+  it('one recipient at a time: at 500 in-app and 50 emails today, the buyer gets neither, the creator both', async () => {
+    const f = notificationFixture('2026-06-10T14:00:00Z');
+    await f.user('bidder1', { kind: 'collector', emailVerified: true, timeZone: 'UTC' });
+    await f.user('seller', { kind: 'creator', emailVerified: true, timeZone: 'UTC' });
+    await f.user('bidder2', { timeZone: 'UTC' });
+    for (const uid of ['bidder1', 'seller']) {
+      await f.store.set(paths.counter(uid, `rate_inApp_${DAY}`), { count: 500 });
+      await f.store.set(paths.counter(uid, `rate_email_${DAY}`), { count: 50 });
+    }
+    // Both get email for their type: the outbid (bidder1) and the new bid (seller).
+    for (const uid of ['bidder1', 'seller'])
+      await f.n.preferences.update(uid, {
+        types: { 'auction.outbid': { channels: { email: true } }, 'auction.bid_placed': { channels: { email: true } } },
+      });
+    const event = bid();
+    await f.n.pipeline.submit(event, 'callable', 'a');
+    const eventId = eventIdFor(event.idempotencyKey);
+    expect(await f.notifications('bidder1')).toEqual([]);
+    expect(await f.notifications('seller')).toHaveLength(1);
+    const email = async (uid: string) => (await f.store.get(paths.delivery(deliveryId(eventId, uid, 'email')))).data;
+    expect(await email('bidder1')).toMatchObject({ status: 'suppressed', reason: 'rate_limited' });
+    expect(f.jobs('email').map((j) => j.uid)).toContain('seller');
+    expect((await f.store.get(paths.counter('seller', `rate_inApp_${DAY}`))).data).toMatchObject({
+      count: 501,
+      limit: 2000,
+      role: 'creator',
+    });
+  });
+
+  it('a fan-out chunk: at 500 in-app today, the buyer follower gets nothing in the center, the creator follower does', async () => {
+    const f = notificationFixture('2026-06-10T14:00:00Z');
+    await f.user('kai', { kind: 'creator' });
+    await f.user('buyer1', { kind: 'collector', phoneVerified: false, timeZone: 'UTC' });
+    await f.user('maker1', { kind: 'creator', phoneVerified: false, timeZone: 'UTC' });
+    await f.followers('kai', ['buyer1', 'maker1']);
+    for (const uid of ['buyer1', 'maker1']) await f.store.set(paths.counter(uid, `rate_inApp_${DAY}`), { count: 500 });
+    const event = envelope(
+      'community.event',
+      {
+        eventRef: 'w1',
+        eventTitle: 'Raku night',
+        kind: 'workshop',
+        startsAt: '2026-06-20T18:00:00Z',
+        location: 'Studio 4',
+        hostId: 'kai',
+      },
+      { audience: { kind: 'followers', creatorId: 'kai' } },
+    );
+    await f.publisher.publish(TOPICS.domainEvents, event);
+    await f.publisher.drain();
+    expect(await f.notifications('buyer1')).toEqual([]);
+    expect(await f.notifications('maker1')).toHaveLength(1);
+    expect((await f.store.get(paths.counter('maker1', `rate_inApp_${DAY}`))).data).toMatchObject({
+      count: 501,
+      role: 'creator',
+    });
+    expect((await f.store.get(paths.counter('buyer1', `rate_inApp_${DAY}`))).data?.count).toBe(500);
   });
 });
