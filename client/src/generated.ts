@@ -1097,13 +1097,19 @@ export type GetSearchKeyOutput = {
   expiresAt: string;
 };
 
-/** getUnreadCount: The unread badge (exact: kept in the same transaction as every read-state change). */
+/** getUnreadCount: The unread badge and one count per category (exact: kept in the same transaction as every read-state change, retention included). */
 export type GetUnreadCountInput = {
   uid?: string;
   reason?: string;
 };
 export type GetUnreadCountOutput = {
   unread: number;
+  byCategory: {
+    commerce: number;
+    community: number;
+    social: number;
+    messaging: number;
+  };
 };
 
 /** getUserProfile: Staff read of a user's private profile (email, phone, verification and moderation state), with a reason; audited. */
@@ -1135,9 +1141,40 @@ export type LeaveGroupOutput = {
   newOwner: string | null;
 };
 
-/** listNotifications: A page of the notification center (filters: category, read, archived, from/to; order newest|oldest|unreadFirst). */
+/** listNotifications: A page of the notification center (filters: category or type, read, archived, from/to; order newest|oldest|unreadFirst). */
 export type ListNotificationsInput = {
   category?: 'commerce' | 'community' | 'social' | 'messaging';
+  type?:
+    | 'auction.bid_placed'
+    | 'auction.outbid'
+    | 'auction.ending_soon'
+    | 'auction.won'
+    | 'auction.sold'
+    | 'order.purchase_confirmed'
+    | 'order.new_sale'
+    | 'order.shipped'
+    | 'order.delivered'
+    | 'order.payment_failed'
+    | 'order.refunded'
+    | 'social.new_follower'
+    | 'social.story_comment'
+    | 'commerce.craft_inquiry'
+    | 'commerce.commission_request'
+    | 'community.creator_spotlight'
+    | 'community.craft_challenge'
+    | 'community.event'
+    | 'messaging.new_message'
+    | 'order.placed'
+    | 'order.processing'
+    | 'order.cancelled'
+    | 'order.sale_cancelled'
+    | 'order.sale_delivered'
+    | 'order.sale_refunded'
+    | 'social.new_listing'
+    | 'community.event_starting_soon'
+    | 'reminder.due'
+    | 'system.announcement'
+    | 'ops.delivery_alert';
   read?: boolean;
   archived?: boolean;
   from?: string;
@@ -1683,6 +1720,70 @@ export type SearchMessagesOutput = {
   degraded: boolean;
 };
 
+/** searchNotifications: Searches the caller's own notifications for every word of `query` in the title or body (case and accents ignored), newest first; reads at most 1,000 per call and `nextCursor` goes on from there, so a page may be short while more remain. */
+export type SearchNotificationsInput = {
+  query: string;
+  archived?: boolean;
+  limit?: number;
+  cursor?: string;
+  uid?: string;
+  reason?: string;
+};
+export type SearchNotificationsOutput = {
+  items: Array<{
+    id: string;
+    type:
+      | 'auction.bid_placed'
+      | 'auction.outbid'
+      | 'auction.ending_soon'
+      | 'auction.won'
+      | 'auction.sold'
+      | 'order.purchase_confirmed'
+      | 'order.new_sale'
+      | 'order.shipped'
+      | 'order.delivered'
+      | 'order.payment_failed'
+      | 'order.refunded'
+      | 'social.new_follower'
+      | 'social.story_comment'
+      | 'commerce.craft_inquiry'
+      | 'commerce.commission_request'
+      | 'community.creator_spotlight'
+      | 'community.craft_challenge'
+      | 'community.event'
+      | 'messaging.new_message'
+      | 'order.placed'
+      | 'order.processing'
+      | 'order.cancelled'
+      | 'order.sale_cancelled'
+      | 'order.sale_delivered'
+      | 'order.sale_refunded'
+      | 'social.new_listing'
+      | 'community.event_starting_soon'
+      | 'reminder.due'
+      | 'system.announcement'
+      | 'ops.delivery_alert';
+    category: 'commerce' | 'community' | 'social' | 'messaging';
+    priority: 'high' | 'medium' | 'low';
+    title: string;
+    body: string;
+    data: Record<string, string>;
+    groupKey: string;
+    count: number;
+    read: boolean;
+    readAt: string | null;
+    archived: boolean;
+    createdAt: string;
+    updatedAt: string;
+    expiresAt: string;
+    sortKey: string;
+    critical?: boolean;
+    eventId?: string;
+  }>;
+  nextCursor: string | null;
+  scanned: number;
+};
+
 /** sendAnnouncement: Sends a system announcement (`system.announcement`) to a segment: every user, a profile role (creator, collector) or the followers of a creator, now or at `sendAt` (up to 30 days ahead); fanned out in chunks under each user's preferences (push and in-app by default, email opt-in), quiet hours and rate limits; audited. The same `requestId` again answers with the announcement it created. */
 export type SendAnnouncementInput = {
   requestId: string;
@@ -1843,6 +1944,16 @@ export type TransferOwnershipInput = {
 export type TransferOwnershipOutput = {
   conversationId: string;
   ownerId: string;
+};
+
+/** unarchiveNotifications: Brings archived notifications back into the list (they stay read); `updated` counts those that were archived. */
+export type UnarchiveNotificationsInput = {
+  ids: Array<string>;
+  uid?: string;
+  reason?: string;
+};
+export type UnarchiveNotificationsOutput = {
+  updated: number;
 };
 
 /** unblockUser: Removes a block. */
@@ -2618,6 +2729,7 @@ export interface CallableTypes {
   resetPreferences: { input: ResetPreferencesInput; output: ResetPreferencesOutput };
   scheduleNotification: { input: ScheduleNotificationInput; output: ScheduleNotificationOutput };
   searchMessages: { input: SearchMessagesInput; output: SearchMessagesOutput };
+  searchNotifications: { input: SearchNotificationsInput; output: SearchNotificationsOutput };
   sendAnnouncement: { input: SendAnnouncementInput; output: SendAnnouncementOutput };
   sendMessage: { input: SendMessageInput; output: SendMessageOutput };
   setAccountDisabled: { input: SetAccountDisabledInput; output: SetAccountDisabledOutput };
@@ -2630,6 +2742,7 @@ export interface CallableTypes {
     output: TrackNotificationInteractionOutput;
   };
   transferOwnership: { input: TransferOwnershipInput; output: TransferOwnershipOutput };
+  unarchiveNotifications: { input: UnarchiveNotificationsInput; output: UnarchiveNotificationsOutput };
   unblockUser: { input: UnblockUserInput; output: UnblockUserOutput };
   unfollow: { input: UnfollowInput; output: UnfollowOutput };
   unregisterDevice: { input: UnregisterDeviceInput; output: UnregisterDeviceOutput };
@@ -2678,6 +2791,7 @@ export const CALLABLE_NAMES = [
   'resetPreferences',
   'scheduleNotification',
   'searchMessages',
+  'searchNotifications',
   'sendAnnouncement',
   'sendMessage',
   'setAccountDisabled',
@@ -2687,6 +2801,7 @@ export const CALLABLE_NAMES = [
   'stopExperiment',
   'trackNotificationInteraction',
   'transferOwnership',
+  'unarchiveNotifications',
   'unblockUser',
   'unfollow',
   'unregisterDevice',

@@ -52,6 +52,8 @@ export {
   markNotificationsRead,
   markAllNotificationsRead,
   archiveNotifications,
+  unarchiveNotifications,
+  searchNotifications,
   deleteNotifications,
 } from './functions/notifications.js';
 export {

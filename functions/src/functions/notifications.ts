@@ -88,6 +88,23 @@ export const archiveNotifications = callable(
   },
 );
 
+export const unarchiveNotifications = callable(
+  inputFrom(requests, 'notificationIdsInput'),
+  (data, { caller, services: s }) => s.notifications.requests.unarchive(caller, data),
+  {
+    limit: CALL_LIMITS.notificationCenter,
+  },
+);
+
+/** Reads up to 1,000 of the caller's notifications per call: under the search limit (shared with searchMessages). */
+export const searchNotifications = callable(
+  inputFrom(requests, 'searchNotificationsInput'),
+  (data, { caller, services: s }) => s.notifications.requests.search(caller, data),
+  {
+    limit: CALL_LIMITS.search,
+  },
+);
+
 export const deleteNotifications = callable(
   inputFrom(requests, 'notificationIdsInput'),
   (data, { caller, services: s }) => s.notifications.requests.remove(caller, data),

@@ -21,6 +21,8 @@ const EXPECTED: Record<string, string> = {
   markNotificationsRead: 'callable',
   markAllNotificationsRead: 'callable',
   archiveNotifications: 'callable',
+  unarchiveNotifications: 'callable',
+  searchNotifications: 'callable',
   deleteNotifications: 'callable',
   searchIndexMessage: 'firestore:written:conversations/{cid}/messages/{mid}',
   searchSyncMembers: 'firestore:updated:conversations/{cid}',

@@ -81,12 +81,33 @@ export class Retention {
           ? await this.store.queryGroup(rule.collection, spec)
           : await this.store.query(rule.collection, spec);
         if (page.length === 0) break;
-        await this.store.commit(page.map((doc) => ({ kind: 'delete' as const, path: doc.path })));
+        if (rule.collection === 'notifications') await this.deleteNotifications(page.map((doc) => doc.path));
+        else await this.store.commit(page.map((doc) => ({ kind: 'delete' as const, path: doc.path })));
         if (rule.collection === 'messages')
           await this.index.deleteRecords(page.map((doc) => searchRecordIdOfPath(doc.path)));
         total += page.length;
       }
     }
     return total;
+  }
+
+  /**
+   * An unread notification that goes must leave the unread counts too: each user's notifications are deleted through
+   * the notification center, in one transaction with the counter (the total and the category's count). The
+   * transaction reads them first, so a sweep run twice (or alongside the user deleting them) lowers nothing twice.
+   */
+  private async deleteNotifications(docPaths: readonly string[]): Promise<void> {
+    // Loaded here, not at import: the compliance functions that never sweep (exports) stay off the notification code.
+    const { NotificationCenter } = await import('../notifications/notificationCenter.js');
+    const center = new NotificationCenter(this.store, this.clock);
+    const byUser = new Map<string, string[]>();
+    const elsewhere: string[] = [];
+    for (const path of docPaths) {
+      const m = /^users\/([^/]+)\/notifications\/([^/]+)$/.exec(path);
+      if (m) byUser.set(m[1]!, [...(byUser.get(m[1]!) ?? []), m[2]!]);
+      else elsewhere.push(path); // a `notifications` collection outside the center: no counter to keep
+    }
+    for (const [uid, ids] of byUser) await center.remove(uid, ids);
+    if (elsewhere.length) await this.store.commit(elsewhere.map((path) => ({ kind: 'delete' as const, path })));
   }
 }

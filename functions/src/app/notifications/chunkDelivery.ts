@@ -22,7 +22,7 @@ import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
 import { digestPaths } from './digests.js';
 import { deliveryDoc, publishJobs } from './jobs.js';
-import { NotificationCenter, burstUpdateFields, newNotificationDoc } from './notificationCenter.js';
+import { NotificationCenter, burstUpdateFields, newNotificationDoc, unreadIncrement } from './notificationCenter.js';
 import { preferencesFromSnapshot } from './preferencesRepo.js';
 import type { ConsumeRequest } from './rateLimits.js';
 import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, recipientPaths } from './recipientDelivery.js';
@@ -390,7 +390,7 @@ function recipientOps({
   const unread = (): WriteOp => ({
     kind: 'set',
     path: NotificationCenter.unreadCounterPath(uid),
-    data: { unread: fieldOps.increment(1) },
+    data: unreadIncrement(notification.category),
     merge: true,
   });
   // The receipt first: the create that makes a replayed chunk's batch fail instead of notifying twice.

@@ -119,7 +119,7 @@ export const notificationsContracts = defineContracts({
   },
   listNotifications: {
     summary:
-      'A page of the notification center (filters: category, read, archived, from/to; order newest|oldest|unreadFirst).',
+      'A page of the notification center (filters: category or type, read, archived, from/to; order newest|oldest|unreadFirst).',
     who: 'own data; admins name `uid` with a `reason`',
     roles: ['admin'],
     output: z.strictObject({
@@ -127,13 +127,39 @@ export const notificationsContracts = defineContracts({
       /** Pass as `cursor` for the next page; null on the last page. */
       nextCursor: z.string().nullable(),
     }),
+    errors: [
+      ...ACTING_FOR_OTHERS,
+      { code: 'invalid-argument', when: '`cursor` is not one this callable returned, or both `type` and `category`' },
+    ],
+  },
+  searchNotifications: {
+    summary:
+      "Searches the caller's own notifications for every word of `query` in the title or body (case and accents ignored), newest first; reads at most 1,000 per call and `nextCursor` goes on from there, so a page may be short while more remain.",
+    who: 'own data; admins name `uid` with a `reason`',
+    roles: ['admin'],
+    output: z.strictObject({
+      items: z.array(inAppNotificationOutput),
+      /** Pass as `cursor` to search further back; null when every notification was read. */
+      nextCursor: z.string().nullable(),
+      /** How many notifications this call read. */
+      scanned: z.number().int(),
+    }),
     errors: [...ACTING_FOR_OTHERS, { code: 'invalid-argument', when: '`cursor` is not one this callable returned' }],
   },
   getUnreadCount: {
-    summary: 'The unread badge (exact: kept in the same transaction as every read-state change).',
+    summary:
+      'The unread badge and one count per category (exact: kept in the same transaction as every read-state change, retention included).',
     who: 'own data; admins name `uid` with a `reason`',
     roles: ['admin'],
-    output: z.strictObject({ unread: z.number().int() }),
+    output: z.strictObject({
+      unread: z.number().int(),
+      byCategory: z.strictObject(
+        Object.fromEntries(CATEGORIES.map((c) => [c, z.number().int()])) as Record<
+          (typeof CATEGORIES)[number],
+          z.ZodNumber
+        >,
+      ),
+    }),
     errors: [...ACTING_FOR_OTHERS],
   },
   markNotificationsRead: {
@@ -152,6 +178,14 @@ export const notificationsContracts = defineContracts({
   },
   archiveNotifications: {
     summary: 'Archives the listed notifications (archived ones leave the default list and the badge).',
+    who: 'own data; admins name `uid` with a `reason`',
+    roles: ['admin'],
+    output: updated,
+    errors: [...ACTING_FOR_OTHERS],
+  },
+  unarchiveNotifications: {
+    summary:
+      'Brings archived notifications back into the list (they stay read); `updated` counts those that were archived.',
     who: 'own data; admins name `uid` with a `reason`',
     roles: ['admin'],
     output: updated,

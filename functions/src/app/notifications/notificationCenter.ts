@@ -4,8 +4,9 @@ import type { Category, Priority } from '../../domain/channels.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { docId, isoDateTime } from '../../domain/validation.js';
 import { paths } from '../../domain/paths.js';
+import { NOTIFICATION_TYPES } from '../../domain/notifications/plans.js';
 import type { NotificationType, PlannedNotification } from '../../domain/notifications/plans.js';
-import { expiresAtFor } from '../../domain/compliance/retention.js';
+import { RETENTION_RULES } from '../../domain/compliance/retention.js';
 import type { Clock, DocData, DocSnapshot, DocumentStore, QuerySpec } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 
@@ -42,9 +43,12 @@ export const MAX_BULK = 500;
 /** Firestore's transaction write limit is generous, but smaller transactions contend less. */
 const TX_CHUNK = 250;
 const UNREAD = 'notifications';
+const NOTIFICATION_MAX_AGE_MS = RETENTION_RULES.find((r) => r.collection === 'notifications')!.maxAgeMs;
 
 export const listQuerySchema = z.strictObject({
   category: z.enum(CATEGORIES).optional(),
+  /** One type (a type has one category, so give either, not both). */
+  type: z.enum(NOTIFICATION_TYPES).optional(),
   read: z.boolean().optional(),
   archived: z.boolean().default(false),
   from: isoDateTime().optional(),
@@ -63,12 +67,44 @@ export const idsSchema = z.strictObject({
     .max(MAX_BULK),
 });
 
+/** What searchNotifications takes: words matched (all of them, case and accents ignored) in the title and body. */
+export const searchQuerySchema = z.strictObject({
+  query: z.string().trim().min(2).max(100),
+  archived: z.boolean().optional(),
+  limit: z.number().int().min(1).max(50).default(20),
+  /** nextCursor of the previous answer: the sortKey where the last scan stopped. */
+  cursor: z.string().max(500).optional(),
+});
+export type SearchQuery = z.input<typeof searchQuerySchema>;
+
+/**
+ * A search reads at most this many of the user's notifications per call (newest first) and answers with a cursor to
+ * go on: the cost of one call is bounded whatever the user's history, and no index or copy of the text is needed.
+ */
+export const SEARCH_SCAN = 1000;
+const SEARCH_PAGE = 200;
+
+/** Unread counts: the badge and one count per category (each exact, kept in the same writes). */
+export interface UnreadCounts {
+  unread: number;
+  byCategory: Record<Category, number>;
+}
+
+/**
+ * The counter change for `by` notifications of `category` turning unread (negative: turning read or going). Every
+ * writer of the counter uses it, so the total and the category counts move together in the same write.
+ */
+export function unreadIncrement(category: Category, by = 1): DocData {
+  return { unread: fieldOps.increment(by), byCategory: { [category]: fieldOps.increment(by) } };
+}
+
 export const sortKeyOf = (createdAt: Date, id: string) => `${createdAt.toISOString()}_${id}`;
 
 /**
  * The notification center's reads and user actions. The unread count lives in users/{uid}/counters/notifications
- * and is changed only in the same transaction that flips a notification's read state (create, collapse into an
- * already-read one, mark read, archive, delete), so it never drifts.
+ * with one count per category (`byCategory`), and is changed only in the same transaction that flips a notification's
+ * read state (create, collapse into an already-read one, mark read, archive, delete, the retention sweep's delete),
+ * so neither drifts.
  */
 export class NotificationCenter {
   constructor(
@@ -77,8 +113,23 @@ export class NotificationCenter {
   ) {}
 
   async unreadCount(uid: string): Promise<number> {
-    const snap = await this.store.get(paths.counter(uid, UNREAD));
-    return Math.max(0, Number(snap.data?.unread ?? 0));
+    return (await this.unreadCounts(uid)).unread;
+  }
+
+  /**
+   * The badge and the per-category counts. Counters written before the category counts existed have none (0 until
+   * their notifications change); a category count is never shown below 0.
+   */
+  async unreadCounts(uid: string): Promise<UnreadCounts> {
+    const data = (await this.store.get(paths.counter(uid, UNREAD))).data ?? {};
+    const stored = (data.byCategory ?? {}) as Record<string, unknown>;
+    return {
+      unread: Math.max(0, Number(data.unread ?? 0)),
+      byCategory: Object.fromEntries(CATEGORIES.map((c) => [c, Math.max(0, Number(stored[c] ?? 0))])) as Record<
+        Category,
+        number
+      >,
+    };
   }
 
   /** The counter's path, for writers that create notifications inside their own transaction. */
@@ -88,8 +139,11 @@ export class NotificationCenter {
 
   async list(uid: string, input: ListQuery): Promise<{ items: InAppNotification[]; nextCursor: string | null }> {
     const q = listQuerySchema.parse(input);
+    // Both would need indexes that add nothing: a type's category is fixed.
+    if (q.category && q.type) throw invalidArgument('data.type: give type or category, not both');
     const where: Array<[string, '==' | '>=' | '<', unknown]> = [['archived', '==', q.archived]];
     if (q.category) where.push(['category', '==', q.category]);
+    if (q.type) where.push(['type', '==', q.type]);
     if (q.read !== undefined) where.push(['read', '==', q.read]);
     // The date range is on sortKey (ISO first), the field we order by, so one index serves every filter combination.
     if (q.from) where.push(['sortKey', '>=', new Date(q.from).toISOString()]);
@@ -130,6 +184,45 @@ export class NotificationCenter {
     );
   }
 
+  /** Back into the list; it stays read (archiving read it). Unarchiving an unarchived one changes nothing. */
+  async unarchive(uid: string, ids: readonly string[]): Promise<{ updated: number }> {
+    return this.change(uid, ids, (n) => (n.archived ? { archived: false } : undefined));
+  }
+
+  /**
+   * Searches the user's own notifications (only their collection is read) for every word of `query` in the title or
+   * body, newest first. Reads at most SEARCH_SCAN notifications per call; `nextCursor` goes on from where it stopped
+   * (so a page may hold fewer than `limit` items while more remain further back).
+   */
+  async search(
+    uid: string,
+    input: SearchQuery,
+  ): Promise<{ items: InAppNotification[]; nextCursor: string | null; scanned: number }> {
+    const q = searchQuerySchema.parse(input);
+    const words = foldText(q.query).split(/\s+/).filter(Boolean);
+    const items: InAppNotification[] = [];
+    let after = q.cursor ? decodeCursor(q.cursor, 1) : undefined;
+    let scanned = 0;
+    while (scanned < SEARCH_SCAN) {
+      const page = await this.store.query(paths.notifications(uid), {
+        ...(q.archived !== undefined ? { where: [['archived', '==', q.archived]] } : {}),
+        orderBy: [{ field: 'sortKey', direction: 'desc' }],
+        limit: Math.min(SEARCH_PAGE, SEARCH_SCAN - scanned),
+        ...(after ? { startAfter: after } : {}),
+      });
+      for (const snap of page) {
+        scanned++;
+        const n = toNotification(snap);
+        after = [n.sortKey];
+        const text = foldText(`${n.title} ${n.body}`);
+        if (words.every((w) => text.includes(w))) items.push(n);
+        if (items.length === q.limit) return { items, nextCursor: encodeCursor(after), scanned };
+      }
+      if (page.length < SEARCH_PAGE) return { items, nextCursor: null, scanned };
+    }
+    return { items, nextCursor: after ? encodeCursor(after) : null, scanned };
+  }
+
   async remove(uid: string, ids: readonly string[]): Promise<{ updated: number }> {
     return this.change(uid, ids, () => 'delete');
   }
@@ -165,7 +258,12 @@ export class NotificationCenter {
       updated += await this.store.transaction(async (tx) => {
         const snaps = await tx.getAll(chunk.map((id) => paths.notification(uid, id)));
         const now = this.clock.now();
-        let unreadDelta = 0;
+        const unreadDelta = new Map<Category, number>();
+        // Only a notification the counts hold: unread, of a known category (never a document without those fields).
+        const lower = (n: InAppNotification) => {
+          if (n.read === false && CATEGORIES.includes(n.category))
+            unreadDelta.set(n.category, (unreadDelta.get(n.category) ?? 0) - 1);
+        };
         let count = 0;
         for (const snap of snaps) {
           if (!snap.exists) continue;
@@ -175,20 +273,29 @@ export class NotificationCenter {
           count++;
           if (next === 'delete') {
             tx.delete(snap.path);
-            if (!n.read) unreadDelta--;
+            lower(n);
           } else {
             tx.update(snap.path, { ...next, updatedAt: now });
-            if (!n.read && next.read === true) unreadDelta--;
+            if (next.read === true) lower(n);
           }
         }
-        if (unreadDelta !== 0)
-          tx.set(paths.counter(uid, UNREAD), { unread: fieldOps.increment(unreadDelta) }, { merge: true });
+        let total = 0;
+        const byCategory: DocData = {};
+        for (const [category, delta] of unreadDelta) {
+          total += delta;
+          byCategory[category] = fieldOps.increment(delta);
+        }
+        if (total !== 0)
+          tx.set(paths.counter(uid, UNREAD), { unread: fieldOps.increment(total), byCategory }, { merge: true });
         return count;
       });
     }
     return { updated };
   }
 }
+
+/** Lower case without accents, so `cafe` finds `Café`. */
+const foldText = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
 
 export function toNotification(snap: DocSnapshot): InAppNotification {
   return { ...(snap.data as Omit<InAppNotification, 'id'>), id: snap.id };
@@ -255,7 +362,8 @@ export function newNotificationDoc({
     archived: false,
     createdAt: now,
     updatedAt: now,
-    expiresAt: expiresAtFor('notifications', now),
+    // When the retention sweep removes it (no TTL policy: a TTL deletion would leave an unread one in the counts).
+    expiresAt: new Date(now.getTime() + NOTIFICATION_MAX_AGE_MS),
     sortKey: sortKeyOf(now, notificationId),
     eventId,
     // The document is what list() hands out as InAppNotification: a field added here must be declared there.

@@ -12,7 +12,13 @@ import type { Clock, DocData, DocumentStore, DocSnapshot, Publisher, Transaction
 import { fieldOps } from '../../ports.js';
 import { DigestWriter } from './digests.js';
 import { deliveryDoc, publishJobs } from './jobs.js';
-import { NotificationCenter, burstUpdateFields, newNotificationDoc, toNotification } from './notificationCenter.js';
+import {
+  NotificationCenter,
+  burstUpdateFields,
+  newNotificationDoc,
+  toNotification,
+  unreadIncrement,
+} from './notificationCenter.js';
 import type { RateLimiter } from './rateLimits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
@@ -203,11 +209,11 @@ function writeInApp(
     const before = toNotification(existing);
     tx.update(existing.path, burstUpdateFields(write));
     if (before.read)
-      tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
+      tx.set(NotificationCenter.unreadCounterPath(uid), unreadIncrement(notification.category), { merge: true });
     return;
   }
   tx.create(paths.notification(uid, plan.notificationId), newNotificationDoc(write));
-  tx.set(NotificationCenter.unreadCounterPath(uid), { unread: fieldOps.increment(1) }, { merge: true });
+  tx.set(NotificationCenter.unreadCounterPath(uid), unreadIncrement(notification.category), { merge: true });
 }
 
 /** The group's burst window: counted into while open, opened by the first notification of a burst. */

@@ -9,8 +9,8 @@ import type { AuditLog } from '../audit.js';
 import { actingFor, STAFF_REASON_MAX } from '../staffAccess.js';
 import type { EventPipeline, Submitted } from './eventPipeline.js';
 import { rejectionError } from './eventPipeline.js';
-import type { InAppNotification, NotificationCenter } from './notificationCenter.js';
-import { idsSchema, listQuerySchema } from './notificationCenter.js';
+import type { InAppNotification, NotificationCenter, UnreadCounts } from './notificationCenter.js';
+import { idsSchema, listQuerySchema, searchQuerySchema } from './notificationCenter.js';
 import type { PreferencesRepo } from './preferencesRepo.js';
 
 /** Own data by default; an admin may name another user, with a reason (audited: src/app/staffAccess.ts). */
@@ -19,6 +19,7 @@ export const ownDataInput = z.strictObject(forUser);
 export const preferencesUpdateInput = preferencesPatchSchema.extend(forUser);
 export const listNotificationsInput = listQuerySchema.extend(forUser);
 export const notificationIdsInput = idsSchema.extend(forUser);
+export const searchNotificationsInput = searchQuerySchema.extend(forUser);
 
 type ForUser = z.output<typeof ownDataInput>;
 
@@ -74,8 +75,16 @@ export class NotificationRequests {
     return this.d.center.list(await this.target(caller, { uid, reason }, 'notifications_list'), query);
   }
 
-  async unreadCount(caller: Caller, input: ForUser): Promise<{ unread: number }> {
-    return { unread: await this.d.center.unreadCount(await this.target(caller, input, 'notifications_unread_count')) };
+  async unreadCount(caller: Caller, input: ForUser): Promise<UnreadCounts> {
+    return this.d.center.unreadCounts(await this.target(caller, input, 'notifications_unread_count'));
+  }
+
+  async search(
+    caller: Caller,
+    input: z.output<typeof searchNotificationsInput>,
+  ): Promise<{ items: InAppNotification[]; nextCursor: string | null; scanned: number }> {
+    const { uid, reason, ...query } = input;
+    return this.d.center.search(await this.target(caller, { uid, reason }, 'notifications_search'), query);
   }
 
   async markRead(caller: Caller, input: z.output<typeof notificationIdsInput>): Promise<{ updated: number }> {
@@ -88,6 +97,10 @@ export class NotificationRequests {
 
   async archive(caller: Caller, input: z.output<typeof notificationIdsInput>): Promise<{ updated: number }> {
     return this.d.center.archive(await this.target(caller, input, 'notifications_archive'), input.ids);
+  }
+
+  async unarchive(caller: Caller, input: z.output<typeof notificationIdsInput>): Promise<{ updated: number }> {
+    return this.d.center.unarchive(await this.target(caller, input, 'notifications_unarchive'), input.ids);
   }
 
   async remove(caller: Caller, input: z.output<typeof notificationIdsInput>): Promise<{ updated: number }> {

@@ -53,9 +53,12 @@ export const expiresAtFor = (collection: TtlCollection, createdAt: Date): Date =
 export const maxAgeOf = (collection: TtlCollection): number =>
   RETENTION_RULES.find((r) => r.collection === collection)!.maxAgeMs;
 
-/** Collections whose documents carry `expiresAt` under a TTL policy (the test holds firestore.indexes.json to it). */
+/**
+ * Collections whose documents carry `expiresAt` under a TTL policy (the test holds firestore.indexes.json to it).
+ * Not notifications: a TTL deletion of an unread one would leave it in the unread counts, so only the sweep deletes
+ * them (through the notification center, with the counts); their `expiresAt` says when.
+ */
 export const TTL_COLLECTIONS = [
-  'notifications',
   'deliveries',
   'events',
   'recipients',

@@ -3,12 +3,15 @@ import type { Services } from '../../../src/composition/services.js';
 import type { MemoryInfra } from '../../../src/composition/memory.js';
 import { useServices } from '../../../src/functions/runtime.js';
 import {
+  archiveNotifications,
   getPreferences,
   getUnreadCount,
   listNotifications,
   markNotificationsRead,
   publishEvent,
   resetPreferences,
+  searchNotifications,
+  unarchiveNotifications,
   updatePreferences,
 } from '../../../src/functions/notifications.js';
 import type { EffectivePreferences } from '../../../src/domain/notifications/preferences.js';
@@ -129,7 +132,8 @@ describe('publishEvent and the center callables', () => {
 
   it('list, unread count and mark read through the callables', async () => {
     await call(publishEvent, outbid(), service);
-    expect(await call(getUnreadCount, {}, bidder)).toEqual({ unread: 1 });
+    const byCategory = { commerce: 0, community: 0, social: 0, messaging: 0 };
+    expect(await call(getUnreadCount, {}, bidder)).toEqual({ unread: 1, byCategory: { ...byCategory, commerce: 1 } });
     const { items } = await call<{ items: Array<{ id: string }> }>(listNotifications, { limit: 10 }, bidder);
     expect(items).toHaveLength(1);
     await expect(call(markNotificationsRead, { ids: [] }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
@@ -137,9 +141,19 @@ describe('publishEvent and the center callables', () => {
       call(markNotificationsRead, { ids: Array.from({ length: 501 }, (_, i) => `n${i}`) }, bidder),
     ).rejects.toMatchObject({ code: 'invalid-argument' });
     expect(await call(markNotificationsRead, { ids: [items[0]!.id] }, bidder)).toEqual({ updated: 1 });
-    expect(await call(getUnreadCount, {}, bidder)).toEqual({ unread: 0 });
+    expect(await call(getUnreadCount, {}, bidder)).toEqual({ unread: 0, byCategory });
     await expect(call(listNotifications, { cursor: 'garbage' }, bidder)).rejects.toMatchObject({
       code: 'invalid-argument',
     });
+    // Archive and back; a type filter; a search in the caller's own notifications.
+    expect(await call(archiveNotifications, { ids: [items[0]!.id] }, bidder)).toEqual({ updated: 1 });
+    expect(await call(unarchiveNotifications, { ids: [items[0]!.id] }, bidder)).toEqual({ updated: 1 });
+    expect(await call(unarchiveNotifications, { ids: [items[0]!.id] }, bidder)).toEqual({ updated: 0 });
+    const outbids = await call<{ items: unknown[] }>(listNotifications, { type: 'auction.outbid' }, bidder);
+    expect(outbids.items).toHaveLength(1);
+    await expect(call(listNotifications, { type: 'nope' }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
+    const found = await call<{ items: Array<{ id: string }> }>(searchNotifications, { query: 'walnut' }, bidder);
+    expect(found.items.map((n) => n.id)).toEqual([items[0]!.id]);
+    await expect(call(searchNotifications, { query: 'w' }, bidder)).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 });
