@@ -25,9 +25,11 @@ afterAll(() => {
 
 const require = createRequire(join(functionsDir, 'package.json'));
 const hooksModule = join(dirname(require.resolve('firebase-tools/package.json')), 'lib/deploy/lifecycleHooks.js');
-const predeploy = (JSON.parse(readFileSync(join(repoDir, 'firebase.json'), 'utf8')) as {
-  functions: Array<{ predeploy: string[] }>;
-}).functions[0]!.predeploy.find((command) => command.includes('--deploy-npmrc'))!;
+const predeploy = (
+  JSON.parse(readFileSync(join(repoDir, 'firebase.json'), 'utf8')) as {
+    functions: Array<{ predeploy: string[] }>;
+  }
+).functions[0]!.predeploy.find((command) => command.includes('--deploy-npmrc'))!;
 
 /** A stand-in for `firebase deploy`: runs the predeploy hook, says so, then stays until its stdin closes. */
 const FAKE_CLI = `
