@@ -132,6 +132,27 @@ export class NotificationCenter {
     };
   }
 
+  /**
+   * Sets the counts to what the user's unread notifications are: for counters from before the category counts (or
+   * from before the sweep kept them: retention and TTL used to delete unread notifications behind the counter). One
+   * transaction reads the counter and the unread notifications, so a delivery or a read committed meanwhile makes it
+   * retry instead of being overwritten. `scripts/recount-unread.ts` runs it for every user.
+   */
+  async recountUnread(uid: string): Promise<UnreadCounts & { before: number }> {
+    return this.store.transaction(async (tx) => {
+      const counter = await tx.get(paths.counter(uid, UNREAD));
+      const unread = await tx.query(paths.notifications(uid), { where: [['read', '==', false]] });
+      const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+      for (const snap of unread) {
+        const category = snap.data?.category as Category;
+        if (CATEGORIES.includes(category)) byCategory[category] += 1;
+      }
+      // Written whole (no merge): the stored counts are replaced, not added to.
+      tx.set(paths.counter(uid, UNREAD), { ...(counter.data ?? {}), unread: unread.length, byCategory });
+      return { unread: unread.length, byCategory, before: Number(counter.data?.unread ?? 0) };
+    });
+  }
+
   /** The counter's path, for writers that create notifications inside their own transaction. */
   static unreadCounterPath(uid: string): string {
     return paths.counter(uid, UNREAD);

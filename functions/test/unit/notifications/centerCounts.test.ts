@@ -173,4 +173,49 @@ describe('notification center: counts, unarchive, type filter, search', () => {
     expect(second.items.map((n) => n.id)).toEqual(['n00000']);
     expect(second.nextCursor).toBeNull();
   });
+
+  it('recountUnread sets a drifted or pre-category counter to the unread notifications, and a rerun changes nothing', async () => {
+    const w = await world(5);
+    const [first] = (await w.center.list('buyer', {})).items;
+    await w.center.markRead('buyer', [first!.id]); // 4 unread: commerce 2, social 2
+    // A counter as the old sweep left it: a total off by three, no category counts.
+    await w.store.set(NotificationCenter.unreadCounterPath('buyer'), { unread: 7 });
+    expect(await w.center.recountUnread('buyer')).toEqual({
+      unread: 4,
+      byCategory: { commerce: 2, community: 0, social: 2, messaging: 0 },
+      before: 7,
+    });
+    expect(await w.counter()).toEqual({
+      unread: 4,
+      byCategory: { commerce: 2, community: 0, social: 2, messaging: 0 },
+    });
+    expect((await w.center.recountUnread('buyer')).before).toBe(4);
+    await w.center.markAllRead('buyer');
+    expect(await w.counter()).toEqual({
+      unread: 0,
+      byCategory: { commerce: 0, community: 0, social: 0, messaging: 0 },
+    });
+  });
+
+  it('a recount running alongside deliveries and reads leaves the counts exact', async () => {
+    const w = await world(4);
+    const ids = (await w.center.list('buyer', {})).items.map((n) => n.id);
+    await Promise.all([
+      w.center.recountUnread('buyer'),
+      ...Array.from({ length: 6 }, (_, i) =>
+        w.services.notifications.pipeline.submit(
+          envelope('social.new_follower', { creatorId: 'buyer', followerId: `y${i}`, followerName: `New ${i}` }),
+          'pubsub',
+          `c${i}`,
+        ),
+      ),
+      w.center.markRead('buyer', ids.slice(0, 2)),
+      w.center.recountUnread('buyer'),
+    ]);
+    const unread = (await w.store.query(paths.notifications('buyer'))).filter((s) => s.data?.read === false);
+    const counts = await w.center.unreadCounts('buyer');
+    expect(counts.unread).toBe(unread.length);
+    expect(counts.byCategory.social).toBe(unread.filter((s) => s.data?.category === 'social').length);
+    expect(counts.byCategory.commerce).toBe(unread.filter((s) => s.data?.category === 'commerce').length);
+  });
 });
