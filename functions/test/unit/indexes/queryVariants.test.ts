@@ -11,11 +11,11 @@ import { NotificationCenter } from '../../../src/app/notifications/notificationC
  * the ones the feature tests happen to use.
  */
 describe('every query shape of inputs that change it', () => {
-  it('the notification center list: category × read × archived × date range × order × cursor', async () => {
+  it('the notification center list: category or type × read × archived × date range × order × cursor', async () => {
     const center = new NotificationCenter(new MemoryDocumentStore(), new ManualClock('2026-06-10T14:00:00Z'));
     const cursorOf = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
     let calls = 0;
-    for (const category of [undefined, 'social'] as const)
+    for (const filter of [{}, { category: 'social' }, { type: 'social.new_follower' }] as const)
       for (const read of [undefined, true, false])
         for (const archived of [false, true])
           for (const from of [undefined, '2026-06-01T00:00:00Z'])
@@ -32,7 +32,7 @@ describe('every query shape of inputs that change it', () => {
                   const input: ListQuery = {
                     archived,
                     order,
-                    ...(category ? { category } : {}),
+                    ...filter,
                     ...(read !== undefined ? { read } : {}),
                     ...(from ? { from } : {}),
                     ...(to ? { to } : {}),
@@ -41,7 +41,19 @@ describe('every query shape of inputs that change it', () => {
                   await center.list('u1', input);
                   calls++;
                 }
-    expect(calls).toBe(288);
+    expect(calls).toBe(432);
+  });
+
+  it('the notification center search: archived or not or both, first page and after a cursor', async () => {
+    const center = new NotificationCenter(new MemoryDocumentStore(), new ManualClock('2026-06-10T14:00:00Z'));
+    const cursor = Buffer.from(JSON.stringify(['2026-06-09T00:00:00.000Z_n1'])).toString('base64url');
+    for (const archived of [undefined, false, true])
+      for (const after of [undefined, cursor])
+        await center.search('u1', {
+          query: 'walnut',
+          ...(archived !== undefined ? { archived } : {}),
+          ...(after ? { cursor: after } : {}),
+        });
   });
 
   it('audience pages: followers and watchers, first page and after a cursor', async () => {
