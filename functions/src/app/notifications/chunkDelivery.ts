@@ -25,6 +25,7 @@ import { deliveryDoc, publishJobs } from './jobs.js';
 import { NotificationCenter, burstUpdateFields, newNotificationDoc, unreadIncrement } from './notificationCenter.js';
 import { preferencesFromSnapshot } from './preferencesRepo.js';
 import type { ConsumeRequest } from './rateLimits.js';
+import { recipientRole, type RecipientRole } from '../../domain/notifications/limits.js';
 import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, recipientPaths } from './recipientDelivery.js';
 import type { RecipientDeps } from './recipientDelivery.js';
 import type { Rendered } from '../../domain/notifications/templates.js';
@@ -51,6 +52,8 @@ export interface ChunkOutcome {
 /** One recipient as the chunk's reads found them, routed but not yet rate-limited. */
 interface Pending {
   uid: string;
+  /** For the rate limits: from the profile this chunk read already, so the limiter need not read it again. */
+  role: RecipientRole;
   /** This recipient's A/B variant or rolled-out content for the type, if any (issue 19). */
   content?: ContentOverride;
   locale: string;
@@ -167,7 +170,17 @@ export async function deliverChunk(
     }
     const content = contentForUser(uid, experiment);
     if (content) routed = applyChannelMix(routed, content);
-    pending.push({ uid, locale: profile.locale, timeZone, contact, routed, burst, digests: new Map(), content });
+    pending.push({
+      uid,
+      role: recipientRole({ kind: profile.kind }),
+      locale: profile.locale,
+      timeZone,
+      contact,
+      routed,
+      burst,
+      digests: new Map(),
+      content,
+    });
   }
 
   // ── 1b and 2, side by side: reads round two (the bursts' notifications, the digests held channels join) and the
@@ -347,7 +360,7 @@ async function reserveRateLimits(
   for (const p of pending) {
     for (const d of p.routed) {
       if (d.action !== 'send') continue;
-      const request = { uid: p.uid, channel: d.channel, timeZone: p.timeZone, now };
+      const request = { uid: p.uid, channel: d.channel, timeZone: p.timeZone, now, role: p.role };
       if (deps.rateLimiter.counterPath(request) === undefined) result.get(p.uid)!.set(d.channel, true);
       else capped.push({ uid: p.uid, request });
     }

@@ -20,6 +20,7 @@ import {
   unreadIncrement,
 } from './notificationCenter.js';
 import type { RateLimiter } from './rateLimits.js';
+import { recipientRole, type RecipientRole } from '../../domain/notifications/limits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
 import { applyChannelMix, contentRenderer } from '../../domain/analytics/experimentContent.js';
@@ -85,7 +86,9 @@ export async function deliverToRecipient(
       routeChannels(notification, { prefs, timeZone, contact, burst: burst?.burst, now }),
       content,
     );
-    const limits = await reserveRateLimits(tx, deps.rateLimiter, routed, { uid, timeZone, now });
+    // The role from the profile read before the transaction: the limiter need not read it again.
+    const role = recipientRole({ kind: profile.kind });
+    const limits = await reserveRateLimits(tx, deps.rateLimiter, routed, { uid, timeZone, now, role });
     const decisions = withinRateLimits(routed, (channel) => limits.get(channel)!.allowed);
     const digests = await readDigests(tx, uid, decisions);
     const plan = planRecipient({
@@ -154,12 +157,12 @@ async function reserveRateLimits(
   tx: Transaction,
   rateLimiter: RateLimiter,
   decisions: readonly ChannelDecision[],
-  { uid, timeZone, now }: { uid: string; timeZone: string; now: Date },
+  { uid, timeZone, now, role }: { uid: string; timeZone: string; now: Date; role: RecipientRole },
 ): Promise<Map<Channel, Reservation>> {
   const reservations = new Map<Channel, Reservation>();
   for (const d of decisions) {
     if (d.action === 'send')
-      reservations.set(d.channel, await rateLimiter.reserveIn(tx, { uid, channel: d.channel, timeZone, now }));
+      reservations.set(d.channel, await rateLimiter.reserveIn(tx, { uid, channel: d.channel, timeZone, now, role }));
   }
   return reservations;
 }
