@@ -168,9 +168,11 @@ describe('a backend service calls in: Pub/Sub and publishEvent through @craft/cl
         expect(n.createdAt).toMatch(ISO);
         expect(n.readAt).toBeNull();
       }
-      expect(await api.callables.getUnreadCount!({})).toEqual({ unread: 2 });
+      // The badge and its per-category counts (outbid alerts are commerce).
+      const zero = { commerce: 0, community: 0, messaging: 0, social: 0 };
+      expect(await api.callables.getUnreadCount!({})).toEqual({ unread: 2, byCategory: { ...zero, commerce: 2 } });
       expect(await api.callables.markAllNotificationsRead!({})).toEqual({ updated: 2 });
-      expect(await api.callables.getUnreadCount!({})).toEqual({ unread: 0 });
+      expect(await api.callables.getUnreadCount!({})).toEqual({ unread: 0, byCategory: zero });
       const [read] = ((await api.callables.listNotifications!({ limit: 1 })) as { items: Array<{ readAt: unknown }> })
         .items;
       expect(read!.readAt).toMatch(ISO);
