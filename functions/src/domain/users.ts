@@ -1,5 +1,20 @@
 import { z } from 'zod';
 import { canonicalLocale } from './validation.js';
+import { ROLES } from './caller.js';
+import type { Role } from './caller.js';
+
+/**
+ * `users/{uid}.staffRoles`: the server's mirror of the caller-role claims on the user's Auth account (src/domain/caller.ts
+ * ROLES), written only by setStaffRoles (src/app/identity/staffRoles.ts) and never by a client (firestore.rules
+ * `serverOwnedUserFields`). Read where no ID token is at hand: the notification limits (an admin's row), announcement
+ * segments. Tolerant: unknown entries are dropped and a value that is not a list reads as none, so a bad mirror never
+ * makes the whole profile unreadable (which would skip the user's notifications).
+ */
+export const staffRolesSchema = z
+  .array(z.unknown())
+  .transform((roles) => ROLES.filter((role): role is Role => roles.includes(role)))
+  .optional()
+  .catch(undefined);
 
 /**
  * `users/{uid}`: the profile every feature reads. Verified contact points are written only by the server
@@ -25,6 +40,13 @@ export const userProfileSchema = z.object({
   createdAt: z.date().optional(),
   /** When `email` / `emailVerified` were last copied from Firebase Auth (src/app/identity/emailStatus.ts). */
   emailSyncedAt: z.date().optional(),
+  /** Server-owned: the caller-role claims (admin, compliance, service) as Auth holds them (`staffRolesSchema`). */
+  staffRoles: staffRolesSchema,
+  /**
+   * Server-owned: true once an event names the user as a seller (an order's or auction's `sellerId`, a listing's
+   * creator; src/app/orders/sellers.ts). Never unset: it only raises the notification limits (the seller row).
+   */
+  sells: z.literal(true).optional().catch(undefined),
 });
 export type UserProfile = z.infer<typeof userProfileSchema>;
 

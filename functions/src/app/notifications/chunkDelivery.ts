@@ -25,7 +25,7 @@ import { deliveryDoc, publishJobs } from './jobs.js';
 import { NotificationCenter, burstUpdateFields, newNotificationDoc, unreadIncrement } from './notificationCenter.js';
 import { preferencesFromSnapshot } from './preferencesRepo.js';
 import type { ConsumeRequest } from './rateLimits.js';
-import { recipientRole, type RecipientRole } from '../../domain/notifications/limits.js';
+import { profileRole, type RecipientRole } from '../../domain/notifications/limits.js';
 import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, recipientPaths } from './recipientDelivery.js';
 import type { RecipientDeps } from './recipientDelivery.js';
 import type { Rendered } from '../../domain/notifications/templates.js';
@@ -172,7 +172,7 @@ export async function deliverChunk(
     if (content) routed = applyChannelMix(routed, content);
     pending.push({
       uid,
-      role: recipientRole({ kind: profile.kind }),
+      role: profileRole(profile),
       locale: profile.locale,
       timeZone,
       contact,

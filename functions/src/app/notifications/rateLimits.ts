@@ -3,7 +3,7 @@ import {
   LIMITS,
   RECIPIENT_ROLES,
   limitFor,
-  recipientRole,
+  profileRole,
   sameForEveryRole,
 } from '../../domain/notifications/limits.js';
 import type { LimitCeilings, LimitTable, RecipientRole } from '../../domain/notifications/limits.js';
@@ -80,7 +80,7 @@ export class RateLimiter {
     if (!perUser) this.roles.set(tx, (perUser = new Map()));
     let role = perUser.get(request.uid);
     if (!role) {
-      role = tx.get(paths.user(request.uid)).then((snap) => recipientRole({ kind: snap.data?.kind }));
+      role = tx.get(paths.user(request.uid)).then((snap) => profileRole(snap.data));
       perUser.set(request.uid, role);
     }
     return role;
@@ -156,7 +156,7 @@ export class RateLimiter {
     ];
     const snaps = await tx.getAll([...unique, ...profileUids.map((uid) => paths.user(uid))]);
     const readRoles = new Map(
-      profileUids.map((uid, i) => [uid, recipientRole({ kind: snaps[unique.length + i]!.data?.kind })]),
+      profileUids.map((uid, i) => [uid, profileRole(snaps[unique.length + i]!.data)]),
     );
     const roleOf = (r: ConsumeRequest): RecipientRole => r.role ?? readRoles.get(r.uid) ?? 'buyer';
     const counters = new Map(

@@ -20,7 +20,7 @@ import {
   unreadIncrement,
 } from './notificationCenter.js';
 import type { RateLimiter } from './rateLimits.js';
-import { recipientRole, type RecipientRole } from '../../domain/notifications/limits.js';
+import { profileRole, type RecipientRole } from '../../domain/notifications/limits.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
 import { applyChannelMix, contentRenderer } from '../../domain/analytics/experimentContent.js';
@@ -87,7 +87,7 @@ export async function deliverToRecipient(
       content,
     );
     // The role from the profile read before the transaction: the limiter need not read it again.
-    const role = recipientRole({ kind: profile.kind });
+    const role = profileRole(profile);
     const limits = await reserveRateLimits(tx, deps.rateLimiter, routed, { uid, timeZone, now, role });
     const decisions = withinRateLimits(routed, (channel) => limits.get(channel)!.allowed);
     const digests = await readDigests(tx, uid, decisions);

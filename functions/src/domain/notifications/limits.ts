@@ -36,11 +36,11 @@ export type LimitCeilings = Partial<Record<Channel, number>>;
 
 /**
  * The recipient's role as the data carries it, strongest first:
- * - `admin`: the `admin` Auth custom claim (src/domain/caller.ts). Profiles do not mirror claims, so only a caller
- *   that holds the claim can say so (`admin: true`); delivery paths, which read only the profile, never do.
+ * - `admin`: the `admin` Auth custom claim (src/domain/caller.ts), as a caller's token carries it (`admin: true`) or
+ *   as the profile mirrors it (`users/{uid}.staffRoles` includes 'admin', written only by setStaffRoles).
  * - `creator`: profile `kind: 'creator'` (users/{uid}; a shop is a creator account, src/domain/social/follows.ts).
- * - `seller`: someone who sells without being a creator (an order's `sellerId`). No profile field says so, so only a
- *   caller that knows it (e.g. from the order it is handling) can pass `sells: true`.
+ * - `seller`: someone who sells without being a creator: the profile's server-owned `sells: true`, set when an event
+ *   first names the user as a seller (src/app/orders/sellers.ts), or a caller that knows it from what it handles.
  * - `buyer`: everyone else: profile `kind: 'collector'` (the default), and a missing or unreadable profile, which thus
  *   gets the lowest limits.
  */
@@ -49,6 +49,21 @@ export function recipientRole(facts: { kind?: unknown; admin?: boolean; sells?: 
   if (facts.kind === 'creator') return 'creator';
   if (facts.sells === true) return 'seller';
   return 'buyer';
+}
+
+/**
+ * The role a `users/{uid}` document gives (parsed by userProfileSchema, or raw as the limiter reads it): `kind`, the
+ * server-owned `staffRoles` mirror and `sells` flag. Neither server-owned field can be written by a client
+ * (firestore.rules `serverOwnedUserFields`), so unlike `kind` they may raise a limit.
+ */
+export function profileRole(
+  profile: { kind?: unknown; staffRoles?: unknown; sells?: unknown } | undefined,
+): RecipientRole {
+  return recipientRole({
+    kind: profile?.kind,
+    admin: Array.isArray(profile?.staffRoles) && profile.staffRoles.includes('admin'),
+    sells: profile?.sells === true,
+  });
 }
 
 /** The limit for `role` on `channel` under `ceilings`: the lower of the two; Infinity when neither limits it. */
