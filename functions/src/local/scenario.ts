@@ -9,6 +9,7 @@ import { ordersStep } from './scenarioOrders.js';
 import { schedulingStep } from './scenarioScheduling.js';
 import { activityStep } from './scenarioActivity.js';
 import { announcementsStep } from './scenarioAnnouncements.js';
+import { notificationCenterStep } from './scenarioNotificationCenter.js';
 
 /**
  * The end-to-end scenario of `npm start` (and, smaller, of test/unit/local/scenario.test.ts). Each step acts the way
@@ -52,6 +53,7 @@ export const STEP_IDS = [
   'scheduling',
   'activityFeed',
   'announcements',
+  'notificationCenter',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -544,6 +546,7 @@ export const STEPS: readonly Step[] = [
   schedulingStep,
   activityStep,
   announcementsStep,
+  notificationCenterStep,
 ];
 
 /**
