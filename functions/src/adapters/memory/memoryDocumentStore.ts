@@ -194,7 +194,10 @@ export class MemoryDocumentStore implements DocumentStore {
     const consider = ({ path, id, stored }: Slot): void => {
       if (!stored) return;
       for (const [field, op, value] of where) if (!matches(getField(stored.data, field), op, value)) return;
-      const keys = order.map(({ field }) => getField(stored.data, field));
+      // `__name__` is the document itself (Firestore's FieldPath.documentId()): its id, or its path in a group.
+      const keys = order.map(({ field }) =>
+        field === DOCUMENT_ID ? (group ? path : id) : getField(stored.data, field),
+      );
       // Like Firestore, ordering by a field excludes documents that lack it.
       if (keys.includes(undefined)) return;
       if (cursor && compareKeys(keys, cursor as unknown[], directions) <= 0) return;
@@ -237,8 +240,8 @@ export class MemoryDocumentStore implements DocumentStore {
    * already (transaction writes are checked, and so copied, when they are made).
    */
   apply(ops: readonly WriteOp[], checked = false): void {
-    const next = new Map<string, Stored | undefined>();
-    const current = (path: string) => (next.has(path) ? next.get(path) : this.docs.get(path)?.stored);
+    // Each written path's outcome, with its slot as found (one lookup in the document map per path, not three).
+    const next = new Map<string, Pending>();
     // Whether the op's data (checked now, or when a transaction made it) holds no field transform.
     let plain = false;
     const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) => {
@@ -251,39 +254,45 @@ export class MemoryDocumentStore implements DocumentStore {
       return data;
     };
     for (const op of ops) {
-      const existing = current(op.path);
+      let pending = next.get(op.path);
+      if (!pending) {
+        const slot = this.docs.get(op.path);
+        pending = { slot, stored: slot?.stored };
+        next.set(op.path, pending);
+      }
+      const existing = pending.stored;
       const version = ++this.version;
       switch (op.kind) {
         case 'create':
           if (existing) throw new AlreadyExistsError(op.path);
-          next.set(op.path, { data: applyData({}, dataOf(op, 'create'), false, false, plain), version });
+          pending.stored = { data: applyData(NO_DATA, dataOf(op, 'create'), false, false, plain), version };
           break;
         case 'set': {
           const data = dataOf(op, op.merge ? 'merge' : 'set');
-          next.set(op.path, {
-            data: applyData(op.merge && existing ? existing.data : {}, data, !!op.merge, false, plain),
+          const merge = op.merge === true;
+          pending.stored = {
+            data: applyData(merge && existing ? existing.data : NO_DATA, data, merge, false, plain),
             version,
-          });
+          };
           break;
         }
         case 'update': {
           const data = dataOf(op, 'update');
           if (!existing) throw new DocNotFoundError(op.path);
           // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
-          next.set(op.path, { data: applyData(existing.data, data, false, true), version });
+          pending.stored = { data: applyData(existing.data, data, false, true), version };
           break;
         }
         case 'delete':
-          next.set(op.path, undefined);
+          pending.stored = undefined;
           break;
       }
     }
-    for (const [path, stored] of next) {
-      const slot = this.docs.get(path);
+    next.forEach(({ slot, stored }, path) => {
       if (slot && stored) slot.stored = stored;
       else if (stored) this.add(path, stored);
-      else if (slot) this.remove(slot);
-    }
+      else if (slot?.stored) this.remove(slot);
+    });
   }
 
   /** The live slots of a collection in id order: sorted and compacted here, when a query first needs them so. */
@@ -342,6 +351,12 @@ export class MemoryDocumentStore implements DocumentStore {
     group.delete(collectionPath);
     if (group.size === 0) this.groups.delete(collectionId);
   }
+}
+
+/** A path a write touches: its slot when the write began (if any) and what the write leaves there. */
+interface Pending {
+  readonly slot: Slot | undefined;
+  stored: Stored | undefined;
 }
 
 /** A transaction's write, checked when it was made: `plain` when its data holds no field transform. */
@@ -521,6 +536,9 @@ function ownMap(value: unknown): DocData {
   return isPlainObject(value) ? Object.assign({}, value) : {};
 }
 
+/** The field name that orders by document id (a collection's cursor value is then the id, a group's the path). */
+const DOCUMENT_ID = '__name__';
+
 export function getField(data: DocData, field: string): unknown {
   if (!field.includes('.')) return data[field];
   let value: unknown = data;
@@ -538,25 +556,36 @@ export function getField(data: DocData, field: string): unknown {
  * resolved against the current value.
  */
 function applyData(base: DocData, patch: DocData, merge: boolean, dotted = false, plain = false): DocData {
-  // A whole new document without transforms (a create, a set without merge): checkedData's copy is the version as it
-  // is, no second copy (most of a fan-out's writes).
-  if (plain && !dotted && !merge && Object.keys(base).length === 0) return patch;
+  // Written onto nothing, without transforms (a create, a set, a set with merge of a new document): checkedData's copy
+  // is the version as it is, no second copy (most of a fan-out's writes). Merging maps into nothing, or writing them
+  // whole, gives the same maps.
+  if (plain && !dotted && base === NO_DATA) return patch;
   const out = ownMap(base);
-  for (const [key, value] of Object.entries(patch)) {
-    const path = dotted ? key.split('.') : [key];
-    assign(out, path, value, merge);
+  for (const key of Object.keys(patch)) {
+    const value = patch[key];
+    if (dotted && key.includes('.')) assignPath(out, key.split('.'), 0, value, merge);
+    else assign(out, key, value, merge);
   }
   return out;
 }
 
-/** Writes into `target`, a map this write owns; maps below it are still shared until copied with ownMap. */
-function assign(target: DocData, path: string[], value: unknown, merge: boolean): void {
-  const [head, ...rest] = path as [string, ...string[]];
-  if (rest.length > 0) {
-    target[head] = ownMap(target[head]);
-    assign(target[head] as DocData, rest, value, merge);
+/** The base of a write to a document that does not exist. */
+const NO_DATA: DocData = Object.freeze({}) as DocData;
+
+/** Writes at `path` (from `i` on) into `target`, a map this write owns; maps on the way are copied with ownMap. */
+function assignPath(target: DocData, path: readonly string[], i: number, value: unknown, merge: boolean): void {
+  const head = path[i]!;
+  if (i < path.length - 1) {
+    const child = ownMap(target[head]);
+    target[head] = child;
+    assignPath(child, path, i + 1, value, merge);
     return;
   }
+  assign(target, head, value, merge);
+}
+
+/** Writes one key of `target`, a map this write owns; maps below it are still shared until copied with ownMap. */
+function assign(target: DocData, head: string, value: unknown, merge: boolean): void {
   if (isFieldOp(value)) {
     const current = target[head];
     switch (value.__fieldOp) {
@@ -578,10 +607,14 @@ function assign(target: DocData, path: string[], value: unknown, merge: boolean)
     }
   }
   // With merge, a map merges into the stored one, except an empty map, which Firestore writes as the value itself.
-  if (merge && isPlainObject(value) && Object.keys(value).length > 0) {
-    target[head] = ownMap(target[head]);
-    for (const [k, v] of Object.entries(value)) assign(target[head] as DocData, [k], v, true);
-    return;
+  if (merge && isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length > 0) {
+      const child = ownMap(target[head]);
+      target[head] = child;
+      for (const k of keys) assign(child, k, value[k], true);
+      return;
+    }
   }
   target[head] = resolveNestedOps(value);
 }
@@ -594,7 +627,7 @@ function assign(target: DocData, path: string[], value: unknown, merge: boolean)
 function resolveNestedOps(value: unknown): unknown {
   if (isPlainObject(value)) {
     const out: DocData = {};
-    for (const [k, v] of Object.entries(value)) assign(out, [k], v, false);
+    for (const k of Object.keys(value)) assign(out, k, value[k], false);
     return out;
   }
   return value;
@@ -624,14 +657,18 @@ function isMapValue(value: unknown): value is DocData {
 function checkedData(data: DocData, mode: WriteMode): DocData {
   if (!isMapValue(data)) refuse('document data must be a plain object');
   fieldOpsSeen = false;
+  fieldStack.length = 0;
   const out: DocData = {};
   for (const key of Object.keys(data)) {
     const value = data[key];
     if (value === undefined) continue;
     if (mode === 'update' && key.split('.').some((part) => part === '')) refuse(`"${key}" is not a valid field path`);
-    out[key] = isScalar(value)
-      ? value
-      : checkedValue(value, { mode, field: key, topLevel: true, inArray: false, directlyInArray: false });
+    if (isScalar(value)) out[key] = value;
+    else {
+      fieldStack.push(key);
+      out[key] = checkedValue(value, mode, TOP_LEVEL);
+      fieldStack.pop();
+    }
   }
   if (mode === 'update') {
     const keys = Object.keys(out).sort();
@@ -650,69 +687,70 @@ function checkedData(data: DocData, mode: WriteMode): DocData {
  */
 let fieldOpsSeen = false;
 
-/** Most values: taken as they are, without building the context that only a refusal's message needs. */
+/**
+ * The map keys from the document down to the value being checked, named in a refusal's message only. A stack rather
+ * than a context object per value: most values pass, and the fan-out checks hundreds of thousands of them.
+ */
+const fieldStack: string[] = [];
+const fieldName = () => fieldStack.join('.');
+
+/** Where a value sits, as bits: the document's own field, somewhere in an array, an array's direct element. */
+const TOP_LEVEL = 1;
+const IN_ARRAY = 2;
+const DIRECTLY_IN_ARRAY = 4;
+
+/** Most values: taken as they are. */
 function isScalar(value: unknown): boolean {
   return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
-interface ValueContext {
-  mode: WriteMode;
-  field: string;
-  topLevel: boolean;
-  inArray: boolean;
-  directlyInArray: boolean;
-}
-
-function checkedValue(value: unknown, at: ValueContext): unknown {
-  if (value === undefined) refuse(`undefined is not a Firestore value (in "${at.field}")`);
+function checkedValue(value: unknown, mode: WriteMode, at: number): unknown {
+  if (value === undefined) refuse(`undefined is not a Firestore value (in "${fieldName()}")`);
   if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string')
     return value;
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) refuse(`invalid Date (in "${at.field}")`);
+    if (Number.isNaN(value.getTime())) refuse(`invalid Date (in "${fieldName()}")`);
     return new Date(value.getTime());
   }
   if (value instanceof Uint8Array) return new Uint8Array(value);
   if (isFieldOp(value)) {
     fieldOpsSeen = true;
-    if (at.inArray) refuse(`field transforms cannot sit inside an array (in "${at.field}")`);
+    if (at & IN_ARRAY) refuse(`field transforms cannot sit inside an array (in "${fieldName()}")`);
     switch (value.__fieldOp) {
       case 'delete':
-        if (!(at.mode === 'merge' || (at.mode === 'update' && at.topLevel))) {
-          refuse(`delete() only in update() (as the field's own value) or set() with merge (in "${at.field}")`);
+        if (!(mode === 'merge' || (mode === 'update' && at & TOP_LEVEL))) {
+          refuse(`delete() only in update() (as the field's own value) or set() with merge (in "${fieldName()}")`);
         }
         return value;
       case 'increment':
-        if (typeof value.by !== 'number') refuse(`increment() takes a number (in "${at.field}")`);
+        if (typeof value.by !== 'number') refuse(`increment() takes a number (in "${fieldName()}")`);
         return value;
       case 'arrayUnion':
       case 'arrayRemove':
-        if (value.values.length === 0) refuse(`${value.__fieldOp}() needs at least one value (in "${at.field}")`);
-        return {
-          ...value,
-          values: value.values.map((v) =>
-            checkedValue(v, { ...at, topLevel: false, inArray: true, directlyInArray: true }),
-          ),
-        };
+        if (value.values.length === 0) refuse(`${value.__fieldOp}() needs at least one value (in "${fieldName()}")`);
+        return { ...value, values: value.values.map((v) => checkedValue(v, mode, IN_ARRAY | DIRECTLY_IN_ARRAY)) };
     }
   }
   if (Array.isArray(value)) {
-    if (at.directlyInArray) refuse(`an array cannot hold an array (in "${at.field}")`);
-    const inside = { ...at, topLevel: false, inArray: true, directlyInArray: true };
-    return value.map((v) => (isScalar(v) ? v : checkedValue(v, inside)));
+    if (at & DIRECTLY_IN_ARRAY) refuse(`an array cannot hold an array (in "${fieldName()}")`);
+    return value.map((v: unknown) => (isScalar(v) ? v : checkedValue(v, mode, IN_ARRAY | DIRECTLY_IN_ARRAY)));
   }
   if (isMapValue(value)) {
     const out: DocData = {};
     for (const k of Object.keys(value)) {
       const v = value[k];
       if (v === undefined) continue;
-      out[k] = isScalar(v)
-        ? v
-        : checkedValue(v, { ...at, field: `${at.field}.${k}`, topLevel: false, directlyInArray: false });
+      if (isScalar(v)) out[k] = v;
+      else {
+        fieldStack.push(k);
+        out[k] = checkedValue(v, mode, at & IN_ARRAY);
+        fieldStack.pop();
+      }
     }
     return out;
   }
   const kind = typeof value === 'object' ? ((value as object).constructor?.name ?? 'object') : typeof value;
-  return refuse(`a ${kind} is not a Firestore value (in "${at.field}")`);
+  return refuse(`a ${kind} is not a Firestore value (in "${fieldName()}")`);
 }
 
 // ── Firestore's value order and equality ──
