@@ -68,7 +68,7 @@ export {
 } from './functions/delivery.js';
 export { twilioStatus, twilioInbound, sendgridEvents, unsubscribe } from './functions/webhooks.js';
 export { setAccountDisabled, syncAccountStates } from './functions/accounts.js';
-export { refreshEmailStatus, onUserProfileWritten } from './functions/identity.js';
+export { refreshEmailStatus, onUserProfileWritten, setStaffRoles } from './functions/identity.js';
 export {
   analyticsOnDeliveryWritten,
   analyticsOnInAppWritten,

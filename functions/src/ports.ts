@@ -42,6 +42,7 @@ export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not-in' | 
 
 export interface QuerySpec {
   readonly where?: ReadonlyArray<readonly [field: string, op: WhereOp, value: unknown]>;
+  /** `__name__` orders by document id (Firestore's FieldPath.documentId()); its cursor value is the id. */
   readonly orderBy?: ReadonlyArray<{ readonly field: string; readonly direction?: 'asc' | 'desc' }>;
   readonly limit?: number;
   /** Cursor: the values of the orderBy fields of the last document already seen. */
@@ -363,6 +364,8 @@ export interface AuthAccount {
   /** Auth's address and whether Auth has verified it (absent: an account without email, e.g. phone or custom token). */
   email?: string;
   emailVerified?: boolean;
+  /** The account's custom claims (the caller roles among them, src/domain/caller.ts); absent: none. */
+  customClaims?: Record<string, unknown>;
 }
 
 /** Firebase Auth accounts (deleteMyAccount removes the account after erasing its data; admins disable accounts). */
@@ -379,6 +382,11 @@ export interface UserAccounts {
   listAccounts(pageToken?: string): Promise<{ accounts: AuthAccount[]; nextPageToken?: string }>;
   /** One account as Auth holds it now (the email sync reads it; it never trusts a client's claim), or undefined. */
   getAccount(uid: string): Promise<AuthAccount | undefined>;
+  /**
+   * Replaces the account's custom claims (all of them: pass the ones to keep). They reach the user's ID token at its
+   * next refresh (within the hour) or a forced `getIdToken(true)`. `missing` when Auth has no such account.
+   */
+  setCustomClaims(uid: string, claims: Record<string, unknown>): Promise<'updated' | 'missing'>;
 }
 
 /**

@@ -20,3 +20,17 @@ export const refreshEmailStatus = callable(
 export const onUserProfileWritten = docWritten('users/{uid}', ({ params, before, after }, s) =>
   s.identity.emailStatus.onProfileWritten(params.uid, before, after),
 );
+
+/** The roles' schema and call limit, loaded on the function's first call. */
+const staffRoles = () => import('../app/identity/staffRoles.js');
+
+/**
+ * Admins set a user's caller roles (admin, compliance, service): the Auth custom claims through the Admin SDK, and
+ * their mirror `users/{uid}.staffRoles`, audited (src/app/identity/staffRoles.ts). `reach` and a consumed App Check
+ * token, like the other admin account actions.
+ */
+export const setStaffRoles = callable(
+  inputFrom(staffRoles, 'setStaffRolesSchema'),
+  (data, { caller, services: s }) => s.identity.staffRoles.set(caller, data),
+  { access: 'reach', appCheck: 'consume', limit: inputFrom(staffRoles, 'SET_STAFF_ROLES_LIMIT') },
+);

@@ -72,6 +72,7 @@ const EXPECTED: Record<string, string> = {
   syncAccountStates: 'schedule',
   refreshEmailStatus: 'callable',
   onUserProfileWritten: 'firestore:written:users/{uid}',
+  setStaffRoles: 'callable',
   analyticsOnDeliveryWritten: 'firestore:written:deliveries/{deliveryId}',
   analyticsOnInAppWritten: 'firestore:written:users/{uid}/notifications/{notificationId}',
   analyticsOnEventCreated: 'firestore:created:events/{eventId}',

@@ -9,6 +9,7 @@ function toAccount(user: UserRecord): AuthAccount {
     disabled: user.disabled,
     ...(user.email ? { email: user.email } : {}),
     emailVerified: user.emailVerified,
+    ...(user.customClaims ? { customClaims: { ...user.customClaims } } : {}),
   };
 }
 
@@ -51,6 +52,17 @@ export class FirebaseUserAccounts implements UserAccounts {
       accounts: page.users.map(toAccount),
       ...(page.pageToken ? { nextPageToken: page.pageToken } : {}),
     };
+  }
+
+  async setCustomClaims(uid: string, claims: Record<string, unknown>): Promise<'updated' | 'missing'> {
+    try {
+      // null clears them: Auth stores no empty object.
+      await (await this.auth()).setCustomUserClaims(uid, Object.keys(claims).length > 0 ? claims : null);
+      return 'updated';
+    } catch (error) {
+      if (missing(error)) return 'missing';
+      throw error;
+    }
   }
 
   async getAccount(uid: string): Promise<AuthAccount | undefined> {

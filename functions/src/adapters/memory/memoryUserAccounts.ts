@@ -25,9 +25,18 @@ export class MemoryUserAccounts implements UserAccounts {
     this.accounts.set(uid, { ...rest, ...(email ? { email } : {}), emailVerified });
   }
 
+  /** Replaces the custom claims, as Auth's setCustomUserClaims does (an empty object clears them). */
+  async setCustomClaims(uid: string, claims: Record<string, unknown>): Promise<'updated' | 'missing'> {
+    const account = this.accounts.get(uid);
+    if (!account) return 'missing';
+    if (Object.keys(claims).length > 0) account.customClaims = structuredClone(claims);
+    else delete account.customClaims;
+    return 'updated';
+  }
+
   async getAccount(uid: string): Promise<AuthAccount | undefined> {
     const account = this.accounts.get(uid);
-    return account ? { ...account } : undefined;
+    return account ? structuredClone(account) : undefined;
   }
 
   async deleteUser(uid: string): Promise<void> {
@@ -48,6 +57,9 @@ export class MemoryUserAccounts implements UserAccounts {
     const start = pageToken ? all.findIndex((a) => a.uid > pageToken) : 0;
     const page = start < 0 ? [] : all.slice(start, start + this.pageSize);
     const more = start >= 0 && start + this.pageSize < all.length;
-    return { accounts: page.map((a) => ({ ...a })), ...(more ? { nextPageToken: page[page.length - 1]!.uid } : {}) };
+    return {
+      accounts: page.map((a) => structuredClone(a)),
+      ...(more ? { nextPageToken: page[page.length - 1]!.uid } : {}),
+    };
   }
 }

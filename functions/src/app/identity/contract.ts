@@ -38,4 +38,27 @@ export const identityContracts = defineContracts({
       { code: 'not-found', when: 'no such user' },
     ],
   },
+  setStaffRoles: {
+    summary:
+      "Sets a user's caller roles (admin, compliance, service) as Firebase Auth custom claims, keeping their other " +
+      'claims, and mirrors them on `users/{uid}.staffRoles` (which the notification limits and announcement segments ' +
+      "read); audited (`staff.roles_set`). `roles` is the complete new set. They reach the user's ID token at its next " +
+      'refresh (within the hour).',
+    who: 'admin role; an admin cannot remove their own admin role (another admin can)',
+    roles: ['admin'],
+    output: z.strictObject({
+      uid: z.string(),
+      roles: z.array(z.enum(['admin', 'compliance', 'service'])),
+      /** true when the claims or the mirror were changed by this call; a repeated call changes nothing. */
+      changed: z.boolean(),
+      /** false when the account has no profile yet: only Auth holds the roles. */
+      mirrored: z.boolean(),
+    }),
+    errors: [
+      { code: 'permission-denied', when: 'the caller has no admin role' },
+      { code: 'invalid-argument', when: '`roles` would remove the caller’s own admin role' },
+      { code: 'failed-precondition', when: 'the account was deleted' },
+      { code: 'not-found', when: 'no Auth account for `uid`' },
+    ],
+  },
 });
