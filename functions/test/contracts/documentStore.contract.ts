@@ -117,6 +117,31 @@ export function documentStoreContract(name: string, fresh: () => Promise<{ store
       expect(await store.listIds(col)).toEqual(['10', '9', 'a', 'b', 'k', 'm']);
     });
 
+    it('pages a collection by document id (__name__) with a cursor, filtered or not', async () => {
+      const { store, root } = await fresh();
+      const col = `${root}/byname/items`;
+      for (const [i, id] of ['m', 'b', 'Z', 'a', 'k', '10', '9'].entries())
+        await store.set(`${col}/${id}`, { n: i % 2, tags: i % 2 ? ['x'] : [] });
+      const page = (cursor?: string, where: QuerySpec['where'] = []) =>
+        store.query(col, {
+          where,
+          orderBy: [{ field: '__name__' }],
+          limit: 2,
+          ...(cursor === undefined ? {} : { startAfter: [cursor] }),
+        });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const ids = (await page(cursor)).map((d) => d.id);
+        seen.push(...ids);
+        if (ids.length < 2) break;
+        cursor = ids.at(-1);
+      }
+      expect(seen).toEqual(['10', '9', 'Z', 'a', 'b', 'k', 'm']);
+      expect((await page('a', [['tags', 'array-contains', 'x']])).map((d) => d.id)).toEqual(['b']);
+      expect((await page(undefined, [['tags', 'array-contains', 'x']])).map((d) => d.id)).toEqual(['10', 'a']);
+    });
+
     it('orders a collection group by full document path without orderBy', async () => {
       const { store, root } = await fresh();
       const group = `grp${root.replace(/[^a-z0-9]/gi, '')}`;

@@ -10,6 +10,7 @@ import {
   announcementPath,
   announcementPayload,
   cancelProblem,
+  DEFAULT_PAGE_SIZE,
   segmentLabel,
   sendAtProblem,
 } from '../../domain/announcements/announcements.js';
@@ -38,6 +39,8 @@ export class Announcements {
     private readonly logger: Logger,
     private readonly audit: AuditLog,
     private readonly scheduler: Pick<Scheduler, 'releaseOne'>,
+    /** Documents read per fan-out page (src/domain/announcements: DEFAULT_PAGE_SIZE), stored on each announcement. */
+    private readonly pageSize: number = DEFAULT_PAGE_SIZE,
   ) {}
 
   async send(caller: Caller, input: SendAnnouncementInput): Promise<AnnouncementView & { created: boolean }> {
@@ -65,6 +68,7 @@ export class Announcements {
       sendAt,
       createdBy: caller.uid,
       eventId,
+      pageSize: this.pageSize,
     };
     const item: ScheduleItem = {
       kind: 'announcement',
@@ -104,7 +108,8 @@ export class Announcements {
 
   /**
    * Cancels an announcement that has not gone yet (scheduled, or released but not fanned out): its scheduled item
-   * too, in one transaction. Cancelling twice is fine; once its first chunk is out, FAILED_PRECONDITION.
+   * too, in one transaction. While `sending` it stops the pages not yet claimed (those claimed go; `recipients` says how
+   * many users they held). Cancelling twice is fine; once the last page is claimed (`sent`), FAILED_PRECONDITION.
    */
   async cancel(caller: Caller, id: string): Promise<AnnouncementView & { changed: boolean }> {
     requireRole(caller, 'admin');
@@ -135,7 +140,12 @@ export class Announcements {
         actorUid: caller.uid,
         action: 'announcement.cancelled',
         target: { type: 'announcement', id },
-        details: { segment: segmentLabel(current.segment), released: item?.status === 'released' },
+        details: {
+          segment: segmentLabel(current.segment),
+          released: item?.status === 'released',
+          // Part-sent: the users its claimed pages held, who are told; nobody after them is.
+          ...(current.status === 'sending' ? { recipients: current.recipients ?? 0 } : {}),
+        },
       });
       return { ...viewOf(id, cancelled), changed: true };
     });

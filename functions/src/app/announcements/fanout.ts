@@ -1,84 +1,153 @@
-import type { Clock, DocumentStore, Logger } from '../../ports.js';
+import { z } from 'zod';
+import type { Clock, DocumentStore, Logger, Publisher } from '../../ports.js';
+import { fieldOps } from '../../ports.js';
+import { TOPICS } from '../../domain/channels.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  announcementPagePath,
+  announcementPath,
+  pageMembers,
+  segmentLabel,
+  segmentPageQuery,
+} from '../../domain/announcements/announcements.js';
 import { AuditLog } from '../audit.js';
-import type { Segment } from '../../domain/announcements/announcements.js';
-import { announcementPath, inProfileSegment, segmentLabel } from '../../domain/announcements/announcements.js';
-import { socialPaths } from '../../domain/social/follows.js';
+import type { FanoutMessage } from '../notifications/eventPipeline.js';
 import { announcementOf } from './store.js';
 
 export interface AnnouncementFanoutDeps {
   store: DocumentStore;
   clock: Clock;
   logger: Logger;
+  publisher: Publisher;
+  /** Members per `chunk` message (the pipeline's fan-out chunk size). */
+  fanoutChunkSize: number;
 }
 
+/** `announcements/{id}/pages/{pageId}` as stored: the members while the page is in flight, then only the outcome. */
+const pageSchema = z.object({
+  uids: z.array(z.string()).optional(),
+  next: z.string().nullable(),
+  members: z.number().int().nonnegative(),
+  done: z.boolean().optional(),
+});
+type PageClaim = z.infer<typeof pageSchema>;
+
+type Step =
+  | { go: false; why: 'cancelled' | 'done' | 'missing' }
+  | { go: true; claim: Required<Pick<PageClaim, 'uids'>> & PageClaim; fresh: boolean; total: number };
+
 /**
- * The audience of a `system.announcement` event, for the fan-out's page step (src/app/notifications/audience.ts):
- * its members when the announcement may go, none otherwise. The announcement document is the authority:
- * - no announcement, or one scheduled under another event (a forged or stale event): nobody;
- * - cancelled: nobody (cancelAnnouncement won the race);
- * - scheduled: claimed as `sent` with the recipient count and audited (who sent it, the segment, how many), in one
- *   transaction that re-reads it, so a cancel either commits before (and nothing is published) or is refused after;
- * - already sent (the page message redelivered): the members again; the chunk path's receipts make a member told
- *   twice a duplicate, so a trigger or message run twice tells everyone once.
- * The claim happens right before the page step publishes the first chunk: until then the announcement can be cancelled.
+ * One page of a `system.announcement` fan-out: the pipeline's `page` step (src/app/notifications/audience.ts) for an
+ * announcement, with `cursor` the last document id the page before read (none for the first). The announcement
+ * document is the authority:
+ * - no announcement, or one scheduled under another event (a forged or stale event): nothing;
+ * - cancelled before this page was claimed: nothing, and no next page (cancelAnnouncement won the race);
+ * - otherwise the page is read (at most the announcement's `pageSize` documents, src/domain/announcements) and claimed
+ *   in one transaction with the announcement: `pages/{pageId}` created holding its members and the next cursor, the
+ *   recipient count raised by them, the status `sending` (or `sent` with `sentAt` and the audit entry on the last page).
+ *   Then its chunks and the next page's message are published, and the claim marked done (its uid list dropped).
+ * Run twice or crashed mid-way, a page repeats exactly what its claim recorded: the same members (the chunk path's
+ * receipts make anyone told twice a duplicate) and the same next cursor, so nobody is skipped or counted twice; a page
+ * already done does nothing, so a redelivered page does not start a second walk down the rest of the segment.
+ * Publishes its own chunks and answers nothing for the pipeline to publish: the claim may be marked done only after
+ * they are out.
  */
-export async function announcementAudience(
+export async function announcementPage(
   d: AnnouncementFanoutDeps,
   announcementId: string,
   eventId: string,
+  cursor: string | undefined,
 ): Promise<string[]> {
   const path = announcementPath(announcementId);
-  const log = d.logger.child({ eventId, announcementId });
-  const first = announcementOf((await d.store.get(path)).data);
+  const pagePath = announcementPagePath(announcementId, cursor);
+  const log = d.logger.child({ eventId, announcementId, ...(cursor === undefined ? {} : { cursor }) });
+  const [annSnap, pageSnap] = await d.store.getAll([path, pagePath]);
+  const first = announcementOf(annSnap!.data);
   if (!first || first.eventId !== eventId) {
     log.warn('announcement event without its announcement: told no one');
     return [];
   }
-  if (first.status === 'cancelled') {
-    log.info('announcement cancelled before it went: told no one');
+  const earlier = pageOf(pageSnap!.data);
+  if (earlier?.done) return [];
+  if (!earlier && first.status === 'cancelled') {
+    log.info('announcement cancelled before this page went: the rest told no one');
     return [];
   }
-  const uids = await segmentMembers(d.store, first.segment);
+  const pageSize = first.pageSize ?? DEFAULT_PAGE_SIZE;
+  // Read outside the transaction (a query inside it would hold up to pageSize documents); the claim decides.
+  let read: { members: string[]; next: string | null } | undefined;
+  if (!earlier) {
+    const { collection, spec } = segmentPageQuery(first.segment, pageSize, cursor);
+    read = pageMembers(first.segment, await d.store.query(collection, spec), pageSize);
+  }
   const audit = new AuditLog(d.store, d.clock);
-  const go = await d.store.transaction(async (tx) => {
+  const step = await d.store.transaction(async (tx): Promise<Step> => {
     const now = d.clock.now();
-    const current = announcementOf((await tx.get(path)).data);
-    if (!current || current.eventId !== eventId || current.status === 'cancelled') return false;
-    if (current.status === 'sent') return true;
-    tx.update(path, { status: 'sent', sentAt: now, recipients: uids.length, updatedAt: now });
-    audit.recordIn(
-      tx,
-      {
-        actorUid: current.createdBy,
-        action: 'announcement.sent',
-        target: { type: 'announcement', id: announcementId },
-        details: { segment: segmentLabel(current.segment), recipients: uids.length, eventId },
-      },
-      `announcement.sent:${announcementId}`,
-    );
-    return true;
+    const [aSnap, pSnap] = await tx.getAll([path, pagePath]);
+    const current = announcementOf(aSnap!.data);
+    if (!current || current.eventId !== eventId) return { go: false, why: 'missing' };
+    const claimed = pageOf(pSnap!.data);
+    if (claimed?.done) return { go: false, why: 'done' };
+    if (claimed?.uids) return { go: true, claim: { ...claimed, uids: claimed.uids }, fresh: false, total: 0 };
+    if (current.status === 'cancelled' || !read) return { go: false, why: 'cancelled' };
+    // Every page claimed already (a stray page message after the last): nothing more to send.
+    if (current.status === 'sent') return { go: false, why: 'done' };
+    const total = (current.recipients ?? 0) + read.members.length;
+    const claim = { uids: read.members, next: read.next, members: read.members.length };
+    tx.set(pagePath, { ...claim, createdAt: now });
+    const last = read.next === null;
+    tx.update(path, {
+      status: last ? 'sent' : 'sending',
+      recipients: total,
+      pages: fieldOps.increment(1),
+      updatedAt: now,
+      ...(current.status === 'scheduled' ? { startedAt: now } : {}),
+      ...(last ? { sentAt: now } : {}),
+    });
+    if (last)
+      audit.recordIn(
+        tx,
+        {
+          actorUid: current.createdBy,
+          action: 'announcement.sent',
+          target: { type: 'announcement', id: announcementId },
+          details: { segment: segmentLabel(current.segment), recipients: total, eventId },
+        },
+        `announcement.sent:${announcementId}`,
+      );
+    return { go: true, claim, fresh: true, total };
   });
-  if (!go) {
-    log.info('announcement cancelled before it went: told no one');
+  if (!step.go) {
+    if (step.why === 'cancelled') log.info('announcement cancelled before this page went: the rest told no one');
     return [];
   }
-  log.info('announcement fanning out', { segment: segmentLabel(first.segment), recipients: uids.length });
-  return uids;
+  const { uids, next } = step.claim;
+  const size = d.fanoutChunkSize;
+  const publishes: Promise<string>[] = [];
+  for (let i = 0; i < uids.length; i += size)
+    publishes.push(
+      d.publisher.publish(
+        TOPICS.fanout,
+        { kind: 'chunk', eventId, uids: uids.slice(i, i + size) } satisfies FanoutMessage,
+        { eventId },
+      ),
+    );
+  if (next !== null)
+    publishes.push(
+      d.publisher.publish(TOPICS.fanout, { kind: 'page', eventId, cursor: next } satisfies FanoutMessage, { eventId }),
+    );
+  await Promise.all(publishes);
+  await d.store.update(pagePath, { done: true, uids: fieldOps.delete(), doneAt: d.clock.now() });
+  log.info(step.fresh ? 'announcement page out' : 'announcement page out again (a rerun of its claim)', {
+    segment: segmentLabel(first.segment),
+    members: uids.length,
+    last: next === null,
+    ...(step.fresh ? { recipients: step.total } : {}),
+  });
+  return [];
 }
 
-/**
- * The uids of a segment, in id order. Followers: their member documents (`{uid}` each, the follower fan-out's
- * collection). Everyone or a profile role: one query over `users/` (a profile per account; erased accounts have none),
- * filtered by the profile's `kind` here, so profiles written without it count as collectors as everywhere else.
- */
-export async function segmentMembers(store: DocumentStore, segment: Segment): Promise<string[]> {
-  if (segment.kind === 'followers') {
-    const snaps = await store.query(socialPaths.followers(segment.creatorId), { orderBy: [{ field: 'uid' }] });
-    return snaps.map((s) => String(s.data?.uid ?? s.id));
-  }
-  const snaps = await store.query('users');
-  return snaps
-    .filter((s) => s.exists && inProfileSegment(segment, s.data ?? {}))
-    .map((s) => s.id)
-    .sort();
+function pageOf(data: unknown): PageClaim | undefined {
+  const parsed = pageSchema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -6,10 +6,11 @@ import { Announcements } from './announcements.js';
 /** `services.announcements`: admins' system announcements (announcements.ts; the fan-out gate is fanout.ts). */
 export function announcementServices(
   infra: Pick<Infra, 'store' | 'clock' | 'logger'>,
-  _settings: Record<string, never> = {},
+  settings: { pageSize?: number } = {},
   shared: { audit: AuditLog },
 ) {
   const { store, clock, logger } = infra;
   // Its own Scheduler over the same store: only `releaseOne`, to release an announcement due now at once.
-  return { announcements: new Announcements(store, clock, logger, shared.audit, new Scheduler(store, clock, logger)) };
+  const scheduler = new Scheduler(store, clock, logger);
+  return { announcements: new Announcements(store, clock, logger, shared.audit, scheduler, settings.pageSize) };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DocData } from '../../ports.js';
 import type { AnnouncementStatus, Segment } from '../../domain/announcements/announcements.js';
-import { ANNOUNCEMENT_STATUSES, segmentSchema } from '../../domain/announcements/announcements.js';
+import { ANNOUNCEMENT_STATUSES, MAX_PAGE_SIZE, segmentSchema } from '../../domain/announcements/announcements.js';
 
 /**
  * `announcements/{id}` as stored, and back. Reading is validated: a document this code did not write is treated as
@@ -17,7 +17,12 @@ const announcementSchema = z.object({
   createdBy: z.string(),
   /** The event the scheduler releases it as (`events/{eventId}`): the fan-out answers only that event. */
   eventId: z.string(),
+  /** Documents read per fan-out page, fixed when sent (absent: DEFAULT_PAGE_SIZE). */
+  pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  /** Users handed to the fan-out so far (the pages claimed), final once `sent`. */
   recipients: z.number().int().nonnegative().optional(),
+  pages: z.number().int().nonnegative().optional(),
+  startedAt: z.date().optional(),
   sentAt: z.date().optional(),
   cancelledAt: z.date().optional(),
   cancelledBy: z.string().optional(),
@@ -35,7 +40,7 @@ export interface AnnouncementView {
   status: AnnouncementStatus;
   segment: Segment;
   sendAt: string;
-  /** How many users the fan-out was handed (once sent); preferences then decide who is told where. */
+  /** How many users the fan-out was handed (so far while sending); preferences then decide who is told where. */
   recipients: number | null;
 }
 

@@ -1,7 +1,8 @@
 import type { Audience } from '../../domain/notifications/events.js';
 import type { PlanAudience } from '../../domain/notifications/plans.js';
-import type { Clock, DocumentStore, Logger } from '../../ports.js';
-import { announcementAudience } from '../announcements/fanout.js';
+import type { DocumentStore } from '../../ports.js';
+import type { AnnouncementFanoutDeps } from '../announcements/fanout.js';
+import { announcementPage } from '../announcements/fanout.js';
 
 /**
  * Where audiences live: followers at users/{creatorId}/followers/{uid}, auction watchers at
@@ -49,16 +50,17 @@ export async function audienceIds(store: DocumentStore, audience: Audience, afte
 }
 
 /**
- * The fan-out page step's audience: an envelope's (followers, watchers: `audienceIds`), or an announcement's, which
- * its document resolves and gates (src/app/announcements/fanout.ts: nobody once cancelled; claimed as sent here,
- * right before the first chunk is published).
+ * The fan-out page step's audience: an envelope's (followers, watchers: `audienceIds`), for the page step to publish
+ * in chunks. An announcement's segment (src/app/announcements/fanout.ts) walks page by page instead, bounded however
+ * many users it names: each page, claimed against its document (nothing once cancelled), publishes its own chunks and
+ * the next page, so it answers nothing here.
  */
 export async function fanoutAudience(
-  d: { store: DocumentStore; clock: Clock; logger: Logger },
+  d: AnnouncementFanoutDeps,
   audience: PlanAudience,
   eventId: string,
   after?: string,
 ): Promise<string[]> {
-  if (audience.kind === 'announcement') return announcementAudience(d, audience.announcementId, eventId);
+  if (audience.kind === 'announcement') return announcementPage(d, audience.announcementId, eventId, after);
   return audienceIds(d.store, audience, after);
 }
