@@ -694,6 +694,22 @@ let fieldOpsSeen = false;
 const fieldStack: string[] = [];
 const fieldName = () => fieldStack.join('.');
 
+/**
+ * The store's own Date for a time. Stored data is never mutated and never handed out (reads copy it), so every stored
+ * field with the same time can share one Date: a write stamps `now` into many fields and documents, and a Date is one
+ * of the larger objects on the heap (about 100 bytes). Bounded: cleared when full.
+ */
+const storedDates = new Map<number, Date>();
+function storedDate(time: number): Date {
+  let date = storedDates.get(time);
+  if (date === undefined) {
+    if (storedDates.size >= 1_024) storedDates.clear();
+    date = new Date(time);
+    storedDates.set(time, date);
+  }
+  return date;
+}
+
 /** Where a value sits, as bits: the document's own field, somewhere in an array, an array's direct element. */
 const TOP_LEVEL = 1;
 const IN_ARRAY = 2;
@@ -710,7 +726,7 @@ function checkedValue(value: unknown, mode: WriteMode, at: number): unknown {
     return value;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) refuse(`invalid Date (in "${fieldName()}")`);
-    return new Date(value.getTime());
+    return storedDate(value.getTime());
   }
   if (value instanceof Uint8Array) return new Uint8Array(value);
   if (isFieldOp(value)) {
