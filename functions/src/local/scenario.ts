@@ -10,6 +10,7 @@ import { schedulingStep } from './scenarioScheduling.js';
 import { activityStep } from './scenarioActivity.js';
 import { announcementsStep } from './scenarioAnnouncements.js';
 import { notificationCenterStep } from './scenarioNotificationCenter.js';
+import { limitsStep } from './scenarioLimits.js';
 
 /**
  * The end-to-end scenario of `npm start` (and, smaller, of test/unit/local/scenario.test.ts). Each step acts the way
@@ -54,6 +55,7 @@ export const STEP_IDS = [
   'activityFeed',
   'announcements',
   'notificationCenter',
+  'limitsPerRole',
 ] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -547,6 +549,7 @@ export const STEPS: readonly Step[] = [
   activityStep,
   announcementsStep,
   notificationCenterStep,
+  limitsStep,
 ];
 
 /**
