@@ -61,6 +61,8 @@ interface Pending {
   contact: Contact;
   routed: ChannelDecision[];
   burst: Burst | undefined;
+  /** The burst group's document (read in the first round). */
+  groupPath: string;
   /** The burst's notification, read in the second round. */
   existing?: DocSnapshot;
   digests: Map<number, DocSnapshot>;
@@ -113,7 +115,9 @@ export async function deliverChunk(
   if (uids.length === 0) return outcome;
   const now = deps.clock.now();
   const run = randomUUID().replaceAll('-', '');
-  const groupPath = (uid: string) => recipientPaths.group(uid, notification.groupKey);
+  // The burst group's id is a hash of the group key alone: hashed once for the chunk, not once per recipient.
+  const groupTemplate = recipientPaths.group(UID_SLOT, notification.groupKey);
+  const groupPath = (uid: string) => groupTemplate.replace(UID_SLOT, () => uid);
 
   // ── 1. reads, round one ──
   const [profiles, prefDocs, receipts, groups, experiment] = await Promise.all([
@@ -178,6 +182,7 @@ export async function deliverChunk(
       contact,
       routed,
       burst,
+      groupPath: groups[i]!.path,
       digests: new Map(),
       content,
     });
@@ -203,6 +208,11 @@ export async function deliverChunk(
     }
     return r;
   };
+  // What every recipient's writes hold alike, built once (the store copies what it is given, and never mutates it).
+  const shared: SharedData = {
+    receiptExpiresAt: expiresAtFor('recipients', now),
+    unread: unreadIncrement(notification.category),
+  };
   const planned: Planned[] = pending.map((p) => {
     const allowed = allowedOf.get(p.uid)!;
     const decisions = withinRateLimits(p.routed, (channel) => allowed.get(channel) ?? false);
@@ -221,7 +231,7 @@ export async function deliverChunk(
     });
     return {
       uid: p.uid,
-      ops: recipientOps({ eventId, attemptId, run, notification, p, plan, decisions, now }),
+      ops: recipientOps({ eventId, attemptId, run, notification, p, plan, decisions, now, shared }),
       jobs: plan.jobs,
     };
   });
@@ -251,6 +261,9 @@ export async function deliverChunk(
   }
   return outcome;
 }
+
+/** Stands for the uid in a path built once per chunk (no uid holds it: uids are path segments). */
+const UID_SLOT = '\u0000';
 
 /**
  * `safeZone`, remembered: it asks luxon whether the zone exists (~0.1 ms), and a chunk's recipients live in a few
@@ -378,6 +391,12 @@ async function reserveRateLimits(
   return result;
 }
 
+/** Data every recipient of a chunk writes alike. */
+interface SharedData {
+  receiptExpiresAt: Date;
+  unread: DocData;
+}
+
 /** The recipient's writes, as `deliverToRecipient` makes them in its transaction (minus the rate-limit counters). */
 function recipientOps({
   eventId,
@@ -388,6 +407,7 @@ function recipientOps({
   plan,
   decisions,
   now,
+  shared,
 }: {
   eventId: string;
   attemptId: string;
@@ -397,13 +417,14 @@ function recipientOps({
   plan: RecipientPlan;
   decisions: readonly ChannelDecision[];
   now: Date;
+  shared: SharedData;
 }): WriteOp[] {
   const { uid } = p;
   const ops: WriteOp[] = [];
   const unread = (): WriteOp => ({
     kind: 'set',
     path: NotificationCenter.unreadCounterPath(uid),
-    data: unreadIncrement(notification.category),
+    data: shared.unread,
     merge: true,
   });
   // The receipt first: the create that makes a replayed chunk's batch fail instead of notifying twice.
@@ -418,7 +439,7 @@ function recipientOps({
       published: plan.jobs.length === 0,
       // The run whose publication marker will say its jobs went out (none needed without jobs).
       ...(plan.jobs.length > 0 ? { batch: run } : {}),
-      expiresAt: expiresAtFor('recipients', now),
+      expiresAt: shared.receiptExpiresAt,
       jobs: plan.jobs as unknown as DocData[],
       channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
     },
@@ -442,7 +463,7 @@ function recipientOps({
   }
   ops.push({
     kind: 'set',
-    path: recipientPaths.group(uid, notification.groupKey),
+    path: p.groupPath,
     data: p.burst
       ? { count: fieldOps.increment(1), lastAt: now }
       : {
