@@ -16,7 +16,8 @@ import { callAs, eventually, outbox, runSchedule, useTriggerChains } from '../..
  * calls the deployed sendAnnouncement; the callable releases it (scheduler), onNotificationEventCreated plans it, the
  * notification-fanout consumer claims it and publishes its chunks, and each chunk is delivered under preferences. To a
  * profile role (creators: the collector is not told, the creator who opted out is handled but told nothing) and to a
- * creator's followers (only them); one scheduled for later is cancelled and never goes, one already sent cannot be.
+ * creator's followers (only them); one scheduled for later is cancelled and never goes, one already sent cannot be;
+ * to a staff role (users/{uid}.staffRoles) walked in pages of two documents.
  * The role segment reaches every creator in the emulator's database (other files' users too): assertions name only
  * this file's users.
  */
@@ -30,8 +31,14 @@ const HOUR = 60 * 60_000;
 const ADMIN = `ann-root-${run}`;
 const CLAIMS = { admin: true };
 
-async function person(uid: string, kind: 'creator' | 'collector', prefs: Record<string, unknown> = {}) {
+async function person(
+  uid: string,
+  kind: 'creator' | 'collector',
+  prefs: Record<string, unknown> = {},
+  profile: Record<string, unknown> = {},
+) {
   await store.set(paths.user(uid), {
+    ...profile,
     displayName: uid,
     kind,
     email: `${uid}@example.com`,
@@ -224,6 +231,81 @@ describe('announcements in the emulators', () => {
       expect((await store.get(paths.event(eventIdFor(releaseKey(later.id, 1))))).exists).toBe(false);
       for (const uid of fans) expect(await announcementNotes(uid, laterTitle)).toEqual([]);
       expect((await store.get(announcementPath(later.id))).data).toMatchObject({ status: 'cancelled' });
+    },
+    CHAIN_MS * 3,
+  );
+
+  it(
+    'to the staff holding a role (the mirrored staffRoles), in pages of 2: each exactly once, a muted one not told',
+    async () => {
+      // The compliance staff of this run (other files' compliance staff are in the segment too: asserted by name).
+      const staff = [1, 2, 3, 4, 5].map((i) => `ann-staff${i}-${run}`);
+      const muted = `ann-staffmuted-${run}`;
+      const admin = `ann-staffadmin-${run}`;
+      await person(ADMIN, 'collector');
+      for (const uid of staff) await person(uid, 'collector', {}, { staffRoles: ['compliance'] });
+      await person(
+        muted,
+        'collector',
+        { types: { 'system.announcement': { frequency: 'off' } } },
+        {
+          staffRoles: ['compliance', 'admin'],
+        },
+      );
+      await person(admin, 'collector', {}, { staffRoles: ['admin'] });
+      const title = `Compliance rota ${run}`;
+      // Sent for later, so that its page size can be made small before it goes (the stored pageSize of an
+      // announcement is fixed when it is sent: 1,000 by default), then released by the scheduled function.
+      const sent = await callAs<{ id: string; segment: unknown }>(
+        ADMIN,
+        'sendAnnouncement',
+        {
+          requestId: `staff-${run}`,
+          segment: { kind: 'staff', role: 'compliance' },
+          title,
+          body: 'The rota for December is up.',
+          link: 'https://craft.example/rota',
+          sendAt: new Date(Date.now() + HOUR).toISOString(),
+        },
+        CLAIMS,
+      );
+      expect(sent.segment).toEqual({ kind: 'staff', role: 'compliance' });
+      expect((await store.get(announcementPath(sent.id))).data).toMatchObject({ pageSize: 1000 });
+      await store.update(announcementPath(sent.id), { pageSize: 2 });
+      await store.update(schedulePath(sent.id), { dueAt: new Date(Date.now() - 1000) });
+      await runSchedule('releaseScheduledNotifications');
+      const eventId = eventIdFor(releaseKey(sent.id, 1));
+
+      for (const uid of staff)
+        await eventually(
+          `${uid}'s announcement`,
+          () => announcementNotes(uid, title),
+          (list) => list.length >= 1,
+          CHAIN_MS,
+        );
+      await handled(eventId, muted);
+      const doc = await eventually(
+        'the announcement sent',
+        async () => (await store.get(announcementPath(sent.id))).data!,
+        (d) => d.status === 'sent',
+        CHAIN_MS,
+      );
+      // Six of this run's users at least, two per page: three pages or more, one document read per member.
+      expect(doc.recipients).toBeGreaterThanOrEqual(6);
+      expect(doc.pages).toBeGreaterThanOrEqual(Math.ceil(((doc.recipients as number) + 1) / 2));
+      for (const uid of staff) {
+        expect(await announcementNotes(uid, title)).toHaveLength(1);
+        expect(await outbox('push', { deliveryId: deliveryId(eventId, uid, 'push') })).toHaveLength(1);
+      }
+      expect(await announcementNotes(muted, title)).toEqual([]);
+      expect(await outbox('push', { deliveryId: deliveryId(eventId, muted, 'push') })).toEqual([]);
+      // An admin without the compliance role is not in the segment.
+      expect((await store.get(recipientPaths.receipt(eventId, admin))).exists).toBe(false);
+      expect(await announcementNotes(admin, title)).toEqual([]);
+      const audit = (await store.query('auditLog', { where: [['target.id', '==', sent.id]] })).map((s) => s.data!);
+      expect(audit.find((a) => a.action === 'announcement.sent')).toMatchObject({
+        details: expect.objectContaining({ segment: 'staff:compliance', recipients: doc.recipients }),
+      });
     },
     CHAIN_MS * 3,
   );

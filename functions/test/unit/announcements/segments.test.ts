@@ -229,7 +229,7 @@ describe('a staff segment', () => {
     expect((await f.store.get(announcementPath(sent.id))).data).toMatchObject({ status: 'sent', recipients: 3 });
     expect(userQueries[0]).toMatchObject({ where: [['staffRoles', 'array-contains', 'admin']], limit: PAGE });
     const audit = (await f.store.query('auditLog'))
-      .map((s) => s.data!)
+      .map((s) => s.data as { action: string; details: { segment: string } })
       .filter((e) => e.action.startsWith('announcement.'));
     expect(audit.map((a) => a.details.segment)).toEqual(['staff:admin', 'staff:admin']);
   });
