@@ -10,6 +10,7 @@ import type { CallLimit } from '../callLimits.js';
 import type { AuditLog } from '../audit.js';
 import { accountStateOf } from '../accounts.js';
 import { STAFF_REASON_MAX } from '../staffAccess.js';
+import { AUTH_SYNC } from './authSync.js';
 
 /** setStaffRoles's input: whose roles, the complete new set (an empty list removes every role), and why (audited). */
 export const setStaffRolesSchema = z.strictObject({
@@ -116,5 +117,44 @@ export class StaffRoles {
         });
       return { uid: input.uid, roles, changed, mirrored };
     });
+  }
+
+  /**
+   * Copies the role claims Auth holds onto every profile whose mirror says otherwise (scripts/mirror-staff-roles.ts):
+   * for accounts given roles before setStaffRoles existed, or by an operator with the Admin SDK. Pages through Auth
+   * (1,000 accounts a page); each profile that differs is rewritten in a transaction that re-reads it, with an audit
+   * entry by `auth-sync`. Idempotent: a second pass writes nothing. Profiles never created are left alone.
+   */
+  async mirrorFromAuth(): Promise<{ scanned: number; mirrored: number }> {
+    const totals = { scanned: 0, mirrored: 0 };
+    let pageToken: string | undefined;
+    do {
+      const page = await this.accounts.listAccounts(pageToken);
+      pageToken = page.nextPageToken;
+      totals.scanned += page.accounts.length;
+      if (page.accounts.length === 0) continue;
+      const profiles = await this.store.getAll(page.accounts.map((a) => paths.user(a.uid)));
+      for (const [i, account] of page.accounts.entries()) {
+        const roles = ROLES.filter((role) => callerFromClaims(account.uid, account.customClaims ?? {}).roles.has(role));
+        const profile = profiles[i]!;
+        if (!profile.exists || sameRoles(staffRolesSchema.parse(profile.data?.staffRoles), roles)) continue;
+        // An account without roles and without a mirror needs none: only a mirror that exists and differs is fixed.
+        if (roles.length === 0 && profile.data?.staffRoles === undefined) continue;
+        const wrote = await this.store.transaction(async (tx) => {
+          const current = await tx.get(paths.user(account.uid));
+          if (!current.exists || sameRoles(staffRolesSchema.parse(current.data?.staffRoles), roles)) return false;
+          tx.update(paths.user(account.uid), { staffRoles: roles });
+          this.audit.recordIn(tx, {
+            actorUid: AUTH_SYNC,
+            action: 'staff.roles_mirrored',
+            target: { type: 'user', id: account.uid },
+            details: { roles },
+          });
+          return true;
+        });
+        if (wrote) totals.mirrored++;
+      }
+    } while (pageToken);
+    return totals;
   }
 }

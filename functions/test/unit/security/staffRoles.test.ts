@@ -158,3 +158,25 @@ describe('claimsWithRoles', () => {
     expect(claimsWithRoles({}, [])).toEqual({});
   });
 });
+
+describe('mirrorFromAuth (scripts/mirror-staff-roles.ts)', () => {
+  it('copies the claims Auth holds onto profiles that differ, audited; a second pass writes nothing', async () => {
+    const store = w.infra.store;
+    await accounts().setCustomClaims('bob', { roles: ['compliance'], tier: 'gold' });
+    // cy's mirror is stale (the role was removed in Auth by an operator); ada's is missing; svc has no profile.
+    await store.update(paths.user('cy'), { staffRoles: ['admin'] });
+    accounts().add('svc-2');
+    await accounts().setCustomClaims('svc-2', { service: true });
+    const roles = w.services.identity.staffRoles;
+    await expect(roles.mirrorFromAuth()).resolves.toEqual({ scanned: 4, mirrored: 3 });
+    expect(await profile('ada')).toMatchObject({ staffRoles: ['admin'] });
+    expect(await profile('bob')).toMatchObject({ staffRoles: ['compliance'] });
+    expect(await profile('cy')).toMatchObject({ staffRoles: [] });
+    expect((await store.get(paths.user('svc-2'))).exists).toBe(false);
+    const mirrored = (await store.query('auditLog')).filter((d) => d.data?.action === 'staff.roles_mirrored');
+    expect(mirrored.map((d) => (d.data!.target as { id: string }).id).sort()).toEqual(['ada', 'bob', 'cy']);
+    const before = w.dump();
+    await expect(roles.mirrorFromAuth()).resolves.toEqual({ scanned: 4, mirrored: 0 });
+    expect(w.dump()).toEqual(before);
+  });
+});
