@@ -7,5 +7,7 @@ export const probe = {
   sent: {} as Record<string, number>,
   arrived: {} as Record<string, number>,
   notificationsSeen: {} as Record<string, number>,
+  /** Typing-indicator writes that failed (refused by the rules): logged at debug level, never shown. */
+  typingRefused: 0,
 };
 (window as unknown as { __craft: typeof probe }).__craft = probe;

@@ -460,7 +460,14 @@ function openConversation(root: HTMLElement, me: string, cid: string, members: M
     const now = Date.now();
     if (now - lastTyping < 3_000) return;
     lastTyping = now;
-    setDoc(doc(db, paths.typingOf(cid, me)), { expiresAt: Timestamp.fromMillis(now + TYPING_MS) }).catch(fail);
+    setDoc(doc(db, paths.typingOf(cid, me)), { expiresAt: Timestamp.fromMillis(now + TYPING_MS) }).catch(
+      (error: unknown) => {
+        // "X is typing" is best effort, and its refusal (blocked, removed, an untrusted account: the rules deny it on
+        // the conditions of sending) is nothing the user can act on: sending says so when it matters, in send-status.
+        probe.typingRefused += 1;
+        console.debug('typing indicator not written', error);
+      },
+    );
   }
 
   async function content(): Promise<Partial<MessageDoc> & { type: MessageDoc['type'] }> {

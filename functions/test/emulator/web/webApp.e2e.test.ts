@@ -58,6 +58,7 @@ const people = {
   alice: { name: 'Alice Marlow', uid: `web-alice-${run}` },
   bob: { name: 'Bob Ferreira', uid: `web-bob-${run}` },
   carol: { name: 'Carol Nguyen', uid: `web-carol-${run}` },
+  dave: { name: 'Dave Okoro', uid: `web-dave-${run}` },
   admin: { name: 'Ada Admin', uid: `web-admin-${run}` },
 };
 type Person = keyof typeof people;
@@ -143,6 +144,7 @@ interface Probe {
   sent: Record<string, number>;
   arrived: Record<string, number>;
   notificationsSeen: Record<string, number>;
+  typingRefused: number;
 }
 function probeOf(page: Page): Promise<Probe> {
   return page.evaluate<Probe>('window.__craft');
@@ -180,6 +182,7 @@ describe('the reference web app in Chromium against the emulators', () => {
     await createUser('alice');
     await createUser('bob');
     await createUser('carol');
+    await createUser('dave');
     await createUser('admin', { admin: true });
   }, 240_000);
 
@@ -203,10 +206,15 @@ describe('the reference web app in Chromium against the emulators', () => {
     } finally {
       await page.close();
     }
-    for (const who of ['alice', 'bob', 'carol'] as const)
+    // One after another, each until its notification center has its category counts (getUnreadCount): three
+    // Functions-emulator workers booting at once beside the event pipeline's could miss the emulator's start-up timeout
+    // on a loaded machine ("Failed to load function"); in one run the outbids pushed to a worker lost that way never came.
+    for (const who of ['alice', 'bob', 'carol'] as const) {
       clients[who] = await openClient(browser, server.url, { ...people[who], email: emailOf(who), password: PASSWORD });
+      await see(clients[who], '[data-testid=filters][data-counts=ready]', 'the category counts');
+    }
     expect(await client('alice').page.getByTestId('signed-in-as').innerText()).toBe('Alice Marlow');
-  }, 120_000);
+  }, 400_000);
 
   it('a marketplace event published by a backend appears in the right notification center, with the badge', async () => {
     const alice = client('alice');
@@ -274,6 +282,113 @@ describe('the reference web app in Chromium against the emulators', () => {
     samples.sort((a, b) => a - b);
     latency.eventToNotification = { samples: samples.length, p50Ms: percentile(samples, 50), maxMs: samples.at(-1) };
     console.log(`publish → notification on screen (Pub/Sub → pipeline → listener): ${samples.join(', ')} ms`);
+  }, 600_000);
+
+  it('the notification center filters by type, counts unread per category, unarchives and searches', async () => {
+    // Dave, on a clean slate: the case above left Alice with outbids in every state.
+    const dave = await openClient(browser, server.url, { ...people.dave, email: emailOf('dave'), password: PASSWORD });
+    try {
+      await see(dave, '[data-testid=notifications][data-state=ready]', 'the notification center');
+      const example = (await import(EXAMPLE)) as Example;
+      // Two events from a "backend" on domain-events: Dave is outbid (commerce) and Bob comments on his story (social).
+      const outbid = example.outbidEvent(`web:${run}:center:outbid`, people.dave.uid, people.carol.uid);
+      outbid.payload = { ...outbid.payload, auctionId: `auc-web-${run}-center`, auctionTitle: 'Celadon vase' };
+      const comment: EventEnvelope = {
+        type: 'social.story_comment',
+        idempotencyKey: `web:${run}:center:comment`,
+        occurredAt: new Date().toISOString(),
+        payload: {
+          storyId: `story-web-${run}`,
+          storyTitle: 'Kiln diary',
+          authorId: people.dave.uid,
+          commenterId: people.bob.uid,
+          commenterName: people.bob.name,
+          comment: 'The ash glaze came out beautifully.',
+        },
+      };
+      await Promise.all([example.publishToTopic(outbid, projectId), example.publishToTopic(comment, projectId)]);
+      const idOf = async (key: string) => {
+        const [n] = await eventually(
+          `Dave's notification of ${key}`,
+          async () =>
+            (await store.query(paths.notifications(people.dave.uid))).filter(
+              (d) => d.data?.eventId === eventIdFor(key),
+            ),
+          (found) => found.length === 1,
+          CHAIN_MS,
+        );
+        return n!.id;
+      };
+      const outbidId = await idOf(outbid.idempotencyKey);
+      const commentId = await idOf(comment.idempotencyKey);
+      const row = (id: string) => `[data-testid=notification][data-id="${id}"]`;
+      await see(dave, row(outbidId), 'the outbid');
+      await see(dave, row(commentId), 'the story comment');
+      const items = dave.page.locator('[data-testid=notification]');
+      expect(await items.count()).toBe(2);
+      expect(await dave.page.locator(row(outbidId)).getAttribute('data-type')).toBe('auction.outbid');
+      expect(await dave.page.locator(row(commentId)).getAttribute('data-type')).toBe('social.story_comment');
+
+      // Per-category unread counts (getUnreadCount's byCategory), beside the badge.
+      const categoryCounts = () =>
+        dave.page
+          .locator('[data-testid^=category-unread-]')
+          .evaluateAll((els) =>
+            Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!.slice(16), Number(e.dataset.unread)])),
+          );
+      await expect.poll(() => badgeOf(dave.page), { timeout: SLOW_MS }).toBe(2);
+      await expect
+        .poll(categoryCounts, { timeout: SLOW_MS })
+        .toEqual({ commerce: 1, community: 0, social: 1, messaging: 0 });
+
+      // The type filter (listNotifications with `type`): one of the two each way.
+      const typeShown = async (type: string) => {
+        await dave.page.getByTestId('filter-type').selectOption(type);
+        await see(dave, '[data-testid=notifications][data-source=type][data-state=ready]', `the ${type} page`);
+        return items.evaluateAll((els) => els.map((e) => [e.getAttribute('data-id'), e.getAttribute('data-type')]));
+      };
+      expect(await typeShown('auction.outbid')).toEqual([[outbidId, 'auction.outbid']]);
+      expect(await typeShown('social.story_comment')).toEqual([[commentId, 'social.story_comment']]);
+      await screenshot(dave.page, '1b-notifications-type');
+      await dave.page.getByTestId('filter-type').selectOption('');
+      await see(dave, '[data-testid=notifications][data-source=live][data-state=ready]', 'the inbox again');
+      await see(dave, row(commentId), 'the story comment in the inbox');
+
+      // Archive the outbid: it leaves the inbox, and the commerce count goes with it (archived ones are read).
+      await dave.page.locator(`${row(outbidId)} [data-testid=archive]`).click();
+      await dave.page.locator(row(outbidId)).waitFor({ state: 'detached', timeout: SLOW_MS });
+      await expect
+        .poll(categoryCounts, { timeout: SLOW_MS })
+        .toEqual({ commerce: 0, community: 0, social: 1, messaging: 0 });
+      expect(await badgeOf(dave.page)).toBe(1);
+      // The Archived view has it; Unarchive brings it back into the inbox, still read.
+      await dave.page.getByTestId('view-archived').click();
+      await see(dave, `[data-testid=notifications][data-view=archived] ${row(outbidId)}`, 'the outbid, archived');
+      expect(await items.count()).toBe(1);
+      await dave.page.locator(`${row(outbidId)} [data-testid=unarchive]`).click();
+      await dave.page.locator(row(outbidId)).waitFor({ state: 'detached', timeout: SLOW_MS });
+      await dave.page.getByTestId('view-inbox').click();
+      await see(dave, `[data-testid=notifications][data-view=inbox] ${row(outbidId)}`, 'the outbid, unarchived');
+      expect(await dave.page.locator(row(outbidId)).getAttribute('data-read')).toBe('true');
+      expect(await items.count()).toBe(2);
+      expect((await store.get(paths.notification(people.dave.uid, outbidId))).data?.archived).toBe(false);
+
+      // Search (searchNotifications) by a word of each title: each finds its own notification only.
+      const searchFor = async (words: string) => {
+        await dave.page.getByTestId('notification-search').fill(words);
+        await dave.page.getByTestId('notification-search-go').click();
+        await see(dave, '[data-testid=notifications][data-source=search][data-state=ready]', `the hits for ${words}`);
+        return items.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+      };
+      expect(await searchFor('outbid')).toEqual([outbidId]);
+      expect(await dave.page.getByTestId('notification-search-count').getAttribute('data-count')).toBe('1');
+      await screenshot(dave.page, '1c-notifications-search');
+      expect(await searchFor('kiln')).toEqual([commentId]);
+      await dave.page.getByTestId('notification-search-clear').click();
+      await see(dave, '[data-testid=notifications][data-source=live][data-state=ready]', 'the inbox after search');
+    } finally {
+      await dave.context.close();
+    }
   }, 600_000);
 
   it('saves preferences (type × channel, quiet hours, working hours, time zone) through the callable', async () => {
@@ -360,6 +475,13 @@ describe('the reference web app in Chromium against the emulators', () => {
     await see(bob, '[data-testid=message][data-type=technique]', "Alice's technique");
     expect(await bob.page.locator('[data-testid=message][data-type=technique] li').count()).toBe(3);
     await alice.page.getByTestId('message-type').selectOption('text');
+    // The list's line under each conversation is the server's summary (conversations/{cid}.lastMessage), written by
+    // the onMessageCreated trigger, not by the sender: it arrives through Alice's list listener once the trigger ran.
+    await expect
+      .poll(() => alice.page.locator(`[data-testid=conversation][data-id="${direct}"]`).innerText(), {
+        timeout: SLOW_MS,
+      })
+      .toContain('Technique: Wax resist');
     await screenshot(alice.page, '4-chat');
   }, 600_000);
 
@@ -450,6 +572,39 @@ describe('the reference web app in Chromium against the emulators', () => {
     const texts = (await store.query(paths.messages(direct))).map((m) => m.data?.text);
     expect(texts).not.toContain('Are you still there?');
   }, 600_000);
+
+  it("a blocked user's refused typing indicator stays quiet; her refused message still shows", async () => {
+    const alice = client('alice');
+    // A fresh conversation page (the case above left a send refusal on it).
+    await go(alice, '#/notifications');
+    await go(alice, `#/conversations/${encodeURIComponent(direct)}`);
+    await see(alice, '[data-testid=composer]', 'the conversation');
+    expect(await alice.page.getByTestId('error').count()).toBe(0);
+    const debug: string[] = [];
+    const onConsole = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'debug') debug.push(m.text());
+    };
+    alice.page.on('console', onConsole);
+    try {
+      const refusedBefore = (await probeOf(alice.page)).typingRefused;
+      await alice.page.getByTestId('composer').pressSequentially('Still typing to you', { delay: 20 });
+      // The typing write was made and refused by the rules (Bob blocked her)...
+      await alice.page.waitForFunction(`window.__craft.typingRefused > ${refusedBefore}`, undefined, {
+        timeout: SLOW_MS,
+      });
+      expect((await store.get(paths.typing(direct, people.alice.uid))).data).toBeUndefined();
+      // ...and the page shows nothing for it: no error element, only a debug line in the console.
+      expect(await alice.page.getByTestId('error').count()).toBe(0);
+      expect(debug.some((line) => line.includes('typing indicator not written'))).toBe(true);
+      await screenshot(alice.page, '6b-typing-refused-quietly');
+      // Sending is still refused out loud.
+      await alice.page.getByTestId('composer').press('Enter');
+      await see(alice, '[data-testid=send-status] [data-testid=error][data-code=permission-denied]', 'the refusal');
+      expect(await alice.page.getByTestId('error').count()).toBe(1);
+    } finally {
+      alice.page.off('console', onConsole);
+    }
+  }, 300_000);
 
   it('the admin dashboard shows delivery health and engagement; a non-admin is refused', async () => {
     const admin = await openClient(browser, server.url, {
