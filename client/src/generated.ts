@@ -386,7 +386,7 @@ export type CancelAnnouncementInput = {
 };
 export type CancelAnnouncementOutput = {
   id: string;
-  status: 'scheduled' | 'sent' | 'cancelled';
+  status: 'scheduled' | 'sending' | 'sent' | 'cancelled';
   segment:
     | {
         kind: 'all';
@@ -394,6 +394,10 @@ export type CancelAnnouncementOutput = {
     | {
         kind: 'role';
         role: 'creator' | 'collector';
+      }
+    | {
+        kind: 'staff';
+        role: 'admin' | 'compliance' | 'service';
       }
     | {
         kind: 'followers';
@@ -1796,6 +1800,10 @@ export type SendAnnouncementInput = {
         role: 'creator' | 'collector';
       }
     | {
+        kind: 'staff';
+        role: 'admin' | 'compliance' | 'service';
+      }
+    | {
         kind: 'followers';
         creatorId: string;
       };
@@ -1806,7 +1814,7 @@ export type SendAnnouncementInput = {
 };
 export type SendAnnouncementOutput = {
   id: string;
-  status: 'scheduled' | 'sent' | 'cancelled';
+  status: 'scheduled' | 'sending' | 'sent' | 'cancelled';
   segment:
     | {
         kind: 'all';
@@ -1814,6 +1822,10 @@ export type SendAnnouncementOutput = {
     | {
         kind: 'role';
         role: 'creator' | 'collector';
+      }
+    | {
+        kind: 'staff';
+        role: 'admin' | 'compliance' | 'service';
       }
     | {
         kind: 'followers';
@@ -1904,6 +1916,19 @@ export type SetRoleOutput = {
   conversationId: string;
   uid: string;
   role: 'owner' | 'admin' | 'member';
+};
+
+/** setStaffRoles: Sets a user's caller roles (admin, compliance, service) as Firebase Auth custom claims, keeping their other claims, and mirrors them on `users/{uid}.staffRoles` (which the notification limits and announcement segments read); audited (`staff.roles_set`). `roles` is the complete new set. They reach the user's ID token at its next refresh (within the hour). */
+export type SetStaffRolesInput = {
+  uid: string;
+  roles: Array<'admin' | 'compliance' | 'service'>;
+  reason: string;
+};
+export type SetStaffRolesOutput = {
+  uid: string;
+  roles: Array<'admin' | 'compliance' | 'service'>;
+  changed: boolean;
+  mirrored: boolean;
 };
 
 /** startPhoneVerification: Sends a Twilio Verify code to the number (parsed to E.164). */
@@ -2735,6 +2760,7 @@ export interface CallableTypes {
   setAccountDisabled: { input: SetAccountDisabledInput; output: SetAccountDisabledOutput };
   setAlertRecipients: { input: SetAlertRecipientsInput; output: SetAlertRecipientsOutput };
   setRole: { input: SetRoleInput; output: SetRoleOutput };
+  setStaffRoles: { input: SetStaffRolesInput; output: SetStaffRolesOutput };
   startPhoneVerification: { input: StartPhoneVerificationInput; output: StartPhoneVerificationOutput };
   stopExperiment: { input: StopExperimentInput; output: StopExperimentOutput };
   trackNotificationInteraction: {
@@ -2797,6 +2823,7 @@ export const CALLABLE_NAMES = [
   'setAccountDisabled',
   'setAlertRecipients',
   'setRole',
+  'setStaffRoles',
   'startPhoneVerification',
   'stopExperiment',
   'trackNotificationInteraction',
@@ -3161,7 +3188,7 @@ export type ScheduledNotificationDoc = {
 
 /** `announcements/{announcementId}`. read: admins (active accounts); no client writes */
 export type AnnouncementDoc = {
-  status: 'scheduled' | 'sent' | 'cancelled';
+  status: 'scheduled' | 'sending' | 'sent' | 'cancelled';
   segment:
     | {
         kind: 'all';
@@ -3169,6 +3196,10 @@ export type AnnouncementDoc = {
     | {
         kind: 'role';
         role: 'creator' | 'collector';
+      }
+    | {
+        kind: 'staff';
+        role: 'admin' | 'compliance' | 'service';
       }
     | {
         kind: 'followers';
