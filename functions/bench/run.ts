@@ -155,12 +155,13 @@ const BENCHES: Bench[] = [
   },
   {
     name: 'coldStart',
-    what: 'cold import of one function (sendMessage) over bare node',
+    what: 'cold import of one function (sendMessage), built, over bare node',
     target: '≤ 300 ms',
     limit: 0.3,
     unit: 's',
     args: ['bench/coldStart.ts', '--runs', '1'],
-    measure: (out) => ({ value: Number(out.seconds) }),
+    // CPU over bare node too: on a busy machine the wall time measures the wait for a core.
+    measure: (out) => ({ value: Number(out.seconds), cpu: Number(out.cpuSeconds) }),
   },
   ...EXPORT_BENCHES,
 ];

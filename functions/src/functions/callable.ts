@@ -1,5 +1,5 @@
-import type { CallableRequest, CallableOptions } from 'firebase-functions/v2/https';
-import { HttpsError, onCall } from 'firebase-functions/v2/https';
+import type { CallableRequest, CallableOptions, HttpsError } from 'firebase-functions/v2/https';
+import type * as HttpsV2 from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import type { Access, Caller } from '../domain/caller.js';
 import { callerFromClaims, hasRole } from '../domain/caller.js';
@@ -11,6 +11,14 @@ import type { SecretName } from '../config.js';
 import { REGION, secretParams } from './options.js';
 import type { UseCases } from './runtime.js';
 import { services } from './runtime.js';
+import { lazyFunction } from './lazyFunction.js';
+
+/**
+ * v2/https (with the Admin SDK's token verification: most of a callable's cold start) is required when the first
+ * callable is built, so an instance serving a trigger never loads it (lazyFunction.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const https = () => require('firebase-functions/v2/https') as typeof HttpsV2;
 
 export interface CallContext {
   caller: Caller;
@@ -91,34 +99,38 @@ export function callable<S extends z.ZodType, R>(
     ...(consume ? { consumeAppCheckToken: true } : {}),
     ...(secrets ? { secrets: secretParams(secrets) } : {}),
   };
-  return onCall({ ...shared, ...options }, async (request) => {
-    if (!request.auth) throw new HttpsError('unauthenticated', 'sign in to call this function');
-    // The SDK marks a limited-use token it has seen before; refusing it is ours to do.
-    if (consume && request.app?.alreadyConsumed)
-      throw new HttpsError('unauthenticated', 'this App Check token was already used: get a new limited-use token');
-    const caller = callerFromClaims(request.auth.uid, request.auth.token as Record<string, unknown>);
-    try {
-      const [s, { parseInput, rejectUnsafeKeys }, resolved] = await Promise.all([
-        services(),
-        validation(),
-        typeof schema === 'function' ? schema() : schema,
-      ]);
-      await requireActiveAccount(s.infra.store, caller, access);
-      if (limit && !hasRole(caller, 'service')) {
-        const callLimit = typeof limit === 'function' ? await limit() : limit;
-        await consumeCall(s.infra.store, s.infra.clock, caller.uid, callLimit);
+  return lazyFunction(() =>
+    https().onCall({ ...shared, ...options }, async (request) => {
+      const { HttpsError } = https();
+      if (!request.auth) throw new HttpsError('unauthenticated', 'sign in to call this function');
+      // The SDK marks a limited-use token it has seen before; refusing it is ours to do.
+      if (consume && request.app?.alreadyConsumed)
+        throw new HttpsError('unauthenticated', 'this App Check token was already used: get a new limited-use token');
+      const caller = callerFromClaims(request.auth.uid, request.auth.token as Record<string, unknown>);
+      try {
+        const [s, { parseInput, rejectUnsafeKeys }, resolved] = await Promise.all([
+          services(),
+          validation(),
+          typeof schema === 'function' ? schema() : schema,
+        ]);
+        await requireActiveAccount(s.infra.store, caller, access);
+        if (limit && !hasRole(caller, 'service')) {
+          const callLimit = typeof limit === 'function' ? await limit() : limit;
+          await consumeCall(s.infra.store, s.infra.clock, caller.uid, callLimit);
+        }
+        const raw = request.data ?? {};
+        rejectUnsafeKeys(raw);
+        const data = parseInput(resolved, raw);
+        return toWire(await handler(data, { caller, services: s, request }));
+      } catch (error) {
+        throw await toHttpsError(error);
       }
-      const raw = request.data ?? {};
-      rejectUnsafeKeys(raw);
-      const data = parseInput(resolved, raw);
-      return toWire(await handler(data, { caller, services: s, request }));
-    } catch (error) {
-      throw await toHttpsError(error);
-    }
-  });
+    }),
+  );
 }
 
 export async function toHttpsError(error: unknown): Promise<HttpsError> {
+  const { HttpsError } = https();
   if (error instanceof HttpsError) return error;
   // The store's own errors name a document path: the client learns the code, not where things are kept.
   if (error instanceof DocNotFoundError) return new HttpsError('not-found', 'not found');

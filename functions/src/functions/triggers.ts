@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import * as functionsV1 from 'firebase-functions/v1';
-import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from 'firebase-functions/v2/firestore';
+import type * as FirestoreV2 from 'firebase-functions/v2/firestore';
+import type * as PubsubV2 from 'firebase-functions/v2/pubsub';
+import type * as SchedulerV2 from 'firebase-functions/v2/scheduler';
+import type * as HttpsV2 from 'firebase-functions/v2/https';
+import type * as FunctionsV1 from 'firebase-functions/v1';
 import type { MemoryOption } from 'firebase-functions/v2/options';
-import { onMessagePublished } from 'firebase-functions/v2/pubsub';
-import { onSchedule } from 'firebase-functions/v2/scheduler';
-import { onRequest } from 'firebase-functions/v2/https';
 import type { SecretName } from '../config.js';
 import type { DocData } from '../ports.js';
 import { AppError } from '../domain/errors.js';
@@ -13,6 +13,20 @@ import { withRetryPolicy } from './eventRetry.js';
 import { REGION, SIZES, secretParams } from './options.js';
 import type { UseCases } from './runtime.js';
 import { services } from './runtime.js';
+import { lazyFunction } from './lazyFunction.js';
+
+/*
+ * Each kind's provider is required when the first function of that kind is built (lazyFunction.ts): an instance that
+ * serves a Firestore trigger never loads the v1 SDK, the Pub/Sub or scheduler providers, or v2/https with its token
+ * verification. `require`, not `import`: a function is built synchronously, and the deployed code is CommonJS.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const firestoreV2 = () => require('firebase-functions/v2/firestore') as typeof FirestoreV2;
+const pubsubV2 = () => require('firebase-functions/v2/pubsub') as typeof PubsubV2;
+const schedulerV2 = () => require('firebase-functions/v2/scheduler') as typeof SchedulerV2;
+const httpsV2 = () => require('firebase-functions/v2/https') as typeof HttpsV2;
+const functionsV1 = () => require('firebase-functions/v1') as typeof FunctionsV1;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * What runs once an event has arrived (document parsing, zod, the topic consumers in the composition root): loaded
@@ -84,14 +98,16 @@ export function docCreated<D extends string>(
   handler: Handler<DocCreated<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentCreated({ document, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
-      const { parseDocument } = await events();
-      const parsed = parseDocument(event.data?.data(), 'document');
-      if (!parsed.ok || !parsed.data)
-        return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
-      await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, await services());
-    }),
+  return lazyFunction(() =>
+    firestoreV2().onDocumentCreated({ document, ...eventOptions(options) }, (event) =>
+      withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
+        const { parseDocument } = await events();
+        const parsed = parseDocument(event.data?.data(), 'document');
+        if (!parsed.ok || !parsed.data)
+          return skip(document, event.id, parsed.ok ? 'no document in the event' : parsed.reason);
+        await handler({ params: event.params as ParamsOf<D>, data: parsed.data, eventId: event.id }, await services());
+      }),
+    ),
   );
 }
 
@@ -113,12 +129,14 @@ export function docUpdated<D extends string>(
   handler: Handler<DocChanged<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentUpdated({ document, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
-      const { change, skipped } = await changed(document, event);
-      if (!change) return skip(document, event.id, skipped);
-      await handler(change, await services());
-    }),
+  return lazyFunction(() =>
+    firestoreV2().onDocumentUpdated({ document, ...eventOptions(options) }, (event) =>
+      withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
+        const { change, skipped } = await changed(document, event);
+        if (!change) return skip(document, event.id, skipped);
+        await handler(change, await services());
+      }),
+    ),
   );
 }
 
@@ -128,12 +146,14 @@ export function docWritten<D extends string>(
   handler: Handler<DocChanged<ParamsOf<D>>>,
   options: TriggerOptions = {},
 ) {
-  return onDocumentWritten({ document, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
-      const { change, skipped } = await changed(document, event);
-      if (!change) return skip(document, event.id, skipped);
-      await handler(change, await services());
-    }),
+  return lazyFunction(() =>
+    firestoreV2().onDocumentWritten({ document, ...eventOptions(options) }, (event) =>
+      withRetryPolicy({ trigger: `firestore:${document}`, eventId: event.id, time: event.time }, async () => {
+        const { change, skipped } = await changed(document, event);
+        if (!change) return skip(document, event.id, skipped);
+        await handler(change, await services());
+      }),
+    ),
   );
 }
 
@@ -143,23 +163,25 @@ export function docWritten<D extends string>(
  * for transient failures they want redelivered.
  */
 export function pubsubTrigger(topic: string, options: TriggerOptions = {}) {
-  return onMessagePublished({ topic, ...eventOptions(options) }, (event) =>
-    withRetryPolicy({ trigger: `pubsub:${topic}`, eventId: event.id, time: event.time }, async () => {
-      const [{ topicHandlers }, s] = await Promise.all([events(), services()]);
-      const handler = topicHandlers(s)[topic];
-      if (!handler) throw new Error(`no handler for topic ${topic}`);
-      let data: unknown;
-      try {
-        data = event.data.message.json;
-      } catch {
-        data = undefined; // not JSON: the handler's schema rejects it and records why
-      }
-      await handler(data, {
-        messageId: event.data.message.messageId,
-        attributes: event.data.message.attributes ?? {},
-        publishedAt: event.data.message.publishTime,
-      });
-    }),
+  return lazyFunction(() =>
+    pubsubV2().onMessagePublished({ topic, ...eventOptions(options) }, (event) =>
+      withRetryPolicy({ trigger: `pubsub:${topic}`, eventId: event.id, time: event.time }, async () => {
+        const [{ topicHandlers }, s] = await Promise.all([events(), services()]);
+        const handler = topicHandlers(s)[topic];
+        if (!handler) throw new Error(`no handler for topic ${topic}`);
+        let data: unknown;
+        try {
+          data = event.data.message.json;
+        } catch {
+          data = undefined; // not JSON: the handler's schema rejects it and records why
+        }
+        await handler(data, {
+          messageId: event.data.message.messageId,
+          attributes: event.data.message.attributes ?? {},
+          publishedAt: event.data.message.publishTime,
+        });
+      }),
+    ),
   );
 }
 
@@ -174,9 +196,11 @@ export function scheduled(
 ) {
   const { timeZone = 'UTC', ...rest } = options;
   const { retry: _retry, ...shared } = eventOptions({ size: 'schedule', ...rest });
-  return onSchedule({ schedule, timeZone, ...shared }, async () => {
-    await handler(await services());
-  });
+  return lazyFunction(() =>
+    schedulerV2().onSchedule({ schedule, timeZone, ...shared }, async () => {
+      await handler(await services());
+    }),
+  );
 }
 
 /**
@@ -184,25 +208,27 @@ export function scheduled(
  * blocking triggers for create and sign-in, not delete). Retried on failure (failurePolicy), like the v2 events.
  */
 export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit<TriggerOptions, 'memory'> = {}) {
-  return functionsV1
-    .runWith({
-      ...(options.secrets ? { secrets: [...options.secrets] } : {}),
-      ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
-      // Retried (up to 7 days): an Algolia or Firestore outage must not leave personal data behind. Erasure is
-      // idempotent; permanent failures are dead-lettered instead (no age cutoff: an erasure is never too late).
-      failurePolicy: true,
-      memory: '512MB',
-      maxInstances: 10,
-    })
-    .region(REGION)
-    .auth.user()
-    .onDelete((user) =>
-      withRetryPolicy({ trigger: 'auth:user.delete', eventId: user.uid }, async () => {
-        const parsed = (await events()).parseAuthUser(user);
-        if (!parsed.ok) return skip('auth user', user.uid, parsed.reason);
-        await handler(parsed.user, await services());
-      }),
-    );
+  return lazyFunction(() =>
+    functionsV1()
+      .runWith({
+        ...(options.secrets ? { secrets: [...options.secrets] } : {}),
+        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        // Retried (up to 7 days): an Algolia or Firestore outage must not leave personal data behind. Erasure is
+        // idempotent; permanent failures are dead-lettered instead (no age cutoff: an erasure is never too late).
+        failurePolicy: true,
+        memory: '512MB',
+        maxInstances: 10,
+      })
+      .region(REGION)
+      .auth.user()
+      .onDelete((user) =>
+        withRetryPolicy({ trigger: 'auth:user.delete', eventId: user.uid }, async () => {
+          const parsed = (await events()).parseAuthUser(user);
+          if (!parsed.ok) return skip('auth user', user.uid, parsed.reason);
+          await handler(parsed.user, await services());
+        }),
+      ),
+  );
 }
 
 // ── HTTPS endpoints (provider webhooks, the unsubscribe page) ──
@@ -249,20 +275,22 @@ export function httpEndpoint(
   handler: (request: HttpRequest, s: UseCases) => Promise<HttpAnswer>,
   options: TriggerOptions = {},
 ) {
-  return onRequest({ region: REGION, secrets: secretParams(options.secrets) }, async (req, res) => {
-    const response = res as unknown as ServerResponse;
-    const s = await services();
-    try {
-      reply(response, await handler(toHttpRequest(req as unknown as IncomingMessage & { rawBody?: Buffer }), s));
-    } catch (error) {
-      const text = 'text/plain; charset=utf-8';
-      if (error instanceof AppError && error.code === 'invalid-argument') {
-        if (!response.headersSent) reply(response, { status: 400, body: error.message, contentType: text });
-        return;
+  return lazyFunction(() =>
+    httpsV2().onRequest({ region: REGION, secrets: secretParams(options.secrets) }, async (req, res) => {
+      const response = res as unknown as ServerResponse;
+      const s = await services();
+      try {
+        reply(response, await handler(toHttpRequest(req as unknown as IncomingMessage & { rawBody?: Buffer }), s));
+      } catch (error) {
+        const text = 'text/plain; charset=utf-8';
+        if (error instanceof AppError && error.code === 'invalid-argument') {
+          if (!response.headersSent) reply(response, { status: 400, body: error.message, contentType: text });
+          return;
+        }
+        // The Error itself, so Error Reporting groups by where it was thrown (src/adapters/functionsLogger.ts).
+        s.infra.logger.error(`${name} failed`, { error });
+        if (!response.headersSent) reply(response, { status: 500, body: 'internal error', contentType: text });
       }
-      // The Error itself, so Error Reporting groups by where it was thrown (src/adapters/functionsLogger.ts).
-      s.infra.logger.error(`${name} failed`, { error });
-      if (!response.headersSent) reply(response, { status: 500, body: 'internal error', contentType: text });
-    }
-  });
+    }),
+  );
 }

@@ -3,17 +3,21 @@ import type { DocData, DocSnapshot, DocumentStore, QuerySpec, Transaction, Where
 import { isFieldOp } from '../../ports.js';
 import { checkQuery } from '../documentRules.js';
 
+/** A stored document. Its data is never mutated once stored (writes build a new version), so versions share subtrees. */
+interface Stored {
+  readonly data: DocData;
+  readonly version: number;
+}
+
 /**
- * A document's slot, in the path map and in its collection's list at once: a write replaces `data` and `version`, so a
- * query walks its collection's slots without looking each path up. Stored data is never mutated once stored (a write
- * builds a new version), so versions share subtrees. A deleted document's slot keeps `data` undefined until its
+ * A document's slot, in the path map and in its collection's list at once: a write replaces `stored`, so a query walks
+ * its collection's slots without looking each path up. A deleted document's slot keeps `stored` undefined until its
  * collection is next compacted.
  */
 interface Slot {
   readonly path: string;
   readonly id: string;
-  data: DocData | undefined;
-  version: number;
+  stored: Stored | undefined;
 }
 
 /**
@@ -31,8 +35,7 @@ interface Collection {
 interface Row {
   readonly path: string;
   readonly id: string;
-  readonly data: DocData;
-  readonly version: number;
+  readonly stored: Stored;
   readonly keys: unknown[];
 }
 
@@ -161,20 +164,19 @@ export class MemoryDocumentStore implements DocumentStore {
   /** Every document, for tests and the local run's output. */
   dump(): Record<string, DocData> {
     return Object.fromEntries(
-      [...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, copyData(s.data!)]),
+      [...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, copyData(s.stored!.data)]),
     );
   }
 
   // ── internals shared with MemoryTransaction ──
 
   read(path: string): DocSnapshot {
-    const data = this.docs.get(path)?.data;
-    return snapshot(path, data ? copyData(data) : undefined);
+    const stored = this.docs.get(path)?.stored;
+    return snapshot(path, stored ? copyData(stored.data) : undefined);
   }
 
   versionOf(path: string): number {
-    // The path map holds live documents only.
-    return this.docs.get(path)?.version ?? 0;
+    return this.docs.get(path)?.stored?.version ?? 0;
   }
 
   /**
@@ -189,17 +191,17 @@ export class MemoryDocumentStore implements DocumentStore {
     const limit = spec.limit ?? Number.POSITIVE_INFINITY;
     const cursor = spec.startAfter;
     const rows: Row[] = [];
-    const consider = ({ path, id, data, version }: Slot): void => {
-      if (!data) return;
-      for (const [field, op, value] of where) if (!matches(getField(data, field), op, value)) return;
+    const consider = ({ path, id, stored }: Slot): void => {
+      if (!stored) return;
+      for (const [field, op, value] of where) if (!matches(getField(stored.data, field), op, value)) return;
       // `__name__` is the document itself (Firestore's FieldPath.documentId()): its id, or its path in a group.
       const keys = order.map(({ field }) =>
-        field === DOCUMENT_ID ? (group ? path : id) : getField(data, field),
+        field === DOCUMENT_ID ? (group ? path : id) : getField(stored.data, field),
       );
       // Like Firestore, ordering by a field excludes documents that lack it.
       if (keys.includes(undefined)) return;
       if (cursor && compareKeys(keys, cursor as unknown[], directions) <= 0) return;
-      rows.push({ path, id, data, version, keys });
+      rows.push({ path, id, stored, keys });
     };
     if (limit === 0) return rows;
 
@@ -255,41 +257,41 @@ export class MemoryDocumentStore implements DocumentStore {
       let pending = next.get(op.path);
       if (!pending) {
         const slot = this.docs.get(op.path);
-        pending = { slot, data: slot?.data, version: 0 };
+        pending = { slot, stored: slot?.stored };
         next.set(op.path, pending);
       }
-      const existing = pending.data;
+      const existing = pending.stored;
       const version = ++this.version;
-      pending.version = version;
       switch (op.kind) {
         case 'create':
           if (existing) throw new AlreadyExistsError(op.path);
-          pending.data = applyData(NO_DATA, dataOf(op, 'create'), false, false, plain);
+          pending.stored = { data: applyData(NO_DATA, dataOf(op, 'create'), false, false, plain), version };
           break;
         case 'set': {
           const data = dataOf(op, op.merge ? 'merge' : 'set');
           const merge = op.merge === true;
-          pending.data = applyData(merge && existing ? existing : NO_DATA, data, merge, false, plain);
+          pending.stored = {
+            data: applyData(merge && existing ? existing.data : NO_DATA, data, merge, false, plain),
+            version,
+          };
           break;
         }
         case 'update': {
           const data = dataOf(op, 'update');
           if (!existing) throw new DocNotFoundError(op.path);
           // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
-          pending.data = applyData(existing, data, false, true);
+          pending.stored = { data: applyData(existing.data, data, false, true), version };
           break;
         }
         case 'delete':
-          pending.data = undefined;
+          pending.stored = undefined;
           break;
       }
     }
-    next.forEach(({ slot, data, version }, path) => {
-      if (slot && data) {
-        slot.data = data;
-        slot.version = version;
-      } else if (data) this.add(path, data, version);
-      else if (slot?.data) this.remove(slot);
+    next.forEach(({ slot, stored }, path) => {
+      if (slot && stored) slot.stored = stored;
+      else if (stored) this.add(path, stored);
+      else if (slot?.stored) this.remove(slot);
     });
   }
 
@@ -298,7 +300,7 @@ export class MemoryDocumentStore implements DocumentStore {
     const collection = this.collections.get(collectionPath);
     if (!collection) return [];
     if (collection.dead > 0) {
-      collection.slots = collection.slots.filter((slot) => slot.data !== undefined);
+      collection.slots = collection.slots.filter((slot) => slot.stored);
       collection.dead = 0;
     }
     if (!collection.sorted) {
@@ -308,34 +310,28 @@ export class MemoryDocumentStore implements DocumentStore {
     return collection.slots;
   }
 
-  private add(path: string, data: DocData, version: number): void {
+  private add(path: string, stored: Stored): void {
     const cut = path.lastIndexOf('/');
     const collectionPath = path.slice(0, cut);
-    const slot: Slot = { path, id: path.slice(cut + 1), data, version };
+    const slot: Slot = { path, id: path.slice(cut + 1), stored };
     this.docs.set(path, slot);
-    const collection = this.collections.get(collectionPath);
+    let collection = this.collections.get(collectionPath);
     if (!collection) {
-      // Most collections hold a document or two (a user's counters, groups, notifications): an array of exactly one,
-      // not the 17 slots a first push reserves.
-      this.collections.set(collectionPath, { slots: [slot], sorted: true, live: 1, dead: 0 });
+      collection = { slots: [], sorted: true, live: 0, dead: 0 };
+      this.collections.set(collectionPath, collection);
       const collectionId = collectionPath.slice(collectionPath.lastIndexOf('/') + 1);
-      const group = this.groups.get(collectionId);
-      if (group) group.add(collectionPath);
-      else this.groups.set(collectionId, new Set([collectionPath]));
-      return;
+      const group = this.groups.get(collectionId) ?? new Set<string>();
+      group.add(collectionPath);
+      this.groups.set(collectionId, group);
     }
-    const slots = collection.slots;
-    const last = slots[slots.length - 1];
+    const last = collection.slots.at(-1);
     if (last && compareStrings(last.id, slot.id) >= 0) collection.sorted = false;
-    // Small lists grow by one (copied), large ones by push's spare capacity.
-    if (slots.length < 8) collection.slots = [...slots, slot];
-    else slots.push(slot);
+    collection.slots.push(slot);
     collection.live++;
   }
 
-
   private remove(slot: Slot): void {
-    slot.data = undefined;
+    slot.stored = undefined;
     this.docs.delete(slot.path);
     const collectionPath = slot.path.slice(0, slot.path.lastIndexOf('/'));
     const collection = this.collections.get(collectionPath)!;
@@ -344,7 +340,7 @@ export class MemoryDocumentStore implements DocumentStore {
     if (collection.live > 0) {
       // Bound the dead slots of a collection that is written but never queried.
       if (collection.dead > 64 && collection.dead > collection.live) {
-        collection.slots = collection.slots.filter((s) => s.data !== undefined);
+        collection.slots = collection.slots.filter((s) => s.stored);
         collection.dead = 0;
       }
       return;
@@ -360,8 +356,7 @@ export class MemoryDocumentStore implements DocumentStore {
 /** A path a write touches: its slot when the write began (if any) and what the write leaves there. */
 interface Pending {
   readonly slot: Slot | undefined;
-  data: DocData | undefined;
-  version: number;
+  stored: Stored | undefined;
 }
 
 /** A transaction's write, checked when it was made: `plain` when its data holds no field transform. */
@@ -396,7 +391,7 @@ class MemoryTransaction implements Transaction {
     const collection = collPath(collectionPath);
     const run = () => this.store.runQuery(collection, false, spec);
     // The commit re-runs the query: the same documents at the same versions, or contention.
-    const fingerprint = (rows: readonly Row[]) => rows.map((r) => `${r.path}@${r.version}`).join('|');
+    const fingerprint = (rows: readonly Row[]) => rows.map((r) => `${r.path}@${r.stored.version}`).join('|');
     const rows = run();
     const seen = fingerprint(rows);
     this.queryChecks.push(() => fingerprint(run()) === seen);
@@ -476,7 +471,7 @@ function snapshot(path: string, data: DocData | undefined): DocSnapshot {
 }
 
 function rowSnapshot(row: Row): DocSnapshot {
-  return { id: row.id, path: row.path, exists: true, data: copyData(row.data) };
+  return { id: row.id, path: row.path, exists: true, data: copyData(row.stored.data) };
 }
 
 /**

@@ -60,7 +60,17 @@ describe("a deployed function loads only its wrapper module's features", () => {
   });
 
   it('every wrapper module is listed', () => {
-    const HELPERS = ['callable', 'triggers', 'events', 'eventRetry', 'runtime', 'options', 'targets', 'inputs'];
+    const HELPERS = [
+      'callable',
+      'triggers',
+      'events',
+      'eventRetry',
+      'runtime',
+      'options',
+      'targets',
+      'inputs',
+      'lazyFunction',
+    ];
     const files = readdirSync(resolve('src/functions'))
       .filter((f) => f.endsWith('.ts'))
       .map((f) => f.slice(0, -3))
