@@ -3,21 +3,17 @@ import type { DocData, DocSnapshot, DocumentStore, QuerySpec, Transaction, Where
 import { isFieldOp } from '../../ports.js';
 import { checkQuery } from '../documentRules.js';
 
-/** A stored document. Its data is never mutated once stored (writes build a new version), so versions share subtrees. */
-interface Stored {
-  readonly data: DocData;
-  readonly version: number;
-}
-
 /**
- * A document's slot, in the path map and in its collection's list at once: a write replaces `stored`, so a query walks
- * its collection's slots without looking each path up. A deleted document's slot keeps `stored` undefined until its
+ * A document's slot, in the path map and in its collection's list at once: a write replaces `data` and `version`, so a
+ * query walks its collection's slots without looking each path up. Stored data is never mutated once stored (a write
+ * builds a new version), so versions share subtrees. A deleted document's slot keeps `data` undefined until its
  * collection is next compacted.
  */
 interface Slot {
   readonly path: string;
   readonly id: string;
-  stored: Stored | undefined;
+  data: DocData | undefined;
+  version: number;
 }
 
 /**
@@ -35,7 +31,8 @@ interface Collection {
 interface Row {
   readonly path: string;
   readonly id: string;
-  readonly stored: Stored;
+  readonly data: DocData;
+  readonly version: number;
   readonly keys: unknown[];
 }
 
@@ -164,19 +161,25 @@ export class MemoryDocumentStore implements DocumentStore {
   /** Every document, for tests and the local run's output. */
   dump(): Record<string, DocData> {
     return Object.fromEntries(
-      [...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, copyData(s.stored!.data)]),
+      [...this.docs].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, copyData(s.data!)]),
     );
   }
 
   // ── internals shared with MemoryTransaction ──
 
   read(path: string): DocSnapshot {
-    const stored = this.docs.get(path)?.stored;
-    return snapshot(path, stored ? copyData(stored.data) : undefined);
+    const data = this.docs.get(path)?.data;
+    return snapshot(path, data ? copyData(data) : undefined);
+  }
+
+  /** A live document's slot (the path map holds no other). */
+  slotAt(path: string): Slot | undefined {
+    return this.docs.get(path);
   }
 
   versionOf(path: string): number {
-    return this.docs.get(path)?.stored?.version ?? 0;
+    // The path map holds live documents only.
+    return this.docs.get(path)?.version ?? 0;
   }
 
   /**
@@ -191,17 +194,17 @@ export class MemoryDocumentStore implements DocumentStore {
     const limit = spec.limit ?? Number.POSITIVE_INFINITY;
     const cursor = spec.startAfter;
     const rows: Row[] = [];
-    const consider = ({ path, id, stored }: Slot): void => {
-      if (!stored) return;
-      for (const [field, op, value] of where) if (!matches(getField(stored.data, field), op, value)) return;
+    const consider = ({ path, id, data, version }: Slot): void => {
+      if (!data) return;
+      for (const [field, op, value] of where) if (!matches(getField(data, field), op, value)) return;
       // `__name__` is the document itself (Firestore's FieldPath.documentId()): its id, or its path in a group.
       const keys = order.map(({ field }) =>
-        field === DOCUMENT_ID ? (group ? path : id) : getField(stored.data, field),
+        field === DOCUMENT_ID ? (group ? path : id) : getField(data, field),
       );
       // Like Firestore, ordering by a field excludes documents that lack it.
       if (keys.includes(undefined)) return;
       if (cursor && compareKeys(keys, cursor as unknown[], directions) <= 0) return;
-      rows.push({ path, id, stored, keys });
+      rows.push({ path, id, data, version, keys });
     };
     if (limit === 0) return rows;
 
@@ -257,41 +260,41 @@ export class MemoryDocumentStore implements DocumentStore {
       let pending = next.get(op.path);
       if (!pending) {
         const slot = this.docs.get(op.path);
-        pending = { slot, stored: slot?.stored };
+        pending = { slot, data: slot?.data, version: 0 };
         next.set(op.path, pending);
       }
-      const existing = pending.stored;
+      const existing = pending.data;
       const version = ++this.version;
+      pending.version = version;
       switch (op.kind) {
         case 'create':
           if (existing) throw new AlreadyExistsError(op.path);
-          pending.stored = { data: applyData(NO_DATA, dataOf(op, 'create'), false, false, plain), version };
+          pending.data = applyData(NO_DATA, dataOf(op, 'create'), false, false, plain);
           break;
         case 'set': {
           const data = dataOf(op, op.merge ? 'merge' : 'set');
           const merge = op.merge === true;
-          pending.stored = {
-            data: applyData(merge && existing ? existing.data : NO_DATA, data, merge, false, plain),
-            version,
-          };
+          pending.data = applyData(merge && existing ? existing : NO_DATA, data, merge, false, plain);
           break;
         }
         case 'update': {
           const data = dataOf(op, 'update');
           if (!existing) throw new DocNotFoundError(op.path);
           // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
-          pending.stored = { data: applyData(existing.data, data, false, true), version };
+          pending.data = applyData(existing, data, false, true);
           break;
         }
         case 'delete':
-          pending.stored = undefined;
+          pending.data = undefined;
           break;
       }
     }
-    next.forEach(({ slot, stored }, path) => {
-      if (slot && stored) slot.stored = stored;
-      else if (stored) this.add(path, stored);
-      else if (slot?.stored) this.remove(slot);
+    next.forEach(({ slot, data, version }, path) => {
+      if (slot && data) {
+        slot.data = data;
+        slot.version = version;
+      } else if (data) this.add(path, data, version);
+      else if (slot?.data) this.remove(slot);
     });
   }
 
@@ -300,7 +303,7 @@ export class MemoryDocumentStore implements DocumentStore {
     const collection = this.collections.get(collectionPath);
     if (!collection) return [];
     if (collection.dead > 0) {
-      collection.slots = collection.slots.filter((slot) => slot.stored);
+      collection.slots = collection.slots.filter((slot) => slot.data !== undefined);
       collection.dead = 0;
     }
     if (!collection.sorted) {
@@ -310,28 +313,34 @@ export class MemoryDocumentStore implements DocumentStore {
     return collection.slots;
   }
 
-  private add(path: string, stored: Stored): void {
+  private add(path: string, data: DocData, version: number): void {
     const cut = path.lastIndexOf('/');
     const collectionPath = path.slice(0, cut);
-    const slot: Slot = { path, id: path.slice(cut + 1), stored };
+    const slot: Slot = { path, id: path.slice(cut + 1), data, version };
     this.docs.set(path, slot);
-    let collection = this.collections.get(collectionPath);
+    const collection = this.collections.get(collectionPath);
     if (!collection) {
-      collection = { slots: [], sorted: true, live: 0, dead: 0 };
-      this.collections.set(collectionPath, collection);
+      // Most collections hold a document or two (a user's counters, groups, notifications): an array of exactly one,
+      // not the 17 slots a first push reserves.
+      this.collections.set(collectionPath, { slots: [slot], sorted: true, live: 1, dead: 0 });
       const collectionId = collectionPath.slice(collectionPath.lastIndexOf('/') + 1);
-      const group = this.groups.get(collectionId) ?? new Set<string>();
-      group.add(collectionPath);
-      this.groups.set(collectionId, group);
+      const group = this.groups.get(collectionId);
+      if (group) group.add(collectionPath);
+      else this.groups.set(collectionId, new Set([collectionPath]));
+      return;
     }
-    const last = collection.slots.at(-1);
+    const slots = collection.slots;
+    const last = slots[slots.length - 1];
     if (last && compareStrings(last.id, slot.id) >= 0) collection.sorted = false;
-    collection.slots.push(slot);
+    // Small lists grow by one (copied), large ones by push's spare capacity.
+    if (slots.length < 8) collection.slots = [...slots, slot];
+    else slots.push(slot);
     collection.live++;
   }
 
+
   private remove(slot: Slot): void {
-    slot.stored = undefined;
+    slot.data = undefined;
     this.docs.delete(slot.path);
     const collectionPath = slot.path.slice(0, slot.path.lastIndexOf('/'));
     const collection = this.collections.get(collectionPath)!;
@@ -340,7 +349,7 @@ export class MemoryDocumentStore implements DocumentStore {
     if (collection.live > 0) {
       // Bound the dead slots of a collection that is written but never queried.
       if (collection.dead > 64 && collection.dead > collection.live) {
-        collection.slots = collection.slots.filter((s) => s.stored);
+        collection.slots = collection.slots.filter((s) => s.data !== undefined);
         collection.dead = 0;
       }
       return;
@@ -356,7 +365,8 @@ export class MemoryDocumentStore implements DocumentStore {
 /** A path a write touches: its slot when the write began (if any) and what the write leaves there. */
 interface Pending {
   readonly slot: Slot | undefined;
-  stored: Stored | undefined;
+  data: DocData | undefined;
+  version: number;
 }
 
 /** A transaction's write, checked when it was made: `plain` when its data holds no field transform. */
@@ -379,8 +389,10 @@ class MemoryTransaction implements Transaction {
     await yieldToOthers();
     return paths.map((raw) => {
       const path = docPath(raw);
-      if (!this.readVersions.has(path)) this.readVersions.set(path, this.store.versionOf(path));
-      return this.store.read(path);
+      // One lookup for the version and the data, both as they are now.
+      const slot = this.store.slotAt(path);
+      if (!this.readVersions.has(path)) this.readVersions.set(path, slot?.version ?? 0);
+      return snapshot(path, slot?.data ? copyData(slot.data) : undefined);
     });
   }
 
@@ -391,7 +403,7 @@ class MemoryTransaction implements Transaction {
     const collection = collPath(collectionPath);
     const run = () => this.store.runQuery(collection, false, spec);
     // The commit re-runs the query: the same documents at the same versions, or contention.
-    const fingerprint = (rows: readonly Row[]) => rows.map((r) => `${r.path}@${r.stored.version}`).join('|');
+    const fingerprint = (rows: readonly Row[]) => rows.map((r) => `${r.path}@${r.version}`).join('|');
     const rows = run();
     const seen = fingerprint(rows);
     this.queryChecks.push(() => fingerprint(run()) === seen);
@@ -471,7 +483,7 @@ function snapshot(path: string, data: DocData | undefined): DocSnapshot {
 }
 
 function rowSnapshot(row: Row): DocSnapshot {
-  return { id: row.id, path: row.path, exists: true, data: copyData(row.stored.data) };
+  return { id: row.id, path: row.path, exists: true, data: copyData(row.data) };
 }
 
 /**
