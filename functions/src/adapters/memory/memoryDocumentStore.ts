@@ -124,7 +124,13 @@ export class MemoryDocumentStore implements DocumentStore {
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     if (ops.length > MAX_BATCH) throw invalidArgument(`a batch holds at most ${MAX_BATCH} writes, got ${ops.length}`);
-    this.apply(ops.map((op) => ({ ...op, path: docPath(op.path) })));
+    this.apply(
+      ops.map((op) => {
+        const path = docPath(op.path);
+        // Paths built by code are clean already: the op as given (apply neither keeps nor changes it).
+        return path === op.path ? op : { ...op, path };
+      }),
+    );
   }
 
   async listIds(collectionPath: string): Promise<string[]> {
