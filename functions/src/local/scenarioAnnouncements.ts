@@ -1,12 +1,16 @@
+import { MemoryUserAccounts } from '../adapters/memory/memoryUserAccounts.js';
 import { announcementPath } from '../domain/announcements/announcements.js';
 import { errorText } from '../domain/errors.js';
 import { paths } from '../domain/paths.js';
+import { seedAuthUsers } from './seedDocuments.js';
 import type { ScenarioContext, Step } from './scenario.js';
 
 /**
  * The announcements step of `npm start` (issue 18): the admin tells every creator about the winter market now, and
  * schedules a note to Maya's followers for tomorrow, then cancels it; the creators' notification centers are read
- * back, the collectors' show nothing, a cancel of the sent one is refused, and a creator cannot announce at all.
+ * back, the collectors' show nothing, a cancel of the sent one is refused, and a creator cannot announce at all. Then
+ * a staff segment: the compliance staff (users/{uid}.staffRoles, the mirror setStaffRoles keeps of the Auth claims)
+ * get the quarterly review note, and nobody else (the admin included) does.
  */
 const ANNOUNCEMENT = 'system.announcement';
 
@@ -25,9 +29,20 @@ async function refused(ctx: ScenarioContext, what: string, call: () => Promise<u
   }
 }
 
+/** The in-memory Auth starts empty (the emulators' seed creates the accounts): the seeded account setStaffRoles reads. */
+async function seededAccount(ctx: ScenarioContext, uid: string): Promise<void> {
+  const accounts = ctx.system.infra.accounts;
+  if (!(accounts instanceof MemoryUserAccounts) || (await accounts.getAccount(uid))) return;
+  const seeded = seedAuthUsers(ctx.system.seed).find((u) => u.uid === uid);
+  if (!seeded) throw new Error(`no seeded user ${uid}`);
+  accounts.add(uid, false, seeded.email ? { email: seeded.email, emailVerified: seeded.emailVerified } : undefined);
+  await accounts.setCustomClaims(uid, { ...seeded.customClaims });
+}
+
 export const announcementsStep: Step = {
   id: 'announcements',
-  title: '16. Announcements: the admin tells every creator, schedules a note to followers and cancels it',
+  title:
+    '16. Announcements: the admin tells every creator, schedules a note to followers and cancels it, tells the compliance staff',
   at: '2026-11-24T20:00:00Z',
   async run(ctx) {
     const { functions, store } = ctx.system;
@@ -47,7 +62,8 @@ export const announcementsStep: Step = {
     await functions.settle();
     const sent = (await store.get(announcementPath(market.id))).data ?? {};
     ctx.transcript.line(
-      `sendAnnouncement to role:creator → ${String(sent.status)}, ${String(sent.recipients ?? '?')} recipients`,
+      `sendAnnouncement to role:creator → ${String(sent.status)}, ${String(sent.recipients ?? '?')} recipients ` +
+        `(${String(sent.pages ?? '?')} page of at most ${String(sent.pageSize ?? '?')} profiles read)`,
     );
 
     const creators = (await store.query(paths.users(), { where: [['kind', '==', 'creator']] })).map((s) => s.id);
@@ -84,6 +100,8 @@ export const announcementsStep: Step = {
     await refused(ctx, 'cancelAnnouncement of the sent one', () =>
       functions.call('cancelAnnouncement', { id: market.id }, admin),
     );
+    await staffAnnouncement(ctx);
+
     await refused(ctx, 'Maya (a creator, no admin claim) announces', () =>
       functions.call(
         'sendAnnouncement',
@@ -99,3 +117,44 @@ export const announcementsStep: Step = {
     );
   },
 };
+
+/** A staff segment: the compliance staff by their mirrored role, under their preferences like everyone. */
+async function staffAnnouncement(ctx: ScenarioContext): Promise<void> {
+  const { functions, store } = ctx.system;
+  const admin = ctx.system.as('u_admin');
+  // The mirror is kept by setStaffRoles (the seed gives u_compliance the claim; the profile learns it here).
+  if (
+    !((await store.get(paths.user('u_compliance'))).data?.staffRoles as unknown[] | undefined)?.includes('compliance')
+  ) {
+    await seededAccount(ctx, 'u_compliance');
+    await functions.call(
+      'setStaffRoles',
+      { uid: 'u_compliance', roles: ['compliance'], reason: 'Compliance desk (seeded claim)' },
+      admin,
+    );
+  }
+  const review = await functions.call<{ id: string }>(
+    'sendAnnouncement',
+    {
+      requestId: 'q4-compliance-review',
+      segment: { kind: 'staff', role: 'compliance' },
+      title: 'Q4 compliance review',
+      body: 'Flagged listings and export requests are due for review by 5 December.',
+      link: 'https://craft.example/admin/compliance',
+    },
+    admin,
+  );
+  await functions.settle();
+  const doc = (await store.get(announcementPath(review.id))).data ?? {};
+  const holders = (await store.query(paths.users(), { where: [['staffRoles', 'array-contains', 'compliance']] })).map(
+    (s) => s.id,
+  );
+  const told = [];
+  for (const uid of ['u_compliance', 'u_admin', 'u_maya'])
+    if ((await announcementsOf(ctx, uid)).some((n) => n.title === 'Q4 compliance review')) told.push(uid);
+  ctx.transcript.line(
+    `sendAnnouncement to staff:compliance → ${String(doc.status)}, ${String(doc.recipients ?? '?')} recipient(s) ` +
+      `(users whose staffRoles hold compliance: ${holders.join(', ')}); told: ${told.join(', ') || 'nobody'}`,
+  );
+  if (told.join() !== 'u_compliance') ctx.problems.push(`the compliance announcement reached ${told.join(', ')}`);
+}

@@ -36,8 +36,24 @@ describe('npm start: announcements', () => {
       for (const n of got) expect(n.data?.title).toBe('Winter market stalls are open');
     }
     expect((await Promise.all(creators.map((c) => announcementsOf(c.uid)))).flat().length).toBeGreaterThan(0);
-    for (const { uid } of users.filter((u) => u.kind === 'collector')) expect(await announcementsOf(uid)).toEqual([]);
+    for (const { uid } of users.filter((u) => u.kind === 'collector'))
+      for (const n of await announcementsOf(uid)) expect(n.data?.title, uid).not.toBe('Winter market stalls are open');
     const announcements = (await system.store.query('announcements')).map((s) => s.data!);
-    expect(announcements.map((a) => a.status).sort()).toEqual(['cancelled', 'sent']);
+    expect(announcements.map((a) => a.status).sort()).toEqual(['cancelled', 'sent', 'sent']);
+  });
+
+  it('the staff segment: only the user whose mirrored staffRoles hold compliance has the review note', async () => {
+    const holders = (
+      await system.store.query(paths.users(), { where: [['staffRoles', 'array-contains', 'compliance']] })
+    ).map((s) => s.id);
+    expect(holders).toEqual(['u_compliance']);
+    const told: string[] = [];
+    for (const s of await system.store.query(paths.users()))
+      if ((await announcementsOf(s.id)).some((n) => n.data?.title === 'Q4 compliance review')) told.push(s.id);
+    expect(told).toEqual(['u_compliance']);
+    const review = (await system.store.query('announcements'))
+      .map((s) => s.data!)
+      .find((a) => (a.segment as { kind: string }).kind === 'staff');
+    expect(review).toMatchObject({ segment: { kind: 'staff', role: 'compliance' }, status: 'sent', recipients: 1 });
   });
 });
