@@ -535,7 +535,8 @@ function copyValue(value: unknown): unknown {
   if (value instanceof Date) return new Date(value.getTime());
   if (value instanceof Uint8Array) return new Uint8Array(value);
   const out: DocData = {};
-  for (const key of Object.keys(value)) out[key] = copyValue((value as DocData)[key]);
+  // for…in, not Object.keys: no key array per map. Stored maps are the store's own plain objects (no inherited keys).
+  for (const key in value) out[key] = copyValue((value as DocData)[key]);
   return out;
 }
 
@@ -677,7 +678,9 @@ function checkedData(data: DocData, mode: WriteMode): DocData {
   fieldOpsSeen = false;
   fieldStack.length = 0;
   const out: DocData = {};
-  for (const key of Object.keys(data)) {
+  // for…in over own keys (isMapValue admits only plain objects): no key array per map, for every write.
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
     const value = data[key];
     if (value === undefined) continue;
     if (mode === 'update' && key.split('.').some((part) => part === '')) refuse(`"${key}" is not a valid field path`);
@@ -771,7 +774,8 @@ function checkedValue(value: unknown, mode: WriteMode, at: number): unknown {
   }
   if (isMapValue(value)) {
     const out: DocData = {};
-    for (const k of Object.keys(value)) {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
       const v = value[k];
       if (v === undefined) continue;
       if (isScalar(v)) out[k] = v;
