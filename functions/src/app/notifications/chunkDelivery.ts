@@ -262,7 +262,7 @@ export async function deliverChunk(
   return outcome;
 }
 
-/** Stands for the uid in a path built once per chunk (no uid holds it: uids are path segments). */
+/** Stands for the uid in a path built once per chunk; only the template's own first one is replaced. */
 const UID_SLOT = '\u0000';
 
 /**
