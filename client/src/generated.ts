@@ -380,7 +380,7 @@ export type BlockUserOutput = {
   blocked: true;
 };
 
-/** cancelAnnouncement: Cancels an announcement until its first chunk is published (scheduled, or released but not yet fanned out); cancelling twice changes nothing; audited. */
+/** cancelAnnouncement: Cancels an announcement until its last page is claimed: scheduled or released, nothing goes; while `sending`, the pages already out stay out and the rest never go (`recipients`: the users reached). Cancelling twice changes nothing; audited. */
 export type CancelAnnouncementInput = {
   id: string;
 };
@@ -1788,7 +1788,7 @@ export type SearchNotificationsOutput = {
   scanned: number;
 };
 
-/** sendAnnouncement: Sends a system announcement (`system.announcement`) to a segment: every user, a profile role (creator, collector) or the followers of a creator, now or at `sendAt` (up to 30 days ahead); fanned out in chunks under each user's preferences (push and in-app by default, email opt-in), quiet hours and rate limits; audited. The same `requestId` again answers with the announcement it created. */
+/** sendAnnouncement: Sends a system announcement (`system.announcement`) to a segment: every user, a profile role (creator, collector), the holders of a staff role (admin, compliance, service: the `users/{uid}.staffRoles` mirror of the Auth claims) or the followers of a creator, now or at `sendAt` (up to 30 days ahead); the segment is read in pages of at most 1,000 documents, each fanned out in chunks under each user's preferences (staff's too; push and in-app by default, email opt-in), quiet hours and rate limits; audited. The same `requestId` again answers with the announcement it created. */
 export type SendAnnouncementInput = {
   requestId: string;
   segment:

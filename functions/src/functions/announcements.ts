@@ -5,16 +5,16 @@ import { callable, inputFrom } from './callable.js';
  * until its first chunk is out. Release and fan-out run on the scheduler and the notification pipeline's functions.
  */
 const inputs = () => import('../app/announcements/inputs.js');
-const limit = inputFrom(inputs, 'ANNOUNCE_LIMIT');
 
 export const sendAnnouncement = callable(
   inputFrom(inputs, 'sendAnnouncementInput'),
   (data, { caller, services: s }) => s.announcements.announcements.send(caller, data),
-  { limit },
+  // Inline, not a shared const: the API reference (scripts/api/surface.ts) reads the limit from the call's options.
+  { limit: inputFrom(inputs, 'ANNOUNCE_LIMIT') },
 );
 
 export const cancelAnnouncement = callable(
   inputFrom(inputs, 'announcementRefInput'),
   (data, { caller, services: s }) => s.announcements.announcements.cancel(caller, data.id),
-  { limit },
+  { limit: inputFrom(inputs, 'ANNOUNCE_LIMIT') },
 );

@@ -9,7 +9,7 @@ const view = {
   status: z.enum(ANNOUNCEMENT_STATUSES),
   segment: segmentSchema,
   sendAt: z.iso.datetime(),
-  /** Users the fan-out was handed once sent (preferences then decide who is told where); null before. */
+  /** Users the fan-out was handed (so far while `sending`; preferences then decide who is told where); null before. */
   recipients: z.number().int().nonnegative().nullable(),
 };
 
@@ -17,9 +17,11 @@ export const announcementContracts = defineContracts({
   sendAnnouncement: {
     summary:
       'Sends a system announcement (`system.announcement`) to a segment: every user, a profile role (creator, ' +
-      'collector) or the followers of a creator, now or at `sendAt` (up to 30 days ahead); fanned out in chunks under ' +
-      "each user's preferences (push and in-app by default, email opt-in), quiet hours and rate limits; audited. " +
-      'The same `requestId` again answers with the announcement it created.',
+      'collector), the holders of a staff role (admin, compliance, service: the `users/{uid}.staffRoles` mirror of ' +
+      'the Auth claims) or the followers of a creator, now or at `sendAt` (up to 30 days ahead); the segment is read ' +
+      'in pages of at most 1,000 documents, each fanned out in chunks under ' +
+      "each user's preferences (staff's too; push and in-app by default, email opt-in), quiet hours and rate limits; " +
+      'audited. The same `requestId` again answers with the announcement it created.',
     who: 'admins only',
     roles: ['admin'],
     output: z.strictObject({ ...view, created: z.boolean() }),
@@ -31,8 +33,9 @@ export const announcementContracts = defineContracts({
   },
   cancelAnnouncement: {
     summary:
-      'Cancels an announcement until its first chunk is published (scheduled, or released but not yet fanned out); ' +
-      'cancelling twice changes nothing; audited.',
+      'Cancels an announcement until its last page is claimed: scheduled or released, nothing goes; while `sending`, ' +
+      'the pages already out stay out and the rest never go (`recipients`: the users reached). Cancelling twice ' +
+      'changes nothing; audited.',
     who: 'admins only',
     roles: ['admin'],
     output: z.strictObject({ ...view, changed: z.boolean() }),
