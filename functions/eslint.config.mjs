@@ -67,7 +67,7 @@ function layer(files, { patterns, dynamic, message }) {
 }
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', 'out/**', 'coverage/**'] },
+  { ignores: ['lib/**', '.build-*/**', 'node_modules/**', 'out/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
