@@ -1,11 +1,5 @@
 import type { Channel } from '../../domain/channels.js';
-import {
-  LIMITS,
-  RECIPIENT_ROLES,
-  limitFor,
-  profileRole,
-  sameForEveryRole,
-} from '../../domain/notifications/limits.js';
+import { LIMITS, RECIPIENT_ROLES, limitFor, profileRole, sameForEveryRole } from '../../domain/notifications/limits.js';
 import type { LimitCeilings, LimitTable, RecipientRole } from '../../domain/notifications/limits.js';
 import { paths } from '../../domain/paths.js';
 import { localDay, safeZone } from '../../domain/notifications/schedule.js';
@@ -155,9 +149,7 @@ export class RateLimiter {
       ...new Set(requests.filter((r, i) => pathsOf[i] !== undefined && this.needsProfile(r)).map((r) => r.uid)),
     ];
     const snaps = await tx.getAll([...unique, ...profileUids.map((uid) => paths.user(uid))]);
-    const readRoles = new Map(
-      profileUids.map((uid, i) => [uid, profileRole(snaps[unique.length + i]!.data)]),
-    );
+    const readRoles = new Map(profileUids.map((uid, i) => [uid, profileRole(snaps[unique.length + i]!.data)]));
     const roleOf = (r: ConsumeRequest): RecipientRole => r.role ?? readRoles.get(r.uid) ?? 'buyer';
     const counters = new Map(
       unique.map((path, i) => {
