@@ -3003,9 +3003,22 @@ export type NotificationDoc = {
   eventId?: string;
 };
 
-/** `users/{uid}/counters/{name}`. read: the user themselves; `notifications` holds the exact unread badge */
+/** `users/{uid}/counters/notifications`. read: the user themselves; the exact unread badge, in total and per category */
 export type CounterDoc = {
   unread: number;
+  byCategory?: Partial<Record<'commerce' | 'community' | 'social' | 'messaging', number>>;
+};
+
+/** `users/{uid}/counters/rate_{channel}_{day}`. read: the user themselves; how many notifications a channel sent them on their local day, and the limit */
+export type RateCounterDoc = {
+  count: number;
+  channel: 'push' | 'sms' | 'email' | 'inApp';
+  day: string;
+  limit: number;
+  role: 'buyer' | 'seller' | 'creator' | 'admin';
+  /** Firestore Timestamp */
+  updatedAt: Timestamp;
+  holders?: Record<string, true>;
 };
 
 /** `users/{uid}/settings/notifications`. read: the user themselves; change through updatePreferences/resetPreferences */

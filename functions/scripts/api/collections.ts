@@ -12,6 +12,7 @@ import {
 import { ACTIVITY_KINDS } from '../../src/domain/activity/feed.js';
 import { FREQUENCIES } from '../../src/domain/notifications/preferences.js';
 import { NOTIFICATION_TYPES } from '../../src/domain/notifications/plans.js';
+import { RECIPIENT_ROLES } from '../../src/domain/notifications/limits.js';
 import { ANNOUNCEMENT_STATUSES, segmentSchema } from '../../src/domain/announcements/announcements.js';
 import { ORDER_STATUSES } from '../../src/domain/orders/status.js';
 
@@ -162,7 +163,26 @@ export const notificationDoc = z.strictObject({
   eventId: z.string().optional(),
 });
 
-export const counterDoc = z.strictObject({ unread: z.number().int() });
+/** `counters/notifications`: the unread badge, in total and per category (kept in the transaction that changes a read state). */
+export const counterDoc = z.strictObject({
+  unread: z.number().int(),
+  byCategory: z.partialRecord(z.enum(CATEGORIES), z.number().int()).optional(),
+});
+
+/**
+ * `counters/rate_{channel}_{day}`: the rate limiter's count for one channel and local day (README "Rate limits per role
+ * and channel"); `holders` marks the events already counted, so a replayed chunk counts nothing twice.
+ */
+export const rateCounterDoc = z.strictObject({
+  count: z.number().int(),
+  channel: z.enum(CHANNELS),
+  /** The user's local day, `yyyy-MM-dd`. */
+  day: z.string(),
+  limit: z.number().int(),
+  role: z.enum(RECIPIENT_ROLES),
+  updatedAt: ts(),
+  holders: z.record(z.string(), z.literal(true)).optional(),
+});
 
 const typePreferencePatch = z.strictObject({
   channels: z.partialRecord(z.enum(CHANNELS), z.boolean()).optional(),
@@ -409,12 +429,21 @@ export const CLIENT_COLLECTIONS: ClientCollection[] = [
     ],
   },
   {
-    path: 'users/{uid}/counters/{name}',
+    path: 'users/{uid}/counters/notifications',
     group: 'counters',
     typeName: 'CounterDoc',
-    access: 'read: the user themselves; `notifications` holds the exact unread badge',
+    access: 'read: the user themselves; the exact unread badge, in total and per category',
     writtenBy: 'server only, in the transaction that changes a read state',
     document: counterDoc,
+    queries: [],
+  },
+  {
+    path: 'users/{uid}/counters/rate_{channel}_{day}',
+    group: 'counters',
+    typeName: 'RateCounterDoc',
+    access: 'read: the user themselves; how many notifications a channel sent them on their local day, and the limit',
+    writtenBy: 'server only, by the rate limiter in the delivery transaction',
+    document: rateCounterDoc,
     queries: [],
   },
   {
