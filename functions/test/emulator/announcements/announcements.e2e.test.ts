@@ -295,6 +295,13 @@ describe('announcements in the emulators', () => {
       expect(doc.pages).toBeGreaterThanOrEqual(Math.ceil(((doc.recipients as number) + 1) / 2));
       for (const uid of staff) {
         expect(await announcementNotes(uid, title)).toHaveLength(1);
+        // Push goes on after the in-app note (the push function's own message): waited for, then exactly one.
+        await eventually(
+          `${uid}'s push in the sandbox FCM`,
+          () => outbox('push', { deliveryId: deliveryId(eventId, uid, 'push') }),
+          (c) => c.length >= 1,
+          CHAIN_MS,
+        );
         expect(await outbox('push', { deliveryId: deliveryId(eventId, uid, 'push') })).toHaveLength(1);
       }
       expect(await announcementNotes(muted, title)).toEqual([]);

@@ -7,6 +7,7 @@ import { rulesEnvironment } from './rulesEnv.js';
 /**
  * System announcements (issue 18) in firestore.rules: admins read `announcements/{id}` (the admin app lists and
  * listens); nobody else reads one, and no client writes any, admins included (only the callables and the fan-out).
+ * Its fan-out page claims (`pages/`, user ids in flight) are the server's alone: not even admins read them.
  */
 let env: RulesTestEnvironment;
 
@@ -22,6 +23,8 @@ const ANNOUNCEMENT = {
 };
 const SEED: Record<string, Record<string, unknown>> = {
   'announcements/ra_a1': ANNOUNCEMENT,
+  // A fan-out page claim (src/app/announcements/fanout.ts): the members of a page in flight.
+  'announcements/ra_a1/pages/first': { uids: ['ra_cleo'], next: 'ra_cleo', members: 1 },
   'accountStates/ra_gone_admin': { state: 'disabled' },
 };
 
@@ -68,5 +71,14 @@ describe('announcements rules', () => {
     await assertFails(updateDoc(doc(admin(), 'announcements/ra_a1'), { status: 'cancelled' }));
     await assertFails(deleteDoc(doc(admin(), 'announcements/ra_a1')));
     await assertFails(setDoc(doc(user('ra_cleo'), 'announcements/ra_new'), ANNOUNCEMENT));
+  });
+
+  it('page claims: no client reads, lists or writes them, admins and the members named in one included', async () => {
+    for (const db of [admin(), user('ra_cleo')]) {
+      await assertFails(getDoc(doc(db, 'announcements/ra_a1/pages/first')));
+      await assertFails(getDocs(collection(db, 'announcements/ra_a1/pages')));
+      await assertFails(setDoc(doc(db, 'announcements/ra_a1/pages/after_x'), { uids: [], next: null, members: 0 }));
+      await assertFails(updateDoc(doc(db, 'announcements/ra_a1/pages/first'), { done: true }));
+    }
   });
 });
