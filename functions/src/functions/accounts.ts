@@ -9,5 +9,13 @@ export const setAccountDisabled = callable(
   { access: 'reach', appCheck: 'consume', limit: CALL_LIMITS.staffRead },
 );
 
-/** Daily: copies Firebase Auth's disabled flag (set in the console or by the Admin SDK) into `accountStates`. */
-export const syncAccountStates = scheduled('every day 04:10', (s) => s.accounts.reconcile(), { timeoutSeconds: 540 });
+/**
+ * Daily: copies what Firebase Auth says and the app keeps a copy of, for changes made in the console or with the
+ * Admin SDK: the disabled flag into `accountStates`, and the role claims into the profiles' `staffRoles` mirror (which
+ * the notification limits and staff announcements read; setStaffRoles keeps it in step for changes made in the app).
+ */
+export const syncAccountStates = scheduled(
+  'every day 04:10',
+  async (s) => ({ states: await s.accounts.reconcile(), staffRoles: await s.identity.staffRoles.mirrorFromAuth() }),
+  { timeoutSeconds: 540 },
+);

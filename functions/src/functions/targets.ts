@@ -26,7 +26,7 @@ export const WRAPPER_FEATURES: readonly (readonly [module: Record<string, unknow
   [notifications, ['notifications']],
   [delivery, ['delivery']],
   [webhooks, ['delivery']],
-  [accounts, ['accounts']],
+  [accounts, ['accounts', 'identity']],
   [identity, ['identity']],
   [analytics, ['analytics']],
   [social, ['social']],
