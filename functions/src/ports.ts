@@ -43,7 +43,6 @@ export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not-in' | 
 export interface QuerySpec {
   readonly where?: ReadonlyArray<readonly [field: string, op: WhereOp, value: unknown]>;
   /** `__name__` orders by document id (Firestore's FieldPath.documentId()); its cursor value is the id. */
-  /** `__name__` orders by document id (Firestore's FieldPath.documentId()); its cursor value is the id. */
   readonly orderBy?: ReadonlyArray<{ readonly field: string; readonly direction?: 'asc' | 'desc' }>;
   readonly limit?: number;
   /** Cursor: the values of the orderBy fields of the last document already seen. */
