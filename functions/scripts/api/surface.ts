@@ -69,10 +69,16 @@ export function readCallables(functionsDir: string): CallableSource[] {
       e = unwrap(e);
       if (ts.isIdentifier(e) && consts.has(e.text)) return options(consts.get(e.text), acc);
       if (!ts.isObjectLiteralExpression(e)) return acc;
+      /** A same-file const (`{ limit }`, `limit: scheduleLimit`) stands for its initializer. */
+      const constValue = (v: ts.Expression) =>
+        ts.isIdentifier(v) && consts.has(v.text) ? unwrap(consts.get(v.text)!) : v;
       for (const p of e.properties) {
         if (ts.isSpreadAssignment(p)) options(p.expression, acc);
-        else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) {
-          const v = unwrap(p.initializer);
+        else if (ts.isShorthandPropertyAssignment(p)) {
+          const v = constValue(p.name);
+          acc[p.name.text] = ts.isPropertyAccessExpression(v) ? { ref: v.getText(source) } : inputFromCall(v);
+        } else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) {
+          const v = constValue(unwrap(p.initializer));
           if (ts.isStringLiteral(v)) acc[p.name.text] = v.text;
           else if (ts.isPropertyAccessExpression(v)) acc[p.name.text] = { ref: v.getText(source) };
           else acc[p.name.text] = inputFromCall(v);
