@@ -1,4 +1,3 @@
-import functionsTest from 'firebase-functions-test';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { syncAccountStates } from '../../../src/functions/accounts.js';
 import { useServices } from '../../../src/functions/runtime.js';
@@ -12,11 +11,10 @@ import { world } from '../security/support.js';
  * (accountStates) and, since the limits and staff announcements read it, the role claims (users/{uid}.staffRoles) for
  * claims set in the console or with the Admin SDK rather than through setStaffRoles.
  */
-const fft = functionsTest({ projectId: 'demo-daily-sync' });
 let w: World;
 const auth = () => w.infra.accounts as MemoryUserAccounts;
 const staffRoles = async (uid: string) => (await w.infra.store.get(paths.user(uid))).data?.staffRoles;
-const run = () => fft.wrap(syncAccountStates)({} as never);
+const run = () => syncAccountStates.run({ scheduleTime: '2026-11-21T04:10:00Z', jobName: 'syncAccountStates' });
 
 beforeEach(async () => {
   w = await world(['ann', 'bob', 'cleo']);
