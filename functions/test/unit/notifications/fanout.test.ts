@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
-import { envelope, notificationFixture } from './fixture.js';
+import { notificationFixture, followersWorkshop } from './fixture.js';
 
 describe('audience fan-out', () => {
   it('10,000 followers fan out in chunks through Pub/Sub; every follower gets exactly one notification', async () => {
@@ -20,18 +20,7 @@ describe('audience fan-out', () => {
     }
     await f.followers('kai', followers);
     await f.user('kai');
-    const event = envelope(
-      'community.event',
-      {
-        eventRef: 'w1',
-        eventTitle: 'Raku night',
-        kind: 'workshop',
-        startsAt: '2026-06-20T18:00:00Z',
-        location: 'Studio 4',
-        hostId: 'kai',
-      },
-      { audience: { kind: 'followers', creatorId: 'kai' } },
-    );
+    const event = followersWorkshop();
     await f.publisher.publish(TOPICS.domainEvents, event);
     await f.publisher.drain();
 

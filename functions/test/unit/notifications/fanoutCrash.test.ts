@@ -6,7 +6,7 @@ import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
 import type { DocumentStore, WriteOp } from '../../../src/ports.js';
-import { envelope, notificationFixture } from './fixture.js';
+import { notificationFixture, followersWorkshop } from './fixture.js';
 import type { NotificationFixture } from './fixture.js';
 
 const FOLLOWERS = 2_000;
@@ -128,18 +128,7 @@ async function world() {
   }
   await f.followers('kai', followers);
   await f.user('kai');
-  const event = envelope(
-    'community.event',
-    {
-      eventRef: 'w1',
-      eventTitle: 'Raku night',
-      kind: 'workshop',
-      startsAt: '2026-06-20T18:00:00Z',
-      location: 'Studio 4',
-      hostId: 'kai',
-    },
-    { audience: { kind: 'followers', creatorId: 'kai' } },
-  );
+  const event = followersWorkshop();
   return { f, followers, event, eventId: eventIdFor(event.idempotencyKey), crash: crashable(f) };
 }
 

@@ -74,6 +74,21 @@ export function envelope(type: string, payload: Record<string, unknown>, extra: 
   return { type, idempotencyKey: `key-${++seq}`, occurredAt: '2026-06-10T13:59:00Z', payload, ...extra };
 }
 
+/** A workshop `hostId` announces to their followers: the event these tests fan out. */
+export const followersWorkshop = (hostId = 'kai') =>
+  envelope(
+    'community.event',
+    {
+      eventRef: 'w1',
+      eventTitle: 'Raku night',
+      kind: 'workshop',
+      startsAt: '2026-06-20T18:00:00Z',
+      location: 'Studio 4',
+      hostId,
+    },
+    { audience: { kind: 'followers', creatorId: hostId } },
+  );
+
 export const bid = (over: Record<string, unknown> = {}) =>
   envelope('auction.bid_placed', {
     auctionId: 'a1',

@@ -18,7 +18,7 @@ import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
-import { bid, envelope, notificationFixture } from './fixture.js';
+import { bid, notificationFixture, followersWorkshop } from './fixture.js';
 import type { DocSnapshot, Transaction } from '../../../src/ports.js';
 
 const now = new Date('2026-06-10T14:00:00Z');
@@ -210,18 +210,7 @@ describe("the delivery paths apply each recipient's row (profiles as the pipelin
     await f.user('maker1', { kind: 'creator', phoneVerified: false, timeZone: 'UTC' });
     await f.followers('kai', ['buyer1', 'maker1']);
     for (const uid of ['buyer1', 'maker1']) await f.store.set(paths.counter(uid, `rate_inApp_${DAY}`), { count: 500 });
-    const event = envelope(
-      'community.event',
-      {
-        eventRef: 'w1',
-        eventTitle: 'Raku night',
-        kind: 'workshop',
-        startsAt: '2026-06-20T18:00:00Z',
-        location: 'Studio 4',
-        hostId: 'kai',
-      },
-      { audience: { kind: 'followers', creatorId: 'kai' } },
-    );
+    const event = followersWorkshop();
     await f.publisher.publish(TOPICS.domainEvents, event);
     await f.publisher.drain();
     expect(await f.notifications('buyer1')).toEqual([]);

@@ -3,7 +3,7 @@ import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
-import { bid, envelope, notificationFixture } from './fixture.js';
+import { bid, envelope, notificationFixture, followersWorkshop } from './fixture.js';
 
 const USERS = ['seller', 'bidder1', 'bidder2', 'buyer', 'creator', 'collector', 'author', 'winner', 'm1', 'm2'];
 
@@ -172,22 +172,7 @@ describe('every event type routes to the right people and channels, with the def
   it('community events and craft challenges go to an audience (followers), not to the host', async () => {
     const f = await fixtureWithUsers();
     await f.followers('creator', ['m1', 'm2', 'creator']);
-    await f.n.pipeline.submit(
-      envelope(
-        'community.event',
-        {
-          eventRef: 'w1',
-          eventTitle: 'Raku night',
-          kind: 'workshop',
-          startsAt: '2026-06-20T18:00:00Z',
-          location: 'Studio 4',
-          hostId: 'creator',
-        },
-        { audience: { kind: 'followers', creatorId: 'creator' } },
-      ),
-      'callable',
-      'a',
-    );
+    await f.n.pipeline.submit(followersWorkshop('creator'), 'callable', 'a');
     await f.n.pipeline.submit(
       envelope(
         'community.craft_challenge',

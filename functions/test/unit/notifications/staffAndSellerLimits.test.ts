@@ -8,7 +8,7 @@ import { deliveryId } from '../../../src/domain/delivery.js';
 import { profileRole } from '../../../src/domain/notifications/limits.js';
 import { paths } from '../../../src/domain/paths.js';
 import { userProfileSchema } from '../../../src/domain/users.js';
-import { bid, envelope, notificationFixture } from './fixture.js';
+import { bid, notificationFixture, followersWorkshop } from './fixture.js';
 
 /**
  * The seller and admin rows of the limits table reach real recipients (issue 18): the profile's server-owned
@@ -99,18 +99,7 @@ describe('a fan-out chunk (chunkDelivery)', () => {
     await f.store.set(paths.counter('seller1', `rate_inApp_${DAY}`), { count: 500 });
     await f.store.set(paths.counter('admin1', `rate_inApp_${DAY}`), { count: 1000 });
     await f.store.set(paths.counter('buyer1', `rate_inApp_${DAY}`), { count: 500 });
-    const event = envelope(
-      'community.event',
-      {
-        eventRef: 'w1',
-        eventTitle: 'Raku night',
-        kind: 'workshop',
-        startsAt: '2026-06-20T18:00:00Z',
-        location: 'Studio 4',
-        hostId: 'kai',
-      },
-      { audience: { kind: 'followers', creatorId: 'kai' } },
-    );
+    const event = followersWorkshop();
     await f.publisher.publish(TOPICS.domainEvents, event);
     await f.publisher.drain();
     expect(await f.notifications('seller1')).toHaveLength(1);
