@@ -204,9 +204,7 @@ export class MemoryDocumentStore implements DocumentStore {
       if (!data) return;
       for (const [field, op, value] of where) if (!matches(getField(data, field), op, value)) return;
       // `__name__` is the document itself (Firestore's FieldPath.documentId()): its id, or its path in a group.
-      const keys = order.map(({ field }) =>
-        field === DOCUMENT_ID ? (group ? path : id) : getField(data, field),
-      );
+      const keys = order.map(({ field }) => (field === DOCUMENT_ID ? (group ? path : id) : getField(data, field)));
       // Like Firestore, ordering by a field excludes documents that lack it.
       if (keys.includes(undefined)) return;
       if (cursor && compareKeys(keys, cursor as unknown[], directions) <= 0) return;
@@ -343,7 +341,6 @@ export class MemoryDocumentStore implements DocumentStore {
     else slots.push(slot);
     collection.live++;
   }
-
 
   private remove(slot: Slot): void {
     slot.data = undefined;
