@@ -2838,6 +2838,34 @@ export const CALLABLE_NAMES = [
 
 // ── documents clients read ──
 
+/** `users/{uid}`. read: the user themselves (email and phone are private); create and update: the user themselves, displayName, kind, email, timeZone, locale, photoUrl (and createdAt on create) only, not while banned; delete: through deleteMyAccount */
+export type UserDoc = {
+  displayName: string;
+  kind?: 'creator' | 'collector';
+  email?: string;
+  timeZone?: string;
+  locale?: string;
+  photoUrl?: string;
+  /** Firestore Timestamp */
+  createdAt?: Timestamp;
+  emailVerified?: boolean;
+  /** Firestore Timestamp */
+  emailSyncedAt?: Timestamp;
+  phone?: string;
+  phoneVerified?: boolean;
+  moderation?: {
+    warnings?: number;
+    /** Firestore Timestamp */
+    lastWarnedAt?: Timestamp;
+    banned?: boolean;
+    /** Firestore Timestamp */
+    bannedAt?: Timestamp;
+    bannedBy?: string;
+  };
+  staffRoles?: Array<'admin' | 'compliance' | 'service'>;
+  sells?: true;
+};
+
 /** `conversations/{cid}`. read: members (`request.auth.uid in memberIds`); no client writes (callables) */
 export type ConversationDoc = {
   type: 'direct' | 'group';

@@ -96,6 +96,46 @@ export const memberDoc = z.strictObject({
 export const readDoc = z.strictObject({ lastReadAt: ts() });
 export const typingDoc = z.strictObject({ expiresAt: ts() });
 
+/**
+ * `users/{uid}`: the profile. The user creates it after sign-up and may change the first group of fields (the rules
+ * check them: firestore.rules `validProfileFields`); the rest is the server's (`serverOwnedUserFields`).
+ */
+export const userDoc = z.strictObject({
+  displayName: z.string().min(1).max(100),
+  /** A product role, unrelated to the staff claims; `collector` when absent. */
+  kind: z.enum(['creator', 'collector']).optional(),
+  /** Replaced by Firebase Auth's address (the server syncs it); mail goes only to a verified one. */
+  email: z.string().max(320).optional(),
+  /** IANA zone; UTC when absent. */
+  timeZone: z.string().max(64).optional(),
+  /** BCP 47; `en` when absent or unknown. */
+  locale: z.string().max(35).optional(),
+  /** https only. */
+  photoUrl: z.string().optional(),
+  /** Set by the client on create, to the request time. */
+  createdAt: ts().optional(),
+  // Server-owned from here.
+  emailVerified: z.boolean().optional(),
+  emailSyncedAt: ts().optional(),
+  /** E.164, set once verified through Twilio Verify. */
+  phone: z.string().optional(),
+  phoneVerified: z.boolean().optional(),
+  /** Moderation outcomes (decideModeration): warnings and a ban. */
+  moderation: z
+    .strictObject({
+      warnings: z.number().int().optional(),
+      lastWarnedAt: ts().optional(),
+      banned: z.boolean().optional(),
+      bannedAt: ts().optional(),
+      bannedBy: z.string().optional(),
+    })
+    .optional(),
+  /** The caller-role claims Auth holds (admin, compliance, service), mirrored by setStaffRoles and the daily sync. */
+  staffRoles: z.array(z.enum(['admin', 'compliance', 'service'])).optional(),
+  /** Has sold (an order, auction or listing named them as seller): the seller row of the notification limits. */
+  sells: z.literal(true).optional(),
+});
+
 const workshop = z.strictObject({
   title: z.string(),
   start: ts(),
@@ -327,6 +367,17 @@ export const scheduledNotificationDoc = z.strictObject({
 });
 
 export const CLIENT_COLLECTIONS: ClientCollection[] = [
+  {
+    path: 'users/{uid}',
+    group: 'users',
+    typeName: 'UserDoc',
+    access:
+      'read: the user themselves (email and phone are private); create and update: the user themselves, displayName, kind, email, timeZone, locale, photoUrl (and createdAt on create) only, not while banned; delete: through deleteMyAccount',
+    writtenBy:
+      'the user (the fields above); the server: email sync, phone verification, moderation, setStaffRoles, the seller flag',
+    document: userDoc,
+    queries: [],
+  },
   {
     path: 'conversations/{cid}',
     group: 'conversations',
