@@ -1,8 +1,7 @@
-import { MemoryUserAccounts } from '../adapters/memory/memoryUserAccounts.js';
 import { announcementPath } from '../domain/announcements/announcements.js';
 import { errorText } from '../domain/errors.js';
 import { paths } from '../domain/paths.js';
-import { seedAuthUsers } from './seedDocuments.js';
+import { seededAuthAccounts } from './seededAuth.js';
 import type { ScenarioContext, Step } from './scenario.js';
 
 /**
@@ -27,16 +26,6 @@ async function refused(ctx: ScenarioContext, what: string, call: () => Promise<u
   } catch (error) {
     ctx.transcript.detail(`${what} → refused: ${(error as { code?: string }).code ?? ''} "${errorText(error)}"`);
   }
-}
-
-/** The in-memory Auth starts empty (the emulators' seed creates the accounts): the seeded account setStaffRoles reads. */
-async function seededAccount(ctx: ScenarioContext, uid: string): Promise<void> {
-  const accounts = ctx.system.infra.accounts;
-  if (!(accounts instanceof MemoryUserAccounts) || (await accounts.getAccount(uid))) return;
-  const seeded = seedAuthUsers(ctx.system.seed).find((u) => u.uid === uid);
-  if (!seeded) throw new Error(`no seeded user ${uid}`);
-  accounts.add(uid, false, seeded.email ? { email: seeded.email, emailVerified: seeded.emailVerified } : undefined);
-  await accounts.setCustomClaims(uid, { ...seeded.customClaims });
 }
 
 export const announcementsStep: Step = {
@@ -126,7 +115,7 @@ async function staffAnnouncement(ctx: ScenarioContext): Promise<void> {
   if (
     !((await store.get(paths.user('u_compliance'))).data?.staffRoles as unknown[] | undefined)?.includes('compliance')
   ) {
-    await seededAccount(ctx, 'u_compliance');
+    await seededAuthAccounts(ctx, 'u_admin', 'u_compliance');
     await functions.call(
       'setStaffRoles',
       { uid: 'u_compliance', roles: ['compliance'], reason: 'Compliance desk (seeded claim)' },

@@ -1,10 +1,9 @@
-import { MemoryUserAccounts } from '../adapters/memory/memoryUserAccounts.js';
 import { deliveryId } from '../domain/delivery.js';
 import { localDay } from '../domain/notifications/schedule.js';
 import { LIMITS, profileRole } from '../domain/notifications/limits.js';
 import type { RecipientRole } from '../domain/notifications/limits.js';
 import { paths } from '../domain/paths.js';
-import { seedAuthUsers } from './seedDocuments.js';
+import { seededAuthAccounts } from './seededAuth.js';
 import type { ScenarioContext, Step } from './scenario.js';
 
 /**
@@ -16,19 +15,6 @@ import type { ScenarioContext, Step } from './scenario.js';
  * goes (the admin row allows 200).
  */
 export const LIMIT_USERS = { buyer: 'u_eva', seller: 'u_jonas', creator: 'u_lena', admin: 'u_nora' } as const;
-
-/**
- * The in-memory Auth starts empty (the emulators' seed creates the accounts): the account setStaffRoles reads, as the
- * seed would have created it, with the seed's claims.
- */
-async function seededAuthAccount(ctx: ScenarioContext, uid: string): Promise<void> {
-  const accounts = ctx.system.infra.accounts;
-  if (!(accounts instanceof MemoryUserAccounts) || (await accounts.getAccount(uid))) return;
-  const seeded = seedAuthUsers(ctx.system.seed).find((u) => u.uid === uid);
-  if (!seeded) throw new Error(`no seeded user ${uid}`);
-  accounts.add(uid, false, seeded.email ? { email: seeded.email, emailVerified: seeded.emailVerified } : undefined);
-  await accounts.setCustomClaims(uid, { ...seeded.customClaims });
-}
 
 async function writeEvent(ctx: ScenarioContext, eventId: string, event: Record<string, unknown>): Promise<void> {
   await ctx.system.infra.store.create(paths.event(eventId), {
@@ -66,7 +52,7 @@ export const limitsStep: Step = {
     const { functions, store } = ctx.system;
     const { buyer, seller, creator, admin } = LIMIT_USERS;
 
-    await seededAuthAccount(ctx, admin);
+    await seededAuthAccounts(ctx, 'u_admin', admin);
     const granted = await functions.call<{ roles: string[]; changed: boolean; mirrored: boolean }>(
       'setStaffRoles',
       { uid: admin, roles: ['admin'], reason: 'Nora joins Trust & Safety' },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DocumentStore, UserAccounts } from '../../ports.js';
 import type { Caller, Role } from '../../domain/caller.js';
 import { ROLES, callerFromClaims, requireRole } from '../../domain/caller.js';
-import { failedPrecondition, invalidArgument, notFound } from '../../domain/errors.js';
+import { failedPrecondition, invalidArgument, notFound, permissionDenied } from '../../domain/errors.js';
 import { paths } from '../../domain/paths.js';
 import { staffRolesSchema } from '../../domain/users.js';
 import { docId, noteText } from '../../domain/validation.js';
@@ -35,6 +35,14 @@ export interface StaffRolesResult {
   /** False when the account has no profile (a backend identity, or not provisioned yet): only Auth holds the roles. */
   mirrored: boolean;
 }
+
+/** Claims as JSON with their keys sorted, so two equal claim sets compare equal. */
+const canonical = (claims: Record<string, unknown>) =>
+  JSON.stringify(
+    Object.keys(claims)
+      .sort()
+      .map((key) => [key, claims[key]]),
+  );
 
 const sameRoles = (a: readonly string[] | undefined, b: readonly string[]) =>
   a !== undefined && a.length === b.length && a.every((role, i) => role === b[i]);
@@ -87,17 +95,23 @@ export class StaffRoles {
       throw invalidArgument('data.roles: you cannot remove your own admin role; another admin can', {
         fields: ['data.roles'],
       });
-    const [account, state] = await Promise.all([
+    const [self, account, state] = await Promise.all([
+      this.accounts.getAccount(caller.uid),
       this.accounts.getAccount(input.uid),
       this.store.get(paths.accountState(input.uid)),
     ]);
+    // The token's roles can be an hour old: an admin whose role was just removed must not use it to grant roles
+    // (their own back, or anyone's). Auth's current claims decide.
+    if (!self || !callerFromClaims(caller.uid, self.customClaims ?? {}).roles.has('admin'))
+      throw permissionDenied('your admin role has been removed; sign in again');
     // An erased account gets no roles (its profile is gone; the tombstone keeps it from being re-created).
     if (accountStateOf(state) === 'deleted') throw failedPrecondition('data.uid: this account was deleted');
     if (!account) throw notFound('data.uid: no such user');
     const claims = account.customClaims ?? {};
     const before = ROLES.filter((role) => callerFromClaims(input.uid, claims).roles.has(role));
     const next = claimsWithRoles(claims, roles);
-    const claimsChanged = JSON.stringify(next) !== JSON.stringify(claims);
+    // Compared whatever the keys' order (claimsWithRoles re-adds the role keys last).
+    const claimsChanged = canonical(next) !== canonical(claims);
     if (claimsChanged && (await this.accounts.setCustomClaims(input.uid, next)) === 'missing')
       throw notFound('data.uid: no such user');
 
@@ -134,10 +148,19 @@ export class StaffRoles {
       totals.scanned += page.accounts.length;
       if (page.accounts.length === 0) continue;
       const profiles = await this.store.getAll(page.accounts.map((a) => paths.user(a.uid)));
-      for (const [i, account] of page.accounts.entries()) {
-        const roles = ROLES.filter((role) => callerFromClaims(account.uid, account.customClaims ?? {}).roles.has(role));
+      for (const [i, listed] of page.accounts.entries()) {
+        const rolesOf = (claims: Record<string, unknown> | undefined) =>
+          ROLES.filter((role) => callerFromClaims(listed.uid, claims ?? {}).roles.has(role));
         const profile = profiles[i]!;
-        if (!profile.exists || sameRoles(staffRolesSchema.parse(profile.data?.staffRoles), roles)) continue;
+        if (
+          !profile.exists ||
+          sameRoles(staffRolesSchema.parse(profile.data?.staffRoles), rolesOf(listed.customClaims))
+        )
+          continue;
+        // The page may be minutes old: a role set or removed through setStaffRoles since must not be undone here.
+        const account = await this.accounts.getAccount(listed.uid);
+        if (!account) continue;
+        const roles = rolesOf(account.customClaims);
         // An account without roles and without a mirror needs none: only a mirror that exists and differs is fixed.
         if (roles.length === 0 && profile.data?.staffRoles === undefined) continue;
         const wrote = await this.store.transaction(async (tx) => {

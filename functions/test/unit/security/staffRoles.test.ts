@@ -84,6 +84,37 @@ describe('setStaffRoles', () => {
     expect((await w.infra.store.get(paths.user('svc-1'))).exists).toBe(false);
   });
 
+  it('an admin whose role Auth no longer holds is refused, though their token still says admin (up to an hour)', async () => {
+    // Another admin removed ada's role; her ID token has not been refreshed yet.
+    await accounts().setCustomClaims('ada', {});
+    await expectRefused(
+      w,
+      () => invoke(setStaffRoles, { uid: 'ada', roles: ['admin'], reason: 'taking it back' }, admin),
+      'permission-denied',
+      'admin role has been removed',
+    );
+    await expectRefused(
+      w,
+      () => invoke(setStaffRoles, { uid: 'bob', roles: ['admin'], reason: 'a friend' }, admin),
+      'permission-denied',
+    );
+    expect(accounts().accounts.get('ada')!.customClaims).toBeUndefined();
+    expect(accounts().accounts.get('bob')!.customClaims).toBeUndefined();
+    expect(await audits()).toEqual([]);
+  });
+
+  it('claims set outside the app in another key order are not rewritten: only the mirror is written, once', async () => {
+    await accounts().setCustomClaims('bob', { admin: true, tier: 'gold' });
+    const first = await invoke(setStaffRoles, { uid: 'bob', roles: ['admin'], reason: 'mirror it' }, admin);
+    expect(first).toMatchObject({ changed: true, mirrored: true });
+    expect((await audits()).map((a) => (a.details as { claimsChanged: boolean }).claimsChanged)).toEqual([false]);
+    expect(accounts().accounts.get('bob')!.customClaims).toEqual({ admin: true, tier: 'gold' });
+    await expect(
+      invoke(setStaffRoles, { uid: 'bob', roles: ['admin'], reason: 'again' }, admin),
+    ).resolves.toMatchObject({ changed: false });
+    expect(await audits()).toHaveLength(1);
+  });
+
   it('refuses: signed out, non-admins, removing one’s own admin role, unknown users, bad input (field named)', async () => {
     const input = { uid: 'bob', roles: ['admin'], reason: 'x' };
     await expectRefused(w, () => invoke(setStaffRoles, input), 'unauthenticated');
