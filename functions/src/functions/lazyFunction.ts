@@ -19,6 +19,10 @@ export function lazyFunction<F extends object>(build: () => F): F {
     apply: (_target, thisArg, args: unknown[]) => Reflect.apply(real() as (...a: unknown[]) => unknown, thisArg, args),
     get: (_target, key) => Reflect.get(real(), key),
     has: (_target, key) => Reflect.has(real(), key),
+    // Writes go to the built function too (a test's spy, a monkey-patch), so they read back.
+    set: (_target, key, value) => Reflect.set(real(), key, value),
+    defineProperty: (_target, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
+    deleteProperty: (_target, key) => Reflect.deleteProperty(real(), key),
     ownKeys: () => [...new Set([...Reflect.ownKeys(real()), ...Reflect.ownKeys(standIn)])],
     getOwnPropertyDescriptor: (target, key) => {
       // A Proxy must report the stand-in's own non-configurable properties (a function's `prototype`) as they are.

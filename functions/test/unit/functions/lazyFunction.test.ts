@@ -39,6 +39,17 @@ describe('lazyFunction: a Cloud Function built the first time it is touched', ()
     expect(Object.getOwnPropertyDescriptor(fn, 'run')?.value).toBeTypeOf('function');
   });
 
+  it('writes reach the built function and read back', () => {
+    const { fn } = counted();
+    const patched = fn as unknown as Record<string, unknown>;
+    patched.extra = 1;
+    expect(patched.extra).toBe(1);
+    Object.defineProperty(fn, 'described', { value: 2, configurable: true, enumerable: true });
+    expect(patched.described).toBe(2);
+    expect(delete patched.extra).toBe(true);
+    expect('extra' in fn).toBe(false);
+  });
+
   it('a build that throws throws at the touch, and again at the next', () => {
     const fn = lazyFunction((): (() => void) => {
       throw new Error('bad options');
