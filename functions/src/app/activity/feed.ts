@@ -1,6 +1,6 @@
 import type { Clock, DocData, DocumentStore, Logger } from '../../ports.js';
 import { paths } from '../../domain/paths.js';
-import { EventRejected, parseEvent } from '../../domain/notifications/events.js';
+import { acceptedEvent } from '../acceptedEvent.js';
 import type { Entry } from '../../domain/activity/feed.js';
 import {
   activityPaths,
@@ -55,21 +55,16 @@ export class ActivityFeed {
    * retry (publishEvent overwrites the rejection); the pipeline's own status updates are ignored cheaply.
    */
   async onEventWritten(eventId: string, before: DocData | undefined, after: DocData | undefined): Promise<Recorded> {
-    if (!after || (before && before.status !== 'rejected')) return { written: 0, skipped: 0 };
-    const type = after.type;
-    if (
-      typeof type !== 'string' ||
-      !(type.startsWith('order.') || type === 'auction.bid_placed' || type === 'auction.won')
-    )
-      return { written: 0, skipped: 0 };
-    let event;
-    try {
-      event = parseEvent(after);
-    } catch (error) {
-      // The intake records the rejection on the same document; the feed has nothing to learn from it.
-      if (error instanceof EventRejected) return this.ignored(error.message, { eventId });
-      throw error;
-    }
+    const { event, ignored, rejected } = acceptedEvent(
+      before,
+      after,
+      ({ type }) =>
+        typeof type === 'string' &&
+        (type.startsWith('order.') || type === 'auction.bid_placed' || type === 'auction.won'),
+      'not an activity event',
+    );
+    // Only a rejected event is worth a log line; deletions, later writes and other types are the common case.
+    if (!event) return rejected ? this.ignored(ignored, { eventId }) : { written: 0, skipped: 0 };
     return this.record(eventEntries(event));
   }
 

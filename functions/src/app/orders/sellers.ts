@@ -1,6 +1,6 @@
 import type { DocData, DocumentStore, Logger } from '../../ports.js';
 import type { DomainEvent } from '../../domain/notifications/events.js';
-import { EventRejected, parseEvent } from '../../domain/notifications/events.js';
+import { acceptedEvent } from '../acceptedEvent.js';
 import { paths } from '../../domain/paths.js';
 
 /**
@@ -43,20 +43,15 @@ export class SellerFlag {
     before: DocData | undefined,
     after: DocData | undefined,
   ): Promise<SellerOutcome> {
-    // As the order view: applied when the event appears, or when a rejected one is replaced by a valid retry.
-    if (!after) return { status: 'ignored', reason: 'deleted' };
-    if (before && before.status !== 'rejected') return { status: 'ignored', reason: 'already seen' };
-    const payload = after.payload as { sellerId?: unknown } | undefined;
-    if (after.type !== 'social.new_listing' && typeof payload?.sellerId !== 'string')
-      return { status: 'ignored', reason: 'names no seller' };
-    let event: DomainEvent;
-    try {
-      event = parseEvent(after);
-    } catch (error) {
-      // The intake records the rejection on the same document; an invalid event says nothing about anyone.
-      if (error instanceof EventRejected) return { status: 'ignored', reason: error.message };
-      throw error;
-    }
+    const { event, ignored } = acceptedEvent(
+      before,
+      after,
+      (doc) =>
+        doc.type === 'social.new_listing' ||
+        typeof (doc.payload as { sellerId?: unknown } | undefined)?.sellerId === 'string',
+      'names no seller',
+    );
+    if (!event) return { status: 'ignored', reason: ignored };
     const uid = sellerOf(event);
     if (!uid) return { status: 'ignored', reason: 'names no seller' };
     return this.flag(uid, eventId);

@@ -1,7 +1,7 @@
 import type { Clock, DocData, DocumentStore, Logger } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 import type { DomainEvent } from '../../domain/notifications/events.js';
-import { EventRejected, parseEvent } from '../../domain/notifications/events.js';
+import { acceptedEvent } from '../acceptedEvent.js';
 import type { AuctionSource, ReminderLabel, WorkshopSource } from '../../domain/scheduling/schedules.js';
 import { REMINDER_OFFSETS, reminderChange, reminderId, schedulePath } from '../../domain/scheduling/schedules.js';
 import { itemFields, itemOf } from './store.js';
@@ -40,18 +40,13 @@ export class EventReminders {
     before: DocData | undefined,
     after: DocData | undefined,
   ): Promise<ReminderOutcome> {
-    if (!after) return { status: 'ignored', reason: 'deleted' };
-    if (before && before.status !== 'rejected') return { status: 'ignored', reason: 'already seen' };
-    if (typeof after.type !== 'string' || !REMINDER_EVENTS.has(after.type))
-      return { status: 'ignored', reason: 'not a reminder event' };
-    let event: DomainEvent;
-    try {
-      event = parseEvent(after);
-    } catch (error) {
-      // The intake records the rejection on the same document.
-      if (error instanceof EventRejected) return { status: 'ignored', reason: error.message };
-      throw error;
-    }
+    const { event, ignored } = acceptedEvent(
+      before,
+      after,
+      (doc) => typeof doc.type === 'string' && REMINDER_EVENTS.has(doc.type),
+      'not a reminder event',
+    );
+    if (!event) return { status: 'ignored', reason: ignored };
     const update = updateOf(event);
     if (!update) return { status: 'ignored', reason: 'not a reminder event' };
     const outcome = await this.apply(update);
