@@ -16,8 +16,8 @@ import {
   where,
 } from 'firebase/firestore';
 import type { Firestore } from 'firebase/firestore';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rulesEnvironment } from './rulesEnv.js';
+import { describe, expect, it } from 'vitest';
+import { seededRules } from './rulesEnv.js';
 
 /**
  * The activity feed (issue 18, users/{uid}/activity) in firestore.rules: its owner reads it, pages it and listens to
@@ -43,18 +43,7 @@ const SEED: Record<string, Record<string, unknown>> = {
   'accountStates/ra_gone': { state: 'deleted' },
 };
 
-beforeAll(async () => {
-  env = await rulesEnvironment();
-  await env.withSecurityRulesDisabled(async (ctx) => {
-    for (const [path, data] of Object.entries(SEED)) await setDoc(doc(ctx.firestore(), path), data);
-  });
-});
-afterAll(async () => {
-  await env?.withSecurityRulesDisabled(async (ctx) => {
-    for (const path of Object.keys(SEED)) await deleteDoc(doc(ctx.firestore(), path));
-  });
-  await env?.cleanup();
-});
+seededRules(SEED, (ready) => (env = ready));
 
 const as = (uid: string, claims: Record<string, unknown> = {}) =>
   env

@@ -1,8 +1,8 @@
 import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import { collection, deleteDoc, doc, getDoc, getDocs, orderBy, query, setDoc, updateDoc } from 'firebase/firestore';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { rulesEnvironment } from './rulesEnv.js';
+import { describe, it } from 'vitest';
+import { seededRules } from './rulesEnv.js';
 
 /**
  * System announcements (issue 18) in firestore.rules: admins read `announcements/{id}` (the admin app lists and
@@ -28,18 +28,7 @@ const SEED: Record<string, Record<string, unknown>> = {
   'accountStates/ra_gone_admin': { state: 'disabled' },
 };
 
-beforeAll(async () => {
-  env = await rulesEnvironment();
-  await env.withSecurityRulesDisabled(async (ctx) => {
-    for (const [path, data] of Object.entries(SEED)) await setDoc(doc(ctx.firestore(), path), data);
-  });
-});
-afterAll(async () => {
-  await env?.withSecurityRulesDisabled(async (ctx) => {
-    for (const path of Object.keys(SEED)) await deleteDoc(doc(ctx.firestore(), path));
-  });
-  await env?.cleanup();
-});
+seededRules(SEED, (ready) => (env = ready));
 
 const verified = { email_verified: true };
 const user = (uid: string) => env.authenticatedContext(uid, { email: `${uid}@example.com`, ...verified }).firestore();

@@ -2,21 +2,19 @@ import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import {
   collection,
-  deleteDoc,
   doc,
   getDocs,
   limit,
   onSnapshot,
   orderBy,
   query,
-  setDoc,
   startAfter,
   updateDoc,
   where,
 } from 'firebase/firestore';
 import type { Firestore } from 'firebase/firestore';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rulesEnvironment } from './rulesEnv.js';
+import { describe, expect, it } from 'vitest';
+import { seededRules } from './rulesEnv.js';
 
 /**
  * The notification center (issue 18) in firestore.rules: the owner lists, pages and listens to their notifications
@@ -51,18 +49,7 @@ const SEED: Record<string, Record<string, unknown>> = {
   'accountStates/rn_gone': { state: 'deleted' },
 };
 
-beforeAll(async () => {
-  env = await rulesEnvironment();
-  await env.withSecurityRulesDisabled(async (ctx) => {
-    for (const [path, data] of Object.entries(SEED)) await setDoc(doc(ctx.firestore(), path), data);
-  });
-});
-afterAll(async () => {
-  await env?.withSecurityRulesDisabled(async (ctx) => {
-    for (const path of Object.keys(SEED)) await deleteDoc(doc(ctx.firestore(), path));
-  });
-  await env?.cleanup();
-});
+seededRules(SEED, (ready) => (env = ready));
 
 const as = (uid: string) =>
   env

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RulesTestContext, RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { initializeTestEnvironment } from '@firebase/rules-unit-testing';
-import type { Firestore } from 'firebase/firestore';
+import type { DocumentData, Firestore } from 'firebase/firestore';
+import { deleteDoc, doc, setDoc } from 'firebase/firestore';
+import { afterAll, beforeAll } from 'vitest';
 import type { FirebaseStorage } from 'firebase/storage';
 import { RULES_PROJECT } from '../isolatedProject.js';
 
@@ -23,6 +25,32 @@ const firestoreConfig = () => ({
 /** A rules test environment over the running Firestore emulator with this repository's firestore.rules. */
 export function rulesEnvironment(): Promise<RulesTestEnvironment> {
   return initializeTestEnvironment({ projectId: PROJECT_ID, firestore: firestoreConfig() });
+}
+
+/**
+ * A rules file over seeded documents: before its tests the environment is made (handed to `ready`) and `seed` written
+ * with the rules off; after them the seed and `alsoDelete` (documents the tests create) are deleted and the
+ * environment cleaned up, so files sharing the emulator leave nothing behind for each other.
+ */
+export function seededRules(
+  seed: Record<string, DocumentData>,
+  ready: (env: RulesTestEnvironment) => void,
+  alsoDelete: readonly string[] = [],
+): void {
+  let env: RulesTestEnvironment | undefined;
+  beforeAll(async () => {
+    env = await rulesEnvironment();
+    ready(env);
+    await env.withSecurityRulesDisabled(async (ctx) => {
+      for (const [path, data] of Object.entries(seed)) await setDoc(doc(ctx.firestore(), path), data);
+    });
+  });
+  afterAll(async () => {
+    await env?.withSecurityRulesDisabled(async (ctx) => {
+      for (const path of [...Object.keys(seed), ...alsoDelete]) await deleteDoc(doc(ctx.firestore(), path));
+    });
+    await env?.cleanup();
+  });
 }
 
 /**

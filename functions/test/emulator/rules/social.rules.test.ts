@@ -13,8 +13,8 @@ import {
   updateDoc,
   where,
 } from 'firebase/firestore';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { rulesEnvironment } from './rulesEnv.js';
+import { describe, it } from 'vitest';
+import { seededRules } from './rulesEnv.js';
 
 /**
  * Following and the order status view (issue 18) in firestore.rules: a user reads their own following list (and a
@@ -40,18 +40,7 @@ const SEED: Record<string, Record<string, unknown>> = {
   'accountStates/rs_gone': { state: 'deleted' },
 };
 
-beforeAll(async () => {
-  env = await rulesEnvironment();
-  await env.withSecurityRulesDisabled(async (ctx) => {
-    for (const [path, data] of Object.entries(SEED)) await setDoc(doc(ctx.firestore(), path), data);
-  });
-});
-afterAll(async () => {
-  await env?.withSecurityRulesDisabled(async (ctx) => {
-    for (const path of Object.keys(SEED)) await deleteDoc(doc(ctx.firestore(), path));
-  });
-  await env?.cleanup();
-});
+seededRules(SEED, (ready) => (env = ready));
 
 const as = (uid: string) =>
   env.authenticatedContext(uid, { email: `${uid}@example.com`, email_verified: true }).firestore();

@@ -1,8 +1,8 @@
 import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
-import { deleteDoc, deleteField, doc, getDoc, setDoc, updateDoc } from 'firebase/firestore';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rulesEnvironment } from './rulesEnv.js';
+import { deleteField, doc, getDoc, setDoc, updateDoc } from 'firebase/firestore';
+import { describe, expect, it } from 'vitest';
+import { seededRules } from './rulesEnv.js';
 
 /**
  * The profile's server-owned role fields (issue 18) in firestore.rules: `staffRoles` (the mirror of the Auth role
@@ -17,19 +17,7 @@ const SEED: Record<string, Record<string, unknown>> = {
   'users/sr_ben': { displayName: 'Ben', kind: 'collector' },
 };
 
-beforeAll(async () => {
-  env = await rulesEnvironment();
-  await env.withSecurityRulesDisabled(async (ctx) => {
-    for (const [path, data] of Object.entries(SEED)) await setDoc(doc(ctx.firestore(), path), data);
-  });
-});
-afterAll(async () => {
-  await env?.withSecurityRulesDisabled(async (ctx) => {
-    for (const path of [...Object.keys(SEED), 'users/sr_new', 'users/sr_new2'])
-      await deleteDoc(doc(ctx.firestore(), path));
-  });
-  await env?.cleanup();
-});
+seededRules(SEED, (ready) => (env = ready), ['users/sr_new', 'users/sr_new2']);
 
 const as = (uid: string, claims: Record<string, unknown> = {}) =>
   env.authenticatedContext(uid, { email: `${uid}@example.com`, email_verified: true, ...claims }).firestore();
