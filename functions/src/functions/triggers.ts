@@ -4,6 +4,7 @@ import type * as PubsubV2 from 'firebase-functions/v2/pubsub';
 import type * as SchedulerV2 from 'firebase-functions/v2/scheduler';
 import type * as HttpsV2 from 'firebase-functions/v2/https';
 import type * as FunctionsV1 from 'firebase-functions/v1';
+import type * as AuthV1 from 'firebase-functions/v1/auth';
 import type { MemoryOption } from 'firebase-functions/v2/options';
 import type { SecretName } from '../config.js';
 import type { DocData } from '../ports.js';
@@ -26,6 +27,7 @@ const pubsubV2 = () => require('firebase-functions/v2/pubsub') as typeof PubsubV
 const schedulerV2 = () => require('firebase-functions/v2/scheduler') as typeof SchedulerV2;
 const httpsV2 = () => require('firebase-functions/v2/https') as typeof HttpsV2;
 const functionsV1 = () => require('firebase-functions/v1') as typeof FunctionsV1;
+const authV1 = () => require('firebase-functions/v1/auth') as typeof AuthV1 & { _userWithOptions?: UserWithOptions };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
@@ -209,26 +211,38 @@ export function scheduled(
  */
 export function authUserDeleted(handler: Handler<DeletedAuthUser>, options: Omit<TriggerOptions, 'memory'> = {}) {
   return lazyFunction(() =>
-    functionsV1()
-      .runWith({
-        ...(options.secrets ? { secrets: [...options.secrets] } : {}),
-        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
-        // Retried (up to 7 days): an Algolia or Firestore outage must not leave personal data behind. Erasure is
-        // idempotent; permanent failures are dead-lettered instead (no age cutoff: an erasure is never too late).
-        failurePolicy: true,
-        memory: '512MB',
-        maxInstances: 10,
-      })
-      .region(REGION)
-      .auth.user()
-      .onDelete((user) =>
-        withRetryPolicy({ trigger: 'auth:user.delete', eventId: user.uid }, async () => {
-          const parsed = (await events()).parseAuthUser(user);
-          if (!parsed.ok) return skip('auth user', user.uid, parsed.reason);
-          await handler(parsed.user, await services());
-        }),
-      ),
+    authUserBuilder({
+      ...(options.secrets ? { secrets: [...options.secrets] } : {}),
+      ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      // Retried (up to 7 days): an Algolia or Firestore outage must not leave personal data behind. Erasure is
+      // idempotent; permanent failures are dead-lettered instead (no age cutoff: an erasure is never too late).
+      failurePolicy: true,
+      memory: '512MB',
+      maxInstances: 10,
+    }).onDelete((user) =>
+      withRetryPolicy({ trigger: 'auth:user.delete', eventId: user.uid }, async () => {
+        const parsed = (await events()).parseAuthUser(user);
+        if (!parsed.ok) return skip('auth user', user.uid, parsed.reason);
+        await handler(parsed.user, await services());
+      }),
+    ),
   );
+}
+
+type UserWithOptions = (options: FunctionsV1.DeploymentOptions, userOptions: object) => AuthV1.UserBuilder;
+
+/**
+ * The v1 Auth user builder for these options in REGION. `firebase-functions/v1`'s index (what `runWith().region()`
+ * needs) loads every v1 provider: ~470 modules, ~390 ms of a cold start (bench/coldStart.ts). The `v1/auth` subpath
+ * alone builds the same function through `_userWithOptions`, which is what `FunctionBuilder.auth.user()` calls with
+ * the options `runWith` and `region` collected; it is marked internal, so when an SDK release drops it this falls back
+ * to the public builder (slower to start, same function). test/unit/functions/authTrigger.test.ts fails if the two
+ * endpoints ever differ or the fallback is taken.
+ */
+export function authUserBuilder(runtime: FunctionsV1.RuntimeOptions): AuthV1.UserBuilder {
+  const lean = authV1()._userWithOptions;
+  if (typeof lean === 'function') return lean({ ...runtime, regions: [REGION] }, {});
+  return functionsV1().runWith(runtime).region(REGION).auth.user();
 }
 
 // ── HTTPS endpoints (provider webhooks, the unsubscribe page) ──
