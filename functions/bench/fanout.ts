@@ -53,6 +53,26 @@ publisher.subscribe(TOPICS.fanout, async (m) => {
   if ((m.data as { kind: string }).kind === 'chunk') chunkTimes.push(performance.now() - started);
 });
 
+/**
+ * BENCH_CPU_PROFILE=<file>: a CPU profile of the measured region only (not the seeding or module loading), for
+ * Chrome DevTools or any .cpuprofile reader.
+ */
+async function startProfiler() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 async function main() {
   const uids = Array.from({ length: followers }, (_, i) => `f${String(i).padStart(7, '0')}`);
   for (let i = 0; i < uids.length; i += 500) {
@@ -76,6 +96,7 @@ async function main() {
   }
 
   store.reset();
+  const profiler = process.env.BENCH_CPU_PROFILE ? await startProfiler() : undefined;
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   await publisher.publish(TOPICS.domainEvents, {
@@ -95,6 +116,7 @@ async function main() {
   await publisher.drain();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);
+  if (profiler) await profiler.stop(process.env.BENCH_CPU_PROFILE!);
 
   const io = { ...store.counts };
   const notified = (await store.queryGroup('notifications')).length;

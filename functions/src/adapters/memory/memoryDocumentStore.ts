@@ -14,6 +14,8 @@ interface Slot {
   readonly id: string;
   data: DocData | undefined;
   version: number;
+  /** Only while `apply` runs: what the write leaves here (a path written twice in one batch shares it). */
+  pending: Pending | undefined;
 }
 
 /**
@@ -83,6 +85,11 @@ export class MemoryDocumentStore implements DocumentStore {
   private readonly collections = new Map<string, Collection>();
   /** The paths of the collections with each collection id, for collection-group queries. */
   private readonly groups = new Map<string, Set<string>>();
+  /**
+   * Collections created since `groups` was last brought up to date: filed there by the next collection-group query,
+   * not one by one (a fan-out creates a few collections per recipient and never queries them as a group).
+   */
+  private unfiled: string[] = [];
   private version = 0;
 
   async get(path: string): Promise<DocSnapshot> {
@@ -221,7 +228,7 @@ export class MemoryDocumentStore implements DocumentStore {
       }
       for (const slot of slots) consider(slot);
     } else {
-      for (const collection of this.groups.get(scope) ?? [])
+      for (const collection of this.groupCollections(scope))
         for (const slot of this.slotsOf(collection)) consider(slot);
     }
     // Ties go by document path, segment by segment (Firestore's __name__ order), in the last order's direction.
@@ -247,8 +254,6 @@ export class MemoryDocumentStore implements DocumentStore {
    * already (transaction writes are checked, and so copied, when they are made).
    */
   apply(ops: readonly WriteOp[], checked = false): void {
-    // Each written path's outcome, with its slot as found (one lookup in the document map per path, not three).
-    const next = new Map<string, Pending>();
     // Whether the op's data (checked now, or when a transaction made it) holds no field transform.
     let plain = false;
     const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) => {
@@ -260,46 +265,71 @@ export class MemoryDocumentStore implements DocumentStore {
       plain = !fieldOpsSeen;
       return data;
     };
-    for (const op of ops) {
-      let pending = next.get(op.path);
-      if (!pending) {
-        const slot = this.docs.get(op.path);
-        pending = { slot, data: slot?.data, version: 0 };
-        next.set(op.path, pending);
-      }
-      const existing = pending.data;
-      const version = ++this.version;
-      pending.version = version;
-      switch (op.kind) {
-        case 'create':
-          if (existing) throw new AlreadyExistsError(op.path);
-          pending.data = applyData(NO_DATA, dataOf(op, 'create'), false, false, plain);
-          break;
-        case 'set': {
-          const data = dataOf(op, op.merge ? 'merge' : 'set');
-          const merge = op.merge === true;
-          pending.data = applyData(merge && existing ? existing : NO_DATA, data, merge, false, plain);
-          break;
+    // Each written path's slot, with its outcome on the slot itself (one lookup in the document map per path, and no
+    // map of its own per batch). A path without a document gets its slot now, in the map but without data (so reads
+    // still find nothing): kept if the batch commits, taken out again if it is refused.
+    const touched: Slot[] = [];
+    try {
+      for (const op of ops) {
+        let slot = this.docs.get(op.path);
+        if (!slot) {
+          const cut = op.path.lastIndexOf('/');
+          slot = { path: op.path, id: op.path.slice(cut + 1), data: undefined, version: 0, pending: undefined };
+          this.docs.set(op.path, slot);
         }
-        case 'update': {
-          const data = dataOf(op, 'update');
-          if (!existing) throw new DocNotFoundError(op.path);
-          // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
-          pending.data = applyData(existing, data, false, true);
-          break;
+        let pending = slot.pending;
+        if (!pending) {
+          pending = { data: slot.data, version: 0 };
+          slot.pending = pending;
+          touched.push(slot);
         }
-        case 'delete':
-          pending.data = undefined;
-          break;
+        const existing = pending.data;
+        pending.version = ++this.version;
+        switch (op.kind) {
+          case 'create':
+            if (existing) throw new AlreadyExistsError(op.path);
+            pending.data = applyData(NO_DATA, dataOf(op, 'create'), false, false, plain);
+            break;
+          case 'set': {
+            const data = dataOf(op, op.merge ? 'merge' : 'set');
+            const merge = op.merge === true;
+            pending.data = applyData(merge && existing ? existing : NO_DATA, data, merge, false, plain);
+            break;
+          }
+          case 'update': {
+            const data = dataOf(op, 'update');
+            if (!existing) throw new DocNotFoundError(op.path);
+            // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
+            pending.data = applyData(existing, data, false, true);
+            break;
+          }
+          case 'delete':
+            pending.data = undefined;
+            break;
+        }
       }
+    } catch (error) {
+      // Refused: nothing is written, and the slots made for new paths leave the map again.
+      for (const slot of touched) {
+        slot.pending = undefined;
+        if (!slot.data) this.docs.delete(slot.path);
+      }
+      throw error;
     }
-    next.forEach(({ slot, data, version }, path) => {
-      if (slot && data) {
+    for (const slot of touched) {
+      const { data, version } = slot.pending!;
+      slot.pending = undefined;
+      if (slot.data && data) {
         slot.data = data;
         slot.version = version;
-      } else if (data) this.add(path, data, version);
-      else if (slot?.data) this.remove(slot);
-    });
+      } else if (data) {
+        slot.data = data;
+        slot.version = version;
+        this.file(slot);
+      } else if (slot.data) this.remove(slot);
+      // Created and deleted in the same batch: never there.
+      else this.docs.delete(slot.path);
+    }
   }
 
   /** The live slots of a collection in id order: sorted and compacted here, when a query first needs them so. */
@@ -317,20 +347,15 @@ export class MemoryDocumentStore implements DocumentStore {
     return collection.slots;
   }
 
-  private add(path: string, data: DocData, version: number): void {
-    const cut = path.lastIndexOf('/');
-    const collectionPath = path.slice(0, cut);
-    const slot: Slot = { path, id: path.slice(cut + 1), data, version };
-    this.docs.set(path, slot);
+  /** Files a new document's slot (in the document map already) in its collection. */
+  private file(slot: Slot): void {
+    const collectionPath = slot.path.slice(0, slot.path.length - slot.id.length - 1);
     const collection = this.collections.get(collectionPath);
     if (!collection) {
       // Most collections hold a document or two (a user's counters, groups, notifications): an array of exactly one,
       // not the 17 slots a first push reserves.
       this.collections.set(collectionPath, { slots: [slot], sorted: true, live: 1, dead: 0 });
-      const collectionId = collectionPath.slice(collectionPath.lastIndexOf('/') + 1);
-      const group = this.groups.get(collectionId);
-      if (group) group.add(collectionPath);
-      else this.groups.set(collectionId, new Set([collectionPath]));
+      this.unfiled.push(collectionPath);
       return;
     }
     const slots = collection.slots;
@@ -359,15 +384,31 @@ export class MemoryDocumentStore implements DocumentStore {
     }
     this.collections.delete(collectionPath);
     const collectionId = collectionPath.slice(collectionPath.lastIndexOf('/') + 1);
-    const group = this.groups.get(collectionId)!;
-    group.delete(collectionPath);
-    if (group.size === 0) this.groups.delete(collectionId);
+    const group = this.groups.get(collectionId);
+    // Not filed there yet if it is still in `unfiled`, which groupCollections checks against `collections`.
+    group?.delete(collectionPath);
+    if (group?.size === 0) this.groups.delete(collectionId);
+  }
+
+  /** The paths of the collections with this collection id (any of them may be empty of live documents). */
+  private groupCollections(collectionId: string): Iterable<string> {
+    if (this.unfiled.length > 0) {
+      for (const path of this.unfiled) {
+        // Removed again since it was created: not filed.
+        if (!this.collections.has(path)) continue;
+        const id = path.slice(path.lastIndexOf('/') + 1);
+        const group = this.groups.get(id);
+        if (group) group.add(path);
+        else this.groups.set(id, new Set([path]));
+      }
+      this.unfiled = [];
+    }
+    return this.groups.get(collectionId) ?? [];
   }
 }
 
-/** A path a write touches: its slot when the write began (if any) and what the write leaves there. */
+/** What a batch leaves at a path it writes (while `apply` runs), and the version it gets. */
 interface Pending {
-  readonly slot: Slot | undefined;
   data: DocData | undefined;
   version: number;
 }

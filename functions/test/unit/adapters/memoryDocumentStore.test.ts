@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
-import { AppError } from '../../../src/domain/errors.js';
+import { AlreadyExistsError, AppError } from '../../../src/domain/errors.js';
+import { fieldOps } from '../../../src/ports.js';
 import { documentStoreContract } from '../../contracts/documentStore.contract.js';
 
 documentStoreContract('in-memory', async () => ({ store: new MemoryDocumentStore(), root: 'contract' }));
@@ -70,5 +71,49 @@ describe('MemoryDocumentStore specifics', () => {
     expect((await store.query('users/u/items')).map((d) => d.id)).toEqual(expected);
     expect(await store.listIds('users/u/items')).toEqual(expected);
     expect((await store.queryGroup('items', { limit: 3 })).map((d) => d.id)).toEqual(expected.slice(0, 3));
+  });
+  it('a refused batch leaves no trace of the paths it would have created (create, queries, listIds, groups)', async () => {
+    const store = new MemoryDocumentStore();
+    await store.set('a/taken', { v: 1 });
+    await expect(
+      store.commit([
+        { kind: 'set', path: 'a/new', data: { v: 1 } },
+        { kind: 'set', path: 'a/x/fresh/one', data: { v: 1 } },
+        { kind: 'create', path: 'a/taken', data: { v: 2 } },
+      ]),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect((await store.query('a')).map((d) => d.id)).toEqual(['taken']);
+    expect(await store.listIds('a')).toEqual(['taken']);
+    expect(await store.queryGroup('fresh')).toEqual([]);
+    expect(await store.create('a/new', { v: 3 })).toBe(true);
+    expect((await store.get('a/new')).data).toEqual({ v: 3 });
+  });
+
+  it('writes one path several times in a batch in order; created and deleted in one batch, it never exists', async () => {
+    const store = new MemoryDocumentStore();
+    await store.commit([
+      { kind: 'create', path: 'c/d', data: { n: 1, m: { a: 1 } } },
+      { kind: 'set', path: 'c/d', data: { m: { b: 2 } }, merge: true },
+      { kind: 'update', path: 'c/d', data: { n: fieldOps.increment(2) } },
+      { kind: 'create', path: 'c/gone', data: { n: 1 } },
+      { kind: 'delete', path: 'c/gone' },
+    ]);
+    expect((await store.get('c/d')).data).toEqual({ n: 3, m: { a: 1, b: 2 } });
+    expect((await store.query('c')).map((d) => d.id)).toEqual(['d']);
+    expect(await store.create('c/gone', { n: 2 })).toBe(true);
+  });
+
+  it('finds in a group query the collections created, emptied and created again since the last one', async () => {
+    const store = new MemoryDocumentStore();
+    await store.set('u/1/g/a', { v: 1 });
+    expect((await store.queryGroup('g')).map((d) => d.path)).toEqual(['u/1/g/a']);
+    await store.set('u/2/g/b', { v: 1 });
+    await store.set('u/3/g/c', { v: 1 });
+    await store.delete('u/3/g/c');
+    await store.delete('u/1/g/a');
+    await store.set('u/1/g/a2', { v: 2 });
+    expect((await store.queryGroup('g')).map((d) => d.path)).toEqual(['u/1/g/a2', 'u/2/g/b']);
+    await store.delete('u/2/g/b');
+    expect((await store.queryGroup('g')).map((d) => d.path)).toEqual(['u/1/g/a2']);
   });
 });
