@@ -8,7 +8,7 @@ import { docId, noteText } from '../domain/validation.js';
 import { STAFF_REASON_MAX } from './staffAccess.js';
 import type { AuditLog } from './audit.js';
 import { accountStateOf, markAccount } from './accounts.js';
-import { AUTH_SYNC } from './identity/authSync.js';
+import { AUTH_SYNC, authAccountPages } from './identity/authSync.js';
 import { EmailStatusSync } from './identity/emailStatus.js';
 
 /** Who wrote a state that reconciliation found in Firebase Auth (an operator used the console or the Admin SDK). */
@@ -94,18 +94,14 @@ export class AccountAdmin {
    */
   async reconcile(): Promise<{ scanned: number; disabled: number; enabled: number; emailsSynced: number }> {
     const totals = { scanned: 0, disabled: 0, enabled: 0, emailsSynced: 0 };
-    let pageToken: string | undefined;
-    do {
-      const page = await this.accounts.listAccounts(pageToken);
-      pageToken = page.nextPageToken;
-      totals.scanned += page.accounts.length;
-      if (page.accounts.length === 0) continue;
+    for await (const page of authAccountPages(this.accounts)) {
+      totals.scanned += page.length;
       const [states, profiles] = await Promise.all([
-        this.store.getAll(page.accounts.map((a) => paths.accountState(a.uid))),
-        this.store.getAll(page.accounts.map((a) => paths.user(a.uid))),
+        this.store.getAll(page.map((a) => paths.accountState(a.uid))),
+        this.store.getAll(page.map((a) => paths.user(a.uid))),
       ]);
       const now = this.clock.now().getTime();
-      for (const [i, account] of page.accounts.entries()) {
+      for (const [i, account] of page.entries()) {
         const state = states[i];
         const current = accountStateOf(state);
         // Only profiles that disagree open a transaction (which re-reads the profile and skips erased accounts).
@@ -120,7 +116,7 @@ export class AccountAdmin {
           if (await this.writeState(account.uid, false, AUTH_SYNC, { source: 'auth' })) totals.enabled++;
         }
       }
-    } while (pageToken);
+    }
     this.logger.info('account states reconciled with Firebase Auth', totals);
     return totals;
   }

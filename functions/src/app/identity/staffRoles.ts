@@ -10,7 +10,7 @@ import type { CallLimit } from '../callLimits.js';
 import type { AuditLog } from '../audit.js';
 import { accountStateOf } from '../accounts.js';
 import { STAFF_REASON_MAX } from '../staffAccess.js';
-import { AUTH_SYNC } from './authSync.js';
+import { AUTH_SYNC, authAccountPages } from './authSync.js';
 
 /** setStaffRoles's input: whose roles, the complete new set (an empty list removes every role), and why (audited). */
 export const setStaffRolesSchema = z.strictObject({
@@ -141,14 +141,10 @@ export class StaffRoles {
    */
   async mirrorFromAuth(): Promise<{ scanned: number; mirrored: number }> {
     const totals = { scanned: 0, mirrored: 0 };
-    let pageToken: string | undefined;
-    do {
-      const page = await this.accounts.listAccounts(pageToken);
-      pageToken = page.nextPageToken;
-      totals.scanned += page.accounts.length;
-      if (page.accounts.length === 0) continue;
-      const profiles = await this.store.getAll(page.accounts.map((a) => paths.user(a.uid)));
-      for (const [i, listed] of page.accounts.entries()) {
+    for await (const page of authAccountPages(this.accounts)) {
+      totals.scanned += page.length;
+      const profiles = await this.store.getAll(page.map((a) => paths.user(a.uid)));
+      for (const [i, listed] of page.entries()) {
         const rolesOf = (claims: Record<string, unknown> | undefined) =>
           ROLES.filter((role) => callerFromClaims(listed.uid, claims ?? {}).roles.has(role));
         const profile = profiles[i]!;
@@ -177,7 +173,7 @@ export class StaffRoles {
         });
         if (wrote) totals.mirrored++;
       }
-    } while (pageToken);
+    }
     return totals;
   }
 }
