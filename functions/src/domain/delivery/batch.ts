@@ -57,6 +57,10 @@ export function jobsInMessage(data: unknown): DeliveryJob[] {
  * Splits one channel's jobs into messages of at most MAX_JOBS_PER_MESSAGE jobs and MAX_MESSAGE_BYTES of JSON, in
  * order. A single job over the byte limit still goes alone (Pub/Sub will refuse it, visibly, rather than have it
  * silently merged or dropped here).
+ *
+ * Sizes are first taken as upper bounds (`jsonBytesAtMost`, no JSON made: a fan-out chunk's 500 jobs are far below
+ * the limit); only when the bounds of a message would pass the limit are its jobs measured exactly, from there on.
+ * So the split is the one exact sizes give, at a fraction of the cost.
  */
 export function splitIntoMessages<T>(
   jobs: readonly T[],
@@ -66,18 +70,64 @@ export function splitIntoMessages<T>(
   if (jobs.length <= 1) return jobs.length === 1 ? [[jobs[0]!]] : [];
   const messages: T[][] = [];
   let current: T[] = [];
+  // The current message's bytes: exact once `exact`, else an upper bound.
   let bytes = 0;
+  let exact = false;
   for (const job of jobs) {
     // Each job's JSON plus its comma; the envelope `{"jobs":[]}` is within the headroom.
-    const size = Buffer.byteLength(JSON.stringify(job)) + 1;
+    let size = exact ? exactBytes(job) : jsonBytesAtMost(job) + 1;
+    if (!exact && bytes + size > limits.maxBytes) {
+      bytes = current.reduce((sum, j) => sum + exactBytes(j), 0);
+      size = exactBytes(job);
+      exact = true;
+    }
     if (current.length > 0 && (current.length >= limits.maxJobs || bytes + size > limits.maxBytes)) {
       messages.push(current);
       current = [];
       bytes = 0;
+      exact = false;
     }
     current.push(job);
     bytes += size;
   }
   if (current.length > 0) messages.push(current);
   return messages;
+}
+
+/** A job's JSON in UTF-8 bytes, plus its comma. */
+const exactBytes = (job: unknown) => Buffer.byteLength(JSON.stringify(job)) + 1;
+
+/**
+ * At least as many bytes as `JSON.stringify(value)` takes in UTF-8, without making it: a string's UTF-16 unit is at
+ * most 6 bytes (a `\uXXXX` escape; otherwise 1-3, or 4 for a pair of units), a number at most 25 characters
+ * (`-0.0000012345678901234567`), a Date's ISO string at most 29 with its quotes; what goes through another `toJSON` is
+ * measured exactly. Several times cheaper than stringifying.
+ */
+export function jsonBytesAtMost(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return 6 * value.length + 2;
+    case 'number':
+      return 25;
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (value instanceof Date) return 29;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+        return Buffer.byteLength(JSON.stringify(value) ?? '');
+      if (Array.isArray(value)) {
+        let n = 2;
+        for (const item of value) n += jsonBytesAtMost(item) + 1;
+        return n;
+      }
+      let n = 2;
+      // for…in also counts inherited enumerable keys, which JSON leaves out: still an upper bound.
+      for (const key in value) n += 6 * key.length + 4 + jsonBytesAtMost((value as Record<string, unknown>)[key]);
+      return n;
+    }
+    default:
+      // undefined, functions and symbols: left out of objects, `null` in arrays.
+      return 4;
+  }
 }

@@ -5,7 +5,7 @@ import { DeliveryBatchRetryError } from '../../../src/app/delivery/channelDelive
 import { publishJobs } from '../../../src/app/notifications/jobs.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import type { DeliveryJob } from '../../../src/domain/delivery.js';
-import { jobsInMessage, splitIntoMessages } from '../../../src/domain/delivery/batch.js';
+import { jobsInMessage, jsonBytesAtMost, splitIntoMessages } from '../../../src/domain/delivery/batch.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import { MemoryPublisher } from '../../../src/adapters/memory/memoryPublisher.js';
 import { seedUser } from '../../support/world.js';
@@ -86,6 +86,85 @@ describe('publishJobs', () => {
     expect(parts.map((p) => p.length)).toEqual([4, 4, 2]);
     // One job over the limit still goes (alone): Pub/Sub refuses it visibly rather than it vanishing here.
     expect(splitIntoMessages(jobs.slice(0, 2), { maxJobs: 500, maxBytes: 10 }).map((p) => p.length)).toEqual([1, 1]);
+  });
+
+  it('counts bytes, not characters: jobs that fit in characters but not in UTF-8 bytes are split', () => {
+    // Each job is 1,000 characters of JSON and 2,000 UTF-8 bytes or so (ü is two bytes).
+    const wide = (i: number) => ({ id: i, text: 'ü'.repeat(980) });
+    const jobs = [wide(1), wide(2), wide(3)];
+    const chars = JSON.stringify(jobs).length;
+    const parts = splitIntoMessages(jobs, { maxJobs: 500, maxBytes: chars + 100 });
+    expect(parts.map((p) => p.length)).toEqual([1, 1, 1]);
+    expect(splitIntoMessages(jobs, { maxJobs: 500, maxBytes: 3 * chars }).map((p) => p.length)).toEqual([3]);
+    expect(splitIntoMessages(jobs, { maxJobs: 2, maxBytes: 3 * chars }).map((p) => p.length)).toEqual([2, 1]);
+  });
+
+  it("bounds a value's JSON bytes from above, whatever it holds", () => {
+    const values: unknown[] = [
+      '',
+      'plain',
+      '"quoted" \\ back',
+      '\u0000\u0001\u001f control',
+      'ü€😀 wide',
+      '\ud800 lone surrogate \udfff',
+      -0.0000012345678901234567,
+      -1.2345678901234567e308,
+      123456789012345680000,
+      Number.NaN,
+      Number.NEGATIVE_INFINITY,
+      true,
+      false,
+      null,
+      undefined,
+      new Date('2026-06-10T14:00:00Z'),
+      new Date(8.64e15),
+      new Date(-8.64e15),
+      new Date(Number.NaN),
+      [undefined, () => 1, Symbol('s'), [[]], {}],
+      { a: undefined, 'ü"\n': { b: [1, 'x', null] }, c: new Date(0) },
+      { toJSON: () => ({ long: 'x'.repeat(100) }) },
+      new Uint8Array([1, 2, 255]),
+    ];
+    for (const value of values) {
+      const json = JSON.stringify(value);
+      const bytes = json === undefined ? 0 : Buffer.byteLength(json);
+      expect(jsonBytesAtMost(value), String(json)).toBeGreaterThanOrEqual(bytes);
+      expect(jsonBytesAtMost([value]), String(json)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify([value])));
+    }
+  });
+
+  it('splits exactly as measuring every job would', () => {
+    // The split by exact sizes, as it was before bounds.
+    const reference = <T>(list: readonly T[], maxJobs: number, maxBytes: number): T[][] => {
+      if (list.length <= 1) return list.length === 1 ? [[list[0]!]] : [];
+      const out: T[][] = [];
+      let current: T[] = [];
+      let bytes = 0;
+      for (const job of list) {
+        const size = Buffer.byteLength(JSON.stringify(job)) + 1;
+        if (current.length > 0 && (current.length >= maxJobs || bytes + size > maxBytes)) {
+          out.push(current);
+          current = [];
+          bytes = 0;
+        }
+        current.push(job);
+        bytes += size;
+      }
+      if (current.length > 0) out.push(current);
+      return out;
+    };
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let round = 0; round < 200; round++) {
+      const list = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) => ({
+        i,
+        html: '<p class="x">ü</p>'.repeat(Math.floor(random() * 60)),
+        at: new Date(1_780_000_000_000 + i),
+      }));
+      const maxJobs = 1 + Math.floor(random() * 30);
+      const maxBytes = 50 + Math.floor(random() * 20_000);
+      expect(splitIntoMessages(list, { maxJobs, maxBytes })).toEqual(reference(list, maxJobs, maxBytes));
+    }
   });
 });
 
