@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { constants as zlibConstants, deflateSync } from 'node:zlib';
 import type { TranscriptEntry } from '../../domain/compliance/exportRows.js';
 import { csvRow, plain } from '../../domain/compliance/exportRows.js';
 import type { Run, Weight } from './pdfFonts.js';
@@ -58,6 +59,11 @@ export interface TranscriptHeader {
 /**
  * A readable transcript: a title block, then for each entry a heading line and its body. Every script is printed in
  * a font that has it (see pdfFonts.ts), so Japanese, Hindi, Russian, Arabic and emoji read as written.
+ *
+ * Most lines (plain text in the primary font, or with a few emoji or words of another script in it) are wrapped
+ * here from the characters' widths and written as PDF text operators directly, one content write per line (pdfkit's
+ * `text()` spends eight content writes, a graphics-state save and a transform on every piece of every line); the
+ * rest (shaped text in the primary font, a paragraph of another script) goes through pdfkit's line wrapper.
  */
 export async function pdfTranscript(
   header: TranscriptHeader,
@@ -75,92 +81,236 @@ export async function pdfTranscript(
       ModDate: header.createdAt,
     },
   });
+  const internals = doc as unknown as PdfkitDocumentInternals;
+  if (
+    typeof internals._normalizeColor !== 'function' ||
+    typeof internals._fragment !== 'function' ||
+    typeof doc.addContent !== 'function'
+  )
+    throw new Error('pdfkit document internals changed: the transcript cannot write to them (see encoders.ts)');
   const fonts = new TranscriptFonts();
   const layouts = new Map<string, TranscriptLayoutStats>();
   const primary = new Set([fonts.primaryFont('regular'), fonts.primaryFont('bold')]);
-  const use = (font: string) => {
-    if (!layouts.has(font)) {
+  /** The font's layout, registered with pdfkit and adjusted (pdfLayout.ts) on first use; the current font unchanged. */
+  const layoutOf = (font: string) => {
+    let layout = layouts.get(font);
+    if (!layout) {
+      const before = internals._font;
       doc.registerFont(font, fonts.fontFile(font));
       doc.font(font);
       // A fast path for the primary font's plain text and a bounded cache of shaped words (pdfLayout.ts).
-      layouts.set(font, adjustCurrentFont(doc, primary.has(font)));
+      layout = adjustCurrentFont(doc, primary.has(font));
+      layouts.set(font, layout);
+      if (before) internals._font = before;
     }
-    doc.font(font);
-    return layouts.get(font)!;
+    return layout;
   };
+  const use = (font: string) => {
+    const layout = layoutOf(font);
+    doc.font(font);
+    return layout;
+  };
+
+  /**
+   * Content not yet handed to pdfkit: the lines written since the last flush and a colour change, handed over as one
+   * content write per page (pdfkit makes a Buffer of every write), or sooner when pdfkit is about to draw itself or
+   * end the page.
+   */
+  let pending = '';
+  const flush = () => {
+    if (pending) doc.addContent(pending);
+    pending = '';
+  };
+  let fillColor: string | undefined;
+  const colorOps = new Map<string, string>();
+  /** `doc.fillColor(color)` (an RGB hex colour), written with the next line; pdfkit's state says it is set. */
+  const fill = (color: string) => {
+    if (color === fillColor) return;
+    let ops = colorOps.get(color);
+    if (ops === undefined) {
+      ops = `/DeviceRGB cs\n${internals._normalizeColor(color)!.join(' ')} scn\n`;
+      colorOps.set(color, ops);
+    }
+    pending += ops;
+    internals._fillColor = [color, undefined];
+    fillColor = color;
+  };
+
+  /** Where the baseline sits below the line's top, per weight and size (the primary font's ascent). */
+  const baselines = new Map<string, number>();
+  /** Widths of the line being wrapped, per UTF-16 unit, in thousandths of the font size; grown when needed. */
+  let widths = new Float64Array(1024);
+
   /** Writes text line by line, each line as runs of the fonts that have its characters, continued on one line. */
   const write = async (text: string, weight: Weight, size: number, color: string) => {
-    doc.fontSize(size).fillColor(color);
-    // pdfkit places text by its font's ascent: a common baseline keeps runs in different fonts on one line.
-    const baseline = -(await fonts.baseline(weight, size));
-    for (const line of text.replace(/\t/g, '    ').split(/\r\n|\r|\n/)) {
-      const runs = await fonts.runs(line, weight);
-      if (runs.length === 0) runs.push({ font: fonts.primaryFont(weight), text: ' ' });
-      // The common cases, a line of plain text in the primary font, or with a few emoji or words of another script
-      // in it: wrapped here from the characters' widths (pdfLayout.ts). Other lines go through pdfkit's wrapper.
-      const segments = measure(runs, size);
-      if (segments) {
-        writeWrapped(doc, use, segments, size, baseline);
+    const key = `${weight} ${size}`;
+    let ascent = baselines.get(key);
+    if (ascent === undefined) {
+      ascent = await fonts.baseline(weight, size); // loads the weight's primary font
+      baselines.set(key, ascent);
+    }
+    const primaryFont = fonts.primaryFont(weight);
+    const primaryLayout = layoutOf(primaryFont);
+    doc.font(primaryFont).fontSize(size);
+    fill(color);
+    for (let line of text.indexOf('\t') >= 0 ? text.replace(/\t/g, '    ').split(LINE_BREAK) : text.split(LINE_BREAK)) {
+      if (line === '') line = ' ';
+      if (widths.length < line.length) widths = new Float64Array(line.length * 2);
+      // The common case: the whole line is plain text the primary font sets without shaping, one run in that font
+      // (what `fonts.runs` answers for such a line: pdfFonts.test.ts checks they agree).
+      if (primaryLayout.fillFastWidths(line, widths, 0)) {
+        wrap({ text: line, inside: undefined, segments: [{ font: primaryFont, start: 0, end: line.length }] });
         continue;
       }
+      const runs = await fonts.runs(line, weight);
+      // A line with a few emoji or words of another script in it: wrapped here too. Other lines: pdfkit's wrapper.
+      const measured = measure(runs, size);
+      if (measured) {
+        wrap(measured);
+        continue;
+      }
+      flush();
       for (const [i, run] of runs.entries()) {
         use(run.font);
-        doc.text(run.text, { continued: i < runs.length - 1, baseline });
+        doc.text(run.text, { continued: i < runs.length - 1, baseline: -ascent });
       }
+      doc.font(primaryFont);
+    }
+
+    /**
+     * The line as one string with its widths in `widths`: characters of the primary font's plain text each their own
+     * width; a run of another font (emoji, a name in Japanese) as one unbreakable piece, its shaped width on its first
+     * unit. Undefined when the line is not for this path: shaped text in the primary font, or another font's run wider
+     * than a line (a Japanese paragraph), which must break inside.
+     */
+    function measure(runs: readonly Run[], size: number): Wrapped | undefined {
+      const lineWidth = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
+      const inside: boolean[] = [];
+      const segments: Segment[] = [];
+      let start = 0;
+      for (const run of runs) {
+        const layout = layoutOf(run.font);
+        if (layout.fillFastWidths(run.text, widths, start)) {
+          for (let i = 0; i < run.text.length; i++) inside.push(false);
+        } else {
+          if (primary.has(run.font)) return undefined;
+          use(run.font);
+          const width = (doc.widthOfString(run.text) * 1000) / size;
+          if (width > lineWidth) return undefined;
+          for (let i = 0; i < run.text.length; i++) {
+            widths[start + i] = i === 0 ? width : 0;
+            inside.push(i > 0);
+          }
+        }
+        segments.push({ font: run.font, start, end: start + run.text.length });
+        start += run.text.length;
+      }
+      doc.font(primaryFont);
+      return { text: runs.map((r) => r.text).join(''), inside, segments };
+    }
+
+    /**
+     * One line of text wrapped at spaces to the page's text width (a word wider than the line broken between
+     * characters), with a new page when the next line would cross the bottom margin: what pdfkit's line wrapper does
+     * for such text, without its per-word Unicode line-break analysis and layout.
+     */
+    function wrap(line: Wrapped): void {
+      const { text, inside } = line;
+      const max = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
+      const breakable = (i: number) => text.charCodeAt(i) === 32 && !inside?.[i];
+      let start = 0; // first unit of the line being filled
+      let width = 0; // its width up to `end`
+      let end = 0; // units up to here fit
+      let breakAt = -1; // after the last space that fits: where to break
+      while (end < text.length) {
+        const w = widths[end]!;
+        if (breakable(end)) {
+          width += w;
+          end++;
+          breakAt = end;
+          continue;
+        }
+        if (width + w <= max || end === start || inside?.[end]) {
+          width += w;
+          end++;
+          continue;
+        }
+        // `end` does not fit: break after the last space, or inside the word if the line has none.
+        const cut = breakAt > start ? breakAt : end;
+        emit(line, start, cut);
+        start = cut;
+        end = cut;
+        width = 0;
+        breakAt = -1;
+      }
+      emit(line, start, text.length);
+    }
+
+    /**
+     * Units [from, to) of the line, trailing spaces left out, drawn at the left margin on the next line (on a new page
+     * when it would cross the bottom margin): one text object, a piece per font, each set on the primary font's
+     * baseline. The text space is flipped back (`1 0 0 -1 x y Tm` under pdfkit's top-down page matrix), which puts
+     * the glyphs exactly where pdfkit's own `text()` puts them, without its save, transform and restore.
+     */
+    function emit({ text, inside, segments }: Wrapped, from: number, to: number): void {
+      while (to > from && text.charCodeAt(to - 1) === 32 && !inside?.[to - 1]) to--;
+      const lineHeight = primaryLayout.pdfFont.lineHeight(size, true);
+      if (doc.y + lineHeight > doc.page.maxY()) {
+        flush();
+        doc.addPage();
+      }
+      const fontsOnPage = doc.page.fonts as Record<string, unknown>;
+      const left = doc.page.margins.left;
+      const y = number(doc.y + ascent!);
+      const fontSize = number(size);
+      let ops = 'BT';
+      let current = '';
+      const piece = (layout: TranscriptLayoutStats, x: number, shown: string) => {
+        const id = layout.pdfFont.id;
+        if (fontsOnPage[id] == null) fontsOnPage[id] = layout.pdfFont.ref();
+        ops += `\n1 0 0 -1 ${number(x)} ${y} Tm`;
+        if (id !== current) ops += `\n/${id} ${fontSize} Tf`;
+        current = id;
+        ops += `\n${shown}`;
+      };
+      if (to === from) piece(primaryLayout, left, `<${primaryLayout.fastHex(' ', 0, 1)}> Tj`);
+      let x = left;
+      for (const segment of segments) {
+        const a = Math.max(from, segment.start);
+        const b = Math.min(to, segment.end);
+        if (a >= b) continue;
+        const layout = layoutOf(segment.font);
+        // A primary-font segment is plain text here (`measure` sends shaped primary text to pdfkit).
+        if (primary.has(segment.font)) piece(layout, x, `<${layout.fastHex(text, a, b)}> Tj`);
+        else {
+          const shown = showGlyphs(layout.pdfFont.encode(text.slice(a, b)));
+          if (shown) piece(layout, x, shown);
+          else {
+            // Glyphs placed off their pen position (marks): pdfkit's own fragment writer places them.
+            pending += `${ops}\nET\n`;
+            flush();
+            ops = 'BT';
+            current = '';
+            doc.font(segment.font);
+            internals._fragment(text.slice(a, b), x, doc.y, { baseline: -ascent! });
+            doc.font(primaryFont);
+          }
+        }
+        for (let i = a; i < b; i++) x += (widths[i]! * size) / 1000;
+      }
+      pending += `${ops}\nET\n`;
+      doc.x = left;
+      doc.y += lineHeight;
     }
   };
-  /**
-   * The line as one string with a width per UTF-16 unit (thousandths of the font size): characters of the primary
-   * font's plain text each their own width; a run of another font (emoji, a name in Japanese) as one unbreakable
-   * piece, its shaped width on its first unit. Undefined when the line is not for this path: shaped text in the
-   * primary font, or another font's run wider than a line (a Japanese paragraph), which must break inside.
-   */
-  const measure = (runs: readonly Run[], size: number): Wrapped | undefined => {
-    const lineWidth = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
-    if (runs.length === 1) {
-      const widths = use(runs[0]!.font).fastWidths(runs[0]!.text);
-      return (
-        widths && {
-          text: runs[0]!.text,
-          widths,
-          inside: undefined,
-          segments: [{ font: runs[0]!.font, start: 0, end: runs[0]!.text.length }],
-        }
-      );
-    }
-    const widths: number[] = [];
-    const inside: boolean[] = [];
-    const segments: Array<{ font: string; start: number; end: number }> = [];
-    let start = 0;
-    for (const run of runs) {
-      const layout = use(run.font);
-      const own = primary.has(run.font) ? layout.fastWidths(run.text) : undefined;
-      if (own) {
-        for (const w of own) {
-          widths.push(w);
-          inside.push(false);
-        }
-      } else {
-        if (primary.has(run.font)) return undefined;
-        const width = (doc.widthOfString(run.text) * 1000) / size;
-        if (width > lineWidth) return undefined;
-        for (let i = 0; i < run.text.length; i++) {
-          widths.push(i === 0 ? width : 0);
-          inside.push(i > 0);
-        }
-      }
-      segments.push({ font: run.font, start, end: start + run.text.length });
-      start += run.text.length;
-    }
-    return { text: runs.map((r) => r.text).join(''), widths, inside, segments };
-  };
+
   /**
    * The page number, centred in the bottom margin, in its own graphics state; the text state of the page being
    * written (font, size, colour) is put back, since pages are added in the middle of writing a line.
    */
   const footer = () => {
-    const internals = doc as unknown as { _font?: unknown; _fontSize?: number; _fillColor?: [string, number] };
-    const [font, fontSize, fill] = [internals._font, internals._fontSize, internals._fillColor];
+    compressFast(doc.page);
+    const [font, fontSize, color] = [internals._font, internals._fontSize, internals._fillColor];
     const { x, y } = doc;
     doc.save();
     use(fonts.primaryFont('regular'));
@@ -172,7 +322,7 @@ export async function pdfTranscript(
     doc.restore();
     internals._font = font;
     if (fontSize !== undefined) doc.fontSize(fontSize);
-    if (fill) doc.fillColor(fill[0], fill[1]);
+    if (color) doc.fillColor(color[0], color[1]);
     doc.x = x;
     doc.y = y;
   };
@@ -196,6 +346,7 @@ export async function pdfTranscript(
         // Laying out is synchronous work: let the instance's other requests (and timers) run now and then.
         if (++count % YIELD_EVERY_MESSAGES === 0) await new Promise((resolve) => setImmediate(resolve));
       }
+      flush();
       doc.end();
     } catch (error) {
       doc.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -204,87 +355,85 @@ export async function pdfTranscript(
   return doc;
 }
 
-interface Wrapped {
-  text: string;
-  /** Per UTF-16 unit, in thousandths of the font size. */
-  widths: readonly number[];
-  /** Per unit: inside an unbreakable piece (another font's run), so no line ends before it. */
-  inside: readonly boolean[] | undefined;
-  /** Which font sets which units. */
-  segments: ReadonlyArray<{ font: string; start: number; end: number }>;
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** The content stream of a pdfkit page (a PDFReference: pdfkit/js/pdfkit.js). */
+interface PdfkitContent {
+  compress: boolean;
+  buffer: Buffer[];
+  data: { Filter?: string };
+  finalize(): void;
 }
 
 /**
- * One line of text wrapped at spaces to the page's text width (a word wider than the line broken between
- * characters), each line drawn as one text object per font, with a new page when the next line would cross the
- * bottom margin: what pdfkit's line wrapper does for such text, without its per-word Unicode line-break analysis and
- * layout.
+ * Compresses the page's content stream at zlib's fastest level instead of pdfkit's default (6) when pdfkit finishes
+ * the page: a transcript page's text operators compress about as well at level 1 (a few percent larger, see
+ * pdfExportSize in exports.test.ts) in a fraction of the time, which was the largest single cost of a long
+ * transcript. pdfkit has no option for the level; its own deflate is skipped (`compress` off) once this one ran.
  */
-function writeWrapped(
-  doc: PDFKit.PDFDocument,
-  use: (font: string) => unknown,
-  line: Wrapped,
-  size: number,
-  baseline: number,
-): void {
-  const { text, widths, inside, segments } = line;
-  const left = doc.page.margins.left;
-  const max = ((doc.page.width - left - doc.page.margins.right) * 1000) / size;
-  const lineHeight = doc.currentLineHeight(true);
-  // pdfkit's text() would only add option merging and a second measure before this, its one-line drawing step.
-  const fragment = (doc as unknown as { _fragment?: (text: string, x: number, y: number, options: object) => void })
-    ._fragment;
-  const options = { baseline };
-  const draw = (piece: string, x: number) => {
-    if (fragment) fragment.call(doc, piece, x, doc.y, options);
-    else doc.text(piece, x, doc.y, { lineBreak: false, baseline });
+function compressFast(page: PDFKit.PDFPage): void {
+  const content = (page as unknown as { content?: PdfkitContent }).content;
+  if (!content || typeof content.finalize !== 'function' || !Array.isArray(content.buffer)) return;
+  const finalize = content.finalize;
+  content.finalize = function (this: PdfkitContent) {
+    if (this.compress && this.buffer.length > 0) {
+      this.buffer = [deflateSync(Buffer.concat(this.buffer), { level: zlibConstants.Z_BEST_SPEED })];
+      this.compress = false;
+      this.data.Filter = 'FlateDecode';
+    }
+    finalize.call(this);
   };
-  const breakable = (i: number) => text[i] === ' ' && !inside?.[i];
-  const emit = (from: number, to: number) => {
-    while (to > from && breakable(to - 1)) to--;
-    if (doc.y + lineHeight > doc.page.maxY()) doc.addPage();
-    if (to === from) {
-      use(segments[0]!.font);
-      draw(' ', left);
+}
+
+/** The parts of pdfkit's PDFDocument this module writes to beyond its public API (pdfkit/js/pdfkit.js). */
+interface PdfkitDocumentInternals {
+  _font?: unknown;
+  _fontSize?: number;
+  _fillColor?: [string, number | undefined];
+  _normalizeColor(color: string): number[] | null;
+  _fragment(text: string, x: number, y: number, options: object): void;
+}
+
+interface Segment {
+  font: string;
+  start: number;
+  end: number;
+}
+
+interface Wrapped {
+  text: string;
+  /** Per unit: inside an unbreakable piece (another font's run), so no line ends before it. */
+  inside: readonly boolean[] | undefined;
+  /** Which font sets which units. */
+  segments: readonly Segment[];
+}
+
+/** A number in a content stream as pdfkit writes it (at most six decimals). */
+function number(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
+
+/**
+ * pdfkit's TJ operator for glyphs laid out by a font (its `encode`): the glyphs' hex ids, with an adjustment after any
+ * glyph whose advance differs from its width (kerning); undefined when a glyph is offset from its pen position.
+ */
+function showGlyphs([encoded, positions]: [
+  string[],
+  Array<{ xAdvance: number; advanceWidth: number; xOffset: number; yOffset: number }>,
+]): string | undefined {
+  const commands: string[] = [];
+  let last = 0;
+  for (let i = 0; i < positions.length; i++) {
+    const position = positions[i]!;
+    if (position.xOffset || position.yOffset) return undefined;
+    const advance = position.xAdvance - position.advanceWidth;
+    if (advance !== 0) {
+      commands.push(`<${encoded.slice(last, i + 1).join('')}> ${number(-advance)}`);
+      last = i + 1;
     }
-    let x = left;
-    for (const segment of segments) {
-      const a = Math.max(from, segment.start);
-      const b = Math.min(to, segment.end);
-      if (a >= b) continue;
-      use(segment.font);
-      draw(text.slice(a, b), x);
-      for (let i = a; i < b; i++) x += (widths[i]! * size) / 1000;
-    }
-    doc.x = left;
-    doc.y += lineHeight;
-  };
-  let start = 0; // first unit of the line being filled
-  let width = 0; // its width up to `end`
-  let end = 0; // units up to here fit
-  let breakAt = -1; // after the last space that fits: where to break
-  while (end < text.length) {
-    const w = widths[end]!;
-    if (breakable(end)) {
-      width += w;
-      end++;
-      breakAt = end;
-      continue;
-    }
-    if (width + w <= max || end === start || inside?.[end]) {
-      width += w;
-      end++;
-      continue;
-    }
-    // `end` does not fit: break after the last space, or inside the word if the line has none.
-    const cut = breakAt > start ? breakAt : end;
-    emit(start, cut);
-    start = cut;
-    end = cut;
-    width = 0;
-    breakAt = -1;
   }
-  emit(start, text.length);
+  if (last < encoded.length) commands.push(`<${encoded.slice(last).join('')}> 0`);
+  return `[${commands.join(' ')}] TJ`;
 }
 
 /** Messages laid out between two turns of the event loop (about 10 ms of work). */

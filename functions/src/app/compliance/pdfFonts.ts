@@ -80,6 +80,8 @@ const SHARED = /[\p{Script=Common}\p{Script=Inherited}]/u;
 /** Emoji drawn as emoji by default, or when a variation selector 16 (U+FE0F) asks for it. */
 const EMOJI_PRESENTATION = /\p{Emoji_Presentation}/u;
 const EMOJI_CHARACTER = /\p{Emoji}/u;
+/** The first character drawn as an emoji by default (U+231A WATCH): no character below it has Emoji_Presentation. */
+const FIRST_EMOJI_PRESENTATION = 0x231a;
 const INVISIBLE = /[\p{Cf}\p{Cc}\ufe00-\ufe0f]/u;
 /** Basic Latin, Latin-1 and Latin Extended-A, General Punctuation, the euro: DejaVu Sans has every one of them. */
 const PRIMARY_IN_FULL = /^[\x20-\x7e\u00a0-\u017f\u2010-\u2027\u2030-\u205e\u20ac]*$/;
@@ -94,6 +96,8 @@ const loaded = new Map<string, Promise<{ bytes: Buffer; font: Font }>>();
 export class TranscriptFonts {
   private readonly fonts = new Map<string, Font>();
   private readonly files = new Map<string, Buffer>();
+  /** Per weight, per UTF-16 unit below U+231A: whether the primary font has it (0: not looked up yet, 1: yes, 2: no). */
+  private readonly plain: Partial<Record<Weight, Uint8Array>> = {};
 
   /** The bytes of a font `runs` returned, for `doc.registerFont(name, bytes)`. */
   fontFile(name: string): Buffer {
@@ -125,12 +129,22 @@ export class TranscriptFonts {
       if (face.serves && !this.fonts.has(fontName(face, weight)) && face.serves.test(text))
         await this.load(face, weight);
     }
-    return this.split(text, weight);
+    return this.split(text, weight, true);
   }
 
-  private split(text: string, weight: Weight): Run[] {
-    const chars = [...text];
+  /**
+   * The runs the per-character rules alone make, without `runs`' shortcuts (the whole text in the primary font,
+   * stretches of its characters taken as one slice): what `runs` must answer, which the tests compare.
+   */
+  async runsByCharacter(text: string, weight: Weight): Promise<Run[]> {
+    await this.runs(text, weight); // loads the fonts the text needs
+    return this.split(text, weight, false);
+  }
+
+  private split(text: string, weight: Weight, stretches: boolean): Run[] {
     const runs: Run[] = [];
+    const primary = this.fonts.get(fontName(PRIMARY, weight))!;
+    const plain = (this.plain[weight] ??= new Uint8Array(FIRST_EMOJI_PRESENTATION));
     let current: { face: Face; text: string } | undefined;
     const push = (face: Face, piece: string) => {
       if (current?.face === face) current.text += piece;
@@ -139,9 +153,32 @@ export class TranscriptFonts {
         current = { face, text: piece };
       }
     };
-    for (const [i, char] of chars.entries()) {
-      const cp = char.codePointAt(0)!;
-      const wantsEmoji = EMOJI_PRESENTATION.test(char) || (chars[i + 1] === '\ufe0f' && EMOJI_CHARACTER.test(char));
+    for (let i = 0; i < text.length;) {
+      // A stretch of characters the primary font has, none of them asking for an emoji, in (or starting) a run of
+      // the primary font, is taken as one slice: what the per-character rules below decide for each of them (the
+      // primary font is every character's first choice, and keeps the shared ones it has), without their lookups.
+      if (stretches && (current === undefined || current.face === PRIMARY)) {
+        let end = i;
+        while (end < text.length) {
+          const unit = text.charCodeAt(end);
+          if (unit >= FIRST_EMOJI_PRESENTATION || text.charCodeAt(end + 1) === 0xfe0f) break;
+          let has = plain[unit]!;
+          if (has === 0) plain[unit] = has = primary.hasGlyphForCodePoint(unit) ? 1 : 2;
+          if (has !== 1) break;
+          end++;
+        }
+        if (end > i) {
+          push(PRIMARY, text.slice(i, end));
+          i = end;
+          continue;
+        }
+      }
+      const cp = text.codePointAt(i)!;
+      const char = String.fromCodePoint(cp);
+      const next = i + char.length;
+      i = next;
+      const wantsEmoji =
+        EMOJI_PRESENTATION.test(char) || (text.charCodeAt(next) === 0xfe0f && EMOJI_CHARACTER.test(char));
       const stays = CLUSTER_CONTINUATION.test(char) || (SHARED.test(char) && !wantsEmoji && current?.face !== EMOJI);
       if (current && stays && this.has(current.face, weight, cp)) {
         current.text += char;

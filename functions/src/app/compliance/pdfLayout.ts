@@ -9,7 +9,7 @@ import type { Font, Glyph } from 'fontkit';
  * tests fail if pdfkit's internals move):
  *
  * - Fast path: a word of the primary font made only of characters that need no shaping (Latin, Greek and Cyrillic
- *   letters without combining marks, digits, punctuation, see `SIMPLE`) is laid out from the font's character map and
+ *   letters without combining marks, digits, punctuation, see `SIMPLE_RANGES`) is laid out from the font's character map and
  *   advance widths, one glyph per character, looked up once per character. Kerning pairs are not applied to those
  *   words (a fraction of a point here and there), the text extracts exactly as written. Everything else (Arabic,
  *   Devanagari, Japanese, emoji, combining marks) still goes through the shaper.
@@ -18,10 +18,24 @@ import type { Font, Glyph } from 'fontkit';
  *   hundreds of thousands of distinct ones (times, numbers, names).
  */
 
-/** Characters laid out without the shaper: Latin, Greek and Cyrillic letters, digits, punctuation, symbols. */
-const SIMPLE = /^[\x20-\x7e\u00a0-\u024f\u0370-\u03ff\u0400-\u052f\u2010-\u2027\u2030-\u205e\u20ac]*$/;
-/** Precomposed letters only: a combining mark or a character the shaper would reorder or join leaves the fast path. */
-const NEEDS_SHAPING = /[\u0300-\u036f\u0483-\u0489]/;
+/**
+ * Characters laid out without the shaper: Latin, Greek and Cyrillic letters, digits, punctuation, symbols (ranges,
+ * inclusive). Precomposed letters only: combining marks (U+0300–036F, U+0483–0489) need the shaper, so they are left
+ * out. Every code point here is below `FAST_LIMIT`, so one table lookup per character tells whether it is fast.
+ */
+const SIMPLE_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x20, 0x7e],
+  [0xa0, 0x24f],
+  [0x370, 0x3ff],
+  [0x400, 0x482],
+  [0x48a, 0x52f],
+  [0x2010, 0x2027],
+  [0x2030, 0x205e],
+  [0x20ac, 0x20ac],
+];
+const FAST_LIMIT = 0x20ad;
+const SIMPLE_TABLE = new Uint8Array(FAST_LIMIT);
+for (const [from, to] of SIMPLE_RANGES) SIMPLE_TABLE.fill(1, from, to + 1);
 
 export const LAYOUT_CACHE_WORDS = 5000;
 
@@ -41,6 +55,8 @@ interface Run {
 
 /** The parts of pdfkit's EmbeddedFont this module relies on (pdfkit/js/pdfkit.js, class EmbeddedFont). */
 interface PdfkitEmbeddedFont {
+  /** The font's resource name on a page ("F1"). */
+  id: string;
   font: Font;
   scale: number;
   layoutCache?: Record<string, Run>;
@@ -55,6 +71,9 @@ interface PdfkitEmbeddedFont {
   unicode: number[][];
   layoutRun(text: string, features?: unknown): Run;
   layoutCached(text: string): Run;
+  /** The font's dictionary, what a page's resources name. */
+  ref(): unknown;
+  lineHeight(size: number, includeGap?: boolean): number;
   /** Set once adjusted. */
   transcriptLayout?: TranscriptLayoutStats;
 }
@@ -73,6 +92,19 @@ export interface TranscriptLayoutStats {
    * else undefined: what a line breaker needs to wrap it without laying it out again.
    */
   fastWidths: (text: string) => number[] | undefined;
+  /**
+   * `fastWidths` without the array: writes the widths into `out` from index `at` and answers whether the whole text
+   * is on the fast path (what `out` holds is meaningless when it is not). Always false for a fallback font.
+   */
+  fillFastWidths: (text: string, out: Float64Array, at: number) => boolean;
+  /**
+   * The glyph ids of `text.slice(from, to)`, a range `fillFastWidths` accepted, as the hex string a PDF text operator
+   * shows (`<…> Tj`), with the glyphs added to the embedded subset, their widths and ToUnicode entries, as pdfkit's
+   * `encode` does.
+   */
+  fastHex: (text: string, from: number, to: number) => string;
+  /** The pdfkit font itself: its resource name, dictionary and line height, for writing text operators directly. */
+  pdfFont: Pick<PdfkitEmbeddedFont, 'id' | 'ref' | 'lineHeight' | 'encode'>;
 }
 
 /**
@@ -85,6 +117,12 @@ export function adjustCurrentFont(doc: PDFKit.PDFDocument, primary: boolean): Tr
     !font ||
     typeof font.layoutRun !== 'function' ||
     typeof font.layoutCached !== 'function' ||
+    typeof font.ref !== 'function' ||
+    typeof font.lineHeight !== 'function' ||
+    typeof font.id !== 'string' ||
+    !font.subset ||
+    !Array.isArray(font.widths) ||
+    !Array.isArray(font.unicode) ||
     !font.font ||
     typeof font.scale !== 'number'
   ) {
@@ -93,42 +131,84 @@ export function adjustCurrentFont(doc: PDFKit.PDFDocument, primary: boolean): Tr
   if (font.transcriptLayout) return font.transcriptLayout;
   const shape = font.layoutRun.bind(font);
   const cache = new Map<string, Run>();
-  const perChar = new Map<number, { glyph: Glyph; position: Position; hex?: string }>();
-  const entryFor = (cp: number) => {
-    let entry = perChar.get(cp);
-    if (!entry) {
-      if (!font.font.hasGlyphForCodePoint(cp)) return undefined;
-      const glyph = font.font.glyphForCodePoint(cp);
-      const width = glyph.advanceWidth * font.scale;
-      // Shared by every word with this character: pdfkit reads positions and copies before changing one.
-      entry = { glyph, position: { xAdvance: width, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: width } };
-      perChar.set(cp, entry);
+
+  // Per character of the fast path (indexed by UTF-16 unit, all below FAST_LIMIT): its advance width in thousandths
+  // of the font size (NaN: not looked up yet; -1: not on the fast path, or the font lacks it), its glyph, the shared
+  // position pdfkit's layout hands out (pdfkit reads positions and copies before changing one), and its subset id
+  // as hex once drawn.
+  const widthOf = new Float64Array(primary ? FAST_LIMIT : 0).fill(NaN);
+  const glyphOf: Array<Glyph | undefined> = [];
+  const positionOf: Array<Position | undefined> = [];
+  const hexOf: Array<string | undefined> = [];
+  const lookUp = (unit: number): number => {
+    let width = -1;
+    if (SIMPLE_TABLE[unit] === 1 && font.font.hasGlyphForCodePoint(unit)) {
+      const glyph = font.font.glyphForCodePoint(unit);
+      width = glyph.advanceWidth * font.scale;
+      glyphOf[unit] = glyph;
+      positionOf[unit] = { xAdvance: width, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: width };
     }
-    return entry;
+    widthOf[unit] = width;
+    return width;
   };
-  const fastWidths = (text: string): number[] | undefined => {
-    if (!primary || !SIMPLE.test(text) || NEEDS_SHAPING.test(text)) return undefined;
-    const widths: number[] = [];
+  const fillFastWidths = (text: string, out: Float64Array, at: number): boolean => {
+    if (!primary) return false;
     for (let i = 0; i < text.length; i++) {
-      const entry = entryFor(text.charCodeAt(i));
-      if (!entry) return undefined;
-      widths.push(entry.position.xAdvance);
+      const unit = text.charCodeAt(i);
+      if (unit >= FAST_LIMIT) return false;
+      let width = widthOf[unit]!;
+      if (width !== width) width = lookUp(unit); // NaN: first time
+      if (width < 0) return false;
+      out[at + i] = width;
     }
-    return widths;
+    return true;
   };
-  const stats: TranscriptLayoutStats = { fast: 0, shaped: 0, cached: 0, size: () => cache.size, fastWidths };
+  let scratch = new Float64Array(256);
+  const isFast = (text: string): boolean => {
+    if (scratch.length < text.length) scratch = new Float64Array(text.length * 2);
+    return fillFastWidths(text, scratch, 0);
+  };
+  const fastWidths = (text: string): number[] | undefined =>
+    isFast(text) ? Array.from(scratch.subarray(0, text.length)) : undefined;
+  const fastHex = (text: string, from: number, to: number): string => {
+    let hex = '';
+    for (let i = from; i < to; i++) {
+      const unit = text.charCodeAt(i);
+      let unitHex = hexOf[unit];
+      if (unitHex === undefined) {
+        const glyph = glyphOf[unit];
+        if (!glyph) throw new Error(`fastHex: U+${unit.toString(16)} is not on the fast path`);
+        const gid = font.subset.includeGlyph(glyph.id);
+        unitHex = `0000${gid.toString(16)}`.slice(-4);
+        hexOf[unit] = unitHex;
+        font.widths[gid] ??= glyph.advanceWidth * font.scale;
+        font.unicode[gid] ??= glyph.codePoints;
+      }
+      hex += unitHex;
+    }
+    return hex;
+  };
+  const stats: TranscriptLayoutStats = {
+    fast: 0,
+    shaped: 0,
+    cached: 0,
+    size: () => cache.size,
+    fastWidths,
+    fillFastWidths,
+    fastHex,
+    pdfFont: font,
+  };
 
   const fast = (text: string): Run | undefined => {
-    if (!SIMPLE.test(text) || NEEDS_SHAPING.test(text)) return undefined;
-    const glyphs: Glyph[] = [];
-    const positions: Position[] = [];
+    if (!isFast(text)) return undefined;
+    const glyphs: Glyph[] = new Array<Glyph>(text.length);
+    const positions: Position[] = new Array<Position>(text.length);
     let advanceWidth = 0;
     for (let i = 0; i < text.length; i++) {
-      const entry = entryFor(text.charCodeAt(i));
-      if (!entry) return undefined;
-      glyphs.push(entry.glyph);
-      positions.push(entry.position);
-      advanceWidth += entry.position.xAdvance;
+      const unit = text.charCodeAt(i);
+      glyphs[i] = glyphOf[unit]!;
+      positions[i] = positionOf[unit]!;
+      advanceWidth += scratch[i]!;
     }
     return { glyphs, positions, advanceWidth };
   };
@@ -173,16 +253,7 @@ export function adjustCurrentFont(doc: PDFKit.PDFDocument, primary: boolean): Tr
       if (!run) return encodeByWords(text, features);
       stats.fast++;
       const hex: string[] = new Array<string>(text.length);
-      for (let i = 0; i < text.length; i++) {
-        const entry = perChar.get(text.charCodeAt(i))!;
-        if (entry.hex === undefined) {
-          const gid = font.subset.includeGlyph(entry.glyph.id);
-          entry.hex = `0000${gid.toString(16)}`.slice(-4);
-          font.widths[gid] ??= entry.glyph.advanceWidth * font.scale;
-          font.unicode[gid] ??= entry.glyph.codePoints;
-        }
-        hex[i] = entry.hex;
-      }
+      for (let i = 0; i < text.length; i++) hex[i] = fastHex(text, i, i + 1);
       return [hex, run.positions];
     };
   }

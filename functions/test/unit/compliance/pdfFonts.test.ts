@@ -119,3 +119,96 @@ describe('pdfLayout: the fast path for plain text and the bounded cache of shape
     expect(() => adjustCurrentFont(doc, true)).toThrow(/pdfkit font internals changed/);
   });
 });
+
+describe('the fast paths pick the font the per-character rules pick', () => {
+  /** Texts on the edges of the fast paths: emoji presentation, variation selectors, marks, shared characters. */
+  const CORPUS = [
+    'Plain hello #12, café — “quoted” … 5 €',
+    'Привет, как дела? Ελληνικά',
+    '❤ ❤️ © ©️ #️⃣ 1️⃣ ™ → ★',
+    'Yarn 🧶 and needles 🪡, café #3',
+    'Hello 日本語の漆器を3つ、and नमस्ते। 🧶!',
+    '漆器 3 ok',
+    'مرحبا 12 שלום',
+    'e\u0301 a\u0308 \u0483x',
+    'Korean 한글 ok',
+    'soft\u00adhyphen and\u200dzwj',
+    'bell\u0007 here',
+    '👩‍👩‍👧 👍🏽 then text',
+    '\u3000全角ＡＢ１２',
+    'line\u2028separator',
+    '',
+  ];
+  const POOL = [
+    ...'aZ 3.,!?-éØßĳœ'.split(''),
+    'ё',
+    'Ω',
+    '、',
+    '日',
+    'の',
+    '🧶',
+    '❤',
+    '\ufe0f',
+    '\u200d',
+    '\u0301',
+    'م',
+    'न',
+    '्',
+    '한',
+    '#',
+    '©',
+    '👍',
+    '\u{1F3FD}',
+    '\u00ad',
+    '\u0007',
+    '™',
+    '€',
+    '—',
+    '\u3000',
+    'Ａ',
+    '٣',
+    '\u2028',
+    '⌚',
+  ];
+  /** Deterministic texts of 1 to 12 characters from POOL (a fixed seed: a failure reproduces). */
+  function randomTexts(count: number): string[] {
+    let seed = 20261202;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    return Array.from({ length: count }, () =>
+      Array.from({ length: 1 + Math.floor(next() * 12) }, () => POOL[Math.floor(next() * POOL.length)]!).join(''),
+    );
+  }
+  const texts = [...CORPUS, ...randomTexts(400)];
+
+  it('runs: stretches of primary-font characters give the runs of the per-character rules', async () => {
+    const fonts = new TranscriptFonts();
+    for (const weight of ['regular', 'bold'] as const)
+      for (const text of texts)
+        expect(await fonts.runs(text, weight), JSON.stringify(text)).toEqual(await fonts.runsByCharacter(text, weight));
+  });
+
+  it('pdfLayout: a line the fast path takes whole is the one run of the primary font that runs answers', async () => {
+    const { default: PDFDocument } = await import('pdfkit');
+    const fonts = new TranscriptFonts();
+    let taken = 0;
+    for (const weight of ['regular', 'bold'] as const) {
+      await fonts.baseline(weight, 10);
+      const doc = new PDFDocument({ size: 'A4' });
+      const name = fonts.primaryFont(weight);
+      doc.registerFont(name, fonts.fontFile(name));
+      doc.font(name);
+      const layout = adjustCurrentFont(doc, true);
+      const widths = new Float64Array(64);
+      for (const text of texts) {
+        if (!text || !layout.fillFastWidths(text, widths, 0)) continue;
+        taken++;
+        expect(await fonts.runsByCharacter(text, weight), JSON.stringify(text)).toEqual([{ font: name, text }]);
+        expect(Array.from(widths.subarray(0, text.length))).toEqual(layout.fastWidths(text));
+      }
+      // Never for text that needs another font or the shaper.
+      for (const text of ['🧶', '❤️', '日本', 'مرحبا', 'e\u0301', '한', '\u0007', 'a\u200db'])
+        expect(layout.fillFastWidths(text, widths, 0), JSON.stringify(text)).toBe(false);
+    }
+    expect(taken).toBeGreaterThan(20);
+  });
+});
