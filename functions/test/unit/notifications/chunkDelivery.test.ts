@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_OPS, packBatches, unpublishedReceipts } from '../../../src/app/notifications/chunkDelivery.js';
+import {
+  COMMIT_BATCH_OPS,
+  COMMIT_CONCURRENCY,
+  MAX_BATCH_OPS,
+  packBatches,
+  unpublishedReceipts,
+} from '../../../src/app/notifications/chunkDelivery.js';
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { recipientPaths } from '../../../src/app/notifications/recipientDelivery.js';
 import { TOPICS } from '../../../src/domain/channels.js';
@@ -303,6 +309,56 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
   });
 });
 
+describe('fan-out chunk: commits', () => {
+  /** Wraps the store's commit: how many are in flight at most, and each batch's writes. */
+  function watchCommits(f: NotificationFixture, fail?: (ops: readonly WriteOp[]) => Error | undefined) {
+    const seen = { calls: 0, inFlight: 0, maxInFlight: 0, sizes: [] as number[] };
+    const commit = f.store.commit.bind(f.store);
+    f.store.commit = async (ops) => {
+      seen.calls++;
+      seen.inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 1));
+        const error = fail?.(ops);
+        if (error) throw error;
+        if (ops.some((op) => op.path.includes('/recipients/'))) seen.sizes.push(ops.length);
+        return await commit(ops);
+      } finally {
+        seen.inFlight--;
+      }
+    };
+    return seen;
+  }
+
+  it('a chunk commits in batches of about COMMIT_BATCH_OPS writes, several but at most COMMIT_CONCURRENCY at once', async () => {
+    const { f, followers } = await world(300);
+    const seen = watchCommits(f);
+    const { eventId } = await fanOut(f);
+    expect((await tally(f, eventId)).notifications).toBe(followers.length);
+    expect(seen.sizes.length).toBeGreaterThan(COMMIT_CONCURRENCY);
+    expect(Math.max(...seen.sizes)).toBeLessThanOrEqual(COMMIT_BATCH_OPS);
+    expect(seen.maxInFlight).toBeGreaterThan(1);
+    expect(seen.maxInFlight).toBeLessThanOrEqual(COMMIT_CONCURRENCY);
+  });
+
+  it('a batch failing for another reason than a race stops the chunk from starting more, and the chunk fails', async () => {
+    const { f, followers } = await world(300);
+    const event = communityEvent();
+    const eventId = eventIdFor(event.idempotencyKey);
+    await f.n.pipeline.submit(event, 'pubsub', 'submit');
+    const seen = watchCommits(f, (ops) =>
+      ops.some((op) => op.path.includes('/recipients/')) ? new Error('14 UNAVAILABLE') : undefined,
+    );
+    await expect(f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'run-1')).rejects.toThrow(
+      /UNAVAILABLE/,
+    );
+    // The batches already in flight settle; no further one starts after the first failure.
+    expect(seen.calls).toBeLessThanOrEqual(COMMIT_CONCURRENCY);
+    expect((await tally(f, eventId)).notifications).toBe(0);
+  });
+});
+
 describe('packBatches', () => {
   const r = (id: number, ops: number) => ({ id, ops: Array.from({ length: ops }, () => 0) });
 
@@ -316,5 +372,22 @@ describe('packBatches', () => {
 
   it('refuses a recipient that alone needs more than a batch', () => {
     expect(() => packBatches([r(1, 501)])).toThrow(/501 writes/);
+    expect(() => packBatches([r(1, 501)], 100)).toThrow(/501 writes/);
+  });
+
+  it('fills to a smaller target; a recipient over it gets a batch of its own, never an empty one', () => {
+    expect(
+      packBatches(
+        Array.from({ length: 150 }, (_, i) => r(i, 7)),
+        100,
+      ).map((b) => b.length),
+    ).toEqual([...Array<number>(10).fill(14), 10]);
+    expect(packBatches([r(1, 3), r(2, 150), r(3, 3), r(4, 3)], 100).map((b) => b.map((x) => x.id))).toEqual([
+      [1],
+      [2],
+      [3, 4],
+    ]);
+    // A target above Firestore's cap is the cap.
+    expect(packBatches([r(1, 400), r(2, 200)], 1_000).map((b) => b.map((x) => x.id))).toEqual([[1], [2]]);
   });
 });
