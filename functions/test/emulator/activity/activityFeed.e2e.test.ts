@@ -1,11 +1,8 @@
-import { getFirestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
-import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
-import { adminApp } from '../../../src/composition/cloud.js';
 import { paths } from '../../../src/domain/paths.js';
 import { activityPaths } from '../../../src/domain/activity/feed.js';
 import { bareWorld } from '../../support/world.js';
-import { callAs, eventually, useTriggerChains } from '../../support/fakes/emulatorChain.js';
+import { callAs, chainWorld, eventually, useTriggerChains } from '../../support/fakes/emulatorChain.js';
 
 /**
  * The activity feed's triggers as deployed (Auth, Firestore, Functions and Pub/Sub emulators): a follow through the
@@ -13,18 +10,8 @@ import { callAs, eventually, useTriggerChains } from '../../support/fakes/emulat
  * the actor's feed; the bid's key arriving again by a second events/ document, and each handler run again over what
  * the triggers saw, leave one item each.
  */
-const store = new FirestoreDocumentStore(() => getFirestore(adminApp()));
-const run = `${process.pid}${Date.now().toString(36)}`;
+const { store, run, profile } = chainWorld();
 const CHAIN_MS = 150_000;
-
-const profile = (name: string, kind = 'collector') => ({
-  displayName: name,
-  kind,
-  email: `${name.toLowerCase()}-${run}@example.com`,
-  emailVerified: true,
-  timeZone: 'UTC',
-  locale: 'en',
-});
 
 describe('activity feed in the emulators', () => {
   useTriggerChains();

@@ -1,12 +1,9 @@
-import { getFirestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
-import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
 import { orderPath } from '../../../src/app/orders/orderView.js';
-import { adminApp } from '../../../src/composition/cloud.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
 import { socialPaths } from '../../../src/domain/social/follows.js';
-import { callAs, eventually, outbox, useTriggerChains } from '../../support/fakes/emulatorChain.js';
+import { callAs, chainWorld, eventually, outbox, useTriggerChains } from '../../support/fakes/emulatorChain.js';
 
 /**
  * Issue 18's chains through the Auth, Firestore, Functions and Pub/Sub emulators with the sandbox FCM: an order event
@@ -14,18 +11,8 @@ import { callAs, eventually, outbox, useTriggerChains } from '../../support/fake
  * onNotificationEventCreated → deliver-push); a late, older event does not move the view back. And a follow through the
  * deployed callable writes the edges and counts and tells the creator.
  */
-const store = new FirestoreDocumentStore(() => getFirestore(adminApp()));
-const run = `${process.pid}${Date.now().toString(36)}`;
+const { store, run, profile } = chainWorld();
 const CHAIN_MS = 150_000;
-
-const profile = (name: string, kind = 'collector') => ({
-  displayName: name,
-  kind,
-  email: `${name.toLowerCase()}-${run}@example.com`,
-  emailVerified: true,
-  timeZone: 'UTC',
-  locale: 'en',
-});
 
 describe('orders and following in the emulators', () => {
   useTriggerChains();

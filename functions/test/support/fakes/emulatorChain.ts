@@ -3,6 +3,9 @@ import { SANDBOX_URL_ENV } from '../../../src/local/sandbox/connect.js';
 import { afterAll, beforeAll } from 'vitest';
 import { emulatorHub, functionsEmulatorOrigin, runScheduledFunction } from '../../../src/local/sandbox/schedules.js';
 import { REGION } from '../../../src/functions/options.js';
+import { getFirestore } from 'firebase-admin/firestore';
+import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestoreDocumentStore.js';
+import { adminApp } from '../../../src/composition/cloud.js';
 
 /**
  * For trigger-chain tests in the emulator tier: what the sandbox providers captured, waiting for an outcome, and
@@ -152,4 +155,24 @@ export const pauseTriggers = () => hubPut('/functions/disableBackgroundTriggers'
 export function useTriggerChains(): void {
   beforeAll(freshTriggers, 180_000);
   afterAll(pauseTriggers, 120_000);
+}
+
+/**
+ * What a trigger-chain file writes with: the emulator's Firestore through the production adapter, a run id that keeps
+ * this file's users apart from other runs', and a profile as a client creates it (verified email, UTC, English).
+ */
+export function chainWorld() {
+  const run = `${process.pid}${Date.now().toString(36)}`;
+  return {
+    store: new FirestoreDocumentStore(() => getFirestore(adminApp())),
+    run,
+    profile: (name: string, kind = 'collector') => ({
+      displayName: name,
+      kind,
+      email: `${name.toLowerCase()}-${run}@example.com`,
+      emailVerified: true,
+      timeZone: 'UTC',
+      locale: 'en',
+    }),
+  };
 }
