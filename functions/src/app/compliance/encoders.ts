@@ -141,167 +141,199 @@ export async function pdfTranscript(
   /** Widths of the line being wrapped, per UTF-16 unit, in thousandths of the font size; grown when needed. */
   let widths = new Float64Array(1024);
 
+  // The text state of the `write` running now, set once per call rather than looked up per line.
+  let size = 0;
+  let ascent = 0;
+  let primaryFont = '';
+  let primaryLayout: TranscriptLayoutStats = undefined!;
+  let lineHeight = 0;
+  /** The page's text width, in thousandths of the font size. */
+  let max = 0;
+  /** `Tf` for the primary font at this size. */
+  let primaryTf = '';
+
   /** Writes text line by line, each line as runs of the fonts that have its characters, continued on one line. */
-  const write = async (text: string, weight: Weight, size: number, color: string) => {
-    const key = `${weight} ${size}`;
-    let ascent = baselines.get(key);
-    if (ascent === undefined) {
-      ascent = await fonts.baseline(weight, size); // loads the weight's primary font
-      baselines.set(key, ascent);
+  const write = async (text: string, weight: Weight, fontSize: number, color: string) => {
+    let key = ascentKeys[weight].get(fontSize);
+    if (key === undefined) ascentKeys[weight].set(fontSize, (key = `${weight} ${fontSize}`));
+    let baseline = baselines.get(key);
+    if (baseline === undefined) {
+      baseline = await fonts.baseline(weight, fontSize); // loads the weight's primary font
+      baselines.set(key, baseline);
     }
-    const primaryFont = fonts.primaryFont(weight);
-    const primaryLayout = layoutOf(primaryFont);
+    size = fontSize;
+    ascent = baseline;
+    primaryFont = fonts.primaryFont(weight);
+    primaryLayout = layoutOf(primaryFont);
+    lineHeight = primaryLayout.pdfFont.lineHeight(size, true);
+    max = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
+    primaryTf = `/${primaryLayout.pdfFont.id} ${number(size)} Tf`;
     doc.font(primaryFont).fontSize(size);
     fill(color);
-    for (let line of text.indexOf('\t') >= 0 ? text.replace(/\t/g, '    ').split(LINE_BREAK) : text.split(LINE_BREAK)) {
-      if (line === '') line = ' ';
-      if (widths.length < line.length) widths = new Float64Array(line.length * 2);
-      // The common case: the whole line is plain text the primary font sets without shaping, one run in that font
-      // (what `fonts.runs` answers for such a line: pdfFonts.test.ts checks they agree).
-      if (primaryLayout.fillFastWidths(line, widths, 0)) {
-        wrap({ text: line, inside: undefined, segments: [{ font: primaryFont, start: 0, end: line.length }] });
-        continue;
-      }
-      const runs = await fonts.runs(line, weight);
-      // A line with a few emoji or words of another script in it: wrapped here too. Other lines: pdfkit's wrapper.
-      const measured = measure(runs, size);
-      if (measured) {
-        wrap(measured);
-        continue;
-      }
-      flush();
-      for (const [i, run] of runs.entries()) {
+    if (text.indexOf('\t') >= 0) text = text.replace(/\t/g, '    ');
+    // Line by line, without a regular expression's split for the common text of one line.
+    for (let from = 0; from <= text.length;) {
+      let to = from;
+      while (to < text.length && text.charCodeAt(to) !== 10 && text.charCodeAt(to) !== 13) to++;
+      const line = from === 0 && to === text.length ? text : text.slice(from, to);
+      from = to + (text.charCodeAt(to) === 13 && text.charCodeAt(to + 1) === 10 ? 2 : 1);
+      await writeLine(line === '' ? ' ' : line, weight);
+    }
+  };
+  const ascentKeys: Record<Weight, Map<number, string>> = { regular: new Map(), bold: new Map() };
+
+  const writeLine = async (line: string, weight: Weight) => {
+    if (widths.length < line.length) widths = new Float64Array(line.length * 2);
+    // The common case: the whole line is plain text the primary font sets without shaping, one run in that font
+    // (what `fonts.runs` answers for such a line: pdfFonts.test.ts checks they agree).
+    if (primaryLayout.fillFastWidths(line, widths, 0)) {
+      wrap(line, undefined, undefined);
+      return;
+    }
+    const runs = await fonts.runs(line, weight);
+    // A line with a few emoji or words of another script in it: wrapped here too. Other lines: pdfkit's wrapper.
+    const measured = measure(runs);
+    if (measured) {
+      wrap(measured.text, measured.inside, measured.segments);
+      return;
+    }
+    flush();
+    for (const [i, run] of runs.entries()) {
+      use(run.font);
+      doc.text(run.text, { continued: i < runs.length - 1, baseline: -ascent });
+    }
+    doc.font(primaryFont);
+  };
+
+  /**
+   * The line as one string with its widths in `widths`: characters of the primary font's plain text each their own
+   * width; a run of another font (emoji, a name in Japanese) as one unbreakable piece, its shaped width on its first
+   * unit. Undefined when the line is not for this path: shaped text in the primary font, or another font's run wider
+   * than a line (a Japanese paragraph), which must break inside.
+   */
+  const measure = (runs: readonly Run[]): Wrapped | undefined => {
+    const inside: boolean[] = [];
+    const segments: Segment[] = [];
+    let start = 0;
+    for (const run of runs) {
+      const layout = layoutOf(run.font);
+      if (layout.fillFastWidths(run.text, widths, start)) {
+        for (let i = 0; i < run.text.length; i++) inside.push(false);
+      } else {
+        if (primary.has(run.font)) return undefined;
         use(run.font);
-        doc.text(run.text, { continued: i < runs.length - 1, baseline: -ascent });
-      }
-      doc.font(primaryFont);
-    }
-
-    /**
-     * The line as one string with its widths in `widths`: characters of the primary font's plain text each their own
-     * width; a run of another font (emoji, a name in Japanese) as one unbreakable piece, its shaped width on its first
-     * unit. Undefined when the line is not for this path: shaped text in the primary font, or another font's run wider
-     * than a line (a Japanese paragraph), which must break inside.
-     */
-    function measure(runs: readonly Run[], size: number): Wrapped | undefined {
-      const lineWidth = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
-      const inside: boolean[] = [];
-      const segments: Segment[] = [];
-      let start = 0;
-      for (const run of runs) {
-        const layout = layoutOf(run.font);
-        if (layout.fillFastWidths(run.text, widths, start)) {
-          for (let i = 0; i < run.text.length; i++) inside.push(false);
-        } else {
-          if (primary.has(run.font)) return undefined;
-          use(run.font);
-          const width = (doc.widthOfString(run.text) * 1000) / size;
-          if (width > lineWidth) return undefined;
-          for (let i = 0; i < run.text.length; i++) {
-            widths[start + i] = i === 0 ? width : 0;
-            inside.push(i > 0);
-          }
+        const width = (doc.widthOfString(run.text) * 1000) / size;
+        doc.font(primaryFont);
+        if (width > max) return undefined;
+        for (let i = 0; i < run.text.length; i++) {
+          widths[start + i] = i === 0 ? width : 0;
+          inside.push(i > 0);
         }
-        segments.push({ font: run.font, start, end: start + run.text.length });
-        start += run.text.length;
       }
-      doc.font(primaryFont);
-      return { text: runs.map((r) => r.text).join(''), inside, segments };
+      segments.push({ font: run.font, start, end: start + run.text.length });
+      start += run.text.length;
     }
+    return { text: runs.map((r) => r.text).join(''), inside, segments };
+  };
 
-    /**
-     * One line of text wrapped at spaces to the page's text width (a word wider than the line broken between
-     * characters), with a new page when the next line would cross the bottom margin: what pdfkit's line wrapper does
-     * for such text, without its per-word Unicode line-break analysis and layout.
-     */
-    function wrap(line: Wrapped): void {
-      const { text, inside } = line;
-      const max = ((doc.page.width - doc.page.margins.left - doc.page.margins.right) * 1000) / size;
-      const breakable = (i: number) => text.charCodeAt(i) === 32 && !inside?.[i];
-      let start = 0; // first unit of the line being filled
-      let width = 0; // its width up to `end`
-      let end = 0; // units up to here fit
-      let breakAt = -1; // after the last space that fits: where to break
-      while (end < text.length) {
-        const w = widths[end]!;
-        if (breakable(end)) {
-          width += w;
-          end++;
-          breakAt = end;
-          continue;
-        }
-        if (width + w <= max || end === start || inside?.[end]) {
-          width += w;
-          end++;
-          continue;
-        }
-        // `end` does not fit: break after the last space, or inside the word if the line has none.
-        const cut = breakAt > start ? breakAt : end;
-        emit(line, start, cut);
-        start = cut;
-        end = cut;
-        width = 0;
-        breakAt = -1;
+  /**
+   * One line of text (its widths in `widths`) wrapped at spaces to the page's text width (a word wider than the line
+   * broken between characters): what pdfkit's line wrapper does for such text, without its per-word Unicode
+   * line-break analysis and layout. `segments`: which font sets which units (all the primary font's when undefined);
+   * `inside`: per unit, inside an unbreakable piece (another font's run), so no line ends before it.
+   */
+  const wrap = (text: string, inside: readonly boolean[] | undefined, segments: readonly Segment[] | undefined) => {
+    let start = 0; // first unit of the line being filled
+    let width = 0; // its width up to `end`
+    let end = 0; // units up to here fit
+    let breakAt = -1; // after the last space that fits: where to break
+    while (end < text.length) {
+      const w = widths[end]!;
+      if (text.charCodeAt(end) === 32 && !inside?.[end]) {
+        width += w;
+        end++;
+        breakAt = end;
+        continue;
       }
-      emit(line, start, text.length);
+      if (width + w <= max || end === start || inside?.[end]) {
+        width += w;
+        end++;
+        continue;
+      }
+      // `end` does not fit: break after the last space, or inside the word if the line has none.
+      const cut = breakAt > start ? breakAt : end;
+      emit(text, inside, segments, start, cut);
+      start = cut;
+      end = cut;
+      width = 0;
+      breakAt = -1;
     }
+    emit(text, inside, segments, start, text.length);
+  };
 
-    /**
-     * Units [from, to) of the line, trailing spaces left out, drawn at the left margin on the next line (on a new page
-     * when it would cross the bottom margin): one text object, a piece per font, each set on the primary font's
-     * baseline. The text space is flipped back (`1 0 0 -1 x y Tm` under pdfkit's top-down page matrix), which puts
-     * the glyphs exactly where pdfkit's own `text()` puts them, without its save, transform and restore.
-     */
-    function emit({ text, inside, segments }: Wrapped, from: number, to: number): void {
-      while (to > from && text.charCodeAt(to - 1) === 32 && !inside?.[to - 1]) to--;
-      const lineHeight = primaryLayout.pdfFont.lineHeight(size, true);
-      if (doc.y + lineHeight > doc.page.maxY()) {
-        flush();
-        doc.addPage();
-      }
-      const fontsOnPage = doc.page.fonts as Record<string, unknown>;
-      const left = doc.page.margins.left;
-      const y = number(doc.y + ascent!);
-      const fontSize = number(size);
-      let ops = 'BT';
-      let current = '';
-      const piece = (layout: TranscriptLayoutStats, x: number, shown: string) => {
+  /**
+   * Units [from, to) of the line, trailing spaces left out, drawn at the left margin on the next line (on a new page
+   * when it would cross the bottom margin): one text object, a piece per font, each set on the primary font's
+   * baseline. The text space is flipped back (`1 0 0 -1 x y Tm` under pdfkit's top-down page matrix), which puts
+   * the glyphs exactly where pdfkit's own `text()` puts them, without its save, transform and restore.
+   */
+  const emit = (
+    text: string,
+    inside: readonly boolean[] | undefined,
+    segments: readonly Segment[] | undefined,
+    from: number,
+    to: number,
+  ) => {
+    while (to > from && text.charCodeAt(to - 1) === 32 && !inside?.[to - 1]) to--;
+    if (doc.y + lineHeight > doc.page.maxY()) {
+      flush();
+      doc.addPage();
+    }
+    const fontsOnPage = doc.page.fonts as Record<string, unknown>;
+    const primaryId = primaryLayout.pdfFont.id;
+    if (fontsOnPage[primaryId] == null) fontsOnPage[primaryId] = primaryLayout.pdfFont.ref();
+    const left = doc.page.margins.left;
+    const y = number(doc.y + ascent);
+    doc.x = left;
+    doc.y += lineHeight;
+    if (segments === undefined || to === from) {
+      // One piece in the primary font (an empty line: a space).
+      const hex = to === from ? primaryLayout.fastHex(' ', 0, 1) : primaryLayout.fastHex(text, from, to);
+      pending += `BT\n1 0 0 -1 ${number(left)} ${y} Tm\n${primaryTf}\n<${hex}> Tj\nET\n`;
+      return;
+    }
+    let ops = 'BT';
+    let current = '';
+    let x = left;
+    for (const segment of segments) {
+      const a = Math.max(from, segment.start);
+      const b = Math.min(to, segment.end);
+      if (a >= b) continue;
+      const layout = layoutOf(segment.font);
+      // A primary-font segment is plain text here (`measure` sends shaped primary text to pdfkit).
+      const shown = primary.has(segment.font)
+        ? `<${layout.fastHex(text, a, b)}> Tj`
+        : showGlyphs(layout.pdfFont.encode(text.slice(a, b)));
+      if (shown) {
         const id = layout.pdfFont.id;
         if (fontsOnPage[id] == null) fontsOnPage[id] = layout.pdfFont.ref();
         ops += `\n1 0 0 -1 ${number(x)} ${y} Tm`;
-        if (id !== current) ops += `\n/${id} ${fontSize} Tf`;
+        if (id !== current) ops += `\n/${id} ${number(size)} Tf`;
         current = id;
         ops += `\n${shown}`;
-      };
-      if (to === from) piece(primaryLayout, left, `<${primaryLayout.fastHex(' ', 0, 1)}> Tj`);
-      let x = left;
-      for (const segment of segments) {
-        const a = Math.max(from, segment.start);
-        const b = Math.min(to, segment.end);
-        if (a >= b) continue;
-        const layout = layoutOf(segment.font);
-        // A primary-font segment is plain text here (`measure` sends shaped primary text to pdfkit).
-        if (primary.has(segment.font)) piece(layout, x, `<${layout.fastHex(text, a, b)}> Tj`);
-        else {
-          const shown = showGlyphs(layout.pdfFont.encode(text.slice(a, b)));
-          if (shown) piece(layout, x, shown);
-          else {
-            // Glyphs placed off their pen position (marks): pdfkit's own fragment writer places them.
-            pending += `${ops}\nET\n`;
-            flush();
-            ops = 'BT';
-            current = '';
-            doc.font(segment.font);
-            internals._fragment(text.slice(a, b), x, doc.y, { baseline: -ascent! });
-            doc.font(primaryFont);
-          }
-        }
-        for (let i = a; i < b; i++) x += (widths[i]! * size) / 1000;
+      } else {
+        // Glyphs placed off their pen position (marks): pdfkit's own fragment writer places them.
+        pending += `${ops}\nET\n`;
+        flush();
+        ops = 'BT';
+        current = '';
+        doc.font(segment.font);
+        internals._fragment(text.slice(a, b), x, doc.y - lineHeight, { baseline: -ascent });
+        doc.font(primaryFont);
       }
-      pending += `${ops}\nET\n`;
-      doc.x = left;
-      doc.y += lineHeight;
+      for (let i = a; i < b; i++) x += (widths[i]! * size) / 1000;
     }
+    pending += `${ops}\nET\n`;
   };
 
   /**
@@ -354,8 +386,6 @@ export async function pdfTranscript(
   })();
   return doc;
 }
-
-const LINE_BREAK = /\r\n|\r|\n/;
 
 /** The content stream of a pdfkit page (a PDFReference: pdfkit/js/pdfkit.js). */
 interface PdfkitContent {
