@@ -254,17 +254,6 @@ export class MemoryDocumentStore implements DocumentStore {
    * already (transaction writes are checked, and so copied, when they are made).
    */
   apply(ops: readonly WriteOp[], checked = false): void {
-    // Whether the op's data (checked now, or when a transaction made it) holds no field transform.
-    let plain = false;
-    const dataOf = (op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode) => {
-      if (checked) {
-        plain = (op as CheckedOp).plain === true;
-        return op.data;
-      }
-      const data = checkedData(op.data, mode);
-      plain = !fieldOpsSeen;
-      return data;
-    };
     // Each written path's slot, with its outcome on the slot itself (one lookup in the document map per path, and no
     // map of its own per batch). A path without a document gets its slot now, in the map but without data (so reads
     // still find nothing): kept if the batch commits, taken out again if it is refused.
@@ -288,16 +277,16 @@ export class MemoryDocumentStore implements DocumentStore {
         switch (op.kind) {
           case 'create':
             if (existing) throw new AlreadyExistsError(op.path);
-            pending.data = applyData(NO_DATA, dataOf(op, 'create'), false, false, plain);
+            pending.data = applyData(NO_DATA, opData(op, 'create', checked), false, false, opPlain);
             break;
           case 'set': {
-            const data = dataOf(op, op.merge ? 'merge' : 'set');
+            const data = opData(op, op.merge ? 'merge' : 'set', checked);
             const merge = op.merge === true;
-            pending.data = applyData(merge && existing ? existing : NO_DATA, data, merge, false, plain);
+            pending.data = applyData(merge && existing ? existing : NO_DATA, data, merge, false, opPlain);
             break;
           }
           case 'update': {
-            const data = dataOf(op, 'update');
+            const data = opData(op, 'update', checked);
             if (!existing) throw new DocNotFoundError(op.path);
             // Firestore's update replaces the value at each field path whole; only set with merge merges maps.
             pending.data = applyData(existing, data, false, true);
@@ -415,6 +404,22 @@ interface Pending {
 
 /** A transaction's write, checked when it was made: `plain` when its data holds no field transform. */
 type CheckedOp = WriteOp & { plain?: boolean };
+
+/**
+ * An op's data as the store keeps it: checked (and so copied) now, or already when a transaction made it (`checked`).
+ * Sets `opPlain`: whether that data holds no field transform. A module function, not a closure made per batch.
+ */
+function opData(op: Exclude<WriteOp, { kind: 'delete' }>, mode: WriteMode, checked: boolean): DocData {
+  if (checked) {
+    opPlain = (op as CheckedOp).plain === true;
+    return op.data;
+  }
+  const data = checkedData(op.data, mode);
+  opPlain = !fieldOpsSeen;
+  return data;
+}
+/** Read right after opData (synchronous, so no other write interleaves). */
+let opPlain = false;
 
 class MemoryTransaction implements Transaction {
   readonly readVersions = new Map<string, number>();

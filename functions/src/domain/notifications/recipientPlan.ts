@@ -147,12 +147,10 @@ function jobContent(
   return { email: { subject: rendered.email.subject, template: email } };
 }
 
-export function planRecipient(input: PlanInput): RecipientPlan {
-  const { eventId, uid, notification, decisions, contact, burst, now } = input;
-  const notificationId = burst?.notificationId ?? `${eventId}_${notification.type}`;
-  const count = burst ? burst.count + 1 : 1;
-  const rendered = (input.render ?? renderer(notification, input.webAppUrl))(input.locale, count);
-  const base = (channel: ProviderChannel): DeliveryBase => ({
+/** A delivery's shared fields. Not a closure in planRecipient: that would be one more function per recipient. */
+function deliveryBase(input: PlanInput, notificationId: string, channel: ProviderChannel): DeliveryBase {
+  const { eventId, uid, notification } = input;
+  return {
     deliveryId: deliveryId(eventId, uid, channel),
     eventId,
     uid,
@@ -163,14 +161,21 @@ export function planRecipient(input: PlanInput): RecipientPlan {
     critical: notification.critical,
     notificationId,
     groupKey: notification.groupKey,
-  });
+  };
+}
+
+export function planRecipient(input: PlanInput): RecipientPlan {
+  const { eventId, notification, decisions, contact, burst, now } = input;
+  const notificationId = burst?.notificationId ?? `${eventId}_${notification.type}`;
+  const count = burst ? burst.count + 1 : 1;
+  const rendered = (input.render ?? renderer(notification, input.webAppUrl))(input.locale, count);
   const email = { vars: notification.vars, count, url: notificationUrl(notification, input.webAppUrl) };
   const primary = decisions.find((d) => d.action === 'send' && d.channel !== 'inApp')?.channel as
     ProviderChannel | undefined;
   const deliveries: PlannedDelivery[] = [];
   for (const d of decisions) {
     if (d.channel === 'inApp') continue;
-    const b = base(d.channel);
+    const b = deliveryBase(input, notificationId, d.channel);
     if (d.action === 'suppress') deliveries.push({ base: b, status: 'suppressed', reason: d.reason });
     else if (d.action === 'batch')
       deliveries.push({ base: b, status: 'batched', reason: d.reason, releaseAt: d.releaseAt });
