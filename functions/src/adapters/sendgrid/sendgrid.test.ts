@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '../../ports.js';
-import { SENDGRID_KEY, fakeSendgrid } from '../../../test/support/fakes/sendgridServer.js';
+import { OUTBID_MAIL, SENDGRID_KEY, fakeSendgrid } from '../../../test/support/fakes/sendgridServer.js';
 import { deliveryEvents, statusFromSendgrid } from './events.js';
 import type { SendgridEvent } from './events.js';
 import { sendgridProvider } from './index.js';
@@ -30,24 +30,7 @@ afterEach(() => {
   server.script.length = 0;
 });
 
-const mail = {
-  to: 'maya@studio.example',
-  from: 'notifications@craft.example',
-  subject: 'You were outbid',
-  html: '<p>Someone bid more on <b>Walnut bowl</b></p>',
-  text: 'Someone bid more on Walnut bowl',
-  headers: {
-    'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>',
-    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-  },
-  customArgs: {
-    deliveryId: deliveryId('evt1', 'u1', 'email'),
-    uid: 'u1',
-    notificationCategory: 'commerce',
-    eventId: 'evt1',
-  },
-  categories: ['commerce', 'auction.outbid'],
-};
+const mail = OUTBID_MAIL;
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
     () => undefined,

@@ -4,9 +4,8 @@ import { SendgridEmailSender } from '../../../src/adapters/sendgrid/index.js';
 import { AttemptLog, ProviderPolicies, isTransient } from '../../../src/app/delivery/resilience.js';
 import { ProviderError } from '../../../src/domain/delivery/providerError.js';
 import { TWILIO_SID, TWILIO_TOKEN, fakeTwilio, loopbackRequestClient } from '../../support/fakes/twilioServer.js';
-import { SENDGRID_KEY, fakeSendgrid } from '../../support/fakes/sendgridServer.js';
+import { OUTBID_MAIL, SENDGRID_KEY, fakeSendgrid } from '../../support/fakes/sendgridServer.js';
 import { HangingServer } from '../../support/fakes/hangingServer.js';
-import { deliveryId } from '../../../src/domain/delivery.js';
 
 /**
  * Delivery's retry, breaker and timeout policy (src/app/delivery/resilience.ts) over the real provider SDKs against
@@ -119,24 +118,7 @@ describe('SendGrid through @sendgrid/mail against a loopback v3 API', () => {
     server.script.length = 0;
   });
 
-  const mail = {
-    to: 'maya@studio.example',
-    from: 'notifications@craft.example',
-    subject: 'You were outbid',
-    html: '<p>Someone bid more on <b>Walnut bowl</b></p>',
-    text: 'Someone bid more on Walnut bowl',
-    headers: {
-      'List-Unsubscribe': '<https://fn.example/unsubscribe?token=abc.def>',
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    },
-    customArgs: {
-      deliveryId: deliveryId('evt1', 'u1', 'email'),
-      uid: 'u1',
-      notificationCategory: 'commerce',
-      eventId: 'evt1',
-    },
-    categories: ['commerce', 'auction.outbid'],
-  };
+  const mail = OUTBID_MAIL;
 
   it('honours Retry-After on 429, retries 500, never retries 400', async () => {
     server.script.push({
