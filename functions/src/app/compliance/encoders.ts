@@ -298,8 +298,8 @@ export async function pdfTranscript(
     doc.y += lineHeight;
     if (segments === undefined || to === from) {
       // One piece in the primary font (an empty line: a space).
-      const hex = to === from ? primaryLayout.fastHex(' ', 0, 1) : primaryLayout.fastHex(text, from, to);
-      pending += `BT\n1 0 0 -1 ${number(left)} ${y} Tm\n${primaryTf}\n<${hex}> Tj\nET\n`;
+      const glyphs = to === from ? primaryLayout.fastLiteral(' ', 0, 1) : primaryLayout.fastLiteral(text, from, to);
+      pending += `BT\n1 0 0 -1 ${number(left)} ${y} Tm\n${primaryTf}\n(${glyphs}) Tj\nET\n`;
       return;
     }
     let ops = 'BT';
@@ -312,7 +312,7 @@ export async function pdfTranscript(
       const layout = layoutOf(segment.font);
       // A primary-font segment is plain text here (`measure` sends shaped primary text to pdfkit).
       const shown = primary.has(segment.font)
-        ? `<${layout.fastHex(text, a, b)}> Tj`
+        ? `(${layout.fastLiteral(text, a, b)}) Tj`
         : showGlyphs(layout.pdfFont.encode(text.slice(a, b)));
       if (shown) {
         const id = layout.pdfFont.id;

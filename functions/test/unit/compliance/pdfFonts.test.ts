@@ -212,3 +212,47 @@ describe('the fast paths pick the font the per-character rules pick', () => {
     expect(taken).toBeGreaterThan(20);
   });
 });
+
+describe('the transcript writes plain text as literal strings of glyph ids', () => {
+  it('every character of the fast path extracts as written, whatever bytes its glyph id has ( ) \\ CR LF', async () => {
+    const { pdfTranscript } = await import('../../../src/app/compliance/encoders.js');
+    const fonts = new TranscriptFonts();
+    await fonts.baseline('regular', 10);
+    const { default: PDFDocument } = await import('pdfkit');
+    const probe = new PDFDocument();
+    probe.registerFont('sans-regular', fonts.fontFile('sans-regular'));
+    probe.font('sans-regular');
+    const layout = adjustCurrentFont(probe, true);
+    const widths = new Float64Array(1);
+    const chars: string[] = [];
+    for (let unit = 0x21; unit < 0x20ad; unit++) {
+      const char = String.fromCharCode(unit);
+      // Whitespace and the soft hyphen extract as spaces or not at all: left out of the comparison.
+      if (/[\s\u00ad]/.test(char) || !layout.fillFastWidths(char, widths, 0)) continue;
+      chars.push(char);
+    }
+    // Enough distinct glyphs for subset ids past 0x0a, 0x0d, 0x28, 0x29, 0x5c and past one byte.
+    expect(chars.length).toBeGreaterThan(600);
+    // A literal string may hold any byte but unescaped parentheses, backslashes and line ends (a reader turns CR into LF).
+    const literal = layout.fastLiteral(chars.join(''), 0, chars.length);
+    expect(literal).not.toMatch(/[\r\n]/);
+    expect(literal.replace(/\\[\\()nr]/g, '')).not.toMatch(/[()\\]/);
+    const lines: string[] = [];
+    for (let i = 0; i < chars.length; i += 40) lines.push(chars.slice(i, i + 40).join(''));
+    async function* entries() {
+      for (const [i, line] of lines.entries()) yield { heading: `Line ${i}`, body: line };
+    }
+    const header = { title: 'Glyphs', lines: [], createdAt: new Date(0), pageLabel: (n: number) => `Page ${n}` };
+    const bytes = Buffer.concat(await (await pdfTranscript(header, entries())).toArray());
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0 }).promise;
+    const extracted: string[] = [];
+    for (let p = 1; p <= doc.numPages; p++)
+      for (const item of (await (await doc.getPage(p)).getTextContent()).items)
+        if ('str' in item && item.str.trim() && !/^(Line \d+|Page \d+|Glyphs)$/.test(item.str))
+          extracted.push(item.str);
+    // Compatibility forms (µ and μ, the Greek question mark and ;) share a glyph, which extracts as one of them.
+    const nfkc = (texts: string[]) => texts.map((text) => text.normalize('NFKC'));
+    expect(nfkc(extracted)).toEqual(nfkc(lines));
+  });
+});
