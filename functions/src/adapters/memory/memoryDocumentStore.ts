@@ -11,11 +11,13 @@ import { checkQuery } from '../documentRules.js';
  */
 interface Slot {
   readonly path: string;
-  readonly id: string;
   data: DocData | undefined;
+  /**
+   * While `apply` runs, a slot the batch writes holds -(its index in the batch's list of outcomes + 1) here, so a path
+   * written twice in one batch finds its outcome without a map of its own. No id field: `idOf(path)` where needed
+   * (a fan-out writes 80,000 documents and queries none of them).
+   */
   version: number;
-  /** Only while `apply` runs: what the write leaves here (a path written twice in one batch shares it). */
-  pending: Pending | undefined;
 }
 
 /**
@@ -142,7 +144,7 @@ export class MemoryDocumentStore implements DocumentStore {
 
   async listIds(collectionPath: string): Promise<string[]> {
     const collection = collPath(collectionPath);
-    const ids = new Set(this.slotsOf(collection).map((slot) => slot.id));
+    const ids = new Set(this.slotsOf(collection).map((slot) => idOf(slot.path)));
     // Documents that exist only as parents of subcollections: ids in the paths of the collections below.
     const prefix = `${collection}/`;
     for (const path of this.collections.keys()) {
@@ -207,9 +209,10 @@ export class MemoryDocumentStore implements DocumentStore {
     const limit = spec.limit ?? Number.POSITIVE_INFINITY;
     const cursor = spec.startAfter;
     const rows: Row[] = [];
-    const consider = ({ path, id, data, version }: Slot): void => {
+    const consider = ({ path, data, version }: Slot): void => {
       if (!data) return;
       for (const [field, op, value] of where) if (!matches(getField(data, field), op, value)) return;
+      const id = idOf(path);
       // `__name__` is the document itself (Firestore's FieldPath.documentId()): its id, or its path in a group.
       const keys = order.map(({ field }) => (field === DOCUMENT_ID ? (group ? path : id) : getField(data, field)));
       // Like Firestore, ordering by a field excludes documents that lack it.
@@ -258,19 +261,21 @@ export class MemoryDocumentStore implements DocumentStore {
     // map of its own per batch). A path without a document gets its slot now, in the map but without data (so reads
     // still find nothing): kept if the batch commits, taken out again if it is refused.
     const touched: Slot[] = [];
+    const outcomes: Pending[] = [];
     try {
       for (const op of ops) {
         let slot = this.docs.get(op.path);
         if (!slot) {
-          const cut = op.path.lastIndexOf('/');
-          slot = { path: op.path, id: op.path.slice(cut + 1), data: undefined, version: 0, pending: undefined };
+          slot = { path: op.path, data: undefined, version: 0 };
           this.docs.set(op.path, slot);
         }
-        let pending = slot.pending;
-        if (!pending) {
-          pending = { data: slot.data, version: 0 };
-          slot.pending = pending;
+        let pending: Pending;
+        if (slot.version < 0) pending = outcomes[-slot.version - 1]!;
+        else {
+          pending = { data: slot.data, version: 0, before: slot.version };
+          outcomes.push(pending);
           touched.push(slot);
+          slot.version = -outcomes.length;
         }
         const existing = pending.data;
         pending.version = ++this.version;
@@ -299,26 +304,23 @@ export class MemoryDocumentStore implements DocumentStore {
       }
     } catch (error) {
       // Refused: nothing is written, and the slots made for new paths leave the map again.
-      for (const slot of touched) {
-        slot.pending = undefined;
+      touched.forEach((slot, i) => {
+        slot.version = outcomes[i]!.before;
         if (!slot.data) this.docs.delete(slot.path);
-      }
+      });
       throw error;
     }
-    for (const slot of touched) {
-      const { data, version } = slot.pending!;
-      slot.pending = undefined;
-      if (slot.data && data) {
+    touched.forEach((slot, i) => {
+      const { data, version } = outcomes[i]!;
+      slot.version = version;
+      if (slot.data && data) slot.data = data;
+      else if (data) {
         slot.data = data;
-        slot.version = version;
-      } else if (data) {
-        slot.data = data;
-        slot.version = version;
         this.file(slot);
       } else if (slot.data) this.remove(slot);
       // Created and deleted in the same batch: never there.
       else this.docs.delete(slot.path);
-    }
+    });
   }
 
   /** The live slots of a collection in id order: sorted and compacted here, when a query first needs them so. */
@@ -330,7 +332,8 @@ export class MemoryDocumentStore implements DocumentStore {
       collection.dead = 0;
     }
     if (!collection.sorted) {
-      collection.slots.sort((a, b) => compareStrings(a.id, b.id));
+      // By path: a collection's paths share everything up to the id, so they compare as their ids do.
+      collection.slots.sort((a, b) => compareStrings(a.path, b.path));
       collection.sorted = true;
     }
     return collection.slots;
@@ -338,7 +341,7 @@ export class MemoryDocumentStore implements DocumentStore {
 
   /** Files a new document's slot (in the document map already) in its collection. */
   private file(slot: Slot): void {
-    const collectionPath = slot.path.slice(0, slot.path.length - slot.id.length - 1);
+    const collectionPath = slot.path.slice(0, slot.path.lastIndexOf('/'));
     const collection = this.collections.get(collectionPath);
     if (!collection) {
       // Most collections hold a document or two (a user's counters, groups, notifications): an array of exactly one,
@@ -349,7 +352,7 @@ export class MemoryDocumentStore implements DocumentStore {
     }
     const slots = collection.slots;
     const last = slots[slots.length - 1];
-    if (last && compareStrings(last.id, slot.id) >= 0) collection.sorted = false;
+    if (last && compareStrings(last.path, slot.path) >= 0) collection.sorted = false;
     // Small lists grow by one (copied), large ones by push's spare capacity.
     if (slots.length < 8) collection.slots = [...slots, slot];
     else slots.push(slot);
@@ -396,10 +399,11 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 }
 
-/** What a batch leaves at a path it writes (while `apply` runs), and the version it gets. */
+/** What a batch leaves at a path it writes (while `apply` runs), the version it gets, and the one it had. */
 interface Pending {
   data: DocData | undefined;
   version: number;
+  readonly before: number;
 }
 
 /** A transaction's write, checked when it was made: `plain` when its data holds no field transform. */
@@ -528,7 +532,12 @@ function collPath(path: string): string {
 }
 
 function snapshot(path: string, data: DocData | undefined): DocSnapshot {
-  return { id: path.slice(path.lastIndexOf('/') + 1), path, exists: data !== undefined, data };
+  return { id: idOf(path), path, exists: data !== undefined, data };
+}
+
+/** A document's id: the last segment of its path. */
+function idOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 function rowSnapshot(row: Row): DocSnapshot {
