@@ -7,10 +7,15 @@
  * a second project with BulkWriter, and prints both times, their ratio, and what the fan-out paid in I/O: round trips,
  * documents read and written per recipient, transactions per chunk.
  *
- *   npx tsx bench/fanoutEmulator.ts [followers=2000] [chunk=500]
+ * Both are timed after an untimed warm-up round of each (one chunk's fan-out to another creator's followers, and its
+ * baseline into a third project), since the emulator's JVM is otherwise warmed by whichever side runs first.
+ *
+ *   npx tsx bench/fanoutEmulator.ts [followers=2000] [chunk=500] [--cold]
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { loadavg } from 'node:os';
 import { Firestore } from '@google-cloud/firestore';
 import type { DocumentData } from '@google-cloud/firestore';
 import { AuditLog } from '../src/app/audit.js';
@@ -28,8 +33,11 @@ import { CountingStore } from './countingStore.js';
 // @ts-expect-error: a plain .mjs script without types
 import { emulatorRuntime, suiteConfig } from '../scripts/emulatorSupport.mjs';
 
-const followers = Number(process.argv[2] ?? 2_000);
-const chunk = Number(process.argv[3] ?? 500);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const followers = Number(args[0] ?? 2_000);
+const chunk = Number(args[1] ?? 500);
+/** `--cold`: no warm-up round, so the fan-out runs on a JVM the seed alone warmed (as before 2026-12-02, 17:30). */
+const cold = process.argv.includes('--cold');
 const offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 10);
 
 interface Runtime {
@@ -37,7 +45,7 @@ interface Runtime {
   reason?: string;
 }
 
-async function startEmulator(): Promise<{ host: string; stop: () => void }> {
+async function startEmulator(): Promise<{ host: string; pid: number | undefined; stop: () => void }> {
   const runtime = emulatorRuntime() as Runtime;
   if (runtime.reason) throw new Error(`no Firestore emulator: ${runtime.reason}`);
   const { host, port } = (suiteConfig(offset) as { ports: { firestore: { host: string; port: number } } }).ports
@@ -61,7 +69,7 @@ async function startEmulator(): Promise<{ host: string; stop: () => void }> {
     if (Date.now() > deadline) throw new Error('the Firestore emulator did not start within 60 s');
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { host: `${host}:${port}`, stop: () => child.kill() };
+  return { host: `${host}:${port}`, pid: child.pid, stop: () => child.kill() };
 }
 
 /** Delivery jobs are collected, not consumed (as in bench/fanout.ts); the fan-out's own topics go through the bus. */
@@ -76,9 +84,27 @@ class BenchPublisher extends MemoryPublisher {
 /** Records every path the fan-out writes (batches and transactions), so the baseline writes the same documents. */
 class RecordingStore extends CountingStore {
   readonly written = new Set<string>();
+  /** When each kind of call first started and last ended (ms from `origin`): where the fan-out's wall time goes. */
+  readonly spans: Record<string, { first: number; last: number; calls: number }> = {};
+  origin = performance.now();
+
+  private async span<T>(kind: string, run: () => Promise<T>, since = performance.now()): Promise<T> {
+    const started = since - this.origin;
+    try {
+      return await run();
+    } finally {
+      const s = (this.spans[kind] ??= { first: started, last: 0, calls: 0 });
+      s.first = Math.min(s.first, started);
+      s.last = Math.max(s.last, performance.now() - this.origin);
+      s.calls++;
+    }
+  }
+  override async getAll(paths: readonly string[]) {
+    return this.span('getAll', () => super.getAll(paths));
+  }
   override async commit(ops: readonly WriteOp[]) {
     for (const op of ops) this.written.add(op.path);
-    return super.commit(ops);
+    return this.span('commit', () => super.commit(ops));
   }
   // Single writes too: the event's status and each run's publication marker.
   override async create(path: string, data: DocData) {
@@ -94,22 +120,31 @@ class RecordingStore extends CountingStore {
     return super.update(path, data);
   }
   override async transaction<T>(fn: Parameters<CountingStore['transaction']>[0]): Promise<T> {
-    return super.transaction((tx) =>
-      fn({
+    return this.span('transaction', () => this.recordedTransaction<T>(fn));
+  }
+  private async recordedTransaction<T>(fn: Parameters<CountingStore['transaction']>[0]): Promise<T> {
+    // The commit's span: from the function's return to the transaction's (the last attempt's).
+    let returned = 0;
+    const result = (await super.transaction(async (tx) => {
+      const out = await fn({
         ...tx,
         get: (p) => tx.get(p),
-        getAll: (p) => tx.getAll(p),
+        getAll: (p) => this.span('transaction getAll', () => tx.getAll(p)),
         query: (c, s) => tx.query(c, s),
         create: (p, d) => (this.written.add(p), tx.create(p, d)),
         set: (p, d, o) => (this.written.add(p), tx.set(p, d, o)),
         update: (p, d) => (this.written.add(p), tx.update(p, d)),
         delete: (p) => (this.written.add(p), tx.delete(p)),
-      }),
-    ) as Promise<T>;
+      });
+      returned = performance.now();
+      return out;
+    })) as T;
+    await this.span('transaction commit', async () => undefined, returned);
+    return result;
   }
 }
 
-async function seed(db: Firestore, uids: readonly string[]) {
+async function seed(db: Firestore, creatorId: string, uids: readonly string[]) {
   const writer = db.bulkWriter();
   for (const [i, uid] of uids.entries()) {
     void writer.set(db.doc(paths.user(uid)), {
@@ -119,10 +154,20 @@ async function seed(db: Firestore, uids: readonly string[]) {
       emailVerified: true,
       email: `${uid}@x.example`,
     });
-    void writer.set(db.doc(audiencePaths.follower('kai', uid)), { uid });
+    void writer.set(db.doc(audiencePaths.follower(creatorId, uid)), { uid });
   }
-  void writer.set(db.doc(paths.user('kai')), { displayName: 'kai', timeZone: 'UTC', locale: 'en' });
+  void writer.set(db.doc(paths.user(creatorId)), { displayName: creatorId, timeZone: 'UTC', locale: 'en' });
   await writer.close();
+}
+
+/** CPU seconds the emulator's JVM has used so far (utime + stime from /proc, at Linux's 100 ticks/s), or NaN without /proc. */
+function emulatorCpu(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function main() {
@@ -132,8 +177,12 @@ async function main() {
     const tag = Date.now().toString(36);
     const fanoutDb = new Firestore({ projectId: `demo-bench-fanout-${tag}` });
     const baselineDb = new Firestore({ projectId: `demo-bench-baseline-${tag}` });
+    const warmupDb = new Firestore({ projectId: `demo-bench-warmup-${tag}` });
     const uids = Array.from({ length: followers }, (_, i) => `f${String(i).padStart(7, '0')}`);
-    await seed(fanoutDb, uids);
+    await seed(fanoutDb, 'kai', uids);
+    // The warm-up's audience: one chunk of other users, following another creator.
+    const warmUids = Array.from({ length: chunk }, (_, i) => `w${String(i).padStart(7, '0')}`);
+    if (!cold) await seed(fanoutDb, 'ada', warmUids);
 
     const store = new RecordingStore(new FirestoreDocumentStore(() => fanoutDb));
     const publisher = new BenchPublisher();
@@ -154,45 +203,88 @@ async function main() {
       } else await n.pipeline.onFanout(m.data, m.id);
     });
 
-    store.reset();
-    for (const k of Object.keys(store.ms)) delete store.ms[k];
-    const started = performance.now();
-    await publisher.publish(TOPICS.domainEvents, {
-      type: 'community.event',
-      idempotencyKey: `bench-${tag}`,
-      occurredAt: '2026-06-10T13:59:00Z',
-      payload: {
-        eventRef: 'w1',
-        eventTitle: 'Raku night',
-        kind: 'workshop',
-        startsAt: '2026-06-20T18:00:00Z',
-        location: 'Studio 4',
-        hostId: 'kai',
-      },
-      audience: { kind: 'followers', creatorId: 'kai' },
-    });
-    await publisher.drain();
-    await Promise.all(running);
-    const fanoutSeconds = (performance.now() - started) / 1000;
-    const io = { ...store.counts };
+    /** One community event to the creator's followers, through the pipeline; returns its wall seconds. */
+    const fanOut = async (creatorId: string, key: string): Promise<number> => {
+      store.reset();
+      store.written.clear();
+      chunks = 0;
+      running.length = 0;
+      for (const k of Object.keys(store.ms)) delete store.ms[k];
+      for (const k of Object.keys(store.spans)) delete store.spans[k];
+      const started = performance.now();
+      store.origin = started;
+      await publisher.publish(TOPICS.domainEvents, {
+        type: 'community.event',
+        idempotencyKey: key,
+        occurredAt: '2026-06-10T13:59:00Z',
+        payload: {
+          eventRef: 'w1',
+          eventTitle: 'Raku night',
+          kind: 'workshop',
+          startsAt: '2026-06-20T18:00:00Z',
+          location: 'Studio 4',
+          hostId: creatorId,
+        },
+        audience: { kind: 'followers', creatorId },
+      });
+      await publisher.drain();
+      await Promise.all(running);
+      return (performance.now() - started) / 1000;
+    };
 
-    // The floor: the same final documents, written with BulkWriter into a fresh project.
-    const written = [...store.written];
-    const docs: Array<{ path: string; data: DocumentData }> = [];
-    for (let i = 0; i < written.length; i += 500) {
-      const snaps = await fanoutDb.getAll(...written.slice(i, i + 500).map((p) => fanoutDb.doc(p)));
-      for (const s of snaps) if (s.exists) docs.push({ path: s.ref.path, data: s.data()! });
+    /** The floor: the documents the last fan-out left, written with BulkWriter into `target`; returns wall seconds. */
+    const baseline = async (
+      target: Firestore,
+    ): Promise<{ seconds: number; documents: number; emulatorCpu: number; benchCpu: number }> => {
+      const written = [...store.written];
+      const docs: Array<{ path: string; data: DocumentData }> = [];
+      for (let i = 0; i < written.length; i += 500) {
+        const snaps = await fanoutDb.getAll(...written.slice(i, i + 500).map((p) => fanoutDb.doc(p)));
+        for (const s of snaps) if (s.exists) docs.push({ path: s.ref.path, data: s.data()! });
+      }
+      const cpu = emulatorCpu(emulator.pid);
+      const own = process.cpuUsage();
+      const started = performance.now();
+      // Throttling off: BulkWriter's default ramp (500 ops/s, +50% every 5 minutes) would make the floor a rate
+      // limit (16,006 documents ≈ 32 s) rather than the cost of the writes; the fan-out's batches are not throttled.
+      const writer = target.bulkWriter({ throttling: false });
+      for (const d of docs) void writer.set(target.doc(d.path), d.data);
+      await writer.close();
+      const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(own);
+      return {
+        seconds,
+        documents: docs.length,
+        emulatorCpu: emulatorCpu(emulator.pid) - cpu,
+        benchCpu: (used.user + used.system) / 1e6,
+      };
+    };
+
+    // Warm-up, untimed: the emulator is a JVM, and whichever side runs first pays for its JIT (measured: the same
+    // 12,000 writes took 17 s cold and 2 s warm). Without it the fan-out, which ran first, paid for the reads,
+    // transactions and transforms it exercises first, and the baseline ran on a warm write path.
+    let warmup: { fanout: number; baseline: number } | undefined;
+    if (!cold) {
+      const fanoutWarm = await fanOut('ada', `bench-warm-${tag}`);
+      warmup = { fanout: fanoutWarm, baseline: (await baseline(warmupDb)).seconds };
     }
-    const baselineStarted = performance.now();
-    // Throttling off: BulkWriter's default ramp (500 ops/s, +50% every 5 minutes) would make the floor a rate limit
-    // (16,006 documents ≈ 32 s) rather than the cost of the writes; the fan-out's batches are not throttled either.
-    const writer = baselineDb.bulkWriter({ throttling: false });
-    for (const d of docs) void writer.set(baselineDb.doc(d.path), d.data);
-    await writer.close();
-    const baselineSeconds = (performance.now() - baselineStarted) / 1000;
+    const notifiedBefore = (await fanoutDb.collectionGroup('notifications').count().get()).data().count;
 
-    const notified = (await fanoutDb.collectionGroup('notifications').count().get()).data().count;
+    const load = () => loadavg()[0]!.toFixed(1);
+    const loadBefore = load();
+    const cpu0 = emulatorCpu(emulator.pid);
+    const own0 = process.cpuUsage();
+    const fanoutSeconds = await fanOut('kai', `bench-${tag}`);
+    const own1 = process.cpuUsage(own0);
+    const cpu1 = emulatorCpu(emulator.pid);
+    const io = { ...store.counts };
+    const loadBetween = load();
+    const floor = await baseline(baselineDb);
+    const baselineSeconds = floor.seconds;
+
+    const notified = (await fanoutDb.collectionGroup('notifications').count().get()).data().count - notifiedBefore;
     const per = (x: number) => Number((x / followers).toFixed(2));
+    const secs = (x: number) => Number(x.toFixed(2));
     console.log(
       JSON.stringify(
         {
@@ -200,10 +292,20 @@ async function main() {
           chunkSize: chunk,
           chunks,
           notified,
-          documents: docs.length,
+          documents: floor.documents,
           seconds: Number(fanoutSeconds.toFixed(2)),
           baselineSeconds: Number(baselineSeconds.toFixed(2)),
           ratio: Number((fanoutSeconds / baselineSeconds).toFixed(2)),
+          // CPU seconds of the emulator (its JVM) and of this process in each: less swayed by other load on the
+          // machine than wall time.
+          cpuSeconds: {
+            fanout: { emulator: secs(cpu1 - cpu0), bench: secs((own1.user + own1.system) / 1e6) },
+            baseline: { emulator: secs(floor.emulatorCpu), bench: secs(floor.benchCpu) },
+          },
+          load1: { beforeFanout: loadBefore, beforeBaseline: loadBetween, after: load() },
+          warmup: warmup
+            ? { fanoutSeconds: Number(warmup.fanout.toFixed(2)), baselineSeconds: Number(warmup.baseline.toFixed(2)) }
+            : 'skipped (--cold)',
           node: process.version,
           io: {
             roundTrips: io.roundTrips,
@@ -217,6 +319,13 @@ async function main() {
           },
           // Wall ms inside each kind of store call, summed over concurrent calls.
           storeMs: Object.fromEntries(Object.entries(store.ms).map(([k, v]) => [k, Math.round(v)])),
+          // First start and last end of each kind of call, ms from the event's publication: the fan-out's phases.
+          spans: Object.fromEntries(
+            Object.entries(store.spans).map(([k, v]) => [
+              k,
+              `${Math.round(v.first)}-${Math.round(v.last)} ms, ${v.calls} calls`,
+            ]),
+          ),
         },
         null,
         2,
@@ -226,7 +335,7 @@ async function main() {
       console.error(`expected ${followers} notifications, got ${notified}`);
       process.exitCode = 1;
     }
-    await Promise.all([fanoutDb.terminate(), baselineDb.terminate()]);
+    await Promise.all([fanoutDb.terminate(), baselineDb.terminate(), warmupDb.terminate()]);
   } finally {
     emulator.stop();
   }
