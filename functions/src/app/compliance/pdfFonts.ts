@@ -96,7 +96,7 @@ const loaded = new Map<string, Promise<{ bytes: Buffer; font: Font }>>();
 export class TranscriptFonts {
   private readonly fonts = new Map<string, Font>();
   private readonly files = new Map<string, Buffer>();
-  /** Per weight, per UTF-16 unit below U+231A: whether the primary font has it (0: not looked up yet, 1: yes, 2: no). */
+  /** Per weight, per UTF-16 unit below U+231A: whether the primary font has it (0: not looked up, 1: yes, 2: no). */
   private readonly plain: Partial<Record<Weight, Uint8Array>> = {};
 
   /** The bytes of a font `runs` returned, for `doc.registerFont(name, bytes)`. */

@@ -9,10 +9,12 @@ import type { Font, Glyph } from 'fontkit';
  * tests fail if pdfkit's internals move):
  *
  * - Fast path: a word of the primary font made only of characters that need no shaping (Latin, Greek and Cyrillic
- *   letters without combining marks, digits, punctuation, see `SIMPLE_RANGES`) is laid out from the font's character map and
- *   advance widths, one glyph per character, looked up once per character. Kerning pairs are not applied to those
- *   words (a fraction of a point here and there), the text extracts exactly as written. Everything else (Arabic,
- *   Devanagari, Japanese, emoji, combining marks) still goes through the shaper.
+ *   letters without combining marks, digits, punctuation, see `SIMPLE_RANGES`) is laid out from the font's
+ *   character map and advance widths, one glyph per character, looked up once per character (a table indexed by
+ *   UTF-16 unit, so a line is checked and measured in one pass). Kerning pairs are not applied to those words (a
+ *   fraction of a point here and there), the text extracts exactly as written. Everything else (Arabic,
+ *   Devanagari, Japanese, emoji, combining marks) still goes through the shaper. The transcript writer (encoders.ts)
+ *   draws such text itself from `fillFastWidths` and `fastLiteral`, without pdfkit's layout or text operators.
  * - Bounded cache: shaped words are kept in a least-recently-used cache of `LAYOUT_CACHE_WORDS` per font instead of
  *   pdfkit's unbounded one, so a 100,000-message transcript neither shapes its common words again and again nor keeps
  *   hundreds of thousands of distinct ones (times, numbers, names).

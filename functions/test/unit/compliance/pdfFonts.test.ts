@@ -233,7 +233,7 @@ describe('the transcript writes plain text as literal strings of glyph ids', () 
     }
     // Enough distinct glyphs for subset ids past 0x0a, 0x0d, 0x28, 0x29, 0x5c and past one byte.
     expect(chars.length).toBeGreaterThan(600);
-    // A literal string may hold any byte but unescaped parentheses, backslashes and line ends (a reader turns CR into LF).
+    // A literal string holds any byte but unescaped parentheses, backslashes and line ends (a reader turns CR into LF).
     const literal = layout.fastLiteral(chars.join(''), 0, chars.length);
     expect(literal).not.toMatch(/[\r\n]/);
     expect(literal.replace(/\\[\\()nr]/g, '')).not.toMatch(/[()\\]/);
