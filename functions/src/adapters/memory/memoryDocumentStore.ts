@@ -31,6 +31,11 @@ interface Collection {
   dead: number;
 }
 
+/** Whether a collection is held as its only document's slot (see MemoryDocumentStore.file). */
+function isSlot(collection: Collection | Slot): collection is Slot {
+  return (collection as Partial<Collection>).slots === undefined;
+}
+
 /** A document a query matched, with the values it is ordered by. */
 interface Row {
   readonly path: string;
@@ -84,7 +89,7 @@ class ContentionError extends Error {}
 export class MemoryDocumentStore implements DocumentStore {
   private readonly docs = new Map<string, Slot>();
   /** Each collection's documents, by collection path. */
-  private readonly collections = new Map<string, Collection>();
+  private readonly collections = new Map<string, Collection | Slot>();
   /** The paths of the collections with each collection id, for collection-group queries. */
   private readonly groups = new Map<string, Set<string>>();
   /**
@@ -327,6 +332,8 @@ export class MemoryDocumentStore implements DocumentStore {
   private slotsOf(collectionPath: string): readonly Slot[] {
     const collection = this.collections.get(collectionPath);
     if (!collection) return [];
+    // A collection of one document is that document's slot, always live (see file and remove).
+    if (isSlot(collection)) return [collection];
     if (collection.dead > 0) {
       collection.slots = collection.slots.filter((slot) => slot.data !== undefined);
       collection.dead = 0;
@@ -344,10 +351,15 @@ export class MemoryDocumentStore implements DocumentStore {
     const collectionPath = slot.path.slice(0, slot.path.lastIndexOf('/'));
     const collection = this.collections.get(collectionPath);
     if (!collection) {
-      // Most collections hold a document or two (a user's counters, groups, notifications): an array of exactly one,
-      // not the 17 slots a first push reserves.
-      this.collections.set(collectionPath, { slots: [slot], sorted: true, live: 1, dead: 0 });
+      // Most collections hold a document or two (a user's burst groups, notifications): the first document's slot
+      // stands for the collection, with no Collection and no array until a second one comes.
+      this.collections.set(collectionPath, slot);
       this.unfiled.push(collectionPath);
+      return;
+    }
+    if (isSlot(collection)) {
+      const sorted = compareStrings(collection.path, slot.path) < 0;
+      this.collections.set(collectionPath, { slots: [collection, slot], sorted, live: 2, dead: 0 });
       return;
     }
     const slots = collection.slots;
@@ -364,9 +376,11 @@ export class MemoryDocumentStore implements DocumentStore {
     this.docs.delete(slot.path);
     const collectionPath = slot.path.slice(0, slot.path.lastIndexOf('/'));
     const collection = this.collections.get(collectionPath)!;
-    collection.live--;
-    collection.dead++;
-    if (collection.live > 0) {
+    if (!isSlot(collection)) {
+      collection.live--;
+      collection.dead++;
+    }
+    if (!isSlot(collection) && collection.live > 0) {
       // Bound the dead slots of a collection that is written but never queried.
       if (collection.dead > 64 && collection.dead > collection.live) {
         collection.slots = collection.slots.filter((s) => s.data !== undefined);

@@ -116,4 +116,20 @@ describe('MemoryDocumentStore specifics', () => {
     await store.delete('u/2/g/b');
     expect((await store.queryGroup('g')).map((d) => d.path)).toEqual(['u/1/g/a2']);
   });
+  it('a collection grows from one document to two in either order, and back to none', async () => {
+    const store = new MemoryDocumentStore();
+    await store.set('u/1/n/m', { v: 1 });
+    expect((await store.query('u/1/n')).map((d) => d.id)).toEqual(['m']);
+    await store.set('u/1/n/a', { v: 2 });
+    expect((await store.query('u/1/n')).map((d) => d.id)).toEqual(['a', 'm']);
+    expect(await store.listIds('u/1/n')).toEqual(['a', 'm']);
+    await store.delete('u/1/n/a');
+    await store.delete('u/1/n/m');
+    expect(await store.query('u/1/n')).toEqual([]);
+    expect(await store.listIds('u')).toEqual([]);
+    await store.set('u/1/n/z', { v: 3 });
+    await store.delete('u/1/n/z');
+    expect(await store.queryGroup('n')).toEqual([]);
+    expect(await store.listIds('u')).toEqual([]);
+  });
 });
