@@ -152,15 +152,20 @@ export async function pdfTranscript(
   /** `Tf` for the primary font at this size. */
   let primaryTf = '';
 
-  /** Writes text line by line, each line as runs of the fonts that have its characters, continued on one line. */
-  const write = async (text: string, weight: Weight, fontSize: number, color: string) => {
+  /**
+   * Writes text line by line, each line as runs of the fonts that have its characters, continued on one line.
+   * Answers a promise only when it has to wait (a font to load): most messages are written without one.
+   */
+  const write = (text: string, weight: Weight, fontSize: number, color: string): Promise<void> | undefined => {
     let key = ascentKeys[weight].get(fontSize);
     if (key === undefined) ascentKeys[weight].set(fontSize, (key = `${weight} ${fontSize}`));
-    let baseline = baselines.get(key);
-    if (baseline === undefined) {
-      baseline = await fonts.baseline(weight, fontSize); // loads the weight's primary font
-      baselines.set(key, baseline);
-    }
+    const baseline = baselines.get(key);
+    if (baseline === undefined)
+      // Loads the weight's primary font.
+      return fonts.baseline(weight, fontSize).then((loaded) => {
+        baselines.set(key, loaded);
+        return write(text, weight, fontSize, color);
+      });
     size = fontSize;
     ascent = baseline;
     primaryFont = fonts.primaryFont(weight);
@@ -171,25 +176,27 @@ export async function pdfTranscript(
     doc.font(primaryFont).fontSize(size);
     fill(color);
     if (text.indexOf('\t') >= 0) text = text.replace(/\t/g, '    ');
-    // Line by line, without a regular expression's split for the common text of one line.
-    for (let from = 0; from <= text.length;) {
-      let to = from;
-      while (to < text.length && text.charCodeAt(to) !== 10 && text.charCodeAt(to) !== 13) to++;
-      const line = from === 0 && to === text.length ? text : text.slice(from, to);
-      from = to + (text.charCodeAt(to) === 13 && text.charCodeAt(to + 1) === 10 ? 2 : 1);
-      await writeLine(line === '' ? ' ' : line, weight);
-    }
+    if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) return writeLine(text === '' ? ' ' : text, weight);
+    return (async () => {
+      for (const line of text.split(/\r\n|\r|\n/)) await writeLine(line === '' ? ' ' : line, weight);
+    })();
   };
   const ascentKeys: Record<Weight, Map<number, string>> = { regular: new Map(), bold: new Map() };
 
-  const writeLine = async (line: string, weight: Weight) => {
+  /** One line of a `write`; a promise only when it has to wait (the line needs a fallback font loaded). */
+  const writeLine = (line: string, weight: Weight): Promise<void> | undefined => {
     if (widths.length < line.length) widths = new Float64Array(line.length * 2);
     // The common case: the whole line is plain text the primary font sets without shaping, one run in that font
     // (what `fonts.runs` answers for such a line: pdfFonts.test.ts checks they agree).
     if (primaryLayout.fillFastWidths(line, widths, 0)) {
       wrap(line, undefined, undefined);
-      return;
+      return undefined;
     }
+    return writeRuns(line, weight);
+  };
+
+  /** A line that is not all plain text of the primary font: split into runs by font first. */
+  const writeRuns = async (line: string, weight: Weight) => {
     const runs = await fonts.runs(line, weight);
     // A line with a few emoji or words of another script in it: wrapped here too. Other lines: pdfkit's wrapper.
     const measured = measure(runs);
@@ -369,8 +376,11 @@ export async function pdfTranscript(
       doc.moveDown();
       let count = 0;
       for await (const { heading, body } of entries) {
-        await write(heading, 'bold', 9, '#333333');
-        await write(body, 'regular', 10, '#000000');
+        // Awaited only when they have to wait (a font to load): no promise and microtask turn per message and line.
+        const headingWritten = write(heading, 'bold', 9, '#333333');
+        if (headingWritten) await headingWritten;
+        const bodyWritten = write(body, 'regular', 10, '#000000');
+        if (bodyWritten) await bodyWritten;
         doc.moveDown(0.6);
         // pdfkit pushes without backpressure: wait while the upload has not taken what was written.
         while (doc.readableLength > PDF_BUFFER_LIMIT && !doc.destroyed)
