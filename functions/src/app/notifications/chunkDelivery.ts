@@ -35,6 +35,17 @@ import { experimentDocs } from '../analytics/experiments.js';
 
 /** Firestore's (and the memory store's) cap on writes per batch or transaction. */
 export const MAX_BATCH_OPS = 500;
+/**
+ * What a chunk's write batches are filled to (a recipient needing more still gets one batch of its own, up to
+ * MAX_BATCH_OPS), and how many of a chunk's batches are in flight at once. Many small commits in parallel beat a few
+ * 500-op ones: on the Firestore emulator (issue 14, warm JVM, machine load 6-9), 2,000 recipients' 12,000 writes took
+ * 4.4-5.3 s as 24 parallel 500-op batches and 1.9-2.5 s as 100-op batches 8 at a time, and the 2,000-follower
+ * fan-out's commit phase shrank from 12.4 to 7.6 s. Firestore's best practices say the same of production (parallel
+ * small writes beat large batches for bulk writes; BulkWriter sends 20-op batches). Bounded, so a chunk neither opens
+ * hundreds of streams at once nor starves the other invocations of its instance.
+ */
+export const COMMIT_BATCH_OPS = 100;
+export const COMMIT_CONCURRENCY = 8;
 /** How often a batch that lost a race on a receipt is re-read and retried before the chunk gives up (and is redelivered). */
 const RACE_RETRIES = 3;
 
@@ -529,9 +540,11 @@ function recipientOps({
 }
 
 /**
- * Commits the recipients in parallel batches of ≤ 500 writes, each recipient whole. A batch that fails because a
- * receipt exists (a racing run of the same chunk got there first) is re-read: recipients with a receipt now are
- * counted as duplicates, the others are committed again. Returns the recipients this run committed.
+ * Commits the recipients in parallel batches of about COMMIT_BATCH_OPS writes (COMMIT_CONCURRENCY at a time), each
+ * recipient whole. A batch that fails because a receipt exists (a racing run of the same chunk got there first) is
+ * re-read: recipients with a receipt now are counted as duplicates, the others are committed again. Any other failure
+ * stops the chunk from starting more batches and is rethrown once those in flight settle. Returns the recipients this
+ * run committed.
  */
 async function commitRecipients(
   deps: RecipientDeps,
@@ -540,17 +553,25 @@ async function commitRecipients(
   outcome: ChunkOutcome,
 ): Promise<Planned[]> {
   const committed: Planned[] = [];
-  let todo = packBatches(planned);
+  let todo = packBatches(planned, COMMIT_BATCH_OPS);
   for (let round = 0; todo.length > 0; round++) {
-    const results = await Promise.allSettled(todo.map((batch) => deps.store.commit(batch.flatMap((r) => r.ops))));
-    outcome.batches += todo.length;
     const lost: Planned[] = [];
     let failure: unknown;
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') committed.push(...todo[i]!);
-      else if (r.reason instanceof AlreadyExistsError) lost.push(...todo[i]!);
-      else failure ??= r.reason;
-    });
+    let next = 0;
+    const worker = async () => {
+      while (failure === undefined && next < todo.length) {
+        const batch = todo[next++]!;
+        outcome.batches++;
+        try {
+          await deps.store.commit(batch.flatMap((r) => r.ops));
+          committed.push(...batch);
+        } catch (error) {
+          if (error instanceof AlreadyExistsError) lost.push(...batch);
+          else failure ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(COMMIT_CONCURRENCY, todo.length) }, worker));
     // Anything else (unavailable, a crash): rethrown so Pub/Sub redelivers; committed receipts make that a resume.
     if (failure !== undefined) throw failure;
     if (lost.length === 0) break;
@@ -558,19 +579,26 @@ async function commitRecipients(
     const receipts = await deps.store.getAll(lost.map((r) => recipientPaths.receipt(eventId, r.uid)));
     const still = lost.filter((_, i) => !receipts[i]!.exists);
     outcome.duplicate += lost.length - still.length;
-    todo = packBatches(still);
+    todo = packBatches(still, COMMIT_BATCH_OPS);
   }
   return committed;
 }
 
-/** Recipients into batches of at most MAX_BATCH_OPS writes; a recipient is never split. */
-export function packBatches<T extends { ops: readonly unknown[] }>(recipients: readonly T[]): T[][] {
+/**
+ * Recipients into batches of at most `target` writes (MAX_BATCH_OPS unless smaller); a recipient is never split, and
+ * one needing more than `target` gets a batch of its own (more than MAX_BATCH_OPS is refused).
+ */
+export function packBatches<T extends { ops: readonly unknown[] }>(
+  recipients: readonly T[],
+  target: number = MAX_BATCH_OPS,
+): T[][] {
+  const limit = Math.min(target, MAX_BATCH_OPS);
   const batches: T[][] = [];
   let current: T[] = [];
   let size = 0;
   for (const r of recipients) {
     if (r.ops.length > MAX_BATCH_OPS) throw new Error(`one recipient needs ${r.ops.length} writes`);
-    if (size + r.ops.length > MAX_BATCH_OPS) {
+    if (current.length > 0 && size + r.ops.length > limit) {
       batches.push(current);
       current = [];
       size = 0;
