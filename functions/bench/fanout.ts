@@ -22,6 +22,7 @@ import { MemoryLogger } from '../src/adapters/memory/memoryLogger.js';
 import { MemoryPublisher } from '../src/adapters/memory/memoryPublisher.js';
 import { CountingStore } from './countingStore.js';
 import { TOPICS } from '../src/domain/channels.js';
+import { followersWorkshop } from '../test/unit/notifications/fixture.js';
 import { paths } from '../src/domain/paths.js';
 
 const followers = Number(process.argv[2] ?? 10_000);
@@ -108,20 +109,7 @@ async function main() {
   const profiler = process.env.BENCH_CPU_PROFILE ? await startProfiler() : undefined;
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
-  await publisher.publish(TOPICS.domainEvents, {
-    type: 'community.event',
-    idempotencyKey: 'bench-1',
-    occurredAt: '2026-06-10T13:59:00Z',
-    payload: {
-      eventRef: 'w1',
-      eventTitle: 'Raku night',
-      kind: 'workshop',
-      startsAt: '2026-06-20T18:00:00Z',
-      location: 'Studio 4',
-      hostId: 'kai',
-    },
-    audience: { kind: 'followers', creatorId: 'kai' },
-  });
+  await publisher.publish(TOPICS.domainEvents, followersWorkshop('kai'));
   await publisher.drain();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);

@@ -27,6 +27,7 @@ import { FirestoreDocumentStore } from '../src/adapters/firestore/firestoreDocum
 import { MemoryLogger } from '../src/adapters/memory/memoryLogger.js';
 import { MemoryPublisher } from '../src/adapters/memory/memoryPublisher.js';
 import { TOPICS } from '../src/domain/channels.js';
+import { followersWorkshop } from '../test/unit/notifications/fixture.js';
 import { paths } from '../src/domain/paths.js';
 import type { DocData, WriteOp } from '../src/ports.js';
 import { CountingStore } from './countingStore.js';
@@ -213,20 +214,7 @@ async function main() {
       for (const k of Object.keys(store.spans)) delete store.spans[k];
       const started = performance.now();
       store.origin = started;
-      await publisher.publish(TOPICS.domainEvents, {
-        type: 'community.event',
-        idempotencyKey: key,
-        occurredAt: '2026-06-10T13:59:00Z',
-        payload: {
-          eventRef: 'w1',
-          eventTitle: 'Raku night',
-          kind: 'workshop',
-          startsAt: '2026-06-20T18:00:00Z',
-          location: 'Studio 4',
-          hostId: creatorId,
-        },
-        audience: { kind: 'followers', creatorId },
-      });
+      await publisher.publish(TOPICS.domainEvents, { ...followersWorkshop(creatorId), idempotencyKey: key });
       await publisher.drain();
       await Promise.all(running);
       return (performance.now() - started) / 1000;
