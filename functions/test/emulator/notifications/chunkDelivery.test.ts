@@ -12,6 +12,7 @@ import { parseEvent } from '../../../src/domain/notifications/events.js';
 import { paths } from '../../../src/domain/paths.js';
 import { userProfileSchema } from '../../../src/domain/users.js';
 import { isolatedFirestore } from '../isolatedProject.js';
+import { followersWorkshop } from '../../unit/notifications/fixture.js';
 
 /**
  * A fan-out chunk on the real Firestore emulator (batches with create-only receipts, one rate-limit transaction)
@@ -20,20 +21,7 @@ import { isolatedFirestore } from '../isolatedProject.js';
  */
 const NOW = '2026-06-10T14:00:00Z';
 const EVENT_ID = 'evt_chunk_emulator';
-const event = parseEvent({
-  type: 'community.event',
-  idempotencyKey: 'chunk-emulator',
-  occurredAt: '2026-06-10T13:59:00Z',
-  payload: {
-    eventRef: 'w1',
-    eventTitle: 'Raku night',
-    kind: 'workshop',
-    startsAt: '2026-06-20T18:00:00Z',
-    location: 'Studio 4',
-    hostId: 'kai',
-  },
-  audience: { kind: 'followers', creatorId: 'kai' },
-});
+const event = parseEvent({ ...followersWorkshop('kai'), idempotencyKey: 'chunk-emulator' });
 const notification = planEvent(event, { criticalCommissionUsd: 2000 }).audience!.notification;
 const UIDS = Array.from({ length: 24 }, (_, i) => `f${String(i).padStart(2, '0')}`);
 
