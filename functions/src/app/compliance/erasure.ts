@@ -29,6 +29,7 @@ import {
 import type { MessageIndexer } from '../search/messageIndexer.js';
 import { memberIdsOf } from '../search/messageIndexer.js';
 import { pagesByTime } from './pages.js';
+import { forEachWithLimit } from '../concurrency.js';
 
 export interface ErasureReport {
   uid: string;
@@ -294,24 +295,19 @@ export class Erasure {
    * notification and GDPR exports, which would hold those copies, are deleted.
    */
   private async scrubAffectedUsers(users: readonly string[], uid: string, ids: Identifiers, report: ErasureReport) {
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < users.length; i = next++) {
-        const other = users[i]!;
-        for await (const page of pagesByTime(this.store, paths.notifications(other), { pageSize: BATCH }))
-          report.scrubbedDocuments += await this.scrubDocs(page, ids);
-        report.scrubbedDocuments += await this.scrubDocs(
-          await this.store.query('digests', { where: [['uid', '==', other]] }),
-          ids,
-        );
-        const exports = await this.store.query(paths.exports(), { where: [['target.id', '==', other]] });
-        report.deletedObjects += await this.eraseExports(
-          exports.filter((e) => e.data?.kind !== 'conversation' && e.data?.ownerUid !== uid),
-          report,
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, users.length) }, worker));
+    await forEachWithLimit(users, CONCURRENCY, async (other) => {
+      for await (const page of pagesByTime(this.store, paths.notifications(other), { pageSize: BATCH }))
+        report.scrubbedDocuments += await this.scrubDocs(page, ids);
+      report.scrubbedDocuments += await this.scrubDocs(
+        await this.store.query('digests', { where: [['uid', '==', other]] }),
+        ids,
+      );
+      const exports = await this.store.query(paths.exports(), { where: [['target.id', '==', other]] });
+      report.deletedObjects += await this.eraseExports(
+        exports.filter((e) => e.data?.kind !== 'conversation' && e.data?.ownerUid !== uid),
+        report,
+      );
+    });
   }
 
   /** Moderation items of her messages keep the message's ids but lose her identifiers; her reports lose her uid and notes. */

@@ -32,6 +32,7 @@ import type { Rendered } from '../../domain/notifications/templates.js';
 import type { ContentOverride } from '../../domain/analytics/experimentContent.js';
 import { applyChannelMix, contentForUser, contentRenderer } from '../../domain/analytics/experimentContent.js';
 import { experimentDocs } from '../analytics/experiments.js';
+import { forEachWithLimit } from '../concurrency.js';
 
 /** Firestore's (and the memory store's) cap on writes per batch or transaction. */
 export const MAX_BATCH_OPS = 500;
@@ -557,10 +558,10 @@ async function commitRecipients(
   for (let round = 0; todo.length > 0; round++) {
     const lost: Planned[] = [];
     let failure: unknown;
-    let next = 0;
-    const worker = async () => {
-      while (failure === undefined && next < todo.length) {
-        const batch = todo[next++]!;
+    await forEachWithLimit(
+      todo,
+      COMMIT_CONCURRENCY,
+      async (batch) => {
         outcome.batches++;
         try {
           await deps.store.commit(batch.flatMap((r) => r.ops));
@@ -569,9 +570,9 @@ async function commitRecipients(
           if (error instanceof AlreadyExistsError) lost.push(...batch);
           else failure ??= error;
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(COMMIT_CONCURRENCY, todo.length) }, worker));
+      },
+      () => failure !== undefined,
+    );
     // Anything else (unavailable, a crash): rethrown so Pub/Sub redelivers; committed receipts make that a resume.
     if (failure !== undefined) throw failure;
     if (lost.length === 0) break;

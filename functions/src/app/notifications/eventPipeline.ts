@@ -15,6 +15,7 @@ import { deliverToRecipient } from './recipientDelivery.js';
 import type { RecipientDeps, RecipientOutcome } from './recipientDelivery.js';
 import { expiresAtFor } from '../../domain/compliance/retention.js';
 import { hashedId } from '../../domain/ids.js';
+import { forEachWithLimit } from '../concurrency.js';
 
 export type EventSource = 'document' | 'callable' | 'pubsub';
 
@@ -215,27 +216,22 @@ export class EventPipeline {
       this.d.store.getAll(uids.map((uid) => paths.user(uid))),
       this.d.preferences.getMany(uids),
     ]);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < recipients.length; i = next++) {
-        const { uid, notification } = recipients[i]!;
-        const profile = userProfileSchema.safeParse(profiles[i]!.data ?? {});
-        if (!profiles[i]!.exists || !profile.success) {
-          // No profile (deleted account) or an unreadable one: nobody to notify; not an error for the event.
-          outcomes.skipped++;
-          continue;
-        }
-        const outcome = await deliverToRecipient(
-          this.d,
-          eventId,
-          attemptId,
-          { uid, profile: profile.data, prefs: prefs.get(uid)! },
-          notification,
-        );
-        outcomes[outcome]++;
+    await forEachWithLimit(recipients, this.d.concurrency, async ({ uid, notification }, i) => {
+      const profile = userProfileSchema.safeParse(profiles[i]!.data ?? {});
+      if (!profiles[i]!.exists || !profile.success) {
+        // No profile (deleted account) or an unreadable one: nobody to notify; not an error for the event.
+        outcomes.skipped++;
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.d.concurrency, recipients.length) }, worker));
+      const outcome = await deliverToRecipient(
+        this.d,
+        eventId,
+        attemptId,
+        { uid, profile: profile.data, prefs: prefs.get(uid)! },
+        notification,
+      );
+      outcomes[outcome]++;
+    });
     return outcomes;
   }
 }
