@@ -13,10 +13,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const functionsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+// CommonJS (package.json sets no "type", and tsx loads it as such), where tsc refuses import.meta: __dirname, as in src/.
+const functionsDir = join(__dirname, '..');
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
   const at = args.indexOf(`--${name}`);

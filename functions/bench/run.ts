@@ -12,9 +12,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const functionsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+// CommonJS (package.json sets no "type", and tsx loads it as such), where tsc refuses import.meta: __dirname, as in src/.
+const functionsDir = join(__dirname, '..');
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
