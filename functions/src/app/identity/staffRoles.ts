@@ -28,7 +28,10 @@ export const SET_STAFF_ROLES_LIMIT: CallLimit = { key: 'setStaffRoles', max: 60,
 
 export interface StaffRolesResult {
   uid: string;
-  /** The roles the account holds now, in ROLES order. */
+  /**
+   * The roles the account holds now, in ROLES order: the ones asked for, unless another admin's call set others
+   * meanwhile (Auth's latest write wins, and the mirror follows it).
+   */
   roles: Role[];
   /** True when the claims or the profile's mirror were changed by this call. */
   changed: boolean;
@@ -117,19 +120,33 @@ export class StaffRoles {
 
     return this.store.transaction(async (tx) => {
       const profile = await tx.get(paths.user(input.uid));
+      // The mirror says what Auth holds now, read after the profile in this transaction, not this call's `roles`:
+      // two admins' calls racing could otherwise leave the mirror of the first with the claims of the second. A call
+      // whose transaction commits last read Auth after every claims write that preceded it, and a transaction that
+      // read the profile before another call's mirror write retries (and reads Auth again).
+      const current = await this.accounts.getAccount(input.uid);
+      if (!current) throw notFound('data.uid: no such user');
+      const held = ROLES.filter((role) => callerFromClaims(input.uid, current.customClaims ?? {}).roles.has(role));
       const mirrored = profile.exists;
       const mirror = mirrored ? staffRolesSchema.parse(profile.data?.staffRoles) : undefined;
-      const mirrorChanged = mirrored && !sameRoles(mirror, roles);
-      if (mirrorChanged) tx.update(paths.user(input.uid), { staffRoles: roles });
+      const mirrorChanged = mirrored && !sameRoles(mirror, held);
+      if (mirrorChanged) tx.update(paths.user(input.uid), { staffRoles: held });
       const changed = claimsChanged || mirrorChanged;
       if (changed)
         this.audit.recordIn(tx, {
           actorUid: caller.uid,
           action: 'staff.roles_set',
           target: { type: 'user', id: input.uid },
-          details: { roles, before, reason: input.reason, claimsChanged, mirrored },
+          details: {
+            roles: held,
+            ...(sameRoles(held, roles) ? {} : { asked: roles }),
+            before,
+            reason: input.reason,
+            claimsChanged,
+            mirrored,
+          },
         });
-      return { uid: input.uid, roles, changed, mirrored };
+      return { uid: input.uid, roles: held, changed, mirrored };
     });
   }
 

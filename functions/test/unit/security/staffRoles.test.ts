@@ -75,6 +75,36 @@ describe('setStaffRoles', () => {
     expect(await profile('bob')).toMatchObject({ staffRoles: ['compliance'] });
   });
 
+  it('two admins racing: the mirror ends with the claims Auth holds (the last write), not with the slower call’s set', async () => {
+    await accounts().setCustomClaims('cy', { admin: true });
+    const cyAdmin: Who = { uid: 'cy', roles: ['admin'] };
+    // Ada's claims write lands first; Cy's whole call (claims and mirror) runs before Ada's mirror is written.
+    const write = accounts().setCustomClaims.bind(accounts());
+    let raced: Promise<unknown> | undefined;
+    accounts().setCustomClaims = async (uid, claims) => {
+      const result = await write(uid, claims);
+      if (uid === 'bob' && !raced) {
+        raced = invoke(setStaffRoles, { uid: 'bob', roles: ['service'], reason: 'cy: service rota' }, cyAdmin);
+        await raced;
+      }
+      return result;
+    };
+    const ada = await invoke(setStaffRoles, { uid: 'bob', roles: ['compliance'], reason: 'ada: audit' }, admin);
+    await expect(raced).resolves.toMatchObject({ roles: ['service'] });
+    expect(accounts().accounts.get('bob')!.customClaims).toEqual({ service: true });
+    expect(await profile('bob')).toMatchObject({ staffRoles: ['service'] });
+    // Ada is told what the account holds now, and her audit entry says what she asked for.
+    expect(ada).toMatchObject({ roles: ['service'] });
+    expect(await audits()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          actorUid: 'ada',
+          details: expect.objectContaining({ roles: ['service'], asked: ['compliance'] }),
+        }),
+      ]),
+    );
+  });
+
   it('an account without a profile gets the claims, mirrored: false; no profile is created', async () => {
     accounts().add('svc-1');
     await expect(
