@@ -3037,16 +3037,32 @@ export type CounterDoc = {
   byCategory?: Partial<Record<'commerce' | 'community' | 'social' | 'messaging', number>>;
 };
 
-/** `users/{uid}/counters/rate_{channel}_{day}`. read: the user themselves; how many notifications a channel sent them on their local day, and the limit */
+/** `users/{uid}/counters/rate_{day}`. read: the user themselves; how many notifications each channel sent them on their local day, and its limit */
 export type RateCounterDoc = {
-  count: number;
-  channel: 'push' | 'sms' | 'email' | 'inApp';
+  /** the user's local day, yyyy-MM-dd */
   day: string;
-  limit: number;
-  role: 'buyer' | 'seller' | 'creator' | 'admin';
+  /** the role the limits were taken for, as the last reservation that needed it found it (an SMS alone does not) */
+  role?: 'buyer' | 'seller' | 'creator' | 'admin';
   /** Firestore Timestamp */
   updatedAt: Timestamp;
-  holders?: Record<string, true>;
+  sms?: {
+    count: number;
+    limit: number;
+    /** the events a fan-out chunk counted here, so a replayed chunk counts nothing twice */
+    holders?: Record<string, true>;
+  };
+  email?: {
+    count: number;
+    limit: number;
+    /** the events a fan-out chunk counted here, so a replayed chunk counts nothing twice */
+    holders?: Record<string, true>;
+  };
+  inApp?: {
+    count: number;
+    limit: number;
+    /** the events a fan-out chunk counted here, so a replayed chunk counts nothing twice */
+    holders?: Record<string, true>;
+  };
 };
 
 /** `users/{uid}/settings/notifications`. read: the user themselves; change through updatePreferences/resetPreferences */

@@ -209,19 +209,31 @@ export const counterDoc = z.strictObject({
   byCategory: z.partialRecord(z.enum(CATEGORIES), z.number().int()).optional(),
 });
 
+/** One channel's count in a rate counter day document. */
+const rateChannelCount = z.strictObject({
+  count: z.number().int(),
+  limit: z.number().int(),
+  holders: z
+    .record(z.string(), z.literal(true))
+    .optional()
+    .meta({ description: 'the events a fan-out chunk counted here, so a replayed chunk counts nothing twice' }),
+});
+
 /**
- * `counters/rate_{channel}_{day}`: the rate limiter's count for one channel and local day (README "Rate limits per role
- * and channel"); `holders` marks the events already counted, so a replayed chunk counts nothing twice.
+ * `counters/rate_{day}`: the rate limiter's counts for one local day, a map per capped channel used that day (README
+ * "Rate limits per role and channel"). One document per user and day, not per channel (issue 14).
  */
 export const rateCounterDoc = z.strictObject({
-  count: z.number().int(),
-  channel: z.enum(CHANNELS),
-  /** The user's local day, `yyyy-MM-dd`. */
-  day: z.string(),
-  limit: z.number().int(),
-  role: z.enum(RECIPIENT_ROLES),
+  day: z.string().meta({ description: "the user's local day, yyyy-MM-dd" }),
+  role: z.enum(RECIPIENT_ROLES).optional().meta({
+    description:
+      'the role the limits were taken for, as the last reservation that needed it found it (an SMS alone does not)',
+  }),
   updatedAt: ts(),
-  holders: z.record(z.string(), z.literal(true)).optional(),
+  // Push is unlimited for every role (no map); the others appear once the day counted one.
+  sms: rateChannelCount.optional(),
+  email: rateChannelCount.optional(),
+  inApp: rateChannelCount.optional(),
 });
 
 const typePreferencePatch = z.strictObject({
@@ -489,10 +501,11 @@ export const CLIENT_COLLECTIONS: ClientCollection[] = [
     queries: [],
   },
   {
-    path: 'users/{uid}/counters/rate_{channel}_{day}',
+    path: 'users/{uid}/counters/rate_{day}',
     group: 'counters',
     typeName: 'RateCounterDoc',
-    access: 'read: the user themselves; how many notifications a channel sent them on their local day, and the limit',
+    access:
+      'read: the user themselves; how many notifications each channel sent them on their local day, and its limit',
     writtenBy: 'server only, by the rate limiter in the delivery transaction',
     document: rateCounterDoc,
     queries: [],

@@ -3,6 +3,7 @@ import { localDay } from '../domain/notifications/schedule.js';
 import { LIMITS, profileRole } from '../domain/notifications/limits.js';
 import type { RecipientRole } from '../domain/notifications/limits.js';
 import { paths } from '../domain/paths.js';
+import { rateCounterPath } from '../app/notifications/rateLimits.js';
 import { seededAuthAccounts } from './seededAuth.js';
 import type { ScenarioContext, Step } from './scenario.js';
 
@@ -30,7 +31,10 @@ const purchase = (orderId: string, buyerId: string, sellerId: string, itemTitle:
   payload: { orderId, itemTitle, buyerId, sellerId, amount, currency: 'EUR' },
 });
 
-/** The user's counter for `channel` today (their local day), as the limiter wrote it. */
+/**
+ * The user's counter for `channel` today (their local day), as the limiter wrote it: the channel's map of their day
+ * document (`count`, `limit`) with the day's `role`; `path` is the day document.
+ */
 export async function counterOf(
   ctx: Pick<ScenarioContext, 'system'>,
   uid: string,
@@ -38,9 +42,10 @@ export async function counterOf(
 ): Promise<{ path: string; data: Record<string, unknown> | undefined }> {
   const { store, clock } = ctx.system;
   const profile = (await store.get(paths.user(uid))).data;
-  const day = localDay(clock.now(), String(profile?.timeZone ?? 'UTC'));
-  const path = paths.counter(uid, `rate_${channel}_${day}`);
-  return { path, data: (await store.get(path)).data };
+  const path = rateCounterPath(uid, localDay(clock.now(), String(profile?.timeZone ?? 'UTC')));
+  const doc = (await store.get(path)).data;
+  const counter = doc?.[channel] as Record<string, unknown> | undefined;
+  return { path, data: counter && { ...counter, role: doc?.role } };
 }
 
 export const limitsStep: Step = {
@@ -110,7 +115,7 @@ export const limitsStep: Step = {
     // As if each had already had 100 emails today: the seller's row ends there, the admin's does not.
     for (const uid of [seller, admin]) {
       const { path } = await counterOf(ctx, uid, 'email');
-      await store.set(path, { count: 100 }, { merge: true });
+      await store.set(path, { email: { count: 100 } }, { merge: true });
     }
     await writeEvent(ctx, 'paid_ord_bowl_3', purchase('ord_bowl_3', admin, seller, 'Birch bowl', 120));
     ctx.transcript.line('Jonas and Nora at 100 emails today; Nora buys "Birch bowl" from Jonas:');

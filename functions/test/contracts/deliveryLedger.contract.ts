@@ -8,6 +8,7 @@ import { LEASE_MS } from '../../src/app/delivery/deliveryRepo.js';
 import { DeliveryBusyError } from '../../src/app/delivery/channelDelivery.js';
 import { statusEvent } from '../../src/adapters/twilio/statusCallback.js';
 import { NOW, device, deliveryWorld, job, queued } from '../support/delivery.js';
+import { rateCounter } from '../support/rateCounters.js';
 import { deliveryId } from '../../src/domain/delivery.js';
 
 type Services = Awaited<ReturnType<typeof deliveryWorld>>['services'];
@@ -160,7 +161,7 @@ export function deliveryLedgerContract(name: string, makeStore: () => Promise<{ 
       await services.delivery.channels.handle('sms', j);
       expect(providers.sms.sent).toHaveLength(1);
       expect(await read(j.deliveryId)).toMatchObject({ status: 'sent', rateUnit: { count: 1 } });
-      expect((await store.get(paths.counter(uid, `rate_sms_${NOW.slice(0, 10)}`))).data).toMatchObject({ count: 1 });
+      expect(await rateCounter(store, uid, 'sms', NOW.slice(0, 10))).toMatchObject({ count: 1 });
     });
 
     it('a late "sent" after "delivered" does not move the status back; each status keeps its first time', async () => {

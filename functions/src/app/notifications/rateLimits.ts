@@ -3,7 +3,7 @@ import { LIMITS, RECIPIENT_ROLES, limitFor, profileRole, sameForEveryRole } from
 import type { LimitCeilings, LimitTable, RecipientRole } from '../../domain/notifications/limits.js';
 import { paths } from '../../domain/paths.js';
 import { localDay, safeZone } from '../../domain/notifications/schedule.js';
-import type { DocumentStore, Transaction } from '../../ports.js';
+import type { DocData, DocSnapshot, DocumentStore, Transaction } from '../../ports.js';
 
 /**
  * Ceilings per channel over every role (the SMS_/EMAIL_/IN_APP_DAILY_LIMIT params): each role's own limit comes from
@@ -31,18 +31,52 @@ export interface ConsumeResult {
   limit: number;
 }
 
+/** The day document of a user's rate counters: every channel's count for their local day `yyyy-MM-dd`. */
+export function rateCounterPath(uid: string, day: string): string {
+  return paths.counter(uid, `rate_${day}`);
+}
+
+/** One channel's map in a day document; `holders` only where a fan-out chunk reserved (reserveManyIn). */
+interface ChannelCount {
+  count: number;
+  holders: Record<string, unknown> | undefined;
+}
+
+function channelCount(data: DocData | undefined, channel: Channel): ChannelCount {
+  const map = data?.[channel] as { count?: unknown; holders?: unknown } | undefined;
+  const holders = map?.holders;
+  return {
+    count: Number(map?.count ?? 0),
+    holders: typeof holders === 'object' && holders !== null ? (holders as Record<string, unknown>) : undefined,
+  };
+}
+
 /**
- * Per-user, per-channel daily counters in users/{uid}/counters/rate_{channel}_{yyyy-MM-dd} (the user's local day).
+ * Per-user daily counters, one document per user and local day: users/{uid}/counters/rate_{yyyy-MM-dd}, holding
+ * `{ day, role, updatedAt, <channel>: { count, limit, holders? } }` for each capped channel used that day. One
+ * document, not one per channel, so a fan-out recipient who gets email and in-app costs one counter read and write
+ * (issue 14).
+ *
  * Exact under concurrency: the read and the increment are one transaction, so ten concurrent SMS get counts 1…10 and
  * the eleventh is refused, never eleven. `reserveIn` does the same inside a caller's transaction, so a delivery
- * document and its count commit together (a retried trigger neither re-counts nor loses the count).
+ * document and its count commit together (a retried trigger neither re-counts nor loses the count). Every write is a
+ * set with merge of the channels it counted only: Firestore (and the memory store) merge nested maps field by field,
+ * so two channels reserved in one transaction (each read the same document) each keep their own increment, and the
+ * holders a chunk recorded survive a later `reserveIn`.
+ *
+ * `role` is the recipient's role as the last reservation that knew it found it (given, or read from the profile); a
+ * reservation on a channel whose limit is the same for every role (SMS) does not need it and leaves it as it is.
  */
 export class RateLimiter {
   /** The local day per zone and instant: a fan-out chunk asks for the same few zones hundreds of times. */
   private readonly days = new Map<string, string>();
 
-  /** Roles read per transaction and user: a recipient's channels (and a chunk's) share one profile read. */
-  private readonly roles = new WeakMap<Transaction, Map<string, Promise<RecipientRole>>>();
+  /**
+   * Documents read per transaction, by path: a recipient's channels share one read of their day document and one of
+   * their profile (the role), however many reserveIn calls the transaction makes. A retried transaction is a new
+   * Transaction object, so it reads afresh.
+   */
+  private readonly reads = new WeakMap<Transaction, Map<string, Promise<DocSnapshot>>>();
 
   constructor(
     private readonly store: DocumentStore,
@@ -66,18 +100,26 @@ export class RateLimiter {
     return request.role === undefined && !sameForEveryRole(request.channel, this.ceilings, this.table);
   }
 
-  /** The recipient's role: given, not needed (every role alike: any will do), or read from `users/{uid}` in `tx`. */
-  private roleIn(tx: Transaction, request: ConsumeRequest): Promise<RecipientRole> {
-    if (request.role !== undefined) return Promise.resolve(request.role);
-    if (!this.needsProfile(request)) return Promise.resolve('buyer');
-    let perUser = this.roles.get(tx);
-    if (!perUser) this.roles.set(tx, (perUser = new Map()));
-    let role = perUser.get(request.uid);
-    if (!role) {
-      role = tx.get(paths.user(request.uid)).then((snap) => profileRole(snap.data));
-      perUser.set(request.uid, role);
+  /** `path` read in `tx`, once per transaction. */
+  private readIn(tx: Transaction, path: string): Promise<DocSnapshot> {
+    let perPath = this.reads.get(tx);
+    if (!perPath) this.reads.set(tx, (perPath = new Map()));
+    let read = perPath.get(path);
+    if (!read) {
+      read = tx.get(path);
+      perPath.set(path, read);
     }
-    return role;
+    return read;
+  }
+
+  /**
+   * The recipient's role: given, read from `users/{uid}` in `tx`, or undefined when the limit is the same for every
+   * role (then any role decides it, and none is recorded).
+   */
+  private async knownRoleIn(tx: Transaction, request: ConsumeRequest): Promise<RecipientRole | undefined> {
+    if (request.role !== undefined) return request.role;
+    if (!this.needsProfile(request)) return undefined;
+    return profileRole((await this.readIn(tx, paths.user(request.uid))).data);
   }
 
   async tryConsume(request: ConsumeRequest): Promise<ConsumeResult> {
@@ -91,25 +133,30 @@ export class RateLimiter {
   /**
    * Reads the counter inside `tx` (call it with the transaction's other reads, before any write). `commit()` adds
    * the increment; call it only if you go ahead. An unlimited channel reads and writes nothing; a channel whose limit
-   * depends on the role also reads the recipient's profile (see `ConsumeRequest.role`).
+   * depends on the role also reads the recipient's profile (see `ConsumeRequest.role`). Several channels of one user
+   * in one transaction share the day document's read, and each commit merges only its own channel's map.
    */
   async reserveIn(tx: Transaction, request: ConsumeRequest): Promise<ConsumeResult & { commit: () => void }> {
     const { uid, channel, timeZone, now } = request;
     if (!this.limited(channel, request.role))
       return { allowed: true, count: 0, limit: Number.POSITIVE_INFINITY, commit: () => undefined };
-    const role = await this.roleIn(tx, request);
-    const limit = this.limitFor(channel, role);
+    const role = await this.knownRoleIn(tx, request);
+    const limit = this.limitFor(channel, role ?? 'buyer');
     if (!Number.isFinite(limit)) return { allowed: true, count: 0, limit, commit: () => undefined };
-    const day = localDay(now, safeZone(timeZone));
-    const path = paths.counter(uid, `rate_${channel}_${day}`);
-    const used = Number((await tx.get(path)).data?.count ?? 0);
+    const day = this.dayOf(now, timeZone);
+    const path = rateCounterPath(uid, day);
+    const used = channelCount((await this.readIn(tx, path)).data, channel).count;
     const allowed = used < limit;
     return {
       allowed,
       count: allowed ? used + 1 : used,
       limit,
-      // Merged, so the holders a fan-out chunk recorded (reserveManyIn) survive a reservation made here.
-      commit: () => tx.set(path, { count: used + 1, channel, day, limit, role, updatedAt: now }, { merge: true }),
+      commit: () =>
+        tx.set(
+          path,
+          { day, ...(role && { role }), updatedAt: now, [channel]: { count: used + 1, limit } },
+          { merge: true },
+        ),
     };
   }
 
@@ -119,7 +166,7 @@ export class RateLimiter {
    */
   counterPath({ uid, channel, timeZone, now, role }: ConsumeRequest): string | undefined {
     if (!this.limited(channel, role)) return undefined;
-    return paths.counter(uid, `rate_${channel}_${this.dayOf(now, timeZone)}`);
+    return rateCounterPath(uid, this.dayOf(now, timeZone));
   }
 
   private dayOf(now: Date, timeZone: string): string {
@@ -134,13 +181,15 @@ export class RateLimiter {
   }
 
   /**
-   * Many reservations in one transaction (a fan-out chunk), each held by `holder` (the event): the counters are read
-   * with one getAll, every allowed request is counted and its holder recorded in the counter (`holders`, at most
-   * `limit` entries a day), and a request whose holder is already there is allowed again without counting. So the
-   * chunk's other writes can commit after this transaction, in batches: a replay of the chunk (after a crash, or
-   * racing the first run) finds its reservations held and neither counts twice nor is refused. Requests for the same
-   * counter are decided in order. Returns one result per request; unlimited channels read and write nothing. The
-   * profiles of recipients whose role decides a limit (and was not given) are read in the same getAll.
+   * Many reservations in one transaction (a fan-out chunk), each held by `holder` (the event): the day documents are
+   * read with one getAll, each once however many requests (users' channels) share it, every allowed request is
+   * counted and its holder recorded in its channel's map (`<channel>.holders`, at most `limit` entries a day), and a
+   * request whose holder is already there is allowed again without counting. So the chunk's other writes can commit
+   * after this transaction, in batches: a replay of the chunk (after a crash, or racing the first run) finds its
+   * reservations held and neither counts twice nor is refused. Requests for the same counter (user, day, channel) are
+   * decided in order. Each changed day document is written once, with the channels the chunk counted. Returns one
+   * result per request; unlimited channels read and write nothing. The profiles of recipients whose role decides a
+   * limit (and was not given) are read in the same getAll.
    */
   async reserveManyIn(tx: Transaction, holder: string, requests: readonly ConsumeRequest[]): Promise<boolean[]> {
     const pathsOf = requests.map((r) => this.counterPath(r));
@@ -150,50 +199,44 @@ export class RateLimiter {
     ];
     const snaps = await tx.getAll([...unique, ...profileUids.map((uid) => paths.user(uid))]);
     const readRoles = new Map(profileUids.map((uid, i) => [uid, profileRole(snaps[unique.length + i]!.data)]));
-    const roleOf = (r: ConsumeRequest): RecipientRole => r.role ?? readRoles.get(r.uid) ?? 'buyer';
-    const counters = new Map(
-      unique.map((path, i) => {
-        const data = snaps[i]!.data;
-        return [
-          path,
-          {
-            used: Number(data?.count ?? 0),
-            held: typeof data?.holders === 'object' && data.holders !== null && holder in data.holders,
-            changed: false,
-          },
-        ];
-      }),
+    /** The role that decides `r`, given or read; undefined when its limit is alike for every role (none recorded). */
+    const roleOf = (r: ConsumeRequest): RecipientRole | undefined => r.role ?? readRoles.get(r.uid);
+    const docs = new Map(
+      unique.map((path, i) => [
+        path,
+        {
+          data: snaps[i]!.data,
+          /** Per channel: its count so far, and whether `holder` holds it. */
+          channels: new Map<Channel, { used: number; held: boolean }>(),
+          /** What this chunk writes: the channels it counted, and the fields every day document carries. */
+          write: undefined as DocData | undefined,
+        },
+      ]),
     );
     const allowed = requests.map((r, i) => {
       const path = pathsOf[i];
       if (path === undefined) return true;
-      const counter = counters.get(path)!;
+      const role = roleOf(r);
+      const limit = this.limitFor(r.channel, role ?? 'buyer');
+      // Capped for some role, not this recipient's: unlimited, as reserveIn has it.
+      if (!Number.isFinite(limit)) return true;
+      const doc = docs.get(path)!;
+      let counter = doc.channels.get(r.channel);
+      if (!counter) {
+        const { count, holders } = channelCount(doc.data, r.channel);
+        counter = { used: count, held: holders !== undefined && holder in holders };
+        doc.channels.set(r.channel, counter);
+      }
       if (counter.held) return true;
-      if (counter.used >= this.limitFor(r.channel, roleOf(r))) return false;
+      if (counter.used >= limit) return false;
       counter.used++;
       counter.held = true;
-      counter.changed = true;
+      doc.write ??= { day: this.dayOf(r.now, r.timeZone), updatedAt: r.now };
+      if (role) doc.write.role = role;
+      doc.write[r.channel] = { count: counter.used, limit, holders: { [holder]: true } };
       return true;
     });
-    for (const [i, r] of requests.entries()) {
-      const path = pathsOf[i];
-      const counter = path === undefined ? undefined : counters.get(path);
-      if (!counter?.changed) continue;
-      counter.changed = false;
-      tx.set(
-        path!,
-        {
-          count: counter.used,
-          channel: r.channel,
-          day: this.dayOf(r.now, r.timeZone),
-          limit: this.limitFor(r.channel, roleOf(r)),
-          role: roleOf(r),
-          updatedAt: r.now,
-          holders: { [holder]: true },
-        },
-        { merge: true },
-      );
-    }
+    for (const [path, doc] of docs) if (doc.write) tx.set(path, doc.write, { merge: true });
     return allowed;
   }
 }

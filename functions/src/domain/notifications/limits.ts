@@ -5,9 +5,10 @@ import type { Channel } from '../channels.js';
  * Notification limits per recipient role and channel (issue 18): the one table every rate limit reads
  * (src/app/notifications/rateLimits.ts). Pure: no SDK, no store.
  *
- * Every limit is a count per user, channel and *local day* (the day resets at the user's midnight, as the counters in
- * `users/{uid}/counters/rate_{channel}_{day}` always did); `null` is unlimited. The README's "Rate limits per role and
- * channel" table is generated from this one and a unit test fails when they differ (test/unit/notifications/limits.test.ts).
+ * Every limit is a count per user, channel and *local day* (the day resets at the user's midnight: the counters are
+ * one document per user and local day, `users/{uid}/counters/rate_{day}`, with a count per channel); `null` is
+ * unlimited. The README's "Rate limits per role and channel" table is generated from this one and a unit test fails
+ * when they differ (test/unit/notifications/limits.test.ts).
  *
  * Why the rows differ where they do:
  * - push is unlimited for everyone: it costs nothing per message and bursts collapse on the device (collapse keys);

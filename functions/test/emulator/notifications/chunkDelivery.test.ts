@@ -5,7 +5,7 @@ import { FirestoreDocumentStore } from '../../../src/adapters/firestore/firestor
 import { MemoryPublisher } from '../../../src/adapters/memory/memoryPublisher.js';
 import { deliverChunk, unpublishedReceipts } from '../../../src/app/notifications/chunkDelivery.js';
 import { preferencesFromSnapshot } from '../../../src/app/notifications/preferencesRepo.js';
-import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
+import { RateLimiter, rateCounterPath } from '../../../src/app/notifications/rateLimits.js';
 import { deliverToRecipient } from '../../../src/app/notifications/recipientDelivery.js';
 import { planEvent } from '../../../src/domain/notifications/plans.js';
 import { parseEvent } from '../../../src/domain/notifications/events.js';
@@ -38,7 +38,7 @@ async function seed(db: Firestore) {
     });
   }
   // One follower already at today's email limit; one with email switched off for community events.
-  batch.set(db.doc(paths.counter('f01', 'rate_email_2026-06-10')), { count: 50 });
+  batch.set(db.doc(rateCounterPath('f01', '2026-06-10')), { email: { count: 50 } });
   batch.set(db.doc(paths.preferences('f02')), { categories: { community: { channels: { email: false } } } });
   await batch.commit();
 }
@@ -54,15 +54,19 @@ function deps(db: Firestore) {
   };
 }
 
-/** Every document of the project below these collections, by path, with `holders` (the chunk's keyed reservations) left out. */
+/**
+ * Every document of the project below these collections, by path, with `holders` (the chunk's keyed reservations, in
+ * each channel's map of a rate counter) left out.
+ */
 async function dump(db: Firestore): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const walk = async (refs: DocumentReference[]) => {
     for (const ref of refs) {
       const snap = await ref.get();
       if (snap.exists) {
-        const { holders: _holders, ...data } = snap.data()!;
-        out[ref.path] = JSON.parse(JSON.stringify(data));
+        out[ref.path] = JSON.parse(
+          JSON.stringify(snap.data()!, (key, value: unknown) => (key === 'holders' ? undefined : value)),
+        );
       }
       for (const sub of await ref.listCollections()) await walk(await sub.listDocuments());
     }
@@ -126,6 +130,21 @@ describe('fan-out chunk on Firestore (emulator)', () => {
       const actual = withoutPublication(full);
       expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
       expect(actual).toEqual(expected);
+      // One rate counter document per recipient and day, a map per channel: f04's email and in-app were reserved in
+      // one transaction by the per-recipient path (two reserveIn on one document, both counted) and in the chunk's
+      // one getAll; f01 was at its email limit.
+      const day = rateCounterPath('f04', '2026-06-10');
+      for (const docs of [expected, actual]) {
+        expect(docs[day]).toMatchObject({ email: { count: 1, limit: 50 }, inApp: { count: 1, limit: 500 } });
+        expect(docs[rateCounterPath('f01', '2026-06-10')]).toMatchObject({ email: { count: 50 }, inApp: { count: 1 } });
+      }
+      expect(Object.keys(full).filter((p) => p.includes('/counters/rate_'))).toEqual(
+        UIDS.map((uid) => rateCounterPath(uid, '2026-06-10')).filter((p) => p in full),
+      );
+      expect((await after.doc(day).get()).data()).toMatchObject({
+        email: { holders: { [EVENT_ID]: true } },
+        inApp: { holders: { [EVENT_ID]: true } },
+      });
       // Every receipt of both paths published; the chunk said so with one marker, not an update per receipt.
       for (const d of [old, chunk]) {
         const receipts = await d.store.query(`events/${EVENT_ID}/recipients`);

@@ -8,6 +8,7 @@ import { twilioError } from '../../../src/adapters/twilio/errors.js';
 import { verifyUnsubscribeToken } from '../../../src/domain/delivery/unsubscribeToken.js';
 import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import { NOW, device, deliveryWorld, job, queued } from '../../support/delivery.js';
+import { rateCounter } from '../../support/rateCounters.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 
 const doc = async (store: { get(p: string): Promise<{ data: unknown }> }, id: string) =>
@@ -180,7 +181,7 @@ describe('fallback for critical notifications', () => {
         fallbackFrom: 'push',
         fallbackTo: 'email',
       });
-      expect((await store.get(paths.counter('u1', 'rate_sms_2026-11-21'))).data).toMatchObject({ count: 2, limit: 2 });
+      expect(await rateCounter(store, 'u1', 'sms', '2026-11-21')).toMatchObject({ count: 2, limit: 2 });
     } finally {
       vi.unstubAllEnvs();
     }

@@ -12,6 +12,7 @@ import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
 import type { DeliveryJob } from '../../../src/domain/delivery.js';
 import type { WriteOp } from '../../../src/ports.js';
+import { rateCounter, rateCounters, seedRateCount } from '../../support/rateCounters.js';
 import { envelope, notificationFixture } from './fixture.js';
 import type { NotificationFixture } from './fixture.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
@@ -91,8 +92,8 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
     await f.n.pipeline.onFanout(chunks[0]!.data, 'another-attempt');
     await f.n.pipeline.onFanout(chunks[0]!.data, 'yet-another-attempt');
     expect(await tally(f, eventId)).toEqual(first);
-    const counters = await f.store.getAll(followers.map((uid) => paths.counter(uid, `rate_inApp_${DAY}`)));
-    expect(counters.map((c) => c.data?.count)).toEqual(followers.map(() => 1));
+    const counters = await rateCounters(f.store, followers, 'inApp', DAY);
+    expect(counters.map((c) => c?.count)).toEqual(followers.map(() => 1));
     expect(f.jobs('email')).toHaveLength(30);
   });
 
@@ -255,16 +256,17 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
 
   it("rate limits stay exact: a follower at the day's in-app and email limits gets neither, the rest do", async () => {
     const { f } = await world(3, { inAppDailyLimit: 2, emailDailyLimit: 1 });
-    await f.store.set(paths.counter('f0001', `rate_inApp_${DAY}`), { count: 2 });
-    await f.store.set(paths.counter('f0001', `rate_email_${DAY}`), { count: 1 });
+    await seedRateCount(f.store, 'f0001', 'inApp', DAY, 2);
+    await seedRateCount(f.store, 'f0001', 'email', DAY, 1);
     const { eventId } = await fanOut(f);
     expect(await f.notifications('f0001')).toEqual([]);
     expect(await f.notifications('f0000')).toHaveLength(1);
     const email = await f.store.get(paths.delivery(deliveryId(eventId, 'f0001', 'email')));
     expect(email.data).toMatchObject({ status: 'suppressed', reason: 'rate_limited' });
     expect(f.jobs('email').map((j) => j.uid)).toEqual(['f0000', 'f0002']);
-    expect((await f.store.get(paths.counter('f0000', `rate_email_${DAY}`))).data?.count).toBe(1);
-    expect((await f.store.get(paths.counter('f0001', `rate_email_${DAY}`))).data?.count).toBe(1);
+    expect((await rateCounter(f.store, 'f0000', 'email', DAY))?.count).toBe(1);
+    expect((await rateCounter(f.store, 'f0001', 'email', DAY))?.count).toBe(1);
+    expect((await rateCounter(f.store, 'f0001', 'inApp', DAY))?.count).toBe(2);
   });
 
   it('quiet hours hold the outbound channels in the digest; a second event of the same group collapses into it', async () => {

@@ -18,6 +18,7 @@ import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
+import { rateCounter, seedRateCount } from '../../support/rateCounters.js';
 import { bid, notificationFixture, followersWorkshop } from './fixture.js';
 import type { DocSnapshot, Transaction } from '../../../src/ports.js';
 
@@ -83,15 +84,15 @@ describe('the limits table (src/domain/notifications/limits.ts)', () => {
 describe('RateLimiter reads its limits from the table, per recipient role', () => {
   it('a buyer and a creator hit different email caps (one recipient at a time: reserveIn)', async () => {
     const { store, limiter } = await world();
-    await store.set(paths.counter('buyer1', `rate_email_${DAY}`), { count: 49 });
-    await store.set(paths.counter('creator1', `rate_email_${DAY}`), { count: 49 });
+    await seedRateCount(store, 'buyer1', 'email', DAY, 49);
+    await seedRateCount(store, 'creator1', 'email', DAY, 49);
     expect(await limiter.tryConsume(request('buyer1', 'email'))).toEqual({ allowed: true, count: 50, limit: 50 });
     expect(await limiter.tryConsume(request('buyer1', 'email'))).toEqual({ allowed: false, count: 50, limit: 50 });
     expect(await limiter.tryConsume(request('creator1', 'email'))).toEqual({ allowed: true, count: 50, limit: 150 });
     expect(await limiter.tryConsume(request('creator1', 'email'))).toEqual({ allowed: true, count: 51, limit: 150 });
-    await store.set(paths.counter('creator1', `rate_email_${DAY}`), { count: 150 });
+    await seedRateCount(store, 'creator1', 'email', DAY, 150);
     expect((await limiter.tryConsume(request('creator1', 'email'))).allowed).toBe(false);
-    expect((await store.get(paths.counter('buyer1', `rate_email_${DAY}`))).data).toMatchObject({
+    expect(await rateCounter(store, 'buyer1', 'email', DAY)).toMatchObject({
       count: 50,
       limit: 50,
       role: 'buyer',
@@ -100,19 +101,19 @@ describe('RateLimiter reads its limits from the table, per recipient role', () =
 
   it('the same caps hold in a fan-out chunk (reserveManyIn), with the profiles read in its one getAll', async () => {
     const { store, limiter } = await world();
-    await store.set(paths.counter('buyer1', `rate_email_${DAY}`), { count: 50 });
-    await store.set(paths.counter('creator1', `rate_email_${DAY}`), { count: 50 });
+    await seedRateCount(store, 'buyer1', 'email', DAY, 50);
+    await seedRateCount(store, 'creator1', 'email', DAY, 50);
     const allowed = await store.transaction((tx) =>
       limiter.reserveManyIn(tx, 'evt_1', [request('buyer1', 'email'), request('creator1', 'email')]),
     );
     expect(allowed).toEqual([false, true]);
-    expect((await store.get(paths.counter('creator1', `rate_email_${DAY}`))).data).toMatchObject({
+    expect(await rateCounter(store, 'creator1', 'email', DAY)).toMatchObject({
       count: 51,
       limit: 150,
       role: 'creator',
       holders: { evt_1: true },
     });
-    expect((await store.get(paths.counter('buyer1', `rate_email_${DAY}`))).data?.count).toBe(50);
+    expect((await rateCounter(store, 'buyer1', 'email', DAY))?.count).toBe(50);
   });
 
   it('in-app is limited like the other channels, alike in both paths: buyer 500, creator 2000', async () => {
@@ -121,10 +122,10 @@ describe('RateLimiter reads its limits from the table, per recipient role', () =
       ['buyer1', 500],
       ['creator1', 2000],
     ] as const) {
-      await store.set(paths.counter(uid, `rate_inApp_${DAY}`), { count: limit - 1 });
+      await seedRateCount(store, uid, 'inApp', DAY, limit - 1);
       const one = await store.transaction((tx) => limiter.reserveIn(tx, request(uid, 'inApp')));
       expect({ allowed: one.allowed, limit: one.limit }).toEqual({ allowed: true, limit });
-      await store.set(paths.counter(uid, `rate_inApp_${DAY}`), { count: limit });
+      await seedRateCount(store, uid, 'inApp', DAY, limit);
       const single = await limiter.tryConsume(request(uid, 'inApp'));
       const chunk = await store.transaction((tx) => limiter.reserveManyIn(tx, 'evt_2', [request(uid, 'inApp')]));
       expect([single.allowed, chunk[0]]).toEqual([false, false]);
@@ -180,8 +181,8 @@ describe("the delivery paths apply each recipient's row (profiles as the pipelin
     await f.user('seller', { kind: 'creator', emailVerified: true, timeZone: 'UTC' });
     await f.user('bidder2', { timeZone: 'UTC' });
     for (const uid of ['bidder1', 'seller']) {
-      await f.store.set(paths.counter(uid, `rate_inApp_${DAY}`), { count: 500 });
-      await f.store.set(paths.counter(uid, `rate_email_${DAY}`), { count: 50 });
+      await seedRateCount(f.store, uid, 'inApp', DAY, 500);
+      await seedRateCount(f.store, uid, 'email', DAY, 50);
     }
     // Both get email for their type: the outbid (bidder1) and the new bid (seller).
     for (const uid of ['bidder1', 'seller'])
@@ -196,7 +197,7 @@ describe("the delivery paths apply each recipient's row (profiles as the pipelin
     const email = async (uid: string) => (await f.store.get(paths.delivery(deliveryId(eventId, uid, 'email')))).data;
     expect(await email('bidder1')).toMatchObject({ status: 'suppressed', reason: 'rate_limited' });
     expect(f.jobs('email').map((j) => j.uid)).toContain('seller');
-    expect((await f.store.get(paths.counter('seller', `rate_inApp_${DAY}`))).data).toMatchObject({
+    expect(await rateCounter(f.store, 'seller', 'inApp', DAY)).toMatchObject({
       count: 501,
       limit: 2000,
       role: 'creator',
@@ -209,16 +210,16 @@ describe("the delivery paths apply each recipient's row (profiles as the pipelin
     await f.user('buyer1', { kind: 'collector', phoneVerified: false, timeZone: 'UTC' });
     await f.user('maker1', { kind: 'creator', phoneVerified: false, timeZone: 'UTC' });
     await f.followers('kai', ['buyer1', 'maker1']);
-    for (const uid of ['buyer1', 'maker1']) await f.store.set(paths.counter(uid, `rate_inApp_${DAY}`), { count: 500 });
+    for (const uid of ['buyer1', 'maker1']) await seedRateCount(f.store, uid, 'inApp', DAY, 500);
     const event = followersWorkshop();
     await f.publisher.publish(TOPICS.domainEvents, event);
     await f.publisher.drain();
     expect(await f.notifications('buyer1')).toEqual([]);
     expect(await f.notifications('maker1')).toHaveLength(1);
-    expect((await f.store.get(paths.counter('maker1', `rate_inApp_${DAY}`))).data).toMatchObject({
+    expect(await rateCounter(f.store, 'maker1', 'inApp', DAY)).toMatchObject({
       count: 501,
       role: 'creator',
     });
-    expect((await f.store.get(paths.counter('buyer1', `rate_inApp_${DAY}`))).data?.count).toBe(500);
+    expect((await rateCounter(f.store, 'buyer1', 'inApp', DAY))?.count).toBe(500);
   });
 });

@@ -3,6 +3,7 @@ import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { paths } from '../../../src/domain/paths.js';
+import { rateCounter } from '../../support/rateCounters.js';
 import { bid, envelope, notificationFixture, followersWorkshop } from './fixture.js';
 
 const USERS = ['seller', 'bidder1', 'bidder2', 'buyer', 'creator', 'collector', 'author', 'winner', 'm1', 'm2'];
@@ -290,8 +291,7 @@ describe('idempotency', () => {
     expect(await f.n.center.unreadCount('bidder1')).toBe(after1.unread);
     expect((await f.deliveries()).length).toBe(after1.deliveries);
     expect(await f.notifications('bidder1')).toHaveLength(1);
-    const sms = await f.store.get(paths.counter('bidder1', 'rate_sms_2026-06-10'));
-    expect(sms.data?.count).toBe(1);
+    expect((await rateCounter(f.store, 'bidder1', 'sms', '2026-06-10'))?.count).toBe(1);
   });
 
   it('three concurrent deliveries of one event still make one of everything', async () => {
@@ -302,7 +302,7 @@ describe('idempotency', () => {
     expect(f.jobs('sms')).toHaveLength(1);
     expect(await f.notifications('bidder1')).toHaveLength(1);
     expect(await f.n.center.unreadCount('bidder1')).toBe(1);
-    expect((await f.store.get(paths.counter('bidder1', 'rate_sms_2026-06-10'))).data?.count).toBe(1);
+    expect((await rateCounter(f.store, 'bidder1', 'sms', '2026-06-10'))?.count).toBe(1);
   });
 
   it('a retry of the same attempt republishes jobs whose publish never happened', async () => {

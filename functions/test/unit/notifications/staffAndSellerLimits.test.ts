@@ -4,10 +4,12 @@ import { RateLimiter } from '../../../src/app/notifications/rateLimits.js';
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { DEFAULT_SETTINGS } from '../../../src/config.js';
 import { TOPICS } from '../../../src/domain/channels.js';
+import type { Channel } from '../../../src/domain/channels.js';
 import { deliveryId } from '../../../src/domain/delivery.js';
 import { profileRole } from '../../../src/domain/notifications/limits.js';
 import { paths } from '../../../src/domain/paths.js';
 import { userProfileSchema } from '../../../src/domain/users.js';
+import { rateCounter, seedRateCount } from '../../support/rateCounters.js';
 import { bid, notificationFixture, followersWorkshop } from './fixture.js';
 
 /**
@@ -18,8 +20,8 @@ import { bid, notificationFixture, followersWorkshop } from './fixture.js';
  */
 const DAY = '2026-06-10';
 const now = new Date('2026-06-10T14:00:00Z');
-const counter = async (f: { store: MemoryDocumentStore }, uid: string, channel: string) =>
-  (await f.store.get(paths.counter(uid, `rate_${channel}_${DAY}`))).data;
+const counter = (f: { store: MemoryDocumentStore }, uid: string, channel: Channel) =>
+  rateCounter(f.store, uid, channel, DAY);
 
 describe('the role a profile carries', () => {
   it('admin by the staffRoles mirror, seller by sells, whatever kind says; garbage reads as none', () => {
@@ -44,10 +46,10 @@ describe('one recipient at a time (recipientDelivery)', () => {
     await f.user('seller', { kind: 'collector', sells: true, emailVerified: true, timeZone: 'UTC' });
     await f.user('bidder1', { kind: 'collector', staffRoles: ['admin'], emailVerified: true, timeZone: 'UTC' });
     await f.user('bidder2', { timeZone: 'UTC' });
-    await f.store.set(paths.counter('seller', `rate_inApp_${DAY}`), { count: 500 });
-    await f.store.set(paths.counter('seller', `rate_email_${DAY}`), { count: 50 });
-    await f.store.set(paths.counter('bidder1', `rate_inApp_${DAY}`), { count: 1000 });
-    await f.store.set(paths.counter('bidder1', `rate_email_${DAY}`), { count: 100 });
+    await seedRateCount(f.store, 'seller', 'inApp', DAY, 500);
+    await seedRateCount(f.store, 'seller', 'email', DAY, 50);
+    await seedRateCount(f.store, 'bidder1', 'inApp', DAY, 1000);
+    await seedRateCount(f.store, 'bidder1', 'email', DAY, 100);
     for (const uid of ['bidder1', 'seller'])
       await f.n.preferences.update(uid, {
         types: { 'auction.outbid': { channels: { email: true } }, 'auction.bid_placed': { channels: { email: true } } },
@@ -79,7 +81,7 @@ describe('one recipient at a time (recipientDelivery)', () => {
     await f.user('seller', { kind: 'collector', sells: true, emailVerified: true, timeZone: 'UTC' });
     await f.user('bidder1', { timeZone: 'UTC' });
     await f.user('bidder2', { timeZone: 'UTC' });
-    await f.store.set(paths.counter('seller', `rate_email_${DAY}`), { count: 100 });
+    await seedRateCount(f.store, 'seller', 'email', DAY, 100);
     await f.n.preferences.update('seller', { types: { 'auction.bid_placed': { channels: { email: true } } } });
     const event = bid();
     await f.n.pipeline.submit(event, 'callable', 'a');
@@ -96,9 +98,9 @@ describe('a fan-out chunk (chunkDelivery)', () => {
     await f.user('admin1', { kind: 'collector', staffRoles: ['admin'], phoneVerified: false, timeZone: 'UTC' });
     await f.user('buyer1', { kind: 'collector', phoneVerified: false, timeZone: 'UTC' });
     await f.followers('kai', ['admin1', 'buyer1', 'seller1']);
-    await f.store.set(paths.counter('seller1', `rate_inApp_${DAY}`), { count: 500 });
-    await f.store.set(paths.counter('admin1', `rate_inApp_${DAY}`), { count: 1000 });
-    await f.store.set(paths.counter('buyer1', `rate_inApp_${DAY}`), { count: 500 });
+    await seedRateCount(f.store, 'seller1', 'inApp', DAY, 500);
+    await seedRateCount(f.store, 'admin1', 'inApp', DAY, 1000);
+    await seedRateCount(f.store, 'buyer1', 'inApp', DAY, 500);
     const event = followersWorkshop();
     await f.publisher.publish(TOPICS.domainEvents, event);
     await f.publisher.drain();
@@ -127,11 +129,11 @@ describe('the limiter reading the profile itself (rateLimits.ts: no role given)'
       ]),
     );
     expect(many).toEqual([true, true]);
-    expect((await store.get(paths.counter('adm', `rate_inApp_${DAY}`))).data).toMatchObject({
+    expect(await rateCounter(store, 'adm', 'inApp', DAY)).toMatchObject({
       limit: 2000,
       role: 'admin',
     });
-    expect((await store.get(paths.counter('sel', `rate_inApp_${DAY}`))).data).toMatchObject({
+    expect(await rateCounter(store, 'sel', 'inApp', DAY)).toMatchObject({
       limit: 1000,
       role: 'seller',
     });
