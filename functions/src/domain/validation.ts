@@ -173,14 +173,23 @@ export const localeTag = () =>
     .transform((tag) => canonicalLocale(tag)!);
 
 export function canonicalLocale(tag: string): string | undefined {
+  // Every profile read asks this (a fan-out chunk: hundreds of times for the same few tags); Intl is the slow part.
+  if (canonicalLocales.has(tag)) return canonicalLocales.get(tag);
+  let canonical: string | undefined;
   // The primary language is an ISO 639 code (2-3 letters); the rest is checked by Intl (RFC 5646 syntax).
-  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag)) return undefined;
-  try {
-    return Intl.getCanonicalLocales(tag)[0];
-  } catch {
-    return undefined;
+  if (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag)) {
+    try {
+      canonical = Intl.getCanonicalLocales(tag)[0];
+    } catch {
+      canonical = undefined;
+    }
   }
+  // Bounded: tags come from profiles and requests.
+  if (canonicalLocales.size >= 1_000) canonicalLocales.clear();
+  canonicalLocales.set(tag, canonical);
+  return canonical;
 }
+const canonicalLocales = new Map<string, string | undefined>();
 
 /**
  * A document id the client names (a conversation, message, device…): 1..max letters, digits, `_` or `-` (and `.` when

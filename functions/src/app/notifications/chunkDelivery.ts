@@ -78,6 +78,8 @@ interface Pending {
   /** The burst's notification, read in the second round. */
   existing?: DocSnapshot;
   digests: Map<number, DocSnapshot>;
+  /** The channels it may send on: uncapped ones, and capped ones the chunk's reservation allowed (reserveRateLimits). */
+  allowed: Partial<Record<Channel, boolean>>;
 }
 
 /** A recipient's writes: committed together (never split across batches), the create-only receipt among them. */
@@ -197,15 +199,13 @@ export async function deliverChunk(
       groupPath: groups[i]!.path,
       digests: new Map(),
       content,
+      allowed: {},
     });
   }
 
   // ── 1b and 2, side by side: reads round two (the bursts' notifications, the digests held channels join) and the
   // rate-limit transaction, which needs only the routing above ──
-  const [, allowedOf] = await Promise.all([
-    readSecondRound(deps, pending),
-    reserveRateLimits(deps, eventId, pending, now, outcome),
-  ]);
+  await Promise.all([readSecondRound(deps, pending), reserveRateLimits(deps, eventId, pending, now, outcome)]);
 
   // ── 3. plan and build each recipient's writes ──
   const render = renderer(notification, deps.webAppUrl);
@@ -226,15 +226,14 @@ export async function deliverChunk(
     unread: unreadIncrement(notification.category),
   };
   const planned: Planned[] = pending.map((p) => {
-    const allowed = allowedOf.get(p.uid)!;
-    const decisions = withinRateLimits(p.routed, (channel) => allowed.get(channel) ?? false);
+    const decisions = withinRateLimits(p.routed, (channel) => p.allowed[channel] === true);
     const plan = planRecipient({
       eventId,
       uid: p.uid,
       locale: p.locale,
       notification,
       decisions,
-      inAppAllowed: allowed.get('inApp') ?? false,
+      inAppAllowed: p.allowed.inApp === true,
       contact: p.contact,
       burst: p.burst,
       webAppUrl: deps.webAppUrl,
@@ -365,13 +364,11 @@ async function readSecondRound(deps: RecipientDeps, pending: Pending[]): Promise
   released.forEach(({ p, at }, i) => p.digests.set(at, next[i]!));
 }
 
-type Allowed = Map<Channel, boolean>;
-
 /**
- * Reserves every capped channel the chunk's recipients would send on, in one transaction for the whole chunk.
- * Unlimited channels (push) need none. Firestore limits a transaction by request size (10 MiB), not by a count of
- * writes (https://cloud.google.com/firestore/quotas, "Writes and transactions"): a chunk of 1,000 recipients with three
- * capped channels each is 3,000 counter writes of ~200 bytes.
+ * Reserves every capped channel the chunk's recipients would send on, in one transaction for the whole chunk, and
+ * fills each recipient's `allowed`. Unlimited channels (push) need none. Firestore limits a transaction by request
+ * size (10 MiB), not by a count of writes (https://cloud.google.com/firestore/quotas, "Writes and transactions"): a
+ * chunk of 1,000 recipients writes 1,000 day documents (one per recipient, each with up to three channels' counts).
  */
 async function reserveRateLimits(
   deps: RecipientDeps,
@@ -379,18 +376,17 @@ async function reserveRateLimits(
   pending: readonly Pending[],
   now: Date,
   outcome: ChunkOutcome,
-): Promise<Map<string, Allowed>> {
-  const result = new Map<string, Allowed>(pending.map((p) => [p.uid, new Map()]));
-  const capped: Array<{ uid: string; request: ConsumeRequest }> = [];
+): Promise<void> {
+  const capped: Array<{ p: Pending; request: ConsumeRequest }> = [];
   for (const p of pending) {
     for (const d of p.routed) {
       if (d.action !== 'send') continue;
       const request = { uid: p.uid, channel: d.channel, timeZone: p.timeZone, now, role: p.role };
-      if (deps.rateLimiter.counterPath(request) === undefined) result.get(p.uid)!.set(d.channel, true);
-      else capped.push({ uid: p.uid, request });
+      if (deps.rateLimiter.counterPath(request) === undefined) p.allowed[d.channel] = true;
+      else capped.push({ p, request });
     }
   }
-  if (capped.length === 0) return result;
+  if (capped.length === 0) return;
   outcome.transactions++;
   const allowed = await deps.store.transaction((tx) =>
     deps.rateLimiter.reserveManyIn(
@@ -399,8 +395,7 @@ async function reserveRateLimits(
       capped.map((c) => c.request),
     ),
   );
-  capped.forEach((c, i) => result.get(c.uid)!.set(c.request.channel, allowed[i]!));
-  return result;
+  capped.forEach((c, i) => (c.p.allowed[c.request.channel] = allowed[i]!));
 }
 
 /** Data every recipient of a chunk writes alike. */

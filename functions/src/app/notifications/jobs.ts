@@ -17,7 +17,7 @@ export function deliveryDoc(
   reason?: string,
   extra: DocData = {},
 ): DocData {
-  return deliveryRecord(base, status, now, { ...(reason ? { reason } : {}), ...extra });
+  return deliveryRecord(base, status, now, reason ? { reason, ...extra } : extra);
 }
 
 /**

@@ -54,9 +54,10 @@ export function deliveryRecord(
   extra: Record<string, unknown> = {},
   alsoStamped: readonly DeliveryStatus[] = [],
 ): Record<string, unknown> {
-  const timestamps = Object.fromEntries(
-    [...alsoStamped, status].flatMap((s) => (STATUS_TIMESTAMP[s] ? [[STATUS_TIMESTAMP[s], now]] : [])),
-  );
+  // A loop, not entries arrays: every fan-out recipient's deliveries come through here (issue 14).
+  const timestamps: Record<string, Date> = {};
+  for (const s of alsoStamped) stamp(timestamps, s, now);
+  stamp(timestamps, status, now);
   return {
     ...base,
     provider: CHANNEL_PROVIDER[base.channel],
@@ -69,4 +70,9 @@ export function deliveryRecord(
     expiresAt: deliveryExpiresAt(now),
     ...extra,
   };
+}
+
+function stamp(timestamps: Record<string, Date>, status: DeliveryStatus, now: Date): void {
+  const field = STATUS_TIMESTAMP[status];
+  if (field) timestamps[field] = now;
 }

@@ -173,6 +173,8 @@ export function planRecipient(input: PlanInput): RecipientPlan {
   const primary = decisions.find((d) => d.action === 'send' && d.channel !== 'inApp')?.channel as
     ProviderChannel | undefined;
   const deliveries: PlannedDelivery[] = [];
+  // Shared by the recipient's jobs (never mutated: jobs are serialised as they are, fallbacks copy them).
+  let data: Record<string, string> | undefined;
   for (const d of decisions) {
     if (d.channel === 'inApp') continue;
     const b = deliveryBase(input, notificationId, d.channel);
@@ -190,8 +192,8 @@ export function planRecipient(input: PlanInput): RecipientPlan {
         locale: input.locale,
         content,
         fallback,
-        data: { ...notification.data, notificationId, type: notification.type },
-        createdAt: now.toISOString(),
+        data: (data ??= { ...notification.data, notificationId, type: notification.type }),
+        createdAt: isoTime(now),
       };
       deliveries.push({ base: b, status: 'queued', fallback, job });
     }
@@ -205,3 +207,17 @@ export function planRecipient(input: PlanInput): RecipientPlan {
     jobs: deliveries.flatMap((d) => (d.status === 'queued' ? [d.job] : [])),
   };
 }
+
+/**
+ * `now` as ISO text, remembered for the last instant: a fan-out chunk stamps every recipient's jobs with one `now`,
+ * and toISOString is one of the costlier calls per job.
+ */
+function isoTime(now: Date): string {
+  const time = now.getTime();
+  if (time !== lastIso.time) {
+    lastIso.time = time;
+    lastIso.text = now.toISOString();
+  }
+  return lastIso.text;
+}
+const lastIso = { time: Number.NaN, text: '' };
