@@ -26,7 +26,7 @@ import { NotificationCenter, burstUpdateFields, newNotificationDoc, unreadIncrem
 import { preferencesFromSnapshot } from './preferencesRepo.js';
 import type { ConsumeRequest } from './rateLimits.js';
 import { profileRole, type RecipientRole } from '../../domain/notifications/limits.js';
-import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, recipientPaths } from './recipientDelivery.js';
+import { BURST_WINDOW_MS, ORPHAN_AFTER_MS, receiptDoc, receiptJobs, recipientPaths } from './recipientDelivery.js';
 import type { RecipientDeps } from './recipientDelivery.js';
 import type { Rendered } from '../../domain/notifications/templates.js';
 import type { ContentOverride } from '../../domain/analytics/experimentContent.js';
@@ -101,14 +101,17 @@ interface Planned {
  *    (`RateLimiter.reserveManyIn`: keyed by the event, so a replay neither counts twice nor is refused);
  * 4. everything else in parallel batches of ≤ 500 writes, each recipient's writes in one batch with its create-only
  *    receipt: a batch commits all its recipients or none, and a replayed or racing chunk fails on the receipt instead
- *    of notifying twice. A batch that fails that way is re-read and retried with only the recipients still unhandled;
+ *    of notifying twice. A batch that fails that way is re-read and retried with only the recipients still unhandled.
+ *    The receipt keeps what it takes to publish the recipient's jobs again, not the jobs (recipientDelivery.ts
+ *    `receiptDoc`): per job its channel, content and fallback chain, once the jobs' locale and createdAt;
  * 5. the chunk's jobs published at once (`publishJobs`), then one publication marker for the run
  *    (`events/{eventId}/publications/{run}`): each receipt names its run (`batch`), so one write says every receipt
  *    of the run is published, instead of one update per recipient.
  *
  * Receipts found unpublished (neither `published` nor their run's marker) belong to a run that died after committing
  * (or to this attempt, retried): they are taken over in a transaction, as `deliverToRecipient` does (which re-reads
- * the receipts and their markers, and moves them to this run), and their stored jobs published again. A run is one
+ * the receipts and their markers, and moves them to this run), and their jobs, rebuilt from the receipt and the
+ * event's notification (`receiptJobs`: the same jobs as first published), published again. A run is one
  * invocation, not one attempt: two invocations of the same Pub/Sub message may overlap, and one's marker must not
  * vouch for receipts the other has yet to publish.
  *
@@ -252,7 +255,8 @@ export async function deliverChunk(
   outcome.delivered = committed.length;
 
   // ── orphans: receipts of a run that died before publishing (or of this attempt, retried) ──
-  const republished = orphans.length > 0 ? await takeOver(deps, eventId, attemptId, run, orphans, outcome) : [];
+  const republished =
+    orphans.length > 0 ? await takeOver(deps, { eventId, attemptId, run, notification }, orphans, outcome) : [];
   outcome.republished = republished.length;
 
   // ── 5. publish the chunk's jobs at once, then say so once for the run ──
@@ -437,18 +441,16 @@ function recipientOps({
   ops.push({
     kind: 'create',
     path: recipientPaths.receipt(eventId, uid),
-    data: {
+    data: receiptDoc({
       uid,
-      notificationId: plan.notificationId,
-      owner: attemptId,
-      claimedAt: now,
-      published: plan.jobs.length === 0,
-      // The run whose publication marker will say its jobs went out (none needed without jobs).
-      ...(plan.jobs.length > 0 ? { batch: run } : {}),
+      attemptId,
+      plan,
+      decisions,
+      now,
       expiresAt: shared.receiptExpiresAt,
-      jobs: plan.jobs as unknown as DocData[],
-      channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
-    },
+      // The run whose publication marker will say its jobs went out (none needed without jobs).
+      batch: run,
+    }),
   });
   if (plan.inApp) {
     const write = {
@@ -606,18 +608,22 @@ export function packBatches<T extends { ops: readonly unknown[] }>(
   return batches;
 }
 
+/** What a takeover needs of the chunk: its event and notification (to rebuild jobs), this attempt and run. */
+interface TakeOverContext {
+  eventId: string;
+  attemptId: string;
+  run: string;
+  notification: PlannedNotification;
+}
+
 /** Takes over orphaned receipts in one transaction (so two racing runs do not both republish), returning their jobs. */
 async function takeOver(
   deps: RecipientDeps,
-  eventId: string,
-  attemptId: string,
-  run: string,
+  context: TakeOverContext,
   uids: readonly string[],
   outcome: ChunkOutcome,
 ): Promise<Array<{ uid: string; jobs: DeliveryJob[] }>> {
-  const parts = await Promise.all(
-    slices(uids, MAX_BATCH_OPS).map((part) => takeOverPart(deps, eventId, attemptId, run, part)),
-  );
+  const parts = await Promise.all(slices(uids, MAX_BATCH_OPS).map((part) => takeOverPart(deps, context, part)));
   outcome.transactions += parts.length;
   const taken = parts.flat();
   outcome.duplicate += uids.length - taken.length;
@@ -626,9 +632,7 @@ async function takeOver(
 
 async function takeOverPart(
   deps: RecipientDeps,
-  eventId: string,
-  attemptId: string,
-  run: string,
+  { eventId, attemptId, run, notification }: TakeOverContext,
   uids: readonly string[],
 ): Promise<Array<{ uid: string; jobs: DeliveryJob[] }>> {
   return deps.store.transaction(async (tx) => {
@@ -641,7 +645,7 @@ async function takeOverPart(
       if (!snap.exists || !isOrphaned(snap.data!, attemptId, now, published)) return;
       // Moved to this run: its marker, once the jobs are out again, is the one that vouches for them.
       tx.update(snap.path, { owner: attemptId, claimedAt: now, batch: run });
-      out.push({ uid: uids[i]!, jobs: snap.data!.jobs as DeliveryJob[] });
+      out.push({ uid: uids[i]!, jobs: receiptJobs(snap.data!, eventId, uids[i]!, notification) });
     });
     return out;
   });

@@ -3,8 +3,15 @@ import type { DeliveryJob } from '../../domain/delivery.js';
 import { paths } from '../../domain/paths.js';
 import type { PlannedNotification } from '../../domain/notifications/plans.js';
 import type { EffectivePreferences } from '../../domain/notifications/preferences.js';
-import { contactOf, planRecipient, routeChannels, withinRateLimits } from '../../domain/notifications/recipientPlan.js';
-import type { Burst, RecipientPlan } from '../../domain/notifications/recipientPlan.js';
+import {
+  contactOf,
+  planRecipient,
+  rebuildJobs,
+  routeChannels,
+  storedJobs,
+  withinRateLimits,
+} from '../../domain/notifications/recipientPlan.js';
+import type { Burst, RecipientPlan, StoredJob } from '../../domain/notifications/recipientPlan.js';
 import type { ChannelDecision } from '../../domain/notifications/routing.js';
 import { safeZone } from '../../domain/notifications/schedule.js';
 import type { UserProfile } from '../../domain/users.js';
@@ -77,7 +84,7 @@ export async function deliverToRecipient(
   const result = await deps.store.transaction(async (tx) => {
     const now = deps.clock.now();
     const receipt = await tx.get(receiptPath);
-    if (receipt.exists) return resumeReceipt(tx, receipt, attemptId, now);
+    if (receipt.exists) return resumeReceipt(tx, receipt, { eventId, uid, notification, attemptId, now });
 
     const burst = await readBurst(tx, uid, notification, now);
     // An A/B experiment (or a rolled-out winner) on the type: this user's variant's channels and texts (issue 19).
@@ -109,7 +116,10 @@ export async function deliverToRecipient(
     writeGroup(tx, { uid, notification, plan, burst: burst?.burst, now });
     writeDeliveries(tx, { notification, plan, digests, limits, now });
     digests.write(tx, now);
-    writeReceipt(tx, receiptPath, { uid, attemptId, plan, decisions, now });
+    tx.create(
+      receiptPath,
+      receiptDoc({ uid, attemptId, plan, decisions, now, expiresAt: expiresAtFor('recipients', now) }),
+    );
     return { outcome: 'delivered' as const, jobs: plan.jobs };
   });
 
@@ -125,15 +135,26 @@ type StepResult = { outcome: RecipientOutcome; jobs: DeliveryJob[] };
 
 /**
  * This recipient was handled already. A receipt whose jobs were never marked published belongs to this attempt
- * retried, or to a run that died (claimed long ago): take it over and publish its jobs again. Otherwise a duplicate.
+ * retried, or to a run that died (claimed long ago): take it over and publish its jobs again, rebuilt from what the
+ * receipt keeps (`receiptJobs`). Otherwise a duplicate.
  */
-function resumeReceipt(tx: Transaction, receipt: DocSnapshot, attemptId: string, now: Date): StepResult {
+function resumeReceipt(
+  tx: Transaction,
+  receipt: DocSnapshot,
+  {
+    eventId,
+    uid,
+    notification,
+    attemptId,
+    now,
+  }: { eventId: string; uid: string; notification: PlannedNotification; attemptId: string; now: Date },
+): StepResult {
   const r = receipt.data!;
   const orphaned =
     !r.published && (r.owner === attemptId || (r.claimedAt as Date).getTime() < now.getTime() - ORPHAN_AFTER_MS);
   if (!orphaned) return { outcome: 'duplicate', jobs: [] };
   tx.update(receipt.path, { owner: attemptId, claimedAt: now });
-  return { outcome: 'republished', jobs: r.jobs as DeliveryJob[] };
+  return { outcome: 'republished', jobs: receiptJobs(r, eventId, uid, notification) };
 }
 
 /** The group's open burst (its window has not ended) and the notification it collapsed into, if still there. */
@@ -287,26 +308,66 @@ function writeDeliveries(
   }
 }
 
-/** The receipt: proof this recipient was handled, with the jobs to publish (again, if this run dies before that). */
-function writeReceipt(
-  tx: Transaction,
-  receiptPath: string,
-  {
-    uid,
-    attemptId,
-    plan,
-    decisions,
-    now,
-  }: { uid: string; attemptId: string; plan: RecipientPlan; decisions: readonly ChannelDecision[]; now: Date },
-): void {
-  tx.create(receiptPath, {
+/**
+ * A receipt (both paths write this one; the fan-out chunk adds its run as `batch`): proof this recipient was handled,
+ * and what it takes to publish its jobs again if the run dies before that. Not the jobs themselves (issue 14: ~700
+ * bytes each, 14 MB for a fan-out to 10,000): per job only its channel, content and fallback chain, and once the
+ * jobs' locale and createdAt (`storedJobs`); `receiptJobs` rebuilds the rest from the event's notification, the event
+ * id, the uid and the receipt's notificationId.
+ */
+export function receiptDoc({
+  uid,
+  attemptId,
+  plan,
+  decisions,
+  now,
+  expiresAt,
+  batch,
+}: {
+  uid: string;
+  attemptId: string;
+  plan: RecipientPlan;
+  decisions: readonly ChannelDecision[];
+  now: Date;
+  expiresAt: Date;
+  /** The run whose publication marker will say the jobs went out (chunkDelivery.ts); unused without jobs. */
+  batch?: string;
+}): DocData {
+  const stored = storedJobs(plan.jobs);
+  return {
     uid,
     notificationId: plan.notificationId,
     owner: attemptId,
     claimedAt: now,
-    published: plan.jobs.length === 0,
-    expiresAt: expiresAtFor('recipients', now),
-    jobs: plan.jobs as unknown as DocData[],
+    published: stored === undefined,
+    ...(stored && batch !== undefined ? { batch } : {}),
+    expiresAt,
+    ...(stored ? { locale: stored.locale, createdAt: stored.createdAt } : {}),
+    jobs: (stored?.jobs ?? []) as unknown as DocData[],
     channels: Object.fromEntries(decisions.map((d) => [d.channel, d.action])),
+  };
+}
+
+/**
+ * The jobs of a receipt that is taken over, to publish again: deep-equal to those published (or not) first, rebuilt
+ * from what the receipt keeps and from `notification`, which the takeover plans again from the same stored event.
+ *
+ * A receipt written before the compact form (issue 14) holds whole jobs (entries with a deliveryId): they are
+ * published as they are. Such a receipt can still be taken over while its chunk or event message is redelivered
+ * (Pub/Sub keeps a message up to 7 days), and keeping it costs one check per receipt taken over, not a migration.
+ */
+export function receiptJobs(
+  receipt: DocData,
+  eventId: string,
+  uid: string,
+  notification: PlannedNotification,
+): DeliveryJob[] {
+  const entries = (receipt.jobs ?? []) as Array<StoredJob | DeliveryJob>;
+  if (entries.length === 0) return [];
+  if ('deliveryId' in entries[0]!) return entries as DeliveryJob[];
+  return rebuildJobs(eventId, uid, notification, String(receipt.notificationId), {
+    locale: String(receipt.locale),
+    createdAt: String(receipt.createdAt),
+    jobs: entries as StoredJob[],
   });
 }

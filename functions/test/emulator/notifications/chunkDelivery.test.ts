@@ -7,6 +7,7 @@ import { deliverChunk, unpublishedReceipts } from '../../../src/app/notification
 import { preferencesFromSnapshot } from '../../../src/app/notifications/preferencesRepo.js';
 import { RateLimiter, rateCounterPath } from '../../../src/app/notifications/rateLimits.js';
 import { deliverToRecipient } from '../../../src/app/notifications/recipientDelivery.js';
+import { jobsInMessage } from '../../../src/domain/delivery/batch.js';
 import { planEvent } from '../../../src/domain/notifications/plans.js';
 import { parseEvent } from '../../../src/domain/notifications/events.js';
 import { paths } from '../../../src/domain/paths.js';
@@ -161,6 +162,23 @@ describe('fan-out chunk on Firestore (emulator)', () => {
       expect(replay).toMatchObject({ delivered: 0, duplicate: UIDS.length, transactions: 0 });
       expect(await dump(after)).toEqual(full);
       expect(chunk.publisher.published.length).toBe(published);
+
+      // A run that died after committing f06 (German, push and email), before publishing: taken over by another
+      // attempt, its jobs are rebuilt from what the receipt kept through Firestore, the same as those first published.
+      const jobsOf = (messages: typeof chunk.publisher.published) =>
+        messages.flatMap((m) => jobsInMessage(m.data)).filter((j) => j.uid === 'f06');
+      const firstJobs = jobsOf(chunk.publisher.published);
+      expect(firstJobs.map((j) => [j.channel, j.locale])).toEqual([
+        ['push', 'de'],
+        ['email', 'de'],
+      ]);
+      await after.doc(`events/${EVENT_ID}/recipients/f06`).update({
+        batch: 'a-run-that-died',
+        claimedAt: new Date('2026-06-10T13:00:00Z'),
+      });
+      const takeover = await deliverChunk(chunk, EVENT_ID, 'attempt-3', UIDS, notification);
+      expect(takeover).toMatchObject({ republished: 1, duplicate: UIDS.length - 1 });
+      expect(jobsOf(chunk.publisher.published.slice(published))).toEqual(firstJobs);
     },
   );
 });

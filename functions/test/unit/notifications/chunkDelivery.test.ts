@@ -6,11 +6,12 @@ import {
   packBatches,
   unpublishedReceipts,
 } from '../../../src/app/notifications/chunkDelivery.js';
+import { audiencePaths } from '../../../src/app/notifications/audience.js';
 import { eventIdFor } from '../../../src/app/notifications/eventPipeline.js';
 import { recipientPaths } from '../../../src/app/notifications/recipientDelivery.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
-import type { DeliveryJob } from '../../../src/domain/delivery.js';
+import type { StoredJob } from '../../../src/domain/notifications/recipientPlan.js';
 import type { WriteOp } from '../../../src/ports.js';
 import { rateCounter, rateCounters, seedRateCount } from '../../support/rateCounters.js';
 import { envelope, notificationFixture } from './fixture.js';
@@ -158,10 +159,21 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
     const { eventId } = await fanOut(f);
     const receipts = await f.store.query(`events/${eventId}/recipients`);
     expect(receipts).toHaveLength(20);
-    const emailJobs = receipts.flatMap((r) => (r.data!.jobs as DeliveryJob[]).filter((j) => j.channel === 'email'));
+    const kept = receipts.flatMap((r) => r.data!.jobs as StoredJob[]);
+    const emailJobs = kept.filter((j) => j.channel === 'email');
     expect(emailJobs).toHaveLength(20);
     expect(JSON.stringify(receipts.map((r) => r.data))).not.toMatch(/<html|<!doctype/i);
     expect(emailJobs[0]!.content.email).toMatchObject({ template: { count: 1 } });
+    // Per job only what cannot be derived again: no deliveryId, eventId, type, data (rebuilt on takeover).
+    expect(kept).toHaveLength(40);
+    for (const job of kept) expect(Object.keys(job).sort()).toEqual(['channel', 'content', 'fallback']);
+    expect(receipts[0]!.data).toMatchObject({ locale: 'en', createdAt: '2026-06-10T14:00:00.000Z' });
+    // Against what the receipt used to hold (the published jobs themselves): 1,692 bytes of JSON then, 720 now.
+    const published = f.jobs('push').filter((j) => j.uid === receipts[0]!.id);
+    const full = [...published, ...f.jobs('email').filter((j) => j.uid === receipts[0]!.id)];
+    expect(full).toHaveLength(2);
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+    expect(bytes(receipts[0]!.data)).toBeLessThan(bytes({ ...receipts[0]!.data, jobs: full }) / 2);
     // No batch updates a receipt after publishing: the run's marker says it for all of them.
     expect(batches.flat().filter((op) => op.kind === 'update' && op.path.includes('/recipients/'))).toEqual([]);
     const runs = new Set(receipts.map((r) => r.data!.batch));
@@ -226,6 +238,86 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
     // 6 new recipients and the taken-over one; the other 3 were done.
     expect(f.jobs('push').length - pushBefore).toBe(7);
     expect((await f.store.get(recipientPaths.receipt(eventId, 'f0003'))).data!.owner).toBe('run-2');
+  });
+
+  it('a run that dies after publishing, before its marker: each takeover publishes the very same jobs, rebuilt from the receipts', async () => {
+    const { f, followers } = await world(12);
+    // Variety the rebuild must get right: German, push only (no verified email), and (below) a burst's id and count.
+    await f.user('f0001', { locale: 'de', phoneVerified: false });
+    await f.user('f0002', { emailVerified: false, phoneVerified: false });
+    for (const uid of followers) await f.store.set(audiencePaths.watcher('a1', uid), { uid });
+    // auction.ending_soon is time-critical: the second one, a minute later, pushes at once inside the first's burst.
+    const ending = (minutesLeft: number) =>
+      envelope(
+        'auction.ending_soon',
+        { auctionId: 'a1', auctionTitle: 'Walnut bowl', endsAt: '2026-06-10T14:10:00Z', minutesLeft },
+        { audience: { kind: 'auctionWatchers', auctionId: 'a1' } },
+      );
+    const { eventId: firstId } = await fanOut(f, ending(10));
+    f.clock.advance(60_000);
+    const event = ending(9);
+    const eventId = eventIdFor(event.idempotencyKey);
+    await f.n.pipeline.submit(event, 'pubsub', 'submit');
+    const jobsOf = () =>
+      (['push', 'sms', 'email'] as const).flatMap((topic) => f.jobs(topic).filter((j) => j.eventId === eventId));
+    const set = f.store.set.bind(f.store);
+    let dies = true;
+    f.store.set = async (path, data, options) => {
+      if (dies && path.includes('/publications/')) throw new Error('instance died');
+      return set(path, data, options);
+    };
+    await expect(f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'attempt-1')).rejects.toThrow(
+      /instance died/,
+    );
+    const first = jobsOf();
+    expect(first.filter((j) => j.channel === 'push')).toHaveLength(12);
+    const receiptsOf = () => f.store.query(`events/${eventId}/recipients`);
+    expect(await unpublishedReceipts(f.store, eventId, await receiptsOf())).toHaveLength(12);
+    // Taken over, and that run dies the same way; then taken over again. Each takeover rewrites the receipts'
+    // claimedAt: the jobs keep their createdAt all the same.
+    f.clock.advance(1_000);
+    await expect(f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'attempt-1')).rejects.toThrow(
+      /instance died/,
+    );
+    expect(jobsOf().slice(first.length)).toEqual(first);
+    dies = false;
+    f.clock.advance(1_000);
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'attempt-1');
+    const again = jobsOf().slice(2 * first.length);
+    expect(again).toEqual(first);
+    expect(again.find((j) => j.uid === 'f0001')).toMatchObject({ locale: 'de' });
+    expect(again.filter((j) => j.uid === 'f0002').map((j) => j.channel)).toEqual(['push']);
+    const burstId = `${firstId}_auction.ending_soon`;
+    expect(again[0]).toMatchObject({
+      notificationId: burstId,
+      data: { auctionId: 'a1', notificationId: burstId, type: 'auction.ending_soon' },
+      createdAt: '2026-06-10T14:01:00.000Z',
+    });
+    expect(await unpublishedReceipts(f.store, eventId, await receiptsOf())).toEqual([]);
+  });
+
+  it('a receipt in the former form (whole jobs) is taken over and its jobs published as they are', async () => {
+    const { f, followers } = await world(3);
+    const event = communityEvent();
+    const eventId = eventIdFor(event.idempotencyKey);
+    await f.n.pipeline.submit(event, 'pubsub', 'submit');
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'run-1');
+    const whole = [...f.jobs('push'), ...f.jobs('email')].filter((j) => j.uid === 'f0001');
+    expect(whole).toHaveLength(2);
+    // As a release before the compact receipts wrote it, by a run that died before publishing (long ago).
+    const path = recipientPaths.receipt(eventId, 'f0001');
+    const { locale: _l, createdAt: _c, ...rest } = (await f.store.get(path)).data!;
+    await f.store.set(path, {
+      ...rest,
+      jobs: whole.map((j) => ({ ...j, content: { ...j.content, push: { title: 'as stored', body: 'then' } } })),
+      batch: 'a-run-that-died',
+      claimedAt: new Date('2026-06-10T13:00:00Z'),
+    });
+    const before = f.jobs('push').length;
+    await f.n.pipeline.onFanout({ kind: 'chunk', eventId, uids: followers }, 'run-2');
+    expect(f.jobs('push').slice(before)).toEqual([
+      { ...whole.find((j) => j.channel === 'push')!, content: { push: { title: 'as stored', body: 'then' } } },
+    ]);
   });
 
   it('writes in batches of at most 500, each recipient whole; one rate-limit transaction for the chunk', async () => {

@@ -330,6 +330,62 @@ describe('idempotency', () => {
   });
 });
 
+describe('per-recipient takeover: jobs rebuilt from the compact receipt (issue 14)', () => {
+  it('an attempt that dies after publishing, before `published`: the retry publishes the very same jobs', async () => {
+    const f = await fixtureWithUsers();
+    // Variety the rebuild must get right: the outbid alert is critical (bidder1's push carries the email fallback's
+    // content), she reads German, and the second bid joins the first one's burst (its notification id, count 2).
+    await f.n.preferences.update('bidder1', { types: { 'auction.outbid': { channels: { email: false } } } });
+    await f.user('bidder1', { locale: 'de' });
+    const firstBid = bid();
+    await f.n.pipeline.submit(firstBid, 'callable', 'a');
+    f.clock.advance(30_000);
+    const event = bid({ amount: 130 });
+    const eventId = eventIdFor(event.idempotencyKey);
+    const jobsOf = () =>
+      (['push', 'sms', 'email'] as const).flatMap((topic) =>
+        f.jobs(topic).filter((j) => j.eventId === eventId && j.uid === 'bidder1'),
+      );
+    const update = f.store.update.bind(f.store);
+    let dies = true;
+    // The seller's recipient is done; bidder1's instance dies once her jobs are out.
+    f.store.update = async (path, data) => {
+      if (dies && path.endsWith('/recipients/bidder1') && data.published === true) throw new Error('instance died');
+      return update(path, data);
+    };
+    await expect(f.n.pipeline.submit(event, 'pubsub', 'msg-1')).rejects.toThrow(/instance died/);
+    const first = jobsOf();
+    // Inside the burst the alert pushes at once (time-critical); its SMS waits for the window.
+    expect(first.map((j) => j.channel)).toEqual(['push']);
+    // The receipts keep per job only what cannot be derived again.
+    const receipt = (await f.store.get(`events/${eventId}/recipients/bidder1`)).data!;
+    expect(receipt).toMatchObject({ published: false, locale: 'de', createdAt: '2026-06-10T14:00:30.000Z' });
+    for (const job of receipt.jobs as object[])
+      expect(Object.keys(job).sort()).toEqual(['channel', 'content', 'fallback']);
+
+    // Taken over by the retry (same attempt), which dies the same way; then again, later, by another attempt.
+    // Each takeover rewrites claimedAt: the jobs keep their createdAt all the same.
+    f.clock.advance(1_000);
+    await expect(f.n.pipeline.submit(event, 'pubsub', 'msg-1')).rejects.toThrow(/instance died/);
+    expect(jobsOf().slice(first.length)).toEqual(first);
+    dies = false;
+    f.clock.advance(5 * 60_000);
+    await f.n.pipeline.submit(event, 'pubsub', 'msg-2');
+    const again = jobsOf().slice(2 * first.length);
+    expect(again).toEqual(first);
+    const push = again.find((j) => j.channel === 'push')!;
+    expect(push).toMatchObject({
+      critical: true,
+      fallback: ['email'],
+      notificationId: `${eventIdFor(firstBid.idempotencyKey)}_auction.outbid`,
+    });
+    expect(push.content.email).toMatchObject({ template: { count: 2 } });
+    expect(push.locale).toBe('de');
+    expect((await f.store.get(`events/${eventId}/recipients/bidder1`)).data).toMatchObject({ published: true });
+    expect(await f.notifications('bidder1')).toHaveLength(1);
+  });
+});
+
 describe('bad events are rejected: the event records status rejected and the field, nothing else is written', () => {
   const huge = 'x'.repeat(20_000);
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
