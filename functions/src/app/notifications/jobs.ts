@@ -1,6 +1,6 @@
 import { deliveryTopic } from '../../domain/channels.js';
 import type { ProviderChannel } from '../../domain/channels.js';
-import { splitIntoMessages } from '../../domain/delivery/batch.js';
+import { deliveryMessage, splitIntoMessages } from '../../domain/delivery/batch.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
 import { deliveryRecord } from '../../domain/delivery/record.js';
 import type { DeliveryBase } from '../../domain/delivery/record.js';
@@ -23,9 +23,10 @@ export function deliveryDoc(
 /**
  * One message per channel per call (split where a message would pass MAX_JOBS_PER_MESSAGE jobs or Pub/Sub's size
  * limit, src/domain/delivery/batch.ts): a fan-out chunk of 500 recipients is 1-3 publishes, not 1,500. A lone job
- * goes bare (the format every consumer version reads), several as `{ jobs }`. Attributes let operators follow an
- * event without parsing: `eventId` (the jobs' event, or the first of several with `eventIds` listing them while
- * they fit), `channel`, `jobCount`, and `deliveryId` for a lone job (or `firstDeliveryId`).
+ * goes bare (the format every consumer version reads), several as `{ shared, jobs }` with the fields common to all
+ * written once (`deliveryMessage`; `{ jobs }` when none is). Attributes let operators follow an event without
+ * parsing: `eventId` (the jobs' event, or the first of several with `eventIds` listing them while they fit),
+ * `channel`, `jobCount`, and `deliveryId` for a lone job (or `firstDeliveryId`).
  */
 export async function publishJobs(publisher: Publisher, jobs: readonly DeliveryJob[]): Promise<void> {
   const byChannel = new Map<ProviderChannel, DeliveryJob[]>();
@@ -37,9 +38,9 @@ export async function publishJobs(publisher: Publisher, jobs: readonly DeliveryJ
   const publishes: Promise<string>[] = [];
   for (const [channel, channelJobs] of byChannel) {
     for (const message of splitIntoMessages(channelJobs)) {
-      const [first] = message as [DeliveryJob, ...DeliveryJob[]];
-      const data = message.length === 1 ? first : { jobs: message };
-      publishes.push(publisher.publish(deliveryTopic(channel), data, jobAttributes(channel, message)));
+      publishes.push(
+        publisher.publish(deliveryTopic(channel), deliveryMessage(message), jobAttributes(channel, message)),
+      );
     }
   }
   await Promise.all(publishes);

@@ -4,12 +4,23 @@ import { deliveryJobSchema } from '../delivery.js';
 import { describeIssues } from '../validation.js';
 
 /**
- * The messages on `deliver-push|sms|email`. Two formats, both accepted by every consumer:
+ * The messages on `deliver-push|sms|email`. Three formats, all accepted by every consumer:
  * - a bare `DeliveryJob` (one job: the direct per-recipient path, fallbacks, the sweeper's republished jobs, and
  *   every message published before batches existed);
- * - a batch `{ jobs: DeliveryJob[] }` (several jobs of one channel: a fan-out chunk, a digest release).
- * A single job stays bare on purpose: during a rolling deploy an instance still running the old consumer would drop a
+ * - a batch `{ jobs: DeliveryJob[] }` (several jobs of one channel: a fan-out chunk, a digest release);
+ * - a compact batch `{ shared: Partial<DeliveryJob>, jobs: Partial<DeliveryJob>[] }`: the fields whose values every
+ *   job of the message has (eventId, channel, type, category, priority, critical, groupKey, createdAt, and often
+ *   locale, data and fallback) written once in `shared` and left out of each job. The consumer reads job i as
+ *   `{ ...shared, ...jobs[i] }` (a job's own field wins) and validates it as a whole job. Issue 14: a fan-out chunk's
+ *   500 jobs repeated these fields 500 times, in Pub/Sub bytes, in the publisher's JSON.stringify and in the
+ *   consumer's parse. `deliveryMessage` makes it (a batch with nothing shared stays `{ jobs }`).
+ * A single job stays bare on purpose: during a rolling deploy an instance still running an old consumer would drop a
  * batch as unparseable, but it handles a bare job, so the common one-recipient path is safe in either order.
+ *
+ * Rolling-deploy caveat of the compact form: a consumer from before it would take each compact entry for a whole job
+ * and record it `failed` as invalid (no deliveryId or channel of its own to run). Nothing has been deployed yet, so no
+ * compatibility window was needed when it came in; a later change of format on a live system needs one (consumers
+ * that read the new form deployed before any publisher writes it).
  */
 
 /**
@@ -27,6 +38,8 @@ export const MAX_JOBS_PER_MESSAGE = 500;
 export const MAX_MESSAGE_BYTES = 9_000_000;
 
 const batchSchema = z.object({
+  /** The compact form's fields common to every job; each entry is still validated whole, after the merge. */
+  shared: z.record(z.string(), z.unknown()).optional(),
   jobs: z.array(z.unknown()).min(1, 'must hold at least one job').max(MAX_JOBS_PER_MESSAGE),
 });
 
@@ -35,7 +48,9 @@ export type DeliveryMessage =
 
 /**
  * Which format a message is and its entries, each still to be validated as a job on its own (one bad job must not
- * cost the others). An object with a `jobs` field is a batch; anything else is read as one job.
+ * cost the others). An object with a `jobs` field is a batch; anything else is read as one job. A compact batch's
+ * entries come back whole, `{ ...shared, ...entry }`; an entry that is not an object is passed on as it is, so its
+ * own validation names it (spreading a string or an array would make up fields).
  */
 export function readDeliveryMessage(data: unknown): DeliveryMessage {
   if (typeof data !== 'object' || data === null || !('jobs' in data)) {
@@ -43,10 +58,83 @@ export function readDeliveryMessage(data: unknown): DeliveryMessage {
   }
   const parsed = batchSchema.safeParse(data);
   if (!parsed.success) return { ok: false, reason: describeIssues('message', parsed.error) };
-  return { ok: true, format: 'batch', entries: parsed.data.jobs };
+  const { shared, jobs } = parsed.data;
+  if (!shared) return { ok: true, format: 'batch', entries: jobs };
+  return {
+    ok: true,
+    format: 'batch',
+    entries: jobs.map((entry) => (isRecord(entry) ? { ...shared, ...entry } : entry)),
+  };
 }
 
-/** The jobs in a message of either format, validated (for tests and operator tools; consumers validate per job). */
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What `publishJobs` sends for one part of `splitIntoMessages`, in one of the formats above. */
+export type DeliveryMessageData =
+  DeliveryJob | { jobs: readonly DeliveryJob[] } | { shared: Partial<DeliveryJob>; jobs: Partial<DeliveryJob>[] };
+
+/**
+ * The message for one part of `splitIntoMessages`: a lone job bare, several compact when a field is common to all.
+ *
+ * A field is shared when every job holds the first job's value: primitives by `===`; `data` (a flat string record)
+ * and `fallback` (a list of channels) element by element, since each recipient's jobs get their own copies; anything
+ * else (`content`) only when it is the very same object. No JSON is made to compare: this runs per fan-out chunk, and
+ * the point is to spend less than stringifying the repeated fields cost. A field absent or undefined in the first job
+ * is never shared (JSON would leave it out anyway), and a field only later jobs have stays with them.
+ *
+ * Sizes: `splitIntoMessages` keeps measuring whole jobs, a safe bound: each shared field is written once instead of
+ * once per job (a message here has at least two), so the compact message is at most `"shared":{},` (12 bytes, inside
+ * MAX_MESSAGE_BYTES' headroom) over the `{ jobs }` one, and smaller as soon as a shared field is longer than that.
+ */
+export function deliveryMessage(jobs: readonly DeliveryJob[]): DeliveryMessageData {
+  const [first] = jobs;
+  if (!first) throw new Error('a delivery message needs at least one job');
+  if (jobs.length === 1) return first;
+  const shared: Record<string, unknown> = {};
+  const sharedKeys = new Set<string>();
+  for (const key in first) {
+    const field = key as keyof DeliveryJob;
+    const value = first[field];
+    if (value === undefined) continue;
+    const same = SAME_VALUE[field] ?? identical;
+    let everyJob = true;
+    for (let i = 1; i < jobs.length && everyJob; i++) everyJob = same(value, jobs[i]![field]);
+    if (everyJob) {
+      shared[key] = value;
+      sharedKeys.add(key);
+    }
+  }
+  if (sharedKeys.size === 0) return { jobs };
+  const compact = jobs.map((job) => {
+    const own: Record<string, unknown> = {};
+    for (const key in job) if (!sharedKeys.has(key)) own[key] = job[key as keyof DeliveryJob];
+    return own as Partial<DeliveryJob>;
+  });
+  return { shared: shared as Partial<DeliveryJob>, jobs: compact };
+}
+
+type SameValue = (a: unknown, b: unknown) => boolean;
+
+const identical: SameValue = (a, b) => a === b;
+
+/** Flat values compared element by element (any other object field is shared only when it is the same object). */
+const SAME_VALUE: Partial<Record<keyof DeliveryJob, SameValue>> = {
+  data: (a, b) => a === b || (isRecord(a) && isRecord(b) && sameFlatRecord(a, b)),
+  fallback: (a, b) =>
+    a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => item === b[i])),
+};
+
+function sameFlatRecord(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  let keys = 0;
+  for (const key in a) {
+    if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
+    keys++;
+  }
+  for (const key in b) if (Object.hasOwn(b, key)) keys--;
+  return keys === 0;
+}
+/** The jobs in a message of any format, validated (for tests and operator tools; consumers validate per job). */
 export function jobsInMessage(data: unknown): DeliveryJob[] {
   const message = readDeliveryMessage(data);
   if (!message.ok) throw new Error(message.reason);

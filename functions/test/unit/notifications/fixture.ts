@@ -3,7 +3,7 @@ import { DEFAULT_SETTINGS } from '../../../src/config.js';
 import { audiencePaths } from '../../../src/app/notifications/audience.js';
 import { TOPICS } from '../../../src/domain/channels.js';
 import { paths } from '../../../src/domain/paths.js';
-import { deliveryJobSchema } from '../../../src/domain/delivery.js';
+import { jobsInMessage } from '../../../src/domain/delivery/batch.js';
 import type { DeliveryJob } from '../../../src/domain/delivery.js';
 import { bareWorld, VERIFIED_PHONE } from '../../support/world.js';
 
@@ -25,15 +25,10 @@ export function notificationFixture(now = '2026-06-10T14:00:00Z', settings: Part
     services: { audit, notifications: n },
   } = world;
 
-  // A message holds one job, or several as `{ jobs }` (publishJobs batches a chunk's jobs per channel).
+  // A message holds one job, or several as `{ jobs }` or `{ shared, jobs }` (publishJobs batches a chunk's jobs per
+  // channel): read as channel delivery reads them.
   const jobs = (topic: 'push' | 'sms' | 'email'): DeliveryJob[] =>
-    publisher
-      .on(TOPICS[topic])
-      .flatMap((m) => {
-        const data = m.data as { jobs?: unknown };
-        return Array.isArray(data.jobs) ? (data.jobs as unknown[]) : [m.data];
-      })
-      .map((job) => deliveryJobSchema.parse(job));
+    publisher.on(TOPICS[topic]).flatMap((m) => jobsInMessage(m.data));
 
   return {
     store,
