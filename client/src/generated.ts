@@ -3045,6 +3045,8 @@ export type RateCounterDoc = {
   role?: 'buyer' | 'seller' | 'creator' | 'admin';
   /** Firestore Timestamp */
   updatedAt: Timestamp;
+  /** when the document goes (a TTL policy and the retention sweep): 3 days after its last count */
+  expiresAt: Timestamp;
   sms?: {
     count: number;
     limit: number;

@@ -230,6 +230,9 @@ export const rateCounterDoc = z.strictObject({
       'the role the limits were taken for, as the last reservation that needed it found it (an SMS alone does not)',
   }),
   updatedAt: ts(),
+  expiresAt: ts().meta({
+    description: 'when the document goes (a TTL policy and the retention sweep): 3 days after its last count',
+  }),
   // Push is unlimited for every role (no map); the others appear once the day counted one.
   sms: rateChannelCount.optional(),
   email: rateChannelCount.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expiresAtFor } from '../../domain/compliance/retention.js';
 import type { Clock, DocumentStore, Logger, Publisher } from '../../ports.js';
 import { fieldOps } from '../../ports.js';
 import { TOPICS } from '../../domain/channels.js';
@@ -94,7 +95,7 @@ export async function announcementPage(
     if (current.status === 'sent') return { go: false, why: 'done' };
     const total = (current.recipients ?? 0) + read.members.length;
     const claim = { uids: read.members, next: read.next, members: read.members.length };
-    tx.set(pagePath, { ...claim, createdAt: now });
+    tx.set(pagePath, { ...claim, createdAt: now, expiresAt: expiresAtFor('pages', now) });
     const last = read.next === null;
     tx.update(path, {
       status: last ? 'sent' : 'sending',

@@ -36,6 +36,14 @@ export function rateCounterPath(uid: string, day: string): string {
   return paths.counter(uid, `rate_${day}`);
 }
 
+/**
+ * When a day document may go (a TTL policy on `counters.expiresAt` deletes it, and the retention sweep where TTL is not
+ * there): its local day has ended everywhere by then (a day lasts until at most 38 h after it began in UTC, from
+ * UTC+14 to UTC-12), with a day to spare. Without it, every user kept one document per active day for ever.
+ */
+export const RATE_COUNTER_KEPT_MS = 3 * 24 * 60 * 60 * 1000;
+const rateCounterExpiry = (now: Date): Date => new Date(now.getTime() + RATE_COUNTER_KEPT_MS);
+
 /** One channel's map in a day document; `holders` only where a fan-out chunk reserved (reserveManyIn). */
 interface ChannelCount {
   count: number;
@@ -53,7 +61,7 @@ function channelCount(data: DocData | undefined, channel: Channel): ChannelCount
 
 /**
  * Per-user daily counters, one document per user and local day: users/{uid}/counters/rate_{yyyy-MM-dd}, holding
- * `{ day, role, updatedAt, <channel>: { count, limit, holders? } }` for each capped channel used that day. One
+ * `{ day, role, updatedAt, expiresAt, <channel>: { count, limit, holders? } }` for each capped channel used that day. One
  * document, not one per channel, so a fan-out recipient who gets email and in-app costs one counter read and write
  * (issue 14).
  *
@@ -154,7 +162,13 @@ export class RateLimiter {
       commit: () =>
         tx.set(
           path,
-          { day, ...(role && { role }), updatedAt: now, [channel]: { count: used + 1, limit } },
+          {
+            day,
+            ...(role && { role }),
+            updatedAt: now,
+            expiresAt: rateCounterExpiry(now),
+            [channel]: { count: used + 1, limit },
+          },
           { merge: true },
         ),
     };
@@ -231,7 +245,7 @@ export class RateLimiter {
       if (counter.used >= limit) return false;
       counter.used++;
       counter.held = true;
-      doc.write ??= { day: this.dayOf(r.now, r.timeZone), updatedAt: r.now };
+      doc.write ??= { day: this.dayOf(r.now, r.timeZone), updatedAt: r.now, expiresAt: rateCounterExpiry(r.now) };
       if (role) doc.write.role = role;
       doc.write[r.channel] = { count: counter.used, limit, holders: { [holder]: true } };
       return true;

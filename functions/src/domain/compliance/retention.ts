@@ -38,6 +38,14 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   // Scheduled notifications once released (or cancelled): as long as the event they became (pending ones stay).
   { collection: 'scheduledNotifications', group: false, field: 'releasedAt', maxAgeMs: PIPELINE_RECORDS_MS },
   { collection: 'scheduledNotifications', group: false, field: 'cancelledAt', maxAgeMs: PIPELINE_RECORDS_MS },
+  // An announcement's page claims (announcements/*/pages, the only `pages` collections): a claim holds its members'
+  // uids until the page is out, so one left by a page that never finished must not stay for ever; 90 days outlives
+  // every redelivery of its page message, like the receipts. The announcement itself stays (the staff record).
+  { collection: 'pages', group: true, field: 'createdAt', maxAgeMs: PIPELINE_RECORDS_MS },
+  // The daily rate-limit counters (users/*/counters/rate_{day}) say themselves when they go (`expiresAt`, set by the
+  // rate limiter once their local day is over everywhere): the sweep deletes those whose time has come. The other
+  // counters (the unread count, follower counts) carry no expiresAt and are never swept.
+  { collection: 'counters', group: true, field: 'expiresAt', maxAgeMs: 0 },
 ];
 
 export const cutoffFor = (rule: RetentionRule, now: Date) => new Date(now.getTime() - rule.maxAgeMs);
@@ -67,5 +75,7 @@ export const TTL_COLLECTIONS = [
   'moderationQueue',
   'activity',
   'scheduledNotifications',
+  'pages',
+  'counters',
 ] as const;
 export type TtlCollection = (typeof TTL_COLLECTIONS)[number];

@@ -8,6 +8,8 @@ import {
   unreadIncrement,
 } from '../../../src/app/notifications/notificationCenter.js';
 import { Retention } from '../../../src/app/compliance/retention.js';
+import { RATE_COUNTER_KEPT_MS, RateLimiter, rateCounterPath } from '../../../src/app/notifications/rateLimits.js';
+import { localDay } from '../../../src/domain/notifications/schedule.js';
 import { RETENTION_RULES } from '../../../src/domain/compliance/retention.js';
 import type { PlannedNotification } from '../../../src/domain/notifications/plans.js';
 import { paths } from '../../../src/domain/paths.js';
@@ -82,5 +84,21 @@ describe('unread counts on the Firestore emulator', () => {
       byCategory: { commerce: 1, social: 0 },
     });
     expect(await center.recountUnread(UID)).toMatchObject({ unread: 1, before: 1 });
+  });
+
+  it('the sweep deletes the rate counters whose expiresAt has passed, never the unread counter (no expiresAt)', async () => {
+    const limiter = new RateLimiter(store);
+    const countersRule = RETENTION_RULES.filter((r) => r.collection === 'counters');
+    await limiter.tryConsume({ uid: UID, channel: 'sms', timeZone: 'UTC', now: clock.now() });
+    const old = rateCounterPath(UID, localDay(clock.now(), 'UTC'));
+    clock.advance(RATE_COUNTER_KEPT_MS + 60_000);
+    await limiter.tryConsume({ uid: UID, channel: 'sms', timeZone: 'UTC', now: clock.now() });
+    const current = rateCounterPath(UID, localDay(clock.now(), 'UTC'));
+    await store.set(NotificationCenter.unreadCounterPath(UID), { unread: 0, byCategory: {} }, { merge: true });
+    const swept = await new Retention(store, noIndex, clock, new MemoryLogger(), countersRule).sweep();
+    expect(swept).toMatchObject({ counters: 1 });
+    const left = await store.getAll([old, current, NotificationCenter.unreadCounterPath(UID)]);
+    expect(left.map((s) => s.exists)).toEqual([false, true, true]);
+    await store.delete(current);
   });
 });

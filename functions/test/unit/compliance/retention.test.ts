@@ -48,7 +48,7 @@ describe('retention sweep', () => {
     expect(await services.compliance.retention.sweep()).toMatchObject({ notifications: 0, deliveries: 0, messages: 0 });
   });
 
-  it('deletes the pipeline records (events, receipts, idempotency claims, digests) after 90 days and moderation items after a year', async () => {
+  it('deletes the pipeline records (events, receipts, idempotency claims, digests, announcement page claims) after 90 days and moderation items after a year', async () => {
     const { infra, services } = bareWorld({ now: '2025-06-01T00:00:00Z' });
     const { store } = infra;
     const old = new Date('2025-02-01T00:00:00Z'); // 120 days
@@ -72,6 +72,8 @@ describe('retention sweep', () => {
     await store.set('digests/bob_2', { uid: 'bob', status: 'pending', createdAt: recent });
     await store.set('moderationQueue/m-old', { excerpt: 'x', createdAt: new Date('2024-05-01T00:00:00Z') });
     await store.set('moderationQueue/m-new', { excerpt: 'y', createdAt: old });
+    await store.set('announcements/a1/pages/first', { uids: ['bob'], next: null, members: 1, createdAt: old });
+    await store.set('announcements/a1/pages/after_x', { next: null, members: 1, done: true, createdAt: recent });
 
     expect(await services.compliance.retention.sweep()).toMatchObject({
       events: 2,
@@ -79,8 +81,10 @@ describe('retention sweep', () => {
       eventKeys: 1,
       digests: 1,
       moderationQueue: 1,
+      pages: 1,
     });
     expect(Object.keys(store.dump()).sort()).toEqual([
+      'announcements/a1/pages/after_x',
       'digests/bob_2',
       'eventKeys/k-new',
       'events/e-new',
@@ -93,6 +97,7 @@ describe('retention sweep', () => {
       eventKeys: 0,
       digests: 0,
       moderationQueue: 0,
+      pages: 0,
     });
   });
 
@@ -139,6 +144,29 @@ describe('retention sweep', () => {
     expect(store.dump()['exports/busy']!.status).toBe('running');
     expect([...exportStorage.objects.keys()].sort()).toEqual(['exports/alice/busy.json', 'exports/alice/done.json']);
     expect((await services.compliance.retention.sweep()).staleExports).toBeUndefined();
+  });
+
+  it('deletes the daily rate-limit counters whose day is over (their expiresAt), never the unread or other counters', async () => {
+    const { infra, services } = bareWorld({ now: '2026-06-10T14:00:00Z' });
+    const { store } = infra;
+    const limiter = services.notifications.rateLimiter;
+    // Counted on the 6th (expires the 9th) and today (expires the 13th).
+    const then = new Date('2026-06-06T14:00:00Z');
+    await limiter.tryConsume({ uid: 'bob', channel: 'sms', timeZone: 'Pacific/Kiritimati', now: then });
+    await limiter.tryConsume({ uid: 'bob', channel: 'sms', timeZone: 'UTC', now: new Date('2026-06-10T13:00:00Z') });
+    await store.set(paths.counter('bob', 'notifications'), { unread: 3, byCategory: { social: 3 } });
+    await store.set(paths.counter('bob', 'following'), { count: 2, updatedAt: then });
+
+    expect(await services.compliance.retention.sweep()).toMatchObject({ counters: 1 });
+    expect(
+      Object.keys(store.dump())
+        .filter((p) => p.includes('/counters/'))
+        .sort(),
+    ).toEqual([
+      'users/bob/counters/following',
+      'users/bob/counters/notifications',
+      'users/bob/counters/rate_2026-06-10',
+    ]);
   });
 
   it('every collection whose writers set expiresAt has a TTL policy in firestore.indexes.json and a sweep rule', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, rateCounterPath } from '../../../src/app/notifications/rateLimits.js';
+import { RATE_COUNTER_KEPT_MS, RateLimiter, rateCounterPath } from '../../../src/app/notifications/rateLimits.js';
 import type { ConsumeRequest } from '../../../src/app/notifications/rateLimits.js';
 import { MemoryDocumentStore } from '../../../src/adapters/memory/memoryDocumentStore.js';
 import type { DocSnapshot, Transaction } from '../../../src/ports.js';
@@ -32,6 +32,9 @@ describe('RateLimiter: SMS at most 10 per user per local day', () => {
         .sort((a, b) => a - b),
     ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect((await rateCounter(store, 'u1', 'sms', '2026-06-10'))?.count).toBe(10);
+    expect((await store.get(rateCounterPath('u1', '2026-06-10'))).data?.expiresAt).toEqual(
+      new Date(now.getTime() + RATE_COUNTER_KEPT_MS),
+    );
   });
 
   it('the day turns at the user’s local midnight, and push is unlimited', async () => {
@@ -125,6 +128,8 @@ describe('RateLimiter: one counter document per user and local day, a map per ch
       role: 'buyer',
       email: { count: 1, limit: 50, holders: { evt_1: true } },
       inApp: { count: 4, limit: 500, holders: { evt_1: true } },
+      // Gone once its local day is over everywhere (a TTL policy and the retention sweep delete it).
+      expiresAt: new Date(now.getTime() + RATE_COUNTER_KEPT_MS),
     });
     expect((await store.get(rateCounterPath('u1', DAY))).data?.push).toBeUndefined();
     expect(await rateCounter(store, 'u2', 'inApp', DAY)).toMatchObject({ count: 1, holders: { evt_1: true } });
