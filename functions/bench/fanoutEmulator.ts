@@ -9,6 +9,8 @@
  *
  * Both are timed after an untimed warm-up round of each (one chunk's fan-out to another creator's followers, and its
  * baseline into a third project), since the emulator's JVM is otherwise warmed by whichever side runs first.
+ * `--cold` times each side on a JVM of its own that only the seed warmed: the fan-out on the first emulator, then the
+ * same seed and the baseline on a fresh one (so neither pays, or is spared, the other's JIT).
  *
  *   npx tsx bench/fanoutEmulator.ts [followers=2000] [chunk=500] [--cold]
  */
@@ -37,7 +39,7 @@ import { emulatorRuntime, suiteConfig } from '../scripts/emulatorSupport.mjs';
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const followers = Number(args[0] ?? 2_000);
 const chunk = Number(args[1] ?? 500);
-/** `--cold`: no warm-up round, so the fan-out runs on a JVM the seed alone warmed (as before 2026-12-02, 17:30). */
+/** `--cold`: no warm-up round; each side runs on its own fresh emulator, warmed by the same seed only. */
 const cold = process.argv.includes('--cold');
 const offset = Number(process.env.EMULATOR_PORT_OFFSET ?? 10);
 
@@ -46,7 +48,14 @@ interface Runtime {
   reason?: string;
 }
 
-async function startEmulator(): Promise<{ host: string; pid: number | undefined; stop: () => void }> {
+interface Emulator {
+  host: string;
+  pid: number | undefined;
+  /** Resolves once the JVM has exited (and freed its port). */
+  stop: () => Promise<void>;
+}
+
+async function startEmulator(): Promise<Emulator> {
   const runtime = emulatorRuntime() as Runtime;
   if (runtime.reason) throw new Error(`no Firestore emulator: ${runtime.reason}`);
   const { host, port } = (suiteConfig(offset) as { ports: { firestore: { host: string; port: number } } }).ports
@@ -70,7 +79,15 @@ async function startEmulator(): Promise<{ host: string; pid: number | undefined;
     if (Date.now() > deadline) throw new Error('the Firestore emulator did not start within 60 s');
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { host: `${host}:${port}`, pid: child.pid, stop: () => child.kill() };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    host: `${host}:${port}`,
+    pid: child.pid,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      return exited;
+    },
+  };
 }
 
 /** Delivery jobs are collected, not consumed (as in bench/fanout.ts); the fan-out's own topics go through the bus. */
@@ -172,12 +189,12 @@ function emulatorCpu(pid: number | undefined): number {
 }
 
 async function main() {
-  const emulator = await startEmulator();
+  let emulator = await startEmulator();
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   try {
     const tag = Date.now().toString(36);
     const fanoutDb = new Firestore({ projectId: `demo-bench-fanout-${tag}` });
-    const baselineDb = new Firestore({ projectId: `demo-bench-baseline-${tag}` });
+    let baselineDb = new Firestore({ projectId: `demo-bench-baseline-${tag}` });
     const warmupDb = new Firestore({ projectId: `demo-bench-warmup-${tag}` });
     const uids = Array.from({ length: followers }, (_, i) => `f${String(i).padStart(7, '0')}`);
     await seed(fanoutDb, 'kai', uids);
@@ -220,16 +237,22 @@ async function main() {
       return (performance.now() - started) / 1000;
     };
 
-    /** The floor: the documents the last fan-out left, written with BulkWriter into `target`; returns wall seconds. */
-    const baseline = async (
-      target: Firestore,
-    ): Promise<{ seconds: number; documents: number; emulatorCpu: number; benchCpu: number }> => {
+    /** The documents the last fan-out left, read back from the fan-out's project. */
+    const documentsLeft = async (): Promise<Array<{ path: string; data: DocumentData }>> => {
       const written = [...store.written];
       const docs: Array<{ path: string; data: DocumentData }> = [];
       for (let i = 0; i < written.length; i += 500) {
         const snaps = await fanoutDb.getAll(...written.slice(i, i + 500).map((p) => fanoutDb.doc(p)));
         for (const s of snaps) if (s.exists) docs.push({ path: s.ref.path, data: s.data()! });
       }
+      return docs;
+    };
+
+    /** The floor: `docs` written with BulkWriter into `target`; returns wall seconds. */
+    const baseline = async (
+      target: Firestore,
+      docs: Array<{ path: string; data: DocumentData }>,
+    ): Promise<{ seconds: number; documents: number; emulatorCpu: number; benchCpu: number }> => {
       const cpu = emulatorCpu(emulator.pid);
       const own = process.cpuUsage();
       const started = performance.now();
@@ -254,7 +277,7 @@ async function main() {
     let warmup: { fanout: number; baseline: number } | undefined;
     if (!cold) {
       const fanoutWarm = await fanOut('ada', `bench-warm-${tag}`);
-      warmup = { fanout: fanoutWarm, baseline: (await baseline(warmupDb)).seconds };
+      warmup = { fanout: fanoutWarm, baseline: (await baseline(warmupDb, await documentsLeft())).seconds };
     }
     const notifiedBefore = (await fanoutDb.collectionGroup('notifications').count().get()).data().count;
 
@@ -266,11 +289,20 @@ async function main() {
     const own1 = process.cpuUsage(own0);
     const cpu1 = emulatorCpu(emulator.pid);
     const io = { ...store.counts };
+    const notified = (await fanoutDb.collectionGroup('notifications').count().get()).data().count - notifiedBefore;
+    const left = await documentsLeft();
+    if (cold) {
+      // The baseline's own cold JVM: a fresh emulator, warmed by the same seed as the fan-out's was.
+      await Promise.all([fanoutDb.terminate(), baselineDb.terminate(), warmupDb.terminate()]);
+      await emulator.stop();
+      emulator = await startEmulator();
+      baselineDb = new Firestore({ projectId: `demo-bench-baseline-${tag}` });
+      await seed(baselineDb, 'kai', uids);
+    }
     const loadBetween = load();
-    const floor = await baseline(baselineDb);
+    const floor = await baseline(baselineDb, left);
     const baselineSeconds = floor.seconds;
 
-    const notified = (await fanoutDb.collectionGroup('notifications').count().get()).data().count - notifiedBefore;
     const per = (x: number) => Number((x / followers).toFixed(2));
     const secs = (x: number) => Number(x.toFixed(2));
     console.log(
@@ -293,7 +325,7 @@ async function main() {
           load1: { beforeFanout: loadBefore, beforeBaseline: loadBetween, after: load() },
           warmup: warmup
             ? { fanoutSeconds: Number(warmup.fanout.toFixed(2)), baselineSeconds: Number(warmup.baseline.toFixed(2)) }
-            : 'skipped (--cold)',
+            : 'skipped (--cold: each side on its own fresh emulator)',
           node: process.version,
           io: {
             roundTrips: io.roundTrips,
@@ -323,9 +355,11 @@ async function main() {
       console.error(`expected ${followers} notifications, got ${notified}`);
       process.exitCode = 1;
     }
-    await Promise.all([fanoutDb.terminate(), baselineDb.terminate(), warmupDb.terminate()]);
+    await (cold
+      ? baselineDb.terminate()
+      : Promise.all([fanoutDb.terminate(), baselineDb.terminate(), warmupDb.terminate()]));
   } finally {
-    emulator.stop();
+    await emulator.stop();
   }
 }
 
