@@ -177,24 +177,33 @@ export async function buildModel() {
     indexes: Array<{ collectionGroup: string; queryScope: string; fields: Array<Record<string, string>> }>;
     fieldOverrides?: Array<{ collectionGroup: string; fieldPath: string; ttl?: boolean }>;
   };
-  const collections = CLIENT_COLLECTIONS.map((c) => ({
-    path: c.path,
-    group: c.group,
-    typeName: c.typeName,
-    access: c.access,
-    writtenBy: c.writtenBy,
-    document: jsonSchema(c.document, 'output'),
-    queries: c.queries,
-    indexes: indexes.indexes
-      .filter((i) => i.collectionGroup === c.group)
-      .map((i) => ({
-        queryScope: i.queryScope,
-        fields: i.fields.map((f) =>
-          `${f.fieldPath} ${f.order ?? (f.arrayConfig ? 'CONTAINS' : f.vectorConfig ? 'VECTOR' : '')}`.trim(),
-        ),
-      })),
-    ttl: (indexes.fieldOverrides ?? []).filter((o) => o.collectionGroup === c.group && o.ttl).map((o) => o.fieldPath),
-  }));
+  const collections = CLIENT_COLLECTIONS.map((c) => {
+    const document = jsonSchema(c.document, 'output');
+    // A TTL policy is per collection group: in a group that holds several kinds of document (`counters`), it deletes
+    // only the documents that have the field, so a kind whose schema has none of it is not listed as expiring.
+    const fields = (document as { properties?: Record<string, unknown> }).properties;
+    const hasField = (fieldPath: string) => !fields || fieldPath.split('.')[0]! in fields;
+    return {
+      path: c.path,
+      group: c.group,
+      typeName: c.typeName,
+      access: c.access,
+      writtenBy: c.writtenBy,
+      document,
+      queries: c.queries,
+      indexes: indexes.indexes
+        .filter((i) => i.collectionGroup === c.group)
+        .map((i) => ({
+          queryScope: i.queryScope,
+          fields: i.fields.map((f) =>
+            `${f.fieldPath} ${f.order ?? (f.arrayConfig ? 'CONTAINS' : f.vectorConfig ? 'VECTOR' : '')}`.trim(),
+          ),
+        })),
+      ttl: (indexes.fieldOverrides ?? [])
+        .filter((o) => o.collectionGroup === c.group && o.ttl && hasField(o.fieldPath))
+        .map((o) => o.fieldPath),
+    };
+  });
 
   return {
     generatedFrom:

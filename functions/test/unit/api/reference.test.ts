@@ -57,6 +57,13 @@ describe('API reference', () => {
     }
   });
 
+  it('lists a TTL only for the kinds of document that carry its field (a TTL policy covers a whole group)', () => {
+    const ttlOf = (path: string) => model.collections.find((c) => c.path === path)?.ttl;
+    // Both are in the `counters` group, whose policy is on expiresAt: only the day documents have one.
+    expect(ttlOf('users/{uid}/counters/rate_{day}')).toEqual(['expiresAt']);
+    expect(ttlOf('users/{uid}/counters/notifications')).toEqual([]);
+  });
+
   it('every client query that needs a composite index has one in firestore.indexes.json', () => {
     for (const collection of CLIENT_COLLECTIONS) {
       const documented = model.collections.find((c) => c.path === collection.path)!;
