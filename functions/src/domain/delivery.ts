@@ -7,9 +7,15 @@ import type { Channel } from './channels.js';
  * (which consumes them from `deliver-push|sms|email` and talks to FCM, Twilio, SendGrid).
  */
 
-/** One delivery per event × recipient × channel: the id is derived, so a trigger that runs twice writes the same doc. */
+/**
+ * One delivery per event × recipient × channel: the id is derived, so a trigger that runs twice writes the same doc.
+ * The recipient comes first: a fan-out writes thousands of deliveries of one event at once, and ids that shared the
+ * event's prefix would all land in one narrow key range of `deliveries/` (Firestore's hotspot on lexicographically
+ * close ids, about 500 writes/s until it splits the range); uids scatter them. Ids are opaque everywhere else (jobs,
+ * provider metadata, webhooks carry them whole).
+ */
 export function deliveryId(eventId: string, uid: string, channel: Channel): string {
-  return `${eventId}_${uid}_${channel}`;
+  return `${uid}_${eventId}_${channel}`;
 }
 
 /**

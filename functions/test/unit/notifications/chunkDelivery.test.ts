@@ -337,7 +337,7 @@ describe('fan-out chunk: a chunk is handled as a whole', () => {
     const writers = batches.filter((b) => b.some((op) => op.kind === 'create' && op.path.includes('/recipients/')));
     for (const uid of followers) {
       const holding = writers.filter((b) =>
-        b.some((op) => op.path.includes(`/${uid}/`) || op.path.includes(`_${uid}_`)),
+        b.some((op) => op.path.includes(`/${uid}/`) || op.path.startsWith(`deliveries/${uid}_`)),
       );
       expect(holding).toHaveLength(1);
     }
