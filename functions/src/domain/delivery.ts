@@ -7,6 +7,9 @@ import type { Channel } from './channels.js';
  * (which consumes them from `deliver-push|sms|email` and talks to FCM, Twilio, SendGrid).
  */
 
+/** The longest delivery id accepted from outside (webhooks, jobs): a uid, an event id and a channel. */
+export const DELIVERY_ID_MAX = 300;
+
 /**
  * One delivery per event × recipient × channel: the id is derived, so a trigger that runs twice writes the same doc.
  * The recipient comes first: a fan-out writes thousands of deliveries of one event at once, and ids that shared the

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ProviderEvent, ProviderWebhook } from '../../ports.js';
+import { DELIVERY_ID_MAX } from '../../domain/delivery.js';
 import type { DeliveryStatus } from '../../domain/delivery.js';
 import { isDocId } from '../../domain/validation.js';
 import { FORBIDDEN, formFields, verifiedForm } from './webhook.js';
@@ -76,7 +77,7 @@ export function twilioStatusWebhook(options: { authToken: () => string }): Provi
       const deliveryId = new URL(request.url).searchParams.get('deliveryId');
       if (!deliveryId) return { ok: false, status: 400, message: 'query.deliveryId: required' };
       // A signed URL can still carry an id we never issued (a/b, ..): refused, never used as a path.
-      if (!isDocId(deliveryId, 300))
+      if (!isDocId(deliveryId, DELIVERY_ID_MAX))
         return { ok: false, status: 400, message: 'query.deliveryId: must be a delivery id' };
       const body = formFields(twilioStatusSchema, params);
       return body.ok ? { ok: true, events: [statusEvent(deliveryId, body.data)] } : body;

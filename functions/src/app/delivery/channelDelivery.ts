@@ -3,10 +3,10 @@ import type { Clock, Logger, Publisher, ResilienceSettings } from '../../ports.j
 import type { ProviderChannel } from '../../domain/channels.js';
 import { TOPICS } from '../../domain/channels.js';
 import type { DeliveryJob } from '../../domain/delivery.js';
-import { deliveryJobSchema, fallbackJob } from '../../domain/delivery.js';
+import { DELIVERY_ID_MAX, deliveryJobSchema, fallbackJob } from '../../domain/delivery.js';
 import type { Provider } from '../../domain/delivery/providerError.js';
-import { describeIssues } from '../../domain/validation.js';
-import { readDeliveryMessage } from '../../domain/delivery/batch.js';
+import { describeIssues, isDocId } from '../../domain/validation.js';
+import { MAX_JOBS_PER_MESSAGE, readDeliveryMessage } from '../../domain/delivery/batch.js';
 import type { DeliveryRepo } from './deliveryRepo.js';
 import type { ChannelSender, DeliveryContext, Outcome } from './channels.js';
 import type { AttemptError, ProviderPolicies } from './resilience.js';
@@ -115,8 +115,20 @@ export class ChannelDelivery {
   async handle(channel: ProviderChannel, data: unknown): Promise<void> {
     const message = readDeliveryMessage(data);
     if (!message.ok) {
-      // Nothing in it can be trusted to name a delivery; retrying never makes it valid: logged and acknowledged.
+      // Retrying never makes it valid: logged and acknowledged. Its entries that still name a delivery are recorded
+      // failed now, each as a bad entry of a good batch is: a fan-out's deliveries are written queued without their
+      // job, so left alone they would wait an hour for the sweeper and end `never-claimed`, saying nothing of why.
       this.deps.logger.error('unparseable delivery message dropped', { channel, reason: message.reason });
+      const entries = (data as { jobs?: unknown }).jobs;
+      if (Array.isArray(entries)) {
+        const ids = new Set(
+          entries
+            .slice(0, MAX_JOBS_PER_MESSAGE)
+            .map(idOf)
+            .filter((id) => id !== undefined),
+        );
+        await Promise.all([...ids].map((id) => this.deps.repo.recordUnparseable(id, channel, message.reason)));
+      }
       return;
     }
     if (message.format === 'single') {
@@ -323,10 +335,11 @@ function unknownOutcomeEntry(
 }
 
 /** The delivery id a message entry names, if any, before it is validated (to record it as unparseable). */
-const idOf = (data: unknown): string | undefined =>
-  typeof (data as { deliveryId?: unknown } | null)?.deliveryId === 'string'
-    ? (data as { deliveryId: string }).deliveryId
-    : undefined;
+/** The delivery an entry names, if it names one that can be a document id (a path would make recording it throw). */
+const idOf = (data: unknown): string | undefined => {
+  const id = (data as { deliveryId?: unknown } | null)?.deliveryId;
+  return isDocId(id, DELIVERY_ID_MAX) ? id : undefined;
+};
 
 const providerOf = (channel: ProviderChannel): Provider =>
   channel === 'push' ? 'fcm' : channel === 'sms' ? 'twilio' : 'sendgrid';

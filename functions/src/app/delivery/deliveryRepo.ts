@@ -333,6 +333,9 @@ export class DeliveryRepo {
         });
         return;
       }
+      // The same message redelivered (Pub/Sub may deliver twice) records nothing more: the outcome of once.
+      if (doc.reason === 'invalid-job' && doc.errors?.some((e) => e.code === 'invalid-job' && e.message === error))
+        return;
       const move = canAdvance(doc.status, 'failed') ? { status: 'failed', 'timestamps.failedAt': now } : {};
       tx.update(path, { ...move, reason: 'invalid-job', errors: [...(doc.errors ?? []), entry], updatedAt: now });
     });

@@ -6,6 +6,7 @@ import { paths } from '../../domain/paths.js';
 import { smsKeyword } from '../../domain/delivery/phone.js';
 import { smsHelpText } from '../../domain/notifications/templates.js';
 import { isDocId } from '../../domain/validation.js';
+import { DELIVERY_ID_MAX } from '../../domain/delivery.js';
 import type { DeliveryRepo } from './deliveryRepo.js';
 import type { ContactPoints } from './contactPoints.js';
 
@@ -86,7 +87,7 @@ export class ProviderEvents {
   ): Promise<'updated' | 'missing' | 'ignored'> {
     const { deliveryId } = event;
     // The id comes back from the provider (custom arg, callback URL): only one we could have issued is used as a path.
-    if (!isDocId(deliveryId, 300)) return 'ignored';
+    if (!isDocId(deliveryId, DELIVERY_ID_MAX)) return 'ignored';
     const now = this.clock.now();
     const at = event.at ?? now;
     const cost = event.cost;

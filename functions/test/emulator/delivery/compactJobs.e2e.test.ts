@@ -305,7 +305,7 @@ describe('compact { shared, jobs } delivery messages through Pub/Sub to the depl
   );
 
   it(
-    'a compact message whose shared is not an object is dropped whole and logged naming message.shared; its jobs stay queued',
+    'a compact message whose shared is not an object is dropped whole, logged naming message.shared, and its deliveries recorded failed',
     async () => {
       const eventId = `badshared-${run}`;
       const uids = [0, 1].map((i) => `shared${i}-${run}`);
@@ -330,12 +330,22 @@ describe('compact { shared, jobs } delivery messages through Pub/Sub to the depl
       const entry = entries.find((e) => String(e.reason).startsWith('message.shared'))!;
       expect(entry).toMatchObject({ severity: 'ERROR', channel: 'push' });
       expect(String(entry.reason)).toMatch(/^message\.shared: /);
-      // Nothing of it ran: no provider call, the deliveries untouched (queued, for the sweeper to find). The log line
+      // Nothing of it ran: no provider call; each delivery the entries name is recorded failed (invalid-job) with the
+      // message's reason, instead of staying queued for the sweeper to call never-claimed an hour later. The log line
       // comes before anything a consumer would do with the jobs, so give such work a moment to show before looking.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       for (const j of jobs) {
         expect(await outbox('push', { deliveryId: j.deliveryId })).toEqual([]);
-        expect((await store.get(paths.delivery(j.deliveryId))).data).toMatchObject({ status: 'queued', attempts: 0 });
+        const record = await eventually(
+          `${j.deliveryId} recorded failed`,
+          async () => (await store.get(paths.delivery(j.deliveryId))).data,
+          (d) => d?.status === 'failed',
+          CHAIN_MS,
+        );
+        expect(record).toMatchObject({ status: 'failed', reason: 'invalid-job', attempts: 0 });
+        expect(record!.errors).toEqual([
+          expect.objectContaining({ code: 'invalid-job', message: expect.stringMatching(/^message\.shared: /) }),
+        ]);
       }
     },
     CHAIN_MS,

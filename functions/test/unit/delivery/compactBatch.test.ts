@@ -232,11 +232,14 @@ describe('channel delivery of a compact batch', () => {
     }
   });
 
-  it('a bad entry costs only itself; a bad shared costs the message, logged with the field', async () => {
+  it('a bad shared costs the message: logged with the field, and each delivery it names recorded failed', async () => {
     const { services, store, providers, jobs, infra } = await compactWorld(['c1', 'c2', 'c3']);
     const message = deliveryMessage(jobs) as { shared: Partial<DeliveryJob>; jobs: Partial<DeliveryJob>[] };
 
-    await services.delivery.channels.handle('push', { shared: 'evtC', jobs: message.jobs });
+    // An entry naming no delivery, or a path instead of an id, is only logged: it must not make the handler throw
+    // (Pub/Sub would redeliver a message that can never succeed).
+    const entries = [...message.jobs, { deliveryId: 'deliveries/x' }, { deliveryId: 3 }];
+    await services.delivery.channels.handle('push', { shared: 'evtC', jobs: entries });
     expect(providers.push.sent).toEqual([]);
     expect(infra.logger.lines.filter((e) => e.severity === 'ERROR')).toEqual([
       expect.objectContaining({
@@ -244,6 +247,31 @@ describe('channel delivery of a compact batch', () => {
         reason: expect.stringMatching(/^message\.shared: /),
       }),
     ]);
+    for (const j of jobs) {
+      expect(await doc(store, j.deliveryId), j.deliveryId).toMatchObject({
+        status: 'failed',
+        reason: 'invalid-job',
+        errors: [expect.objectContaining({ message: expect.stringMatching(/^message\.shared: /) })],
+      });
+    }
+    expect((await store.get('deliveries/x')).exists).toBe(false);
+    // Recorded once: the same message again (a redelivery) leaves one error per delivery.
+    await services.delivery.channels.handle('push', { shared: 'evtC', jobs: entries });
+    for (const j of jobs) expect((await doc(store, j.deliveryId)).errors, j.deliveryId).toHaveLength(1);
+  });
+
+  it('a bad job naming a path instead of a delivery id is logged and acknowledged, never used as a path', async () => {
+    const { services, store, infra } = await compactWorld(['c1']);
+    await expect(services.delivery.channels.handle('push', { deliveryId: 'x/y', channel: 'push' })).resolves.toBe(
+      undefined,
+    );
+    expect(infra.logger.lines).toContainEqual(expect.objectContaining({ message: 'unparseable delivery job dropped' }));
+    expect((await store.get('deliveries/x')).exists).toBe(false);
+  });
+
+  it('a bad entry costs only itself', async () => {
+    const { services, store, providers, jobs, infra } = await compactWorld(['c1', 'c2', 'c3']);
+    const message = deliveryMessage(jobs) as { shared: Partial<DeliveryJob>; jobs: Partial<DeliveryJob>[] };
 
     const broken = { ...message.jobs[1], uid: '' };
     await services.delivery.channels.handle('push', {
