@@ -4,6 +4,7 @@ import { fieldOps } from '../../ports.js';
 import type { Caller } from '../../domain/caller.js';
 import { notFound } from '../../domain/errors.js';
 import { docId } from '../../domain/validation.js';
+import { DELIVERY_ID_MAX } from '../../domain/delivery.js';
 import type { Mark } from '../../domain/analytics/aggregates.js';
 import { dailyId, shardOf } from '../../domain/analytics/aggregates.js';
 import { analyticsPaths } from '../../domain/analytics/paths.js';
@@ -11,7 +12,7 @@ import type { DeliveryRepo } from '../delivery/deliveryRepo.js';
 import type { Touch } from './counters.js';
 
 export const trackInteractionSchema = z.strictObject({
-  deliveryId: docId('a delivery id', 300, { dots: true }),
+  deliveryId: docId('a delivery id', DELIVERY_ID_MAX, { dots: true }),
   /** `opened`: the notification was opened (push tapped); `clicked`: an action button or a link in it. */
   action: z.enum(['opened', 'clicked']),
 });

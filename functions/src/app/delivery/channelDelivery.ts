@@ -334,8 +334,10 @@ function unknownOutcomeEntry(
   };
 }
 
-/** The delivery id a message entry names, if any, before it is validated (to record it as unparseable). */
-/** The delivery an entry names, if it names one that can be a document id (a path would make recording it throw). */
+/**
+ * The delivery id a message entry names, before it is validated (to record it as unparseable): only one that can be a
+ * document id (a path would make recording it throw, and Pub/Sub redeliver for ever).
+ */
 const idOf = (data: unknown): string | undefined => {
   const id = (data as { deliveryId?: unknown } | null)?.deliveryId;
   return isDocId(id, DELIVERY_ID_MAX) ? id : undefined;
